@@ -1,0 +1,183 @@
+"""The one serialisation boundary of customer_kanban.
+
+A single private :mod:`cattrs` converter, made with
+``cattrs.preconf.json.make_converter(forbid_extra_keys=True)``, turns model
+values and result objects into plain ``dict``/``list`` trees and back:
+
+* datetimes as ISO 8601 strings in UTC (``"2024-01-02T03:04:05+00:00"``);
+* numpy arrays as lists; ``NaN`` and ``NaT`` as ``null``; ``datetime64`` as ISO 8601;
+* enums by value; frozensets as sorted lists;
+* unknown keys are rejected, and every failure is reported as a
+  :class:`~customer_kanban.errors.ValidationError` naming the path of the
+  offending value (``"... @ $.transitions[2].at"``).
+
+Nothing here touches ``cattrs.global_converter``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from typing import Any, TypeVar
+
+import cattrs
+import numpy as np
+from cattrs.preconf.json import make_converter
+
+from customer_kanban._time import as_utc_datetime
+from customer_kanban.errors import ValidationError
+
+__all__ = ["from_dict", "from_json", "to_dict", "to_json"]
+
+T = TypeVar("T")
+
+_converter = make_converter(forbid_extra_keys=True)
+
+
+def _unstructure_datetime(value: _dt.datetime) -> str:
+    return as_utc_datetime(value).isoformat()
+
+
+def _structure_datetime(value: Any, _: type) -> _dt.datetime:
+    if isinstance(value, _dt.datetime):
+        return as_utc_datetime(value)
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return as_utc_datetime(_dt.datetime.fromisoformat(text))
+
+
+def _float_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
+    if np.issubdtype(value.dtype, np.datetime64):
+        ns = value.astype("datetime64[ns]")
+        text = np.datetime_as_string(ns, unit="s", timezone="UTC")
+        return np.where(np.isnat(ns), None, text).tolist()
+    if np.issubdtype(value.dtype, np.floating):
+        return np.where(np.isnan(value), None, value.astype(object)).tolist()
+    return value.tolist()
+
+
+def _unstructure_numpy_scalar(value: np.generic) -> Any:
+    if isinstance(value, np.datetime64):
+        return _unstructure_array(np.asarray([value]))[0]
+    item = value.item()
+    if isinstance(item, float):
+        return _float_or_none(item)
+    return item
+
+
+_converter.register_unstructure_hook(_dt.datetime, _unstructure_datetime)
+_converter.register_structure_hook(_dt.datetime, _structure_datetime)
+_converter.register_unstructure_hook(np.ndarray, _unstructure_array)
+_converter.register_unstructure_hook_func(
+    lambda t: isinstance(t, type) and issubclass(t, np.generic), _unstructure_numpy_scalar
+)
+_converter.register_unstructure_hook(float, _float_or_none)
+_converter.register_unstructure_hook(
+    frozenset, lambda v: sorted((_converter.unstructure(x) for x in v), key=repr)
+)
+
+
+_EXTRA = "\x1eunknown key:"
+
+
+def _expand_extra_keys(message: str) -> list[str]:
+    """Turn the marker for forbidden keys into one message per key, with its full path."""
+    if not message.startswith(_EXTRA):
+        return [message]
+    keys, _, path = message[len(_EXTRA) :].rpartition(" @ ")
+    return [f"unknown key {key!r} @ {path}.{key}" for key in keys.split("\x1f")]
+
+
+def _format_exception(exc: BaseException, type_: type | None) -> str:
+    if isinstance(exc, ValidationError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return _EXTRA + "\x1f".join(sorted(exc.extra_fields))
+    return cattrs.v.format_exception(exc, type_)
+
+
+def to_dict(obj: Any) -> Any:
+    """Unstructure a model value or result object into plain Python data.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> to_dict({"at": dt.datetime(2024, 1, 2, 3, 4, 5)})
+    {'at': '2024-01-02T03:04:05+00:00'}
+    """
+    return _converter.unstructure(obj)
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Structure plain data into an instance of `cls`, validating everything.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        With one line per problem, each naming the path of the offending key.
+    """
+    try:
+        return _converter.structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        raw = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
+        messages = [m for r in raw for m in _expand_extra_keys(r)]
+        raise ValidationError(
+            f"cannot build {cls.__name__}: " + "; ".join(messages)
+        ) from exc
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValidationError(f"cannot build {cls.__name__}: {exc} @ $") from exc
+
+
+def to_json(obj: Any, *, indent: int | None = None) -> str:
+    """Serialise `obj` to a JSON string (see :func:`to_dict`)."""
+    return json.dumps(to_dict(obj), indent=indent, allow_nan=True)
+
+
+def from_json(cls: type[T], text: str | bytes) -> T:
+    """Parse a JSON string into an instance of `cls` (see :func:`from_dict`).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the text is not JSON or does not describe a valid `cls`.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"cannot build {cls.__name__}: not valid JSON ({exc})") from exc
+    return from_dict(cls, data)
+
+
+class Serializable:
+    """Mixin giving attrs classes ``to_dict``/``to_json`` and ``from_dict``/``from_json``."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return this value as plain Python data (JSON-compatible)."""
+        result: dict[str, Any] = to_dict(self)
+        return result
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Return this value as a JSON string."""
+        return to_json(self, indent=indent)
+
+    @classmethod
+    def from_dict(cls: type[T], data: Any) -> T:
+        """Build a validated value from plain Python data."""
+        return from_dict(cls, data)
+
+    @classmethod
+    def from_json(cls: type[T], text: str | bytes) -> T:
+        """Build a validated value from a JSON string."""
+        return from_json(cls, text)

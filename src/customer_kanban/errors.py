@@ -1,0 +1,99 @@
+"""Errors and warnings raised by customer_kanban.
+
+One hierarchy for the whole package.  Every exception derives from
+:class:`CustomerKanbanError`; validation failures are also :class:`ValueError`
+so that callers catching the built-in keep working.  Every warning derives from
+:class:`CustomerKanbanWarning`, so ``warnings.filterwarnings("error",
+category=CustomerKanbanWarning)`` turns them all into errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "CustomerKanbanError",
+    "CustomerKanbanWarning",
+    "InsufficientDataWarning",
+    "ValidationError",
+    "describe_rows",
+]
+
+
+class CustomerKanbanError(Exception):
+    """Base class of every error raised by customer_kanban."""
+
+
+class ValidationError(CustomerKanbanError, ValueError):
+    """A value, a row or a document breaks a documented rule.
+
+    The message names the field in backticks, the rule, and the offending rows
+    or items when the input is a table.
+
+    Parameters
+    ----------
+    message : str
+        The human-readable message.
+    rows : sequence of int, optional
+        Zero-based positions of every offending row, when the input is a table.
+    items : sequence of str, optional
+        Identifiers of the offending items, aligned with `rows`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rows: Sequence[int] = (),
+        items: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.rows: tuple[int, ...] = tuple(int(r) for r in rows)
+        self.items: tuple[str, ...] = tuple(str(i) for i in items)
+
+
+class CustomerKanbanWarning(UserWarning):
+    """Base class of every warning issued by customer_kanban."""
+
+
+class InsufficientDataWarning(CustomerKanbanWarning):
+    """A result is defined but rests on too little data (empty input, all-NaN groups).
+
+    The affected values are NaN (or zero for counts); the warning says which.
+    """
+
+
+def describe_rows(rows: Sequence[int], items: Sequence[object] = (), *, limit: int = 5) -> str:
+    """Describe offending rows for an error message.
+
+    Parameters
+    ----------
+    rows : sequence of int
+        Zero-based row positions.
+    items : sequence, optional
+        Item identifiers aligned with `rows`.
+    limit : int, optional
+        How many rows to spell out.
+
+    Returns
+    -------
+    str
+        For example ``"3 rows (row 17, item 'A-9'; row 20, item 'B-1'; ...)"``.
+
+    Examples
+    --------
+    >>> describe_rows([17, 20], ["A-9", "B-1"])
+    "2 rows (row 17, item 'A-9'; row 20, item 'B-1')"
+    >>> describe_rows([4])
+    '1 row (row 4)'
+    """
+    n = len(rows)
+    parts = []
+    for k in range(min(n, limit)):
+        part = f"row {int(rows[k])}"
+        if k < len(items):
+            part += f", item {str(items[k])!r}"
+        parts.append(part)
+    more = "; ..." if n > limit else ""
+    noun = "row" if n == 1 else "rows"
+    return f"{n} {noun} ({'; '.join(parts)}{more})"

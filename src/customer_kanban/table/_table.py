@@ -1,0 +1,675 @@
+"""WorkItemTable: the columnar form of work items, the one bridge objects <-> columns."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._time import as_instant_array, to_datetime
+from customer_kanban.errors import ValidationError, describe_rows
+from customer_kanban.model import BlockedInterval, Transition, WorkItem, WorkType
+
+__all__ = ["BlockedIntervals", "Transitions", "WorkItemTable"]
+
+INSTANTS = ("requested_at", "committed_at", "delivered_at", "due_at")
+CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
+_NAT = np.datetime64("NaT", "ns")
+
+Codes = npt.NDArray[np.int32]
+Labels = npt.NDArray[np.object_]
+
+
+def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    a.flags.writeable = False
+    return a
+
+
+def _column(values: object) -> npt.NDArray[Any]:
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        values = values.to_numpy()
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        arr = arr.reshape(-1) if arr.ndim == 0 else arr
+    return arr
+
+
+def _missing_label(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Missing categorical entries: None, NaN, empty strings."""
+    if arr.dtype.kind in "US":
+        return np.char.str_len(arr) == 0  # type: ignore[no-any-return]
+    if arr.dtype.kind == "f":
+        return np.isnan(arr)
+    if arr.dtype.kind == "O":
+        # Vectorised tests for None, NaN and "" in an object array.
+        is_none = np.equal(arr, None)
+        is_empty = np.equal(arr, "")
+        is_nan = arr != arr  # NaN is the only value not equal to itself
+        return np.asarray(is_none | is_empty | is_nan, dtype=bool)
+    return np.zeros(arr.shape, dtype=bool)
+
+
+def factorize(values: object, labels: Sequence[str] | None = None) -> tuple[Codes, Labels]:
+    """Encode labels as ``int32`` codes (-1 for missing) and an object array of labels.
+
+    Parameters
+    ----------
+    values : array_like
+        Labels; ``None``, ``NaN`` and ``""`` are missing.
+    labels : sequence of str, optional
+        Known labels, in order; values outside them raise ValidationError.
+        Default: the sorted distinct values, as strings.
+
+    Examples
+    --------
+    >>> codes, labels = factorize(["b", None, "a", "b"])
+    >>> codes.tolist(), labels.tolist()
+    ([1, -1, 0, 1], ['a', 'b'])
+    """
+    arr = _column(values)
+    missing = _missing_label(arr)
+    present = arr[~missing].astype(str) if arr.dtype.kind != "U" else arr[~missing]
+    codes = np.full(arr.shape, -1, dtype=np.int32)
+    if labels is None:
+        uniq, inverse = np.unique(present, return_inverse=True)
+        codes[~missing] = inverse.astype(np.int32)
+        return codes, np.asarray(uniq.astype(object), dtype=object)
+    known = np.asarray(list(labels), dtype=object)
+    if known.size == 0:
+        if present.size:
+            raise ValidationError("values found but no labels are known")
+        return codes, known
+    order = np.argsort(known.astype(str))
+    sorted_known = known.astype(str)[order]
+    pos = np.searchsorted(sorted_known, present)
+    pos_clipped = np.minimum(pos, sorted_known.size - 1)
+    ok = sorted_known[pos_clipped] == present
+    if not ok.all():
+        bad = np.unique(present[~ok])[:5].tolist()
+        raise ValidationError(f"values {bad} are not among the known labels")
+    codes[~missing] = order[pos_clipped].astype(np.int32)
+    return codes, known
+
+
+@attrs.frozen(eq=False)
+class Transitions:
+    """Entries of items into workflow states, one row each, sorted by (item, instant).
+
+    Attributes
+    ----------
+    item : numpy.ndarray of int64
+        Position of the item in the table.
+    state : numpy.ndarray of int32
+        Code of the state entered (index into the table's ``states``).
+    at : numpy.ndarray of datetime64[ns]
+        Instant of entry.
+    department : numpy.ndarray of int32
+        Code of the department (index into `department_labels`; -1 = none).
+    department_labels : numpy.ndarray of object
+    """
+
+    item: npt.NDArray[np.int64]
+    state: npt.NDArray[np.int32]
+    at: npt.NDArray[np.datetime64]
+    department: Codes
+    department_labels: Labels
+
+    def __len__(self) -> int:
+        return int(self.item.size)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return int(self.item.nbytes + self.state.nbytes + self.at.nbytes + self.department.nbytes)
+
+
+@attrs.frozen(eq=False)
+class BlockedIntervals:
+    """Blocked periods, one row each, sorted by (item, start); ``end`` NaT = still blocked.
+
+    Attributes
+    ----------
+    item : numpy.ndarray of int64
+    start, end : numpy.ndarray of datetime64[ns]
+    reason : numpy.ndarray of int32
+        Code of the reason (index into `reason_labels`; -1 = none).
+    reason_labels : numpy.ndarray of object
+    """
+
+    item: npt.NDArray[np.int64]
+    start: npt.NDArray[np.datetime64]
+    end: npt.NDArray[np.datetime64]
+    reason: Codes
+    reason_labels: Labels
+
+    def __len__(self) -> int:
+        return int(self.item.size)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return int(self.item.nbytes + self.start.nbytes + self.end.nbytes + self.reason.nbytes)
+
+
+def _empty_transitions() -> Transitions:
+    return Transitions(
+        item=np.empty(0, np.int64),
+        state=np.empty(0, np.int32),
+        at=np.empty(0, "datetime64[ns]"),
+        department=np.empty(0, np.int32),
+        department_labels=np.empty(0, object),
+    )
+
+
+def _empty_blocked() -> BlockedIntervals:
+    return BlockedIntervals(
+        item=np.empty(0, np.int64),
+        start=np.empty(0, "datetime64[ns]"),
+        end=np.empty(0, "datetime64[ns]"),
+        reason=np.empty(0, np.int32),
+        reason_labels=np.empty(0, object),
+    )
+
+
+class WorkItemTable:
+    """Work items in columnar form: one numpy array per field.
+
+    Instants are ``datetime64[ns]`` in UTC (``NaT`` = not yet); categorical fields
+    (customer, segment, work type, class of service, and any extra text column)
+    are stored as ``int32`` codes plus labels.  The transitions into workflow
+    states and the blocked intervals are kept as long tables (:attr:`transitions`,
+    :attr:`blocked`), rows pointing at item positions.
+
+    Build one with :meth:`from_items`, :meth:`from_columns` or
+    :func:`customer_kanban.io.read_event_log`.  Tables are read-only: every
+    array returned is a read-only view, and :meth:`filter` returns a new table.
+
+    Examples
+    --------
+    >>> t = WorkItemTable.from_columns({
+    ...     "id": ["A", "B", "C"],
+    ...     "requested_at": ["2024-01-01", "2024-01-02", "2024-01-02"],
+    ...     "committed_at": ["2024-01-02", "2024-01-03", None],
+    ...     "delivered_at": ["2024-01-05", None, None],
+    ...     "class_of_service": ["Standard", "Expedite", "Standard"],
+    ... })
+    >>> len(t), t["class_of_service"].tolist()
+    (3, ['Standard', 'Expedite', 'Standard'])
+    >>> codes, labels = t.codes("class_of_service")
+    >>> codes.tolist(), labels.tolist()
+    ([1, 0, 1], ['Expedite', 'Standard'])
+    >>> t.filter(t["delivered_at"] == t["delivered_at"])["id"].tolist()
+    ['A']
+    """
+
+    __slots__ = ("_blocked", "_categories", "_columns", "_n", "_states", "_transitions")
+
+    def __init__(
+        self,
+        *,
+        columns: Mapping[str, npt.NDArray[Any]],
+        categories: Mapping[str, tuple[Codes, Labels]],
+        states: Sequence[str] = (),
+        transitions: Transitions | None = None,
+        blocked: BlockedIntervals | None = None,
+        validate: bool = True,
+    ) -> None:
+        self._columns = {k: _readonly(np.asarray(v)) for k, v in columns.items()}
+        self._categories = {
+            k: (_readonly(np.asarray(c, dtype=np.int32)), _readonly(np.asarray(lab, dtype=object)))
+            for k, (c, lab) in categories.items()
+        }
+        self._states = tuple(states)
+        self._transitions = transitions if transitions is not None else _empty_transitions()
+        self._blocked = blocked if blocked is not None else _empty_blocked()
+        self._n = int(self._columns["id"].size)
+        for arr in (*attrs.astuple(self._transitions, recurse=False),
+                    *attrs.astuple(self._blocked, recurse=False)):
+            _readonly(arr)
+        if validate:
+            self._validate()
+
+    # ------------------------------------------------------------------ checks
+    def _validate(self) -> None:
+        n = self._n
+        ids = self._columns["id"]
+        for name, arr in self._columns.items():
+            if arr.shape != (n,):
+                raise ValidationError(f"`{name}` has {arr.shape[0] if arr.ndim else 0} rows, `id` has {n}")
+        for name, (codes, labels) in self._categories.items():
+            if codes.shape != (n,):
+                raise ValidationError(f"`{name}` has {codes.shape[0]} rows, `id` has {n}")
+            if codes.size and (codes.max(initial=-1) >= labels.size or codes.min(initial=0) < -1):
+                raise ValidationError(f"`{name}` codes must lie in [-1, {labels.size})")
+        missing_id = _missing_label(ids)
+        self._raise_rows(missing_id, "`id` is missing")
+        if n:
+            order = np.argsort(ids, kind="stable")
+            sorted_ids = ids[order]
+            dup = np.zeros(n, bool)
+            dup[order[1:]] = sorted_ids[1:] == sorted_ids[:-1]
+            self._raise_rows(dup, "`id` is repeated")
+        req, com, dlv = (self._columns[k] for k in ("requested_at", "committed_at", "delivered_at"))
+        self._raise_rows(np.isnat(req), "`requested_at` is missing")
+        self._raise_rows(com < req, "`committed_at` is before `requested_at`")
+        self._raise_rows(~np.isnat(dlv) & np.isnat(com), "`delivered_at` is set but `committed_at` is missing")
+        self._raise_rows(dlv < com, "`delivered_at` is before `committed_at`")
+        tr = self._transitions
+        if len(tr):
+            if tr.item.min() < 0 or tr.item.max() >= n:
+                raise ValidationError("`transitions.item` must point at rows of the table")
+            if tr.state.min() < 0 or tr.state.max() >= len(self._states):
+                raise ValidationError("`transitions.state` codes must index `states`")
+            if np.isnat(tr.at).any():
+                raise ValidationError("`transitions.at` must not be missing")
+        bl = self._blocked
+        if len(bl):
+            if bl.item.min() < 0 or bl.item.max() >= n:
+                raise ValidationError("`blocked.item` must point at rows of the table")
+            if np.isnat(bl.start).any():
+                raise ValidationError("`blocked.start` must not be missing")
+            bad = bl.end < bl.start
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                raise ValidationError(
+                    f"`blocked.end` is before `blocked.start` in {describe_rows(rows)}", rows=rows
+                )
+
+    def _raise_rows(self, bad: npt.NDArray[np.bool_], rule: str) -> None:
+        if not bad.any():
+            return
+        rows = np.flatnonzero(bad)
+        items = self._columns["id"][rows].astype(str)
+        raise ValidationError(f"{rule} in {describe_rows(rows, items)}", rows=rows, items=items)
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def from_columns(
+        cls,
+        columns: Mapping[str, Any] | Any,
+        *,
+        states: Sequence[str] = (),
+        transitions: Mapping[str, Any] | Any | None = None,
+        blocked: Mapping[str, Any] | Any | None = None,
+    ) -> WorkItemTable:
+        """Build a table from a mapping of array-likes or a pandas DataFrame.
+
+        Parameters
+        ----------
+        columns : mapping of str to array_like, or DataFrame
+            Must hold ``id`` and ``requested_at``.  Known fields:
+            ``committed_at``, ``delivered_at``, ``due_at`` (instants),
+            ``customer``, ``segment``, ``work_type``, ``class_of_service``
+            (categorical), ``customer_recognisable`` (bool).  Any other column
+            is kept: text columns as categorical fields, numeric and boolean
+            columns as they are.
+        states : sequence of str, optional
+            Workflow states, in order; required when `transitions` are given.
+        transitions : mapping or DataFrame, optional
+            Columns ``item`` (values of `id`), ``state`` (names in `states`),
+            ``at`` (instants) and optionally ``department``.
+        blocked : mapping or DataFrame, optional
+            Columns ``item``, ``start``, ``end`` (NaT = still blocked) and
+            optionally ``reason``.
+
+        Raises
+        ------
+        customer_kanban.errors.ValidationError
+            Listing every offending row (position and item id) of the first
+            rule broken: missing or repeated ids, missing request instants,
+            commitment before request, delivery before commitment or without it.
+        """
+        data = {str(k): columns[k] for k in columns}  # works for dict and DataFrame alike
+        for required in ("id", "requested_at"):
+            if required not in data:
+                raise ValidationError(f"`columns` must hold `{required}`")
+        ids = _column(data.pop("id"))
+        if ids.dtype.kind == "O":
+            missing = _missing_label(ids)
+            ids = np.where(missing, "", ids).astype(str)
+        n = ids.size
+        out: dict[str, npt.NDArray[Any]] = {"id": ids}
+        for name in INSTANTS:
+            raw = data.pop(name, None)
+            out[name] = (
+                np.full(n, _NAT) if raw is None else as_instant_array(_column(raw), name=name)
+            )
+        recognisable = data.pop("customer_recognisable", None)
+        out["customer_recognisable"] = (
+            np.zeros(n, bool) if recognisable is None else _column(recognisable).astype(bool)
+        )
+        cats: dict[str, tuple[Codes, Labels]] = {}
+        for name in CATEGORICALS:
+            raw = data.pop(name, None)
+            cats[name] = factorize(np.full(n, None, object) if raw is None else raw)
+        for name, raw in data.items():
+            arr = _column(raw)
+            if arr.dtype.kind in "OUS":
+                cats[name] = factorize(arr)
+            elif np.issubdtype(arr.dtype, np.datetime64):
+                out[name] = as_instant_array(arr, name=name)
+            else:
+                out[name] = arr
+        id_index = _IdIndex(ids)
+        tr = None
+        if transitions is not None:
+            tdata = {str(k): transitions[k] for k in transitions}
+            for required in ("item", "state", "at"):
+                if required not in tdata:
+                    raise ValidationError(f"`transitions` must hold `{required}`")
+            if not states and len(_column(tdata["item"])):
+                raise ValidationError("`states` must be given with `transitions`")
+            item = id_index.positions(_column(tdata["item"]), "transitions.item")
+            state, _ = factorize(tdata["state"], labels=states)
+            if (state < 0).any():
+                raise ValidationError("`transitions.state` must not be missing")
+            at = as_instant_array(_column(tdata["at"]), name="transitions.at")
+            dept = tdata.get("department")
+            dcodes, dlabels = factorize(np.full(item.size, None, object) if dept is None else dept)
+            order = np.lexsort((at, item))
+            tr = Transitions(item[order], state[order], at[order], dcodes[order], dlabels)
+        bl = None
+        if blocked is not None:
+            bdata = {str(k): blocked[k] for k in blocked}
+            for required in ("item", "start"):
+                if required not in bdata:
+                    raise ValidationError(f"`blocked` must hold `{required}`")
+            item = id_index.positions(_column(bdata["item"]), "blocked.item")
+            start = as_instant_array(_column(bdata["start"]), name="blocked.start")
+            end_raw = bdata.get("end")
+            end = np.full(item.size, _NAT) if end_raw is None else as_instant_array(_column(end_raw), name="blocked.end")
+            reason = bdata.get("reason")
+            rcodes, rlabels = factorize(np.full(item.size, None, object) if reason is None else reason)
+            order = np.lexsort((start, item))
+            bl = BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)
+        return cls(columns=out, categories=cats, states=states, transitions=tr, blocked=bl)
+
+    @classmethod
+    def from_items(cls, items: Iterable[WorkItem], *, states: Sequence[str] | None = None) -> WorkItemTable:
+        """Build a table from :class:`~customer_kanban.model.WorkItem` values.
+
+        Parameters
+        ----------
+        items : iterable of WorkItem
+        states : sequence of str, optional
+            Workflow states in order.  Default: the states named by the items'
+            transitions, in order of first appearance.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from customer_kanban.model import WorkItem
+        >>> item = WorkItem(id="A", requested_at=dt.datetime(2024, 1, 1))
+        >>> WorkItemTable.from_items([item]).to_items() == [item]
+        True
+        """
+        items = list(items)
+        if states is None:
+            seen: dict[str, None] = {}
+            for it in items:
+                for t in it.transitions:
+                    seen.setdefault(t.state, None)
+            states = tuple(seen)
+        attr_names = sorted({k for it in items for k in it.attributes})
+        columns: dict[str, Any] = {
+            "id": np.array([it.id for it in items], dtype=str),
+            **{
+                name: np.array(
+                    [_naive(getattr(it, name)) for it in items], dtype="datetime64[ns]"
+                ).reshape(len(items))
+                for name in INSTANTS
+            },
+            "customer": np.array([it.customer for it in items], dtype=object),
+            "segment": np.array([it.segment for it in items], dtype=object),
+            "work_type": np.array(
+                [None if it.work_type is None else it.work_type.name for it in items], dtype=object
+            ),
+            "customer_recognisable": np.array(
+                [it.work_type is not None and it.work_type.customer_recognisable for it in items],
+                dtype=bool,
+            ),
+            "class_of_service": np.array([it.class_of_service for it in items], dtype=object),
+        }
+        for name in attr_names:
+            if name in columns:
+                raise ValidationError(f"attribute `{name}` clashes with a table field")
+            columns[name] = np.array([it.attributes.get(name) for it in items], dtype=object)
+        trans = [(it.id, t) for it in items for t in it.transitions]
+        transitions = {
+            "item": np.array([i for i, _ in trans], dtype=str),
+            "state": np.array([t.state for _, t in trans], dtype=object),
+            "at": np.array([_naive(t.at) for _, t in trans], dtype="datetime64[ns]"),
+            "department": np.array([t.department for _, t in trans], dtype=object),
+        }
+        blk = [(it.id, b) for it in items for b in it.blocked]
+        blocked = {
+            "item": np.array([i for i, _ in blk], dtype=str),
+            "start": np.array([_naive(b.start) for _, b in blk], dtype="datetime64[ns]"),
+            "end": np.array([_naive(b.end) for _, b in blk], dtype="datetime64[ns]"),
+            "reason": np.array([b.reason for _, b in blk], dtype=object),
+        }
+        return cls.from_columns(columns, states=states, transitions=transitions, blocked=blocked)
+
+    # --------------------------------------------------------------- access
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkItemTable(n={self._n}, fields={list(self.fields)}, states={list(self._states)}, "
+            f"transitions={len(self._transitions)}, blocked={len(self._blocked)})"
+        )
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Names of the item fields, instants and plain columns first, then categorical ones."""
+        return (*self._columns, *self._categories)
+
+    @property
+    def categorical_fields(self) -> tuple[str, ...]:
+        """Names of the categorical fields."""
+        return tuple(self._categories)
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """Workflow states, in order (the labels of ``transitions.state``)."""
+        return self._states
+
+    @property
+    def transitions(self) -> Transitions:
+        """The entries into workflow states (long table, sorted by item and instant)."""
+        return self._transitions
+
+    @property
+    def blocked(self) -> BlockedIntervals:
+        """The blocked intervals (long table, sorted by item and start)."""
+        return self._blocked
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by all arrays of the table (labels excluded)."""
+        total = sum(a.nbytes for a in self._columns.values())
+        total += sum(c.nbytes for c, _ in self._categories.values())
+        return int(total + self._transitions.nbytes + self._blocked.nbytes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns or name in self._categories
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        """The column `name`: instants as datetime64[ns], categorical fields as labels.
+
+        Labels come as an object array, ``None`` where missing.
+        """
+        if name in self._columns:
+            return self._columns[name]
+        if name in self._categories:
+            codes, labels = self._categories[name]
+            out = np.empty(codes.size, dtype=object)
+            present = codes >= 0
+            out[present] = labels[codes[present]]
+            out[~present] = None
+            return out
+        raise KeyError(f"no field {name!r}; fields are {list(self.fields)}")
+
+    def codes(self, name: str) -> tuple[Codes, Labels]:
+        """``(codes, labels)`` of a categorical field, for grouping (-1 = missing)."""
+        if name not in self._categories:
+            raise KeyError(f"{name!r} is not a categorical field; those are {list(self._categories)}")
+        return self._categories[name]
+
+    def first_entries(self) -> npt.NDArray[np.datetime64]:
+        """First entry of each item into each state: an (n_items, n_states) datetime64 matrix.
+
+        ``NaT`` where the item never entered the state.  Backward moves do not
+        change the first entry.
+        """
+        n, s = self._n, len(self._states)
+        out = np.full(n * s, _NAT)
+        tr = self._transitions
+        if len(tr):
+            key = tr.item * s + tr.state
+            # Transitions are sorted by (item, at): a stable sort by key keeps time order.
+            order = np.argsort(key, kind="stable")
+            k = key[order]
+            first = np.ones(k.size, bool)
+            first[1:] = k[1:] != k[:-1]
+            out[k[first]] = tr.at[order][first]
+        return out.reshape(n, s)
+
+    # ----------------------------------------------------------- transforms
+    def filter(self, mask: npt.ArrayLike) -> WorkItemTable:
+        """A new table with the items where `mask` is true (boolean mask or positions).
+
+        Transitions and blocked intervals follow their items; labels are kept.
+        """
+        arr = np.asarray(mask)
+        if arr.dtype == bool:
+            if arr.shape != (self._n,):
+                raise ValidationError(f"`mask` must have {self._n} entries, got {arr.shape}")
+            keep = arr
+        else:
+            keep = np.zeros(self._n, bool)
+            keep[arr.astype(np.int64)] = True
+        new_pos = np.cumsum(keep) - 1
+        columns = {k: v[keep] for k, v in self._columns.items()}
+        cats = {k: (c[keep], lab) for k, (c, lab) in self._categories.items()}
+        tr = self._transitions
+        tk = keep[tr.item]
+        transitions = Transitions(
+            new_pos[tr.item[tk]], tr.state[tk], tr.at[tk], tr.department[tk], tr.department_labels
+        )
+        bl = self._blocked
+        bk = keep[bl.item]
+        blocked = BlockedIntervals(
+            new_pos[bl.item[bk]], bl.start[bk], bl.end[bk], bl.reason[bk], bl.reason_labels
+        )
+        return WorkItemTable(
+            columns=columns, categories=cats, states=self._states,
+            transitions=transitions, blocked=blocked, validate=False,
+        )
+
+    def to_items(self) -> list[WorkItem]:
+        """Convert back to :class:`~customer_kanban.model.WorkItem` values (inverse of from_items)."""
+        cols = self._columns
+        inst = {name: [to_datetime(v) for v in cols[name]] for name in INSTANTS}
+        labels = {name: self[name] for name in self._categories}
+        extra = [n for n in self._categories if n not in CATEGORICALS]
+        tr, bl = self._transitions, self._blocked
+        t_bounds = np.searchsorted(tr.item, np.arange(self._n + 1))
+        b_bounds = np.searchsorted(bl.item, np.arange(self._n + 1))
+        dept = np.where(tr.department >= 0, tr.department_labels[np.maximum(tr.department, 0)]
+                        if tr.department_labels.size else None, None)
+        reason = np.where(bl.reason >= 0, bl.reason_labels[np.maximum(bl.reason, 0)]
+                          if bl.reason_labels.size else None, None)
+        t_at = [to_datetime(v) for v in tr.at]
+        b_start = [to_datetime(v) for v in bl.start]
+        b_end = [to_datetime(v) for v in bl.end]
+        items = []
+        for i in range(self._n):
+            wt = labels["work_type"][i]
+            items.append(
+                WorkItem(
+                    id=str(cols["id"][i]),
+                    requested_at=inst["requested_at"][i],  # type: ignore[arg-type]
+                    committed_at=inst["committed_at"][i],
+                    delivered_at=inst["delivered_at"][i],
+                    due_at=inst["due_at"][i],
+                    customer=labels["customer"][i],
+                    segment=labels["segment"][i],
+                    work_type=None if wt is None else WorkType(
+                        wt, customer_recognisable=bool(cols["customer_recognisable"][i])
+                    ),
+                    class_of_service=labels["class_of_service"][i],
+                    transitions=[
+                        Transition(self._states[int(tr.state[j])], t_at[j],  # type: ignore[arg-type]
+                                   department=dept[j])
+                        for j in range(t_bounds[i], t_bounds[i + 1])
+                    ],
+                    blocked=[
+                        BlockedInterval(b_start[j], b_end[j], reason=reason[j])  # type: ignore[arg-type]
+                        for j in range(b_bounds[i], b_bounds[i + 1])
+                    ],
+                    attributes={n: labels[n][i] for n in extra if labels[n][i] is not None},
+                )
+            )
+        return items
+
+    def equals(self, other: WorkItemTable) -> bool:
+        """Whether two tables hold the same items, transitions and blocked intervals."""
+        if not isinstance(other, WorkItemTable) or self.fields != other.fields:
+            return False
+        if len(self) != len(other) or self._states != other._states:
+            return False
+        for name in self._columns:
+            if not np.array_equal(self[name], other[name]):
+                return False
+        for name in self._categories:
+            if not np.array_equal(self[name], other[name]):
+                return False
+        a, b = self._transitions, other._transitions
+        if not (np.array_equal(a.item, b.item) and np.array_equal(a.state, b.state)
+                and np.array_equal(a.at, b.at)):
+            return False
+        da = np.where(a.department >= 0, a.department_labels[np.maximum(a.department, 0)] if a.department_labels.size else None, None)
+        db = np.where(b.department >= 0, b.department_labels[np.maximum(b.department, 0)] if b.department_labels.size else None, None)
+        if not np.array_equal(da, db):
+            return False
+        c, d = self._blocked, other._blocked
+        return bool(
+            np.array_equal(c.item, d.item) and np.array_equal(c.start, d.start)
+            and np.array_equal(c.end, d.end)
+        )
+
+
+def _naive(value: _dt.datetime | None) -> np.datetime64:
+    if value is None:
+        return _NAT
+    return np.datetime64(value.astimezone(_dt.timezone.utc).replace(tzinfo=None), "ns")
+
+
+class _IdIndex:
+    """Vectorized lookup of item ids -> row positions."""
+
+    def __init__(self, ids: npt.NDArray[Any]) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+
+    def positions(self, values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
+        values = values.astype(self._sorted.dtype) if self._sorted.dtype.kind in "iu" else values.astype(str)
+        if self._sorted.size == 0:
+            if values.size:
+                raise ValidationError(f"`{name}` names items that are not in the table")
+            return np.empty(0, np.int64)
+        pos = np.minimum(np.searchsorted(self._sorted, values), self._sorted.size - 1)
+        ok = self._sorted[pos] == values
+        if not ok.all():
+            rows = np.flatnonzero(~ok)
+            raise ValidationError(
+                f"`{name}` names items that are not in the table in {describe_rows(rows, values[rows])}",
+                rows=rows,
+            )
+        return self._order[pos].astype(np.int64)
