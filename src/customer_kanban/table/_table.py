@@ -625,14 +625,14 @@ class WorkItemTable:
         if len(self) != len(other) or self._states != other._states:
             return False
         for name in self._columns:
-            if not np.array_equal(self[name], other[name]):
+            if not _same(self[name], other[name]):
                 return False
         for name in self._categories:
             if not np.array_equal(self[name], other[name]):
                 return False
         a, b = self._transitions, other._transitions
         if not (np.array_equal(a.item, b.item) and np.array_equal(a.state, b.state)
-                and np.array_equal(a.at, b.at)):
+                and _same(a.at, b.at)):
             return False
         da = np.where(a.department >= 0, a.department_labels[np.maximum(a.department, 0)] if a.department_labels.size else None, None)
         db = np.where(b.department >= 0, b.department_labels[np.maximum(b.department, 0)] if b.department_labels.size else None, None)
@@ -640,9 +640,19 @@ class WorkItemTable:
             return False
         c, d = self._blocked, other._blocked
         return bool(
-            np.array_equal(c.item, d.item) and np.array_equal(c.start, d.start)
-            and np.array_equal(c.end, d.end)
+            np.array_equal(c.item, d.item) and _same(c.start, d.start) and _same(c.end, d.end)
         )
+
+
+def _same(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
+    """Array equality where NaT equals NaT and NaN equals NaN."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if np.issubdtype(a.dtype, np.datetime64):
+        return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
+    if a.dtype.kind == "f":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.array_equal(a, b))
 
 
 def _naive(value: _dt.datetime | None) -> np.datetime64:

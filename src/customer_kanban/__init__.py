@@ -1,0 +1,93 @@
+"""customer_kanban: customer-centric Kanban, measurable.
+
+A typed domain model (frozen attrs values) and vectorized numpy/scipy metrics
+seen from the customer's side.  The layers, bottom up:
+
+``model``
+    :class:`WorkItem`, :class:`ClassOfService`, :class:`Policy`, ... — validated values.
+``table``
+    :class:`WorkItemTable` — the columnar form, the one bridge objects <-> arrays.
+``metrics``
+    Pure vectorized functions on arrays (lead time, throughput, SLE attainment, ...).
+``reviews``
+    Feedback-loop reports that combine metrics and policy.
+``io``, ``datasets``, ``cli``
+    The edges: event logs, embedded data, the ``customer-kanban`` command.
+
+``import customer_kanban`` loads only the model and the table; the other
+subpackages load on first use (``customer_kanban.metrics``) and never import
+pandas, matplotlib or dask.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from customer_kanban import errors
+from customer_kanban.errors import ValidationError
+from customer_kanban.model import (
+    BlockedInterval,
+    ClassOfService,
+    Customer,
+    CustomerSegment,
+    MaturityLevel,
+    Policy,
+    SegmentServiceLevel,
+    ServiceLevelExpectation,
+    Transition,
+    Urgency,
+    WorkItem,
+    Workflow,
+    WorkType,
+    from_dict,
+    from_json,
+    to_dict,
+    to_json,
+)
+from customer_kanban.table import WorkItemTable
+
+if TYPE_CHECKING:
+    from customer_kanban import datasets, io, metrics, reviews
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BlockedInterval",
+    "ClassOfService",
+    "Customer",
+    "CustomerSegment",
+    "MaturityLevel",
+    "Policy",
+    "SegmentServiceLevel",
+    "ServiceLevelExpectation",
+    "Transition",
+    "Urgency",
+    "ValidationError",
+    "WorkItem",
+    "WorkItemTable",
+    "WorkType",
+    "Workflow",
+    "__version__",
+    "datasets",
+    "errors",
+    "from_dict",
+    "from_json",
+    "io",
+    "metrics",
+    "reviews",
+    "to_dict",
+    "to_json",
+]
+
+_LAZY = frozenset({"datasets", "io", "metrics", "reviews"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f"customer_kanban.{name}")
+    raise AttributeError(f"module 'customer_kanban' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)

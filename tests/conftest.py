@@ -1,0 +1,19 @@
+"""Shared test configuration: hypothesis profiles.
+
+``dev`` (default) is quick; ``ci`` (``HYPOTHESIS_PROFILE=ci``, set by .ci/run) runs
+more examples with no deadline and prints reproduction blobs.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

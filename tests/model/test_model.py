@@ -1,0 +1,167 @@
+"""Validation rules and messages of the domain model."""
+
+import datetime as dt
+
+import pytest
+
+from customer_kanban import (
+    BlockedInterval,
+    ClassOfService,
+    Customer,
+    MaturityLevel,
+    Policy,
+    SegmentServiceLevel,
+    ServiceLevelExpectation,
+    Transition,
+    Urgency,
+    ValidationError,
+    WorkItem,
+    Workflow,
+)
+
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+DAY = dt.timedelta(days=1)
+
+
+def test_validation_error_is_a_value_error():
+    assert issubclass(ValidationError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"committed_at": T0 - DAY}, r"`committed_at` is before `requested_at` in item 'A'"),
+        ({"committed_at": T0 + 2 * DAY, "delivered_at": T0 + DAY},
+         r"`delivered_at` is before `committed_at` in item 'A'"),
+        ({"delivered_at": T0 + DAY}, r"`delivered_at` is set but `committed_at` is missing"),
+        ({"transitions": [Transition("b", T0 + DAY), Transition("a", T0)]},
+         r"`transitions` must be in time order"),
+        ({"blocked": [BlockedInterval(T0 + DAY), BlockedInterval(T0)]},
+         r"`blocked` intervals must be in order of start"),
+        ({"id": " "}, r"`id` must be a non-empty string"),
+    ],
+)
+def test_work_item_invariants(kwargs, match):
+    base = {"id": "A", "requested_at": T0}
+    with pytest.raises(ValidationError, match=match):
+        WorkItem(**{**base, **kwargs})
+
+
+def test_work_item_accepts_boundaries():
+    item = WorkItem(id="A", requested_at=T0, committed_at=T0, delivered_at=T0)
+    assert item.delivered_at == item.requested_at
+
+
+def test_naive_datetimes_are_taken_as_utc_and_aware_ones_converted():
+    naive = WorkItem(id="A", requested_at=dt.datetime(2024, 1, 1, 12))
+    rome = dt.timezone(dt.timedelta(hours=1))
+    aware = WorkItem(id="A", requested_at=dt.datetime(2024, 1, 1, 13, tzinfo=rome))
+    assert naive.requested_at == aware.requested_at
+    assert aware.requested_at.tzinfo == dt.timezone.utc
+
+
+def test_blocked_interval_end_before_start():
+    with pytest.raises(ValidationError, match=r"`end` must not be before `start`"):
+        BlockedInterval(T0, T0 - DAY)
+
+
+@pytest.mark.parametrize(
+    ("days", "probability", "match"),
+    [
+        (0, 0.5, r"`days` must be > 0 \(got 0.0\)"),
+        (-3, 0.5, r"`days` must be > 0"),
+        (float("inf"), 0.5, r"`days` must be > 0"),
+        (5, 0.0, r"`probability` must lie in \(0, 1\] \(got 0.0\)"),
+        (5, 1.01, r"`probability` must lie in \(0, 1\]"),
+    ],
+)
+def test_sle_rules(days, probability, match):
+    with pytest.raises(ValidationError, match=match):
+        ServiceLevelExpectation(days, probability)
+
+
+def test_sle_probability_one_is_allowed():
+    assert ServiceLevelExpectation(1, 1.0).probability == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((["a", "b", "a"], "a", "b"), {}, r"`states` must be unique; repeated: \['a'\]"),
+        ((["a", "b"], "b", "a"), {}, r"`commitment_point` must come before `delivery_point`"),
+        ((["a", "b"], "a", "a"), {}, r"`commitment_point` must come before `delivery_point`"),
+        ((["a", "b"], "x", "b"), {}, r"`commitment_point` 'x' is not one of `states`"),
+        ((["a", "b"], "a", "y"), {}, r"`delivery_point` 'y' is not one of `states`"),
+        ((["a", "b"], "a", "b"), {"active_states": ["z"]}, r"`active_states` \['z'\] are not in"),
+        ((["a"], "a", "a"), {}, r"at least two states"),
+    ],
+)
+def test_workflow_rules(args, kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        Workflow(*args, **kwargs)
+
+
+def test_workflow_default_active_states_and_order():
+    wf = Workflow(["In", "Doing", "Wait", "Test", "Done"], "Doing", "Done")
+    assert wf.active_states == ("Doing", "Wait", "Test")
+    wf2 = Workflow(["In", "Doing", "Wait", "Test", "Done"], "Doing", "Done",
+                   active_states=["Test", "Doing"])
+    assert wf2.active_states == ("Doing", "Test")
+    assert wf2.active_mask == (False, True, False, True, False)
+    assert wf2.waiting_states == ("In", "Wait", "Done")
+    assert (wf2.commitment_index, wf2.delivery_index) == (1, 4)
+
+
+def _wf():
+    return Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"wip_limits": {"Doing": 0}}, r"`wip_limits\['Doing'\]` must be >= 1 \(got 0\)"),
+        ({"wip_limits": {"Nowhere": 2}}, r"`wip_limits` names unknown state 'Nowhere'"),
+        ({"classes_of_service": [ClassOfService(name="S"), ClassOfService(name="S")]},
+         r"`classes_of_service` must be unique; repeated: \['S'\]"),
+        ({"segment_sles": [SegmentServiceLevel(class_of_service="X", segment="p",
+                                               sle=ServiceLevelExpectation(1))]},
+         r"`segment_sles` names unknown class of service 'X'"),
+    ],
+)
+def test_policy_rules(kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        Policy(workflow=_wf(), **kwargs)
+
+
+def test_policy_sle_lookup():
+    std = ClassOfService(name="Standard", urgency=Urgency.STANDARD, sle=ServiceLevelExpectation(10))
+    exp = ClassOfService(name="Expedite", urgency="expedite")
+    p = Policy(
+        workflow=_wf(),
+        classes_of_service=[std, exp],
+        segment_sles=[SegmentServiceLevel(class_of_service="Standard", segment="premium",
+                                          sle=ServiceLevelExpectation(4, 0.95))],
+    )
+    assert p.sle_for("Standard") == ServiceLevelExpectation(10, 0.85)
+    assert p.sle_for("Standard", "premium") == ServiceLevelExpectation(4, 0.95)
+    assert p.sle_for("Standard", "other") == ServiceLevelExpectation(10, 0.85)
+    assert p.sle_for("Expedite") is None
+    assert exp.urgency is Urgency.EXPEDITE
+    with pytest.raises(ValidationError, match=r"'Nope' is not a class of service"):
+        p.sle_for("Nope")
+
+
+def test_values_are_frozen():
+    c = Customer(id="C")
+    with pytest.raises(AttributeError):
+        c.id = "D"  # type: ignore[misc]
+
+
+def test_maturity_levels():
+    assert [m.title for m in MaturityLevel] == [
+        "Oblivious", "Emerging", "Defined", "Managed", "Quantitatively Managed",
+        "Optimizing", "Congruent",
+    ]
+    assert all(m.description for m in MaturityLevel)
+    assert MaturityLevel.ML2 < MaturityLevel.ML3
+    assert "customer" in MaturityLevel.ML2.description.lower()

@@ -1,0 +1,179 @@
+"""WorkItemTable: construction, validation of every row, access, filtering, round trips."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from customer_kanban import Transition, ValidationError, WorkItem, WorkItemTable
+from customer_kanban.testing import strategies as cks
+
+STATES = ("Backlog", "Doing", "Review", "Done")
+
+
+def _cols(**over):
+    base = {
+        "id": ["A", "B", "C", "D"],
+        "requested_at": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+        "committed_at": ["2024-01-02", "2024-01-03", None, "2024-01-05"],
+        "delivered_at": ["2024-01-05", None, None, "2024-01-06"],
+        "class_of_service": ["Standard", "Expedite", None, "Standard"],
+        "customer": ["c1", "c2", "c1", ""],
+    }
+    base.update(over)
+    return base
+
+
+def test_columns_dtypes_and_labels():
+    t = WorkItemTable.from_columns(_cols())
+    assert len(t) == 4
+    assert t["requested_at"].dtype == np.dtype("datetime64[ns]")
+    assert np.isnat(t["delivered_at"]).tolist() == [False, True, True, False]
+    assert t["class_of_service"].tolist() == ["Standard", "Expedite", None, "Standard"]
+    codes, labels = t.codes("customer")
+    assert codes.tolist() == [0, 1, 0, -1]
+    assert labels.tolist() == ["c1", "c2"]
+    assert "customer" in t and "nope" not in t
+    with pytest.raises(KeyError, match="no field 'nope'"):
+        t["nope"]
+    with pytest.raises(KeyError, match="not a categorical field"):
+        t.codes("requested_at")
+
+
+def test_arrays_are_read_only():
+    t = WorkItemTable.from_columns(_cols())
+    with pytest.raises(ValueError, match="read-only"):
+        t["requested_at"][0] = np.datetime64("2020-01-01")
+
+
+def test_validation_reports_every_offending_row():
+    cols = _cols(
+        committed_at=["2023-12-01", "2024-01-03", None, "2024-01-01"],
+    )
+    with pytest.raises(ValidationError) as info:
+        WorkItemTable.from_columns(cols)
+    assert str(info.value) == (
+        "`committed_at` is before `requested_at` in 2 rows (row 0, item 'A'; row 3, item 'D')"
+    )
+    assert info.value.rows == (0, 3)
+    assert info.value.items == ("A", "D")
+
+
+@pytest.mark.parametrize(
+    ("over", "match"),
+    [
+        ({"id": ["A", "B", "A", "B"]}, r"`id` is repeated in 2 rows \(row 2, item 'A'; row 3, item 'B'\)"),
+        ({"id": ["A", None, "C", "D"]}, r"`id` is missing in 1 row \(row 1"),
+        ({"requested_at": ["2024-01-01", None, "2024-01-03", "2024-01-04"]},
+         r"`requested_at` is missing in 1 row \(row 1, item 'B'\)"),
+        ({"delivered_at": ["2024-01-01T12:00", None, "2024-01-09", "2024-01-06"]},
+         r"`delivered_at` is set but `committed_at` is missing in 1 row \(row 2, item 'C'\)"),
+        ({"delivered_at": ["2024-01-01T12:00", None, None, "2024-01-06"]},
+         r"`delivered_at` is before `committed_at` in 1 row \(row 0, item 'A'\)"),
+        ({"customer": ["a", "b"]}, r"`customer` has 2 rows, `id` has 4"),
+    ],
+)
+def test_validation_rules(over, match):
+    with pytest.raises(ValidationError, match=match):
+        WorkItemTable.from_columns(_cols(**over))
+
+
+def test_missing_required_columns():
+    with pytest.raises(ValidationError, match="`columns` must hold `requested_at`"):
+        WorkItemTable.from_columns({"id": ["A"]})
+
+
+def test_pandas_dataframe_with_aware_timestamps():
+    df = pd.DataFrame(_cols())
+    df["requested_at"] = pd.to_datetime(df["requested_at"]).dt.tz_localize("Europe/Rome")
+    t = WorkItemTable.from_columns(df)
+    # Midnight in Rome in winter is 23:00 UTC the day before.
+    assert t["requested_at"][0] == np.datetime64("2023-12-31T23:00", "ns")
+    assert t["class_of_service"].tolist() == ["Standard", "Expedite", None, "Standard"]
+
+
+def test_extra_columns_are_kept():
+    t = WorkItemTable.from_columns(_cols(priority=["1", "2", "2", "3"], size=[1.0, 2.0, 3.0, 4.0]))
+    assert t["priority"].tolist() == ["1", "2", "2", "3"]
+    assert t["size"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert "priority" in t.categorical_fields
+
+
+def test_transitions_and_first_entries_against_a_loop():
+    cols = _cols()
+    transitions = {
+        "item": ["A", "A", "A", "A", "B", "D"],
+        "state": ["Backlog", "Doing", "Backlog", "Doing", "Doing", "Done"],
+        "at": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-03", "2024-01-06"],
+        "department": ["x", "y", None, "y", "z", None],
+    }
+    t = WorkItemTable.from_columns(cols, states=STATES, transitions=transitions)
+    entries = t.first_entries()
+    expected = np.full((4, 4), np.datetime64("NaT", "ns"))
+    for i, s, a in zip(transitions["item"], transitions["state"], transitions["at"]):
+        row, col = cols["id"].index(i), STATES.index(s)
+        at = np.datetime64(a, "ns")
+        if np.isnat(expected[row, col]) or at < expected[row, col]:
+            expected[row, col] = at
+    np.testing.assert_array_equal(entries, expected)
+    assert t.transitions.item.tolist() == [0, 0, 0, 0, 1, 3]
+    assert len(t.transitions) == 6
+
+
+def test_transitions_must_name_known_items_and_states():
+    with pytest.raises(ValidationError, match=r"`transitions.item` names items that are not in the table"):
+        WorkItemTable.from_columns(
+            _cols(), states=STATES, transitions={"item": ["Z"], "state": ["Doing"], "at": ["2024-01-01"]}
+        )
+    with pytest.raises(ValidationError, match=r"not among the known labels"):
+        WorkItemTable.from_columns(
+            _cols(), states=STATES, transitions={"item": ["A"], "state": ["Nope"], "at": ["2024-01-01"]}
+        )
+
+
+def test_filter_keeps_transitions_with_their_items():
+    items = [
+        WorkItem(id=f"I{k}", requested_at=dt.datetime(2024, 1, 1 + k),
+                 transitions=[Transition("Doing", dt.datetime(2024, 1, 1 + k))])
+        for k in range(5)
+    ]
+    t = WorkItemTable.from_items(items, states=STATES)
+    sub = t.filter(np.array([False, True, False, True, False]))
+    assert sub.to_items() == [items[1], items[3]]
+    assert t.filter([4, 0]).to_items() == [items[0], items[4]]
+    with pytest.raises(ValidationError, match="`mask` must have 5 entries"):
+        t.filter(np.array([True]))
+
+
+@given(st.lists(cks.work_items(states=STATES), max_size=8, unique_by=lambda i: i.id))
+def test_items_round_trip(items):
+    t = WorkItemTable.from_items(items, states=STATES)
+    assert t.to_items() == items
+    assert len(t) == len(items)
+
+
+@given(st.lists(cks.work_items(states=STATES), max_size=8, unique_by=lambda i: i.id), st.data())
+def test_row_order_does_not_matter_for_content(items, data):
+    perm = data.draw(st.permutations(range(len(items))))
+    a = WorkItemTable.from_items(items, states=STATES)
+    b = WorkItemTable.from_items([items[k] for k in perm], states=STATES)
+    by_id = {i.id: i for i in b.to_items()}
+    assert [by_id[i.id] for i in a.to_items()] == a.to_items()
+
+
+def test_equals():
+    a = WorkItemTable.from_columns(_cols())
+    b = WorkItemTable.from_columns(_cols())
+    c = WorkItemTable.from_columns(_cols(customer=["c1", "c2", "c1", "c3"]))
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_empty_table():
+    t = WorkItemTable.from_items([])
+    assert len(t) == 0
+    assert t.first_entries().shape == (0, 0)
+    assert t.to_items() == []
