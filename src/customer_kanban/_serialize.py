@@ -17,22 +17,22 @@ Nothing here touches ``cattrs.global_converter``.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import math
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import cattrs
 import numpy as np
-from cattrs.preconf.json import make_converter
 
 from customer_kanban._time import as_utc_datetime
 from customer_kanban.errors import ValidationError
 
+if TYPE_CHECKING:
+    import cattrs
+
 __all__ = ["from_dict", "from_json", "to_dict", "to_json"]
 
 T = TypeVar("T")
-
-_converter = make_converter(forbid_extra_keys=True)
 
 
 def _unstructure_datetime(value: _dt.datetime) -> str:
@@ -73,16 +73,23 @@ def _unstructure_numpy_scalar(value: np.generic) -> Any:
     return item
 
 
-_converter.register_unstructure_hook(_dt.datetime, _unstructure_datetime)
-_converter.register_structure_hook(_dt.datetime, _structure_datetime)
-_converter.register_unstructure_hook(np.ndarray, _unstructure_array)
-_converter.register_unstructure_hook_func(
-    lambda t: isinstance(t, type) and issubclass(t, np.generic), _unstructure_numpy_scalar
-)
-_converter.register_unstructure_hook(float, _float_or_none)
-_converter.register_unstructure_hook(
-    frozenset, lambda v: sorted((_converter.unstructure(x) for x in v), key=repr)
-)
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The package's one converter, built on first use (keeps ``import`` light)."""
+    from cattrs.preconf.json import make_converter
+
+    conv = make_converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(_dt.datetime, _unstructure_datetime)
+    conv.register_structure_hook(_dt.datetime, _structure_datetime)
+    conv.register_unstructure_hook(np.ndarray, _unstructure_array)
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, np.generic), _unstructure_numpy_scalar
+    )
+    conv.register_unstructure_hook(float, _float_or_none)
+    conv.register_unstructure_hook(
+        frozenset, lambda v: sorted((conv.unstructure(x) for x in v), key=repr)
+    )
+    return conv
 
 
 _EXTRA = "\x1eunknown key:"
@@ -97,6 +104,8 @@ def _expand_extra_keys(message: str) -> list[str]:
 
 
 def _format_exception(exc: BaseException, type_: type | None) -> str:
+    import cattrs
+
     if isinstance(exc, ValidationError):
         return str(exc)
     if isinstance(exc, KeyError):
@@ -115,7 +124,7 @@ def to_dict(obj: Any) -> Any:
     >>> to_dict({"at": dt.datetime(2024, 1, 2, 3, 4, 5)})
     {'at': '2024-01-02T03:04:05+00:00'}
     """
-    return _converter.unstructure(obj)
+    return _converter().unstructure(obj)
 
 
 def from_dict(cls: type[T], data: Any) -> T:
@@ -126,8 +135,10 @@ def from_dict(cls: type[T], data: Any) -> T:
     customer_kanban.errors.ValidationError
         With one line per problem, each naming the path of the offending key.
     """
+    import cattrs
+
     try:
-        return _converter.structure(data, cls)
+        return _converter().structure(data, cls)
     except cattrs.BaseValidationError as exc:
         raw = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         messages = [m for r in raw for m in _expand_extra_keys(r)]

@@ -1,0 +1,77 @@
+"""The folder tree is the architecture: dependencies point down only, imports stay light."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import customer_kanban
+
+SRC = Path(customer_kanban.__file__).parent
+
+# What each layer may import from the package (besides its own subpackage).
+BASE = {"errors", "_time", "_serialize"}
+ALLOWED = {
+    "model": BASE,
+    "table": BASE | {"model"},
+    "metrics": BASE,
+    "reviews": BASE | {"model", "table", "metrics"},
+    "io": BASE | {"model", "table", "metrics"},
+    "datasets": BASE | {"model", "table", "io"},
+    "testing": BASE | {"model", "table"},
+    "cli": BASE | {"model", "table", "metrics", "io", "reviews", "datasets"},
+}
+
+
+def _package_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "customer_kanban" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_no_upward_imports(layer):
+    for path in (SRC / layer).rglob("*.py"):
+        bad = _package_imports(path) - ALLOWED[layer] - {layer}
+        assert not bad, f"{path.relative_to(SRC)} imports {sorted(bad)}"
+
+
+def test_base_modules_import_no_layer():
+    for name in BASE:
+        assert _package_imports(SRC / f"{name}.py") <= BASE
+
+
+def test_import_is_light():
+    code = (
+        "import sys, customer_kanban;"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'dask', 'polars', 'pyarrow')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_names_are_sorted_and_exist():
+    import customer_kanban.io
+    import customer_kanban.metrics
+    import customer_kanban.model
+    import customer_kanban.reviews
+    import customer_kanban.table
+
+    for module in (customer_kanban, customer_kanban.model, customer_kanban.table,
+                   customer_kanban.metrics, customer_kanban.io, customer_kanban.reviews):
+        assert list(module.__all__) == sorted(module.__all__), module.__name__
+        for name in module.__all__:
+            assert getattr(module, name) is not None
