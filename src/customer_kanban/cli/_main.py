@@ -1,0 +1,167 @@
+"""Argument parsing and dispatch for ``customer-kanban``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import numpy as np
+
+from customer_kanban._time import as_instant_array
+from customer_kanban.errors import CustomerKanbanError
+from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
+
+__all__ = ["main"]
+
+
+class _UsageError(Exception):
+    """A bad option or argument: one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="customer-kanban",
+        description="Customer-centric Kanban metrics and feedback-loop reviews.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    review = sub.add_parser(
+        "review",
+        help="print a Service Delivery Review",
+        description=(
+            "Service Delivery Review: per class of service (and customer segment), "
+            "delivered items, customer and system lead-time percentiles, SLE attainment, "
+            "throughput per week, WIP, items at risk and customer waiting time."
+        ),
+    )
+    source = review.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", help="event log CSV, one row per state change")
+    source.add_argument("--demo", action="store_true", help="use the embedded ServiceNow incident log")
+    review.add_argument("--item", help="column of the item id")
+    review.add_argument("--state", help="column of the state entered")
+    review.add_argument("--at", help="column of the instant of the change")
+    review.add_argument("--states", help="workflow states in order, comma-separated")
+    review.add_argument("--commit", help="the commitment point (a state)")
+    review.add_argument("--deliver", help="the delivery point (a state)")
+    review.add_argument("--active", help="active states, comma-separated (default: commit..deliver)")
+    review.add_argument("--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y %%H:%%M" (default ISO 8601)')
+    review.add_argument("--class-of-service", dest="cos", help="column holding the class of service")
+    review.add_argument("--customer", help="column holding the customer")
+    review.add_argument("--segment", help="column holding the customer segment")
+    review.add_argument("--department", help="column holding the department of each change")
+    review.add_argument("--sle", help="SLE for every class, DAYS or DAYS@PROBABILITY, e.g. 10@0.85")
+    review.add_argument("--policy", help="a Policy as JSON (overrides --states/--commit/--deliver/--sle)")
+    review.add_argument("--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)")
+    review.add_argument("--delimiter", default=",", help="field delimiter of the CSV (default ',')")
+    review.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+def _split(text: str | None, option: str) -> list[str]:
+    if not text:
+        raise _UsageError(f"{option} is required with FILE")
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _sle(text: str | None) -> ServiceLevelExpectation | None:
+    if text is None:
+        return None
+    days, _, prob = text.partition("@")
+    try:
+        return ServiceLevelExpectation(float(days), float(prob) if prob else 0.85)
+    except ValueError as exc:
+        raise _UsageError(f"--sle {text!r}: {exc}") from exc
+
+
+def _review(args: argparse.Namespace) -> str:
+    from customer_kanban.reviews import service_delivery_review
+
+    if args.demo:
+        from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+
+        table, policy = load_incidents()
+        as_of = args.as_of or DEMO_AS_OF
+    else:
+        from customer_kanban.io import read_event_log
+
+        for option in ("item", "state", "at"):
+            if not getattr(args, option):
+                raise _UsageError(f"--{option} is required with FILE")
+        if args.policy:
+            with open(args.policy, encoding="utf-8") as fh:
+                policy = Policy.from_json(fh.read())
+            workflow = policy.workflow
+        else:
+            workflow = Workflow(
+                _split(args.states, "--states"),
+                args.commit or _split(None, "--commit")[0],
+                args.deliver or _split(None, "--deliver")[0],
+                active_states=_split(args.active, "--active") if args.active else None,
+            )
+            policy = Policy(workflow=workflow)
+        attributes = {
+            col: field
+            for col, field in ((args.cos, "class_of_service"), (args.customer, "customer"),
+                               (args.segment, "segment"))
+            if col
+        }
+        result = read_event_log(
+            args.file, workflow=workflow, item=args.item, state=args.state, at=args.at,
+            attributes=attributes, department=args.department, at_format=args.at_format,
+            delimiter=args.delimiter,
+        )
+        if len(result.rejected):
+            counts = ", ".join(f"{n} {reason}" for reason, n in result.rejected.counts().items())
+            print(f"customer-kanban: {len(result.rejected)} of {result.n_rows} rows rejected ({counts})",
+                  file=sys.stderr)
+        table = result.table
+        if not args.policy:
+            labels = [str(x) for x in table.codes("class_of_service")[1]]
+            sle = _sle(args.sle)
+            policy = Policy(
+                workflow=workflow,
+                classes_of_service=[ClassOfService(name=n, sle=sle) for n in labels],
+            )
+        if args.as_of:
+            as_of = args.as_of
+        else:
+            stamps = table.transitions.at
+            if stamps.size == 0:
+                raise CustomerKanbanError(f"{args.file}: no usable rows")
+            as_of = str(np.max(stamps))
+    when = as_instant_array(as_of, name="--as-of")[0]
+    review = service_delivery_review(table, policy, as_of=when)
+    if args.json:
+        return json.dumps(review.to_dict(), indent=2)
+    return review.render()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``customer-kanban``; return the exit status (0 ok, 2 bad input)."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "review":
+            if args.demo and args.file:
+                raise _UsageError("give FILE or --demo, not both")
+            out = _review(args)
+        else:  # pragma: no cover - argparse enforces the choices
+            raise _UsageError(f"unknown command {args.command!r}")
+    except _UsageError as exc:
+        print(f"customer-kanban: error: {exc}", file=sys.stderr)
+        return 2
+    except (CustomerKanbanError, ValueError, TypeError, OSError, UnicodeDecodeError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"customer-kanban: error: {message}", file=sys.stderr)
+        return 2
+    try:
+        print(out)
+    except BrokenPipeError:  # e.g. `customer-kanban review --demo | head`
+        sys.stderr.close()
+    return 0

@@ -1,0 +1,355 @@
+"""Service Delivery Review: is the service fit for its customers' purpose?"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban import metrics
+from customer_kanban._serialize import Serializable
+from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
+from customer_kanban.errors import InsufficientDataWarning, ValidationError
+from customer_kanban.model import Policy
+from customer_kanban.table import WorkItemTable
+
+__all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review"]
+
+Basis = Literal["customer", "system"]
+
+
+@attrs.frozen(kw_only=True)
+class ServiceLevelRow(Serializable):
+    """One line of the review: a class of service, a customer segment, or all work.
+
+    Attributes
+    ----------
+    dimension : str
+        ``"all"``, ``"class_of_service"`` or ``"segment"``.
+    group : str
+        The class of service or segment (``"all"`` for the total line).
+    delivered : int
+        Items delivered by ``as_of``.
+    customer_lead_time, system_lead_time : tuple of float
+        Lead-time percentiles of the delivered items, one per ``q`` of the review:
+        from the customer's request, and from the commitment point. [days]
+    sle_days, sle_probability : float or None
+        The class's SLE (``None`` when it has none, and on total and segment lines,
+        where each item is held to its own class's SLE).
+    attainment : float
+        Share of delivered items with an SLE that met it (NaN when none).
+    sle_met : bool or None
+        Whether `attainment` reaches `sle_probability`.
+    throughput_per_week : float
+        Items delivered per week over the review window.
+    wip : int
+        Items committed and not delivered at ``as_of``.
+    open_requests : int
+        Items requested and not delivered at ``as_of`` (committed or not).
+    at_risk : int
+        Open requests whose age already uses most of their SLE (see ``risk_fraction``).
+    customer_waiting_days : float
+        Total time customers spent waiting on this work, delivered and open. [days]
+    """
+
+    dimension: str
+    group: str
+    delivered: int
+    customer_lead_time: tuple[float, ...]
+    system_lead_time: tuple[float, ...]
+    sle_days: float | None
+    sle_probability: float | None
+    attainment: float
+    sle_met: bool | None
+    throughput_per_week: float
+    wip: int
+    open_requests: int
+    at_risk: int
+    customer_waiting_days: float
+
+
+@attrs.frozen(kw_only=True)
+class ServiceDeliveryReview(Serializable):
+    """The Service Delivery Review: service levels seen from the customer's side.
+
+    Attributes
+    ----------
+    as_of : datetime
+        The instant of the review (UTC); the table is seen as it was known then.
+    q : tuple of float
+        Percentiles of the lead-time columns.
+    basis : str
+        Which lead time the SLEs apply to: ``"customer"`` (request -> delivery)
+        or ``"system"`` (commitment -> delivery).
+    risk_fraction : float
+        An open request is at risk once its age reaches this share of its SLE.
+    window_start : datetime
+        Start of the throughput window (the window ends at `as_of`).
+    rows : tuple of ServiceLevelRow
+        The total line, then one line per class of service, then per segment.
+    """
+
+    as_of: _dt.datetime
+    q: tuple[float, ...]
+    basis: str
+    risk_fraction: float
+    window_start: _dt.datetime
+    rows: tuple[ServiceLevelRow, ...]
+
+    def row(self, group: str, dimension: str = "class_of_service") -> ServiceLevelRow:
+        """The line of `group` in `dimension` (KeyError if absent)."""
+        for r in self.rows:
+            if r.group == group and r.dimension == dimension:
+                return r
+        raise KeyError(f"no {dimension} line {group!r}")
+
+    def render(self) -> str:
+        """The review as a readable text table."""
+        return _render(self)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _as_of_instant(as_of: object) -> np.datetime64:
+    arr = as_instant_array(as_of, name="as_of")
+    if arr.size != 1 or np.isnat(arr[0]):
+        raise ValidationError("`as_of` must be one instant")
+    return arr.reshape(())[()]  # type: ignore[no-any-return]
+
+
+def _item_sle(
+    table: WorkItemTable, policy: Policy, labels: Sequence[str], codes: npt.NDArray[np.int32]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per-item SLE days and probability (NaN without an SLE), segment overrides applied."""
+    days_by_label = np.full(len(labels) + 1, np.nan)  # last slot: no class of service
+    prob_by_label = np.full(len(labels) + 1, np.nan)
+    names = {c.name for c in policy.classes_of_service}
+    for k, name in enumerate(labels):  # a handful of classes
+        sle = policy.class_of_service(name).sle if name in names else None
+        if sle is not None:
+            days_by_label[k], prob_by_label[k] = sle.days, sle.probability
+    days = days_by_label[codes]
+    prob = prob_by_label[codes]
+    if policy.segment_sles and "segment" in table:
+        seg = table["segment"]
+        cos = table["class_of_service"]
+        for s in policy.segment_sles:  # a handful of overrides
+            mask = (cos == s.class_of_service) & (seg == s.segment)
+            days[mask], prob[mask] = s.sle.days, s.sle.probability
+    return days, prob
+
+
+def _group_codes(
+    table: WorkItemTable, field: str, first: Sequence[str] = ()
+) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """Codes of `field` over labels `first` (in that order) then the table's other labels."""
+    codes, table_labels = table.codes(field)
+    labels = list(first) + [str(x) for x in table_labels if str(x) not in first]
+    remap = np.array([labels.index(str(x)) for x in table_labels] + [-1], dtype=np.int32)
+    return remap[codes], labels  # code -1 picks the trailing -1
+
+
+def service_delivery_review(
+    table: WorkItemTable,
+    policy: Policy,
+    *,
+    as_of: object,
+    q: Sequence[float] = (50, 85, 95),
+    basis: Basis = "customer",
+    risk_fraction: float = 0.8,
+    window_days: float | None = None,
+    method: str = "linear",
+) -> ServiceDeliveryReview:
+    """Service Delivery Review per class of service and customer segment.
+
+    For each class of service of the policy (and of the table), for each customer
+    segment when the table has one, and for all work: items delivered, customer
+    and system lead-time percentiles, the SLE and its attainment, throughput per
+    week, WIP, open requests, those at risk of missing their SLE, and the total
+    time customers waited.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    policy : Policy
+        Classes of service with their SLEs, and per-segment SLEs.
+    as_of : datetime-like
+        Instant of the review.  The table is seen as it was known then
+        (:meth:`WorkItemTable.as_of`): later requests are left out, later
+        commitments and deliveries are not yet made.
+    q : sequence of float, optional
+        Lead-time percentiles, default 50, 85, 95.
+    basis : {"customer", "system"}, optional
+        Lead time the SLEs apply to and age is measured on: from the customer's
+        request (default, seed 000) or from the commitment point.
+    risk_fraction : float, optional
+        An open request is at risk once its age reaches this share of its SLE
+        (default 0.8); those already past it count too.
+    window_days : float, optional
+        Throughput window ending at `as_of`; default from the first request.
+    method : str, optional
+        Percentile method (numpy's names), default ``"linear"``.
+
+    Returns
+    -------
+    ServiceDeliveryReview
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+    >>> table, policy = load_incidents()
+    >>> review = service_delivery_review(table, policy, as_of=DEMO_AS_OF)
+    >>> total = review.row("all", "all")
+    >>> total.delivered + total.open_requests == len(table.as_of(DEMO_AS_OF))
+    True
+    """
+    if basis not in ("customer", "system"):
+        raise ValidationError(f"`basis` must be 'customer' or 'system', got {basis!r}")
+    if not 0 < risk_fraction <= 1:
+        raise ValidationError(f"`risk_fraction` must lie in (0, 1], got {risk_fraction}")
+    when = _as_of_instant(as_of)
+    now = table.as_of(when)
+    req, com, dlv = now["requested_at"], now["committed_at"], now["delivered_at"]
+    customer_lt = metrics.lead_time(req, dlv)
+    system_lt = metrics.lead_time(com, dlv)
+    basis_lt = customer_lt if basis == "customer" else system_lt
+    start = req if basis == "customer" else com
+    open_request = np.isnat(dlv)
+    in_wip = ~np.isnat(com) & open_request
+    age = metrics.work_item_age(start, dlv, when)
+
+    if window_days is None:
+        window_start = req.min() if len(now) else when
+    else:
+        if not window_days > 0:
+            raise ValidationError(f"`window_days` must be > 0, got {window_days}")
+        window_start = when - np.timedelta64(int(window_days * NS_PER_DAY), "ns")
+    weeks = max(float((when - window_start) / np.timedelta64(1, "D")) / 7.0, 1.0 / 7.0)
+    delivered_in_window = (dlv >= window_start) & (dlv <= when)
+
+    policy_classes = [c.name for c in policy.classes_of_service]
+    cos_codes, cos_labels = _group_codes(now, "class_of_service", policy_classes)
+    sle_days, sle_prob = _item_sle(now, policy, cos_labels, cos_codes)
+    has_sle = ~np.isnan(sle_days)
+    judged = np.where(has_sle, basis_lt, np.nan)
+    days_for_attainment = np.where(has_sle, sle_days, 1.0)  # 1.0 is never read: judged is NaN
+    risky = metrics.at_risk(np.where(has_sle, age, np.nan), np.where(has_sle, sle_days, 1.0),
+                            fraction=risk_fraction)
+
+    dimensions: list[tuple[str, npt.NDArray[np.int32] | None, list[str]]] = [("all", None, ["all"])]
+    dimensions.append(("class_of_service", cos_codes, cos_labels))
+    if "segment" in now and (now.codes("segment")[0] >= 0).any():
+        seg_codes, seg_labels = _group_codes(now, "segment")
+        dimensions.append(("segment", seg_codes, seg_labels))
+
+    rows: list[ServiceLevelRow] = []
+    qs = tuple(float(x) for x in q)
+    for dimension, codes, labels in dimensions:  # three dimensions at most
+        by: Any = None if codes is None else (codes, np.asarray(labels, dtype=object))
+        g = len(labels)
+        idx = np.zeros(len(now), np.int64) if codes is None else codes.astype(np.int64)
+        valid = idx >= 0
+
+        def count(mask: npt.NDArray[np.bool_], idx: npt.NDArray[np.int64] = idx,
+                  valid: npt.NDArray[np.bool_] = valid, g: int = g) -> npt.NDArray[np.int64]:
+            return np.bincount(idx[mask & valid], minlength=g)
+
+        with warnings.catch_warnings():
+            # Empty groups are shown as NaN ('-'); the review says so itself.
+            warnings.simplefilter("ignore", InsufficientDataWarning)
+            c_pct = metrics.percentiles(customer_lt, qs, by=by, method=method).values
+            s_pct = metrics.percentiles(system_lt, qs, by=by, method=method).values
+            attain = metrics.sle_attainment(judged, days_for_attainment, by=by)
+            waiting = metrics.customer_waiting_time(req, dlv, as_of=when, by=by)
+        delivered = count(~open_request)
+        thr = count(delivered_in_window) / weeks
+        wip_n, open_n, risk_n = count(in_wip), count(open_request), count(risky & open_request)
+        for k, label in enumerate(labels):
+            sle = (
+                policy.class_of_service(label).sle
+                if dimension == "class_of_service" and label in policy_classes
+                else None
+            )
+            rate = float(attain.attainment[k])
+            rows.append(
+                ServiceLevelRow(
+                    dimension=dimension,
+                    group=str(label),
+                    delivered=int(delivered[k]),
+                    customer_lead_time=tuple(float(v) for v in c_pct[k]),
+                    system_lead_time=tuple(float(v) for v in s_pct[k]),
+                    sle_days=None if sle is None else sle.days,
+                    sle_probability=None if sle is None else sle.probability,
+                    attainment=rate,
+                    sle_met=None if sle is None or math.isnan(rate) else rate >= sle.probability,
+                    throughput_per_week=float(thr[k]),
+                    wip=int(wip_n[k]),
+                    open_requests=int(open_n[k]),
+                    at_risk=int(risk_n[k]),
+                    customer_waiting_days=float(waiting.total_days[k]),
+                )
+            )
+    stamp_start = to_datetime(np.datetime64(window_start, "ns"))
+    stamp_now = to_datetime(when)
+    assert stamp_start is not None and stamp_now is not None
+    return ServiceDeliveryReview(
+        as_of=stamp_now, q=qs, basis=basis, risk_fraction=float(risk_fraction),
+        window_start=stamp_start, rows=tuple(rows),
+    )
+
+
+def _num(x: float | None, fmt: str = "{:.1f}") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return fmt.format(x)
+
+
+def _render(review: ServiceDeliveryReview) -> str:
+    qs = "/".join(f"p{q:g}" for q in review.q)
+    head = [
+        f"Service Delivery Review as of {review.as_of:%Y-%m-%d %H:%M} UTC",
+        f"Customer lead time: request -> delivery; system lead time: commitment -> delivery "
+        f"(days, {qs}).",
+        f"SLEs apply to the {review.basis} lead time; at risk = open requests aged >= "
+        f"{review.risk_fraction:.0%} of their SLE; throughput since {review.window_start:%Y-%m-%d}.",
+        "",
+    ]
+    columns = ["", "delivered", f"customer LT {qs}", f"system LT {qs}", "SLE", "attained",
+               "met", "thru/wk", "WIP", "open", "at risk", "waited (d)"]
+    body: list[list[str]] = []
+    titles = {"all": "All work", "class_of_service": "Class of service", "segment": "Customer segment"}
+    current = None
+    for r in review.rows:
+        if r.dimension != current:
+            current = r.dimension
+            body.append([titles.get(r.dimension, r.dimension)] + [""] * (len(columns) - 1))
+        sle = "-" if r.sle_days is None else f"{r.sle_probability:.0%} <= {r.sle_days:g}d"
+        body.append([
+            "  " + r.group if r.dimension != "all" else "  all",
+            str(r.delivered),
+            " / ".join(_num(v) for v in r.customer_lead_time),
+            " / ".join(_num(v) for v in r.system_lead_time),
+            sle,
+            _num(r.attainment, "{:.0%}"),
+            {True: "yes", False: "NO", None: "-"}[r.sle_met],
+            _num(r.throughput_per_week),
+            str(r.wip),
+            str(r.open_requests),
+            str(r.at_risk),
+            _num(r.customer_waiting_days, "{:.0f}"),
+        ])
+    widths = [max(len(row[i]) for row in [columns, *body]) for i in range(len(columns))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join([first, *rest]).rstrip()
+
+    return "\n".join(head + [line(columns), line(["-" * w for w in widths])] + [line(b) for b in body])

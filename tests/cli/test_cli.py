@@ -1,0 +1,97 @@
+"""The customer-kanban command line: demo, user CSV, JSON, one-line errors with exit 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from customer_kanban.cli import main
+
+LOG = """id,status,changed_at,priority,requester
+A,Requested,2024-01-01T09:00,High,ann
+A,Doing,2024-01-02T09:00,High,ann
+A,Done,2024-01-04T09:00,High,ann
+B,Requested,2024-01-02T10:00,Low,bob
+B,Doing,2024-01-03T10:00,Low,bob
+C,Requested,2024-01-03T11:00,Low,ann
+C,Bogus,2024-01-03T12:00,Low,ann
+"""
+ARGS = ["--item", "id", "--state", "status", "--at", "changed_at",
+        "--states", "Requested,Doing,Done", "--commit", "Doing", "--deliver", "Done"]
+
+
+@pytest.fixture
+def log_file(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(LOG, encoding="utf-8")
+    return path
+
+
+def test_demo_text(capsys):
+    assert main(["review", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Service Delivery Review as of 2016-03-07 00:00 UTC")
+    for label in ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low"):
+        assert label in out
+
+
+def test_demo_json(capsys):
+    assert main(["review", "--demo", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    total = data["rows"][0]
+    assert total["group"] == "all"
+    assert total["delivered"] + total["open_requests"] > 0
+
+
+def test_user_file(log_file, capsys):
+    code = main(["review", str(log_file), *ARGS, "--class-of-service", "priority",
+                 "--customer", "requester", "--sle", "3@0.8", "--as-of", "2024-01-05", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "1 of 7 rows rejected (1 unknown state" in captured.err
+    data = json.loads(captured.out)
+    rows = {r["group"]: r for r in data["rows"]}
+    assert rows["all"]["delivered"] == 1
+    assert rows["High"]["customer_lead_time"][0] == 3.0  # 01-01 09:00 -> 01-04 09:00
+    assert rows["High"]["sle_days"] == 3.0 and rows["High"]["attainment"] == 1.0
+    assert rows["Low"]["wip"] == 1 and rows["Low"]["open_requests"] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["review"], "one of the arguments"),
+        (["review", "missing.csv", *ARGS], "missing.csv"),
+        (["review", "--demo", "--as-of", "yesterday"], "as-of"),
+        (["review", "FILE", "--item", "id"], "--state is required"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_with_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("customer-kanban: error:")
+    assert message in err
+
+
+def test_bad_workflow_option(log_file, capsys):
+    argv = ["review", str(log_file), "--item", "id", "--state", "status", "--at", "changed_at",
+            "--states", "Requested,Doing,Done", "--commit", "Done", "--deliver", "Doing"]
+    assert main(argv) == 2
+    assert "`commitment_point` must come before `delivery_point`" in capsys.readouterr().err
+
+
+def test_missing_column(log_file, capsys):
+    argv = ["review", str(log_file), *ARGS]
+    argv[argv.index("id")] = "ident"
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ident" in err
+
+
+def test_console_entry_point_runs_as_module():
+    done = subprocess.run([sys.executable, "-m", "customer_kanban.cli", "review", "--nope"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr

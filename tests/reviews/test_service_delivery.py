@@ -1,0 +1,175 @@
+"""Service Delivery Review: a hand-computed case, a plain-loop reference, rendering, JSON."""
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from customer_kanban import (
+    ClassOfService,
+    Policy,
+    SegmentServiceLevel,
+    ServiceLevelExpectation,
+    ValidationError,
+    WorkItem,
+    WorkItemTable,
+    Workflow,
+)
+from customer_kanban.reviews import service_delivery_review
+from customer_kanban.testing import strategies as cks
+
+WF = Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+POLICY = Policy(
+    workflow=WF,
+    classes_of_service=[
+        ClassOfService(name="Standard", sle=ServiceLevelExpectation(5, 0.85)),
+        ClassOfService(name="Expedite", urgency="expedite", sle=ServiceLevelExpectation(2, 0.9)),
+        ClassOfService(name="Intangible", urgency="intangible"),
+    ],
+)
+
+
+def d(day):
+    return dt.datetime(2024, 1, day)
+
+
+def _item(id, cos, req, com=None, dlv=None, segment=None):
+    return WorkItem(id=id, class_of_service=cos, requested_at=d(req),
+                    committed_at=None if com is None else d(com),
+                    delivered_at=None if dlv is None else d(dlv), segment=segment)
+
+
+ITEMS = [
+    _item("A", "Standard", 1, 2, 5),     # customer LT 4, system 3, within 5
+    _item("B", "Standard", 1, 3, 9),     # customer LT 8, system 6, not within 5
+    _item("C", "Expedite", 10, 10, 11),  # customer LT 1
+    _item("D", "Expedite", 18, 19),      # open, committed, age 2 >= 0.8 * 2: at risk
+    _item("E", "Standard", 17),          # open, not committed, age 3 < 0.8 * 5
+    _item("F", "Intangible", 5, 6, 25),  # delivered after as_of: open at as_of, no SLE
+    _item("G", "Standard", 25),          # requested after as_of: not seen
+]
+
+
+def test_hand_computed_review():
+    table = WorkItemTable.from_items(ITEMS)
+    review = service_delivery_review(table, POLICY, as_of="2024-01-20")
+    weeks = 19 / 7  # window: first request (01-01) to as_of (01-20)
+
+    std = review.row("Standard")
+    assert (std.delivered, std.wip, std.open_requests, std.at_risk) == (2, 0, 1, 0)
+    assert std.customer_lead_time[0] == pytest.approx(6.0)  # median of 4 and 8
+    assert std.system_lead_time[0] == pytest.approx(4.5)  # median of 3 and 6
+    assert std.customer_lead_time[1] == pytest.approx(4 + 0.85 * 4)
+    assert (std.sle_days, std.sle_probability) == (5.0, 0.85)
+    assert std.attainment == pytest.approx(0.5)
+    assert std.sle_met is False
+    assert std.throughput_per_week == pytest.approx(2 / weeks)
+    assert std.customer_waiting_days == pytest.approx(4 + 8 + 3)
+
+    exp = review.row("Expedite")
+    assert (exp.delivered, exp.wip, exp.open_requests, exp.at_risk) == (1, 1, 1, 1)
+    assert exp.attainment == 1.0
+    assert exp.sle_met is True
+    assert exp.customer_waiting_days == pytest.approx(1 + 2)
+
+    intang = review.row("Intangible")
+    assert (intang.delivered, intang.wip, intang.open_requests, intang.at_risk) == (0, 1, 1, 0)
+    assert intang.sle_days is None and intang.sle_met is None
+    assert math.isnan(intang.attainment) and math.isnan(intang.customer_lead_time[0])
+    assert intang.customer_waiting_days == pytest.approx(15)
+
+    total = review.row("all", "all")
+    assert (total.delivered, total.wip, total.open_requests, total.at_risk) == (3, 2, 3, 1)
+    assert total.attainment == pytest.approx(2 / 3)
+    assert total.throughput_per_week == pytest.approx(3 / weeks)
+    assert total.customer_waiting_days == pytest.approx(33)
+    assert [r.dimension for r in review.rows] == ["all"] + ["class_of_service"] * 3
+
+
+def test_segment_lines_and_segment_sle():
+    items = [
+        _item("A", "Standard", 1, 2, 5, segment="premium"),   # 4 days
+        _item("B", "Standard", 1, 2, 4, segment="basic"),     # 3 days
+        _item("C", "Standard", 1, 2, 8, segment="basic"),     # 7 days
+    ]
+    policy = Policy(
+        workflow=WF,
+        classes_of_service=[ClassOfService(name="Standard", sle=ServiceLevelExpectation(5, 0.85))],
+        segment_sles=[SegmentServiceLevel(class_of_service="Standard", segment="premium",
+                                          sle=ServiceLevelExpectation(3, 0.9))],
+    )
+    review = service_delivery_review(WorkItemTable.from_items(items), policy, as_of="2024-01-20")
+    # Premium items are held to 3 days: A (4 days) misses it; basic: B meets 5, C misses.
+    assert review.row("premium", "segment").attainment == 0.0
+    assert review.row("basic", "segment").attainment == 0.5
+    assert review.row("Standard").attainment == pytest.approx(1 / 3)
+    assert review.row("premium", "segment").sle_days is None
+
+
+def test_render_and_json():
+    review = service_delivery_review(WorkItemTable.from_items(ITEMS), POLICY, as_of="2024-01-20")
+    text = review.render()
+    assert text.startswith("Service Delivery Review as of 2024-01-20 00:00 UTC")
+    assert "Expedite" in text and "90% <= 2d" in text
+    data = json.loads(review.to_json())
+    assert data["as_of"] == "2024-01-20T00:00:00+00:00"
+    intang = next(r for r in data["rows"] if r["group"] == "Intangible")
+    assert intang["attainment"] is None  # NaN becomes null in JSON
+    assert str(review) == text
+
+
+def test_bad_options():
+    table = WorkItemTable.from_items(ITEMS)
+    with pytest.raises(ValidationError, match="`basis` must be 'customer' or 'system'"):
+        service_delivery_review(table, POLICY, as_of="2024-01-20", basis="team")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"`risk_fraction` must lie in \(0, 1\]"):
+        service_delivery_review(table, POLICY, as_of="2024-01-20", risk_fraction=0)
+    with pytest.raises(ValidationError, match="`as_of` must be one instant"):
+        service_delivery_review(table, POLICY, as_of=None)
+
+
+def test_empty_table():
+    review = service_delivery_review(WorkItemTable.from_items([]), POLICY, as_of="2024-01-20")
+    total = review.row("all", "all")
+    assert (total.delivered, total.wip, total.open_requests) == (0, 0, 0)
+    assert math.isnan(total.customer_lead_time[0])
+
+
+@settings(max_examples=30)
+@given(st.lists(cks.work_items(states=WF.states), max_size=12, unique_by=lambda i: i.id),
+       cks.instants(min_days=0, max_days=400))
+def test_counts_against_a_plain_loop(items, when):
+    classes = sorted({i.class_of_service for i in items if i.class_of_service})
+    policy = Policy(workflow=WF, classes_of_service=[
+        ClassOfService(name=c, sle=ServiceLevelExpectation(10, 0.8)) for c in classes
+    ])
+    review = service_delivery_review(WorkItemTable.from_items(items), policy, as_of=when)
+    for cos in classes:
+        row = review.row(cos)
+        delivered = wip = open_ = risk = within = 0
+        waited = 0.0
+        for it in items:
+            if it.class_of_service != cos or it.requested_at > when:
+                continue
+            done = it.delivered_at is not None and it.delivered_at <= when
+            committed = it.committed_at is not None and it.committed_at <= when
+            end = it.delivered_at if done else when
+            days = (end - it.requested_at).total_seconds() / 86400
+            waited += days
+            if done:
+                delivered += 1
+                within += days <= 10
+            else:
+                open_ += 1
+                wip += committed
+                risk += days >= 8
+        assert (row.delivered, row.wip, row.open_requests, row.at_risk) == (delivered, wip, open_, risk)
+        assert row.customer_waiting_days == pytest.approx(waited)
+        if delivered:
+            assert row.attainment == pytest.approx(within / delivered)
+        else:
+            assert np.isnan(row.attainment)
