@@ -177,3 +177,29 @@ def test_empty_table():
     assert len(t) == 0
     assert t.first_entries().shape == (0, 0)
     assert t.to_items() == []
+
+
+@given(st.lists(cks.work_items(states=STATES), max_size=8, unique_by=lambda i: i.id),
+       cks.instants(max_days=400))
+def test_as_of_matches_a_loop(items, when):
+    t = WorkItemTable.from_items(items, states=STATES)
+    past = t.as_of(np.datetime64(when.replace(tzinfo=None), "ns"))
+    expected = []
+    for it in items:  # the simplest reference: keep what was known at `when`
+        if it.requested_at > when:
+            continue
+
+        def known(x):
+            return x if x is not None and x <= when else None
+
+        expected.append(WorkItem(
+            id=it.id, requested_at=it.requested_at, committed_at=known(it.committed_at),
+            delivered_at=known(it.delivered_at) if known(it.committed_at) else None,
+            due_at=it.due_at, customer=it.customer, segment=it.segment, work_type=it.work_type,
+            class_of_service=it.class_of_service,
+            transitions=[x for x in it.transitions if x.at <= when],
+            blocked=[type(b)(b.start, known(b.end), reason=b.reason)
+                     for b in it.blocked if b.start <= when],
+            attributes=it.attributes,
+        ))
+    assert past.to_items() == expected

@@ -572,6 +572,49 @@ class WorkItemTable:
             transitions=transitions, blocked=blocked, validate=False,
         )
 
+    def as_of(self, instant: object) -> WorkItemTable:
+        """The table as it was known at `instant`.
+
+        Items requested after `instant` are left out; instants after it become
+        ``NaT`` (not yet committed, delivered, ...); transitions after it are
+        dropped and blocked intervals still open at it become open (``end`` NaT).
+        Due instants are kept: they are known in advance.
+
+        Examples
+        --------
+        >>> t = WorkItemTable.from_columns({
+        ...     "id": ["A", "B"], "requested_at": ["2024-01-01", "2024-01-05"],
+        ...     "committed_at": ["2024-01-02", "2024-01-06"],
+        ...     "delivered_at": ["2024-01-04", "2024-01-09"]})
+        >>> past = t.as_of("2024-01-07")
+        >>> past["id"].tolist(), np.isnat(past["delivered_at"]).tolist()
+        (['A', 'B'], [False, True])
+        """
+        at = as_instant_array(instant, name="instant")
+        if at.size != 1 or np.isnat(at[0]):
+            raise ValidationError("`instant` must be one instant")
+        t = at[0]
+        kept = self.filter(self._columns["requested_at"] <= t)
+        columns = dict(kept._columns)
+        for name, arr in kept._columns.items():
+            if np.issubdtype(arr.dtype, np.datetime64) and name != "due_at":
+                columns[name] = np.where(arr > t, _NAT, arr)
+        tr = kept._transitions
+        tk = tr.at <= t
+        transitions = Transitions(
+            tr.item[tk], tr.state[tk], tr.at[tk], tr.department[tk], tr.department_labels
+        )
+        bl = kept._blocked
+        bk = bl.start <= t
+        blocked = BlockedIntervals(
+            bl.item[bk], bl.start[bk], np.where(bl.end[bk] > t, _NAT, bl.end[bk]),
+            bl.reason[bk], bl.reason_labels,
+        )
+        return WorkItemTable(
+            columns=columns, categories=kept._categories, states=self._states,
+            transitions=transitions, blocked=blocked, validate=False,
+        )
+
     def to_items(self) -> list[WorkItem]:
         """Convert back to :class:`~customer_kanban.model.WorkItem` values (inverse of from_items)."""
         cols = self._columns
