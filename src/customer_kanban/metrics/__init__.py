@@ -1,0 +1,106 @@
+"""Vectorized flow, service-level and customer metrics on plain arrays.
+
+Pure functions: arrays (numpy, pandas columns, lists) in, arrays or frozen
+result objects out; no domain objects. Instants are ``datetime64[ns]`` UTC
+(anything :func:`customer_kanban._time.as_instant_array` accepts), ``NaT`` =
+missing (an ``NaT`` end means *in progress*); durations are float64 days.
+Functions that need a reference instant take an explicit ``as_of``.
+
+Flow
+    lead_time
+        Duration from start to end per item (customer or system lead time).
+    time_in_state
+        Days per item and workflow state, from transitions.
+    work_item_age
+        Age of unfinished items at ``as_of``.
+    wip
+        Work in progress at given instants.
+    cumulative_flow
+        Cumulative arrivals per state and period (CFD) -> CumulativeFlowResult.
+    throughput
+        Deliveries per period and group -> ThroughputResult.
+
+Service levels
+    percentiles
+        Percentiles per group, numpy's ``method=`` names -> PercentileResult.
+    sle_attainment
+        Share of finished items within the SLE -> AttainmentResult.
+    at_risk
+        WIP whose age already uses most of its SLE.
+    on_time_rate
+        Delivered by the due instant -> OnTimeResult.
+
+Efficiency
+    flow_efficiency
+        Active time / total time per item.
+    blocked_time
+        Union of blocked intervals per item.
+
+Customer
+    customer_waiting_time
+        Time customers spent waiting, per customer -> WaitingTimeResult.
+    customer_recognisable_share
+        Share of customer-recognisable work -> ShareResult.
+
+Grouping (``by=``)
+    ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
+    group, rows left out; groups are the sorted labels); an array of integer
+    codes (groups = the sorted unique codes); a tuple ``(codes, labels)`` with
+    ``-1`` = no group, where every label is a group, in order (even empty
+    ones); or a pandas Categorical. Grouped results always have ``groups`` and
+    the group axis first, also for ``by=None``.
+
+Insufficient data
+    Empty input, single items and all-NaN groups never crash: statistics are
+    NaN and counts 0, and aggregate metrics issue
+    :class:`~customer_kanban.errors.InsufficientDataWarning` saying what is
+    NaN. Per-item functions (``lead_time``, ``work_item_age``, ...) return NaN
+    for the items concerned without a warning.
+"""
+
+from __future__ import annotations
+
+from customer_kanban.metrics._customer import customer_recognisable_share, customer_waiting_time
+from customer_kanban.metrics._efficiency import blocked_time, flow_efficiency
+from customer_kanban.metrics._flow import (
+    cumulative_flow,
+    lead_time,
+    throughput,
+    time_in_state,
+    wip,
+    work_item_age,
+)
+from customer_kanban.metrics._results import (
+    AttainmentResult,
+    CumulativeFlowResult,
+    OnTimeResult,
+    PercentileResult,
+    ShareResult,
+    ThroughputResult,
+    WaitingTimeResult,
+)
+from customer_kanban.metrics._service import at_risk, on_time_rate, percentiles, sle_attainment
+
+__all__ = [
+    "AttainmentResult",
+    "CumulativeFlowResult",
+    "OnTimeResult",
+    "PercentileResult",
+    "ShareResult",
+    "ThroughputResult",
+    "WaitingTimeResult",
+    "at_risk",
+    "blocked_time",
+    "cumulative_flow",
+    "customer_recognisable_share",
+    "customer_waiting_time",
+    "flow_efficiency",
+    "lead_time",
+    "on_time_rate",
+    "percentiles",
+    "sle_attainment",
+    "throughput",
+    "time_in_state",
+    "wip",
+    "work_item_age",
+]

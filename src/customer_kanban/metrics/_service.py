@@ -1,0 +1,402 @@
+"""Service-level metrics: percentiles, SLE attainment, at-risk WIP, on-time rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban.metrics._groups import describe_groups, ratio
+from customer_kanban.metrics._results import AttainmentResult, OnTimeResult, PercentileResult
+from customer_kanban.metrics._validation import (
+    at_risk_iv,
+    on_time_rate_iv,
+    percentiles_iv,
+    sle_attainment_iv,
+    warn_insufficient,
+)
+
+__all__ = ["at_risk", "on_time_rate", "percentiles", "sle_attainment"]
+
+FloatArray = npt.NDArray[np.float64]
+Int64Array = npt.NDArray[np.int64]
+IntpArray = npt.NDArray[np.intp]
+
+# Up to this many groups (or one per _ROWS_PER_GROUP rows), group the rows with an
+# O(n) counting sort and partition each group's segment (like np.percentile does);
+# beyond it, one sort of all (group, value) pairs.
+_PARTITION_GROUPS = 64
+_ROWS_PER_GROUP = 1024
+
+# Hyndman & Fan (alpha, beta) of numpy's continuous methods.
+_ALPHA_BETA = {
+    "interpolated_inverted_cdf": (0.0, 1.0),
+    "hazen": (0.5, 0.5),
+    "weibull": (0.0, 0.0),
+    "median_unbiased": (1 / 3.0, 1 / 3.0),
+    "normal_unbiased": (3 / 8.0, 3 / 8.0),
+}
+
+
+def _discrete_index(n: FloatArray, p: FloatArray, method: str) -> IntpArray:
+    """Index of the order statistic for numpy's discontinuous methods."""
+    if method == "lower":
+        return np.floor((n - 1) * p).astype(np.intp)
+    if method == "higher":
+        return np.ceil((n - 1) * p).astype(np.intp)
+    if method == "nearest":
+        return np.around((n - 1) * p).astype(np.intp)
+    index = (n * p) - 1 if method == "inverted_cdf" else (n * p) - 1 - 0.5
+    previous = np.floor(index)
+    gamma = index - previous
+    take_previous = gamma == 0
+    if method == "closest_observation":
+        take_previous &= np.floor(index) % 2 == 1
+    out = np.where(take_previous, previous, previous + 1).astype(np.intp)
+    out[out < 0] = 0
+    return out
+
+
+def _virtual_index(n: FloatArray, p: FloatArray, method: str) -> FloatArray:
+    """numpy's real-valued position of each quantile (continuous methods)."""
+    if method in ("linear", "midpoint"):
+        linear = (n - 1) * p
+        if method == "linear":
+            return linear
+        return 0.5 * (np.floor(linear) + np.ceil(linear))
+    if method == "averaged_inverted_cdf":
+        return (n * p) - 1
+    alpha, beta = _ALPHA_BETA[method]
+    out: FloatArray = n * p + (alpha + p * (1 - alpha - beta)) - 1
+    return out
+
+
+def _quantile_plan(
+    n: FloatArray, p: FloatArray, method: str
+) -> tuple[IntpArray, IntpArray | None, FloatArray | None]:
+    """Positions (0-based within each group) and weights, exactly as numpy computes them.
+
+    Returns ``(previous, next, gamma)``; ``next`` and ``gamma`` are ``None`` for
+    the discontinuous methods (the value at ``previous`` is the answer). Index
+    ``-1`` means the group's last value.
+    """
+    if method in ("inverted_cdf", "closest_observation", "lower", "higher", "nearest"):
+        idx = _discrete_index(n, p, method)
+        np.minimum(idx, np.maximum(n - 1, 0).astype(np.intp), out=idx)
+        return idx, None, None
+    virtual = _virtual_index(n, p, method)
+    previous = np.floor(virtual)
+    nxt = previous + 1
+    above = virtual >= n - 1
+    previous[above] = -1
+    nxt[above] = -1
+    below = virtual < 0
+    previous[below] = 0
+    nxt[below] = 0
+    gamma = virtual - previous.astype(np.intp)
+    if method == "averaged_inverted_cdf":
+        gamma = np.where(gamma == 0, 0.5, 1.0)
+    elif method == "midpoint":
+        gamma = np.where(virtual % 1 == 0, 0.0, 0.5)
+    return previous.astype(np.intp), nxt.astype(np.intp), gamma
+
+
+def _lerp(a: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
+    """numpy's monotone linear interpolation (``numpy.lib._function_base_impl._lerp``)."""
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN, as in numpy
+        diff = b - a
+        out = a + diff * t
+        np.subtract(b, diff * (1 - t), out=out, where=t >= 0.5)
+    return out
+
+
+def _positions(previous: IntpArray, counts: Int64Array, offsets: Int64Array) -> IntpArray:
+    """Absolute positions in the sorted array (``-1`` = the group's last value)."""
+    last = (offsets + counts - 1)[:, np.newaxis]
+    absolute = np.where(previous < 0, last, previous + offsets[:, np.newaxis])
+    out: IntpArray = absolute.astype(np.intp)
+    return out
+
+
+def _quantiles(
+    values: FloatArray,
+    offsets: Int64Array,
+    counts: Int64Array,
+    p: FloatArray,
+    method: str,
+    *,
+    partition: bool,
+) -> FloatArray:
+    """Quantiles `p` of each group.
+
+    `values` holds the groups one after the other (see `offsets`, `counts`),
+    each sorted, or, when `partition` is true, in any order: each group's
+    segment is then partitioned in place at the positions needed.
+    """
+    n = counts.astype(np.float64)[:, np.newaxis]
+    previous, nxt, gamma = _quantile_plan(n, p[np.newaxis, :], method)
+    lo = _positions(previous, counts, offsets)
+    hi = None if nxt is None else _positions(nxt, counts, offsets)
+    empty = counts == 0
+    out = np.full(lo.shape, np.nan)
+    if values.size == 0:
+        return out
+    np.clip(lo, 0, values.size - 1, out=lo)
+    if hi is not None:
+        np.clip(hi, 0, values.size - 1, out=hi)
+    if partition:
+        # A loop over groups (bounded by the caller), each an O(n_g) introselect.
+        for g in np.flatnonzero(counts).tolist():
+            begin = int(offsets[g])
+            kth = lo[g] if hi is None else np.concatenate((lo[g], hi[g]))
+            values[begin : begin + int(counts[g])].partition(np.unique(kth) - begin)
+    out = values[lo] if hi is None or gamma is None else _lerp(values[lo], values[hi], gamma)
+    out[empty] = np.nan
+    return out
+
+
+def percentiles(
+    values: npt.ArrayLike,
+    q: npt.ArrayLike,
+    *,
+    by: object = None,
+    method: str = "linear",
+) -> PercentileResult:
+    """Percentiles of `values`, per group, ignoring NaN.
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        Sample, typically lead times [days]; NaN (e.g. unfinished items) is
+        ignored.
+    q : float or sequence of float
+        Percentiles to compute, in [0, 100]. [%]
+    by : array_like or tuple, optional
+        Groups (e.g. class of service): labels, integer codes or
+        ``(codes, labels)``; see :mod:`customer_kanban.metrics`.
+    method : str, optional
+        numpy's percentile method; the result equals
+        ``np.percentile(group_values, q, method=method)`` exactly.
+        ``"linear"`` (default; pandas and jira-agile-metrics),
+        ``"inverted_cdf"`` (nearest rank, used by many Kanban tools),
+        ``"averaged_inverted_cdf"``, ``"closest_observation"``,
+        ``"interpolated_inverted_cdf"``, ``"hazen"``, ``"weibull"``,
+        ``"median_unbiased"``, ``"normal_unbiased"``, ``"lower"``,
+        ``"higher"``, ``"nearest"`` or ``"midpoint"``.
+
+    Returns
+    -------
+    PercentileResult
+        ``values[g, k]`` is the ``q[k]``-th percentile of group `g` (shape
+        (G, Q)); ``counts[g]`` the number of non-NaN values.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `q` is outside [0, 100], `method` is unknown, or `by` does not match.
+    TypeError
+        If `values` or `q` are not numeric.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no non-NaN value: its percentiles are NaN.
+
+    Notes
+    -----
+    The positions and weights of all groups and percentiles are computed at
+    once with numpy's formulas (index arithmetic on arrays of shape (G, Q)).
+    The values are brought in order in one of two ways: with few groups (at
+    most 64, or one per 1024 rows), an O(n) counting sort by group and a
+    partition of each group's segment at the needed positions (an
+    introselect, as in ``np.percentile``); with many groups, one sort of all
+    (group, value) pairs.
+
+    Examples
+    --------
+    >>> lt = [1.0, 2.0, 3.0, 4.0, 10.0, np.nan]
+    >>> percentiles(lt, [50, 85]).values
+    array([[3. , 6.4]])
+    >>> percentiles(lt, 85, method="inverted_cdf").values  # nearest rank
+    array([[10.]])
+    >>> r = percentiles(lt, 50, by=["a", "a", "b", "b", "b", "b"])
+    >>> r.groups, r.values, r.counts
+    (array(['a', 'b'], dtype='<U1'), array([[1.5], [4. ]]), array([2, 3]))
+    """
+    v, qa, groups, m = percentiles_iv(values, q, by, method)
+    p = np.true_divide(qa, 100)
+    finite = ~np.isnan(v)
+    mask = None if finite.all() else finite
+    if groups.size <= max(_PARTITION_GROUPS, len(v) // _ROWS_PER_GROUP):
+        grouped, offsets, counts = groups.grouped_values(v, mask)
+        out = _quantiles(grouped, offsets, counts, p, m, partition=True)
+    else:
+        ordered, offsets, counts = groups.sorted_values(v, mask)
+        out = _quantiles(ordered, offsets, counts, p, m, partition=False)
+    empty = counts == 0
+    if empty.any():
+        warn_insufficient(
+            f"`values` has no non-NaN value in {describe_groups(groups.labels, empty)}: "
+            "their percentiles are NaN"
+        )
+    return PercentileResult(q=qa, groups=groups.labels, values=out, counts=counts)
+
+
+def sle_attainment(
+    durations: npt.ArrayLike, days: npt.ArrayLike, *, by: object = None
+) -> AttainmentResult:
+    """Share of finished items within their service level expectation.
+
+    Parameters
+    ----------
+    durations : array_like of float, shape (n,)
+        Lead time of each item [days]; NaN = unfinished, left out.
+    days : float or array_like of float, shape (n,)
+        SLE threshold [days], one for all items or one per item (e.g. by class
+        of service); must be > 0.
+    by : array_like or tuple, optional
+        Groups (class of service, customer segment, ...).
+
+    Returns
+    -------
+    AttainmentResult
+        ``within`` = finished items with ``duration <= days``, ``n`` = finished
+        items, ``attainment = within / n`` in [0, 1] (shape (G,)).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `days` is not > 0, a duration is negative, or lengths differ.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no finished item: its attainment is NaN.
+
+    Examples
+    --------
+    SLE "85% within 8 days": 3 of 4 finished items made it.
+
+    >>> r = sle_attainment([2.0, 5.0, 8.0, 12.0, np.nan], 8)
+    >>> r.attainment, r.within, r.n
+    (array([0.75]), array([3]), array([4]))
+    """
+    d, limit, groups = sle_attainment_iv(durations, days, by)
+    finished = ~np.isnan(d)
+    n = groups.count(None if finished.all() else finished, n=len(d))
+    within = groups.count(d <= limit, n=len(d))
+    attainment = ratio(within, n)
+    empty = n == 0
+    if empty.any():
+        warn_insufficient(
+            f"`durations` has no finished item in {describe_groups(groups.labels, empty)}: "
+            "their attainment is NaN"
+        )
+    return AttainmentResult(groups=groups.labels, attainment=attainment, within=within, n=n)
+
+
+def at_risk(
+    age: npt.ArrayLike, sle_days: npt.ArrayLike, *, fraction: float = 0.8
+) -> npt.NDArray[np.bool_]:
+    """Flag work in progress whose age already uses most of its SLE.
+
+    Parameters
+    ----------
+    age : array_like of float, shape (n,)
+        Work item age [days] (see :func:`work_item_age`); NaN = not in progress.
+    sle_days : float or array_like of float, shape (n,)
+        SLE threshold [days], one for all or one per item; must be > 0.
+    fraction : float, optional
+        Share of the SLE that makes an item at risk, in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+        ``age >= fraction * sle_days``; False where `age` is NaN. Items already
+        past their SLE are at risk too (they are late, and still count).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `fraction` is outside (0, 1] or `sle_days` is not > 0.
+
+    Examples
+    --------
+    >>> at_risk([1.0, 6.5, 9.0, np.nan], 8)
+    array([False,  True,  True, False])
+    """
+    a, limit, f = at_risk_iv(age, sle_days, fraction)
+    out: npt.NDArray[np.bool_] = a >= f * limit
+    return out
+
+
+def on_time_rate(
+    delivered: npt.ArrayLike,
+    due: npt.ArrayLike,
+    *,
+    as_of: object = None,
+    by: object = None,
+) -> OnTimeResult:
+    """On-time delivery rate of items with a due instant (e.g. fixed-date items).
+
+    Parameters
+    ----------
+    delivered : array_like of instants, shape (n,)
+        Delivery instant; ``NaT`` = not delivered.
+    due : array_like of instants, shape (n,)
+        Due instant; ``NaT`` = no due date, the item is left out.
+    as_of : instant, optional
+        Judge the service as of this instant: deliveries after it count as not
+        yet made, and undelivered items already due before it count as late.
+        Without it, only delivered items are judged.
+    by : array_like or tuple, optional
+        Groups (class of service, customer, ...).
+
+    Returns
+    -------
+    OnTimeResult
+        ``on_time`` = delivered items with ``delivered <= due``; ``n`` = items
+        judged; ``rate = on_time / n`` (shape (G,)).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ or `as_of` is not one instant.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no item to judge: its rate is NaN.
+
+    Notes
+    -----
+    Undelivered items not yet due (or without `as_of`) are left out: they can
+    still be on time.
+
+    Examples
+    --------
+    >>> delivered = ["2024-01-05", "2024-01-12", None, None]
+    >>> due = ["2024-01-10", "2024-01-10", "2024-01-08", "2024-01-31"]
+    >>> on_time_rate(delivered, due).rate
+    array([0.5])
+    >>> r = on_time_rate(delivered, due, as_of="2024-01-15")  # item 3 is overdue
+    >>> r.rate, r.on_time, r.n
+    (array([0.333]), array([1]), array([3]))
+    """
+    d, u, t, groups = on_time_rate_iv(delivered, due, as_of, by)
+    has_due = ~np.isnat(u)
+    if t is None:
+        done = ~np.isnat(d)
+        judged = has_due & done
+    else:
+        done = d <= t  # NaT compares False
+        judged = has_due & (done | (u < t))
+    on_time = judged & done & (d <= u)
+    k = groups.count(on_time, n=len(d))
+    n = groups.count(judged, n=len(d))
+    empty = n == 0
+    if empty.any():
+        warn_insufficient(
+            f"no item with a due instant to judge in {describe_groups(groups.labels, empty)}: "
+            "their on-time rate is NaN"
+        )
+    return OnTimeResult(groups=groups.labels, rate=ratio(k, n), on_time=k, n=n)

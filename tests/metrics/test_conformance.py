@@ -1,0 +1,199 @@
+"""One NaN/empty policy for every public metric (cf. scipy's test_axis_nan_policy).
+
+Every public function of :mod:`customer_kanban.metrics` runs on empty input, on
+one row and on all-missing (NaN/NaT) input, and must return a defined result of
+the documented shape (NaN for statistics, 0 for counts), warn
+:class:`InsufficientDataWarning` exactly when a statistic is NaN or the period
+axis cannot be determined (aggregate metrics; per-item metrics return NaN for
+the items concerned without warning), and never raise (no IndexError).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import customer_kanban.metrics as metrics
+from customer_kanban.errors import InsufficientDataWarning
+
+NAN = np.nan
+T0 = "2024-01-01"
+T1 = "2024-01-02"
+EMPTY_T = np.array([], dtype="datetime64[ns]")
+NAT1 = np.array(["NaT"], dtype="datetime64[ns]")
+NO_GROUPS = (np.array([], dtype=np.intp), ["a", "b"])  # two empty groups
+
+PUBLIC_FUNCTIONS = sorted(
+    name for name in metrics.__all__ if inspect.isfunction(getattr(metrics, name))
+)
+
+# name -> kind -> (args, kwargs, warns, expected)
+# `expected` is an array (plain result) or a dict of result attributes.
+Case = tuple[tuple[Any, ...], dict[str, Any], bool, Any]
+CASES: dict[str, dict[str, Case]] = {
+    "lead_time": {
+        "empty": ((EMPTY_T, EMPTY_T), {}, False, np.zeros(0)),
+        "one": (([T0], [T1]), {}, False, [1.0]),
+        "all_missing": ((NAT1, NAT1), {"day_count": "business"}, False, [NAN]),
+    },
+    "time_in_state": {
+        "empty": (([], [], EMPTY_T, EMPTY_T), {}, False, np.zeros((0, 0))),
+        "one": (([0], [0], [T0], [T1]), {}, False, [[1.0]]),
+        "all_missing": (([0], [1], [T0], NAT1), {}, False, [[NAN, NAN]]),
+    },
+    "work_item_age": {
+        "empty": ((EMPTY_T, EMPTY_T, T0), {}, False, np.zeros(0)),
+        "one": (([T0], NAT1, T1), {}, False, [1.0]),
+        "all_missing": ((NAT1, NAT1, T1), {}, False, [NAN]),
+    },
+    "wip": {
+        "empty": ((EMPTY_T, EMPTY_T, [T0]), {}, False, [0]),
+        "one": (([T0], NAT1, [T1]), {}, False, [1]),
+        "all_missing": ((NAT1, NAT1, [T1]), {}, False, [0]),
+    },
+    "cumulative_flow": {
+        "empty": ((np.zeros((0, 3), "datetime64[ns]"),), {}, True, {"counts": np.zeros((0, 3))}),
+        "one": (([[T0, T1]],), {}, False, {"counts": [[1, 0], [1, 1]]}),
+        "all_missing": (
+            (np.full((2, 3), np.datetime64("NaT", "ns")),),
+            {},
+            True,
+            {"counts": np.zeros((0, 3)), "periods": EMPTY_T},
+        ),
+    },
+    "throughput": {
+        "empty": ((EMPTY_T,), {}, True, {"counts": np.zeros((1, 0)), "groups": ["all"]}),
+        "one": (([T0],), {"freq": "W"}, False, {"counts": [[1]]}),
+        "all_missing": ((NAT1,), {"by": ["a"]}, True, {"counts": np.zeros((1, 0))}),
+        "empty_groups": (
+            (EMPTY_T,),
+            {"by": NO_GROUPS, "start": T0, "stop": T1},
+            False,
+            {"counts": [[0, 0], [0, 0]], "groups": ["a", "b"]},
+        ),
+    },
+    "percentiles": {
+        "empty": (([], [50, 85]), {}, True, {"values": [[NAN, NAN]], "counts": [0]}),
+        "one": (([3.0], [50, 85]), {"method": "inverted_cdf"}, False, {"values": [[3.0, 3.0]]}),
+        "all_missing": (([NAN, NAN], 50), {}, True, {"values": [[NAN]], "counts": [0]}),
+        "empty_groups": (
+            ([], [50]),
+            {"by": NO_GROUPS},
+            True,
+            {"values": [[NAN], [NAN]], "counts": [0, 0]},
+        ),
+    },
+    "sle_attainment": {
+        "empty": (([], 5), {}, True, {"attainment": [NAN], "within": [0], "n": [0]}),
+        "one": (([3.0], 5), {}, False, {"attainment": [1.0], "n": [1]}),
+        "all_missing": (([NAN], [5.0]), {}, True, {"attainment": [NAN], "n": [0]}),
+        "empty_groups": (([], 5), {"by": NO_GROUPS}, True, {"attainment": [NAN, NAN]}),
+    },
+    "at_risk": {
+        "empty": (([], 5), {}, False, np.zeros(0, dtype=bool)),
+        "one": (([4.0], 5), {}, False, [True]),
+        "all_missing": (([NAN], 5), {}, False, [False]),
+    },
+    "on_time_rate": {
+        "empty": ((EMPTY_T, EMPTY_T), {}, True, {"rate": [NAN], "n": [0]}),
+        "one": (([T0], [T1]), {"as_of": T1}, False, {"rate": [1.0], "on_time": [1]}),
+        "all_missing": ((NAT1, NAT1), {"as_of": T1}, True, {"rate": [NAN], "n": [0]}),
+        "empty_groups": ((EMPTY_T, EMPTY_T), {"by": NO_GROUPS}, True, {"rate": [NAN, NAN]}),
+    },
+    "flow_efficiency": {
+        "empty": ((np.zeros((0, 2)), [True, False]), {}, False, np.zeros(0)),
+        "one": (([[1.0, 3.0]], [0]), {}, False, [0.25]),
+        "all_missing": (([[NAN, NAN]], [0]), {}, False, [NAN]),
+    },
+    "blocked_time": {
+        "empty": (([], EMPTY_T, EMPTY_T), {"n_items": 0}, False, np.zeros(0)),
+        "one": (([0], [T0], [T1]), {"n_items": 2}, False, [1.0, 0.0]),
+        # `start` may not be NaT (an interval needs a start); all-open intervals:
+        "all_missing": (([0], [T0], NAT1), {"n_items": 1, "as_of": T1}, False, [1.0]),
+    },
+    "customer_waiting_time": {
+        "empty": (
+            (EMPTY_T, EMPTY_T),
+            {"as_of": T1},
+            True,
+            {"total_days": [0.0], "mean_days": [NAN], "items": [0], "open_items": [0]},
+        ),
+        "one": (([T0], NAT1), {"as_of": T1}, False, {"mean_days": [1.0], "open_items": [1]}),
+        "all_missing": ((NAT1, NAT1), {"as_of": T1}, True, {"mean_days": [NAN], "items": [0]}),
+        "empty_groups": (
+            (EMPTY_T, EMPTY_T),
+            {"as_of": T1, "by": NO_GROUPS},
+            True,
+            {"mean_days": [NAN, NAN], "items": [0, 0]},
+        ),
+    },
+    "customer_recognisable_share": {
+        "empty": (([],), {}, True, {"share": [NAN], "n": [0]}),
+        "one": (([True],), {}, False, {"share": [1.0], "count": [1]}),
+        "all_missing": (([None, NAN],), {}, True, {"share": [NAN], "n": [0]}),
+        "empty_groups": (
+            (np.array([], dtype=bool),),
+            {"by": NO_GROUPS},
+            True,
+            {"share": [NAN, NAN], "n": [0, 0]},
+        ),
+    },
+}
+
+PARAMS = [(name, kind) for name, kinds in CASES.items() for kind in kinds]
+
+
+def test_every_public_function_is_covered():
+    assert sorted(CASES) == PUBLIC_FUNCTIONS
+    for kinds in CASES.values():
+        assert {"empty", "one", "all_missing"} <= set(kinds)
+
+
+def _assert_matches(got: Any, expected: Any) -> None:
+    expected = np.asarray(expected)
+    got = np.asarray(got)
+    assert got.shape == expected.shape
+    if expected.size:
+        assert np.array_equal(got, expected, equal_nan=expected.dtype.kind in "fcmM")
+
+
+@pytest.mark.parametrize(("name", "kind"), PARAMS)
+def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
+    args, kwargs, warns, expected = CASES[name][kind]
+    # Lists become arrays, so that we can check that no input is modified.
+    args = tuple(np.asarray(a) if isinstance(a, list) else a for a in args)
+    kwargs = {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    before = [a.copy() for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
+    function: Callable[..., Any] = getattr(metrics, name)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    after = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
+    for old, new in zip(before, after, strict=True):
+        assert old.dtype == new.dtype
+        if old.dtype.kind == "O":
+            assert repr(old.tolist()) == repr(new.tolist())
+        else:
+            assert np.array_equal(old, new, equal_nan=old.dtype.kind in "fmM")
+    categories = [w.category for w in record]
+    assert all(c is InsufficientDataWarning for c in categories), categories
+    assert bool(categories) == warns
+    if warns:
+        assert "NaN" in str(record[0].message) or "no periods" in str(record[0].message)
+    if isinstance(expected, dict):
+        for attribute, value in expected.items():
+            _assert_matches(getattr(result, attribute), value)
+        groups = getattr(result, "groups", None)
+        if groups is not None:  # the group axis comes first, also for by=None
+            for attribute in ("values", "counts", "attainment", "rate", "mean_days", "share"):
+                if hasattr(result, attribute):
+                    assert np.shape(getattr(result, attribute))[0] == len(groups)
+        result.to_json()  # NaN and NaT serialise
+    else:
+        assert isinstance(result, np.ndarray)
+        _assert_matches(result, expected)

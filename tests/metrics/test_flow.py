@@ -1,0 +1,310 @@
+"""Tests of per-item flow metrics: lead_time, time_in_state, work_item_age, wip."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from customer_kanban._time import NS_PER_DAY, days_between
+from customer_kanban.errors import ValidationError
+from customer_kanban.metrics import lead_time, time_in_state, wip, work_item_age
+from customer_kanban.testing._arrays import instant_arrays, start_end_arrays, transition_arrays
+
+NAT = np.datetime64("NaT", "ns")
+
+
+def _dt(value: np.datetime64) -> dt.datetime | None:
+    return None if np.isnat(value) else value.astype("datetime64[us]").item()
+
+
+def _permutation(data, n):
+    return np.array(data.draw(st.permutations(range(n))), dtype=np.intp)
+
+
+# --------------------------------------------------------------------------- lead_time
+
+
+def test_lead_time_day_counts_by_hand():
+    # 2018-01-03 (Wed) 09:00 -> 2018-01-06 (Sat) 21:00: 3.5 days elapsed;
+    # dates differ by 3 (jira-agile-metrics), 3 + 1 = 4 (ActionableAgile/Vacanti);
+    # business days in [Wed, Sat) = Wed, Thu, Fri = 3.
+    start = ["2018-01-03T09:00"]
+    end = ["2018-01-06T21:00"]
+    assert lead_time(start, end).tolist() == [3.5]
+    assert lead_time(start, end, day_count="exclusive").tolist() == [3.0]
+    assert lead_time(start, end, day_count="inclusive").tolist() == [4.0]
+    assert lead_time(start, end, day_count="business").tolist() == [3.0]
+    # A holiday on Thursday leaves Wed and Fri. A Monday-Saturday week changes
+    # nothing: Saturday is the end date, outside busday_count's [start, end).
+    assert lead_time(start, end, day_count="business", holidays=["2018-01-04"]).tolist() == [2.0]
+    assert lead_time(start, end, day_count="business", weekmask="1111110").tolist() == [3.0]
+
+
+def test_lead_time_same_day_and_missing():
+    # Same day: 1 hour = 1/24 day; exclusive 0, inclusive 1 (minimum), business 0.
+    start = ["2024-05-01T08:00", None, "2024-05-01"]
+    end = ["2024-05-01T09:00", "2024-05-02", None]
+    got = lead_time(start, end)
+    assert got[0] == pytest.approx(1 / 24)
+    assert np.isnan(got[1:]).all()
+    for kind, value in [("exclusive", 0.0), ("inclusive", 1.0), ("business", 0.0)]:
+        out = lead_time(start, end, day_count=kind)
+        assert out[0] == value
+        assert np.isnan(out[1:]).all()
+
+
+def test_lead_time_accepts_tz_aware_pandas():
+    start = pd.Series(pd.to_datetime(["2024-01-01T01:00"]).tz_localize("Europe/Rome"))
+    end = pd.Series(pd.to_datetime(["2024-01-02T00:00"]).tz_localize("UTC"))
+    # 01:00 in Rome is 00:00 UTC: exactly one day.
+    assert lead_time(start, end).tolist() == [1.0]
+
+
+def test_lead_time_errors():
+    with pytest.raises(
+        ValidationError, match=r"`end` is before `start` in 2 rows \(row 1; row 2\)"
+    ) as info:
+        lead_time(
+            ["2024-01-02", "2024-01-05", "2024-01-05"], ["2024-01-03", "2024-01-04", "2024-01-01"]
+        )
+    assert info.value.rows == (1, 2)
+    with pytest.raises(
+        ValidationError, match=r"`start` and `end` must have the same length \(got 1 and 2\)"
+    ):
+        lead_time(["2024-01-01"], ["2024-01-02", "2024-01-03"])
+    with pytest.raises(ValidationError, match=r"`day_count` must be one of 'elapsed', 'exclusive'"):
+        lead_time([], [], day_count="calendar")
+    with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
+        lead_time(["2024-01-01"], ["2024-01-02"], day_count="business", weekmask="11")
+    with pytest.raises(TypeError, match=r"`start` must hold instants"):
+        lead_time([1.5], [2.5])
+
+
+@given(start_end_arrays(allow_unstarted=True))
+def test_lead_time_matches_reference_loop(pair):
+    start, end = pair
+    elapsed = lead_time(start, end)
+    exclusive = lead_time(start, end, day_count="exclusive")
+    inclusive = lead_time(start, end, day_count="inclusive")
+    business = lead_time(start, end, day_count="business", holidays=["2024-01-15"])
+    assert np.array_equal(elapsed, days_between(start, end), equal_nan=True)
+    for k in range(len(start)):
+        s, e = _dt(start[k]), _dt(end[k])
+        if s is None or e is None:
+            assert np.isnan([elapsed[k], exclusive[k], inclusive[k], business[k]]).all()
+            continue
+        assert elapsed[k] == pytest.approx((e - s).total_seconds() / 86400, abs=1e-9)
+        days = (e.date() - s.date()).days
+        assert exclusive[k] == days
+        assert inclusive[k] == days + 1
+        n_business = 0
+        day = s.date()
+        while day < e.date():
+            if day.weekday() < 5 and day != dt.date(2024, 1, 15):
+                n_business += 1
+            day += dt.timedelta(days=1)
+        assert business[k] == n_business
+
+
+# --------------------------------------------------------------------------- time_in_state
+
+
+def test_time_in_state_by_hand():
+    # Item 0: todo Jan 1 -> doing Jan 2 -> todo Jan 4 -> doing Jan 5, ends Jan 8
+    #   todo = 1 + 1 = 2 days, doing = 2 + 3 = 5 days (the backward move adds up).
+    # Item 1: in progress (end NaT) -> NaN row.  Item 2: no transitions -> zeros.
+    # Item 3: todo Jan 1, doing Jan 3, done Jan 6 but ends Jan 4:
+    #   todo 2, doing clipped to Jan 3..Jan 4 = 1, done 0 (after the end).
+    item = [0, 0, 0, 0, 1, 3, 3, 3]
+    state = [0, 1, 0, 1, 0, 0, 1, 2]
+    at = [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-04",
+        "2024-01-05",
+        "2024-01-01",
+        "2024-01-01",
+        "2024-01-03",
+        "2024-01-06",
+    ]
+    end = ["2024-01-08", None, "2024-01-03", "2024-01-04"]
+    got = time_in_state(item, state, at, end)
+    expected = np.array([[2.0, 5.0, 0.0], [np.nan] * 3, [0.0, 0.0, 0.0], [2.0, 1.0, 0.0]])
+    assert np.array_equal(got, expected, equal_nan=True)
+    # Unsorted input, explicit n_states: same answer, wider matrix.
+    order = [7, 2, 5, 0, 4, 6, 1, 3]
+    shuffled = time_in_state(
+        np.take(item, order), np.take(state, order), np.take(at, order), end, n_states=4
+    )
+    assert np.array_equal(shuffled[:, :3], expected, equal_nan=True)
+    assert np.array_equal(shuffled[:, 3], [0.0, np.nan, 0.0, 0.0], equal_nan=True)
+
+
+def test_time_in_state_ties_keep_input_order():
+    # Two transitions of item 0 at the same instant: the later row wins the interval.
+    got = time_in_state([0, 0], [0, 1], ["2024-01-01", "2024-01-01"], ["2024-01-03"])
+    assert got.tolist() == [[0.0, 2.0]]
+    got = time_in_state([0, 0], [1, 0], ["2024-01-01", "2024-01-01"], ["2024-01-03"])
+    assert got.tolist() == [[2.0, 0.0]]
+
+
+def test_time_in_state_errors():
+    with pytest.raises(ValidationError, match=r"`item` must lie in \[0, 0\] in every row"):
+        time_in_state([0, 1], [0, 0], ["2024-01-01"] * 2, ["2024-01-02"])
+    with pytest.raises(ValidationError, match=r"`state` must lie in \[0, 1\]"):
+        time_in_state([0], [2], ["2024-01-01"], ["2024-01-02"], n_states=2)
+    with pytest.raises(ValidationError, match=r"`at` must not be NaT; it is in 1 row \(row 1\)"):
+        time_in_state([0, 0], [0, 1], ["2024-01-01", None], ["2024-01-02"])
+    with pytest.raises(ValidationError, match=r"`item` and `at` must have the same length"):
+        time_in_state([0, 0], [0, 1], ["2024-01-01"], ["2024-01-02"])
+    with pytest.raises(TypeError, match=r"`state` must hold integer codes"):
+        time_in_state([0], [0.5], ["2024-01-01"], ["2024-01-02"])
+    with pytest.raises(TypeError, match=r"`n_states` must be an integer"):
+        time_in_state([0], [0], ["2024-01-01"], ["2024-01-02"], n_states=2.0)
+
+
+def _time_in_state_reference(item, state, at, end, n_states):
+    out = np.zeros((len(end), n_states))
+    for i in range(len(end)):
+        if np.isnat(end[i]):
+            out[i] = np.nan
+            continue
+        rows = sorted((r for r in range(len(item)) if item[r] == i), key=lambda r: (at[r], r))
+        for k, r in enumerate(rows):
+            stop = at[rows[k + 1]] if k + 1 < len(rows) else end[i]
+            stop = min(stop, end[i])
+            if stop > at[r]:
+                out[i, state[r]] += (stop - at[r]) / np.timedelta64(1, "D")
+    return out
+
+
+@given(transition_arrays())
+def test_time_in_state_matches_reference_loop(t):
+    got = time_in_state(t.item, t.state, t.at, t.end, n_states=t.n_states)
+    expected = _time_in_state_reference(t.item, t.state, t.at, t.end, t.n_states)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9)
+
+
+@given(transition_arrays(min_items=1))
+def test_time_in_state_row_sum_is_lead_time_from_first_transition(t):
+    got = time_in_state(t.item, t.state, t.at, t.end, n_states=t.n_states)
+    for i in range(len(t.end)):
+        ats = t.at[t.item == i]
+        if ats.size == 0 or np.isnat(t.end[i]) or t.end[i] < ats.min():
+            continue
+        expected = lead_time(ats.min(keepdims=True), t.end[i : i + 1])[0]
+        assert got[i].sum() == pytest.approx(expected, abs=1e-9)
+
+
+@given(transition_arrays(), st.data())
+def test_time_in_state_invariant_to_row_order(t, data):
+    # Without ties in (item, at) the input order does not matter.
+    pairs = {(int(i), int(a)) for i, a in zip(t.item, t.at.view(np.int64), strict=True)}
+    assume(len(pairs) == len(t.item))
+    perm = _permutation(data, len(t.item))
+    a = time_in_state(t.item, t.state, t.at, t.end, n_states=t.n_states)
+    b = time_in_state(t.item[perm], t.state[perm], t.at[perm], t.end, n_states=t.n_states)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- work_item_age
+
+
+def test_work_item_age_by_hand():
+    # as_of Jan 8 12:00. Item 0 open since Jan 1: 7.5 days. Item 1 finished Jan 5: NaN.
+    # Item 2 starts after as_of: NaN. Item 3 not started: NaN. Item 4 finishes after
+    # as_of (Jan 9): still in progress at as_of, 2.5 days. Item 5 finishes exactly at
+    # as_of: finished, NaN. Item 6 started exactly at as_of: age 0.
+    start = [
+        "2024-01-01",
+        "2024-01-01",
+        "2024-01-09",
+        None,
+        "2024-01-06",
+        "2024-01-06",
+        "2024-01-08T12:00",
+    ]
+    end = [None, "2024-01-05", None, None, "2024-01-09", "2024-01-08T12:00", None]
+    got = work_item_age(start, end, "2024-01-08T12:00")
+    assert np.array_equal(got, [7.5, np.nan, np.nan, np.nan, 2.5, np.nan, 0.0], equal_nan=True)
+
+
+def test_work_item_age_errors():
+    with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got NaT"):
+        work_item_age(["2024-01-01"], [None], "NaT")
+    with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got None"):
+        work_item_age(["2024-01-01"], [None], None)
+    with pytest.raises(ValidationError, match=r"`as_of` must be one instant, got 2"):
+        work_item_age(["2024-01-01"], [None], ["2024-01-01", "2024-01-02"])
+    with pytest.raises(ValidationError, match=r"`end` is before `start`"):
+        work_item_age(["2024-01-02"], ["2024-01-01"], "2024-01-03")
+
+
+@given(start_end_arrays(allow_unstarted=True), instant_arrays(size=1, allow_nat=False))
+def test_work_item_age_matches_reference_loop(pair, as_of):
+    start, end = pair
+    t = as_of[0]
+    got = work_item_age(start, end, t)
+    for k in range(len(start)):
+        s, e = start[k], end[k]
+        if not np.isnat(s) and s <= t and (np.isnat(e) or e > t):
+            assert got[k] == (t - s) / np.timedelta64(1, "D")
+        else:
+            assert np.isnan(got[k])
+
+
+# --------------------------------------------------------------------------- wip
+
+
+def test_wip_by_hand():
+    # Items: A Jan 1 -> Jan 3, B Jan 2 -> open, C Jan 3 -> Jan 3 (zero length), D never started.
+    # Jan 1: A. Jan 2 12:00: A, B. Jan 3: B (A and C finished at Jan 3, end > t fails).
+    start = ["2024-01-01", "2024-01-02", "2024-01-03", None]
+    end = ["2024-01-03", None, "2024-01-03", None]
+    assert wip(start, end, ["2024-01-01", "2024-01-02T12:00", "2024-01-03"]).tolist() == [1, 2, 1]
+    assert wip(start, end, []).tolist() == []
+    assert wip([], [], ["2024-01-01"]).tolist() == [0]
+
+
+def test_wip_errors():
+    with pytest.raises(ValidationError, match=r"`at` must not be NaT"):
+        wip(["2024-01-01"], [None], [None])
+    with pytest.raises(ValidationError, match=r"`end` is before `start` in 1 row \(row 0\)"):
+        wip(["2024-01-02"], ["2024-01-01"], ["2024-01-01"])
+
+
+@given(start_end_arrays(allow_unstarted=True), instant_arrays(allow_nat=False, max_size=10))
+def test_wip_matches_reference_loop_and_arrivals_minus_departures(pair, at):
+    start, end = pair
+    got = wip(start, end, at)
+    assert got.dtype == np.int64
+    for k, t in enumerate(at):
+        in_progress = sum(
+            1
+            for s, e in zip(start, end, strict=True)
+            if not np.isnat(s) and s <= t and (np.isnat(e) or e > t)
+        )
+        arrivals = sum(1 for s in start if not np.isnat(s) and s <= t)
+        departures = sum(
+            1
+            for s, e in zip(start, end, strict=True)
+            if not np.isnat(s) and not np.isnat(e) and e <= t
+        )
+        assert got[k] == in_progress == arrivals - departures
+
+
+@given(start_end_arrays(allow_unstarted=True), instant_arrays(allow_nat=False), st.data())
+def test_wip_invariant_to_row_order(pair, at, data):
+    start, end = pair
+    perm = _permutation(data, len(start))
+    assert np.array_equal(wip(start, end, at), wip(start[perm], end[perm], at))
+
+
+def test_elapsed_days_use_ns_per_day():
+    got = lead_time(np.array([0], "datetime64[ns]"), np.array([NS_PER_DAY // 2], "datetime64[ns]"))
+    assert got.tolist() == [0.5]
