@@ -70,8 +70,14 @@ def test_public_names_are_sorted_and_exist():
     import customer_kanban.reviews
     import customer_kanban.table
 
-    for module in (customer_kanban, customer_kanban.model, customer_kanban.table,
-                   customer_kanban.metrics, customer_kanban.io, customer_kanban.reviews):
+    for module in (
+        customer_kanban,
+        customer_kanban.model,
+        customer_kanban.table,
+        customer_kanban.metrics,
+        customer_kanban.io,
+        customer_kanban.reviews,
+    ):
         assert list(module.__all__) == sorted(module.__all__), module.__name__
         for name in module.__all__:
             assert getattr(module, name) is not None

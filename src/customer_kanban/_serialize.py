@@ -57,10 +57,13 @@ def _float_or_none(value: float) -> float | None:
 def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
     if np.issubdtype(value.dtype, np.datetime64):
         ns = value.astype("datetime64[ns]")
-        text = np.datetime_as_string(ns, unit="s", timezone="UTC")
-        return np.where(np.isnat(ns), None, text).tolist()
+        text = np.datetime_as_string(ns, unit="s", timezone="UTC").astype(object)
+        text[np.isnat(ns)] = None
+        return text.tolist()
     if np.issubdtype(value.dtype, np.floating):
-        return np.where(np.isnan(value), None, value.astype(object)).tolist()
+        out = value.astype(object)
+        out[np.isnan(value)] = None
+        return out.tolist()
     return value.tolist()
 
 
@@ -142,9 +145,7 @@ def from_dict(cls: type[T], data: Any) -> T:
     except cattrs.BaseValidationError as exc:
         raw = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         messages = [m for r in raw for m in _expand_extra_keys(r)]
-        raise ValidationError(
-            f"cannot build {cls.__name__}: " + "; ".join(messages)
-        ) from exc
+        raise ValidationError(f"cannot build {cls.__name__}: " + "; ".join(messages)) from exc
     except (TypeError, ValueError, KeyError) as exc:
         raise ValidationError(f"cannot build {cls.__name__}: {exc} @ $") from exc
 

@@ -44,22 +44,28 @@ def _scalar_to_datetime64(value: object) -> np.datetime64:
         return _NAT
     if isinstance(value, float) and np.isnan(value):
         return _NAT
+    result: np.datetime64
     if isinstance(value, _dt.datetime):
         naive = as_utc_datetime(value).replace(tzinfo=None)
-        return np.datetime64(naive, "ns")
+        result = np.datetime64(naive, "ns")
+        return result
     if isinstance(value, _dt.date):
-        return np.datetime64(value, "ns")
+        result = np.datetime64(value, "ns")
+        return result
     if isinstance(value, np.datetime64):
-        return value.astype("datetime64[ns]")
+        result = value.astype("datetime64[ns]")
+        return result
     if isinstance(value, str):
-        return _parse_iso_strings(np.asarray([value]))[0]
+        result = _parse_iso_strings(np.asarray([value]))[0]
+        return result
     to_dt = getattr(value, "to_datetime64", None)  # pandas Timestamp / NaT
     if callable(to_dt):
         tz = getattr(value, "tz", None)
         if tz is not None:
             value = value.tz_convert("UTC").tz_localize(None)  # type: ignore[attr-defined]
             to_dt = value.to_datetime64  # type: ignore[attr-defined]
-        return np.datetime64(to_dt(), "ns")
+        result = np.datetime64(to_dt(), "ns")
+        return result
     raise TypeError(f"cannot interpret {value!r} of type {type(value).__name__} as an instant")
 
 
@@ -122,7 +128,9 @@ def as_instant_array(values: object, *, name: str = "values") -> npt.NDArray[np.
         try:
             return _parse_iso_strings(arr)
         except ValueError as exc:
-            raise TypeError(f"`{name}` holds strings that are not ISO 8601 instants: {exc}") from exc
+            raise TypeError(
+                f"`{name}` holds strings that are not ISO 8601 instants: {exc}"
+            ) from exc
     if arr.dtype.kind == "O" or arr.dtype.kind == "f":
         if arr.dtype.kind == "f":
             if np.isnan(arr).all():

@@ -9,7 +9,9 @@ category=CustomerKanbanWarning)`` turns them all into errors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Collection, Iterable
+from typing import Any
 
 __all__ = [
     "CustomerKanbanError",
@@ -34,9 +36,9 @@ class ValidationError(CustomerKanbanError, ValueError):
     ----------
     message : str
         The human-readable message.
-    rows : sequence of int, optional
+    rows : iterable of int, optional
         Zero-based positions of every offending row, when the input is a table.
-    items : sequence of str, optional
+    items : iterable of str, optional
         Identifiers of the offending items, aligned with `rows`.
     """
 
@@ -44,8 +46,8 @@ class ValidationError(CustomerKanbanError, ValueError):
         self,
         message: str,
         *,
-        rows: Sequence[int] = (),
-        items: Sequence[str] = (),
+        rows: Iterable[Any] = (),
+        items: Iterable[Any] = (),
     ) -> None:
         super().__init__(message)
         self.rows: tuple[int, ...] = tuple(int(r) for r in rows)
@@ -63,14 +65,14 @@ class InsufficientDataWarning(CustomerKanbanWarning):
     """
 
 
-def describe_rows(rows: Sequence[int], items: Sequence[object] = (), *, limit: int = 5) -> str:
+def describe_rows(rows: Collection[Any], items: Iterable[Any] = (), *, limit: int = 5) -> str:
     """Describe offending rows for an error message.
 
     Parameters
     ----------
-    rows : sequence of int
-        Zero-based row positions.
-    items : sequence, optional
+    rows : collection of int
+        Zero-based row positions (a numpy array works).
+    items : iterable, optional
         Item identifiers aligned with `rows`.
     limit : int, optional
         How many rows to spell out.
@@ -88,11 +90,12 @@ def describe_rows(rows: Sequence[int], items: Sequence[object] = (), *, limit: i
     '1 row (row 4)'
     """
     n = len(rows)
+    shown_items = list(itertools.islice(items, limit))
     parts = []
-    for k in range(min(n, limit)):
-        part = f"row {int(rows[k])}"
-        if k < len(items):
-            part += f", item {str(items[k])!r}"
+    for k, row in enumerate(itertools.islice(rows, limit)):
+        part = f"row {int(row)}"
+        if k < len(shown_items):
+            part += f", item {str(shown_items[k])!r}"
         parts.append(part)
     more = "; ..." if n > limit else ""
     noun = "row" if n == 1 else "rows"

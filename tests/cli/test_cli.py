@@ -17,8 +17,20 @@ B,Doing,2024-01-03T10:00,Low,bob
 C,Requested,2024-01-03T11:00,Low,ann
 C,Bogus,2024-01-03T12:00,Low,ann
 """
-ARGS = ["--item", "id", "--state", "status", "--at", "changed_at",
-        "--states", "Requested,Doing,Done", "--commit", "Doing", "--deliver", "Done"]
+ARGS = [
+    "--item",
+    "id",
+    "--state",
+    "status",
+    "--at",
+    "changed_at",
+    "--states",
+    "Requested,Doing,Done",
+    "--commit",
+    "Doing",
+    "--deliver",
+    "Done",
+]
 
 
 @pytest.fixture
@@ -45,8 +57,22 @@ def test_demo_json(capsys):
 
 
 def test_user_file(log_file, capsys):
-    code = main(["review", str(log_file), *ARGS, "--class-of-service", "priority",
-                 "--customer", "requester", "--sle", "3@0.8", "--as-of", "2024-01-05", "--json"])
+    code = main(
+        [
+            "review",
+            str(log_file),
+            *ARGS,
+            "--class-of-service",
+            "priority",
+            "--customer",
+            "requester",
+            "--sle",
+            "3@0.8",
+            "--as-of",
+            "2024-01-05",
+            "--json",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     assert "1 of 7 rows rejected (1 unknown state" in captured.err
@@ -54,8 +80,10 @@ def test_user_file(log_file, capsys):
     rows = {r["group"]: r for r in data["rows"]}
     assert rows["all"]["delivered"] == 1
     assert rows["High"]["customer_lead_time"][0] == 3.0  # 01-01 09:00 -> 01-04 09:00
-    assert rows["High"]["sle_days"] == 3.0 and rows["High"]["attainment"] == 1.0
-    assert rows["Low"]["wip"] == 1 and rows["Low"]["open_requests"] == 2
+    assert rows["High"]["sle_days"] == 3.0
+    assert rows["High"]["attainment"] == 1.0
+    assert rows["Low"]["wip"] == 1
+    assert rows["Low"]["open_requests"] == 2
 
 
 @pytest.mark.parametrize(
@@ -71,13 +99,28 @@ def test_user_file(log_file, capsys):
 def test_errors_are_one_line_with_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("customer-kanban: error:")
+    assert err.count("\n") == 1
+    assert err.startswith("customer-kanban: error:")
     assert message in err
 
 
 def test_bad_workflow_option(log_file, capsys):
-    argv = ["review", str(log_file), "--item", "id", "--state", "status", "--at", "changed_at",
-            "--states", "Requested,Doing,Done", "--commit", "Done", "--deliver", "Doing"]
+    argv = [
+        "review",
+        str(log_file),
+        "--item",
+        "id",
+        "--state",
+        "status",
+        "--at",
+        "changed_at",
+        "--states",
+        "Requested,Doing,Done",
+        "--commit",
+        "Done",
+        "--deliver",
+        "Doing",
+    ]
     assert main(argv) == 2
     assert "`commitment_point` must come before `delivery_point`" in capsys.readouterr().err
 
@@ -87,11 +130,16 @@ def test_missing_column(log_file, capsys):
     argv[argv.index("id")] = "ident"
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "ident" in err
+    assert err.count("\n") == 1
+    assert "ident" in err
 
 
 def test_console_entry_point_runs_as_module():
-    done = subprocess.run([sys.executable, "-m", "customer_kanban.cli", "review", "--nope"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "customer_kanban.cli", "review", "--nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr

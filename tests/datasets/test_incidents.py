@@ -25,7 +25,10 @@ def test_table_and_policy():
     assert table.states == INCIDENT_STATES
     assert policy.workflow.states == INCIDENT_STATES
     assert sorted(c.name for c in policy.classes_of_service) == [
-        "1 - Critical", "2 - High", "3 - Moderate", "4 - Low"
+        "1 - Critical",
+        "2 - High",
+        "3 - Moderate",
+        "4 - Low",
     ]
     labels = set(table.codes("class_of_service")[1].tolist())
     assert labels <= {c.name for c in policy.classes_of_service}

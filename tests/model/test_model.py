@@ -15,8 +15,8 @@ from customer_kanban import (
     Transition,
     Urgency,
     ValidationError,
-    WorkItem,
     Workflow,
+    WorkItem,
 )
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
@@ -31,13 +31,19 @@ def test_validation_error_is_a_value_error():
     ("kwargs", "match"),
     [
         ({"committed_at": T0 - DAY}, r"`committed_at` is before `requested_at` in item 'A'"),
-        ({"committed_at": T0 + 2 * DAY, "delivered_at": T0 + DAY},
-         r"`delivered_at` is before `committed_at` in item 'A'"),
+        (
+            {"committed_at": T0 + 2 * DAY, "delivered_at": T0 + DAY},
+            r"`delivered_at` is before `committed_at` in item 'A'",
+        ),
         ({"delivered_at": T0 + DAY}, r"`delivered_at` is set but `committed_at` is missing"),
-        ({"transitions": [Transition("b", T0 + DAY), Transition("a", T0)]},
-         r"`transitions` must be in time order"),
-        ({"blocked": [BlockedInterval(T0 + DAY), BlockedInterval(T0)]},
-         r"`blocked` intervals must be in order of start"),
+        (
+            {"transitions": [Transition("b", T0 + DAY), Transition("a", T0)]},
+            r"`transitions` must be in time order",
+        ),
+        (
+            {"blocked": [BlockedInterval(T0 + DAY), BlockedInterval(T0)]},
+            r"`blocked` intervals must be in order of start",
+        ),
         ({"id": " "}, r"`id` must be a non-empty string"),
     ],
 )
@@ -104,8 +110,9 @@ def test_workflow_rules(args, kwargs, match):
 def test_workflow_default_active_states_and_order():
     wf = Workflow(["In", "Doing", "Wait", "Test", "Done"], "Doing", "Done")
     assert wf.active_states == ("Doing", "Wait", "Test")
-    wf2 = Workflow(["In", "Doing", "Wait", "Test", "Done"], "Doing", "Done",
-                   active_states=["Test", "Doing"])
+    wf2 = Workflow(
+        ["In", "Doing", "Wait", "Test", "Done"], "Doing", "Done", active_states=["Test", "Doing"]
+    )
     assert wf2.active_states == ("Doing", "Test")
     assert wf2.active_mask == (False, True, False, True, False)
     assert wf2.waiting_states == ("In", "Wait", "Done")
@@ -121,11 +128,20 @@ def _wf():
     [
         ({"wip_limits": {"Doing": 0}}, r"`wip_limits\['Doing'\]` must be >= 1 \(got 0\)"),
         ({"wip_limits": {"Nowhere": 2}}, r"`wip_limits` names unknown state 'Nowhere'"),
-        ({"classes_of_service": [ClassOfService(name="S"), ClassOfService(name="S")]},
-         r"`classes_of_service` must be unique; repeated: \['S'\]"),
-        ({"segment_sles": [SegmentServiceLevel(class_of_service="X", segment="p",
-                                               sle=ServiceLevelExpectation(1))]},
-         r"`segment_sles` names unknown class of service 'X'"),
+        (
+            {"classes_of_service": [ClassOfService(name="S"), ClassOfService(name="S")]},
+            r"`classes_of_service` must be unique; repeated: \['S'\]",
+        ),
+        (
+            {
+                "segment_sles": [
+                    SegmentServiceLevel(
+                        class_of_service="X", segment="p", sle=ServiceLevelExpectation(1)
+                    )
+                ]
+            },
+            r"`segment_sles` names unknown class of service 'X'",
+        ),
     ],
 )
 def test_policy_rules(kwargs, match):
@@ -139,8 +155,11 @@ def test_policy_sle_lookup():
     p = Policy(
         workflow=_wf(),
         classes_of_service=[std, exp],
-        segment_sles=[SegmentServiceLevel(class_of_service="Standard", segment="premium",
-                                          sle=ServiceLevelExpectation(4, 0.95))],
+        segment_sles=[
+            SegmentServiceLevel(
+                class_of_service="Standard", segment="premium", sle=ServiceLevelExpectation(4, 0.95)
+            )
+        ],
     )
     assert p.sle_for("Standard") == ServiceLevelExpectation(10, 0.85)
     assert p.sle_for("Standard", "premium") == ServiceLevelExpectation(4, 0.95)
@@ -159,8 +178,13 @@ def test_values_are_frozen():
 
 def test_maturity_levels():
     assert [m.title for m in MaturityLevel] == [
-        "Oblivious", "Emerging", "Defined", "Managed", "Quantitatively Managed",
-        "Optimizing", "Congruent",
+        "Oblivious",
+        "Emerging",
+        "Defined",
+        "Managed",
+        "Quantitatively Managed",
+        "Optimizing",
+        "Congruent",
     ]
     assert all(m.description for m in MaturityLevel)
     assert MaturityLevel.ML2 < MaturityLevel.ML3

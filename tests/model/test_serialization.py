@@ -10,8 +10,8 @@ from customer_kanban import (
     MaturityLevel,
     Policy,
     ValidationError,
-    WorkItem,
     Workflow,
+    WorkItem,
     from_dict,
     from_json,
     to_dict,
@@ -39,8 +39,13 @@ def test_workflow_round_trip(wf):
 
 @pytest.mark.parametrize(
     "strategy",
-    [cks.customers(), cks.customer_segments(), cks.classes_of_service(),
-     cks.service_level_expectations(), cks.work_types()],
+    [
+        cks.customers(),
+        cks.customer_segments(),
+        cks.classes_of_service(),
+        cks.service_level_expectations(),
+        cks.work_types(),
+    ],
 )
 def test_small_values_round_trip(strategy):
     @given(strategy)

@@ -15,9 +15,9 @@ from customer_kanban import (
     SegmentServiceLevel,
     ServiceLevelExpectation,
     ValidationError,
+    Workflow,
     WorkItem,
     WorkItemTable,
-    Workflow,
 )
 from customer_kanban.reviews import service_delivery_review
 from customer_kanban.testing import strategies as cks
@@ -38,19 +38,24 @@ def d(day):
 
 
 def _item(id, cos, req, com=None, dlv=None, segment=None):
-    return WorkItem(id=id, class_of_service=cos, requested_at=d(req),
-                    committed_at=None if com is None else d(com),
-                    delivered_at=None if dlv is None else d(dlv), segment=segment)
+    return WorkItem(
+        id=id,
+        class_of_service=cos,
+        requested_at=d(req),
+        committed_at=None if com is None else d(com),
+        delivered_at=None if dlv is None else d(dlv),
+        segment=segment,
+    )
 
 
 ITEMS = [
-    _item("A", "Standard", 1, 2, 5),     # customer LT 4, system 3, within 5
-    _item("B", "Standard", 1, 3, 9),     # customer LT 8, system 6, not within 5
+    _item("A", "Standard", 1, 2, 5),  # customer LT 4, system 3, within 5
+    _item("B", "Standard", 1, 3, 9),  # customer LT 8, system 6, not within 5
     _item("C", "Expedite", 10, 10, 11),  # customer LT 1
-    _item("D", "Expedite", 18, 19),      # open, committed, age 2 >= 0.8 * 2: at risk
-    _item("E", "Standard", 17),          # open, not committed, age 3 < 0.8 * 5
+    _item("D", "Expedite", 18, 19),  # open, committed, age 2 >= 0.8 * 2: at risk
+    _item("E", "Standard", 17),  # open, not committed, age 3 < 0.8 * 5
     _item("F", "Intangible", 5, 6, 25),  # delivered after as_of: open at as_of, no SLE
-    _item("G", "Standard", 25),          # requested after as_of: not seen
+    _item("G", "Standard", 25),  # requested after as_of: not seen
 ]
 
 
@@ -78,8 +83,10 @@ def test_hand_computed_review():
 
     intang = review.row("Intangible")
     assert (intang.delivered, intang.wip, intang.open_requests, intang.at_risk) == (0, 1, 1, 0)
-    assert intang.sle_days is None and intang.sle_met is None
-    assert math.isnan(intang.attainment) and math.isnan(intang.customer_lead_time[0])
+    assert intang.sle_days is None
+    assert intang.sle_met is None
+    assert math.isnan(intang.attainment)
+    assert math.isnan(intang.customer_lead_time[0])
     assert intang.customer_waiting_days == pytest.approx(15)
 
     total = review.row("all", "all")
@@ -92,15 +99,18 @@ def test_hand_computed_review():
 
 def test_segment_lines_and_segment_sle():
     items = [
-        _item("A", "Standard", 1, 2, 5, segment="premium"),   # 4 days
-        _item("B", "Standard", 1, 2, 4, segment="basic"),     # 3 days
-        _item("C", "Standard", 1, 2, 8, segment="basic"),     # 7 days
+        _item("A", "Standard", 1, 2, 5, segment="premium"),  # 4 days
+        _item("B", "Standard", 1, 2, 4, segment="basic"),  # 3 days
+        _item("C", "Standard", 1, 2, 8, segment="basic"),  # 7 days
     ]
     policy = Policy(
         workflow=WF,
         classes_of_service=[ClassOfService(name="Standard", sle=ServiceLevelExpectation(5, 0.85))],
-        segment_sles=[SegmentServiceLevel(class_of_service="Standard", segment="premium",
-                                          sle=ServiceLevelExpectation(3, 0.9))],
+        segment_sles=[
+            SegmentServiceLevel(
+                class_of_service="Standard", segment="premium", sle=ServiceLevelExpectation(3, 0.9)
+            )
+        ],
     )
     review = service_delivery_review(WorkItemTable.from_items(items), policy, as_of="2024-01-20")
     # Premium items are held to 3 days: A (4 days) misses it; basic: B meets 5, C misses.
@@ -114,7 +124,8 @@ def test_render_and_json():
     review = service_delivery_review(WorkItemTable.from_items(ITEMS), POLICY, as_of="2024-01-20")
     text = review.render()
     assert text.startswith("Service Delivery Review as of 2024-01-20 00:00 UTC")
-    assert "Expedite" in text and "90% <= 2d" in text
+    assert "Expedite" in text
+    assert "90% <= 2d" in text
     data = json.loads(review.to_json())
     assert data["as_of"] == "2024-01-20T00:00:00+00:00"
     intang = next(r for r in data["rows"] if r["group"] == "Intangible")
@@ -140,13 +151,18 @@ def test_empty_table():
 
 
 @settings(max_examples=30)
-@given(st.lists(cks.work_items(states=WF.states), max_size=12, unique_by=lambda i: i.id),
-       cks.instants(min_days=0, max_days=400))
+@given(
+    st.lists(cks.work_items(states=WF.states), max_size=12, unique_by=lambda i: i.id),
+    cks.instants(min_days=0, max_days=400),
+)
 def test_counts_against_a_plain_loop(items, when):
     classes = sorted({i.class_of_service for i in items if i.class_of_service})
-    policy = Policy(workflow=WF, classes_of_service=[
-        ClassOfService(name=c, sle=ServiceLevelExpectation(10, 0.8)) for c in classes
-    ])
+    policy = Policy(
+        workflow=WF,
+        classes_of_service=[
+            ClassOfService(name=c, sle=ServiceLevelExpectation(10, 0.8)) for c in classes
+        ],
+    )
     review = service_delivery_review(WorkItemTable.from_items(items), policy, as_of=when)
     for cos in classes:
         row = review.row(cos)
@@ -167,7 +183,12 @@ def test_counts_against_a_plain_loop(items, when):
                 open_ += 1
                 wip += committed
                 risk += days >= 8
-        assert (row.delivered, row.wip, row.open_requests, row.at_risk) == (delivered, wip, open_, risk)
+        assert (row.delivered, row.wip, row.open_requests, row.at_risk) == (
+            delivered,
+            wip,
+            open_,
+            risk,
+        )
         assert row.customer_waiting_days == pytest.approx(waited)
         if delivered:
             assert row.attainment == pytest.approx(within / delivered)

@@ -36,7 +36,8 @@ def test_columns_dtypes_and_labels():
     codes, labels = t.codes("customer")
     assert codes.tolist() == [0, 1, 0, -1]
     assert labels.tolist() == ["c1", "c2"]
-    assert "customer" in t and "nope" not in t
+    assert "customer" in t
+    assert "nope" not in t
     with pytest.raises(KeyError, match="no field 'nope'"):
         t["nope"]
     with pytest.raises(KeyError, match="not a categorical field"):
@@ -65,14 +66,23 @@ def test_validation_reports_every_offending_row():
 @pytest.mark.parametrize(
     ("over", "match"),
     [
-        ({"id": ["A", "B", "A", "B"]}, r"`id` is repeated in 2 rows \(row 2, item 'A'; row 3, item 'B'\)"),
+        (
+            {"id": ["A", "B", "A", "B"]},
+            r"`id` is repeated in 2 rows \(row 2, item 'A'; row 3, item 'B'\)",
+        ),
         ({"id": ["A", None, "C", "D"]}, r"`id` is missing in 1 row \(row 1"),
-        ({"requested_at": ["2024-01-01", None, "2024-01-03", "2024-01-04"]},
-         r"`requested_at` is missing in 1 row \(row 1, item 'B'\)"),
-        ({"delivered_at": ["2024-01-01T12:00", None, "2024-01-09", "2024-01-06"]},
-         r"`delivered_at` is set but `committed_at` is missing in 1 row \(row 2, item 'C'\)"),
-        ({"delivered_at": ["2024-01-01T12:00", None, None, "2024-01-06"]},
-         r"`delivered_at` is before `committed_at` in 1 row \(row 0, item 'A'\)"),
+        (
+            {"requested_at": ["2024-01-01", None, "2024-01-03", "2024-01-04"]},
+            r"`requested_at` is missing in 1 row \(row 1, item 'B'\)",
+        ),
+        (
+            {"delivered_at": ["2024-01-01T12:00", None, "2024-01-09", "2024-01-06"]},
+            r"`delivered_at` is set but `committed_at` is missing in 1 row \(row 2, item 'C'\)",
+        ),
+        (
+            {"delivered_at": ["2024-01-01T12:00", None, None, "2024-01-06"]},
+            r"`delivered_at` is before `committed_at` in 1 row \(row 0, item 'A'\)",
+        ),
         ({"customer": ["a", "b"]}, r"`customer` has 2 rows, `id` has 4"),
     ],
 )
@@ -113,7 +123,7 @@ def test_transitions_and_first_entries_against_a_loop():
     t = WorkItemTable.from_columns(cols, states=STATES, transitions=transitions)
     entries = t.first_entries()
     expected = np.full((4, 4), np.datetime64("NaT", "ns"))
-    for i, s, a in zip(transitions["item"], transitions["state"], transitions["at"]):
+    for i, s, a in zip(transitions["item"], transitions["state"], transitions["at"], strict=False):
         row, col = cols["id"].index(i), STATES.index(s)
         at = np.datetime64(a, "ns")
         if np.isnat(expected[row, col]) or at < expected[row, col]:
@@ -124,20 +134,29 @@ def test_transitions_and_first_entries_against_a_loop():
 
 
 def test_transitions_must_name_known_items_and_states():
-    with pytest.raises(ValidationError, match=r"`transitions.item` names items that are not in the table"):
+    with pytest.raises(
+        ValidationError, match=r"`transitions.item` names items that are not in the table"
+    ):
         WorkItemTable.from_columns(
-            _cols(), states=STATES, transitions={"item": ["Z"], "state": ["Doing"], "at": ["2024-01-01"]}
+            _cols(),
+            states=STATES,
+            transitions={"item": ["Z"], "state": ["Doing"], "at": ["2024-01-01"]},
         )
     with pytest.raises(ValidationError, match=r"not among the known labels"):
         WorkItemTable.from_columns(
-            _cols(), states=STATES, transitions={"item": ["A"], "state": ["Nope"], "at": ["2024-01-01"]}
+            _cols(),
+            states=STATES,
+            transitions={"item": ["A"], "state": ["Nope"], "at": ["2024-01-01"]},
         )
 
 
 def test_filter_keeps_transitions_with_their_items():
     items = [
-        WorkItem(id=f"I{k}", requested_at=dt.datetime(2024, 1, 1 + k),
-                 transitions=[Transition("Doing", dt.datetime(2024, 1, 1 + k))])
+        WorkItem(
+            id=f"I{k}",
+            requested_at=dt.datetime(2024, 1, 1 + k),
+            transitions=[Transition("Doing", dt.datetime(2024, 1, 1 + k))],
+        )
         for k in range(5)
     ]
     t = WorkItemTable.from_items(items, states=STATES)
@@ -179,8 +198,10 @@ def test_empty_table():
     assert t.to_items() == []
 
 
-@given(st.lists(cks.work_items(states=STATES), max_size=8, unique_by=lambda i: i.id),
-       cks.instants(max_days=400))
+@given(
+    st.lists(cks.work_items(states=STATES), max_size=8, unique_by=lambda i: i.id),
+    cks.instants(max_days=400),
+)
 def test_as_of_matches_a_loop(items, when):
     t = WorkItemTable.from_items(items, states=STATES)
     past = t.as_of(np.datetime64(when.replace(tzinfo=None), "ns"))
@@ -192,14 +213,24 @@ def test_as_of_matches_a_loop(items, when):
         def known(x):
             return x if x is not None and x <= when else None
 
-        expected.append(WorkItem(
-            id=it.id, requested_at=it.requested_at, committed_at=known(it.committed_at),
-            delivered_at=known(it.delivered_at) if known(it.committed_at) else None,
-            due_at=it.due_at, customer=it.customer, segment=it.segment, work_type=it.work_type,
-            class_of_service=it.class_of_service,
-            transitions=[x for x in it.transitions if x.at <= when],
-            blocked=[type(b)(b.start, known(b.end), reason=b.reason)
-                     for b in it.blocked if b.start <= when],
-            attributes=it.attributes,
-        ))
+        expected.append(
+            WorkItem(
+                id=it.id,
+                requested_at=it.requested_at,
+                committed_at=known(it.committed_at),
+                delivered_at=known(it.delivered_at) if known(it.committed_at) else None,
+                due_at=it.due_at,
+                customer=it.customer,
+                segment=it.segment,
+                work_type=it.work_type,
+                class_of_service=it.class_of_service,
+                transitions=[x for x in it.transitions if x.at <= when],
+                blocked=[
+                    type(b)(b.start, known(b.end), reason=b.reason)
+                    for b in it.blocked
+                    if b.start <= when
+                ],
+                attributes=it.attributes,
+            )
+        )
     assert past.to_items() == expected

@@ -43,22 +43,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     source = review.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", help="event log CSV, one row per state change")
-    source.add_argument("--demo", action="store_true", help="use the embedded ServiceNow incident log")
+    source.add_argument(
+        "--demo", action="store_true", help="use the embedded ServiceNow incident log"
+    )
     review.add_argument("--item", help="column of the item id")
     review.add_argument("--state", help="column of the state entered")
     review.add_argument("--at", help="column of the instant of the change")
     review.add_argument("--states", help="workflow states in order, comma-separated")
     review.add_argument("--commit", help="the commitment point (a state)")
     review.add_argument("--deliver", help="the delivery point (a state)")
-    review.add_argument("--active", help="active states, comma-separated (default: commit..deliver)")
-    review.add_argument("--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y %%H:%%M" (default ISO 8601)')
-    review.add_argument("--class-of-service", dest="cos", help="column holding the class of service")
+    review.add_argument(
+        "--active", help="active states, comma-separated (default: commit..deliver)"
+    )
+    review.add_argument(
+        "--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y %%H:%%M" (default ISO 8601)'
+    )
+    review.add_argument(
+        "--class-of-service", dest="cos", help="column holding the class of service"
+    )
     review.add_argument("--customer", help="column holding the customer")
     review.add_argument("--segment", help="column holding the customer segment")
     review.add_argument("--department", help="column holding the department of each change")
     review.add_argument("--sle", help="SLE for every class, DAYS or DAYS@PROBABILITY, e.g. 10@0.85")
-    review.add_argument("--policy", help="a Policy as JSON (overrides --states/--commit/--deliver/--sle)")
-    review.add_argument("--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)")
+    review.add_argument(
+        "--policy", help="a Policy as JSON (overrides --states/--commit/--deliver/--sle)"
+    )
+    review.add_argument(
+        "--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)"
+    )
     review.add_argument("--delimiter", default=",", help="field delimiter of the CSV (default ',')")
     review.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
@@ -108,19 +120,31 @@ def _review(args: argparse.Namespace) -> str:
             policy = Policy(workflow=workflow)
         attributes = {
             col: field
-            for col, field in ((args.cos, "class_of_service"), (args.customer, "customer"),
-                               (args.segment, "segment"))
+            for col, field in (
+                (args.cos, "class_of_service"),
+                (args.customer, "customer"),
+                (args.segment, "segment"),
+            )
             if col
         }
         result = read_event_log(
-            args.file, workflow=workflow, item=args.item, state=args.state, at=args.at,
-            attributes=attributes, department=args.department, at_format=args.at_format,
+            args.file,
+            workflow=workflow,
+            item=args.item,
+            state=args.state,
+            at=args.at,
+            attributes=attributes,
+            department=args.department,
+            at_format=args.at_format,
             delimiter=args.delimiter,
         )
         if len(result.rejected):
             counts = ", ".join(f"{n} {reason}" for reason, n in result.rejected.counts().items())
-            print(f"customer-kanban: {len(result.rejected)} of {result.n_rows} rows rejected ({counts})",
-                  file=sys.stderr)
+            print(
+                f"customer-kanban: {len(result.rejected)} of {result.n_rows} rows rejected "
+                f"({counts})",
+                file=sys.stderr,
+            )
         table = result.table
         if not args.policy:
             labels = [str(x) for x in table.codes("class_of_service")[1]]

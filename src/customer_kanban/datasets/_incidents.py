@@ -52,7 +52,9 @@ _CLASSES = {
 
 def incidents_path() -> Path:
     """Path of the embedded CSV file (5,998 audit rows, 36 columns)."""
-    return Path(str(resources.files("customer_kanban.datasets") / "data" / "servicenow_incidents.csv"))
+    return Path(
+        str(resources.files("customer_kanban.datasets") / "data" / "servicenow_incidents.csv")
+    )
 
 
 def incidents_policy() -> Policy:
@@ -83,7 +85,11 @@ def read_incidents() -> EventLogResult:
         state="incident_state",
         at="sys_updated_at",
         at_format="%d-%m-%Y %H:%M",
-        attributes={"priority": "class_of_service", "caller_id": "customer", "category": "category"},
+        attributes={
+            "priority": "class_of_service",
+            "caller_id": "customer",
+            "category": "category",
+        },
         department="assignment_group",
         na_values=("", "?"),
     )

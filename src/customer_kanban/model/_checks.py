@@ -58,7 +58,9 @@ def positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
     """Validator: a finite number > 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"`{attribute.name}` must be a number, got {type(value).__name__}")
-    raise_if(not (value > 0 and value < float("inf")), f"`{attribute.name}` must be > 0 (got {value})")
+    raise_if(
+        not (value > 0 and value < float("inf")), f"`{attribute.name}` must be > 0 (got {value})"
+    )
 
 
 def probability(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

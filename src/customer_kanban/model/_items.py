@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
+from collections.abc import Iterable
 
 import attrs
 
@@ -65,6 +67,14 @@ class BlockedInterval(Serializable):
             self.end is not None and self.end < self.start,
             "`end` must not be before `start` in a blocked interval",
         )
+
+
+def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(values)
+
+
+def _blocked(values: Iterable[BlockedInterval]) -> tuple[BlockedInterval, ...]:
+    return tuple(values)
 
 
 def _attributes(value: dict[str, str] | None) -> dict[str, str]:
@@ -136,12 +146,12 @@ class WorkItem(Serializable):
     class_of_service: str | None = attrs.field(default=None, validator=optional_non_empty_str)
     transitions: tuple[Transition, ...] = attrs.field(
         default=(),
-        converter=tuple,
+        converter=_transitions,
         validator=attrs.validators.deep_iterable(attrs.validators.instance_of(Transition)),
     )
     blocked: tuple[BlockedInterval, ...] = attrs.field(
         default=(),
-        converter=tuple,
+        converter=_blocked,
         validator=attrs.validators.deep_iterable(attrs.validators.instance_of(BlockedInterval)),
     )
     attributes: dict[str, str] = attrs.field(factory=dict, converter=_attributes, hash=False)
@@ -163,12 +173,12 @@ class WorkItem(Serializable):
         )
         ats = [t.at for t in self.transitions]
         raise_if(
-            any(b < a for a, b in zip(ats, ats[1:])),
+            any(b < a for a, b in itertools.pairwise(ats)),
             f"`transitions` must be in time order in item {self.id!r}",
         )
         starts = [b.start for b in self.blocked]
         raise_if(
-            any(b < a for a, b in zip(starts, starts[1:])),
+            any(b < a for a, b in itertools.pairwise(starts)),
             f"`blocked` intervals must be in order of start in item {self.id!r}",
         )
         for key, value in self.attributes.items():

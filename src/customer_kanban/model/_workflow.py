@@ -123,6 +123,14 @@ def _limits(values: Mapping[str, int]) -> dict[str, int]:
     return dict(values)
 
 
+def _classes(values: Iterable[ClassOfService]) -> tuple[ClassOfService, ...]:
+    return tuple(values)
+
+
+def _segment_sles(values: Iterable[SegmentServiceLevel]) -> tuple[SegmentServiceLevel, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class Policy(Serializable):
     """The explicit policies of a service: workflow, WIP limits, classes of service, SLEs.
@@ -151,17 +159,19 @@ class Policy(Serializable):
     workflow: Workflow = attrs.field(validator=attrs.validators.instance_of(Workflow))
     wip_limits: dict[str, int] = attrs.field(factory=dict, converter=_limits, hash=False)
     classes_of_service: tuple[ClassOfService, ...] = attrs.field(
-        default=(), converter=tuple, validator=unique("classes_of_service", lambda c: c.name)
+        default=(), converter=_classes, validator=unique("classes_of_service", lambda c: c.name)
     )
     segment_sles: tuple[SegmentServiceLevel, ...] = attrs.field(
         default=(),
-        converter=tuple,
+        converter=_segment_sles,
         validator=unique("segment_sles", lambda s: (s.class_of_service, s.segment)),
     )
 
     def __attrs_post_init__(self) -> None:
         for state, limit in self.wip_limits.items():
-            raise_if(state not in self.workflow.states, f"`wip_limits` names unknown state {state!r}")
+            raise_if(
+                state not in self.workflow.states, f"`wip_limits` names unknown state {state!r}"
+            )
             if isinstance(limit, bool) or not isinstance(limit, int):
                 raise TypeError(f"`wip_limits[{state!r}]` must be an integer")
             raise_if(limit < 1, f"`wip_limits[{state!r}]` must be >= 1 (got {limit})")
@@ -180,7 +190,9 @@ class Policy(Serializable):
         raise_if(True, f"`name` {name!r} is not a class of service of this policy")
         raise AssertionError  # pragma: no cover
 
-    def sle_for(self, class_of_service: str, segment: str | None = None) -> ServiceLevelExpectation | None:
+    def sle_for(
+        self, class_of_service: str, segment: str | None = None
+    ) -> ServiceLevelExpectation | None:
         """The SLE for a class of service, and a segment when it has its own."""
         if segment is not None:
             for s in self.segment_sles:

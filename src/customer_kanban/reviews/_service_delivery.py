@@ -121,7 +121,8 @@ def _as_of_instant(as_of: object) -> np.datetime64:
     arr = as_instant_array(as_of, name="as_of")
     if arr.size != 1 or np.isnat(arr[0]):
         raise ValidationError("`as_of` must be one instant")
-    return arr.reshape(())[()]  # type: ignore[no-any-return]
+    value: np.datetime64 = arr[0]
+    return value
 
 
 def _item_sle(
@@ -236,12 +237,13 @@ def service_delivery_review(
 
     policy_classes = [c.name for c in policy.classes_of_service]
     cos_codes, cos_labels = _group_codes(now, "class_of_service", policy_classes)
-    sle_days, sle_prob = _item_sle(now, policy, cos_labels, cos_codes)
+    sle_days, _sle_prob = _item_sle(now, policy, cos_labels, cos_codes)
     has_sle = ~np.isnan(sle_days)
     judged = np.where(has_sle, basis_lt, np.nan)
     days_for_attainment = np.where(has_sle, sle_days, 1.0)  # 1.0 is never read: judged is NaN
-    risky = metrics.at_risk(np.where(has_sle, age, np.nan), np.where(has_sle, sle_days, 1.0),
-                            fraction=risk_fraction)
+    risky = metrics.at_risk(
+        np.where(has_sle, age, np.nan), np.where(has_sle, sle_days, 1.0), fraction=risk_fraction
+    )
 
     dimensions: list[tuple[str, npt.NDArray[np.int32] | None, list[str]]] = [("all", None, ["all"])]
     dimensions.append(("class_of_service", cos_codes, cos_labels))
@@ -257,8 +259,12 @@ def service_delivery_review(
         idx = np.zeros(len(now), np.int64) if codes is None else codes.astype(np.int64)
         valid = idx >= 0
 
-        def count(mask: npt.NDArray[np.bool_], idx: npt.NDArray[np.int64] = idx,
-                  valid: npt.NDArray[np.bool_] = valid, g: int = g) -> npt.NDArray[np.int64]:
+        def count(
+            mask: npt.NDArray[np.bool_],
+            idx: npt.NDArray[np.int64] = idx,
+            valid: npt.NDArray[np.bool_] = valid,
+            g: int = g,
+        ) -> npt.NDArray[np.int64]:
             return np.bincount(idx[mask & valid], minlength=g)
 
         with warnings.catch_warnings():
@@ -296,12 +302,17 @@ def service_delivery_review(
                     customer_waiting_days=float(waiting.total_days[k]),
                 )
             )
-    stamp_start = to_datetime(np.datetime64(window_start, "ns"))
+    stamp_start = to_datetime(as_instant_array(window_start, name="window_start")[0])
     stamp_now = to_datetime(when)
-    assert stamp_start is not None and stamp_now is not None
+    assert stamp_start is not None
+    assert stamp_now is not None
     return ServiceDeliveryReview(
-        as_of=stamp_now, q=qs, basis=basis, risk_fraction=float(risk_fraction),
-        window_start=stamp_start, rows=tuple(rows),
+        as_of=stamp_now,
+        q=qs,
+        basis=basis,
+        risk_fraction=float(risk_fraction),
+        window_start=stamp_start,
+        rows=tuple(rows),
     )
 
 
@@ -318,38 +329,59 @@ def _render(review: ServiceDeliveryReview) -> str:
         f"Customer lead time: request -> delivery; system lead time: commitment -> delivery "
         f"(days, {qs}).",
         f"SLEs apply to the {review.basis} lead time; at risk = open requests aged >= "
-        f"{review.risk_fraction:.0%} of their SLE; throughput since {review.window_start:%Y-%m-%d}.",
+        f"{review.risk_fraction:.0%} of their SLE; "
+        f"throughput since {review.window_start:%Y-%m-%d}.",
         "",
     ]
-    columns = ["", "delivered", f"customer LT {qs}", f"system LT {qs}", "SLE", "attained",
-               "met", "thru/wk", "WIP", "open", "at risk", "waited (d)"]
+    columns = [
+        "",
+        "delivered",
+        f"customer LT {qs}",
+        f"system LT {qs}",
+        "SLE",
+        "attained",
+        "met",
+        "thru/wk",
+        "WIP",
+        "open",
+        "at risk",
+        "waited (d)",
+    ]
     body: list[list[str]] = []
-    titles = {"all": "All work", "class_of_service": "Class of service", "segment": "Customer segment"}
+    titles = {
+        "all": "All work",
+        "class_of_service": "Class of service",
+        "segment": "Customer segment",
+    }
     current = None
     for r in review.rows:
         if r.dimension != current:
             current = r.dimension
             body.append([titles.get(r.dimension, r.dimension)] + [""] * (len(columns) - 1))
         sle = "-" if r.sle_days is None else f"{r.sle_probability:.0%} <= {r.sle_days:g}d"
-        body.append([
-            "  " + r.group if r.dimension != "all" else "  all",
-            str(r.delivered),
-            " / ".join(_num(v) for v in r.customer_lead_time),
-            " / ".join(_num(v) for v in r.system_lead_time),
-            sle,
-            _num(r.attainment, "{:.0%}"),
-            {True: "yes", False: "NO", None: "-"}[r.sle_met],
-            _num(r.throughput_per_week),
-            str(r.wip),
-            str(r.open_requests),
-            str(r.at_risk),
-            _num(r.customer_waiting_days, "{:.0f}"),
-        ])
+        body.append(
+            [
+                "  " + r.group if r.dimension != "all" else "  all",
+                str(r.delivered),
+                " / ".join(_num(v) for v in r.customer_lead_time),
+                " / ".join(_num(v) for v in r.system_lead_time),
+                sle,
+                _num(r.attainment, "{:.0%}"),
+                {True: "yes", False: "NO", None: "-"}[r.sle_met],
+                _num(r.throughput_per_week),
+                str(r.wip),
+                str(r.open_requests),
+                str(r.at_risk),
+                _num(r.customer_waiting_days, "{:.0f}"),
+            ]
+        )
     widths = [max(len(row[i]) for row in [columns, *body]) for i in range(len(columns))]
 
     def line(cells: list[str]) -> str:
         first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=False)]
         return "  ".join([first, *rest]).rstrip()
 
-    return "\n".join(head + [line(columns), line(["-" * w for w in widths])] + [line(b) for b in body])
+    return "\n".join(
+        head + [line(columns), line(["-" * w for w in widths])] + [line(b) for b in body]
+    )

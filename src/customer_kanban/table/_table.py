@@ -41,12 +41,14 @@ def _column(values: object) -> npt.NDArray[Any]:
 def _missing_label(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Missing categorical entries: None, NaN, empty strings."""
     if arr.dtype.kind in "US":
-        return np.char.str_len(arr) == 0  # type: ignore[no-any-return]
+        empty: npt.NDArray[np.bool_] = np.char.str_len(arr) == 0
+        return empty
     if arr.dtype.kind == "f":
-        return np.isnan(arr)
+        nan: npt.NDArray[np.bool_] = np.isnan(arr)
+        return nan
     if arr.dtype.kind == "O":
         # Vectorised tests for None, NaN and "" in an object array.
-        is_none = np.equal(arr, None)
+        is_none = np.equal(arr, np.array(None, dtype=object))
         is_empty = np.equal(arr, "")
         is_nan = arr != arr  # NaN is the only value not equal to itself
         return np.asarray(is_none | is_empty | is_nan, dtype=bool)
@@ -227,8 +229,10 @@ class WorkItemTable:
         self._transitions = transitions if transitions is not None else _empty_transitions()
         self._blocked = blocked if blocked is not None else _empty_blocked()
         self._n = int(self._columns["id"].size)
-        for arr in (*attrs.astuple(self._transitions, recurse=False),
-                    *attrs.astuple(self._blocked, recurse=False)):
+        for arr in (
+            *attrs.astuple(self._transitions, recurse=False),
+            *attrs.astuple(self._blocked, recurse=False),
+        ):
             _readonly(arr)
         if validate:
             self._validate()
@@ -239,7 +243,9 @@ class WorkItemTable:
         ids = self._columns["id"]
         for name, arr in self._columns.items():
             if arr.shape != (n,):
-                raise ValidationError(f"`{name}` has {arr.shape[0] if arr.ndim else 0} rows, `id` has {n}")
+                raise ValidationError(
+                    f"`{name}` has {arr.shape[0] if arr.ndim else 0} rows, `id` has {n}"
+                )
         for name, (codes, labels) in self._categories.items():
             if codes.shape != (n,):
                 raise ValidationError(f"`{name}` has {codes.shape[0]} rows, `id` has {n}")
@@ -256,7 +262,9 @@ class WorkItemTable:
         req, com, dlv = (self._columns[k] for k in ("requested_at", "committed_at", "delivered_at"))
         self._raise_rows(np.isnat(req), "`requested_at` is missing")
         self._raise_rows(com < req, "`committed_at` is before `requested_at`")
-        self._raise_rows(~np.isnat(dlv) & np.isnat(com), "`delivered_at` is set but `committed_at` is missing")
+        self._raise_rows(
+            ~np.isnat(dlv) & np.isnat(com), "`delivered_at` is set but `committed_at` is missing"
+        )
         self._raise_rows(dlv < com, "`delivered_at` is before `committed_at`")
         tr = self._transitions
         if len(tr):
@@ -381,15 +389,23 @@ class WorkItemTable:
             item = id_index.positions(_column(bdata["item"]), "blocked.item")
             start = as_instant_array(_column(bdata["start"]), name="blocked.start")
             end_raw = bdata.get("end")
-            end = np.full(item.size, _NAT) if end_raw is None else as_instant_array(_column(end_raw), name="blocked.end")
+            end = (
+                np.full(item.size, _NAT)
+                if end_raw is None
+                else as_instant_array(_column(end_raw), name="blocked.end")
+            )
             reason = bdata.get("reason")
-            rcodes, rlabels = factorize(np.full(item.size, None, object) if reason is None else reason)
+            rcodes, rlabels = factorize(
+                np.full(item.size, None, object) if reason is None else reason
+            )
             order = np.lexsort((start, item))
             bl = BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)
         return cls(columns=out, categories=cats, states=states, transitions=tr, blocked=bl)
 
     @classmethod
-    def from_items(cls, items: Iterable[WorkItem], *, states: Sequence[str] | None = None) -> WorkItemTable:
+    def from_items(
+        cls, items: Iterable[WorkItem], *, states: Sequence[str] | None = None
+    ) -> WorkItemTable:
         """Build a table from :class:`~customer_kanban.model.WorkItem` values.
 
         Parameters
@@ -507,18 +523,15 @@ class WorkItemTable:
         if name in self._columns:
             return self._columns[name]
         if name in self._categories:
-            codes, labels = self._categories[name]
-            out = np.empty(codes.size, dtype=object)
-            present = codes >= 0
-            out[present] = labels[codes[present]]
-            out[~present] = None
-            return out
+            return _labels_of(*self._categories[name])
         raise KeyError(f"no field {name!r}; fields are {list(self.fields)}")
 
     def codes(self, name: str) -> tuple[Codes, Labels]:
         """``(codes, labels)`` of a categorical field, for grouping (-1 = missing)."""
         if name not in self._categories:
-            raise KeyError(f"{name!r} is not a categorical field; those are {list(self._categories)}")
+            raise KeyError(
+                f"{name!r} is not a categorical field; those are {list(self._categories)}"
+            )
         return self._categories[name]
 
     def first_entries(self) -> npt.NDArray[np.datetime64]:
@@ -568,8 +581,12 @@ class WorkItemTable:
             new_pos[bl.item[bk]], bl.start[bk], bl.end[bk], bl.reason[bk], bl.reason_labels
         )
         return WorkItemTable(
-            columns=columns, categories=cats, states=self._states,
-            transitions=transitions, blocked=blocked, validate=False,
+            columns=columns,
+            categories=cats,
+            states=self._states,
+            transitions=transitions,
+            blocked=blocked,
+            validate=False,
         )
 
     def as_of(self, instant: object) -> WorkItemTable:
@@ -607,16 +624,23 @@ class WorkItemTable:
         bl = kept._blocked
         bk = bl.start <= t
         blocked = BlockedIntervals(
-            bl.item[bk], bl.start[bk], np.where(bl.end[bk] > t, _NAT, bl.end[bk]),
-            bl.reason[bk], bl.reason_labels,
+            bl.item[bk],
+            bl.start[bk],
+            np.where(bl.end[bk] > t, _NAT, bl.end[bk]),
+            bl.reason[bk],
+            bl.reason_labels,
         )
         return WorkItemTable(
-            columns=columns, categories=kept._categories, states=self._states,
-            transitions=transitions, blocked=blocked, validate=False,
+            columns=columns,
+            categories=kept._categories,
+            states=self._states,
+            transitions=transitions,
+            blocked=blocked,
+            validate=False,
         )
 
     def to_items(self) -> list[WorkItem]:
-        """Convert back to :class:`~customer_kanban.model.WorkItem` values (inverse of from_items)."""
+        """Convert back to :class:`~customer_kanban.model.WorkItem` values (see from_items)."""
         cols = self._columns
         inst = {name: [to_datetime(v) for v in cols[name]] for name in INSTANTS}
         labels = {name: self[name] for name in self._categories}
@@ -624,10 +648,8 @@ class WorkItemTable:
         tr, bl = self._transitions, self._blocked
         t_bounds = np.searchsorted(tr.item, np.arange(self._n + 1))
         b_bounds = np.searchsorted(bl.item, np.arange(self._n + 1))
-        dept = np.where(tr.department >= 0, tr.department_labels[np.maximum(tr.department, 0)]
-                        if tr.department_labels.size else None, None)
-        reason = np.where(bl.reason >= 0, bl.reason_labels[np.maximum(bl.reason, 0)]
-                          if bl.reason_labels.size else None, None)
+        dept = _labels_of(tr.department, tr.department_labels)
+        reason = _labels_of(bl.reason, bl.reason_labels)
         t_at = [to_datetime(v) for v in tr.at]
         b_start = [to_datetime(v) for v in bl.start]
         b_end = [to_datetime(v) for v in bl.end]
@@ -637,23 +659,24 @@ class WorkItemTable:
             items.append(
                 WorkItem(
                     id=str(cols["id"][i]),
-                    requested_at=inst["requested_at"][i],  # type: ignore[arg-type]
+                    requested_at=_known(inst["requested_at"][i]),
                     committed_at=inst["committed_at"][i],
                     delivered_at=inst["delivered_at"][i],
                     due_at=inst["due_at"][i],
                     customer=labels["customer"][i],
                     segment=labels["segment"][i],
-                    work_type=None if wt is None else WorkType(
-                        wt, customer_recognisable=bool(cols["customer_recognisable"][i])
-                    ),
+                    work_type=None
+                    if wt is None
+                    else WorkType(wt, customer_recognisable=bool(cols["customer_recognisable"][i])),
                     class_of_service=labels["class_of_service"][i],
                     transitions=[
-                        Transition(self._states[int(tr.state[j])], t_at[j],  # type: ignore[arg-type]
-                                   department=dept[j])
+                        Transition(
+                            self._states[int(tr.state[j])], _known(t_at[j]), department=dept[j]
+                        )
                         for j in range(t_bounds[i], t_bounds[i + 1])
                     ],
                     blocked=[
-                        BlockedInterval(b_start[j], b_end[j], reason=reason[j])  # type: ignore[arg-type]
+                        BlockedInterval(_known(b_start[j]), b_end[j], reason=reason[j])
                         for j in range(b_bounds[i], b_bounds[i + 1])
                     ],
                     attributes={n: labels[n][i] for n in extra if labels[n][i] is not None},
@@ -674,17 +697,29 @@ class WorkItemTable:
             if not np.array_equal(self[name], other[name]):
                 return False
         a, b = self._transitions, other._transitions
-        if not (np.array_equal(a.item, b.item) and np.array_equal(a.state, b.state)
-                and _same(a.at, b.at)):
+        if not (
+            np.array_equal(a.item, b.item)
+            and np.array_equal(a.state, b.state)
+            and _same(a.at, b.at)
+        ):
             return False
-        da = np.where(a.department >= 0, a.department_labels[np.maximum(a.department, 0)] if a.department_labels.size else None, None)
-        db = np.where(b.department >= 0, b.department_labels[np.maximum(b.department, 0)] if b.department_labels.size else None, None)
-        if not np.array_equal(da, db):
+        if not np.array_equal(
+            _labels_of(a.department, a.department_labels),
+            _labels_of(b.department, b.department_labels),
+        ):
             return False
         c, d = self._blocked, other._blocked
         return bool(
             np.array_equal(c.item, d.item) and _same(c.start, d.start) and _same(c.end, d.end)
         )
+
+
+def _labels_of(codes: Codes, labels: Labels) -> Labels:
+    """Labels of `codes` as an object array, ``None`` where the code is -1."""
+    out = np.full(codes.size, None, dtype=object)
+    present = codes >= 0
+    out[present] = labels[codes[present]]
+    return out
 
 
 def _same(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
@@ -696,6 +731,12 @@ def _same(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
     if a.dtype.kind == "f":
         return bool(np.array_equal(a, b, equal_nan=True))
     return bool(np.array_equal(a, b))
+
+
+def _known(value: _dt.datetime | None) -> _dt.datetime:
+    """A datetime the table guarantees present (validated non-missing)."""
+    assert value is not None
+    return value
 
 
 def _naive(value: _dt.datetime | None) -> np.datetime64:
@@ -712,7 +753,11 @@ class _IdIndex:
         self._sorted = ids[self._order]
 
     def positions(self, values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
-        values = values.astype(self._sorted.dtype) if self._sorted.dtype.kind in "iu" else values.astype(str)
+        values = (
+            values.astype(self._sorted.dtype)
+            if self._sorted.dtype.kind in "iu"
+            else values.astype(str)
+        )
         if self._sorted.size == 0:
             if values.size:
                 raise ValidationError(f"`{name}` names items that are not in the table")
@@ -722,7 +767,8 @@ class _IdIndex:
         if not ok.all():
             rows = np.flatnonzero(~ok)
             raise ValidationError(
-                f"`{name}` names items that are not in the table in {describe_rows(rows, values[rows])}",
+                f"`{name}` names items that are not in the table in "
+                f"{describe_rows(rows, values[rows])}",
                 rows=rows,
             )
         return self._order[pos].astype(np.int64)

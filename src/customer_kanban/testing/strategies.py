@@ -30,8 +30,8 @@ from customer_kanban.model import (
     ServiceLevelExpectation,
     Transition,
     Urgency,
-    WorkItem,
     Workflow,
+    WorkItem,
     WorkType,
 )
 
@@ -118,14 +118,21 @@ def policies(draw: st.DrawFn) -> Policy:
     segment_sles: list[SegmentServiceLevel] = []
     if classes:
         pairs = draw(
-            st.lists(st.tuples(st.sampled_from([c.name for c in classes]), names()),
-                     max_size=3, unique=True)
+            st.lists(
+                st.tuples(st.sampled_from([c.name for c in classes]), names()),
+                max_size=3,
+                unique=True,
+            )
         )
         segment_sles = [
-            SegmentServiceLevel(class_of_service=c, segment=s, sle=draw(service_level_expectations()))
+            SegmentServiceLevel(
+                class_of_service=c, segment=s, sle=draw(service_level_expectations())
+            )
             for c, s in pairs
         ]
-    return Policy(workflow=wf, wip_limits=limits, classes_of_service=classes, segment_sles=segment_sles)
+    return Policy(
+        workflow=wf, wip_limits=limits, classes_of_service=classes, segment_sles=segment_sles
+    )
 
 
 @st.composite
@@ -148,12 +155,17 @@ def work_items(
     offsets = sorted(draw(st.lists(st.floats(0, 200), min_size=0, max_size=2)))
     committed = requested + _dt.timedelta(days=offsets[0]) if offsets else None
     delivered = (
-        requested + _dt.timedelta(days=offsets[1]) if len(offsets) == 2 and draw(st.booleans()) else None
+        requested + _dt.timedelta(days=offsets[1])
+        if len(offsets) == 2 and draw(st.booleans())
+        else None
     )
     steps = sorted(draw(st.lists(st.floats(0, 300), max_size=max_transitions)))
     transitions = [
-        Transition(draw(st.sampled_from(state_names)), requested + _dt.timedelta(days=d),
-                   department=draw(st.none() | names()))
+        Transition(
+            draw(st.sampled_from(state_names)),
+            requested + _dt.timedelta(days=d),
+            department=draw(st.none() | names()),
+        )
         for d in steps
     ]
     starts = sorted(draw(st.lists(st.floats(0, 300), max_size=max_blocked)))
