@@ -131,6 +131,7 @@ def test_render_and_json():
     intang = next(r for r in data["rows"] if r["group"] == "Intangible")
     assert intang["attainment"] is None  # NaN becomes null in JSON
     assert str(review) == text
+    assert review._repr_html_().startswith("<pre>Service Delivery Review")
 
 
 def test_bad_options():

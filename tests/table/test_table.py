@@ -87,6 +87,7 @@ def test_validation_reports_every_offending_row():
     ],
 )
 def test_validation_rules(over, match):
+    # Each case breaks one rule; the message names it with its rows.
     with pytest.raises(ValidationError, match=match):
         WorkItemTable.from_columns(_cols(**over))
 
@@ -234,3 +235,20 @@ def test_as_of_matches_a_loop(items, when):
             )
         )
     assert past.to_items() == expected
+
+
+def test_validation_reports_every_rule_and_row_at_once():
+    cols = _cols(
+        id=["A", "B", "A", "D"],
+        committed_at=["2023-12-01", "2024-01-03", None, "2024-01-05"],
+        delivered_at=["2024-01-05", None, "2024-01-09", "2024-01-04"],
+    )
+    with pytest.raises(ValidationError) as info:
+        WorkItemTable.from_columns(cols)
+    assert str(info.value) == (
+        "`id` is repeated in 1 row (row 2, item 'A'); "
+        "`committed_at` is before `requested_at` in 1 row (row 0, item 'A'); "
+        "`delivered_at` is set but `committed_at` is missing in 1 row (row 2, item 'A'); "
+        "`delivered_at` is before `committed_at` in 1 row (row 3, item 'D')"
+    )
+    assert info.value.rows == (0, 2, 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import math
 import warnings
 from collections.abc import Sequence
@@ -115,6 +116,10 @@ class ServiceDeliveryReview(Serializable):
 
     def __str__(self) -> str:
         return self.render()
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the text table, preformatted."""
+        return f"<pre>{html.escape(self.render())}</pre>"
 
 
 def _as_of_instant(as_of: object) -> np.datetime64:

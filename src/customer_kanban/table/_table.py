@@ -251,21 +251,31 @@ class WorkItemTable:
                 raise ValidationError(f"`{name}` has {codes.shape[0]} rows, `id` has {n}")
             if codes.size and (codes.max(initial=-1) >= labels.size or codes.min(initial=0) < -1):
                 raise ValidationError(f"`{name}` codes must lie in [-1, {labels.size})")
+        problems: list[tuple[str, npt.NDArray[np.intp]]] = []
         missing_id = _missing_label(ids)
-        self._raise_rows(missing_id, "`id` is missing")
+        self._check_rows(problems, missing_id, "`id` is missing")
         if n:
             order = np.argsort(ids, kind="stable")
             sorted_ids = ids[order]
             dup = np.zeros(n, bool)
             dup[order[1:]] = sorted_ids[1:] == sorted_ids[:-1]
-            self._raise_rows(dup, "`id` is repeated")
+            self._check_rows(problems, dup, "`id` is repeated")
         req, com, dlv = (self._columns[k] for k in ("requested_at", "committed_at", "delivered_at"))
-        self._raise_rows(np.isnat(req), "`requested_at` is missing")
-        self._raise_rows(com < req, "`committed_at` is before `requested_at`")
-        self._raise_rows(
-            ~np.isnat(dlv) & np.isnat(com), "`delivered_at` is set but `committed_at` is missing"
+        self._check_rows(problems, np.isnat(req), "`requested_at` is missing")
+        self._check_rows(problems, com < req, "`committed_at` is before `requested_at`")
+        self._check_rows(
+            problems,
+            ~np.isnat(dlv) & np.isnat(com),
+            "`delivered_at` is set but `committed_at` is missing",
         )
-        self._raise_rows(dlv < com, "`delivered_at` is before `committed_at`")
+        self._check_rows(problems, dlv < com, "`delivered_at` is before `committed_at`")
+        if problems:
+            rows = np.unique(np.concatenate([r for _, r in problems]))
+            items = ids[rows].astype(str)
+            message = "; ".join(
+                f"{rule} in {describe_rows(r, ids[r].astype(str))}" for rule, r in problems
+            )
+            raise ValidationError(message, rows=rows, items=items)
         tr = self._transitions
         if len(tr):
             if tr.item.min() < 0 or tr.item.max() >= n:
@@ -287,12 +297,13 @@ class WorkItemTable:
                     f"`blocked.end` is before `blocked.start` in {describe_rows(rows)}", rows=rows
                 )
 
-    def _raise_rows(self, bad: npt.NDArray[np.bool_], rule: str) -> None:
-        if not bad.any():
-            return
-        rows = np.flatnonzero(bad)
-        items = self._columns["id"][rows].astype(str)
-        raise ValidationError(f"{rule} in {describe_rows(rows, items)}", rows=rows, items=items)
+    @staticmethod
+    def _check_rows(
+        problems: list[tuple[str, npt.NDArray[np.intp]]], bad: npt.NDArray[np.bool_], rule: str
+    ) -> None:
+        """Record the rows breaking `rule`; all rules are reported together."""
+        if bad.any():
+            problems.append((rule, np.flatnonzero(bad)))
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -327,9 +338,9 @@ class WorkItemTable:
         Raises
         ------
         customer_kanban.errors.ValidationError
-            Listing every offending row (position and item id) of the first
-            rule broken: missing or repeated ids, missing request instants,
-            commitment before request, delivery before commitment or without it.
+            Listing every rule broken and every offending row (position and item
+            id): missing or repeated ids, missing request instants, commitment
+            before request, delivery before commitment or without it.
         """
         data = {str(k): columns[k] for k in columns}  # works for dict and DataFrame alike
         for required in ("id", "requested_at"):
