@@ -1,0 +1,717 @@
+"""Import of event logs (one row per state change) into a :class:`WorkItemTable`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._serialize import Serializable
+from customer_kanban._time import as_instant_array
+from customer_kanban.errors import ValidationError
+from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
+from customer_kanban.io._source import LazyText, read_source, text_column
+from customer_kanban.model import Workflow
+from customer_kanban.table import Transitions, WorkItemTable
+
+__all__ = [
+    "MISSING_INSTANT",
+    "MISSING_ITEM",
+    "MISSING_STATE",
+    "UNPARSEABLE_INSTANT",
+    "EventLogResult",
+    "Rejections",
+    "read_event_log",
+]
+
+MISSING_ITEM = "missing item id"
+MISSING_STATE = "missing state"
+UNPARSEABLE_INSTANT = "unparseable instant"
+MISSING_INSTANT = "missing instant"
+
+I64 = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+_RESERVED = (
+    "id", "requested_at", "committed_at", "delivered_at", "due_at", "customer_recognisable",
+)
+_CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
+_NAT = np.iinfo(np.int64).min
+_UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
+
+
+def _rows(values: Any) -> I64:
+    out = np.array(values, dtype=np.int64).reshape(-1)
+    out.flags.writeable = False
+    return out
+
+
+def _reasons(values: Any) -> npt.NDArray[np.object_]:
+    out = np.array(values, dtype=object).reshape(-1)
+    out.flags.writeable = False
+    return out
+
+
+def _array_eq(a: Any, b: Any) -> bool:
+    return bool(np.array_equal(a, b))
+
+
+@attrs.frozen
+class Rejections(Serializable):
+    """The rows of an event log that were not accepted, and why.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray of int64
+        0-based positions of the rejected data rows, ascending.  The header row of
+        a CSV file is not counted (row 0 is the first line after the header), nor
+        are blank lines.
+    reasons : numpy.ndarray of object
+        One short reason per rejected row: ``"missing item id"``,
+        ``"missing state"``, ``"unknown state 'X'"`` (``X``, as read, is neither a
+        key of `state_map` nor a workflow state), ``"missing instant"`` or
+        ``"unparseable instant"``.
+
+    Both arrays are read-only.
+
+    Examples
+    --------
+    >>> r = Rejections(rows=[2, 5], reasons=["missing instant", "unknown state 'Gone'"])
+    >>> len(r), r.counts()
+    (2, {'missing instant': 1, "unknown state 'Gone'": 1})
+    >>> r.to_dict()
+    {'rows': [2, 5], 'reasons': ['missing instant', "unknown state 'Gone'"]}
+    """
+
+    # Bare ``np.ndarray`` annotations: the package converter dispatches its array hook on them.
+    rows: np.ndarray = attrs.field(
+        converter=_rows, eq=attrs.cmp_using(eq=_array_eq), hash=False
+    )
+    reasons: np.ndarray = attrs.field(
+        converter=_reasons, eq=attrs.cmp_using(eq=_array_eq), hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.rows.shape != self.reasons.shape:
+            raise ValidationError(
+                f"`rows` has {self.rows.size} entries but `reasons` has {self.reasons.size}"
+            )
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def __repr__(self) -> str:
+        return f"Rejections({len(self)} rows: {self.counts()})"
+
+    def counts(self) -> dict[str, int]:
+        """Number of rejected rows per reason, most frequent first (ties by reason)."""
+        if not len(self):
+            return {}
+        labels, counts = np.unique(self.reasons.astype(str), return_counts=True)
+        order = np.lexsort((labels, -counts))
+        return {str(labels[k]): int(counts[k]) for k in order}
+
+
+@attrs.frozen(eq=False)
+class EventLogResult:
+    """What :func:`read_event_log` accepted, and what it rejected.
+
+    Attributes
+    ----------
+    table : WorkItemTable
+        One row per item with an accepted row; ``states`` are the workflow's.
+    rejected : Rejections
+        The rejected rows and their reasons.
+    n_rows : int
+        Data rows read from the source.
+    n_accepted : int
+        Rows accepted; ``n_accepted + len(rejected) == n_rows``.
+    n_merged : int
+        Accepted rows merged into the transition before them (same item, state and
+        department); ``n_accepted == len(table.transitions) + n_merged``.
+    """
+
+    table: WorkItemTable
+    rejected: Rejections
+    n_rows: int
+    n_accepted: int
+    n_merged: int
+
+    def __repr__(self) -> str:
+        return (
+            f"EventLogResult(n_rows={self.n_rows}, n_accepted={self.n_accepted}, "
+            f"n_merged={self.n_merged}, rejected={self.rejected!r}, table={self.table!r})"
+        )
+
+
+# --------------------------------------------------------------------------- checks
+def _check_names(
+    item: str, state: str, at: str, department: str | None
+) -> None:
+    for role, value in (("item", item), ("state", state), ("at", at)):
+        if not isinstance(value, str):
+            raise TypeError(f"`{role}` must be a column name (str), got {type(value).__name__}")
+    if department is not None and not isinstance(department, str):
+        raise TypeError(
+            f"`department` must be a column name or None, got {type(department).__name__}"
+        )
+
+
+def _attribute_targets(attributes: Sequence[str] | Mapping[str, str]) -> list[tuple[str, str]]:
+    if isinstance(attributes, str):
+        raise TypeError(
+            "`attributes` must be a sequence or mapping of column names, not one string"
+        )
+    if isinstance(attributes, Mapping):
+        pairs = [(str(k), v) for k, v in attributes.items()]
+    else:
+        pairs = [(c, c) for c in attributes]
+    for column, field in pairs:
+        if not isinstance(column, str) or not isinstance(field, str) or not field:
+            raise TypeError(
+                "`attributes` must name columns and fields as strings, "
+                f"got {column!r}: {field!r}"
+            )
+        if field in _RESERVED:
+            raise ValidationError(
+                f"`attributes` maps {column!r} to the reserved table field {field!r}"
+            )
+    fields = [f for _, f in pairs]
+    repeated = sorted({f for f in fields if fields.count(f) > 1})
+    if repeated:
+        raise ValidationError(f"`attributes` names the table fields {repeated} more than once")
+    return pairs
+
+
+def _state_lookup(
+    workflow: Workflow, state_map: Mapping[str, str] | None
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]:
+    """Sorted raw state values and the workflow index each one means."""
+    lookup = {s: k for k, s in enumerate(workflow.states)}
+    if state_map is not None:
+        if not isinstance(state_map, Mapping):
+            raise TypeError(f"`state_map` must be a mapping, got {type(state_map).__name__}")
+        bad = sorted({str(v) for v in state_map.values() if v not in workflow.states})
+        if bad:
+            raise ValidationError(
+                f"`state_map` maps to states not in the workflow: {bad}; "
+                f"states are {list(workflow.states)}"
+            )
+        lookup.update({str(k): workflow.states.index(v) for k, v in state_map.items()})
+    keys = np.array(sorted(lookup), dtype=str)
+    return keys, np.array([lookup[k] for k in keys.tolist()], dtype=np.int32)
+
+
+# ------------------------------------------------------------------------- columns
+def _item_column(column: Any, na_values: Sequence[str]) -> tuple[npt.NDArray[Any], Mask]:
+    """Item ids: integer columns are kept as they are (never missing), the rest as text."""
+    values = column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)
+    if values.dtype.kind in "iu":
+        return values, np.zeros(values.shape, bool)
+    return text_column(column, na_values)
+
+
+def _state_codes(
+    column: Any, na_values: Sequence[str], keys: npt.NDArray[np.str_], codes: npt.NDArray[np.int32]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[Any]]:
+    """Workflow index of every row: -1 unknown, -2 missing; and the text of the column."""
+    text, missing = text_column(column, na_values)
+    left = np.searchsorted(keys, text, side="left")
+    unknown = np.searchsorted(keys, text, side="right") == left  # keys are unique
+    np.minimum(left, keys.size - 1, out=left)
+    out = codes[left]
+    del left
+    out[unknown] = -1
+    out[missing] = -2
+    return out, text
+
+
+def _instants(
+    column: Any, na_values: Sequence[str], fmt: FixedFormat | None, name: str
+) -> tuple[I64, Mask, Mask]:
+    """Nanoseconds since the epoch, the missing mask and the unparseable mask."""
+    if hasattr(column, "dt") or np.asarray(column).dtype.kind == "M":
+        ns = as_instant_array(column, name=name).view(np.int64)
+        missing = ns == _NAT
+        return ns, missing, np.zeros(ns.shape, bool)
+    dtype = (column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)).dtype
+    if dtype.kind not in "OUS":
+        if dtype.kind == "f" and np.isnan(np.asarray(column, dtype=float)).all():
+            n = len(column)
+            return np.zeros(n, np.int64), np.ones(n, bool), np.zeros(n, bool)
+        raise TypeError(
+            f"`at` column {name!r} must hold instants (datetime64 or text), got dtype {dtype}"
+        )
+    text, missing = text_column(column, na_values)
+    present = ~missing
+    if present.all():
+        ns, ok = parse_fixed(text, fmt) if fmt is not None else parse_iso(text)
+    else:
+        ns = np.zeros(text.shape, np.int64)
+        ok = np.zeros(text.shape, bool)
+        sub = text[present]
+        ns[present], ok[present] = parse_fixed(sub, fmt) if fmt is not None else parse_iso(sub)
+    return ns, missing, present & ~ok
+
+
+# --------------------------------------------------------------------------- sorting
+def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
+    """Instants as small non-negative integers in the coarsest exact unit.
+
+    Returns ``(ticks, span, unit, origin)`` with ``at == ticks * unit + origin`` and
+    ``0 <= ticks < span``, or ``None`` when the span of the instants does not fit
+    in an int64.
+    """
+    if at.size == 0:
+        return at, 1, 1, 0
+    lo = int(at.min())
+    if int(at.max()) - lo >= 2**63:
+        return None
+    ticks = at - lo
+    unit = 1
+    for candidate in _UNITS:
+        if not (ticks % candidate).any():
+            ticks //= candidate
+            unit = candidate
+            break
+    return ticks, int(ticks.max()) + 1, unit, lo
+
+
+def _sort_rows(
+    ids: npt.NDArray[Any], at: I64, state: npt.NDArray[np.int32], n_states: int
+) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
+    """Sort the accepted rows by (item, instant, state) with one stable ``argsort``.
+
+    Item code, instant and state are packed into one int64 key when they fit in
+    63 bits (the usual case: instants to the second or minute); the sorted columns
+    are then decoded from the sorted key rather than gathered.  Otherwise
+    ``lexsort``.  A stable sort is fast on logs already ordered by time or by item.
+    Temporaries are released as soon as possible: memory peaks here.
+
+    Returns
+    -------
+    order : positions of the rows in sorted order
+    codes, state, at : the sorted item codes, states and instants
+    tie_next : row k ties with row k + 1 on item, instant and state
+    labels_of : item codes -> item ids
+    """
+    codes, n_codes, labels_of = _item_codes(ids)
+    packed = _time_key(at)
+    if packed is None or n_codes * packed[1] * n_states >= 2**63:
+        order = np.lexsort((state, at, codes)).astype(np.int64, copy=False)
+        c, a, st = codes[order], at[order], state[order]
+        tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1])
+        return order, c, st, a, tie, labels_of
+    ticks, span, unit, origin = packed
+    del packed
+    key = np.multiply(codes, span)  # `codes` may be the caller's own array: not in place
+    del codes
+    key += ticks
+    del ticks
+    key *= n_states
+    key += state
+    order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+    key = key[order]
+    tie = key[1:] == key[:-1]
+    s_state = np.empty(key.size, np.int32)
+    np.remainder(key, n_states, out=s_state, casting="unsafe")
+    key //= n_states
+    s_codes = key // span
+    s_at = np.remainder(key, span, out=key)  # the key's buffer becomes the instants
+    if unit != 1:
+        s_at *= unit
+    if origin:
+        s_at += origin
+    return order, s_codes, s_state, s_at, tie, labels_of
+
+
+def _content_rank(column: LazyText, rows: I64) -> I64:
+    """Rank of each row's value in text order; missing values rank first (-1)."""
+    missing = column.missing[rows]
+    rank = np.full(rows.shape, -1, np.int64)
+    rank[~missing] = np.unique(column.text(rows[~missing]), return_inverse=True)[1]
+    return rank
+
+
+def _break_ties(
+    order: I64, tie_next: Mask, contents: list[LazyText], source_rows: I64 | None
+) -> I64:
+    """Order rows tied on (item, instant, state) by department, then attribute values.
+
+    `order` indexes the accepted rows; `source_rows` maps them to the rows of the
+    columns in `contents` (``None``: the same rows).
+    """
+    if not contents or not tie_next.any():
+        return order
+    in_tie = np.zeros(order.size, bool)
+    in_tie[:-1] |= tie_next
+    in_tie[1:] |= tie_next
+    group = np.concatenate(([0], np.cumsum(~tie_next)))
+    where = np.flatnonzero(in_tie)
+    rows = order[where]
+    original = rows if source_rows is None else source_rows[rows]
+    keys = [_content_rank(column, original) for column in reversed(contents)]
+    sub = np.lexsort((*keys, group[where]))
+    order = order.copy()
+    order[where] = rows[sub]
+    return order
+
+
+def _first_per_item(item: I64, mask: Mask, at: I64, n_items: int) -> I64:
+    """Earliest instant per item among rows where `mask` holds (rows sorted by item, then time)."""
+    out = np.full(n_items, _NAT, np.int64)
+    idx = np.flatnonzero(mask)
+    if idx.size:
+        it = item[idx]
+        first = np.ones(idx.size, bool)
+        first[1:] = it[1:] != it[:-1]
+        out[it[first]] = at[idx[first]]
+    return out
+
+
+def _factorize_text(
+    text: npt.NDArray[Any], missing: Mask
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
+    codes = np.full(text.shape, -1, np.int32)
+    labels, inverse = np.unique(text[~missing], return_inverse=True)
+    codes[~missing] = inverse
+    return codes, labels.astype(object)
+
+
+# -------------------------------------------------------------------------- public
+def read_event_log(
+    source: str | os.PathLike[str] | Mapping[str, Any] | Any,
+    *,
+    workflow: Workflow,
+    item: str = "item",
+    state: str = "state",
+    at: str = "at",
+    attributes: Sequence[str] | Mapping[str, str] = (),
+    department: str | None = None,
+    at_format: str | None = None,
+    state_map: Mapping[str, str] | None = None,
+    na_values: Sequence[str] = ("",),
+    delimiter: str = ",",
+) -> EventLogResult:
+    """Read an event log (one row per state change) into a :class:`WorkItemTable`.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, mapping of str to array_like, or DataFrame
+        A CSV file with a header row (UTF-8, ``"`` quotes), or columns.
+    workflow : Workflow
+        The states, in order, with the commitment and delivery points.
+    item, state, at : str, optional
+        Names of the item id, state and instant columns.
+    attributes : sequence of str, or mapping of str to str, optional
+        Columns copied to per-item table fields: names (the field is named after
+        the column) or ``{column: field}``, e.g. ``{"priority":
+        "class_of_service", "caller_id": "customer"}``.  Each item takes the value
+        of its latest accepted row where the column is not missing.  Attributes are
+        categorical (text) fields.
+    department : str, optional
+        Column whose value becomes the department of each transition.
+    at_format : str, optional
+        ``None`` (default): ISO 8601 text starting ``YYYY-MM-DD`` (naive instants
+        are UTC; ``Z`` and ``+hh:mm`` offsets are converted to UTC).  Otherwise a
+        fixed-width format of ``%Y %m %d %H %M %S`` and literal characters, e.g.
+        ``"%d-%m-%Y %H:%M"``; every field must be zero-padded to its width.
+        ``datetime64`` columns of a mapping are taken as they are (UTC).
+    state_map : mapping of str to str, optional
+        Raw state value -> workflow state; values not in the map are used as
+        they are.
+    na_values : sequence of str, optional
+        Text that means "missing" in any column used.  The empty string, ``None``,
+        ``NaN`` and ``NaT`` are always missing.
+    delimiter : str, optional
+        Field delimiter of a CSV file.
+
+    Returns
+    -------
+    EventLogResult
+        ``table`` (one row per item with at least one accepted row, sorted by
+        id), ``rejected`` (:class:`Rejections`), ``n_rows``, ``n_accepted`` and
+        ``n_merged``; ``n_accepted + len(rejected) == n_rows``.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        The file is missing, unreadable or ragged, a named column is absent,
+        the columns of a mapping differ in length, `at_format` is unsupported or
+        `state_map` maps to a state outside the workflow.
+    TypeError
+        Arguments of the wrong type.
+
+    See Also
+    --------
+    customer_kanban.table.WorkItemTable.from_columns : build a table from per-item columns.
+
+    Notes
+    -----
+    Each row is checked in this order and rejected with the first reason that
+    applies: ``missing item id``; ``missing state``; ``unknown state 'X'`` (not a
+    workflow state after `state_map`); ``missing instant``; ``unparseable
+    instant``.  Rejected rows are reported, never dropped silently.
+
+    From the accepted rows of each item, sorted by instant (ties are ordered by
+    content: workflow position of the state, then department, then attribute
+    values, never by row position, so any row order gives an equal table):
+
+    * ``requested_at`` is the first event, whatever its state;
+    * ``committed_at`` is the first entry into the commitment point **or any later
+      state**, and ``delivered_at`` the first entry into the delivery point or any
+      later state.  States skipped by the log are thus back-filled: an item going
+      ``New -> Closed`` without ``Resolved`` is delivered when it is closed.  This
+      is deliberate, and the same rule for both points;
+    * consecutive rows with the same state and the same department are merged
+      into one transition at the earliest instant (audit logs repeat a row on
+      every update); a change of department within a state is kept, as a
+      hand-off.  Backward moves are kept as transitions: the first entry into each
+      state is ``table.first_entries()``, and time in state is computed from the
+      full history by the metrics.
+
+    The work is vectorized: one sort of the rows (on a packed integer key when
+    the instants allow), then differences and reductions over the sorted rows.
+
+    Examples
+    --------
+    >>> from customer_kanban.model import Workflow
+    >>> wf = Workflow(["New", "Doing", "Done"], "Doing", "Done")
+    >>> log = {
+    ...     "item": ["A", "A", "B", "A", "", "B"],
+    ...     "state": ["New", "Doing", "New", "Done", "Doing", "Lost"],
+    ...     "at": ["2024-01-01", "2024-01-02T09:00", "2024-01-03", "2024-01-05",
+    ...            "2024-01-02", "2024-01-04"],
+    ...     "team": ["Sales", "Dev", "Sales", "Dev", "Dev", "Dev"],
+    ... }
+    >>> result = read_event_log(log, workflow=wf, department="team")
+    >>> table = result.table
+    >>> table["id"].tolist()
+    ['A', 'B']
+    >>> table["delivered_at"]
+    array(['2024-01-05T00:00:00.000000000',                           'NaT'],
+          dtype='datetime64[ns]')
+    >>> result.rejected
+    Rejections(2 rows: {'missing item id': 1, "unknown state 'Lost'": 1})
+    >>> result.rejected.rows.tolist()
+    [4, 5]
+    >>> result.n_accepted + len(result.rejected) == result.n_rows
+    True
+    """
+    if not isinstance(workflow, Workflow):
+        raise TypeError(f"`workflow` must be a Workflow, got {type(workflow).__name__}")
+    _check_names(item, state, at, department)
+    targets = _attribute_targets(attributes)
+    if isinstance(na_values, str):
+        raise TypeError("`na_values` must be a sequence of strings, not one string")
+    na = tuple(str(v) for v in na_values)
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValidationError(f"`delimiter` must be one character, got {delimiter!r}")
+    fmt = None if at_format is None else FixedFormat.parse(at_format)
+    keys, key_codes = _state_lookup(workflow, state_map)
+
+    cols = read_source(source, delimiter=delimiter)
+    cols.require(item, "item")
+    cols.require(state, "state")
+    cols.require(at, "at")
+    if department is not None:
+        cols.require(department, "department")
+    for column, _ in targets:
+        cols.require(column, "attributes")
+
+    # ---- row checks, each reason once, in the documented order
+    n_rows = cols.n_rows
+    ids, id_missing = _item_column(cols.data[item], na)
+    st, st_text = _state_codes(cols.data[state], na, keys, key_codes)
+    ns, at_missing, at_bad = _instants(cols.data[at], na, fmt, at)
+    accepted = ~(id_missing | (st < 0) | at_missing | at_bad)
+    rejected = _rejections(id_missing, st, st_text, at_missing, at_bad, accepted)
+    del id_missing, st_text, at_missing, at_bad
+
+    # ---- accepted rows only from here
+    everything = bool(accepted.all())
+
+    def take(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if everything else values[accepted]
+
+    ids, st, ns = take(ids), take(st), take(ns)
+    source_rows = None if everything else np.flatnonzero(accepted)
+    contents: list[LazyText] = []
+    dept: npt.NDArray[Any] | None = None
+    if department is not None:
+        text, miss = text_column(cols.data[department], na)
+        contents.append(LazyText(text, miss))
+        dept = take(text)  # missing entries are ""
+    attr_cols = [(field, LazyText.of(cols.data[column], na)) for column, field in targets]
+    contents.extend(lazy for _, lazy in attr_cols)
+
+    n_states = len(workflow.states)
+    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(ids, ns, st, n_states)
+    del ids, st, ns
+    # Tied rows share item, instant and state: reordering them keeps those columns sorted.
+    order = _break_ties(order, tie_next, contents, source_rows)
+    del tie_next
+    m = order.size
+    new_item = np.ones(m, bool)
+    np.not_equal(s_codes[1:], s_codes[:-1], out=new_item[1:])
+    keep = new_item.copy()
+    keep[1:] |= s_state[1:] != s_state[:-1]
+    if dept is not None:
+        s_dept = dept[order]
+        keep[1:] |= s_dept[1:] != s_dept[:-1]
+        del s_dept
+    kept = np.flatnonzero(keep)
+    del keep
+    first_kept = new_item[kept]  # every item's first row is kept
+    tr_item = np.cumsum(first_kept)
+    tr_item -= 1
+    n_items = int(tr_item[-1]) + 1 if m else 0
+    item_ids = labels_of(s_codes[new_item])
+    del s_codes
+    tr_state = s_state[kept]
+    del s_state
+    tr_at = s_at[kept]
+    del s_at
+    if dept is not None:
+        tr_dept = dept[order[kept]]
+        dept_codes, dept_labels = _factorize_text(tr_dept, tr_dept == "")
+        del tr_dept
+    else:
+        dept_codes = np.full(kept.size, -1, np.int32)
+        dept_labels = np.empty(0, object)
+    n_transitions = int(kept.size)
+    del kept
+
+    requested = tr_at[first_kept]
+    del first_kept
+    committed = _first_per_item(tr_item, tr_state >= workflow.commitment_index, tr_at, n_items)
+    delivered = _first_per_item(tr_item, tr_state >= workflow.delivery_index, tr_at, n_items)
+
+    columns: dict[str, npt.NDArray[Any]] = {
+        "id": item_ids,
+        "requested_at": requested.view("datetime64[ns]"),
+        "committed_at": committed.view("datetime64[ns]"),
+        "delivered_at": delivered.view("datetime64[ns]"),
+        "due_at": np.full(n_items, _NAT, np.int64).view("datetime64[ns]"),
+        "customer_recognisable": np.zeros(n_items, bool),
+    }
+    categories: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]] = {
+        name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
+    }
+    picks = [
+        (field, lazy, *_latest_rows(lazy, source_rows, order, new_item, n_items))
+        for field, lazy in attr_cols
+    ]
+    del order, new_item
+    for field, lazy, rows, items in picks:
+        categories[field] = _factorize_values(lazy.values[rows], items, n_items)
+    transitions = Transitions(
+        item=tr_item.astype(np.int64, copy=False),
+        state=tr_state,
+        at=tr_at.view("datetime64[ns]"),
+        department=dept_codes,
+        department_labels=dept_labels,
+    )
+    table = WorkItemTable(
+        columns=columns, categories=categories, states=workflow.states,
+        transitions=transitions, validate=False,
+    )
+    return EventLogResult(
+        table=table, rejected=rejected, n_rows=n_rows,
+        n_accepted=m, n_merged=m - n_transitions,
+    )
+
+
+def _rejections(
+    id_missing: Mask, st: npt.NDArray[np.int32], st_text: npt.NDArray[Any],
+    at_missing: Mask, at_bad: Mask, accepted: Mask,
+) -> Rejections:
+    rows = np.flatnonzero(~accepted).astype(np.int64)
+    reasons = np.empty(rows.size, object)
+    if not rows.size:
+        return Rejections(rows=rows, reasons=reasons)
+    reasons[at_bad[rows]] = UNPARSEABLE_INSTANT
+    reasons[at_missing[rows]] = MISSING_INSTANT
+    unknown = st[rows] == -1
+    if unknown.any():
+        values, inverse = np.unique(st_text[rows[unknown]], return_inverse=True)
+        # One message per distinct unknown value, not per row.
+        texts = np.array([f"unknown state {v!r}" for v in values.tolist()], dtype=object)
+        reasons[unknown] = texts[inverse]
+    reasons[st[rows] == -2] = MISSING_STATE
+    reasons[id_missing[rows]] = MISSING_ITEM
+    return Rejections(rows=rows, reasons=reasons)
+
+
+def _item_codes(ids: npt.NDArray[Any]) -> tuple[I64, int, Any]:
+    """Integer codes of the item ids (order-preserving) and how to turn codes back into ids.
+
+    Integer ids within a range that packs into the sort key are offset, not
+    sorted; other ids are factorized with one ``np.unique``.
+    """
+    if ids.dtype.kind in "iu" and ids.size:
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo < 2**40:
+            codes = np.subtract(ids, lo, dtype=np.int64) if lo else ids.astype(np.int64, copy=False)
+
+            def ints(c: I64) -> npt.NDArray[Any]:
+                return (c + lo).astype(ids.dtype)
+
+            return codes, hi - lo + 1, ints
+    labels, inverse = np.unique(ids, return_inverse=True)
+    if labels.dtype.kind == "U":  # as narrow as the longest id, whatever the source's width
+        width = int(np.char.str_len(labels).max()) if labels.size else 1
+        labels = labels.astype(f"<U{max(width, 1)}")
+
+    def text(c: I64) -> npt.NDArray[Any]:
+        return labels[c]
+
+    return inverse.astype(np.int64, copy=False), int(labels.size), text
+
+
+def _latest_rows(
+    column: LazyText, source_rows: I64 | None, order: I64, new_item: Mask, n_items: int
+) -> tuple[I64, I64]:
+    """Each item's latest row where `column` is not missing: ``(rows, items)``.
+
+    `rows` index the column; `items` are the table positions of those items
+    (items whose value is always missing are absent).
+    """
+    missing = column.missing if source_rows is None else column.missing[source_rows]
+    if not missing.any():
+        last = np.ones(order.size, bool)
+        last[:-1] = new_item[1:]  # the last sorted row of each item
+        rows = order[last]
+        items = np.arange(n_items)
+    else:
+        present = np.flatnonzero(~missing[order])
+        starts = np.flatnonzero(new_item)
+        it = np.searchsorted(starts, present, side="right") - 1
+        last = np.ones(present.size, bool)
+        last[:-1] = it[1:] != it[:-1]
+        rows = order[present[last]]
+        items = it[last]
+    if source_rows is not None:
+        rows = source_rows[rows]
+    return rows, items
+
+
+def _factorize_values(
+    values: npt.NDArray[Any], items: I64, n_items: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
+    """Codes (-1 = none) and labels of the items' values; labels are text, in text order."""
+    distinct = np.unique(values)
+    inverse = np.searchsorted(distinct, values)
+    labels = distinct.astype(str)
+    if distinct.dtype.kind != "U":  # numbers: sort their text, as the table's labels are
+        by_text = np.argsort(labels, kind="stable")
+        rank = np.empty(by_text.size, np.int64)
+        rank[by_text] = np.arange(by_text.size)
+        labels, inverse = labels[by_text], rank[inverse]
+    codes = np.full(n_items, -1, np.int32)
+    codes[items] = inverse
+    return codes, labels.astype(object)

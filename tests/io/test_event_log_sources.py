@@ -1,0 +1,159 @@
+"""Sources of read_event_log: CSV files, mappings and pandas DataFrames; bad files."""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_kanban.errors import ValidationError
+from customer_kanban.io import read_event_log
+from customer_kanban.model import Workflow
+
+DATA = Path(__file__).parent / "data"
+WF = Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+ROWS = [
+    ("A", "Backlog", "2024-01-01T09:00", "Sales", "High"),
+    ("A", "Doing", "2024-01-02T09:00", "Dev", ""),
+    ("A", "Doing", "2024-01-02T10:00", "Dev", "?"),
+    ("B", "Doing", "2024-01-03T00:00", "?", "Low"),
+    ("", "Doing", "2024-01-03T00:00", "Dev", ""),
+    ("B", "Nope", "2024-01-04T00:00", "Dev", ""),
+    ("B", "Done", "not a date", "Dev", ""),
+    ("A", "Done", "2024-01-05T09:00", "QA", "Low"),
+]
+HEADER = ("item", "state", "at", "team", "prio")
+KW = {"workflow": WF, "department": "team", "attributes": {"prio": "class_of_service"},
+      "na_values": ("", "?")}
+
+
+def _write(path, rows, header=HEADER, delimiter=","):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _mapping(rows=ROWS):
+    return {name: [r[k] for r in rows] for k, name in enumerate(HEADER)}
+
+
+def _pairs(rejected):
+    return list(zip(rejected.rows.tolist(), rejected.reasons.tolist(), strict=True))
+
+
+def test_csv_mapping_and_dataframe_give_equal_tables(tmp_path):
+    path = _write(tmp_path / "log.csv", ROWS)
+    from_csv = read_event_log(path, **KW)
+    from_str_path = read_event_log(str(path), **KW)
+    from_mapping = read_event_log(_mapping(), **KW)
+    from_arrays = read_event_log({k: np.array(v) for k, v in _mapping().items()}, **KW)
+    from_frame = read_event_log(pd.DataFrame(_mapping()), **KW)
+    for other in (from_str_path, from_mapping, from_arrays, from_frame):
+        assert from_csv.table.equals(other.table)
+        assert _pairs(from_csv.rejected) == _pairs(other.rejected)
+    assert _pairs(from_csv.rejected) == [
+        (4, "missing item id"), (5, "unknown state 'Nope'"), (6, "unparseable instant"),
+    ]
+    assert from_csv.table["class_of_service"].tolist() == ["Low", "Low"]
+
+
+def test_dataframe_with_missing_values_and_datetime_columns():
+    frame = pd.DataFrame({
+        "item": ["A", None, "A", "B", "B"],
+        "state": ["Backlog", "Doing", "Done", np.nan, "Doing"],
+        "at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", None]),
+    })
+    result = read_event_log(frame, workflow=WF)
+    assert _pairs(result.rejected) == [(1, "missing item id"), (3, "missing state"),
+                                       (4, "missing instant")]
+    assert result.table["id"].tolist() == ["A"]
+    assert result.table["delivered_at"][0] == np.datetime64("2024-01-03", "ns")
+
+
+def test_dataframe_with_time_zone_is_converted_to_utc():
+    frame = pd.DataFrame({
+        "item": ["A", "A"],
+        "state": ["Backlog", "Doing"],
+        "at": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 09:00"]).tz_localize("Europe/Paris"),
+    })
+    t = read_event_log(frame, workflow=WF).table
+    assert t["requested_at"][0] == np.datetime64("2024-01-01T08:00", "ns")
+    assert t["committed_at"][0] == np.datetime64("2024-01-02T08:00", "ns")
+
+
+def test_pandas_string_dtype_columns():
+    frame = pd.DataFrame(_mapping()).astype("string")
+    frame.loc[0, "prio"] = pd.NA
+    result = read_event_log(frame, **KW)
+    assert result.table["class_of_service"].tolist() == ["Low", "Low"]
+    assert len(result.rejected) == 3
+
+
+def test_fixture_with_bom_quotes_blank_line_and_semicolons():
+    result = read_event_log(
+        DATA / "semicolon_log.csv",
+        workflow=Workflow(["Open", "Working", "Closed"], "Working", "Closed"),
+        item="ticket", state="status", at="changed at", department="team",
+        attributes=["note"], delimiter=";",
+    )
+    # The blank line is not a data row: rows count from the first line after the header.
+    assert result.n_rows == 5
+    assert _pairs(result.rejected) == [(3, "unknown state 'Bogus'")]
+    t = result.table
+    assert t["id"].tolist() == ["T-1", "T-2"]
+    assert t["note"].tolist() == ["done", "a, b"]
+    tr = t.transitions
+    assert tr.department_labels[tr.department[tr.department >= 0]].tolist() == [
+        "Ops; night", "Ops", "Ops",
+    ]
+    assert (tr.department < 0).sum() == 1
+    assert t["delivered_at"][0] == np.datetime64("2024-03-03T12:00", "ns")
+
+
+def test_header_only_file_gives_an_empty_table(tmp_path):
+    path = _write(tmp_path / "empty.csv", [])
+    result = read_event_log(path, **KW)
+    assert len(result.table) == 0
+    assert result.n_rows == 0
+    assert len(result.rejected) == 0
+
+
+def test_wide_csv_fields_do_not_change_the_id_dtype(tmp_path):
+    rows = [(*r[:4], "a very long priority label indeed") for r in ROWS]
+    a = read_event_log(_write(tmp_path / "wide.csv", rows), **KW)
+    b = read_event_log(_mapping(rows), **KW)
+    assert a.table["id"].dtype == b.table["id"].dtype == np.dtype("<U1")
+    assert a.table.equals(b.table)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (None, r"^cannot read nope\.csv: no such file"),
+        (b"", r"^cannot read bad\.csv: no header row$"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\xfa", r"^cannot read bad\.csv: not a UTF-8 CSV file"),
+        (b"item,state,at\nA,Doing,2024-01-01\nB,Doing\n",
+         r"^cannot read bad\.csv: ragged rows: data row 1 has 2 fields, "
+         r"the rows before it have 3$"),
+        (b"item,state,at\nA,Doing,2024-01-01,x\n",
+         r"^cannot read bad\.csv: the rows have 4 fields but the header has 3$"),
+        (b"item,state,at\nA,Doing,2024-01-01\n\xff\xfe,Doing,2024-01-01\n",
+         r"^cannot read bad\.csv: not a UTF-8 CSV file"),
+        (b"id,state,at\nA,Doing,2024-01-01\n",
+         r"^`item` column 'item' not found in bad\.csv; columns are \['id', 'state', 'at'\]$"),
+    ],
+)
+def test_bad_files(tmp_path, content, match):
+    path = tmp_path / ("nope.csv" if content is None else "bad.csv")
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValidationError, match=match):
+        read_event_log(path, workflow=WF)
+
+
+def test_a_directory_is_not_a_file(tmp_path):
+    with pytest.raises(ValidationError, match=r"^cannot read "):
+        read_event_log(tmp_path, workflow=WF)
