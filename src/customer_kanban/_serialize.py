@@ -17,11 +17,14 @@ Nothing here touches ``cattrs.global_converter``.
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import functools
 import json
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import numpy as np
 
 from customer_kanban._time import as_utc_datetime
@@ -76,6 +79,36 @@ def _unstructure_numpy_scalar(value: np.generic) -> Any:
     return item
 
 
+def _strict_int(value: Any, type_: type) -> int:
+    if issubclass(type_, enum.Enum):
+        member: Any = type_(value)
+        return member  # an int- or str-based enum member
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _strict_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _strict_str(value: Any, type_: type) -> str:
+    if issubclass(type_, enum.Enum):
+        member: Any = type_(value)
+        return member  # an int- or str-based enum member
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
 @functools.cache
 def _converter() -> cattrs.Converter:
     """The package's one converter, built on first use (keeps ``import`` light)."""
@@ -89,6 +122,12 @@ def _converter() -> cattrs.Converter:
         lambda t: isinstance(t, type) and issubclass(t, np.generic), _unstructure_numpy_scalar
     )
     conv.register_unstructure_hook(float, _float_or_none)
+    # No silent coercion (2.5 -> 2, "3" -> 3, True -> 1.0); enums deriving from int or str
+    # (MaturityLevel, Urgency) reach these hooks too and are built from their values.
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(float, _strict_float)
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook(str, _strict_str)
     conv.register_unstructure_hook(
         frozenset, lambda v: sorted((conv.unstructure(x) for x in v), key=repr)
     )
@@ -113,6 +152,10 @@ def _format_exception(exc: BaseException, type_: type | None) -> str:
         return str(exc)
     if isinstance(exc, KeyError):
         return "required field missing"
+    if isinstance(exc, TypeError) and str(exc).startswith("expected"):
+        return str(exc)
+    if isinstance(type_, type) and issubclass(type_, enum.Enum):
+        return f"expected one of {[m.value for m in type_]}"
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
         return _EXTRA + "\x1f".join(sorted(exc.extra_fields))
     return cattrs.v.format_exception(exc, type_)
@@ -140,13 +183,19 @@ def from_dict(cls: type[T], data: Any) -> T:
     """
     import cattrs
 
+    if not isinstance(cls, type):
+        raise TypeError(f"`cls` must be a class, got {cls!r}: call from_dict(cls, data)")
+    if attrs.has(cls) and not isinstance(data, Mapping):
+        raise ValidationError(
+            f"cannot build {cls.__name__}: expected an object, got {type(data).__name__} @ $"
+        )
     try:
         return _converter().structure(data, cls)
     except cattrs.BaseValidationError as exc:
         raw = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         messages = [m for r in raw for m in _expand_extra_keys(r)]
         raise ValidationError(f"cannot build {cls.__name__}: " + "; ".join(messages)) from exc
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ValidationError(f"cannot build {cls.__name__}: {exc} @ $") from exc
 
 
@@ -163,6 +212,8 @@ def from_json(cls: type[T], text: str | bytes) -> T:
     customer_kanban.errors.ValidationError
         If the text is not JSON or does not describe a valid `cls`.
     """
+    if not isinstance(cls, type):
+        raise TypeError(f"`cls` must be a class, got {cls!r}: call from_json(cls, text)")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

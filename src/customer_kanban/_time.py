@@ -15,6 +15,7 @@ Durations are ``float64`` days.
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,11 @@ def as_utc_datetime(value: _dt.datetime) -> _dt.datetime:
     return value.astimezone(_dt.timezone.utc)
 
 
+_MISSING_TYPES = frozenset({"NaTType", "NAType"})  # pandas.NaT, pandas.NA
+
+
 def _scalar_to_datetime64(value: object) -> np.datetime64:
-    if value is None:
+    if value is None or type(value).__name__ in _MISSING_TYPES:
         return _NAT
     if isinstance(value, float) and np.isnan(value):
         return _NAT
@@ -70,10 +74,9 @@ def _scalar_to_datetime64(value: object) -> np.datetime64:
 
 
 def _parse_iso_strings(values: npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
-    """Parse naive ISO 8601 strings (taken as UTC); a trailing ``Z`` is accepted.
+    """Parse ISO 8601 strings: naive ones are taken as UTC, ``Z`` and ``+hh:mm`` applied.
 
-    Empty strings and ``"NaT"`` become ``NaT``.  Strings with another UTC offset
-    raise :class:`ValueError`: convert them to UTC (or to aware datetimes) first.
+    Empty strings and ``"NaT"`` become ``NaT``.
     """
     text = np.char.strip(np.asarray(values, dtype=str))
     out = np.full(text.shape, _NAT)
@@ -82,7 +85,11 @@ def _parse_iso_strings(values: npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
     missing = (text == "") | (np.char.upper(text) == "NAT")
     body = np.where(np.char.endswith(text, "Z"), np.char.rstrip(text, "Z"), text)
     keep = ~missing
-    out[keep] = np.asarray(body[keep], dtype="datetime64[ns]")
+    with warnings.catch_warnings():
+        # numpy applies "+hh:mm" offsets (to UTC) but warns that it does; the rule is documented.
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        out[keep] = np.asarray(body[keep], dtype="datetime64[ns]")
     return out
 
 

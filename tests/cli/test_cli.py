@@ -143,3 +143,70 @@ def test_console_entry_point_runs_as_module():
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--sle", "abc"], "--sle 'abc': expected DAYS or DAYS@PROBABILITY"),
+        (["--policy", "nope.json"], "cannot read --policy nope.json: No such file or directory"),
+        (["--as-of", "soon"], "--as-of 'soon' is not an ISO 8601 instant"),
+    ],
+)
+def test_options_are_checked_before_the_file_is_read(tmp_path, extra, message, capsys):
+    missing = tmp_path / "never-read.csv"
+    assert main(["review", str(missing), *ARGS, *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "never-read" not in err
+
+
+def test_commit_point_must_be_a_state(log_file, capsys):
+    argv = ["review", str(log_file), *ARGS]
+    argv[argv.index("--commit") + 1] = "Doingg"
+    assert main(argv) == 2
+    assert "--commit 'Doingg' is not one of --states ['Requested', 'Doing', 'Done']" in (
+        capsys.readouterr().err
+    )
+
+
+def test_json_lists_rejected_rows(log_file, capsys):
+    assert main(["review", str(log_file), *ARGS, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rejected"]["rows"] == [6]
+    assert data["rejected"]["reasons"] == ["unknown state 'Bogus'"]
+
+
+def test_policy_file(log_file, tmp_path, capsys):
+    from customer_kanban import ClassOfService, Policy, ServiceLevelExpectation, Workflow
+
+    policy = Policy(
+        workflow=Workflow(["Requested", "Doing", "Done"], "Doing", "Done"),
+        classes_of_service=[
+            ClassOfService(name="High", urgency="expedite", sle=ServiceLevelExpectation(2, 0.9))
+        ],
+    )
+    path = tmp_path / "policy.json"
+    path.write_text(policy.to_json(), encoding="utf-8")
+    argv = [
+        "review",
+        str(log_file),
+        "--item",
+        "id",
+        "--state",
+        "status",
+        "--at",
+        "changed_at",
+        "--class-of-service",
+        "priority",
+        "--policy",
+        str(path),
+        "--as-of",
+        "2024-01-05",
+        "--json",
+    ]
+    assert main(argv) == 0
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows["High"]["sle_days"] == 2.0
+    assert rows["High"]["attainment"] == 0.0  # 3 days > 2
+    assert rows["Low"]["sle_days"] is None  # not a class of the policy

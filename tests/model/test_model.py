@@ -189,3 +189,10 @@ def test_maturity_levels():
     assert all(m.description for m in MaturityLevel)
     assert MaturityLevel.ML2 < MaturityLevel.ML3
     assert "customer" in MaturityLevel.ML2.description.lower()
+
+
+def test_sle_numbers_are_not_coerced_from_bools_or_strings():
+    with pytest.raises(TypeError, match="expected a number, got True"):
+        ServiceLevelExpectation(True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected a number, got '10'"):
+        ServiceLevelExpectation("10")  # type: ignore[arg-type]

@@ -92,3 +92,39 @@ def test_invalid_values_name_their_path():
 def test_enums_serialise_by_value():
     assert to_dict(MaturityLevel.ML4) == 4
     assert from_dict(MaturityLevel, 4) is MaturityLevel.ML4
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (
+            {"wip_limits": {"Doing": 2.5}},
+            r"expected an integer, got 2.5 @ \$\.wip_limits\['Doing'\]",
+        ),
+        ({"wip_limits": {"Doing": "3"}}, r"expected an integer, got '3'"),
+        (
+            {"classes_of_service": [{"name": "S", "sle": {"days": True}}]},
+            r"expected a number, got True @ \$\.classes_of_service\[0\]\.sle\.days",
+        ),
+        (
+            {"classes_of_service": [{"name": "S", "sle": {"days": "10"}}]},
+            r"expected a number, got '10'",
+        ),
+        (
+            {"classes_of_service": [{"name": "S", "urgency": "soon"}]},
+            r"expected one of \['expedite', 'fixed_date', 'standard', 'intangible'\] "
+            r"@ \$\.classes_of_service\[0\]\.urgency",
+        ),
+    ],
+)
+def test_no_silent_coercion(data, match):
+    wf = Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+    with pytest.raises(ValidationError, match=match):
+        Policy.from_dict({"workflow": wf.to_dict(), **data})
+
+
+def test_documents_must_be_objects_and_arguments_in_order():
+    with pytest.raises(ValidationError, match=r"expected an object, got list @ \$"):
+        Policy.from_json("[]")
+    with pytest.raises(TypeError, match=r"call from_json\(cls, text\)"):
+        from_json("{}", Policy)  # type: ignore[arg-type]

@@ -252,3 +252,38 @@ def test_validation_reports_every_rule_and_row_at_once():
         "`delivered_at` is before `committed_at` in 1 row (row 3, item 'D')"
     )
     assert info.value.rows == (0, 2, 3)
+
+
+def test_tz_aware_pandas_columns_with_missing_values():
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "requested_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 00:00"]).tz_localize(
+                "Europe/Rome"
+            ),
+            "committed_at": pd.to_datetime(["2024-01-02", None], utc=True),
+            "delivered_at": pd.to_datetime(["2024-01-03", None], utc=True),
+            "customer": pd.array(["x", pd.NA], dtype="string"),
+            "segment": pd.Categorical(["p", None]),
+        }
+    )
+    t = WorkItemTable.from_columns(df)
+    assert t["requested_at"][0] == np.datetime64("2024-01-01T09:00", "ns")
+    assert np.isnat(t["committed_at"]).tolist() == [False, True]
+    assert t["customer"].tolist() == ["x", None]
+    assert t["segment"].tolist() == ["p", None]
+
+
+def test_misspelt_fields_and_non_boolean_flags_are_rejected():
+    with pytest.raises(
+        ValidationError, match="`deliverd_at` looks like a misspelling of `delivered_at`"
+    ):
+        WorkItemTable.from_columns(_cols(deliverd_at=["2024-01-09"] * 4))
+    with pytest.raises(
+        ValidationError, match=r"`customer_recognisable` must hold booleans .* \(row 0; row 1\)"
+    ):
+        WorkItemTable.from_columns(
+            _cols(customer_recognisable=np.array(["no", "False", True, False], dtype=object))
+        )
+    t = WorkItemTable.from_columns(_cols(customer_recognisable=[1, 0, 1, 1]))
+    assert t["customer_recognisable"].tolist() == [True, False, True, True]

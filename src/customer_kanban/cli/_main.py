@@ -88,36 +88,73 @@ def _sle(text: str | None) -> ServiceLevelExpectation | None:
     days, _, prob = text.partition("@")
     try:
         return ServiceLevelExpectation(float(days), float(prob) if prob else 0.85)
+    except (TypeError, ValueError) as exc:
+        raise _UsageError(
+            f"--sle {text!r}: expected DAYS or DAYS@PROBABILITY, e.g. 10@0.85 ({exc})"
+        ) from exc
+
+
+def _as_of(text: str) -> np.datetime64:
+    try:
+        value: np.datetime64 = as_instant_array(text, name="--as-of")[0]
+    except (TypeError, ValueError) as exc:
+        raise _UsageError(f"--as-of {text!r} is not an ISO 8601 instant") from exc
+    return value
+
+
+def _user_policy(args: argparse.Namespace) -> Policy | None:
+    """The policy named by --policy, or None; errors name the option."""
+    if not args.policy:
+        return None
+    try:
+        with open(args.policy, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise _UsageError(f"cannot read --policy {args.policy}: {exc.strerror or exc}") from exc
+    try:
+        return Policy.from_json(text)
     except ValueError as exc:
-        raise _UsageError(f"--sle {text!r}: {exc}") from exc
+        raise _UsageError(f"--policy {args.policy}: {exc}") from exc
+
+
+def _user_workflow(args: argparse.Namespace) -> Workflow:
+    states = _split(args.states, "--states")
+    for option, value in (("--commit", args.commit), ("--deliver", args.deliver)):
+        if not value:
+            raise _UsageError(f"{option} is required with FILE")
+        if value not in states:
+            raise _UsageError(f"{option} {value!r} is not one of --states {states}")
+    try:
+        return Workflow(
+            states,
+            args.commit,
+            args.deliver,
+            active_states=_split(args.active, "--active") if args.active else None,
+        )
+    except ValueError as exc:
+        raise _UsageError(f"--states/--commit/--deliver/--active: {exc}") from exc
 
 
 def _review(args: argparse.Namespace) -> str:
     from customer_kanban.reviews import service_delivery_review
 
+    extra: dict[str, object] = {}
     if args.demo:
         from customer_kanban.datasets import DEMO_AS_OF, load_incidents
 
+        when = _as_of(args.as_of or DEMO_AS_OF)
         table, policy = load_incidents()
-        as_of = args.as_of or DEMO_AS_OF
     else:
         from customer_kanban.io import read_event_log
 
+        # Check every option before reading the file.
         for option in ("item", "state", "at"):
             if not getattr(args, option):
                 raise _UsageError(f"--{option} is required with FILE")
-        if args.policy:
-            with open(args.policy, encoding="utf-8") as fh:
-                policy = Policy.from_json(fh.read())
-            workflow = policy.workflow
-        else:
-            workflow = Workflow(
-                _split(args.states, "--states"),
-                args.commit or _split(None, "--commit")[0],
-                args.deliver or _split(None, "--deliver")[0],
-                active_states=_split(args.active, "--active") if args.active else None,
-            )
-            policy = Policy(workflow=workflow)
+        user_policy = _user_policy(args)
+        workflow = user_policy.workflow if user_policy else _user_workflow(args)
+        sle = _sle(args.sle)
+        given_as_of = _as_of(args.as_of) if args.as_of else None
         attributes = {
             col: field
             for col, field in (
@@ -142,28 +179,29 @@ def _review(args: argparse.Namespace) -> str:
             counts = ", ".join(f"{n} {reason}" for reason, n in result.rejected.counts().items())
             print(
                 f"customer-kanban: {len(result.rejected)} of {result.n_rows} rows rejected "
-                f"({counts})",
+                f"({counts}; data rows numbered from 0; --json lists them)",
                 file=sys.stderr,
             )
+            extra["rejected"] = result.rejected.to_dict()
         table = result.table
-        if not args.policy:
+        if user_policy is not None:
+            policy = user_policy
+        else:
             labels = [str(x) for x in table.codes("class_of_service")[1]]
-            sle = _sle(args.sle)
             policy = Policy(
                 workflow=workflow,
                 classes_of_service=[ClassOfService(name=n, sle=sle) for n in labels],
             )
-        if args.as_of:
-            as_of = args.as_of
+        if given_as_of is not None:
+            when = given_as_of
         else:
             stamps = table.transitions.at
             if stamps.size == 0:
                 raise CustomerKanbanError(f"{args.file}: no usable rows")
-            as_of = str(np.max(stamps))
-    when = as_instant_array(as_of, name="--as-of")[0]
+            when = stamps.max()
     review = service_delivery_review(table, policy, as_of=when)
     if args.json:
-        return json.dumps(review.to_dict(), indent=2)
+        return json.dumps({**review.to_dict(), **extra}, indent=2)
     return review.render()
 
 

@@ -26,7 +26,7 @@ def customer_waiting_time(
 ) -> WaitingTimeResult:
     """Time customers spent waiting on the service, in total and per item.
 
-    "Save the customer's time" (seed 003): every item requested at or before
+    "Save the customer's time": every item requested at or before
     `as_of` makes its customer wait from the request to the delivery, or to
     `as_of` when it is not delivered by then.
 
@@ -102,7 +102,7 @@ def customer_waiting_time(
 def customer_recognisable_share(recognisable: npt.ArrayLike, *, by: object = None) -> ShareResult:
     """Share of work items whose work type the customer would recognise.
 
-    Customer-recognisable work (seed 000) is the unit of customer-centric
+    Customer-recognisable work is the unit of customer-centric
     Kanban: requests the customer made and would name, not internal tasks.
 
     Parameters

@@ -12,6 +12,7 @@ from customer_kanban._time import as_utc_datetime
 from customer_kanban.errors import ValidationError
 
 __all__ = [
+    "as_float",
     "non_empty_str",
     "opt_utc",
     "optional_non_empty_str",
@@ -39,6 +40,13 @@ def to_utc(value: _dt.datetime) -> _dt.datetime:
 def opt_utc(value: _dt.datetime | None) -> _dt.datetime | None:
     """attrs converter: like :func:`to_utc`, keeping ``None``."""
     return None if value is None else to_utc(value)
+
+
+def as_float(value: float) -> float:
+    """attrs converter: a real number as float; bools and strings are type errors."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
 
 
 def non_empty_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -7,7 +7,8 @@ import enum
 import attrs
 
 from customer_kanban._serialize import Serializable
-from customer_kanban.model._checks import non_empty_str, positive, probability
+from customer_kanban.errors import ValidationError
+from customer_kanban.model._checks import as_float, non_empty_str, positive, probability
 
 __all__ = ["ClassOfService", "ServiceLevelExpectation", "Urgency"]
 
@@ -44,8 +45,16 @@ class ServiceLevelExpectation(Serializable):
     ServiceLevelExpectation(days=10.0, probability=0.85)
     """
 
-    days: float = attrs.field(validator=positive, converter=float)
-    probability: float = attrs.field(default=0.85, validator=probability, converter=float)
+    days: float = attrs.field(validator=positive, converter=as_float)
+    probability: float = attrs.field(default=0.85, validator=probability, converter=as_float)
+
+
+def _urgency(value: Urgency | str) -> Urgency:
+    try:
+        return Urgency(value)
+    except ValueError:
+        allowed = [u.value for u in Urgency]
+        raise ValidationError(f"`urgency` must be one of {allowed}, got {value!r}") from None
 
 
 @attrs.frozen(kw_only=True)
@@ -70,7 +79,7 @@ class ClassOfService(Serializable):
     """
 
     name: str = attrs.field(validator=non_empty_str)
-    urgency: Urgency = attrs.field(default=Urgency.STANDARD, converter=Urgency)
+    urgency: Urgency = attrs.field(default=Urgency.STANDARD, converter=_urgency)
     sle: ServiceLevelExpectation | None = attrs.field(
         default=None,
         validator=attrs.validators.optional(attrs.validators.instance_of(ServiceLevelExpectation)),

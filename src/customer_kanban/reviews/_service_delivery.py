@@ -20,7 +20,7 @@ from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy
 from customer_kanban.table import WorkItemTable
 
-__all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review"]
+__all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review", "sle_per_item"]
 
 Basis = Literal["customer", "system"]
 
@@ -130,6 +130,33 @@ def _as_of_instant(as_of: object) -> np.datetime64:
     return value
 
 
+def sle_per_item(
+    table: WorkItemTable, policy: Policy
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each item's SLE from the policy: its class's, or its (class, segment) override.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    policy : Policy
+
+    Returns
+    -------
+    days, probability : numpy.ndarray of float64
+        One per item; NaN where the item's class of service has no SLE (or no class).
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import load_incidents
+    >>> table, policy = load_incidents()
+    >>> days, probability = sle_per_item(table, policy)
+    >>> sorted(set(days.tolist()))
+    [1.0, 3.0, 7.0, 14.0]
+    """
+    codes, labels = _group_codes(table, "class_of_service")
+    return _item_sle(table, policy, labels, codes)
+
+
 def _item_sle(
     table: WorkItemTable, policy: Policy, labels: Sequence[str], codes: npt.NDArray[np.int32]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -194,7 +221,7 @@ def service_delivery_review(
         Lead-time percentiles, default 50, 85, 95.
     basis : {"customer", "system"}, optional
         Lead time the SLEs apply to and age is measured on: from the customer's
-        request (default, seed 000) or from the commitment point.
+        request (default) or from the commitment point.
     risk_fraction : float, optional
         An open request is at risk once its age reaches this share of its SLE
         (default 0.8); those already past it count too.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -30,7 +31,16 @@ def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 def _column(values: object) -> npt.NDArray[Any]:
+    """A 1-D numpy array from an array-like or a pandas column (missing values -> None)."""
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        isna = getattr(values, "isna", None)
+        dtype_kind = getattr(getattr(values, "dtype", None), "kind", "O")
+        if callable(isna) and dtype_kind not in "biufcmM":
+            # pandas extension columns (string, category, nullable) may hold pd.NA.
+            mask = np.asarray(isna(), dtype=bool)
+            obj = np.asarray(values.to_numpy(dtype=object), dtype=object)
+            obj[mask] = None
+            return obj
         values = values.to_numpy()
     arr = np.asarray(values)
     if arr.ndim != 1:
@@ -354,17 +364,16 @@ class WorkItemTable:
         out: dict[str, npt.NDArray[Any]] = {"id": ids}
         for name in INSTANTS:
             raw = data.pop(name, None)
-            out[name] = (
-                np.full(n, _NAT) if raw is None else as_instant_array(_column(raw), name=name)
-            )
+            out[name] = np.full(n, _NAT) if raw is None else as_instant_array(raw, name=name)
         recognisable = data.pop("customer_recognisable", None)
         out["customer_recognisable"] = (
-            np.zeros(n, bool) if recognisable is None else _column(recognisable).astype(bool)
+            np.zeros(n, bool) if recognisable is None else _booleans(recognisable)
         )
         cats: dict[str, tuple[Codes, Labels]] = {}
         for name in CATEGORICALS:
             raw = data.pop(name, None)
             cats[name] = factorize(np.full(n, None, object) if raw is None else raw)
+        _check_names(data)
         for name, raw in data.items():
             arr = _column(raw)
             if arr.dtype.kind in "OUS":
@@ -723,6 +732,40 @@ class WorkItemTable:
         return bool(
             np.array_equal(c.item, d.item) and _same(c.start, d.start) and _same(c.end, d.end)
         )
+
+
+_KNOWN_FIELDS = ("id", *INSTANTS, *CATEGORICALS, "customer_recognisable")
+
+
+def _check_names(extra: Mapping[str, Any]) -> None:
+    """Reject extra columns whose names look like misspelt known fields (`deliverd_at`)."""
+    for name in extra:
+        close = difflib.get_close_matches(name, _KNOWN_FIELDS, n=1, cutoff=0.85)
+        if close:
+            raise ValidationError(
+                f"column `{name}` looks like a misspelling of `{close[0]}`; "
+                f"rename it (known fields: {', '.join(_KNOWN_FIELDS)})"
+            )
+
+
+def _booleans(values: object) -> npt.NDArray[np.bool_]:
+    """Booleans, strictly: bool or 0/1 values; anything else is an error."""
+    arr = _column(values)
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind in "iu" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool)
+    if arr.dtype.kind == "O":
+        is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in arr.tolist()], dtype=bool)
+        if is_bool.all():
+            return arr.astype(bool)
+        rows = np.flatnonzero(~is_bool)
+    else:
+        rows = np.arange(arr.size)
+    raise ValidationError(
+        f"`customer_recognisable` must hold booleans (True/False) in {describe_rows(rows)}",
+        rows=rows,
+    )
 
 
 def _labels_of(codes: Codes, labels: Labels) -> Labels:
