@@ -25,20 +25,39 @@ ALLOWED = {
 }
 
 
-def _package_imports(path: Path) -> set[str]:
+def _package_imports(path: Path, package: list[str] | None = None) -> set[str]:
+    """Top-level parts of customer_kanban that `path` imports (absolute or relative)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    if package is None:
+        package = ["customer_kanban", *path.relative_to(SRC).parent.parts]
     found = set()
     for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            # `from customer_kanban import table` imports the subpackage `table`.
+            names = [f"{module}.{a.name}" for a in node.names]
         for name in names:
             parts = name.split(".")
             if parts[0] == "customer_kanban" and len(parts) > 1:
                 found.add(parts[1])
     return found
+
+
+def test_the_import_scanner_sees_every_form(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import customer_kanban.model\n"
+        "from customer_kanban import table\n"
+        "from ..reviews import x\n"
+        "from . import _flow\n",
+        encoding="utf-8",
+    )
+    found = _package_imports(probe, ["customer_kanban", "metrics"])
+    assert found == {"model", "table", "reviews", "metrics"}
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))

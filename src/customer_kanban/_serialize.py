@@ -79,10 +79,9 @@ def _unstructure_numpy_scalar(value: np.generic) -> Any:
     return item
 
 
-def _strict_int(value: Any, type_: type) -> int:
+def _strict_int(value: Any, type_: type) -> Any:
     if issubclass(type_, enum.Enum):
-        member: Any = type_(value)
-        return member  # an int- or str-based enum member
+        return type_(value)  # an int-based enum member (MaturityLevel)
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {value!r}")
     return value
@@ -100,10 +99,9 @@ def _strict_bool(value: Any, _: type) -> bool:
     return value
 
 
-def _strict_str(value: Any, type_: type) -> str:
+def _strict_str(value: Any, type_: type) -> Any:
     if issubclass(type_, enum.Enum):
-        member: Any = type_(value)
-        return member  # an int- or str-based enum member
+        return type_(value)  # a str-based enum member (Urgency)
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
     return value

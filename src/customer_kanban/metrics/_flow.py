@@ -167,7 +167,8 @@ def time_in_state(
     keeping their input order. Each transition's interval runs from its `at`
     to the item's next transition, or to ``end[item]`` for the last one, and
     time after ``end[item]`` is not counted. Repeated visits to a state add up:
-    backward moves are history, not wiped.
+    backward moves are history, not wiped.  Entries of one item at the same
+    instant are taken in workflow order (by state code), whatever the row order.
 
     For an item whose first transition is at its start instant, the row sums
     to ``lead_time(first at, end)``.
@@ -192,6 +193,13 @@ def time_in_state(
     order = order_by_code_then_time(it, n_items, times)
     if order is not None:
         it, st, times = it[order], st[order], times[order]
+    if len(it) > 1:
+        tied = (it[1:] == it[:-1]) & (times[1:] == times[:-1])
+        if tied.any():
+            # Entries of one item at the same instant: the later workflow state counts as
+            # entered last, so the result does not depend on the order of the rows.
+            order = np.lexsort((st, times, it))
+            it, st, times = it[order], st[order], times[order]
     open_ = np.isnat(e)
     item_end = np.where(open_, 0, e.view(np.int64))[it]  # open rows become NaN below
     stop = np.empty_like(times)
