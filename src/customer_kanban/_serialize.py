@@ -219,8 +219,9 @@ def from_json(cls: type[T], text: str | bytes) -> T:
     return from_dict(cls, data)
 
 
-class Serializable:
-    """Mixin giving attrs classes ``to_dict``/``to_json`` and ``from_dict``/``from_json``."""
+class Exportable:
+    """Mixin giving attrs result classes ``to_dict`` and ``to_json`` (one way: results hold
+    arrays computed from data, and are not rebuilt from JSON)."""
 
     __slots__ = ()
 
@@ -232,6 +233,12 @@ class Serializable:
     def to_json(self, *, indent: int | None = None) -> str:
         """Return this value as a JSON string."""
         return to_json(self, indent=indent)
+
+
+class Serializable(Exportable):
+    """Mixin giving attrs classes ``to_dict``/``to_json`` and ``from_dict``/``from_json``."""
+
+    __slots__ = ()
 
     @classmethod
     def from_dict(cls: type[T], data: Any) -> T:

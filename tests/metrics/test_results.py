@@ -80,3 +80,11 @@ def test_cumulative_flow_wip_band():
         r.wip("doing", "done")
     with pytest.raises(ValidationError, match=r"`to_state` must lie in \[0, 1\]; got 2"):
         r.wip(0, 2)
+
+
+def test_results_export_but_are_not_rebuilt_from_json():
+    from customer_kanban.metrics import percentiles
+
+    result = percentiles([1.0, 2.0, 3.0], [50])
+    assert result.to_dict()["values"] == [[2.0]]
+    assert not hasattr(result, "from_dict")

@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._serialize import Serializable
+from customer_kanban._serialize import Exportable
 from customer_kanban._time import as_instant_array
 from customer_kanban.errors import ValidationError
 from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
@@ -61,7 +61,7 @@ def _array_eq(a: Any, b: Any) -> bool:
 
 
 @attrs.frozen
-class Rejections(Serializable):
+class Rejections(Exportable):
     """The rows of an event log that were not accepted, and why.
 
     Attributes

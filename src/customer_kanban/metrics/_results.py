@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._serialize import Serializable
+from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError
 
 __all__ = [
@@ -50,7 +50,7 @@ _EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 
 
 @attrs.frozen
-class CumulativeFlowResult(Serializable):
+class CumulativeFlowResult(Exportable):
     """Cumulative arrivals per workflow state and period (a cumulative flow diagram).
 
     Attributes
@@ -122,7 +122,7 @@ class CumulativeFlowResult(Serializable):
 
 
 @attrs.frozen
-class ThroughputResult(Serializable):
+class ThroughputResult(Exportable):
     """Items delivered per period and group.
 
     Attributes
@@ -141,7 +141,7 @@ class ThroughputResult(Serializable):
 
 
 @attrs.frozen(kw_only=True)
-class PercentileResult(Serializable):
+class PercentileResult(Exportable):
     """Percentiles of a sample per group.
 
     Attributes
@@ -164,7 +164,7 @@ class PercentileResult(Serializable):
 
 
 @attrs.frozen(kw_only=True)
-class AttainmentResult(Serializable):
+class AttainmentResult(Exportable):
     """Service level expectation attainment per group.
 
     Attributes
@@ -186,7 +186,7 @@ class AttainmentResult(Serializable):
 
 
 @attrs.frozen(kw_only=True)
-class OnTimeResult(Serializable):
+class OnTimeResult(Exportable):
     """On-time delivery rate of items with a due instant, per group.
 
     Attributes
@@ -209,7 +209,7 @@ class OnTimeResult(Serializable):
 
 
 @attrs.frozen(kw_only=True)
-class WaitingTimeResult(Serializable):
+class WaitingTimeResult(Exportable):
     """Time customers spent waiting on the service, per group.
 
     Attributes
@@ -234,7 +234,7 @@ class WaitingTimeResult(Serializable):
 
 
 @attrs.frozen(kw_only=True)
-class ShareResult(Serializable):
+class ShareResult(Exportable):
     """Share of items with a property, per group.
 
     Attributes

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._serialize import Serializable
+from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy
@@ -26,7 +26,7 @@ Basis = Literal["customer", "system"]
 
 
 @attrs.frozen(kw_only=True)
-class ServiceLevelRow(Serializable):
+class ServiceLevelRow(Exportable):
     """One line of the review: a class of service, a customer segment, or all work.
 
     Attributes
@@ -76,7 +76,7 @@ class ServiceLevelRow(Serializable):
 
 
 @attrs.frozen(kw_only=True)
-class ServiceDeliveryReview(Serializable):
+class ServiceDeliveryReview(Exportable):
     """The Service Delivery Review: service levels seen from the customer's side.
 
     Attributes
