@@ -65,7 +65,7 @@ def test_hand_computed_review():
     weeks = 19 / 7  # window: first request (01-01) to as_of (01-20)
 
     std = review.row("Standard")
-    assert (std.delivered, std.wip, std.open_requests, std.at_risk) == (2, 0, 1, 0)
+    assert (std.delivered, std.wip, std.open_requests, len(std.at_risk)) == (2, 0, 1, 0)
     assert std.customer_lead_time[0] == pytest.approx(6.0)  # median of 4 and 8
     assert std.system_lead_time[0] == pytest.approx(4.5)  # median of 3 and 6
     assert std.customer_lead_time[1] == pytest.approx(4 + 0.85 * 4)
@@ -76,13 +76,13 @@ def test_hand_computed_review():
     assert std.customer_waiting_days == pytest.approx(4 + 8 + 3)
 
     exp = review.row("Expedite")
-    assert (exp.delivered, exp.wip, exp.open_requests, exp.at_risk) == (1, 1, 1, 1)
+    assert (exp.delivered, exp.wip, exp.open_requests, exp.at_risk) == (1, 1, 1, ("D",))
     assert exp.attainment == 1.0
     assert exp.sle_met is True
     assert exp.customer_waiting_days == pytest.approx(1 + 2)
 
     intang = review.row("Intangible")
-    assert (intang.delivered, intang.wip, intang.open_requests, intang.at_risk) == (0, 1, 1, 0)
+    assert (intang.delivered, intang.wip, intang.open_requests, len(intang.at_risk)) == (0, 1, 1, 0)
     assert intang.sle_days is None
     assert intang.sle_met is None
     assert math.isnan(intang.attainment)
@@ -90,7 +90,7 @@ def test_hand_computed_review():
     assert intang.customer_waiting_days == pytest.approx(15)
 
     total = review.row("all", "all")
-    assert (total.delivered, total.wip, total.open_requests, total.at_risk) == (3, 2, 3, 1)
+    assert (total.delivered, total.wip, total.open_requests, total.at_risk) == (3, 2, 3, ("D",))
     assert total.attainment == pytest.approx(2 / 3)
     assert total.throughput_per_week == pytest.approx(3 / weeks)
     assert total.customer_waiting_days == pytest.approx(33)
@@ -113,11 +113,28 @@ def test_segment_lines_and_segment_sle():
         ],
     )
     review = service_delivery_review(WorkItemTable.from_items(items), policy, as_of="2024-01-20")
-    # Premium items are held to 3 days: A (4 days) misses it; basic: B meets 5, C misses.
+    # Segment lines hold each item to its own SLE: premium A (4 days) misses its 3 days;
+    # basic: B (3 days) meets 5, C (7 days) misses.
     assert review.row("premium", "segment").attainment == 0.0
     assert review.row("basic", "segment").attainment == 0.5
-    assert review.row("Standard").attainment == pytest.approx(1 / 3)
     assert review.row("premium", "segment").sle_days is None
+    # The class line is held to the class SLE (5 days at 85%): A and B meet it, C does not.
+    standard = review.row("Standard")
+    assert (standard.sle_days, standard.attainment, standard.sle_met) == (5.0, 2 / 3, False)
+    # The override line is held to the override (3 days at 90%): A misses it.
+    override = review.row("Standard / premium", "class_of_service/segment")
+    assert (override.sle_days, override.sle_probability) == (3.0, 0.9)
+    assert (override.delivered, override.attainment, override.sle_met) == (1, 0.0, False)
+    # The total holds every item to its own SLE: B meets it, A and C miss.
+    assert review.row("all", "all").attainment == pytest.approx(1 / 3)
+    dimensions = [r.dimension for r in review.rows]
+    assert dimensions == [
+        "all",
+        "class_of_service",
+        "class_of_service/segment",
+        "segment",
+        "segment",
+    ]
 
 
 def test_render_and_json():
@@ -184,7 +201,7 @@ def test_counts_against_a_plain_loop(items, when):
                 open_ += 1
                 wip += committed
                 risk += days >= 8
-        assert (row.delivered, row.wip, row.open_requests, row.at_risk) == (
+        assert (row.delivered, row.wip, row.open_requests, len(row.at_risk)) == (
             delivered,
             wip,
             open_,

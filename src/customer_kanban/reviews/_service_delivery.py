@@ -17,12 +17,14 @@ from customer_kanban import metrics
 from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.model import Policy
+from customer_kanban.model import Policy, ServiceLevelExpectation
 from customer_kanban.table import WorkItemTable
 
 __all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review", "sle_per_item"]
 
 Basis = Literal["customer", "system"]
+# (name, group code per item or None for one group, group labels, SLE days per item)
+_Dimension = tuple[str, "npt.NDArray[np.int32] | None", list[str], npt.NDArray[np.float64]]
 
 
 @attrs.frozen(kw_only=True)
@@ -32,17 +34,19 @@ class ServiceLevelRow(Exportable):
     Attributes
     ----------
     dimension : str
-        ``"all"``, ``"class_of_service"`` or ``"segment"``.
+        ``"all"``, ``"class_of_service"``, ``"class_of_service/segment"`` (one line per
+        SLE override of the policy) or ``"segment"``.
     group : str
-        The class of service or segment (``"all"`` for the total line).
+        The class of service, ``"class / segment"``, or segment (``"all"`` for the total).
     delivered : int
         Items delivered by ``as_of``.
     customer_lead_time, system_lead_time : tuple of float
         Lead-time percentiles of the delivered items, one per ``q`` of the review:
         from the customer's request, and from the commitment point. [days]
     sle_days, sle_probability : float or None
-        The class's SLE (``None`` when it has none, and on total and segment lines,
-        where each item is held to its own class's SLE).
+        The SLE the line is held to: the class's on class lines (all its items, segment
+        overrides aside), the override's on (class, segment) lines; ``None`` on total
+        and segment lines, where each item is held to its own SLE.
     attainment : float
         Share of delivered items with an SLE that met it (NaN when none).
     sle_met : bool or None
@@ -53,8 +57,9 @@ class ServiceLevelRow(Exportable):
         Items committed and not delivered at ``as_of``.
     open_requests : int
         Items requested and not delivered at ``as_of`` (committed or not).
-    at_risk : int
-        Open requests whose age already uses most of their SLE (see ``risk_fraction``).
+    at_risk : tuple of str
+        Ids of the open requests whose age already uses most of their SLE (see
+        ``risk_fraction``), those past it included.
     customer_waiting_days : float
         Total time customers spent waiting on this work, delivered and open. [days]
     """
@@ -71,7 +76,7 @@ class ServiceLevelRow(Exportable):
     throughput_per_week: float
     wip: int
     open_requests: int
-    at_risk: int
+    at_risk: tuple[str, ...]
     customer_waiting_days: float
 
 
@@ -161,13 +166,7 @@ def _item_sle(
     table: WorkItemTable, policy: Policy, labels: Sequence[str], codes: npt.NDArray[np.int32]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Per-item SLE days and probability (NaN without an SLE), segment overrides applied."""
-    days_by_label = np.full(len(labels) + 1, np.nan)  # last slot: no class of service
-    prob_by_label = np.full(len(labels) + 1, np.nan)
-    names = {c.name for c in policy.classes_of_service}
-    for k, name in enumerate(labels):  # a handful of classes
-        sle = policy.class_of_service(name).sle if name in names else None
-        if sle is not None:
-            days_by_label[k], prob_by_label[k] = sle.days, sle.probability
+    days_by_label, prob_by_label = _class_sle(policy, labels)
     days = days_by_label[codes]
     prob = prob_by_label[codes]
     if policy.segment_sles and "segment" in table:
@@ -177,6 +176,46 @@ def _item_sle(
             mask = (cos == s.class_of_service) & (seg == s.segment)
             days[mask], prob[mask] = s.sle.days, s.sle.probability
     return days, prob
+
+
+def _class_sle(
+    policy: Policy, labels: Sequence[str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """SLE days and probability of each class label (NaN without one), plus a trailing
+    NaN for code -1 (no class of service)."""
+    days = np.full(len(labels) + 1, np.nan)
+    prob = np.full(len(labels) + 1, np.nan)
+    names = {c.name for c in policy.classes_of_service}
+    for k, name in enumerate(labels):  # a handful of classes
+        sle = policy.class_of_service(name).sle if name in names else None
+        if sle is not None:
+            days[k], prob[k] = sle.days, sle.probability
+    return days, prob
+
+
+def _override_codes(
+    table: WorkItemTable, policy: Policy
+) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """One group per (class, segment) SLE override of the policy; -1 for other items."""
+    codes = np.full(len(table), -1, dtype=np.int32)
+    cos, seg = table["class_of_service"], table["segment"]
+    labels = []
+    for k, s in enumerate(policy.segment_sles):  # a handful of overrides
+        codes[(cos == s.class_of_service) & (seg == s.segment)] = k
+        labels.append(f"{s.class_of_service} / {s.segment}")
+    return codes, labels
+
+
+def _row_sle(
+    policy: Policy, dimension: str, label: str, policy_classes: Sequence[str]
+) -> ServiceLevelExpectation | None:
+    """The SLE a line is held to: its class's or its override's; None on mixed lines."""
+    if dimension == "class_of_service" and label in policy_classes:
+        return policy.class_of_service(label).sle
+    if dimension == "class_of_service/segment":
+        cos, _, segment = label.partition(" / ")
+        return policy.sle_for(cos, segment)
+    return None
 
 
 def _group_codes(
@@ -269,23 +308,24 @@ def service_delivery_review(
 
     policy_classes = [c.name for c in policy.classes_of_service]
     cos_codes, cos_labels = _group_codes(now, "class_of_service", policy_classes)
-    sle_days, _sle_prob = _item_sle(now, policy, cos_labels, cos_codes)
-    has_sle = ~np.isnan(sle_days)
-    judged = np.where(has_sle, basis_lt, np.nan)
-    days_for_attainment = np.where(has_sle, sle_days, 1.0)  # 1.0 is never read: judged is NaN
-    risky = metrics.at_risk(
-        np.where(has_sle, age, np.nan), np.where(has_sle, sle_days, 1.0), fraction=risk_fraction
-    )
+    # Each item's own SLE (segment overrides applied) for the total and segment lines;
+    # the class's SLE for the class lines; the override's for the (class, segment) lines.
+    own_days, _ = _item_sle(now, policy, cos_labels, cos_codes)
+    class_days = _class_sle(policy, cos_labels)[0][cos_codes]
+    ids = now["id"]
 
-    dimensions: list[tuple[str, npt.NDArray[np.int32] | None, list[str]]] = [("all", None, ["all"])]
-    dimensions.append(("class_of_service", cos_codes, cos_labels))
+    dimensions: list[_Dimension] = [("all", None, ["all"], own_days)]
+    dimensions.append(("class_of_service", cos_codes, cos_labels, class_days))
+    if policy.segment_sles and "segment" in now:
+        pair_codes, pair_labels = _override_codes(now, policy)
+        dimensions.append(("class_of_service/segment", pair_codes, pair_labels, own_days))
     if "segment" in now and (now.codes("segment")[0] >= 0).any():
         seg_codes, seg_labels = _group_codes(now, "segment")
-        dimensions.append(("segment", seg_codes, seg_labels))
+        dimensions.append(("segment", seg_codes, seg_labels, own_days))
 
     rows: list[ServiceLevelRow] = []
     qs = tuple(float(x) for x in q)
-    for dimension, codes, labels in dimensions:  # three dimensions at most
+    for dimension, codes, labels, sle_days in dimensions:  # four dimensions at most
         by: Any = None if codes is None else (codes, np.asarray(labels, dtype=object))
         g = len(labels)
         idx = np.zeros(len(now), np.int64) if codes is None else codes.astype(np.int64)
@@ -299,22 +339,26 @@ def service_delivery_review(
         ) -> npt.NDArray[np.int64]:
             return np.bincount(idx[mask & valid], minlength=g)
 
+        has_sle = ~np.isnan(sle_days)
+        judged = np.where(has_sle, basis_lt, np.nan)
+        days = np.where(has_sle, sle_days, 1.0)  # 1.0 is never read: judged is NaN there
+        risky = open_request & metrics.at_risk(
+            np.where(has_sle, age, np.nan), days, fraction=risk_fraction
+        )
         with warnings.catch_warnings():
             # Empty groups are shown as NaN ('-'); the review says so itself.
             warnings.simplefilter("ignore", InsufficientDataWarning)
             c_pct = metrics.percentiles(customer_lt, qs, by=by, method=method).values
             s_pct = metrics.percentiles(system_lt, qs, by=by, method=method).values
-            attain = metrics.sle_attainment(judged, days_for_attainment, by=by)
+            attain = metrics.sle_attainment(judged, days, by=by)
             waiting = metrics.customer_waiting_time(req, dlv, as_of=when, by=by)
         delivered = count(~open_request)
         thr = count(delivered_in_window) / weeks
-        wip_n, open_n, risk_n = count(in_wip), count(open_request), count(risky & open_request)
+        wip_n, open_n = count(in_wip), count(open_request)
+        risky_rows = np.flatnonzero(risky & valid)
+        risky_groups = idx[risky_rows]
         for k, label in enumerate(labels):
-            sle = (
-                policy.class_of_service(label).sle
-                if dimension == "class_of_service" and label in policy_classes
-                else None
-            )
+            sle = _row_sle(policy, dimension, str(label), policy_classes)
             rate = float(attain.attainment[k])
             rows.append(
                 ServiceLevelRow(
@@ -330,7 +374,7 @@ def service_delivery_review(
                     throughput_per_week=float(thr[k]),
                     wip=int(wip_n[k]),
                     open_requests=int(open_n[k]),
-                    at_risk=int(risk_n[k]),
+                    at_risk=tuple(str(x) for x in ids[risky_rows[risky_groups == k]]),
                     customer_waiting_days=float(waiting.total_days[k]),
                 )
             )
@@ -381,6 +425,7 @@ def _render(review: ServiceDeliveryReview) -> str:
     ]
     body: list[list[str]] = []
     titles = {
+        "class_of_service/segment": "Class of service / segment (SLE overrides)",
         "all": "All work",
         "class_of_service": "Class of service",
         "segment": "Customer segment",
@@ -403,7 +448,7 @@ def _render(review: ServiceDeliveryReview) -> str:
                 _num(r.throughput_per_week),
                 str(r.wip),
                 str(r.open_requests),
-                str(r.at_risk),
+                str(len(r.at_risk)),
                 _num(r.customer_waiting_days, "{:.0f}"),
             ]
         )
