@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban.errors import ValidationError
+
 __all__ = [
     "NS_PER_DAY",
     "as_instant_array",
@@ -93,6 +95,25 @@ def _parse_iso_strings(values: npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
     return out
 
 
+def _objects_as_text_instants(flat: npt.NDArray[Any]) -> npt.NDArray[np.datetime64] | None:
+    """Vectorized path for object arrays of strings, datetimes or timestamps.
+
+    Each object is turned into its text (``str``, at C speed) and parsed as ISO 8601,
+    offsets applied; ``None``, NaN and NaT are missing.  Returns ``None`` when the
+    objects do not all read that way, for the caller's element-by-element path.
+    """
+    try:
+        missing = np.asarray(np.equal(flat, np.array(None, dtype=object)) | (flat != flat), bool)
+        text = flat.astype(str)
+    except (TypeError, ValueError):  # e.g. pandas.NA refuses to be a boolean
+        return None
+    text[missing] = ""
+    try:
+        return _parse_iso_strings(text)
+    except ValueError:
+        return None
+
+
 def as_instant_array(values: object, *, name: str = "values") -> npt.NDArray[np.datetime64]:
     """Convert array-like `values` to a 1-D ``datetime64[ns]`` array in UTC.
 
@@ -124,6 +145,8 @@ def as_instant_array(values: object, *, name: str = "values") -> npt.NDArray[np.
     dt_accessor = getattr(values, "dt", None)
     if dt_accessor is not None and getattr(dt_accessor, "tz", None) is not None:
         values = dt_accessor.tz_convert("UTC").dt.tz_localize(None)
+    elif getattr(values, "tz", None) is not None and hasattr(values, "tz_convert"):
+        values = values.tz_convert("UTC").tz_localize(None)  # a tz-aware pandas index
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         values = values.to_numpy()
     arr = np.asarray(values)
@@ -135,7 +158,7 @@ def as_instant_array(values: object, *, name: str = "values") -> npt.NDArray[np.
         try:
             return _parse_iso_strings(arr)
         except ValueError as exc:
-            raise TypeError(
+            raise ValidationError(
                 f"`{name}` holds strings that are not ISO 8601 instants: {exc}"
             ) from exc
     if arr.dtype.kind == "O" or arr.dtype.kind == "f":
@@ -144,7 +167,10 @@ def as_instant_array(values: object, *, name: str = "values") -> npt.NDArray[np.
                 return np.full(arr.shape, _NAT)
             raise TypeError(f"`{name}` must hold instants, not numbers")
         flat = arr.ravel()
-        try:
+        fast = _objects_as_text_instants(flat)
+        if fast is not None:
+            return fast.reshape(arr.shape)
+        try:  # mixed or unusual objects (pandas.NA, ...): one by one
             converted = [_scalar_to_datetime64(v) for v in flat.tolist()]
         except (TypeError, ValueError) as exc:
             raise TypeError(f"`{name}` must hold instants: {exc}") from exc

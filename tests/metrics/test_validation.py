@@ -84,3 +84,33 @@ def test_pandas_columns_through_public_functions():
     with pytest.warns(InsufficientDataWarning, match=r"percentiles are NaN"):
         pct = percentiles(pd.Series(lt), 50, by=frame["cos"])
     assert np.array_equal(pct.values, [[np.nan], [2.0]], equal_nan=True)
+
+
+def test_object_instants_take_the_vectorized_text_path():
+    import datetime as dt
+
+    import pandas as pd
+
+    from customer_kanban._time import as_instant_array
+
+    rome = dt.timezone(dt.timedelta(hours=1))
+    objs = np.array(
+        [
+            dt.datetime(2024, 1, 1, 10, tzinfo=rome),
+            None,
+            pd.NaT,
+            pd.Timestamp("2024-01-02", tz="UTC"),
+            "2024-01-03T00:00Z",
+            float("nan"),
+        ],
+        dtype=object,
+    )
+    expected = np.array(
+        ["2024-01-01T09:00", "NaT", "NaT", "2024-01-02T00:00", "2024-01-03T00:00", "NaT"],
+        dtype="datetime64[ns]",
+    )
+    np.testing.assert_array_equal(as_instant_array(objs), expected)
+    idx = pd.date_range("2024-01-01", periods=3, freq="D", tz="Europe/Rome")
+    assert as_instant_array(idx)[0] == np.datetime64("2023-12-31T23:00", "ns")
+    with_na = np.array([pd.NA, "2024-01-01"], dtype=object)
+    assert np.isnat(as_instant_array(with_na)).tolist() == [True, False]
