@@ -48,9 +48,10 @@ def _ts(*values):
 
 def _same(actual, expected):
     """Instants equal, NaT included."""
-    return actual.dtype == expected.dtype and actual.view(np.int64).tolist() == expected.view(
-        np.int64
-    ).tolist()
+    return (
+        actual.dtype == expected.dtype
+        and actual.view(np.int64).tolist() == expected.view(np.int64).tolist()
+    )
 
 
 def _pairs(rejected, rows=None):
@@ -75,12 +76,8 @@ def test_hand_computed_table():
         t["requested_at"], _ts("2024-01-01T09:00", "2024-01-02", "2024-01-02", "2024-01-07")
     )
     # B skips Doing: committed when it enters Done; C skips Doing and Done: both at Archived.
-    assert _same(
-        t["committed_at"], _ts("2024-01-02T09:00", "2024-01-03", "2024-01-09", None)
-    )
-    assert _same(
-        t["delivered_at"], _ts("2024-01-06T09:00", "2024-01-03", "2024-01-09", None)
-    )
+    assert _same(t["committed_at"], _ts("2024-01-02T09:00", "2024-01-03", "2024-01-09", None))
+    assert _same(t["delivered_at"], _ts("2024-01-06T09:00", "2024-01-03", "2024-01-09", None))
     # Latest row where the column is not missing ("" and "?" are missing).
     assert t["class_of_service"].tolist() == ["Low", "High", "Low", "Low"]
     assert t["customer"].tolist() == ["c1", "c2", "c3", "c4"]
@@ -134,7 +131,10 @@ def test_rejection_reasons_priority_item_then_state_then_instant():
     }
     result = read_event_log(log, workflow=WF)
     assert result.rejected.reasons.tolist() == [
-        "missing item id", "missing state", "unknown state 'Nope'", "missing instant",
+        "missing item id",
+        "missing state",
+        "unknown state 'Nope'",
+        "missing instant",
     ]
     assert len(result.table) == 0
     assert result.n_accepted == 0
@@ -191,7 +191,12 @@ def test_state_map_and_attribute_sequence():
         "kind": ["bug", "bug", "feature"],
     }
     result = read_event_log(
-        log, workflow=WF, item="id", state="status", at="when", attributes=["kind"],
+        log,
+        workflow=WF,
+        item="id",
+        state="status",
+        at="when",
+        attributes=["kind"],
         state_map={"todo": "Backlog", "wip": "Doing", "done": "Done"},
     )
     t = result.table
@@ -201,7 +206,8 @@ def test_state_map_and_attribute_sequence():
     # A raw value that is a workflow state passes through the map unchanged.
     both = read_event_log(
         {"item": ["A", "A"], "state": ["wip", "Done"], "at": ["2024-01-01", "2024-01-02"]},
-        workflow=WF, state_map={"wip": "Doing"},
+        workflow=WF,
+        state_map={"wip": "Doing"},
     )
     assert [s for _, s, _, _ in _transitions(both.table)] == ["Doing", "Done"]
 
@@ -354,7 +360,5 @@ def test_source_errors():
 
 
 def test_all_nan_instants_are_missing():
-    result = read_event_log(
-        {"item": ["A"], "state": ["Doing"], "at": [float("nan")]}, workflow=WF
-    )
+    result = read_event_log({"item": ["A"], "state": ["Doing"], "at": [float("nan")]}, workflow=WF)
     assert result.rejected.reasons.tolist() == ["missing instant"]

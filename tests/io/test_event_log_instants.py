@@ -43,12 +43,15 @@ def _ours(texts, fmt):
 
 _DIGITS = "0123456789"
 _field = {
-    "Y": st.one_of(st.integers(1600, 2300).map("{:04d}".format),
-                   st.text(_DIGITS + "a", min_size=4, max_size=4)),
-    "m": st.one_of(st.integers(0, 13).map("{:02d}".format),
-                   st.text(_DIGITS + "x", min_size=2, max_size=2)),
-    "d": st.one_of(st.integers(0, 32).map("{:02d}".format),
-                   st.text(_DIGITS + "x", min_size=2, max_size=2)),
+    "Y": st.one_of(
+        st.integers(1600, 2300).map("{:04d}".format), st.text(_DIGITS + "a", min_size=4, max_size=4)
+    ),
+    "m": st.one_of(
+        st.integers(0, 13).map("{:02d}".format), st.text(_DIGITS + "x", min_size=2, max_size=2)
+    ),
+    "d": st.one_of(
+        st.integers(0, 32).map("{:02d}".format), st.text(_DIGITS + "x", min_size=2, max_size=2)
+    ),
     "H": st.integers(0, 25).map("{:02d}".format),
     "M": st.integers(0, 61).map("{:02d}".format),
     "S": st.integers(0, 61).map("{:02d}".format),
@@ -120,18 +123,25 @@ def test_at_format_with_percent_literal_and_bytes():
 
 
 def test_at_format_in_read_event_log():
-    log = {"item": ["A", "A", "B"], "state": ["Open", "Done", "Open"],
-           "at": ["29-02-2016 01:23", "31-02-2016 08:53", "?"]}
+    log = {
+        "item": ["A", "A", "B"],
+        "state": ["Open", "Done", "Open"],
+        "at": ["29-02-2016 01:23", "31-02-2016 08:53", "?"],
+    }
     result = read_event_log(log, workflow=WF, at_format="%d-%m-%Y %H:%M", na_values=("?",))
     assert result.rejected.reasons.tolist() == ["unparseable instant", "missing instant"]
     assert result.rejected.rows.tolist() == [1, 2]
     assert result.table["requested_at"][0] == np.datetime64("2016-02-29T01:23", "ns")
 
 
-@given(st.lists(st.datetimes(min_value=dt.datetime(1678, 1, 1),
-                             max_value=dt.datetime(2261, 12, 31)), max_size=10))
+@given(
+    st.lists(
+        st.datetimes(min_value=dt.datetime(1678, 1, 1), max_value=dt.datetime(2261, 12, 31)),
+        max_size=10,
+    )
+)
 def test_iso_round_trips_datetimes(values):
-    texts = [v.isoformat(sep="T " [k % 2]) for k, v in enumerate(values)]
+    texts = [v.isoformat(sep="T "[k % 2]) for k, v in enumerate(values)]
     ns, ok = parse_iso(np.array(texts, dtype=str))
     assert ok.all()
     expected = np.array(values, dtype="datetime64[us]").astype("datetime64[ns]")

@@ -72,8 +72,12 @@ def reference(log, *, department=None, attributes=None, state_map=None):
     for row in sorted(accepted, key=content):
         histories.setdefault(row[0], []).append(row)
     ids = sorted(histories)
-    columns = {"id": np.array(ids, dtype=str), "requested_at": [], "committed_at": [],
-               "delivered_at": []}
+    columns = {
+        "id": np.array(ids, dtype=str),
+        "requested_at": [],
+        "committed_at": [],
+        "delivered_at": [],
+    }
     columns.update({field: [] for field in attributes.values()})
     transitions = {"item": [], "state": [], "at": [], "department": []}
     for item in ids:
@@ -176,9 +180,13 @@ def test_row_order_does_not_matter(data):
 @given(event_logs(max_size=25), st.integers(0, 2**32 - 1))
 def test_integer_ids_and_datetime_columns_match_text_ones(log, salt):
     # Same log with integer ids and datetime64 instants: the same items and history.
-    keep = [k for k in range(len(log["item"]))
-            if not _missing(log["item"][k]) and not _missing(log["at"][k])
-            and _parse(log["at"][k]) is not None]
+    keep = [
+        k
+        for k in range(len(log["item"]))
+        if not _missing(log["item"][k])
+        and not _missing(log["at"][k])
+        and _parse(log["at"][k]) is not None
+    ]
     numbers = {"A": salt, "B": salt + 1, "C": salt + 2}
     as_numbers = {
         "item": np.array([numbers[log["item"][k]] for k in keep], dtype=np.int64),

@@ -15,13 +15,26 @@ from customer_kanban.model import Workflow
 
 PACKAGE = Path(customer_kanban.io.__file__).parent.parent
 PATH = PACKAGE / "datasets" / "data" / "servicenow_incidents.csv"
-STATES = ["New", "Active", "Awaiting User Info", "Awaiting Problem", "Awaiting Vendor",
-          "Awaiting Evidence", "Resolved", "Closed"]
+STATES = [
+    "New",
+    "Active",
+    "Awaiting User Info",
+    "Awaiting Problem",
+    "Awaiting Vendor",
+    "Awaiting Evidence",
+    "Resolved",
+    "Closed",
+]
 WF = Workflow(STATES, "Active", "Resolved")
 KW = {
-    "workflow": WF, "item": "number", "state": "incident_state", "at": "sys_updated_at",
+    "workflow": WF,
+    "item": "number",
+    "state": "incident_state",
+    "at": "sys_updated_at",
     "attributes": {"priority": "class_of_service", "caller_id": "customer"},
-    "department": "assignment_group", "at_format": "%d-%m-%Y %H:%M", "na_values": ("", "?"),
+    "department": "assignment_group",
+    "at_format": "%d-%m-%Y %H:%M",
+    "na_values": ("", "?"),
 }
 
 
@@ -39,8 +52,11 @@ def _history(table, incident):
     tr = table.transitions
     rows = np.flatnonzero(tr.item == k)
     return k, [
-        (STATES[tr.state[j]], str(tr.at[j].astype("datetime64[m]")),
-         None if tr.department[j] < 0 else tr.department_labels[tr.department[j]])
+        (
+            STATES[tr.state[j]],
+            str(tr.at[j].astype("datetime64[m]")),
+            None if tr.department[j] < 0 else tr.department_labels[tr.department[j]],
+        )
         for j in rows
     ]
 
@@ -57,7 +73,10 @@ def test_counts(result):
     assert t["id"][0] == "INC0000045"
     assert t["id"][-1] == "INC0001434"
     assert t.codes("class_of_service")[1].tolist() == [
-        "1 - Critical", "2 - High", "3 - Moderate", "4 - Low",
+        "1 - Critical",
+        "2 - High",
+        "3 - Moderate",
+        "4 - Low",
     ]
 
 

@@ -24,8 +24,12 @@ ROWS = [
     ("A", "Done", "2024-01-05T09:00", "QA", "Low"),
 ]
 HEADER = ("item", "state", "at", "team", "prio")
-KW = {"workflow": WF, "department": "team", "attributes": {"prio": "class_of_service"},
-      "na_values": ("", "?")}
+KW = {
+    "workflow": WF,
+    "department": "team",
+    "attributes": {"prio": "class_of_service"},
+    "na_values": ("", "?"),
+}
 
 
 def _write(path, rows, header=HEADER, delimiter=","):
@@ -55,30 +59,41 @@ def test_csv_mapping_and_dataframe_give_equal_tables(tmp_path):
         assert from_csv.table.equals(other.table)
         assert _pairs(from_csv.rejected) == _pairs(other.rejected)
     assert _pairs(from_csv.rejected) == [
-        (4, "missing item id"), (5, "unknown state 'Nope'"), (6, "unparseable instant"),
+        (4, "missing item id"),
+        (5, "unknown state 'Nope'"),
+        (6, "unparseable instant"),
     ]
     assert from_csv.table["class_of_service"].tolist() == ["Low", "Low"]
 
 
 def test_dataframe_with_missing_values_and_datetime_columns():
-    frame = pd.DataFrame({
-        "item": ["A", None, "A", "B", "B"],
-        "state": ["Backlog", "Doing", "Done", np.nan, "Doing"],
-        "at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", None]),
-    })
+    frame = pd.DataFrame(
+        {
+            "item": ["A", None, "A", "B", "B"],
+            "state": ["Backlog", "Doing", "Done", np.nan, "Doing"],
+            "at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", None]),
+        }
+    )
     result = read_event_log(frame, workflow=WF)
-    assert _pairs(result.rejected) == [(1, "missing item id"), (3, "missing state"),
-                                       (4, "missing instant")]
+    assert _pairs(result.rejected) == [
+        (1, "missing item id"),
+        (3, "missing state"),
+        (4, "missing instant"),
+    ]
     assert result.table["id"].tolist() == ["A"]
     assert result.table["delivered_at"][0] == np.datetime64("2024-01-03", "ns")
 
 
 def test_dataframe_with_time_zone_is_converted_to_utc():
-    frame = pd.DataFrame({
-        "item": ["A", "A"],
-        "state": ["Backlog", "Doing"],
-        "at": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 09:00"]).tz_localize("Europe/Paris"),
-    })
+    frame = pd.DataFrame(
+        {
+            "item": ["A", "A"],
+            "state": ["Backlog", "Doing"],
+            "at": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 09:00"]).tz_localize(
+                "Europe/Paris"
+            ),
+        }
+    )
     t = read_event_log(frame, workflow=WF).table
     assert t["requested_at"][0] == np.datetime64("2024-01-01T08:00", "ns")
     assert t["committed_at"][0] == np.datetime64("2024-01-02T08:00", "ns")
@@ -96,8 +111,12 @@ def test_fixture_with_bom_quotes_blank_line_and_semicolons():
     result = read_event_log(
         DATA / "semicolon_log.csv",
         workflow=Workflow(["Open", "Working", "Closed"], "Working", "Closed"),
-        item="ticket", state="status", at="changed at", department="team",
-        attributes=["note"], delimiter=";",
+        item="ticket",
+        state="status",
+        at="changed at",
+        department="team",
+        attributes=["note"],
+        delimiter=";",
     )
     # The blank line is not a data row: rows count from the first line after the header.
     assert result.n_rows == 5
@@ -107,7 +126,9 @@ def test_fixture_with_bom_quotes_blank_line_and_semicolons():
     assert t["note"].tolist() == ["done", "a, b"]
     tr = t.transitions
     assert tr.department_labels[tr.department[tr.department >= 0]].tolist() == [
-        "Ops; night", "Ops", "Ops",
+        "Ops; night",
+        "Ops",
+        "Ops",
     ]
     assert (tr.department < 0).sum() == 1
     assert t["delivered_at"][0] == np.datetime64("2024-03-03T12:00", "ns")
@@ -135,15 +156,23 @@ def test_wide_csv_fields_do_not_change_the_id_dtype(tmp_path):
         (None, r"^cannot read nope\.csv: no such file"),
         (b"", r"^cannot read bad\.csv: no header row$"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\xfa", r"^cannot read bad\.csv: not a UTF-8 CSV file"),
-        (b"item,state,at\nA,Doing,2024-01-01\nB,Doing\n",
-         r"^cannot read bad\.csv: ragged rows: data row 1 has 2 fields, "
-         r"the rows before it have 3$"),
-        (b"item,state,at\nA,Doing,2024-01-01,x\n",
-         r"^cannot read bad\.csv: the rows have 4 fields but the header has 3$"),
-        (b"item,state,at\nA,Doing,2024-01-01\n\xff\xfe,Doing,2024-01-01\n",
-         r"^cannot read bad\.csv: not a UTF-8 CSV file"),
-        (b"id,state,at\nA,Doing,2024-01-01\n",
-         r"^`item` column 'item' not found in bad\.csv; columns are \['id', 'state', 'at'\]$"),
+        (
+            b"item,state,at\nA,Doing,2024-01-01\nB,Doing\n",
+            r"^cannot read bad\.csv: ragged rows: data row 1 has 2 fields, "
+            r"the rows before it have 3$",
+        ),
+        (
+            b"item,state,at\nA,Doing,2024-01-01,x\n",
+            r"^cannot read bad\.csv: the rows have 4 fields but the header has 3$",
+        ),
+        (
+            b"item,state,at\nA,Doing,2024-01-01\n\xff\xfe,Doing,2024-01-01\n",
+            r"^cannot read bad\.csv: not a UTF-8 CSV file",
+        ),
+        (
+            b"id,state,at\nA,Doing,2024-01-01\n",
+            r"^`item` column 'item' not found in bad\.csv; columns are \['id', 'state', 'at'\]$",
+        ),
     ],
 )
 def test_bad_files(tmp_path, content, match):
@@ -157,3 +186,38 @@ def test_bad_files(tmp_path, content, match):
 def test_a_directory_is_not_a_file(tmp_path):
     with pytest.raises(ValidationError, match=r"^cannot read "):
         read_event_log(tmp_path, workflow=WF)
+
+
+def test_a_long_cell_in_an_unused_column_does_not_widen_the_columns_read(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "notes.csv"
+    lines = ["item,state,at,note"]
+    lines += [f"I{k},Doing,2024-01-01T00:00,short" for k in range(2000)]
+    lines.append('I0,Done,2024-01-02T00:00,"' + "x" * 5000 + ', with a comma"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        result = read_event_log(path, workflow=WF)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.n_rows == 2001
+    assert len(result.table) == 2000
+    # Reading the note column too would hold 2,001 rows x 4 columns x 5,000+ chars x 4 bytes.
+    assert peak < 10_000_000
+
+
+def test_quoted_delimiters_and_line_breaks_are_not_ragged(tmp_path):
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(
+        b'item,state,at\r\n"A,1",Doing,2024-01-01\r\n\r\n"B ""x""",Doing,2024-01-02\r\n'
+    )
+    result = read_event_log(path, workflow=WF)
+    assert sorted(result.table["id"].tolist()) == ["A,1", 'B "x"']
+
+
+def test_delimiter_must_be_one_character(tmp_path):
+    path = _write(tmp_path / "x.csv", ROWS)
+    with pytest.raises(ValidationError, match="`delimiter` must be one character"):
+        read_event_log(path, **{**KW, "delimiter": ";;"})

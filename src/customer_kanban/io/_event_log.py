@@ -37,7 +37,12 @@ I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
 _RESERVED = (
-    "id", "requested_at", "committed_at", "delivered_at", "due_at", "customer_recognisable",
+    "id",
+    "requested_at",
+    "committed_at",
+    "delivered_at",
+    "due_at",
+    "customer_recognisable",
 )
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
 _NAT = np.iinfo(np.int64).min
@@ -88,9 +93,7 @@ class Rejections(Exportable):
     """
 
     # Bare ``np.ndarray`` annotations: the package converter dispatches its array hook on them.
-    rows: np.ndarray = attrs.field(
-        converter=_rows, eq=attrs.cmp_using(eq=_array_eq), hash=False
-    )
+    rows: np.ndarray = attrs.field(converter=_rows, eq=attrs.cmp_using(eq=_array_eq), hash=False)
     reasons: np.ndarray = attrs.field(
         converter=_reasons, eq=attrs.cmp_using(eq=_array_eq), hash=False
     )
@@ -149,9 +152,7 @@ class EventLogResult:
 
 
 # --------------------------------------------------------------------------- checks
-def _check_names(
-    item: str, state: str, at: str, department: str | None
-) -> None:
+def _check_names(item: str, state: str, at: str, department: str | None) -> None:
     for role, value in (("item", item), ("state", state), ("at", at)):
         if not isinstance(value, str):
             raise TypeError(f"`{role}` must be a column name (str), got {type(value).__name__}")
@@ -173,8 +174,7 @@ def _attribute_targets(attributes: Sequence[str] | Mapping[str, str]) -> list[tu
     for column, field in pairs:
         if not isinstance(column, str) or not isinstance(field, str) or not field:
             raise TypeError(
-                "`attributes` must name columns and fields as strings, "
-                f"got {column!r}: {field!r}"
+                f"`attributes` must name columns and fields as strings, got {column!r}: {field!r}"
             )
         if field in _RESERVED:
             raise ValidationError(
@@ -514,7 +514,9 @@ def read_event_log(
     fmt = None if at_format is None else FixedFormat.parse(at_format)
     keys, key_codes = _state_lookup(workflow, state_map)
 
-    cols = read_source(source, delimiter=delimiter)
+    needed = [item, state, at, *([department] if department is not None else [])]
+    needed += [column for column, _ in targets]
+    cols = read_source(source, delimiter=delimiter, columns=needed)
     cols.require(item, "item")
     cols.require(state, "state")
     cols.require(at, "at")
@@ -617,18 +619,28 @@ def read_event_log(
         department_labels=dept_labels,
     )
     table = WorkItemTable(
-        columns=columns, categories=categories, states=workflow.states,
-        transitions=transitions, validate=False,
+        columns=columns,
+        categories=categories,
+        states=workflow.states,
+        transitions=transitions,
+        validate=False,
     )
     return EventLogResult(
-        table=table, rejected=rejected, n_rows=n_rows,
-        n_accepted=m, n_merged=m - n_transitions,
+        table=table,
+        rejected=rejected,
+        n_rows=n_rows,
+        n_accepted=m,
+        n_merged=m - n_transitions,
     )
 
 
 def _rejections(
-    id_missing: Mask, st: npt.NDArray[np.int32], st_text: npt.NDArray[Any],
-    at_missing: Mask, at_bad: Mask, accepted: Mask,
+    id_missing: Mask,
+    st: npt.NDArray[np.int32],
+    st_text: npt.NDArray[Any],
+    at_missing: Mask,
+    at_bad: Mask,
+    accepted: Mask,
 ) -> Rejections:
     rows = np.flatnonzero(~accepted).astype(np.int64)
     reasons = np.empty(rows.size, object)

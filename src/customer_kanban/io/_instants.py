@@ -164,8 +164,12 @@ def parse_fixed(text: npt.NDArray[Any], fmt: FixedFormat) -> tuple[I64, Mask]:
         ok &= digits_ok
     zero = np.zeros(n, np.int64)
     seconds, valid = _epoch_seconds(
-        values["Y"], values["m"], values["d"],
-        values.get("H", zero), values.get("M", zero), values.get("S", zero),
+        values["Y"],
+        values["m"],
+        values["d"],
+        values.get("H", zero),
+        values.get("M", zero),
+        values.get("S", zero),
     )
     ok &= valid
     return np.where(ok, seconds, 0) * _NS_PER_S, ok

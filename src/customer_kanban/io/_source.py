@@ -48,8 +48,7 @@ class Columns:
         """Raise ValidationError if the column `name` (used as `role`) is absent."""
         if name not in self.data:
             raise ValidationError(
-                f"`{role}` column {name!r} not found in {self.label}; "
-                f"columns are {list(self.data)}"
+                f"`{role}` column {name!r} not found in {self.label}; columns are {list(self.data)}"
             )
 
 
@@ -82,34 +81,85 @@ def _loadtxt_reason(exc: Exception) -> str:
     return f"ragged rows: data row {row - 1} has {after} fields, the rows before it have {before}"
 
 
-def _read_csv(path: str | os.PathLike[str], delimiter: str) -> Columns:
+def _field_counts(path: str | os.PathLike[str], delimiter: str) -> npt.NDArray[np.int64]:
+    """Fields of each non-blank data line (header excluded), counted without a Python loop.
+
+    Delimiters and line breaks inside double quotes do not count (a doubled quote
+    toggles twice, so escaped quotes need no special case).
+    """
+    raw = np.fromfile(path, dtype=np.uint8)
+    outside = ~np.logical_xor.accumulate(raw == ord('"'))
+    breaks = np.flatnonzero((raw == ord("\n")) & outside)
+    delims = np.flatnonzero((raw == ord(delimiter)) & outside)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [raw.size]))
+    # A line holding only "\r" (or nothing) is blank, as numpy's reader sees it.
+    length = ends - starts
+    cr_end = np.zeros(length.size, dtype=bool)
+    nonempty = length > 0
+    cr_end[nonempty] = raw[ends[nonempty] - 1] == ord("\r")
+    blank = (length - cr_end) == 0
+    fields = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
+    return fields[1:][~blank[1:]]
+
+
+def _read_csv(
+    path: str | os.PathLike[str], delimiter: str, columns: Sequence[str] | None = None
+) -> Columns:
+    """Read a CSV file; only `columns` (all when None) are loaded, each row checked."""
     label = _file_label(path)
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValidationError(
+            f"`delimiter` must be one character other than a quote or a line break, got {delimiter!r}"
+        )
     header = _read_header(path, label, delimiter)
     try:
+        fields = _field_counts(path, delimiter)
+    except OSError as exc:  # pragma: no cover - the header was readable a moment ago
+        raise ValidationError(f"cannot read {label}: {exc}") from exc
+    if fields.size:
+        changed = np.flatnonzero(fields != fields[0])
+        if changed.size:
+            row = int(changed[0])
+            raise ValidationError(
+                f"cannot read {label}: ragged rows: data row {row} has {fields[row]} fields, "
+                f"the rows before it have {fields[0]}"
+            )
+        if fields[0] != len(header):
+            raise ValidationError(
+                f"cannot read {label}: the rows have {fields[0]} fields "
+                f"but the header has {len(header)}"
+            )
+    first = {name: k for k, name in reversed(list(enumerate(header)))}
+    wanted = list(header) if columns is None else [c for c in dict.fromkeys(columns) if c in first]
+    if not fields.size:
+        empty = np.empty(0, dtype=str)
+        return Columns(dict.fromkeys(header, empty), 0, label)
+    # Only the wanted columns are parsed: one long cell elsewhere in the file (a free-text
+    # description, say) would otherwise widen every column's fixed-width strings.
+    usecols = [first[name] for name in wanted]
+    try:
         with warnings.catch_warnings():
-            # "input contained no data" (header only) and blank-line notices.
+            # Blank-line notices.
             warnings.simplefilter("ignore", UserWarning)
             table = np.loadtxt(
-                path, dtype=str, delimiter=delimiter, quotechar='"', skiprows=1,
-                ndmin=2, encoding="utf-8", comments=None,
+                path,
+                dtype=str,
+                delimiter=delimiter,
+                quotechar='"',
+                skiprows=1,
+                ndmin=2,
+                encoding="utf-8",
+                comments=None,
+                usecols=usecols or [0],
             )
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError(f"cannot read {label}: {_loadtxt_reason(exc)}") from exc
     except OSError as exc:  # pragma: no cover - the header was readable a moment ago
         raise ValidationError(f"cannot read {label}: {exc}") from exc
-    n_rows = table.shape[0]
-    if n_rows == 0:
-        empty = np.empty(0, dtype=str)
-        return Columns(dict.fromkeys(header, empty), 0, label)
-    if table.shape[1] != len(header):
-        raise ValidationError(
-            f"cannot read {label}: the rows have {table.shape[1]} fields "
-            f"but the header has {len(header)}"
-        )
-    data: dict[str, Any] = {}
-    for k, name in enumerate(header):
-        data.setdefault(name, table[:, k])
-    return Columns(data, n_rows, label)
+    present = dict.fromkeys(header, np.empty(0, dtype=str))  # names, for messages
+    data: dict[str, Any] = {name: table[:, k] for k, name in enumerate(wanted)}
+    return Columns({**present, **data}, table.shape[0], label)
 
 
 def _values(column: Any) -> npt.NDArray[Any]:
@@ -136,11 +186,17 @@ def _read_mapping(source: Mapping[str, Any] | Any) -> Columns:
 
 
 def read_source(
-    source: str | os.PathLike[str] | Mapping[str, Any] | Any, *, delimiter: str
+    source: str | os.PathLike[str] | Mapping[str, Any] | Any,
+    *,
+    delimiter: str,
+    columns: Sequence[str] | None = None,
 ) -> Columns:
-    """Read a CSV path, a mapping of array-likes or a DataFrame into :class:`Columns`."""
+    """Read a CSV path, a mapping of array-likes or a DataFrame into :class:`Columns`.
+
+    For a CSV file only `columns` are parsed (the others keep their names, empty).
+    """
     if isinstance(source, (str, os.PathLike)):
-        return _read_csv(source, delimiter)
+        return _read_csv(source, delimiter, columns)
     frame_like = hasattr(source, "columns") and hasattr(source, "__getitem__")
     if isinstance(source, Mapping) or frame_like:
         return _read_mapping(source)
