@@ -99,7 +99,9 @@ def _field_counts(path: str | os.PathLike[str], delimiter: str) -> npt.NDArray[n
     nonempty = length > 0
     cr_end[nonempty] = raw[ends[nonempty] - 1] == ord("\r")
     blank = (length - cr_end) == 0
-    fields = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
+    fields: npt.NDArray[np.int64] = (
+        np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
+    )
     return fields[1:][~blank[1:]]
 
 
