@@ -102,7 +102,8 @@ def _field_counts(path: str | os.PathLike[str], delimiter: str) -> npt.NDArray[n
     fields: npt.NDArray[np.int64] = (
         np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
     )
-    return fields[1:][~blank[1:]]
+    data_fields: npt.NDArray[np.int64] = fields[1:][~blank[1:]]
+    return data_fields
 
 
 def _read_csv(
@@ -112,7 +113,8 @@ def _read_csv(
     label = _file_label(path)
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValidationError(
-            f"`delimiter` must be one character other than a quote or a line break, got {delimiter!r}"
+            "`delimiter` must be one character other than a quote or a line break, "
+            f"got {delimiter!r}"
         )
     header = _read_header(path, label, delimiter)
     try:
