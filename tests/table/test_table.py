@@ -287,3 +287,40 @@ def test_misspelt_fields_and_non_boolean_flags_are_rejected():
         )
     t = WorkItemTable.from_columns(_cols(customer_recognisable=[1, 0, 1, 1]))
     assert t["customer_recognisable"].tolist() == [True, False, True, True]
+
+
+def test_filter_positions_are_checked():
+    t = WorkItemTable.from_columns(_cols())
+    assert t.filter([3, 1, 3])["id"].tolist() == ["B", "D"]
+    with pytest.raises(
+        ValidationError, match=r"`mask` positions must lie in \[0, 4\) in 1 row \(row 1\)"
+    ):
+        t.filter([0, 4])
+    with pytest.raises(ValidationError, match=r"`mask` positions must lie in \[0, 4\)"):
+        t.filter([-1])
+    with pytest.raises(TypeError, match="`mask` must be booleans or integer positions"):
+        t.filter([1.7])
+
+
+def test_plural_extra_columns_are_not_misspellings():
+    t = WorkItemTable.from_columns(
+        _cols(customers=["x"] * 4, segments=["y"] * 4, due_date=["z"] * 4)
+    )
+    assert t["customers"].tolist() == ["x"] * 4
+
+
+def test_unknown_and_missing_transition_states_name_the_parameter():
+    with pytest.raises(
+        ValidationError, match=r"`transitions.state`: values \['Gone'\] are not among"
+    ):
+        WorkItemTable.from_columns(
+            _cols(),
+            states=STATES,
+            transitions={"item": ["A"], "state": ["Gone"], "at": ["2024-01-01"]},
+        )
+    with pytest.raises(ValidationError, match=r"`transitions.state` is missing in 1 row \(row 0\)"):
+        WorkItemTable.from_columns(
+            _cols(),
+            states=STATES,
+            transitions={"item": ["A"], "state": [None], "at": ["2024-01-01"]},
+        )

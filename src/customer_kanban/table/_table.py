@@ -293,13 +293,19 @@ class WorkItemTable:
             if tr.state.min() < 0 or tr.state.max() >= len(self._states):
                 raise ValidationError("`transitions.state` codes must index `states`")
             if np.isnat(tr.at).any():
-                raise ValidationError("`transitions.at` must not be missing")
+                rows = np.flatnonzero(np.isnat(tr.at))
+                raise ValidationError(
+                    f"`transitions.at` is missing in {describe_rows(rows)}", rows=rows
+                )
         bl = self._blocked
         if len(bl):
             if bl.item.min() < 0 or bl.item.max() >= n:
                 raise ValidationError("`blocked.item` must point at rows of the table")
             if np.isnat(bl.start).any():
-                raise ValidationError("`blocked.start` must not be missing")
+                rows = np.flatnonzero(np.isnat(bl.start))
+                raise ValidationError(
+                    f"`blocked.start` is missing in {describe_rows(rows)}", rows=rows
+                )
             bad = bl.end < bl.start
             if bad.any():
                 rows = np.flatnonzero(bad)
@@ -392,9 +398,17 @@ class WorkItemTable:
             if not states and len(_column(tdata["item"])):
                 raise ValidationError("`states` must be given with `transitions`")
             item = id_index.positions(_column(tdata["item"]), "transitions.item")
-            state, _ = factorize(tdata["state"], labels=states)
+            try:
+                state, _ = factorize(tdata["state"], labels=states)
+            except ValidationError as exc:
+                raise ValidationError(
+                    f"`transitions.state`: {exc} (`states` {list(states)})"
+                ) from exc
             if (state < 0).any():
-                raise ValidationError("`transitions.state` must not be missing")
+                rows = np.flatnonzero(state < 0)
+                raise ValidationError(
+                    f"`transitions.state` is missing in {describe_rows(rows)}", rows=rows
+                )
             at = as_instant_array(_column(tdata["at"]), name="transitions.at")
             dept = tdata.get("department")
             dcodes, dlabels = factorize(np.full(item.size, None, object) if dept is None else dept)
@@ -577,7 +591,9 @@ class WorkItemTable:
     def filter(self, mask: npt.ArrayLike) -> WorkItemTable:
         """A new table with the items where `mask` is true (boolean mask or positions).
 
-        Transitions and blocked intervals follow their items; labels are kept.
+        Items keep their order in the table (positions select, they do not reorder;
+        a repeated position selects once).  Transitions and blocked intervals follow
+        their items; labels are kept.
         """
         arr = np.asarray(mask)
         if arr.dtype == bool:
@@ -585,8 +601,18 @@ class WorkItemTable:
                 raise ValidationError(f"`mask` must have {self._n} entries, got {arr.shape}")
             keep = arr
         else:
+            if arr.size and arr.dtype.kind not in "iu":
+                raise TypeError(f"`mask` must be booleans or integer positions, got {arr.dtype}")
+            positions = arr.astype(np.int64).ravel()
+            bad = (positions < 0) | (positions >= self._n)
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                raise ValidationError(
+                    f"`mask` positions must lie in [0, {self._n}) in {describe_rows(rows)}",
+                    rows=rows,
+                )
             keep = np.zeros(self._n, bool)
-            keep[arr.astype(np.int64)] = True
+            keep[positions] = True
         new_pos = np.cumsum(keep) - 1
         columns = {k: v[keep] for k, v in self._columns.items()}
         cats = {k: (c[keep], lab) for k, (c, lab) in self._categories.items()}
@@ -735,12 +761,15 @@ class WorkItemTable:
 
 
 _KNOWN_FIELDS = ("id", *INSTANTS, *CATEGORICALS, "customer_recognisable")
+# Misspelling one of these loses data silently (an instant read as text), so near misses
+# are refused; plural or other names close to the short fields (`customers`) are legitimate.
+_EASILY_MISSPELT = (*INSTANTS, "class_of_service", "customer_recognisable")
 
 
 def _check_names(extra: Mapping[str, Any]) -> None:
     """Reject extra columns whose names look like misspelt known fields (`deliverd_at`)."""
     for name in extra:
-        close = difflib.get_close_matches(name, _KNOWN_FIELDS, n=1, cutoff=0.85)
+        close = difflib.get_close_matches(name, _EASILY_MISSPELT, n=1, cutoff=0.85)
         if close:
             raise ValidationError(
                 f"column `{name}` looks like a misspelling of `{close[0]}`; "
@@ -756,7 +785,8 @@ def _booleans(values: object) -> npt.NDArray[np.bool_]:
     if arr.dtype.kind in "iu" and np.isin(arr, (0, 1)).all():
         return arr.astype(bool)
     if arr.dtype.kind == "O":
-        is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in arr.tolist()], dtype=bool)
+        # True == 1 and False == 0, so 0/1 integers pass too, as for integer arrays.
+        is_bool = np.asarray(np.equal(arr, True) | np.equal(arr, False), dtype=bool)
         if is_bool.all():
             return arr.astype(bool)
         rows = np.flatnonzero(~is_bool)
