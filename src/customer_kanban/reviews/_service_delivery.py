@@ -17,7 +17,7 @@ from customer_kanban import metrics
 from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.model import Policy, ServiceLevelExpectation
+from customer_kanban.model import Policy, SegmentServiceLevel, ServiceLevelExpectation
 from customer_kanban.table import WorkItemTable
 
 __all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review", "sle_per_item"]
@@ -127,6 +127,16 @@ class ServiceDeliveryReview(Exportable):
         return f"<pre>{html.escape(self.render())}</pre>"
 
 
+def _until(values: npt.NDArray[np.datetime64], when: np.datetime64) -> npt.NDArray[np.datetime64]:
+    """`values` with instants after `when` replaced by NaT (not yet happened)."""
+    later = values > when
+    if not later.any():
+        return values
+    out: npt.NDArray[np.datetime64] = values.copy()
+    out[later] = np.datetime64("NaT", "ns")
+    return out
+
+
 def _as_of_instant(as_of: object) -> np.datetime64:
     arr = as_instant_array(as_of, name="as_of")
     if arr.size != 1 or np.isnat(arr[0]):
@@ -158,24 +168,41 @@ def sle_per_item(
     >>> sorted(set(days.tolist()))
     [1.0, 3.0, 7.0, 14.0]
     """
-    codes, labels = _group_codes(table, "class_of_service")
-    return _item_sle(table, policy, labels, codes)
+    everything = np.ones(len(table), dtype=bool)
+    cos = _group_codes(table, "class_of_service", everything)
+    seg = _group_codes(table, "segment", everything)
+    return _item_sle(policy, cos, seg)
+
+
+Grouping = tuple[npt.NDArray[np.int32], list[str]]  # (code per item, -1 = none; labels)
 
 
 def _item_sle(
-    table: WorkItemTable, policy: Policy, labels: Sequence[str], codes: npt.NDArray[np.int32]
+    policy: Policy, cos: Grouping, seg: Grouping
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Per-item SLE days and probability (NaN without an SLE), segment overrides applied."""
-    days_by_label, prob_by_label = _class_sle(policy, labels)
-    days = days_by_label[codes]
-    prob = prob_by_label[codes]
-    if policy.segment_sles and "segment" in table:
-        seg = table["segment"]
-        cos = table["class_of_service"]
-        for s in policy.segment_sles:  # a handful of overrides
-            mask = (cos == s.class_of_service) & (seg == s.segment)
-            days[mask], prob[mask] = s.sle.days, s.sle.probability
+    days_by_label, prob_by_label = _class_sle(policy, cos[1])
+    days = days_by_label[cos[0]]
+    prob = prob_by_label[cos[0]]
+    for s, mask in _override_masks(policy, cos, seg):  # a handful of overrides
+        days[mask], prob[mask] = s.sle.days, s.sle.probability
     return days, prob
+
+
+def _override_masks(
+    policy: Policy, cos: Grouping, seg: Grouping
+) -> list[tuple[SegmentServiceLevel, npt.NDArray[np.bool_]]]:
+    """The items of each (class, segment) SLE override, compared by integer codes."""
+    out = []
+    for s in policy.segment_sles:  # a handful of overrides
+        if s.class_of_service in cos[1] and s.segment in seg[1]:
+            mask = (cos[0] == cos[1].index(s.class_of_service)) & (
+                seg[0] == seg[1].index(s.segment)
+            )
+        else:
+            mask = np.zeros(cos[0].size, dtype=bool)
+        out.append((s, mask))
+    return out
 
 
 def _class_sle(
@@ -193,15 +220,12 @@ def _class_sle(
     return days, prob
 
 
-def _override_codes(
-    table: WorkItemTable, policy: Policy
-) -> tuple[npt.NDArray[np.int32], list[str]]:
+def _override_codes(policy: Policy, cos: Grouping, seg: Grouping) -> Grouping:
     """One group per (class, segment) SLE override of the policy; -1 for other items."""
-    codes = np.full(len(table), -1, dtype=np.int32)
-    cos, seg = table["class_of_service"], table["segment"]
+    codes = np.full(cos[0].size, -1, dtype=np.int32)
     labels = []
-    for k, s in enumerate(policy.segment_sles):  # a handful of overrides
-        codes[(cos == s.class_of_service) & (seg == s.segment)] = k
+    for k, (s, mask) in enumerate(_override_masks(policy, cos, seg)):
+        codes[mask] = k
         labels.append(f"{s.class_of_service} / {s.segment}")
     return codes, labels
 
@@ -219,12 +243,20 @@ def _row_sle(
 
 
 def _group_codes(
-    table: WorkItemTable, field: str, first: Sequence[str] = ()
-) -> tuple[npt.NDArray[np.int32], list[str]]:
-    """Codes of `field` over labels `first` (in that order) then the table's other labels."""
+    table: WorkItemTable, field: str, seen: npt.NDArray[np.bool_], first: Sequence[str] = ()
+) -> Grouping:
+    """Codes of `field` for the `seen` items, over labels `first` (in that order) then the
+    table's other labels that occur among them."""
     codes, table_labels = table.codes(field)
-    labels = list(first) + [str(x) for x in table_labels if str(x) not in first]
-    remap = np.array([labels.index(str(x)) for x in table_labels] + [-1], dtype=np.int32)
+    codes = codes[seen]
+    present = np.bincount(codes + 1, minlength=len(table_labels) + 1)[1:] > 0
+    labels = list(first) + [
+        str(x) for x, p in zip(table_labels, present, strict=True) if p and str(x) not in first
+    ]
+    remap = np.array(
+        [labels.index(str(x)) if str(x) in labels else -1 for x in table_labels] + [-1],
+        dtype=np.int32,
+    )
     return remap[codes], labels  # code -1 picks the trailing -1
 
 
@@ -287,8 +319,11 @@ def service_delivery_review(
     if not 0 < risk_fraction <= 1:
         raise ValidationError(f"`risk_fraction` must lie in (0, 1], got {risk_fraction}")
     when = _as_of_instant(as_of)
-    now = table.as_of(when)
-    req, com, dlv = now["requested_at"], now["committed_at"], now["delivered_at"]
+    # The table as known at `when`: later requests left out, later instants not yet.
+    seen = table["requested_at"] <= when
+    req = table["requested_at"][seen]
+    com, dlv = (_until(table[name][seen], when) for name in ("committed_at", "delivered_at"))
+    n_seen = int(req.size)
     customer_lt = metrics.lead_time(req, dlv)
     system_lt = metrics.lead_time(com, dlv)
     basis_lt = customer_lt if basis == "customer" else system_lt
@@ -298,7 +333,7 @@ def service_delivery_review(
     age = metrics.work_item_age(start, dlv, when)
 
     if window_days is None:
-        window_start = req.min() if len(now) else when
+        window_start = req.min() if n_seen else when
     else:
         if not window_days > 0:
             raise ValidationError(f"`window_days` must be > 0, got {window_days}")
@@ -307,28 +342,29 @@ def service_delivery_review(
     delivered_in_window = (dlv >= window_start) & (dlv <= when)
 
     policy_classes = [c.name for c in policy.classes_of_service]
-    cos_codes, cos_labels = _group_codes(now, "class_of_service", policy_classes)
+    cos = _group_codes(table, "class_of_service", seen, policy_classes)
+    seg = _group_codes(table, "segment", seen)
+    cos_codes, cos_labels = cos
     # Each item's own SLE (segment overrides applied) for the total and segment lines;
     # the class's SLE for the class lines; the override's for the (class, segment) lines.
-    own_days, _ = _item_sle(now, policy, cos_labels, cos_codes)
+    own_days, _ = _item_sle(policy, cos, seg)
     class_days = _class_sle(policy, cos_labels)[0][cos_codes]
-    ids = now["id"]
+    ids = table["id"][seen]
 
     dimensions: list[_Dimension] = [("all", None, ["all"], own_days)]
     dimensions.append(("class_of_service", cos_codes, cos_labels, class_days))
-    if policy.segment_sles and "segment" in now:
-        pair_codes, pair_labels = _override_codes(now, policy)
+    if policy.segment_sles:
+        pair_codes, pair_labels = _override_codes(policy, cos, seg)
         dimensions.append(("class_of_service/segment", pair_codes, pair_labels, own_days))
-    if "segment" in now and (now.codes("segment")[0] >= 0).any():
-        seg_codes, seg_labels = _group_codes(now, "segment")
-        dimensions.append(("segment", seg_codes, seg_labels, own_days))
+    if seg[1]:
+        dimensions.append(("segment", seg[0], seg[1], own_days))
 
     rows: list[ServiceLevelRow] = []
     qs = tuple(float(x) for x in q)
     for dimension, codes, labels, sle_days in dimensions:  # four dimensions at most
         by: Any = None if codes is None else (codes, np.asarray(labels, dtype=object))
         g = len(labels)
-        idx = np.zeros(len(now), np.int64) if codes is None else codes.astype(np.int64)
+        idx = np.zeros(n_seen, np.int64) if codes is None else codes.astype(np.int64)
         valid = idx >= 0
 
         def count(
