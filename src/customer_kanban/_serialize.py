@@ -126,6 +126,15 @@ def _converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _strict_float)
     conv.register_structure_hook(bool, _strict_bool)
     conv.register_structure_hook(str, _strict_str)
+    # A sequence of names given as one string would be split into characters.
+    base_tuple = conv.get_structure_hook(tuple[str, ...])
+
+    def names(value: Any, type_: Any) -> Any:
+        if isinstance(value, str):
+            raise TypeError(f"expected a list of strings, got the string {value!r}")
+        return base_tuple(value, type_)
+
+    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], names)
     conv.register_unstructure_hook(
         frozenset, lambda v: sorted((conv.unstructure(x) for x in v), key=repr)
     )

@@ -196,3 +196,8 @@ def test_sle_numbers_are_not_coerced_from_bools_or_strings():
         ServiceLevelExpectation(True)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="expected a number, got '10'"):
         ServiceLevelExpectation("10")  # type: ignore[arg-type]
+
+
+def test_empty_attribute_values_are_refused():
+    with pytest.raises(ValidationError, match="`attributes` keys and values must be non-empty"):
+        WorkItem(id="A", requested_at=T0, attributes={"priority": ""})

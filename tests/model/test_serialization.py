@@ -128,3 +128,10 @@ def test_documents_must_be_objects_and_arguments_in_order():
         Policy.from_json("[]")
     with pytest.raises(TypeError, match=r"call from_json\(cls, text\)"):
         from_json("{}", Policy)  # type: ignore[arg-type]
+
+
+def test_a_string_is_not_a_list_of_states():
+    with pytest.raises(
+        ValidationError, match=r"expected a list of strings, got the string 'ab' @ \$\.states"
+    ):
+        Workflow.from_dict({"states": "ab", "commitment_point": "a", "delivery_point": "b"})

@@ -184,3 +184,8 @@ class WorkItem(Serializable):
         for key, value in self.attributes.items():
             if not isinstance(key, str) or not isinstance(value, str):
                 raise TypeError(f"`attributes` must map strings to strings in item {self.id!r}")
+            raise_if(
+                not key.strip() or not value.strip(),
+                f"`attributes` keys and values must be non-empty in item {self.id!r} "
+                "(leave a missing value out)",
+            )
