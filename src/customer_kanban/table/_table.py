@@ -575,16 +575,14 @@ class WorkItemTable:
         change the first entry.
         """
         n, s = self._n, len(self._states)
-        out = np.full(n * s, _NAT)
         tr = self._transitions
+        never = np.iinfo(np.int64).max
+        first = np.full(n * s, never, dtype=np.int64)
         if len(tr):
-            key = tr.item * s + tr.state
-            # Transitions are sorted by (item, at): a stable sort by key keeps time order.
-            order = np.argsort(key, kind="stable")
-            k = key[order]
-            first = np.ones(k.size, bool)
-            first[1:] = k[1:] != k[:-1]
-            out[k[first]] = tr.at[order][first]
+            # The earliest instant per (item, state): one unbuffered scatter, no sort.
+            np.minimum.at(first, tr.item * s + tr.state, tr.at.view(np.int64))
+        out = first.view("datetime64[ns]")
+        out[first == never] = _NAT
         return out.reshape(n, s)
 
     # ----------------------------------------------------------- transforms
