@@ -161,7 +161,7 @@ def check_review(review: Any, floor: dict[str, np.ndarray], labels: list[str]) -
                                    rtol=1e-9)
         for name in ("delivered", "wip", "open_requests"):
             assert getattr(r, name) == floor[name][k], (name, r.group)
-        assert r.at_risk == tuple(str(x) for x in floor["at_risk"][k]), ("at_risk", r.group)
+        np.testing.assert_array_equal(r.at_risk, floor["at_risk"][k], err_msg=f"at_risk {r.group}")
 
 
 # ------------------------------------------------------------------ set-up

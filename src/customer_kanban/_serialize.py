@@ -21,6 +21,7 @@ import enum
 import functools
 import json
 import math
+import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -70,6 +71,11 @@ def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
     return value.tolist()
 
 
+def _is_ndarray_alias(type_: Any) -> bool:
+    origin: Any = typing.get_origin(type_)
+    return origin is np.ndarray
+
+
 def _unstructure_numpy_scalar(value: np.generic) -> Any:
     if isinstance(value, np.datetime64):
         return _unstructure_array(np.asarray([value]))[0]
@@ -116,6 +122,8 @@ def _converter() -> cattrs.Converter:
     conv.register_unstructure_hook(_dt.datetime, _unstructure_datetime)
     conv.register_structure_hook(_dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(np.ndarray, _unstructure_array)
+    # Fields annotated ``numpy.typing.NDArray[...]`` (a generic alias of ndarray).
+    conv.register_unstructure_hook_func(_is_ndarray_alias, _unstructure_array)
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, np.generic), _unstructure_numpy_scalar
     )

@@ -8,7 +8,7 @@ never changes with the input.  All results serialise with ``to_dict()`` /
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
@@ -27,16 +27,10 @@ __all__ = [
     "WaitingTimeResult",
 ]
 
-if TYPE_CHECKING:
-    FloatArray = npt.NDArray[np.float64]
-    IntArray = npt.NDArray[np.int64]
-    InstantArray = npt.NDArray[np.datetime64]
-    LabelArray = npt.NDArray[Any]
-else:
-    # At run time the annotations resolve to plain ``np.ndarray`` so that the one
-    # cattrs converter (which dispatches on the class, not on ``NDArray[...]``
-    # aliases) unstructures them to lists.
-    FloatArray = IntArray = InstantArray = LabelArray = np.ndarray
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+InstantArray = npt.NDArray[np.datetime64]
+LabelArray = npt.NDArray[Any]
 
 
 def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:

@@ -57,9 +57,9 @@ class ServiceLevelRow(Exportable):
         Items committed and not delivered at ``as_of``.
     open_requests : int
         Items requested and not delivered at ``as_of`` (committed or not).
-    at_risk : tuple of str
+    at_risk : numpy.ndarray
         Ids of the open requests whose age already uses most of their SLE (see
-        ``risk_fraction``), those past it included.
+        ``risk_fraction``), those past it included; ``len(row.at_risk)`` counts them.
     customer_waiting_days : float
         Total time customers spent waiting on this work, delivered and open. [days]
     """
@@ -76,7 +76,7 @@ class ServiceLevelRow(Exportable):
     throughput_per_week: float
     wip: int
     open_requests: int
-    at_risk: tuple[str, ...]
+    at_risk: npt.NDArray[Any] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
     customer_waiting_days: float
 
 
@@ -364,16 +364,19 @@ def service_delivery_review(
     for dimension, codes, labels, sle_days in dimensions:  # four dimensions at most
         by: Any = None if codes is None else (codes, np.asarray(labels, dtype=object))
         g = len(labels)
-        idx = np.zeros(n_seen, np.int64) if codes is None else codes.astype(np.int64)
+        idx = np.zeros(n_seen, np.int32) if codes is None else codes
         valid = idx >= 0
+        shifted = idx + 1  # code -1 (no group) lands in bin 0, dropped below
 
         def count(
             mask: npt.NDArray[np.bool_],
-            idx: npt.NDArray[np.int64] = idx,
-            valid: npt.NDArray[np.bool_] = valid,
+            shifted: npt.NDArray[np.int32] = shifted,
             g: int = g,
+            single: bool = codes is None,
         ) -> npt.NDArray[np.int64]:
-            return np.bincount(idx[mask & valid], minlength=g)
+            if single:
+                return np.array([np.count_nonzero(mask)], dtype=np.int64)
+            return np.bincount(shifted[mask], minlength=g + 1)[1:]
 
         has_sle = ~np.isnan(sle_days)
         judged = np.where(has_sle, basis_lt, np.nan)
@@ -391,10 +394,10 @@ def service_delivery_review(
         delivered = count(~open_request)
         thr = count(delivered_in_window) / weeks
         wip_n, open_n = count(in_wip), count(open_request)
-        # The at-risk ids, grouped: one sort and one conversion to text per dimension.
+        # The at-risk ids, grouped by one stable sort per dimension.
         risky_rows = np.flatnonzero(risky & valid)
         by_group = np.argsort(idx[risky_rows], kind="stable")
-        risky_ids = ids[risky_rows[by_group]].astype(str).tolist()
+        risky_ids = ids[risky_rows[by_group]]
         bounds = np.searchsorted(idx[risky_rows[by_group]], np.arange(g + 1))
         for k, label in enumerate(labels):
             sle = _row_sle(policy, dimension, str(label), policy_classes)
@@ -413,7 +416,7 @@ def service_delivery_review(
                     throughput_per_week=float(thr[k]),
                     wip=int(wip_n[k]),
                     open_requests=int(open_n[k]),
-                    at_risk=tuple(risky_ids[bounds[k] : bounds[k + 1]]),
+                    at_risk=risky_ids[bounds[k] : bounds[k + 1]],
                     customer_waiting_days=float(waiting.total_days[k]),
                 )
             )
