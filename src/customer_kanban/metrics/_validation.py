@@ -101,6 +101,11 @@ def as_float_array(values: object, *, name: str) -> FloatArray:
         arr = arr.reshape(1)
     if arr.ndim != 1:
         raise ValidationError(f"`{name}` must be one-dimensional, got shape {arr.shape}")
+    return _numbers(arr, name)
+
+
+def _numbers(arr: npt.NDArray[Any], name: str) -> FloatArray:
+    """`arr` as float64; objects converted, non-numeric dtypes refused."""
     if arr.dtype.kind == "O":
         try:
             arr = arr.astype(np.float64)
@@ -117,15 +122,7 @@ def as_float_matrix(values: object, *, name: str) -> FloatArray:
     arr = _to_numpy(values)
     if arr.ndim != 2:
         raise ValidationError(f"`{name}` must be two-dimensional, got shape {arr.shape}")
-    if arr.dtype.kind == "O":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"`{name}` must hold numbers: {exc}") from exc
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must hold numbers, got an array of dtype {arr.dtype}")
-    out: FloatArray = arr.astype(np.float64, copy=False)
-    return out
+    return _numbers(arr, name)
 
 
 def as_instants(values: object, *, name: str, ndim: int = 1) -> InstantArray:
