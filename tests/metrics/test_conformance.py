@@ -2,7 +2,8 @@
 
 Every public function of :mod:`customer_kanban.metrics` runs on empty input, on
 one row and on all-missing (NaN/NaT) input, and must return a defined result of
-the documented shape (NaN for statistics, 0 for counts), warn
+the documented shape (NaN for statistics, 0 for counts) — or, for a forecast from
+a history with no deliveries, raise a clear ValidationError — warn
 :class:`InsufficientDataWarning` exactly when a statistic is NaN or the period
 axis cannot be determined (aggregate metrics; per-item metrics return NaN for
 the items concerned without warning), and never raise (no IndexError).
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 import customer_kanban.metrics as metrics
-from customer_kanban.errors import InsufficientDataWarning
+from customer_kanban.errors import InsufficientDataWarning, ValidationError
 
 NAN = np.nan
 T0 = "2024-01-01"
@@ -145,6 +146,24 @@ CASES: dict[str, dict[str, Case]] = {
     },
 }
 
+# Forecasts from a history with no deliveries would never end: a documented, clear error.
+NO_DELIVERIES = ValidationError
+CASES["daily_throughput"] = {
+    "empty": ((EMPTY_T,), {"start": T0, "stop": T1}, False, [0, 0]),
+    "one": (([T0],), {"start": T0, "stop": T1}, False, [1, 0]),
+    "all_missing": ((NAT1,), {"start": T0, "stop": T0}, False, [0]),
+}
+CASES["forecast_when"] = {
+    "empty": (([], 2), {"rng": 1}, False, NO_DELIVERIES),
+    "one": (([1], 2), {"rng": 1}, False, {"values": [2.0, 2.0, 2.0, 2.0]}),
+    "all_missing": (([0], 2), {"rng": 1}, False, NO_DELIVERIES),
+}
+CASES["forecast_how_many"] = {
+    "empty": (([], 3), {"rng": 1}, False, NO_DELIVERIES),
+    "one": (([1], 3), {"rng": 1}, False, {"values": [3, 3, 3, 3]}),
+    "all_missing": (([0], 3), {"rng": 1}, False, NO_DELIVERIES),
+}
+
 PARAMS = [(name, kind) for name, kinds in CASES.items() for kind in kinds]
 
 
@@ -170,6 +189,12 @@ def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
     kwargs = {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     before = [a.copy() for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
     function: Callable[..., Any] = getattr(metrics, name)
+    if expected is NO_DELIVERIES:
+        with pytest.raises(
+            ValidationError, match="has no deliveries: the forecast would never end"
+        ):
+            function(*args, **kwargs)
+        return
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         result = function(*args, **kwargs)

@@ -42,6 +42,14 @@ Customer
     customer_recognisable_share
         Share of customer-recognisable work -> ShareResult.
 
+Forecasts (Monte Carlo, seeded through ``rng``)
+    daily_throughput
+        Deliveries per calendar day over a window, zero days included.
+    forecast_when
+        Days (and dates) until N items are done -> WhenForecast.
+    forecast_how_many
+        Items done within N days, read from the low side -> HowManyForecast.
+
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
     group, rows left out; groups are the sorted labels); an array of integer
@@ -70,6 +78,13 @@ from customer_kanban.metrics._flow import (
     wip,
     work_item_age,
 )
+from customer_kanban.metrics._forecast import (
+    HowManyForecast,
+    WhenForecast,
+    daily_throughput,
+    forecast_how_many,
+    forecast_when,
+)
 from customer_kanban.metrics._results import (
     AttainmentResult,
     CumulativeFlowResult,
@@ -84,17 +99,22 @@ from customer_kanban.metrics._service import at_risk, on_time_rate, percentiles,
 __all__ = [
     "AttainmentResult",
     "CumulativeFlowResult",
+    "HowManyForecast",
     "OnTimeResult",
     "PercentileResult",
     "ShareResult",
     "ThroughputResult",
     "WaitingTimeResult",
+    "WhenForecast",
     "at_risk",
     "blocked_time",
     "cumulative_flow",
     "customer_recognisable_share",
     "customer_waiting_time",
+    "daily_throughput",
     "flow_efficiency",
+    "forecast_how_many",
+    "forecast_when",
     "lead_time",
     "on_time_rate",
     "percentiles",

@@ -1,0 +1,344 @@
+"""Tests of the Monte Carlo forecasts: daily_throughput, forecast_when, forecast_how_many."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+from customer_kanban.errors import CustomerKanbanWarning, ValidationError
+from customer_kanban.metrics._forecast import (
+    HowManyForecast,
+    WhenForecast,
+    daily_throughput,
+    forecast_how_many,
+    forecast_when,
+)
+
+PAST = [0, 1, 2, 0, 3, 1, 0, 2]
+
+samples = st.lists(st.integers(0, 5), min_size=1, max_size=12).filter(any)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def _reference_when(sample, items, trials, rng):
+    """Plain per-trial loop: draw one past day at a time until `items` are delivered."""
+    out = np.empty(trials)
+    for t in range(trials):
+        total = days = 0
+        while total < items:
+            total += sample[rng.integers(len(sample))]
+            days += 1
+        out[t] = days
+    return out
+
+
+def _reference_how_many(sample, days, trials, rng):
+    return np.array(
+        [sum(sample[rng.integers(len(sample))] for _ in range(days)) for _ in range(trials)]
+    )
+
+
+# --------------------------------------------------------------------------- daily_throughput
+
+
+def test_daily_throughput_by_hand():
+    delivered = ["2024-01-01T00:00", "2024-01-01T23:59", "2024-01-03", None, "2024-01-09"]
+    out = daily_throughput(delivered, start="2024-01-01T15:00", stop="2024-01-05T01:00")
+    assert out.dtype == np.int64
+    assert out.tolist() == [2, 0, 1, 0, 0]  # 5 days; the one before/after are left out
+
+
+def test_daily_throughput_single_day_and_empty():
+    assert daily_throughput([], start="2024-01-01", stop="2024-01-01").tolist() == [0]
+
+
+def test_daily_throughput_total_equals_delivered_inside():
+    rng = np.random.default_rng(3)
+    ns = rng.integers(0, 30 * 86_400 * 10**9, size=500)
+    delivered = np.datetime64("2024-01-01", "ns") + ns.astype("timedelta64[ns]")
+    out = daily_throughput(delivered, start="2024-01-01", stop="2024-01-30T12:00")
+    assert out.size == 30
+    assert out.sum() == 500
+
+
+def test_daily_throughput_stop_before_start():
+    with pytest.raises(ValidationError, match=r"`stop` must not be before `start`"):
+        daily_throughput([], start="2024-01-02", stop="2024-01-01")
+
+
+# --------------------------------------------------------------------------- forecast_when
+
+
+@pytest.mark.parametrize(("k", "items"), [(1, 7), (3, 7), (3, 9), (5, 1), (2, 0)])
+def test_when_constant_throughput_is_exact(k, items):
+    f = forecast_when([k, k, k], items, trials=500, rng=1, start="2024-01-01")
+    expected = math.ceil(items / k)
+    assert (f.days == expected).all()
+    assert f.values.tolist() == [expected] * 4
+    assert (f.completion == np.datetime64("2024-01-01") + expected).all()
+    assert f.probability_by(expected) == 1.0
+    assert f.probability_by(expected - 1) == 0.0
+
+
+def test_when_geometric_case_chi_square():
+    # Sample [0, 2], items 2: each day finishes with probability 1/2, P(days = d) = 0.5**d.
+    f = forecast_when([0, 2], 2, trials=40_000, rng=7)
+    days = f.days.astype(np.int64)
+    observed = np.bincount(days, minlength=12)[1:12]
+    observed[-1] += int((days > 11).sum())
+    p = 0.5 ** np.arange(1, 12)
+    p[-1] += 0.5**11  # the tail P(days >= 11)
+    assert math.isclose(p.sum(), 1.0)
+    _, pvalue = stats.chisquare(observed, p * days.size)
+    assert pvalue > 1e-4
+
+
+def test_when_matches_enumerated_distribution():
+    # Sample [0, 1, 2], items 3: enumerate every sequence of 6 days (3**6 equally likely)
+    # and record the day the running total reaches 3 (all are done by day 3... 6).
+    sample = [0, 1, 2]
+    exact = np.zeros(8)
+    for seq in itertools.product(sample, repeat=6):
+        cum = np.cumsum(seq)
+        hit = np.flatnonzero(cum >= 3)
+        exact[hit[0] + 1 if hit.size else 7] += 1
+    exact /= exact.sum()
+    f = forecast_when(sample, 3, trials=50_000, rng=11)
+    observed = np.bincount(np.minimum(f.days, 7).astype(np.int64), minlength=8) / 50_000
+    sigma = np.sqrt(exact * (1 - exact) / 50_000)
+    assert (np.abs(observed - exact) <= 5 * sigma + 1e-12).all()
+    assert exact[1] == 0  # never in one day: 2 < 3
+    assert math.isclose(exact[2], 3 / 9)  # (1,2), (2,1), (2,2)
+
+
+def test_when_matches_reference_loop_distribution():
+    sample = np.array(PAST)
+    ours = forecast_when(sample, 30, trials=20_000, rng=5).days
+    ref = _reference_when(sample, 30, 20_000, np.random.default_rng(6))
+    q = [10, 50, 85, 95]
+    assert np.abs(np.percentile(ours, q) - np.percentile(ref, q)).max() <= 1.0
+    assert abs(ours.mean() - ref.mean()) < 0.2
+
+
+def test_when_percentiles_are_inverted_cdf():
+    f = forecast_when(PAST, 12, trials=999, percentiles=[1, 33.3, 50, 85, 100], rng=3)
+    ranked = np.sort(f.days)
+    for q, v in zip(f.percentiles, f.values, strict=True):
+        k = math.ceil(q / 100 * ranked.size)  # nearest rank, rounding up
+        assert v == ranked[k - 1]
+        assert (f.days <= v).mean() >= q / 100
+
+
+def test_when_split_rate():
+    plain = forecast_when([2, 2], 10, trials=2000, rng=4)
+    split = forecast_when([2, 2], 10, trials=2000, rng=4, split_rate=(1.0, 2.0))
+    assert (plain.days == 5).all()
+    assert split.days.min() >= 5
+    assert split.days.max() <= 10
+    assert split.days.mean() > 6.5  # target ceil(10 U), U in [1, 2): days ~ 7.5 on average
+    fixed = forecast_when([2, 2], 10, trials=50, rng=4, split_rate=(1.5, 1.5))
+    assert (fixed.days == 8).all()  # ceil(15 / 2)
+
+
+def test_when_max_days_gives_inf_and_warns():
+    with pytest.warns(CustomerKanbanWarning, match=r"not done within `max_days` = 3 days"):
+        f = forecast_when([0, 0, 0, 1], 5, trials=100, rng=0, max_days=3, start="2024-01-01")
+    assert np.isinf(f.days).all()
+    assert np.isinf(f.values).all()
+    assert np.isnat(f.dates).all()
+    assert np.isnat(f.completion).all()
+    assert f.probability_by(10**6) == 0.0
+
+
+def test_when_without_start_has_nat_dates():
+    f = forecast_when(PAST, 5, trials=100, rng=0)
+    assert f.dates.dtype == np.dtype("datetime64[D]")
+    assert np.isnat(f.dates).all()
+    assert np.isnat(f.completion).all()
+    assert np.isnat(f.start).all()
+    with pytest.raises(ValidationError, match=r"only for a forecast made with `start`"):
+        f.probability_by("2024-01-01")
+
+
+def test_when_probability_by_date_and_days_agree():
+    f = forecast_when(PAST, 15, trials=2000, rng=8, start="2024-02-27T18:00")
+    for d in range(0, 30):
+        date = np.datetime64("2024-02-27") + d
+        assert f.probability_by(date) == f.probability_by(d) == (f.completion <= date).mean()
+    assert f.probability_by("2024-03-10T23:59") == f.probability_by(12)
+
+
+def test_when_result_is_exportable_and_compares():
+    f = forecast_when(PAST, 5, trials=10, rng=0, start="2024-01-01")
+    g = forecast_when(PAST, 5, trials=10, rng=0, start="2024-01-01")
+    assert isinstance(f, WhenForecast)
+    assert f == g
+    d = f.to_dict()
+    assert set(d) == {"days", "percentiles", "values", "dates", "completion", "start"}
+    assert d["start"] == ["2024-01-01T00:00:00Z"]
+    assert len(d["days"]) == 10
+    f.to_json()
+
+
+def test_when_batch_size_bounds_and_small_batches():
+    a = forecast_when(PAST, 40, trials=1000, rng=2, batch_size=7)
+    b = forecast_when(PAST, 40, trials=1000, rng=2, batch_size=7)
+    assert np.array_equal(a.days, b.days)
+    assert np.all(np.isfinite(a.days))
+    assert a.days.min() >= math.ceil(40 / 3)
+
+
+def test_when_accepts_generator():
+    gen = np.random.default_rng(9)
+    a = forecast_when(PAST, 10, trials=100, rng=gen)
+    b = forecast_when(PAST, 10, trials=100, rng=gen)  # the generator advanced
+    c = forecast_when(PAST, 10, trials=100, rng=np.random.default_rng(9))
+    assert np.array_equal(a.days, c.days)
+    assert not np.array_equal(a.days, b.days)
+
+
+# --------------------------------------------------------------------------- forecast_how_many
+
+
+@pytest.mark.parametrize(("k", "days"), [(1, 7), (3, 0), (4, 30)])
+def test_how_many_constant_throughput_is_exact(k, days):
+    f = forecast_how_many([k] * 5, days, trials=300, rng=1)
+    assert isinstance(f, HowManyForecast)
+    assert (f.counts == k * days).all()
+    assert f.values.tolist() == [k * days] * 4
+    assert f.days == days
+
+
+def test_how_many_values_read_from_low_side():
+    f = forecast_how_many(PAST, 10, trials=1001, percentiles=[1, 50, 85, 99.9, 100], rng=3)
+    for q, n in zip(f.percentiles, f.values, strict=True):
+        assert (f.counts >= n).mean() >= q / 100  # "q % chance of n or more"
+        assert (f.counts >= n + 1).mean() < q / 100  # and n is the largest such count
+    assert f.values[-1] == f.counts.min()
+
+
+def test_how_many_matches_reference_loop_distribution():
+    sample = np.array(PAST)
+    ours = forecast_how_many(sample, 20, trials=20_000, rng=5).counts
+    ref = _reference_how_many(sample, 20, 20_000, np.random.default_rng(6))
+    q = [5, 50, 85, 95]
+    assert np.abs(np.percentile(ours, q) - np.percentile(ref, q)).max() <= 1.0
+    assert abs(ours.mean() - 22.5) < 0.1  # 20 days × mean 1.125
+    assert abs(ref.mean() - 22.5) < 0.1
+
+
+def test_how_many_two_point_sample_is_binomial():
+    f = forecast_how_many([0, 1], 10, trials=40_000, rng=12)
+    observed = np.bincount(f.counts, minlength=11)
+    expected = stats.binom.pmf(np.arange(11), 10, 0.5) * f.counts.size
+    merged_obs = np.r_[observed[:2].sum(), observed[2:9], observed[9:].sum()]
+    merged_exp = np.r_[expected[:2].sum(), expected[2:9], expected[9:].sum()]
+    _, pvalue = stats.chisquare(merged_obs, merged_exp)
+    assert pvalue > 1e-4
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(sample=samples, items=st.integers(0, 40), seed=seeds)
+def test_when_values_monotone_in_q_and_probability_by(sample, items, seed):
+    f = forecast_when(sample, items, trials=200, percentiles=[5, 25, 50, 75, 95, 100], rng=seed)
+    assert (np.diff(f.values) >= 0).all()
+    probs = [f.probability_by(d) for d in range(0, 60, 3)]
+    assert (np.diff(probs) >= 0).all()
+    assert 0 <= min(probs) <= max(probs) <= 1
+
+
+@given(sample=samples, items=st.integers(0, 40), extra=st.integers(0, 40), seed=seeds)
+def test_when_more_items_never_finish_earlier(sample, items, extra, seed):
+    a = forecast_when(sample, items, trials=200, rng=seed)
+    b = forecast_when(sample, items + extra, trials=200, rng=seed)
+    assert (b.days >= a.days).all()  # trial by trial: the same simulated days
+    assert (b.values >= a.values).all()
+
+
+@given(sample=samples, days=st.integers(0, 40), extra=st.integers(0, 40), seed=seeds)
+def test_how_many_monotone_in_q_and_days(sample, days, extra, seed):
+    q = [5, 25, 50, 75, 95, 100]
+    a = forecast_how_many(sample, days, trials=200, percentiles=q, rng=seed)
+    assert (np.diff(a.values) <= 0).all()  # more confidence, fewer items
+    b = forecast_how_many(sample, days + extra, trials=200, percentiles=q, rng=seed)
+    assert (b.counts >= a.counts).all()  # one batch, one block: the same first days
+    assert (b.values >= a.values).all()
+
+
+@given(sample=samples, items=st.integers(0, 30), seed=seeds)
+def test_same_seed_same_forecast(sample, items, seed):
+    a = forecast_when(sample, items, trials=100, rng=seed, start="2024-01-01")
+    b = forecast_when(sample, items, trials=100, rng=seed, start="2024-01-01")
+    assert a == b
+    assert np.array_equal(a.days, b.days)
+    c = forecast_how_many(sample, items, trials=100, rng=seed)
+    d = forecast_how_many(sample, items, trials=100, rng=seed)
+    assert np.array_equal(c.counts, d.counts)
+
+
+def test_global_rng_untouched():
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 - checking, not using, the legacy RNG
+    forecast_when(PAST, 10, trials=100, rng=None)
+    forecast_how_many(PAST, 10, trials=100, rng=None)
+    assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("sample", [[], [0, 0, 0], [0]])
+def test_no_deliveries_refused(sample):
+    msg = r"^`daily_throughput` has no deliveries: the forecast would never end$"
+    with pytest.raises(ValidationError, match=msg):
+        forecast_when(sample, 3)
+    with pytest.raises(ValidationError, match=msg):
+        forecast_how_many(sample, 3)
+
+
+@pytest.mark.parametrize("sample", [[2, -1], [2, 1.5], [2, np.nan], [2, np.inf]])
+def test_bad_throughput_values(sample):
+    msg = r"^`daily_throughput` must hold whole numbers >= 0 \(items per day\); .*\(row 1\)$"
+    with pytest.raises(ValidationError, match=msg):
+        forecast_when(sample, 3)
+
+
+def test_negative_items_and_days():
+    with pytest.raises(ValidationError, match=r"^`items` must be >= 0; got -1$"):
+        forecast_when(PAST, -1)
+    with pytest.raises(ValidationError, match=r"^`days` must be >= 0; got -2$"):
+        forecast_how_many(PAST, -2)
+    with pytest.raises(TypeError, match=r"`items` must be an integer, got float"):
+        forecast_when(PAST, 2.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`days` must be an integer, got bool"):
+        forecast_how_many(PAST, True)
+
+
+@pytest.mark.parametrize("q", [[0, 50], [50, 101], [-5], [np.nan]])
+def test_bad_percentiles(q):
+    with pytest.raises(ValidationError, match=r"^`percentiles` must lie in \(0, 100\] \[%\]"):
+        forecast_when(PAST, 3, percentiles=q)
+    with pytest.raises(ValidationError, match=r"^`percentiles` must lie in \(0, 100\] \[%\]"):
+        forecast_how_many(PAST, 3, percentiles=q)
+
+
+def test_bad_options():
+    with pytest.raises(ValidationError, match=r"^`trials` must be >= 1; got 0$"):
+        forecast_when(PAST, 3, trials=0)
+    with pytest.raises(ValidationError, match=r"^`max_days` must be >= 1; got 0$"):
+        forecast_when(PAST, 3, max_days=0)
+    with pytest.raises(ValidationError, match=r"^`batch_size` must be >= 1; got 0$"):
+        forecast_when(PAST, 3, batch_size=0)
+    with pytest.raises(ValidationError, match=r"`split_rate` must satisfy 0 < low <= high"):
+        forecast_when(PAST, 3, split_rate=(2.0, 1.0))
+    with pytest.raises(ValidationError, match=r"`start` must be an instant, got NaT"):
+        forecast_when(PAST, 3, start=np.datetime64("NaT"))
+    with pytest.raises(ValidationError, match=r"`when` must be a number of days"):
+        forecast_when(PAST, 3, trials=5, rng=0).probability_by(float("nan"))
