@@ -210,3 +210,37 @@ def test_policy_file(log_file, tmp_path, capsys):
     assert rows["High"]["sle_days"] == 2.0
     assert rows["High"]["attainment"] == 0.0  # 3 days > 2
     assert rows["Low"]["sle_days"] is None  # not a class of the policy
+
+
+def test_forecast_demo(capsys):
+    assert main(["forecast", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Forecast as of 2016-03-07 00:00 UTC (10,000 trials, seed 0)")
+    assert "When will the 359 open requests be done?" in out
+    assert "85% chance of" in out
+
+
+def test_forecast_json_is_seeded_and_ordered(capsys):
+    argv = ["forecast", "--demo", "--json", "--trials", "2000", "--seed", "7"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert first["open_items"] == 359
+    assert first["window"] == ["2016-02-29", "2016-03-06"]  # clipped to the first request
+    dates = first["when"]["dates"]
+    assert dates == sorted(dates)
+    counts = first["how_many"]["values"]
+    assert counts == sorted(counts, reverse=True)  # more confidence, fewer items
+
+
+def test_forecast_user_file_and_bad_options(log_file, capsys):
+    argv = ["forecast", str(log_file), *ARGS, "--as-of", "2024-01-05", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["open_items"] == 2  # B and C
+    assert data["daily_throughput"] == [0, 0, 0, 1]  # days 01-01..01-04; A delivered 01-04 09:00
+    assert main(["forecast", "--demo", "--trials", "0"]) == 2
+    assert "--trials must be at least 1" in capsys.readouterr().err
+    assert main(["forecast", str(log_file), *ARGS, "--as-of", "2024-01-01T12:00"]) == 2
+    assert "no whole day of history" in capsys.readouterr().err

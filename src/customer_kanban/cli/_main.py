@@ -13,6 +13,7 @@ import numpy as np
 from customer_kanban._time import as_instant_array
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
+from customer_kanban.table import WorkItemTable
 
 __all__ = ["main"]
 
@@ -41,39 +42,60 @@ def _parser() -> argparse.ArgumentParser:
             "throughput per week, WIP, items at risk and customer waiting time."
         ),
     )
-    source = review.add_mutually_exclusive_group(required=True)
+    _add_source_options(review)
+    forecast = sub.add_parser(
+        "forecast",
+        help="forecast when the open requests will be done, and how many in N days",
+        description=(
+            "Monte Carlo forecasts from the daily throughput of a recent window: when the "
+            "requests open at --as-of will all be delivered, and how many items will be "
+            "delivered in the next --days days."
+        ),
+    )
+    _add_source_options(forecast)
+    forecast.add_argument(
+        "--window", type=int, default=30, help="days of history to sample (default 30)"
+    )
+    forecast.add_argument("--days", type=int, default=30, help="horizon of 'how many' (default 30)")
+    forecast.add_argument("--trials", type=int, default=10_000, help="trials (default 10000)")
+    forecast.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    return parser
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    """The options naming the data: --demo, or a CSV event log and how to read it."""
+    source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", help="event log CSV, one row per state change")
     source.add_argument(
         "--demo", action="store_true", help="use the embedded ServiceNow incident log"
     )
-    review.add_argument("--item", help="column of the item id")
-    review.add_argument("--state", help="column of the state entered")
-    review.add_argument("--at", help="column of the instant of the change")
-    review.add_argument("--states", help="workflow states in order, comma-separated")
-    review.add_argument("--commit", help="the commitment point (a state)")
-    review.add_argument("--deliver", help="the delivery point (a state)")
-    review.add_argument(
+    parser.add_argument("--item", help="column of the item id")
+    parser.add_argument("--state", help="column of the state entered")
+    parser.add_argument("--at", help="column of the instant of the change")
+    parser.add_argument("--states", help="workflow states in order, comma-separated")
+    parser.add_argument("--commit", help="the commitment point (a state)")
+    parser.add_argument("--deliver", help="the delivery point (a state)")
+    parser.add_argument(
         "--active", help="active states, comma-separated (default: commit..deliver)"
     )
-    review.add_argument(
+    parser.add_argument(
         "--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y %%H:%%M" (default ISO 8601)'
     )
-    review.add_argument(
+    parser.add_argument(
         "--class-of-service", dest="cos", help="column holding the class of service"
     )
-    review.add_argument("--customer", help="column holding the customer")
-    review.add_argument("--segment", help="column holding the customer segment")
-    review.add_argument("--department", help="column holding the department of each change")
-    review.add_argument("--sle", help="SLE for every class, DAYS or DAYS@PROBABILITY, e.g. 10@0.85")
-    review.add_argument(
+    parser.add_argument("--customer", help="column holding the customer")
+    parser.add_argument("--segment", help="column holding the customer segment")
+    parser.add_argument("--department", help="column holding the department of each change")
+    parser.add_argument("--sle", help="SLE for every class, DAYS or DAYS@PROBABILITY, e.g. 10@0.85")
+    parser.add_argument(
         "--policy", help="a Policy as JSON (overrides --states/--commit/--deliver/--sle)"
     )
-    review.add_argument(
+    parser.add_argument(
         "--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)"
     )
-    review.add_argument("--delimiter", default=",", help="field delimiter of the CSV (default ',')")
-    review.add_argument("--json", action="store_true", help="print JSON instead of text")
-    return parser
+    parser.add_argument("--delimiter", default=",", help="field delimiter of the CSV (default ',')")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _split(text: str | None, option: str) -> list[str]:
@@ -135,9 +157,10 @@ def _user_workflow(args: argparse.Namespace) -> Workflow:
         raise _UsageError(f"--states/--commit/--deliver/--active: {exc}") from exc
 
 
-def _review(args: argparse.Namespace) -> str:
-    from customer_kanban.reviews import service_delivery_review
-
+def _load(
+    args: argparse.Namespace,
+) -> tuple[WorkItemTable, Policy, np.datetime64, dict[str, object]]:
+    """The table, policy and instant named by the options, plus extra JSON (rejected rows)."""
     extra: dict[str, object] = {}
     if args.demo:
         from customer_kanban.datasets import DEMO_AS_OF, load_incidents
@@ -199,20 +222,84 @@ def _review(args: argparse.Namespace) -> str:
             if stamps.size == 0:
                 raise CustomerKanbanError(f"{args.file}: no usable rows")
             when = stamps.max()
+    return table, policy, when, extra
+
+
+def _review(args: argparse.Namespace) -> str:
+    from customer_kanban.reviews import service_delivery_review
+
+    table, policy, when, extra = _load(args)
     review = service_delivery_review(table, policy, as_of=when)
     if args.json:
         return json.dumps({**review.to_dict(), **extra}, indent=2)
     return review.render()
 
 
+def _forecast(args: argparse.Namespace) -> str:
+    from customer_kanban import metrics
+
+    for option in ("window", "days", "trials"):
+        if getattr(args, option) < 1:
+            raise _UsageError(f"--{option} must be at least 1")
+    table, _, when, extra = _load(args)
+    seen = table["requested_at"] <= when
+    delivered = table["delivered_at"][seen]
+    open_items = int(np.count_nonzero(np.isnat(delivered) | (delivered > when)))
+    day = np.timedelta64(1, "D")
+    stop = when.astype("datetime64[D]") - day  # whole days before as_of
+    # Days before the first request are not zero-throughput days of the service.
+    first_day = table["requested_at"][seen].min().astype("datetime64[D]") if seen.any() else stop
+    start = max(when.astype("datetime64[D]") - args.window * day, first_day)
+    if start > stop:
+        raise CustomerKanbanError("no whole day of history before --as-of to sample from")
+    sample = metrics.daily_throughput(delivered, start=start, stop=stop)
+    when_done = metrics.forecast_when(
+        sample, open_items, trials=args.trials, start=when, rng=args.seed
+    )
+    how_many = metrics.forecast_how_many(sample, args.days, trials=args.trials, rng=args.seed)
+    if args.json:
+        data = {
+            "as_of": str(when.astype("datetime64[s]")) + "Z",
+            "open_items": open_items,
+            "window": [str(start), str(stop)],
+            "daily_throughput": sample.tolist(),
+            "when": when_done.to_dict(),
+            "how_many": how_many.to_dict(),
+            **extra,
+        }
+        for key in ("days", "completion"):  # one value per trial: summarised above
+            data["when"].pop(key, None)
+        data["how_many"].pop("counts", None)
+        return json.dumps(data, indent=2)
+    lines = [
+        f"Forecast as of {str(when)[:16].replace('T', ' ')} UTC "
+        f"({args.trials:,} trials, seed {args.seed})",
+        f"Daily throughput sampled from {start} to {stop} ({sample.size} days): "
+        f"{int(sample.sum())} deliveries, {sample.mean():.1f} a day.",
+        "",
+        f"When will the {open_items} open requests be done?",
+    ]
+    for q, date in zip(when_done.percentiles, when_done.dates, strict=True):
+        lines.append(f"  {q:3.0f}% chance by {date}")
+    lines += ["", f"How many items will be delivered in the next {args.days} days?"]
+    for q, n in zip(how_many.percentiles, how_many.values, strict=True):
+        lines.append(f"  {q:3.0f}% chance of {int(n)} or more")
+    lines += [
+        "",
+        "Both assume the coming days deliver like the sampled ones; 'how many' counts",
+        "capacity, whether or not that much work is waiting.",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``customer-kanban``; return the exit status (0 ok, 2 bad input)."""
     try:
         args = _parser().parse_args(argv)
-        if args.command == "review":
+        if args.command in ("review", "forecast"):
             if args.demo and args.file:
                 raise _UsageError("give FILE or --demo, not both")
-            out = _review(args)
+            out = _review(args) if args.command == "review" else _forecast(args)
         else:  # pragma: no cover - argparse enforces the choices
             raise _UsageError(f"unknown command {args.command!r}")
     except _UsageError as exc:
