@@ -50,6 +50,16 @@ Forecasts (Monte Carlo, seeded through ``rng``)
     forecast_how_many
         Items done within N days, read from the low side -> HowManyForecast.
 
+Survival (in-progress work right-censored, not dropped)
+    kaplan_meier
+        Kaplan–Meier survival of durations, Greenwood band -> SurvivalResult.
+    kaplan_meier_from_instants
+        The same from start/end instants, unfinished items censored at ``as_of``.
+    km_percentiles
+        Censoring-aware lead-time percentiles per group -> PercentileResult.
+    km_attainment
+        Censoring-aware share expected within SLE days -> SurvivalAttainmentResult.
+
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
     group, rows left out; groups are the sorted labels); an array of integer
@@ -95,6 +105,14 @@ from customer_kanban.metrics._results import (
     WaitingTimeResult,
 )
 from customer_kanban.metrics._service import at_risk, on_time_rate, percentiles, sle_attainment
+from customer_kanban.metrics._survival import (
+    SurvivalAttainmentResult,
+    SurvivalResult,
+    kaplan_meier,
+    kaplan_meier_from_instants,
+    km_attainment,
+    km_percentiles,
+)
 
 __all__ = [
     "AttainmentResult",
@@ -103,6 +121,8 @@ __all__ = [
     "OnTimeResult",
     "PercentileResult",
     "ShareResult",
+    "SurvivalAttainmentResult",
+    "SurvivalResult",
     "ThroughputResult",
     "WaitingTimeResult",
     "WhenForecast",
@@ -115,6 +135,10 @@ __all__ = [
     "flow_efficiency",
     "forecast_how_many",
     "forecast_when",
+    "kaplan_meier",
+    "kaplan_meier_from_instants",
+    "km_attainment",
+    "km_percentiles",
     "lead_time",
     "on_time_rate",
     "percentiles",

@@ -1,0 +1,319 @@
+"""Tests of the Kaplan–Meier survival metrics."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from customer_kanban.errors import InsufficientDataWarning, ValidationError
+from customer_kanban.metrics._survival import (
+    SurvivalResult,
+    kaplan_meier,
+    kaplan_meier_from_instants,
+    km_attainment,
+    km_percentiles,
+)
+
+TOL = {"rel": 1e-12, "abs": 1e-12}
+
+small_ints = st.lists(st.integers(0, 8), min_size=1, max_size=40)
+
+
+@st.composite
+def censored_samples(draw):
+    """Small integer durations (many ties) with random event flags."""
+    d = draw(small_ints)
+    obs = draw(st.lists(st.booleans(), min_size=len(d), max_size=len(d)))
+    return np.array(d, dtype=np.float64), np.array(obs, dtype=bool)
+
+
+def reference_km(d, obs):
+    """The plainest Kaplan–Meier: a loop over the distinct event times."""
+    times, at_risk, events, surv = [], [], [], []
+    s = 1.0
+    for t in sorted(set(d[obs].tolist())):
+        n_j = int(np.sum(d >= t))
+        d_j = int(np.sum((d == t) & obs))
+        s *= (n_j - d_j) / n_j
+        times.append(t)
+        at_risk.append(n_j)
+        events.append(d_j)
+        surv.append(s)
+    return times, at_risk, events, surv
+
+
+# --------------------------------------------------------------------------- by hand
+
+
+def test_kaplan_meier_by_hand_with_ties():
+    # durations 1  2  2  2  3  4  5  5   (c = censored)
+    #           e  e  e  c  c  e  c  c
+    #  t_j | n_j (>= t_j)      | d_j | S = prod (1 - d/n)
+    #   1  | 8                 |  1  | 7/8
+    #   2  | 7 (the censored 2 |  2  | 7/8 * 5/7 = 5/8
+    #      |    is at risk)    |     |
+    #   4  | 3 (4, 5, 5)       |  1  | 5/8 * 2/3 = 5/12
+    # S never reaches 0.25 (the last two are censored): q75 = inf; median = 4.
+    d = [1, 2, 2, 2, 3, 4, 5, 5, np.nan]
+    obs = [1, 1, 1, 0, 0, 1, 0, 0, 1]
+    r = kaplan_meier(d, obs)
+    assert r.times.tolist() == [1.0, 2.0, 4.0]
+    assert r.at_risk.tolist() == [8, 7, 3]
+    assert r.events.tolist() == [1, 2, 1]
+    assert r.survival == pytest.approx([7 / 8, 5 / 8, 5 / 12], **TOL)
+    assert (r.n, r.n_events, r.alpha) == (8, 4, 0.05)
+    assert r.median == 4.0
+    assert r.quantile(0.75) == np.inf
+    assert r.quantile([0.0, 0.125, 0.2, 0.375]).tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert r.evaluate([0.5, 1.0, 3.9, 4.0, 100.0]) == pytest.approx(
+        [1.0, 7 / 8, 5 / 8, 5 / 12, 5 / 12], **TOL
+    )
+    assert np.isnan(r.evaluate(np.nan))
+    assert isinstance(r.median, float)
+    assert isinstance(r.evaluate(2.0), float)
+    assert np.all((r.lower <= r.survival) & (r.survival <= r.upper))
+
+
+def test_median_inf_when_half_survives():
+    # t=1: n=4, d=1 -> 3/4; the other three are censored: S never reaches 1/2.
+    r = kaplan_meier([1.0, 2.0, 3.0, 4.0], [True, False, False, False])
+    assert r.survival.tolist() == [0.75]
+    assert r.median == np.inf
+
+
+def test_all_finish_at_once_and_serialises():
+    r = kaplan_meier([3.0, 3.0])
+    assert r.survival.tolist() == [0.0]
+    assert r.lower.tolist() == [0.0]
+    assert r.upper.tolist() == [0.0]
+    assert r.median == 3.0
+    out = r.to_dict()
+    assert out["times"] == [3.0]
+    assert out["n"] == 2
+    assert r == kaplan_meier([3.0, 3.0])
+    assert r != kaplan_meier([3.0, 4.0])
+
+
+def test_empty_input_warns():
+    for d in ([], [np.nan, np.nan]):
+        with pytest.warns(InsufficientDataWarning, match="no non-NaN value"):
+            r = kaplan_meier(d)
+        assert r.times.size == 0
+        assert r.n == 0
+        assert r.median == np.inf
+        assert r.evaluate([0.0, 5.0]).tolist() == [1.0, 1.0]
+
+
+def test_negative_zero_is_zero():
+    r = kaplan_meier([-0.0, 0.0, 1.0], [True, False, True])
+    assert r.times.tolist() == [0.0, 1.0]
+    assert not np.signbit(r.times).any()
+    assert r.at_risk.tolist() == [3, 1]
+
+
+def test_errors_are_pinned():
+    with pytest.raises(
+        ValidationError, match=r"`durations` must be >= 0 .* 2 rows \(row 1; row 3\)"
+    ):
+        kaplan_meier([1.0, -1.0, 2.0, -0.5])
+    with pytest.raises(ValidationError, match=r"`durations` and `observed` must have the same"):
+        kaplan_meier([1.0, 2.0], [True])
+    with pytest.raises(ValidationError, match=r"`observed` must be True/False \(no unknown\)"):
+        kaplan_meier([1.0, 2.0], [1.0, np.nan])
+    with pytest.raises(ValidationError, match=r"`alpha` must lie in \(0, 1\)"):
+        kaplan_meier([1.0], alpha=1.5)
+    with pytest.raises(ValidationError, match=r"`p` must lie in \[0, 1\]"):
+        kaplan_meier([1.0]).quantile(1.5)
+    with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
+        km_percentiles([1.0], None, 150)
+    with pytest.raises(ValidationError, match=r"`days` must be > 0"):
+        km_attainment([1.0], None, 0)
+    with pytest.raises(ValidationError, match=r"`days` must be one number or one per group \(2\)"):
+        km_attainment([1.0, 2.0], None, [1.0, 2.0, 3.0], by=["a", "b"])
+    with pytest.raises(ValidationError, match=r"`end` is before `start`"):
+        kaplan_meier_from_instants(["2024-01-02"], ["2024-01-01"], "2024-01-05")
+
+
+# --------------------------------------------------------------------------- reference
+
+
+@given(censored_samples())
+def test_matches_plain_loop(sample):
+    d, obs = sample
+    times, at_risk, events, surv = reference_km(d, obs)
+    r = kaplan_meier(d, obs)
+    assert r.times.tolist() == times
+    assert r.at_risk.tolist() == at_risk
+    assert r.events.tolist() == events
+    assert r.survival == pytest.approx(surv, **TOL)
+    assert r.n == len(d)
+    assert r.n_events == int(obs.sum())
+
+
+@given(censored_samples(), st.permutations(range(40)))
+def test_invariant_to_row_order(sample, perm):
+    d, obs = sample
+    order = np.array([i for i in perm if i < len(d)])
+    a, b = kaplan_meier(d, obs), kaplan_meier(d[order], obs[order])
+    assert a == b
+
+
+@given(censored_samples(), st.lists(st.floats(0, 1), min_size=1, max_size=6))
+def test_properties(sample, ps):
+    d, obs = sample
+    r = kaplan_meier(d, obs)
+    assert np.all((r.survival >= 0) & (r.survival <= 1))
+    assert np.all(np.diff(r.survival) <= 0)
+    assert np.all((r.lower >= 0) & (r.upper <= 1) & (r.lower <= r.upper))
+    p = np.sort(np.array(ps))
+    qs = r.quantile(p)
+    assert np.all(qs[1:] >= qs[:-1])  # inf allowed: no np.diff
+
+
+@given(st.lists(st.integers(0, 8), min_size=1, max_size=40), st.floats(0, 1))
+def test_no_censoring_equals_inverted_cdf(d, p):
+    d = np.array(d, dtype=np.float64)
+    # numpy's own rounding of n * p decides ties at exact ranks; skip those.
+    assume(abs(len(d) * p - round(len(d) * p)) > 1e-9 or p in (0.0, 1.0))
+    expected = np.quantile(d, p, method="inverted_cdf")
+    assert kaplan_meier(d).quantile(p) == expected
+    # exact ranks: S is within rounding of k/n, still the nearest rank
+    k = np.arange(1, len(d) + 1)
+    assert kaplan_meier(d).quantile(k / len(d)).tolist() == np.sort(d).tolist()
+
+
+# --------------------------------------------------------------------------- lifelines
+
+
+def _random_censored(rng, n):
+    d = np.round(rng.exponential(5.0, n), 1)  # rounding makes ties
+    obs = rng.random(n) < 0.7
+    return d, obs
+
+
+@pytest.mark.filterwarnings("ignore:Approximating using `survival_function_`")
+@pytest.mark.parametrize("seed", range(8))
+def test_matches_lifelines(seed):
+    lifelines = pytest.importorskip("lifelines")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    d, obs = _random_censored(rng, n)
+    alpha = [0.05, 0.1, 0.2][seed % 3]
+    kmf = lifelines.KaplanMeierFitter(alpha=alpha).fit(d, obs)
+    r = kaplan_meier(d, obs, alpha=alpha)
+    # lifelines' timeline holds 0 and censoring-only times too: align on ours.
+    sf = kmf.survival_function_.iloc[:, 0]
+    ci = kmf.confidence_interval_
+    assert np.isin(r.times, sf.index.to_numpy()).all()
+    assert r.survival == pytest.approx(sf.loc[r.times].to_numpy(), **TOL)
+    assert r.evaluate(sf.index.to_numpy()) == pytest.approx(sf.to_numpy(), **TOL)
+    # lifelines computes S as exp(cumsum(log(n - d) - log(n))), we as a product:
+    # both round differently, and the log(-log S) transform amplifies that where
+    # S is close to 1, so the band agrees to 1e-10 rather than 1e-12.
+    assert r.lower == pytest.approx(ci.iloc[:, 0].loc[r.times].to_numpy(), rel=1e-10, abs=1e-10)
+    assert r.upper == pytest.approx(ci.iloc[:, 1].loc[r.times].to_numpy(), rel=1e-10, abs=1e-10)
+    assert r.median == kmf.median_survival_time_ or _near_level(r, 0.5)
+    for p in (0.1, 0.25, 0.5, 0.75, 0.85, 0.95):
+        # lifelines' percentile(s) is the time where S reaches s = 1 - p. Where
+        # S equals 1 - p exactly (up to rounding), lifelines' exp/log rounding
+        # may step over; we count the level as reached (see SurvivalResult.quantile).
+        if not _near_level(r, p):
+            assert r.quantile(p) == kmf.percentile(1 - p)
+
+
+def _near_level(r: SurvivalResult, p: float) -> bool:
+    return bool(np.any(np.abs(r.survival - (1 - p)) <= 1e-9))
+
+
+# --------------------------------------------------------------------------- from instants
+
+
+@st.composite
+def instant_samples(draw):
+    n = draw(st.integers(0, 25))
+    day = np.timedelta64(1, "D")
+    base = np.datetime64("2024-01-01", "ns")
+    nat = np.datetime64("NaT", "ns")
+    start, end = [], []
+    for _ in range(n):
+        s = draw(st.one_of(st.none(), st.integers(0, 20)))
+        e = draw(st.one_of(st.none(), st.integers(0, 10)))
+        start.append(nat if s is None else base + s * day)
+        end.append(nat if s is None or e is None else base + (s + e) * day)
+    return np.array(start), np.array(end), base + draw(st.integers(0, 25)) * day
+
+
+@given(instant_samples())
+def test_from_instants_matches_loop(sample):
+    start, end, as_of = sample
+    d, obs = [], []
+    for s, e in zip(start.tolist(), end.tolist(), strict=True):
+        if s is None or s > as_of.astype(int):
+            continue
+        done = e is not None and e <= as_of.astype(int)
+        stop = e if done else as_of.astype(int)
+        d.append((stop - s) / 86_400e9)
+        obs.append(done)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        got = kaplan_meier_from_instants(start, end, as_of)
+        expected = kaplan_meier(np.array(d, dtype=np.float64), np.array(obs, dtype=bool))
+    assert got == expected
+
+
+def test_from_instants_by_hand():
+    start = ["2024-01-01", "2024-01-01", "2024-01-03", "2024-01-20", None]
+    end = ["2024-01-03", None, "2024-01-15", None, None]
+    r = kaplan_meier_from_instants(start, end, "2024-01-05T12:00")
+    # event 2 d; censored at 4.5 d and 2.5 d; two not started.
+    assert (r.n, r.n_events) == (3, 1)
+    assert r.times.tolist() == [2.0]
+    assert r.survival == pytest.approx([2 / 3], **TOL)
+    with pytest.warns(InsufficientDataWarning, match="no item had started"):
+        kaplan_meier_from_instants(start, end, "2023-12-01")
+
+
+# --------------------------------------------------------------------------- grouped
+
+
+@given(censored_samples(), st.data())
+def test_km_percentiles_and_attainment_match_per_group(sample, data):
+    d, obs = sample
+    by = np.array(data.draw(st.lists(st.sampled_from("abc"), min_size=len(d), max_size=len(d))))
+    q = [10.0, 50.0, 85.0]
+    pr = km_percentiles(d, obs, q, by=by)
+    ar = km_attainment(d, obs, 3.5, by=by)
+    for g, label in enumerate(pr.groups.tolist()):
+        sel = by == label
+        r = kaplan_meier(d[sel], obs[sel])
+        assert pr.values[g].tolist() == r.quantile(np.array(q) / 100).tolist()
+        assert pr.counts[g] == sel.sum()
+        assert ar.attainment[g] == pytest.approx(1 - r.evaluate(3.5), **TOL)
+        assert ar.n_events[g] == obs[sel].sum()
+    assert np.all((ar.attainment >= 0) & (ar.attainment <= 1))
+
+
+def test_grouped_by_hand_with_empty_group():
+    d = [2.0, 3.0, 3.0, 3.0, 6.0, 1.0, 9.0, np.nan]
+    obs = [True, True, True, False, False, True, True, True]
+    by = (np.array([0, 0, 0, 0, 0, 2, 2, 1]), ["a", "b", "c"])
+    with pytest.warns(InsufficientDataWarning, match=r"1 of 3 groups \('b'\)"):
+        pr = km_percentiles(d, obs, [50, 85], by=by)
+    assert np.array_equal(pr.values, [[3.0, np.inf], [np.nan, np.nan], [1.0, 9.0]], equal_nan=True)
+    assert pr.counts.tolist() == [5, 0, 2]
+    with pytest.warns(InsufficientDataWarning, match=r"their attainment is NaN"):
+        ar = km_attainment(d, obs, [2.5, 1.0, 5.0], by=by)
+    # a: S(2.5) = 4/5; c: S(5) = 1/2.
+    assert ar.attainment[[0, 2]] == pytest.approx([0.2, 0.5], **TOL)
+    assert np.isnan(ar.attainment[1])
+    assert ar.days.tolist() == [2.5, 1.0, 5.0]
+    assert ar.n.tolist() == [5, 0, 2]
+
+
+def test_km_attainment_without_censoring_equals_share_within():
+    d = np.array([2.0, 5.0, 8.0, 12.0, np.nan])
+    assert km_attainment(d, None, 8).attainment.tolist() == [0.75]
