@@ -53,8 +53,13 @@ def _latest_per_item(values: Array, rows: npt.NDArray[np.int64]) -> tuple[Array,
     return remap[codes], text[order]
 
 
-def ingest(log: dict[str, Array], states: tuple[str, ...], commit: int, deliver: int,
-           attributes: tuple[str, ...]) -> dict[str, Array]:
+def ingest(
+    log: dict[str, Array],
+    states: tuple[str, ...],
+    commit: int,
+    deliver: int,
+    attributes: tuple[str, ...],
+) -> dict[str, Array]:
     """Event log -> per-item columns and transitions, in one sort.
 
     Item ids are integers: codes are ``id - min(id)``; states are looked up by
@@ -108,8 +113,9 @@ def ingest(log: dict[str, Array], states: tuple[str, ...], commit: int, deliver:
 
 
 # ------------------------------------------------------------ 4a. first entries
-def first_entries(tr_item: Array, tr_state: Array, tr_at: Array, n_items: int,
-                  n_states: int) -> Array:
+def first_entries(
+    tr_item: Array, tr_state: Array, tr_at: Array, n_items: int, n_states: int
+) -> Array:
     """(n_items, n_states) first entry: earliest instant per (item, state) via ``minimum.at``."""
     out = np.full(n_items * n_states, I64_MAX, np.int64)
     np.minimum.at(out, tr_item * n_states + tr_state, tr_at.view(np.int64))
@@ -186,8 +192,9 @@ def work_item_age(start: Array, end: Array, as_of: np.datetime64) -> Array:
 
 
 # ------------------------------------------------------------- 7. attainment
-def sle_attainment_by(durations: Array, days: Array, codes: Array,
-                      n_groups: int) -> tuple[Array, Array, Array]:
+def sle_attainment_by(
+    durations: Array, days: Array, codes: Array, n_groups: int
+) -> tuple[Array, Array, Array]:
     """``bincount`` of items within their SLE / ``bincount`` of finished items."""
     finished = ~np.isnan(durations)
     n = np.bincount(codes[finished], minlength=n_groups)
@@ -196,9 +203,18 @@ def sle_attainment_by(durations: Array, days: Array, codes: Array,
 
 
 # ----------------------------------------------------------------- 8. review
-def review(ids: Array, requested: Array, committed: Array, delivered: Array, codes: Array,
-           n_groups: int, sle_days_by_class: Array, as_of: np.datetime64,
-           q: Array, risk_fraction: float = 0.8) -> dict[str, Any]:
+def review(
+    ids: Array,
+    requested: Array,
+    committed: Array,
+    delivered: Array,
+    codes: Array,
+    n_groups: int,
+    sle_days_by_class: Array,
+    as_of: np.datetime64,
+    q: Array,
+    risk_fraction: float = 0.8,
+) -> dict[str, Any]:
     """The numbers of a service delivery review, per class of service and in total.
 
     Composed of the floors above: the table seen as of `as_of` (items requested
@@ -254,3 +270,12 @@ def review(ids: Array, requested: Array, committed: Array, delivered: Array, cod
     per = np.bincount(cos, weights=waited, minlength=g)
     out["customer_waiting_days"] = np.concatenate(([waited.sum()], per))
     return out
+
+
+def kaplan_meier(durations: Array, observed: Array) -> tuple[Array, Array]:
+    """Kaplan-Meier by sort and cumulative counts: event times and S just after each."""
+    times, inverse, counts = np.unique(durations, return_inverse=True, return_counts=True)
+    events = np.bincount(inverse, weights=observed, minlength=times.size)
+    at_risk = durations.size - np.concatenate(([0], np.cumsum(counts)[:-1]))
+    keep = events > 0
+    return times[keep], np.cumprod(1.0 - events[keep] / at_risk[keep])

@@ -66,9 +66,11 @@ OPERATIONS = (
     "wip",
     "work_item_age",
     "sle_attainment",
+    "kaplan_meier",
     "review",
 )
-EXTRAS = ("import", "memory")
+EXTRAS = ("import", "memory", "forecast")
+FORECAST_TARGET_S = 1.0  # forecast_when, 10^5 trials, a 365-day horizon
 RATIO_TARGET = 1.5  # ours / floor, at 10^6 and 10^7
 RATIO_FROM_N = 1_000_000
 IMPORT_TARGET_S = 0.2
@@ -90,8 +92,9 @@ def log_progress(message: str) -> None:
 
 
 # ------------------------------------------------------------------ timing
-def best_of_pair(ours: Callable[[], Any], floor: Callable[[], Any], repeat: int,
-                 warmup: bool) -> tuple[float, Any, float, Any]:
+def best_of_pair(
+    ours: Callable[[], Any], floor: Callable[[], Any], repeat: int, warmup: bool
+) -> tuple[float, Any, float, Any]:
     """Best wall times of `repeat` calls of each, ours and floor alternating.
 
     Alternating (ours, floor, ours, floor, ...) spreads a burst of load from another
@@ -155,10 +158,12 @@ def check_review(review: Any, floor: dict[str, np.ndarray], labels: list[str]) -
         np.testing.assert_allclose(r.customer_lead_time, floor["customer_lt"][k], rtol=1e-12)
         np.testing.assert_allclose(r.system_lead_time, floor["system_lt"][k], rtol=1e-12)
         np.testing.assert_allclose(r.attainment, floor["attainment"][k], rtol=1e-12)
-        np.testing.assert_allclose(r.throughput_per_week, floor["throughput_per_week"][k],
-                                   rtol=1e-12)
-        np.testing.assert_allclose(r.customer_waiting_days, floor["customer_waiting_days"][k],
-                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            r.throughput_per_week, floor["throughput_per_week"][k], rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            r.customer_waiting_days, floor["customer_waiting_days"][k], rtol=1e-9
+        )
         for name in ("delivered", "wip", "open_requests"):
             assert getattr(r, name) == floor[name][k], (name, r.group)
         np.testing.assert_array_equal(r.at_risk, floor["at_risk"][k], err_msg=f"at_risk {r.group}")
@@ -169,8 +174,9 @@ def make_policy(workflow: Workflow) -> Policy:
     return Policy(
         workflow=workflow,
         classes_of_service=[
-            ClassOfService(name=c, urgency=_URGENCY[c],
-                           sle=ServiceLevelExpectation(SLE_DAYS[c], 0.85))
+            ClassOfService(
+                name=c, urgency=_URGENCY[c], sle=ServiceLevelExpectation(SLE_DAYS[c], 0.85)
+            )
             for c in CLASSES_OF_SERVICE
         ],
     )
@@ -200,16 +206,22 @@ class SizeRun:
     def wanted(self, name: str) -> bool:
         return not self.only or name in self.only
 
-    def time_pair(self, name: str, ours: Callable[[], Any], floor: Callable[[], Any],
-                  check: Callable[[Any, Any], None]) -> Any:
+    def time_pair(
+        self,
+        name: str,
+        ours: Callable[[], Any],
+        floor: Callable[[], Any],
+        check: Callable[[Any, Any], None],
+    ) -> Any:
         if not self.wanted(name):
             return None
         log_progress(f"N={self.n:,}: {name}")
         t_ours, r_ours, t_floor, r_floor = best_of_pair(ours, floor, self.repeat, self.warmup)
         check(r_ours, r_floor)
         self.rows.append((name, t_ours, t_floor))
-        log_progress(f"    ours {t_ours:.4f} s, floor {t_floor:.4f} s, "
-                     f"ratio {t_ours / t_floor:.2f}")
+        log_progress(
+            f"    ours {t_ours:.4f} s, floor {t_floor:.4f} s, ratio {t_ours / t_floor:.2f}"
+        )
         return r_ours
 
     def run(self) -> None:
@@ -224,14 +236,16 @@ class SizeRun:
         commit, deliver = workflow.commitment_index, workflow.delivery_index
 
         def ours_ingest() -> Any:
-            return read_event_log(log, workflow=workflow, item="item", state="state", at="at",
-                                  attributes=ATTRIBUTES)
+            return read_event_log(
+                log, workflow=workflow, item="item", state="state", at="at", attributes=ATTRIBUTES
+            )
 
         def floor_ingest() -> Any:
             return floors.ingest(log, STATES, commit, deliver, tuple(ATTRIBUTES))
 
-        result = self.time_pair("ingest", ours_ingest, floor_ingest,
-                                lambda a, b: check_ingest(a, b, n_rows))
+        result = self.time_pair(
+            "ingest", ours_ingest, floor_ingest, lambda a, b: check_ingest(a, b, n_rows)
+        )
         if self.wanted("memory"):
             log_progress(f"N={n:,}: peak memory of the ingest")
             result = None
@@ -255,7 +269,8 @@ class SizeRun:
         tr = table.transitions
 
         entered = self.time_pair(
-            "first_entries", table.first_entries,
+            "first_entries",
+            table.first_entries,
             lambda: floors.first_entries(tr.item, tr.state, tr.at, len(table), n_states),
             _same_instants,
         )
@@ -264,7 +279,9 @@ class SizeRun:
 
         lead = floors.lead_time(req, dlv)
         self.time_pair(
-            "lead_time", lambda: metrics.lead_time(req, dlv), lambda: floors.lead_time(req, dlv),
+            "lead_time",
+            lambda: metrics.lead_time(req, dlv),
+            lambda: floors.lead_time(req, dlv),
             lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12),
         )
         self.time_pair(
@@ -279,22 +296,28 @@ class SizeRun:
             assert a.periods[0] == dlv[~np.isnat(dlv)].min().astype("datetime64[D]")
 
         self.time_pair(
-            "throughput", lambda: metrics.throughput(dlv, freq="D"),
-            lambda: floors.throughput_daily(dlv), check_throughput,
+            "throughput",
+            lambda: metrics.throughput(dlv, freq="D"),
+            lambda: floors.throughput_daily(dlv),
+            check_throughput,
         )
         self.time_pair(
-            "cumulative_flow", lambda: metrics.cumulative_flow(entered, freq="D"),
+            "cumulative_flow",
+            lambda: metrics.cumulative_flow(entered, freq="D"),
             lambda: floors.cumulative_flow_daily(entered),
             lambda a, b: np.testing.assert_array_equal(a.counts, b),
         )
         entered = None
         at = daily_instants(com, dlv)
         self.time_pair(
-            "wip", lambda: metrics.wip(com, dlv, at), lambda: floors.wip(com, dlv, at),
+            "wip",
+            lambda: metrics.wip(com, dlv, at),
+            lambda: floors.wip(com, dlv, at),
             np.testing.assert_array_equal,
         )
         self.time_pair(
-            "work_item_age", lambda: metrics.work_item_age(com, dlv, AS_OF),
+            "work_item_age",
+            lambda: metrics.work_item_age(com, dlv, AS_OF),
             lambda: floors.work_item_age(com, dlv, AS_OF),
             lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12),
         )
@@ -307,10 +330,29 @@ class SizeRun:
             np.testing.assert_array_equal(a.n, b[2])
 
         self.time_pair(
-            "sle_attainment", lambda: metrics.sle_attainment(lead, sle_days, by=by),
-            lambda: floors.sle_attainment_by(lead, sle_days, codes, n_groups), check_attainment,
+            "sle_attainment",
+            lambda: metrics.sle_attainment(lead, sle_days, by=by),
+            lambda: floors.sle_attainment_by(lead, sle_days, codes, n_groups),
+            check_attainment,
         )
-        lead = sle_days = None
+        # Kaplan-Meier of the customer lead time, open requests censored at AS_OF.
+        seen = req <= AS_OF
+        done = ~np.isnat(dlv) & (dlv <= AS_OF)
+        end = np.where(done, dlv, AS_OF)
+        km_d = ((end - req) / np.timedelta64(1, "D"))[seen]
+        km_obs = done[seen]
+
+        def check_km(a: Any, b: tuple[np.ndarray, np.ndarray]) -> None:
+            np.testing.assert_array_equal(a.times, b[0])
+            np.testing.assert_allclose(a.survival, b[1], rtol=1e-9, atol=1e-12)
+
+        self.time_pair(
+            "kaplan_meier",
+            lambda: metrics.kaplan_meier(km_d, km_obs),
+            lambda: floors.kaplan_meier(km_d, km_obs),
+            check_km,
+        )
+        lead = sle_days = km_d = km_obs = end = None
 
         policy = make_policy(workflow)
 
@@ -322,12 +364,74 @@ class SizeRun:
         def floor_review() -> Any:
             return floors.review(ids, req, com, dlv, codes, n_groups, sle_by_code, AS_OF, Q)
 
-        self.time_pair("review", ours_review, floor_review,
-                       lambda a, b: check_review(a, b, [str(x) for x in labels]))
+        self.time_pair(
+            "review",
+            ours_review,
+            floor_review,
+            lambda a, b: check_review(a, b, [str(x) for x in labels]),
+        )
         if self.wanted("memory"):
             log_progress(f"N={self.n:,}: peak memory of the review")
             peak, _ = peak_bytes(ours_review)
             self.memory.append(("review (service_delivery_review)", peak, table.nbytes))
+
+
+# ------------------------------------------------------------------ forecast
+def time_forecast(seed: int) -> tuple[float, float, float, float]:
+    """forecast_when on 10^5 trials beside a one-batch numpy floor; medians must agree."""
+    rng = np.random.default_rng(seed)
+    sample = rng.poisson(1.0, size=60)  # 60 days of history, about one delivery a day
+    items = round(365 * sample.mean())  # about a year of work
+    trials = 100_000
+
+    def ours() -> Any:
+        return metrics.forecast_when(sample, items, trials=trials, rng=seed)
+
+    def floor() -> Any:  # all trials at once over a horizon long enough for every one
+        horizon = 2 * 365
+        draws = np.random.default_rng(seed).choice(sample, size=(trials, horizon))
+        cum = np.cumsum(draws, axis=1, dtype=np.int32)
+        return (cum >= items).argmax(axis=1) + 1
+
+    t_ours, r_ours, t_floor, r_floor = best_of_pair(ours, floor, 3, True)
+    m_ours, m_floor = float(np.median(r_ours.days)), float(np.median(r_floor))
+    assert abs(m_ours - m_floor) <= 0.02 * m_floor, (m_ours, m_floor)
+    return t_ours, t_floor, m_ours, m_floor
+
+
+def format_forecast(
+    t_ours: float, t_floor: float, m_ours: float, m_floor: float, markdown: bool
+) -> str:
+    status = "ok" if t_ours < FORECAST_TARGET_S else "MISS"
+    head = [
+        "call",
+        "ours (s)",
+        "floor (s)",
+        "ours/floor",
+        "target",
+        "median days ours/floor",
+        "status",
+    ]
+    row = [
+        "forecast_when, 10^5 trials, 365-day horizon",
+        f"{t_ours:.3f}",
+        f"{t_floor:.3f}",
+        f"{t_ours / t_floor:.2f}",
+        f"< {FORECAST_TARGET_S:g} s",
+        f"{m_ours:g} / {m_floor:g}",
+        status,
+    ]
+    if markdown:
+        return "\n".join(
+            [
+                "### Forecast",
+                "",
+                "| " + " | ".join(head) + " |",
+                "|" + "---|" * len(head),
+                "| " + " | ".join(row) + " |",
+            ]
+        )
+    return "\n".join(["Forecast", "  ".join(head), "  ".join(row)])
 
 
 # ------------------------------------------------------------------ import
@@ -349,8 +453,9 @@ def time_import(module: str, best_of_n: int = 5) -> tuple[float, str, bool]:
     code = _IMPORT_CODE.format(module=module, heavy=HEAVY)
     times, heavy, scipy = [], "", False
     for _ in range(best_of_n):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env=env, check=True).stdout.split("\n")
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        ).stdout.split("\n")
         times.append(float(out[0]))
         heavy, scipy = out[1], out[2] == "True"
     return min(times), heavy, scipy
@@ -359,15 +464,19 @@ def time_import(module: str, best_of_n: int = 5) -> tuple[float, str, bool]:
 # ------------------------------------------------------------------ report
 def table_text(header: list[str], rows: list[list[str]], markdown: bool) -> str:
     if markdown:
-        lines = ["| " + " | ".join(header) + " |",
-                 "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+        lines = [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+        ]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
@@ -382,13 +491,16 @@ def format_size(run: SizeRun, markdown: bool) -> str:
             target, status = f"<= {RATIO_TARGET}", "ok" if ratio <= RATIO_TARGET else "MISS"
         else:
             target, status = "(none)", ""
-        rows.append([name, f"{n:,}", f"{t_ours:.4f}", f"{t_floor:.4f}", f"{ratio:.2f}",
-                     target, status])
-    title = (f"N = {n:,} items ({run.info['rows']:,} log rows, "
-             f"log {run.info['log_bytes'] / 1e6:,.0f} MB, "
-             f"table.nbytes {run.info['table_bytes'] / 1e6:,.0f} MB; "
-             f"generated in {run.info['generate_s']:.1f} s; best of {run.repeat}"
-             f"{', after one warm-up call' if run.warmup else ', no warm-up'})")
+        rows.append(
+            [name, f"{n:,}", f"{t_ours:.4f}", f"{t_floor:.4f}", f"{ratio:.2f}", target, status]
+        )
+    title = (
+        f"N = {n:,} items ({run.info['rows']:,} log rows, "
+        f"log {run.info['log_bytes'] / 1e6:,.0f} MB, "
+        f"table.nbytes {run.info['table_bytes'] / 1e6:,.0f} MB; "
+        f"generated in {run.info['generate_s']:.1f} s; best of {run.repeat}"
+        f"{', after one warm-up call' if run.warmup else ', no warm-up'})"
+    )
     out = [f"### {title}" if markdown else title, ""]
     if rows:
         out.append(table_text(header, rows, markdown))
@@ -396,32 +508,65 @@ def format_size(run: SizeRun, markdown: bool) -> str:
 
 
 def format_memory(runs: list[SizeRun], markdown: bool) -> str:
-    header = ["measured call", "N", "peak (MB)", "table.nbytes (MB)", "peak/nbytes", "target",
-              "status"]
+    header = [
+        "measured call",
+        "N",
+        "peak (MB)",
+        "table.nbytes (MB)",
+        "peak/nbytes",
+        "target",
+        "status",
+    ]
     rows = []
     for run in runs:
         for what, peak, nbytes in run.memory:
             ratio = peak / nbytes
-            rows.append([what, f"{run.n:,}", f"{peak / 1e6:,.0f}", f"{nbytes / 1e6:,.0f}",
-                         f"{ratio:.2f}", f"<= {MEMORY_TARGET:g}",
-                         "ok" if ratio <= MEMORY_TARGET else "MISS"])
+            rows.append(
+                [
+                    what,
+                    f"{run.n:,}",
+                    f"{peak / 1e6:,.0f}",
+                    f"{nbytes / 1e6:,.0f}",
+                    f"{ratio:.2f}",
+                    f"<= {MEMORY_TARGET:g}",
+                    "ok" if ratio <= MEMORY_TARGET else "MISS",
+                ]
+            )
     title = "Peak memory (tracemalloc, the call's own allocations incl. its result)"
-    return "\n".join([f"### {title}" if markdown else title, "",
-                      table_text(header, rows, markdown)]) if rows else ""
+    return (
+        "\n".join([f"### {title}" if markdown else title, "", table_text(header, rows, markdown)])
+        if rows
+        else ""
+    )
 
 
 def format_import(results: list[tuple[str, float, str, bool]], markdown: bool) -> str:
-    header = ["import (fresh interpreter, best of 5)", "time (s)", "target",
-              "pandas/polars/pyarrow/matplotlib/dask loaded", "scipy loaded", "status"]
+    header = [
+        "import (fresh interpreter, best of 5)",
+        "time (s)",
+        "target",
+        "pandas/polars/pyarrow/matplotlib/dask loaded",
+        "scipy loaded",
+        "status",
+    ]
     rows = []
     for module, seconds, heavy, scipy in results:
         target = f"< {IMPORT_TARGET_S}" if module == "customer_kanban" else "(none)"
         ok = (seconds < IMPORT_TARGET_S or module != "customer_kanban") and not heavy
-        rows.append([f"import {module}", f"{seconds:.3f}", target, heavy or "none",
-                     "yes" if scipy else "no", "ok" if ok else "MISS"])
+        rows.append(
+            [
+                f"import {module}",
+                f"{seconds:.3f}",
+                target,
+                heavy or "none",
+                "yes" if scipy else "no",
+                "ok" if ok else "MISS",
+            ]
+        )
     title = "Import time"
-    return "\n".join([f"### {title}" if markdown else title, "",
-                      table_text(header, rows, markdown)])
+    return "\n".join(
+        [f"### {title}" if markdown else title, "", table_text(header, rows, markdown)]
+    )
 
 
 def source_digest() -> str:
@@ -436,28 +581,48 @@ def source_digest() -> str:
 def git_line() -> str:
     """The commit of the checkout, and whether src/ differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(SRC)], cwd=HERE,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", str(SRC)],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "git commit: unknown"
     return f"git commit: {head}" + (" (src/ has uncommitted changes)" if dirty else "")
 
 
 def machine_line() -> str:
-    return (f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()},"
-            f" numpy {np.__version__}")
+    return (
+        f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" numpy {np.__version__}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
-                        help="comma-separated numbers of work items (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="best of K runs (default: 3 below 10^7 items, 1 at 10^7)")
-    parser.add_argument("--only", default="",
-                        help=f"comma-separated subset of {', '.join(OPERATIONS + EXTRAS)}")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(s) for s in DEFAULT_SIZES),
+        help="comma-separated numbers of work items (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="best of K runs (default: 3 below 10^7 items, 1 at 10^7)",
+    )
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated subset of {', '.join(OPERATIONS + EXTRAS)}"
+    )
     parser.add_argument("--markdown", action="store_true", help="print markdown tables")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator")
     args = parser.parse_args(argv)
@@ -465,19 +630,21 @@ def main(argv: list[str] | None = None) -> int:
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(OPERATIONS + EXTRAS)
     if unknown:
-        parser.error(f"unknown --only names {sorted(unknown)}; "
-                     f"choose from {', '.join(OPERATIONS + EXTRAS)}")
+        parser.error(
+            f"unknown --only names {sorted(unknown)}; choose from {', '.join(OPERATIONS + EXTRAS)}"
+        )
 
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     print("## customer_kanban benchmarks" if args.markdown else "customer_kanban benchmarks")
     print()
     print(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine_line()}")
     print(f"command: `{command.strip()}`" if args.markdown else f"command: {command.strip()}")
-    print(f"{git_line()}; source digest (sha256 of src/customer_kanban/**/*.py): "
-          f"{source_digest()}")
-    print(f"targets: ours/floor <= {RATIO_TARGET} at N >= {RATIO_FROM_N:,}; "
-          f"import < {IMPORT_TARGET_S} s without pandas/matplotlib/dask; "
-          f"peak memory <= {MEMORY_TARGET:g} x table.nbytes")
+    print(f"{git_line()}; source digest (sha256 of src/customer_kanban/**/*.py): {source_digest()}")
+    print(
+        f"targets: ours/floor <= {RATIO_TARGET} at N >= {RATIO_FROM_N:,}; "
+        f"import < {IMPORT_TARGET_S} s without pandas/matplotlib/dask; "
+        f"peak memory <= {MEMORY_TARGET:g} x table.nbytes"
+    )
     print()
     sys.stdout.flush()
 
@@ -495,10 +662,19 @@ def main(argv: list[str] | None = None) -> int:
 
     if not only or "import" in only:
         log_progress("import times")
-        results = [(m, *time_import(m)) for m in
-                   ("numpy", "customer_kanban",
-                    "customer_kanban.metrics, customer_kanban.io, customer_kanban.reviews")]
+        results = [
+            (m, *time_import(m))
+            for m in (
+                "numpy",
+                "customer_kanban",
+                "customer_kanban.metrics, customer_kanban.io, customer_kanban.reviews",
+            )
+        ]
         print(format_import(results, args.markdown))
+        print()
+    if not only or "forecast" in only:
+        log_progress("forecast_when: 10^5 trials, a 365-day horizon")
+        print(format_forecast(*time_forecast(args.seed), args.markdown))
         print()
     memory = format_memory(runs, args.markdown)
     if memory:

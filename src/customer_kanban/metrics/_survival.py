@@ -18,12 +18,12 @@ Definitions (the standard ones, as in lifelines and R's ``survival``):
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any, overload
 
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtri  # type: ignore[import-untyped]
 
 from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY
@@ -295,7 +295,7 @@ def _curve(
     term = np.zeros_like(n)
     np.divide(d, denom, out=term, where=denom > 0)  # d_j == n_j contributes 0
     var = np.cumsum(term)
-    z = float(ndtri(1.0 - alpha / 2.0))
+    z = NormalDist().inv_cdf(1.0 - alpha / 2.0)  # AS241: full double precision, no scipy
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.log(survival)
         log_minus_v = np.log(-v)
