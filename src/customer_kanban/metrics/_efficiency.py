@@ -7,11 +7,10 @@ import numpy.typing as npt
 
 from customer_kanban._time import NS_PER_DAY
 from customer_kanban.metrics._groups import ratio, sort_key_by_code_then_time
+from customer_kanban.metrics._types import FloatArray
 from customer_kanban.metrics._validation import blocked_time_iv, flow_efficiency_iv
 
 __all__ = ["blocked_time", "flow_efficiency"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def flow_efficiency(time_in_state: npt.ArrayLike, active: npt.ArrayLike) -> FloatArray:

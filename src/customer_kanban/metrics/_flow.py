@@ -9,6 +9,7 @@ from customer_kanban._time import NS_PER_DAY
 from customer_kanban.metrics import _periods
 from customer_kanban.metrics._groups import order_by_code_then_time
 from customer_kanban.metrics._results import CumulativeFlowResult, ThroughputResult
+from customer_kanban.metrics._types import FloatArray, Int64Array
 from customer_kanban.metrics._validation import (
     cumulative_flow_iv,
     lead_time_iv,
@@ -28,8 +29,6 @@ __all__ = [
     "work_item_age",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-Int64Array = npt.NDArray[np.int64]
 
 _ONE_DAY = np.timedelta64(NS_PER_DAY, "ns")
 _INT64_MAX = np.iinfo(np.int64).max

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import CustomerKanbanWarning, ValidationError, describe_rows
+from customer_kanban.metrics._types import FloatArray, InstantArray, Int64Array
 from customer_kanban.metrics._validation import (
     as_float_array,
     as_instant_scalar,
@@ -35,9 +36,6 @@ __all__ = [
     "forecast_when",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-Int64Array = npt.NDArray[np.int64]
-InstantArray = npt.NDArray[np.datetime64]
 
 #: Matrix entries (trials × simulated days) held at once by default.
 _BUDGET = 1 << 24

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban.errors import ValidationError, describe_rows
+from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, IntpArray
 
 __all__ = [
     "Groups",
@@ -37,10 +38,6 @@ __all__ = [
     "sort_key_by_code_then_time",
 ]
 
-IntpArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 _ALL = np.array(["all"])
 _NONE = np.array(None, dtype=object)

@@ -15,16 +15,14 @@ first (its integer view is meaningless here).
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from customer_kanban._time import NS_PER_DAY
+from customer_kanban.metrics._types import InstantArray, Int64Array
 
 __all__ = ["FREQS", "floor", "ordinal", "ordinals", "period_starts"]
 
 FREQS = ("D", "W", "M")
 
-Int64Array = npt.NDArray[np.int64]
-InstantArray = npt.NDArray[np.datetime64]
 
 # 1970-01-01 (day 0) is a Thursday: shifting days by 3 puts Monday at 0 mod 7.
 _MONDAY_SHIFT = 3

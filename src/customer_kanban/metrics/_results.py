@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError
+from customer_kanban.metrics._types import FloatArray, InstantArray, LabelArray
 
 __all__ = [
     "AttainmentResult",
@@ -26,11 +27,6 @@ __all__ = [
     "ThroughputResult",
     "WaitingTimeResult",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-InstantArray = npt.NDArray[np.datetime64]
-LabelArray = npt.NDArray[Any]
 
 
 def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
@@ -61,7 +57,7 @@ class CumulativeFlowResult(Exportable):
 
     periods: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
     states: LabelArray = attrs.field(eq=_EQ, hash=False)
-    counts: IntArray = attrs.field(eq=_EQ, hash=False)
+    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
 
     def wip(self, from_state: int | str, to_state: int | str) -> npt.NDArray[np.int64]:
         """Items between two states at the end of each period.
@@ -131,7 +127,7 @@ class ThroughputResult(Exportable):
 
     periods: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
     groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    counts: IntArray = attrs.field(eq=_EQ, hash=False)
+    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -154,7 +150,7 @@ class PercentileResult(Exportable):
     q: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
     groups: LabelArray = attrs.field(eq=_EQ, hash=False)
     values: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    counts: IntArray = attrs.field(eq=_EQ, hash=False)
+    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -175,8 +171,8 @@ class AttainmentResult(Exportable):
 
     groups: LabelArray = attrs.field(eq=_EQ, hash=False)
     attainment: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    within: IntArray = attrs.field(eq=_EQ, hash=False)
-    n: IntArray = attrs.field(eq=_EQ, hash=False)
+    within: Int64Array = attrs.field(eq=_EQ, hash=False)
+    n: Int64Array = attrs.field(eq=_EQ, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -198,8 +194,8 @@ class OnTimeResult(Exportable):
 
     groups: LabelArray = attrs.field(eq=_EQ, hash=False)
     rate: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    on_time: IntArray = attrs.field(eq=_EQ, hash=False)
-    n: IntArray = attrs.field(eq=_EQ, hash=False)
+    on_time: Int64Array = attrs.field(eq=_EQ, hash=False)
+    n: Int64Array = attrs.field(eq=_EQ, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -223,8 +219,8 @@ class WaitingTimeResult(Exportable):
     groups: LabelArray = attrs.field(eq=_EQ, hash=False)
     total_days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
     mean_days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    items: IntArray = attrs.field(eq=_EQ, hash=False)
-    open_items: IntArray = attrs.field(eq=_EQ, hash=False)
+    items: Int64Array = attrs.field(eq=_EQ, hash=False)
+    open_items: Int64Array = attrs.field(eq=_EQ, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -245,5 +241,5 @@ class ShareResult(Exportable):
 
     groups: LabelArray = attrs.field(eq=_EQ, hash=False)
     share: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    count: IntArray = attrs.field(eq=_EQ, hash=False)
-    n: IntArray = attrs.field(eq=_EQ, hash=False)
+    count: Int64Array = attrs.field(eq=_EQ, hash=False)
+    n: Int64Array = attrs.field(eq=_EQ, hash=False)

@@ -7,6 +7,7 @@ import numpy.typing as npt
 
 from customer_kanban.metrics._groups import describe_groups, ratio
 from customer_kanban.metrics._results import AttainmentResult, OnTimeResult, PercentileResult
+from customer_kanban.metrics._types import FloatArray, Int64Array, IntpArray
 from customer_kanban.metrics._validation import (
     at_risk_iv,
     on_time_rate_iv,
@@ -17,9 +18,6 @@ from customer_kanban.metrics._validation import (
 
 __all__ = ["at_risk", "on_time_rate", "percentiles", "sle_attainment"]
 
-FloatArray = npt.NDArray[np.float64]
-Int64Array = npt.NDArray[np.int64]
-IntpArray = npt.NDArray[np.intp]
 
 # Up to this many groups (or one per _ROWS_PER_GROUP rows), group the rows with an
 # O(n) counting sort and partition each group's segment (like np.percentile does);

@@ -30,6 +30,7 @@ from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, describe_groups, factorize
 from customer_kanban.metrics._results import PercentileResult
+from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, IntpArray, LabelArray
 from customer_kanban.metrics._validation import (
     _non_negative_durations,
     as_bool_or_unknown,
@@ -49,11 +50,6 @@ __all__ = [
     "km_percentiles",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-Int64Array = npt.NDArray[np.int64]
-IntpArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
-LabelArray = npt.NDArray[Any]
 
 # S(t) is a product of rounded ratios: it can miss an exact level such as 0.5 by
 # a few ulps. A level 1 - p counts as reached when S is within this relative

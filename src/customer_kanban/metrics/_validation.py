@@ -24,6 +24,7 @@ from customer_kanban._time import as_instant_array
 from customer_kanban.errors import InsufficientDataWarning, ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, factorize
 from customer_kanban.metrics._periods import FREQS
+from customer_kanban.metrics._types import BoolArray, FloatArray, InstantArray, IntpArray
 
 __all__ = [
     "DAY_COUNTS",
@@ -41,10 +42,6 @@ __all__ = [
     "warn_insufficient",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-InstantArray = npt.NDArray[np.datetime64]
-IntpArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 DAY_COUNTS = ("elapsed", "exclusive", "inclusive", "business")
 
