@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError
-from customer_kanban.metrics._types import FloatArray, InstantArray, LabelArray
+from customer_kanban.metrics._types import FloatArray, InstantArray, Int64Array, LabelArray
 
 __all__ = [
     "AttainmentResult",
