@@ -394,7 +394,7 @@ def time_forecast(seed: int) -> tuple[float, float, float, float]:
         return (cum >= items).argmax(axis=1) + 1
 
     t_ours, r_ours, t_floor, r_floor = best_of_pair(ours, floor, 3, True)
-    m_ours, m_floor = float(np.median(r_ours.days)), float(np.median(r_floor))
+    m_ours, m_floor = float(np.median(r_ours.days[0])), float(np.median(r_floor))
     assert abs(m_ours - m_floor) <= 0.02 * m_floor, (m_ours, m_floor)
     return t_ours, t_floor, m_ours, m_floor
 

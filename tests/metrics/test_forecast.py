@@ -50,12 +50,15 @@ def _reference_how_many(sample, days, trials, rng):
 def test_daily_throughput_by_hand():
     delivered = ["2024-01-01T00:00", "2024-01-01T23:59", "2024-01-03", None, "2024-01-09"]
     out = daily_throughput(delivered, start="2024-01-01T15:00", stop="2024-01-05T01:00")
-    assert out.dtype == np.int64
-    assert out.tolist() == [2, 0, 1, 0, 0]  # 5 days; the one before/after are left out
+    assert out.counts.dtype == np.int64
+    assert out.counts.tolist() == [[2, 0, 1, 0, 0]]
+    assert out.groups.tolist() == ["all"]
+    # 5 days; the deliveries before and after the window are left out
+    assert out.days.tolist() == [np.datetime64("2024-01-01") + d for d in range(5)]
 
 
 def test_daily_throughput_single_day_and_empty():
-    assert daily_throughput([], start="2024-01-01", stop="2024-01-01").tolist() == [0]
+    assert daily_throughput([], start="2024-01-01", stop="2024-01-01").counts.tolist() == [[0]]
 
 
 def test_daily_throughput_total_equals_delivered_inside():
@@ -63,8 +66,18 @@ def test_daily_throughput_total_equals_delivered_inside():
     ns = rng.integers(0, 30 * 86_400 * 10**9, size=500)
     delivered = np.datetime64("2024-01-01", "ns") + ns.astype("timedelta64[ns]")
     out = daily_throughput(delivered, start="2024-01-01", stop="2024-01-30T12:00")
-    assert out.size == 30
-    assert out.sum() == 500
+    assert out.counts.shape == (1, 30)
+    assert out.counts.sum() == 500
+    labels = rng.choice(np.array(["x", "y", "z"], dtype=object), size=500)
+    labels[:7] = None  # in no group: left out
+    grouped = daily_throughput(delivered, by=labels, start="2024-01-01", stop="2024-01-30T12:00")
+    assert grouped.groups.tolist() == ["x", "y", "z"]
+    for g, label in enumerate(grouped.groups):
+        alone = daily_throughput(
+            delivered[labels == label], start="2024-01-01", stop="2024-01-30T12:00"
+        )
+        assert np.array_equal(grouped.counts[g], alone.counts[0])
+    assert grouped.counts.sum() == 493
 
 
 def test_daily_throughput_stop_before_start():
@@ -79,17 +92,18 @@ def test_daily_throughput_stop_before_start():
 def test_when_constant_throughput_is_exact(k, items):
     f = forecast_when([k, k, k], items, trials=500, rng=1, start="2024-01-01")
     expected = math.ceil(items / k)
+    assert f.days.shape == (1, 500)
     assert (f.days == expected).all()
-    assert f.values.tolist() == [expected] * 4
+    assert f.values.tolist() == [[expected] * 4]
     assert (f.completion == np.datetime64("2024-01-01") + expected).all()
-    assert f.probability_by(expected) == 1.0
-    assert f.probability_by(expected - 1) == 0.0
+    assert f.probability_by(expected).tolist() == [1.0]
+    assert f.probability_by(expected - 1).tolist() == [0.0]
 
 
 def test_when_geometric_case_chi_square():
     # Sample [0, 2], items 2: each day finishes with probability 1/2, P(days = d) = 0.5**d.
     f = forecast_when([0, 2], 2, trials=40_000, rng=7)
-    days = f.days.astype(np.int64)
+    days = f.days[0].astype(np.int64)
     observed = np.bincount(days, minlength=12)[1:12]
     observed[-1] += int((days > 11).sum())
     p = 0.5 ** np.arange(1, 12)
@@ -110,7 +124,7 @@ def test_when_matches_enumerated_distribution():
         exact[hit[0] + 1 if hit.size else 7] += 1
     exact /= exact.sum()
     f = forecast_when(sample, 3, trials=50_000, rng=11)
-    observed = np.bincount(np.minimum(f.days, 7).astype(np.int64), minlength=8) / 50_000
+    observed = np.bincount(np.minimum(f.days[0], 7).astype(np.int64), minlength=8) / 50_000
     sigma = np.sqrt(exact * (1 - exact) / 50_000)
     assert (np.abs(observed - exact) <= 5 * sigma + 1e-12).all()
     assert exact[1] == 0  # never in one day: 2 < 3
@@ -119,7 +133,7 @@ def test_when_matches_enumerated_distribution():
 
 def test_when_matches_reference_loop_distribution():
     sample = np.array(PAST)
-    ours = forecast_when(sample, 30, trials=20_000, rng=5).days
+    ours = forecast_when(sample, 30, trials=20_000, rng=5).days[0]
     ref = _reference_when(sample, 30, 20_000, np.random.default_rng(6))
     q = [10, 50, 85, 95]
     assert np.abs(np.percentile(ours, q) - np.percentile(ref, q)).max() <= 1.0
@@ -128,8 +142,8 @@ def test_when_matches_reference_loop_distribution():
 
 def test_when_percentiles_are_inverted_cdf():
     f = forecast_when(PAST, 12, trials=999, percentiles=[1, 33.3, 50, 85, 100], rng=3)
-    ranked = np.sort(f.days)
-    for q, v in zip(f.percentiles, f.values, strict=True):
+    ranked = np.sort(f.days[0])
+    for q, v in zip(f.percentiles, f.values[0], strict=True):
         k = math.ceil(q / 100 * ranked.size)  # nearest rank, rounding up
         assert v == ranked[k - 1]
         assert (f.days <= v).mean() >= q / 100
@@ -153,7 +167,7 @@ def test_when_max_days_gives_inf_and_warns():
     assert np.isinf(f.values).all()
     assert np.isnat(f.dates).all()
     assert np.isnat(f.completion).all()
-    assert f.probability_by(10**6) == 0.0
+    assert f.probability_by(10**6).tolist() == [0.0]
 
 
 def test_when_without_start_has_nat_dates():
@@ -170,7 +184,8 @@ def test_when_probability_by_date_and_days_agree():
     f = forecast_when(PAST, 15, trials=2000, rng=8, start="2024-02-27T18:00")
     for d in range(0, 30):
         date = np.datetime64("2024-02-27") + d
-        assert f.probability_by(date) == f.probability_by(d) == (f.completion <= date).mean()
+        by_date, by_days = f.probability_by(date), f.probability_by(d)
+        assert by_date.tolist() == by_days.tolist() == [(f.completion <= date).mean()]
     assert f.probability_by("2024-03-10T23:59") == f.probability_by(12)
 
 
@@ -180,9 +195,20 @@ def test_when_result_is_exportable_and_compares():
     assert isinstance(f, WhenForecast)
     assert f == g
     d = f.to_dict()
-    assert set(d) == {"days", "percentiles", "values", "dates", "completion", "start"}
+    assert set(d) == {
+        "groups",
+        "items",
+        "days",
+        "percentiles",
+        "values",
+        "dates",
+        "completion",
+        "start",
+    }
     assert d["start"] == ["2024-01-01T00:00:00Z"]
-    assert len(d["days"]) == 10
+    assert d["groups"] == ["all"]
+    assert d["items"] == [5]
+    assert len(d["days"][0]) == 10
     f.to_json()
 
 
@@ -210,22 +236,24 @@ def test_when_accepts_generator():
 def test_how_many_constant_throughput_is_exact(k, days):
     f = forecast_how_many([k] * 5, days, trials=300, rng=1)
     assert isinstance(f, HowManyForecast)
+    assert f.counts.shape == (1, 300)
     assert (f.counts == k * days).all()
-    assert f.values.tolist() == [k * days] * 4
+    assert f.values.tolist() == [[k * days] * 4]
     assert f.days == days
 
 
 def test_how_many_values_read_from_low_side():
     f = forecast_how_many(PAST, 10, trials=1001, percentiles=[1, 50, 85, 99.9, 100], rng=3)
-    for q, n in zip(f.percentiles, f.values, strict=True):
-        assert (f.counts >= n).mean() >= q / 100  # "q % chance of n or more"
-        assert (f.counts >= n + 1).mean() < q / 100  # and n is the largest such count
-    assert f.values[-1] == f.counts.min()
+    counts = f.counts[0]
+    for q, n in zip(f.percentiles, f.values[0], strict=True):
+        assert (counts >= n).mean() >= q / 100  # "q % chance of n or more"
+        assert (counts >= n + 1).mean() < q / 100  # and n is the largest such count
+    assert f.values[0, -1] == counts.min()
 
 
 def test_how_many_matches_reference_loop_distribution():
     sample = np.array(PAST)
-    ours = forecast_how_many(sample, 20, trials=20_000, rng=5).counts
+    ours = forecast_how_many(sample, 20, trials=20_000, rng=5).counts[0]
     ref = _reference_how_many(sample, 20, 20_000, np.random.default_rng(6))
     q = [5, 50, 85, 95]
     assert np.abs(np.percentile(ours, q) - np.percentile(ref, q)).max() <= 1.0
@@ -235,7 +263,7 @@ def test_how_many_matches_reference_loop_distribution():
 
 def test_how_many_two_point_sample_is_binomial():
     f = forecast_how_many([0, 1], 10, trials=40_000, rng=12)
-    observed = np.bincount(f.counts, minlength=11)
+    observed = np.bincount(f.counts[0], minlength=11)
     expected = stats.binom.pmf(np.arange(11), 10, 0.5) * f.counts.size
     merged_obs = np.r_[observed[:2].sum(), observed[2:9], observed[9:].sum()]
     merged_exp = np.r_[expected[:2].sum(), expected[2:9], expected[9:].sum()]
@@ -250,7 +278,7 @@ def test_how_many_two_point_sample_is_binomial():
 def test_when_values_monotone_in_q_and_probability_by(sample, items, seed):
     f = forecast_when(sample, items, trials=200, percentiles=[5, 25, 50, 75, 95, 100], rng=seed)
     assert (np.diff(f.values) >= 0).all()
-    probs = [f.probability_by(d) for d in range(0, 60, 3)]
+    probs = [f.probability_by(d)[0] for d in range(0, 60, 3)]
     assert (np.diff(probs) >= 0).all()
     assert 0 <= min(probs) <= max(probs) <= 1
 
@@ -294,13 +322,37 @@ def test_global_rng_untouched():
 # --------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("sample", [[], [0, 0, 0], [0]])
+@pytest.mark.parametrize("sample", [[0, 0, 0], [0]])
 def test_no_deliveries_refused(sample):
     msg = r"^`daily_throughput` has no deliveries: the forecast would never end$"
     with pytest.raises(ValidationError, match=msg):
         forecast_when(sample, 3)
     with pytest.raises(ValidationError, match=msg):
         forecast_how_many(sample, 3)
+
+
+def test_empty_history_refused():
+    msg = r"^`daily_throughput` is empty: it has no day to sample from$"
+    with pytest.raises(ValidationError, match=msg):
+        forecast_when([], 3)
+    with pytest.raises(ValidationError, match=msg):
+        forecast_how_many([], 3)
+
+
+def test_no_deliveries_in_a_group_named():
+    with pytest.raises(ValidationError, match=r"no deliveries in groups \[1\]: the forecast"):
+        forecast_when([[1, 0], [0, 0]], [1, 1])
+    tp = daily_throughput(
+        ["2024-01-01", "2024-01-02"],
+        by=(np.array([0, 0]), ["a", "b"]),
+        start="2024-01-01",
+        stop="2024-01-02",
+    )
+    with pytest.raises(ValidationError, match=r"no deliveries in groups \['b'\]"):
+        forecast_when(tp, 1)
+    assert forecast_when(tp, [2, 0], trials=10, rng=0).values[1].tolist() == [0.0] * 4
+    with pytest.raises(ValidationError, match=r"no deliveries in groups \['b'\]"):
+        forecast_how_many(tp, 5)
 
 
 @pytest.mark.parametrize("sample", [[2, -1], [2, 1.5], [2, np.nan], [2, np.inf]])
@@ -315,8 +367,12 @@ def test_negative_items_and_days():
         forecast_when(PAST, -1)
     with pytest.raises(ValidationError, match=r"^`days` must be >= 0; got -2$"):
         forecast_how_many(PAST, -2)
-    with pytest.raises(TypeError, match=r"`items` must be an integer, got float"):
+    with pytest.raises(TypeError, match=r"`items` must be an integer, one integer per group"):
         forecast_when(PAST, 2.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`items` must be integers, got float"):
+        forecast_when([[1], [2]], {0: 2, 1: 1.5})
+    with pytest.raises(ValidationError, match=r"`items` names groups without a throughput"):
+        forecast_when([[1], [2]], {3: 2})
     with pytest.raises(TypeError, match=r"`days` must be an integer, got bool"):
         forecast_how_many(PAST, True)
 
@@ -342,3 +398,52 @@ def test_bad_options():
         forecast_when(PAST, 3, start=np.datetime64("NaT"))
     with pytest.raises(ValidationError, match=r"`when` must be a number of days"):
         forecast_when(PAST, 3, trials=5, rng=0).probability_by(float("nan"))
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def _two_customers():
+    delivered = ["2024-02-01", "2024-02-02", "2024-02-02", "2024-02-05", "2024-02-06"]
+    return daily_throughput(
+        delivered, by=["C1", "C2", "C1", "C1", "C2"], start="2024-02-01", stop="2024-02-07"
+    )
+
+
+def test_grouped_when_uses_each_groups_history():
+    tp = _two_customers()
+    assert tp.counts.tolist() == [[1, 1, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 1, 0]]
+    f = forecast_when(tp, [6, 4], trials=4000, rng=3)
+    assert f.groups.tolist() == ["C1", "C2"]
+    assert f.items.tolist() == [6, 4]
+    assert f.days.shape == (2, 4000)
+    for g in range(2):  # each group's distribution is that of its own history alone
+        alone = forecast_when(tp.counts[g], int(f.items[g]), trials=4000, rng=100 + g).days[0]
+        assert abs(np.median(f.days[g]) - np.median(alone)) <= 1.0
+        assert abs(f.days[g].mean() - alone.mean()) < 0.05 * alone.mean()
+
+
+def test_grouped_streams_are_independent_of_other_groups_items():
+    tp = _two_customers()
+    a = forecast_when(tp, [6, 1], trials=500, rng=8)
+    b = forecast_when(tp, [6, 30], trials=500, rng=8)
+    assert np.array_equal(a.days[0], b.days[0])
+    assert (b.days[1] >= a.days[1]).all()
+
+
+def test_mapping_selects_groups_in_its_order():
+    tp = _two_customers()
+    f = forecast_when(tp, {"C2": 3, "C1": 2}, trials=100, rng=0)
+    assert f.groups.tolist() == ["C2", "C1"]
+    assert f.items.tolist() == [3, 2]
+    one = forecast_when(tp, {"C1": 4}, percentiles=[85], trials=300, rng=1)
+    assert one.values.shape == (1, 1)
+
+
+def test_grouped_how_many_matches_per_group_means():
+    tp = _two_customers()
+    f = forecast_how_many(tp, 70, trials=4000, rng=5)
+    assert f.groups.tolist() == ["C1", "C2"]
+    expected = tp.counts.mean(axis=1) * 70  # 30 and 20 items expected in 70 days
+    assert np.allclose(f.counts.mean(axis=1), expected, rtol=0.03)
+    assert f.values.shape == (2, 4)

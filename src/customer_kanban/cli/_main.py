@@ -252,7 +252,7 @@ def _forecast(args: argparse.Namespace) -> str:
     start = max(when.astype("datetime64[D]") - args.window * day, first_day)
     if start > stop:
         raise CustomerKanbanError("no whole day of history before --as-of to sample from")
-    sample = metrics.daily_throughput(delivered, start=start, stop=stop)
+    sample = metrics.daily_throughput(delivered, start=start, stop=stop).counts[0]
     when_done = metrics.forecast_when(
         sample, open_items, trials=args.trials, start=when, rng=args.seed
     )
@@ -279,10 +279,10 @@ def _forecast(args: argparse.Namespace) -> str:
         "",
         f"When will the {open_items} open requests be done?",
     ]
-    for q, date in zip(when_done.percentiles, when_done.dates, strict=True):
+    for q, date in zip(when_done.percentiles, when_done.dates[0], strict=True):
         lines.append(f"  {q:3.0f}% chance by {date}")
     lines += ["", f"How many items will be delivered in the next {args.days} days?"]
-    for q, n in zip(how_many.percentiles, how_many.values, strict=True):
+    for q, n in zip(how_many.percentiles, how_many.values[0], strict=True):
         lines.append(f"  {q:3.0f}% chance of {int(n)} or more")
     lines += [
         "",

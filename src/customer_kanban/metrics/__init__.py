@@ -44,7 +44,7 @@ Customer
 
 Forecasts (Monte Carlo, seeded through ``rng``)
     daily_throughput
-        Deliveries per calendar day over a window, zero days included.
+        Deliveries per calendar day over a window, zero days included -> DailyThroughput.
     forecast_when
         Days (and dates) until N items are done -> WhenForecast.
     forecast_how_many
@@ -89,6 +89,7 @@ from customer_kanban.metrics._flow import (
     work_item_age,
 )
 from customer_kanban.metrics._forecast import (
+    DailyThroughput,
     HowManyForecast,
     WhenForecast,
     daily_throughput,
@@ -117,6 +118,7 @@ from customer_kanban.metrics._survival import (
 __all__ = [
     "AttainmentResult",
     "CumulativeFlowResult",
+    "DailyThroughput",
     "HowManyForecast",
     "OnTimeResult",
     "PercentileResult",
