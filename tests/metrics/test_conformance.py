@@ -166,6 +166,16 @@ CASES["forecast_how_many"] = {
     "all_missing": (([0], 3), {"rng": 1}, False, NO_DELIVERIES),
 }
 
+CASES["single_item_forecast"] = {
+    "empty": (
+        ([], []),
+        {"within": [1.0]},
+        False,
+        {"remaining": np.zeros((0, 4)), "probability_within": np.zeros((0, 1))},
+    ),
+    "one": (([1.0], [3.0]), {"percentiles": [50]}, False, {"remaining": [[2.0]]}),
+    "all_missing": (([NAN], [NAN]), {"percentiles": [50]}, False, {"remaining": [[NAN]]}),
+}
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),
     "one": (([2.0],), {}, False, {"survival": [0.0], "median": 2.0}),

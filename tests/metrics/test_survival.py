@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ from customer_kanban.metrics._survival import (
     kaplan_meier_from_instants,
     km_attainment,
     km_percentiles,
+    single_item_forecast,
 )
 
 TOL = {"rel": 1e-12, "abs": 1e-12}
@@ -317,3 +319,160 @@ def test_grouped_by_hand_with_empty_group():
 def test_km_attainment_without_censoring_equals_share_within():
     d = np.array([2.0, 5.0, 8.0, 12.0, np.nan])
     assert km_attainment(d, None, 8).attainment.tolist() == [0.75]
+
+
+# --------------------------------------------------------------------------- single items
+
+Q = np.array([10.0, 50.0, 85.0, 100.0])
+W = np.array([0.0, 1.0, 2.5, 7.0])
+
+
+def reference_empirical(history, age, q, within):
+    """Plain loop: the finished items that outlived the age, nearest rank."""
+    cond = sorted(t for t in history if t > age)
+    if not cond:
+        return [math.nan] * len(q), [math.nan] * len(within)
+    remaining = [cond[math.ceil(p / 100 * len(cond) - 1e-9) - 1] - age for p in q]
+    probability = [sum(t <= age + w for t in cond) / len(cond) for w in within]
+    return remaining, probability
+
+
+def reference_conditional_km(d, obs, age, q, within):
+    """Plain loop over the plain-loop Kaplan–Meier curve."""
+    times, _, _, surv = reference_km(d, obs)
+
+    def s(x):
+        out = 1.0
+        for t, v in zip(times, surv, strict=True):
+            if t <= x:
+                out = v
+        return out
+
+    s_age = s(age)
+    if s_age == 0:
+        return [math.nan] * len(q), [math.nan] * len(within)
+    remaining = []
+    for p in q:
+        target = (1 - p / 100) * s_age
+        hit = [t for t, v in zip(times, surv, strict=True) if v <= target * (1 + 1e-10)]
+        remaining.append(hit[0] - age if hit else math.inf)
+    probability = [1 - s(age + w) / s_age for w in within]
+    return remaining, probability
+
+
+def test_by_hand():
+    history = np.arange(1.0, 11.0)
+    with pytest.warns(InsufficientDataWarning, match=r"1 item\(s\) cannot be forecast .*row 3"):
+        f = single_item_forecast([0.0, 6.0, 9.5, 10.0], history, percentiles=[50, 100], within=2)
+    assert f.remaining[:3].tolist() == [[5.0, 10.0], [2.0, 4.0], [0.5, 0.5]]
+    assert np.isnan(f.remaining[3]).all()  # older than all: nothing to condition on
+    assert f.probability_within[:3, 0] == pytest.approx([0.2, 0.5, 1.0], abs=1e-15)
+    assert f.support.tolist() == [10, 4, 1, 0]
+    assert f.groups.tolist() == ["all"] * 4
+
+
+def test_censored_history_by_hand():
+    # Finished after 2, 4, 6; one still open at 5 days. An item aged 3:
+    # S(3) = 2/3, S(4) = 2/3 * 2/3 = 4/9, S(6) = 0 (the open one was censored at 5).
+    f = single_item_forecast(
+        [3.0], [2.0, 4.0, 6.0, 5.0], [True, True, True, False], percentiles=[30, 90], within=[1, 3]
+    )
+    assert f.probability_within[0] == pytest.approx([1 - (4 / 9) / (2 / 3), 1.0], abs=1e-15)
+    assert f.remaining[0].tolist() == [1.0, 3.0]  # 1 - 2/3 >= 0.3 at 4 days; S = 0 at 6
+    e = single_item_forecast(
+        [3.0], [2.0, 4.0, 6.0, 5.0], [True, True, True, False], within=[1], method="empirical"
+    )
+    assert e.probability_within[0].tolist() == [0.5]  # finished items 4 and 6 only
+
+
+@given(sample=censored_samples(), ages=st.lists(st.integers(0, 9), min_size=1, max_size=6))
+def test_matches_plain_loops(sample, ages):
+    d, obs = sample
+    a = np.array(ages, dtype=np.float64) + 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        km = single_item_forecast(a, d, obs, percentiles=Q, within=W)
+        emp = single_item_forecast(a, d, obs, percentiles=Q, within=W, method="empirical")
+    for i, age in enumerate(a):
+        rem, prob = reference_conditional_km(d, obs, age, Q, W)
+        np.testing.assert_allclose(km.remaining[i], rem, rtol=1e-12)
+        np.testing.assert_allclose(km.probability_within[i], prob, rtol=1e-12, atol=1e-12)
+        rem, prob = reference_empirical(d[obs].tolist(), age, Q, W)
+        np.testing.assert_allclose(emp.remaining[i], rem, rtol=1e-12)
+        np.testing.assert_allclose(emp.probability_within[i], prob, rtol=1e-12, atol=1e-12)
+        assert km.support[i] == int(np.sum(d > age))
+
+
+@given(sample=censored_samples(), age=st.floats(0, 10))
+def test_monotone_and_consistent(sample, age):
+    d, obs = sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        f = single_item_forecast([age], d, obs, percentiles=Q, within=np.arange(0, 12.0))
+    rem, p = f.remaining[0], f.probability_within[0]
+    if np.isnan(rem).all():
+        return
+    assert (rem[1:] >= rem[:-1]).all()
+    assert (np.diff(p) >= -1e-15).all()
+    assert ((p >= -1e-15) & (p <= 1 + 1e-15)).all()
+    for k, level in enumerate(Q):  # the promised days deliver the promised probability
+        if np.isfinite(rem[k]):
+            got = single_item_forecast([age], d, obs, within=rem[k]).probability_within[0, 0]
+            assert got >= level / 100 - 1e-9
+
+
+def test_without_censoring_both_methods_agree_and_age_zero_is_km_quantile():
+    rng = np.random.default_rng(4)
+    d = np.round(rng.gamma(2.0, 3.0, size=300), 1) + 0.1  # > 0: age 0 conditions on nothing
+    ages = np.array([0.0, 1.0, 5.5, 12.0])
+    km = single_item_forecast(ages, d, percentiles=Q, within=W)
+    emp = single_item_forecast(
+        ages, d, np.ones(d.size, bool), percentiles=Q, within=W, method="empirical"
+    )
+    np.testing.assert_array_equal(km.remaining, emp.remaining)
+    np.testing.assert_allclose(km.probability_within, emp.probability_within, rtol=1e-12)
+    expected = np.percentile(d, Q, method="inverted_cdf")
+    np.testing.assert_array_equal(km.remaining[0], expected)
+
+
+def test_groups_equal_separate_calls_and_dates():
+    rng = np.random.default_rng(9)
+    d = rng.gamma(1.5, 4.0, size=200)
+    obs = rng.random(200) > 0.3
+    cls = rng.choice(np.array(["expedite", "standard"]), size=200)
+    ages = np.array([1.0, 3.0, 2.0, 8.0, 0.5])
+    item_cls = np.array(["standard", "expedite", "standard", "expedite", "fixed"])
+    with pytest.warns(InsufficientDataWarning, match=r"1 item\(s\) cannot be forecast"):
+        f = single_item_forecast(
+            ages, d, obs, within=[3.0], by=item_cls, history_by=cls, as_of="2024-05-01T12:00"
+        )
+    for label in ("expedite", "standard"):
+        alone = single_item_forecast(
+            ages[item_cls == label], d[cls == label], obs[cls == label], within=[3.0]
+        )
+        np.testing.assert_array_equal(f.remaining[item_cls == label], alone.remaining)
+        np.testing.assert_array_equal(
+            f.probability_within[item_cls == label], alone.probability_within
+        )
+    assert f.groups.tolist() == ["standard", "expedite", "standard", "expedite", None]
+    assert np.isnan(f.remaining[4]).all()
+    finite = np.isfinite(f.remaining)
+    expect = np.datetime64("2024-05-01T12:00", "ns") + np.round(
+        f.remaining[finite] * 86_400e9
+    ).astype("timedelta64[ns]")
+    np.testing.assert_array_equal(f.dates[finite], expect)
+    assert np.isnat(f.dates[~finite]).all()
+    assert set(f.to_dict()) >= {"remaining", "dates", "probability_within", "support"}
+
+
+def test_errors():
+    with pytest.raises(ValidationError, match=r"`ages`"):
+        single_item_forecast([-1.0], [1.0, 2.0])
+    with pytest.raises(ValidationError, match=r"`percentiles` must lie in \(0, 100\]"):
+        single_item_forecast([1.0], [1.0, 2.0], percentiles=[0])
+    with pytest.raises(ValidationError, match=r"`within` must be >= 0"):
+        single_item_forecast([1.0], [1.0, 2.0], within=-1)
+    with pytest.raises(ValidationError, match=r"`method`"):
+        single_item_forecast([1.0], [1.0, 2.0], method="weibull")
+    with pytest.raises(ValidationError, match=r"`by` and `history_by` must be given together"):
+        single_item_forecast([1.0], [1.0, 2.0], by=["a"])

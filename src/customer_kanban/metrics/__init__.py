@@ -59,6 +59,8 @@ Survival (in-progress work right-censored, not dropped)
         Censoring-aware lead-time percentiles per group -> PercentileResult.
     km_attainment
         Censoring-aware share expected within SLE days -> SurvivalAttainmentResult.
+    single_item_forecast
+        When items in progress will be done, given their age -> ItemForecast.
 
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
@@ -107,12 +109,14 @@ from customer_kanban.metrics._results import (
 )
 from customer_kanban.metrics._service import at_risk, on_time_rate, percentiles, sle_attainment
 from customer_kanban.metrics._survival import (
+    ItemForecast,
     SurvivalAttainmentResult,
     SurvivalResult,
     kaplan_meier,
     kaplan_meier_from_instants,
     km_attainment,
     km_percentiles,
+    single_item_forecast,
 )
 
 __all__ = [
@@ -120,6 +124,7 @@ __all__ = [
     "CumulativeFlowResult",
     "DailyThroughput",
     "HowManyForecast",
+    "ItemForecast",
     "OnTimeResult",
     "PercentileResult",
     "ShareResult",
@@ -144,6 +149,7 @@ __all__ = [
     "lead_time",
     "on_time_rate",
     "percentiles",
+    "single_item_forecast",
     "sle_attainment",
     "throughput",
     "time_in_state",

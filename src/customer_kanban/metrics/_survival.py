@@ -30,24 +30,34 @@ from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, describe_groups, factorize
 from customer_kanban.metrics._results import PercentileResult
-from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, IntpArray, LabelArray
+from customer_kanban.metrics._types import (
+    BoolArray,
+    FloatArray,
+    InstantArray,
+    Int64Array,
+    IntpArray,
+    LabelArray,
+)
 from customer_kanban.metrics._validation import (
     _non_negative_durations,
     as_bool_or_unknown,
     as_instant_scalar,
     as_instants,
+    check_choice,
     check_not_before,
     check_same_length,
     warn_insufficient,
 )
 
 __all__ = [
+    "ItemForecast",
     "SurvivalAttainmentResult",
     "SurvivalResult",
     "kaplan_meier",
     "kaplan_meier_from_instants",
     "km_attainment",
     "km_percentiles",
+    "single_item_forecast",
 ]
 
 
@@ -669,3 +679,267 @@ def km_attainment(
     return SurvivalAttainmentResult(
         groups=groups.labels, days=limit, attainment=attainment, n=n, n_events=n_events
     )
+
+
+# --------------------------------------------------------------------------- single items
+
+
+@attrs.frozen(kw_only=True)
+class ItemForecast(Exportable):
+    """When items already in progress will be done, from the conditional lead time.
+
+    Attributes
+    ----------
+    ages : numpy.ndarray of float64, shape (m,)
+        Age of each item in progress. [days]
+    groups : numpy.ndarray, shape (m,)
+        The history group each item was forecast from (``"all"`` without
+        ``by``).
+    method : str
+        ``"kaplan_meier"`` (unfinished history censored) or ``"empirical"``
+        (finished history only).
+    percentiles : numpy.ndarray of float64, shape (Q,)
+        Confidence levels. [%]
+    remaining : numpy.ndarray of float64, shape (m, Q)
+        ``remaining[i, k]``: the fewest further days within which item `i` is
+        done with probability at least ``percentiles[k]`` %; ``inf`` when the
+        history never gets there, NaN when the item is older than every
+        history item (nothing to condition on). [days]
+    dates : numpy.ndarray of datetime64[ns], shape (m, Q)
+        ``as_of + remaining``; ``NaT`` without `as_of` or where `remaining`
+        is not finite.
+    within : numpy.ndarray of float64, shape (W,)
+        The horizons asked for. [days]
+    probability_within : numpy.ndarray of float64, shape (m, W)
+        ``P(done within within[w] more days | still open at its age)``.
+    support : numpy.ndarray of int64, shape (m,)
+        History items of the group that lasted longer than the item's age
+        (the evidence behind its forecast; small = uncertain).
+    """
+
+    ages: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    method: str
+    percentiles: FloatArray = attrs.field(eq=_EQ, hash=False)
+    remaining: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    dates: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
+    within: FloatArray = attrs.field(eq=_EQ, hash=False)
+    probability_within: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    support: Int64Array = attrs.field(eq=_EQ, hash=False)
+
+
+def _step_at(times: FloatArray, survival: FloatArray, x: FloatArray) -> FloatArray:
+    """``S(x)`` of a right-continuous step curve (1 before the first time)."""
+    k = np.searchsorted(times, x, side="right")
+    padded = np.concatenate(([1.0], survival))
+    out: FloatArray = padded[k]
+    return out
+
+
+def _item_groups(
+    n_items: int, by: object, n_history: int, history_by: object
+) -> tuple[Groups, IntpArray]:
+    """History groups, and each item's history group (``G`` = none)."""
+    if (by is None) != (history_by is None):
+        raise ValidationError("`by` and `history_by` must be given together (or neither)")
+    history = factorize(history_by, n_history, data_name="durations")
+    if by is None:
+        return history, np.zeros(n_items, dtype=np.intp)
+    items = factorize(by, n_items, data_name="ages")
+    index = {label: g for g, label in enumerate(history.labels.tolist())}
+    lookup = np.array(
+        [index.get(label, history.size) for label in items.labels.tolist()] + [history.size],
+        dtype=np.intp,
+    )
+    assert items.codes is not None
+    return history, lookup[items.codes]
+
+
+def single_item_forecast(
+    ages: npt.ArrayLike,
+    durations: npt.ArrayLike,
+    observed: npt.ArrayLike | None = None,
+    *,
+    percentiles: npt.ArrayLike = (50, 70, 85, 95),
+    within: npt.ArrayLike = (),
+    method: str = "kaplan_meier",
+    by: object = None,
+    history_by: object = None,
+    as_of: object = None,
+) -> ItemForecast:
+    """Forecast when items in progress will be done, given how old they already are.
+
+    An item open for `a` days has outlived every past item that took less:
+    its remaining time follows the *conditional* lead-time distribution
+    ``P(T <= a + d | T > a) = 1 - S(a + d) / S(a)``, with ``S`` estimated from
+    the history (Kaplan–Meier, or the finished items only).
+
+    Parameters
+    ----------
+    ages : array_like of float, shape (m,)
+        Age of each item in progress [days] (e.g. :func:`work_item_age`);
+        NaN gives NaN.
+    durations : array_like of float, shape (n,)
+        History: lead times of past items [days]; for an unfinished one, its
+        age (then `observed` False). NaN rows are left out.
+    observed : array_like of bool, shape (n,), optional
+        True = finished, False = right-censored; default all finished.
+    percentiles : array_like of float, optional
+        Confidence levels in (0, 100] for `remaining` and `dates`. [%]
+    within : float or array_like of float, optional
+        Horizons (>= 0 days) for `probability_within`.
+    method : {"kaplan_meier", "empirical"}, optional
+        ``"kaplan_meier"``: every history item, unfinished ones censored;
+        ``"empirical"``: finished history items only (the usual practice,
+        optimistic when slow items are still open).
+    by : array_like, optional
+        Group of each item in progress (labels, e.g. its class of service);
+        it is forecast from the history items of the same group. Needs
+        `history_by`.
+    history_by : array_like or tuple, optional
+        Group of each history item (labels, codes, or ``(codes, labels)``).
+    as_of : instant, optional
+        The instant the ages refer to: gives `dates`.
+
+    Returns
+    -------
+    ItemForecast
+        Per item: the remaining days and dates at each confidence level, the
+        probability of being done within each horizon, and the history
+        support.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If an age or a history duration is negative, a percentile is outside
+        (0, 100], a horizon is negative, `method` is unknown, only one of `by`
+        and `history_by` is given, or lengths differ.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If some items cannot be forecast: older than every history item of
+        their group, or in a group without history (their results are NaN).
+
+    See Also
+    --------
+    forecast_when : when a number of items will be done, from throughput.
+    kaplan_meier : the survival curve used here.
+
+    Notes
+    -----
+    ``remaining`` at level ``q`` is ``inf{t : S(t) <= (1 - q) S(a)} - a``
+    over the curve's steps (the Kaplan–Meier quantile of the conditional
+    distribution; nearest rank without censoring). The curve of each group
+    is built once; all items of a group are answered with ``searchsorted``
+    (a loop over groups, none over items).
+
+    Examples
+    --------
+    History: ten items took 1..10 days. An item already 6 days old has
+    outlived six of them; the other four (7, 8, 9, 10) are equally likely.
+
+    >>> history = np.arange(1.0, 11.0)
+    >>> f = single_item_forecast([0.0, 6.0], history, percentiles=[50, 100], within=2)
+    >>> f.remaining
+    array([[ 5., 10.],
+           [ 2.,  4.]])
+    >>> f.probability_within
+    array([[0.2],
+           [0.5]])
+    >>> f.support
+    array([10,  4])
+    """
+    a = _non_negative_durations(ages, name="ages")
+    m = check_choice(method, name="method", choices=("kaplan_meier", "empirical"))
+    d, censored = _km_iv(durations, observed)
+    q = _confidence_levels(percentiles)
+    horizons = _horizons(within)
+    t = None if as_of is None else as_instant_scalar(as_of, name="as_of")
+    groups, item_group = _item_groups(a.size, by, d.size, history_by)
+
+    remaining = np.full((a.size, q.size), np.nan)
+    probability = np.full((a.size, horizons.size), np.nan)
+    support = np.zeros(a.size, dtype=np.int64)
+    for g, rows in enumerate(_group_rows(groups)):
+        dg, cg = (d, censored) if rows is None else (d[rows], _take(censored, rows))
+        dg, cg = _drop_nan(dg, cg)
+        if m == "empirical" and cg is not None:
+            dg, cg = dg[~cg], None
+        mine = np.flatnonzero((item_group == g) & ~np.isnan(a))
+        if mine.size == 0 or dg.size == 0:
+            continue
+        times, at_risk, events = _event_table(dg, cg)
+        survival = _survival(at_risk, events)
+        age = a[mine]
+        if times.size == 0:  # every history item still open: S = 1, nothing ends
+            support[mine] = dg.size - np.searchsorted(np.sort(dg), age, side="right")
+            remaining[mine] = np.inf
+            probability[mine] = 0.0
+            continue
+        support[mine] = dg.size - np.searchsorted(np.sort(dg), age, side="right")
+        s_age = _step_at(times, survival, age)
+        alive = s_age > 0
+        rows_alive, age_alive, s_alive = mine[alive], age[alive], s_age[alive]
+        if horizons.size:
+            later = _step_at(times, survival, age_alive[:, None] + horizons[None, :])
+            probability[rows_alive] = 1.0 - later / s_alive[:, None]
+        level = (1.0 - q[None, :] / 100.0) * s_alive[:, None] * (1.0 + _LEVEL_RTOL)
+        idx = np.searchsorted(-survival, -level, side="left")
+        hit = idx < times.size
+        done_at = np.where(hit, times[np.minimum(idx, times.size - 1)], np.inf)
+        remaining[rows_alive] = done_at - age_alive[:, None]
+
+    unknown = ~np.isnan(a) & np.isnan(remaining[:, 0]) if q.size else np.zeros(a.size, bool)
+    if unknown.any():
+        warn_insufficient(
+            f"{int(unknown.sum())} item(s) cannot be forecast (older than every history item "
+            f"of their group, or a group without history), e.g. "
+            f"{describe_rows(np.flatnonzero(unknown).tolist())}: their results are NaN"
+        )
+    if (item_group < groups.size).all():
+        labels = groups.labels[item_group]
+    else:  # items of a group without history: label None
+        padded = np.empty(groups.size + 1, dtype=object)
+        padded[: groups.size] = groups.labels
+        labels = padded[item_group]
+    dates = np.full(remaining.shape, np.datetime64("NaT", "ns"))
+    if t is not None:
+        finite = np.isfinite(remaining)
+        step = np.round(remaining[finite] * NS_PER_DAY).astype(np.int64)
+        dates[finite] = t + step.astype("timedelta64[ns]")
+    return ItemForecast(
+        ages=a,
+        groups=labels,
+        method=m,
+        percentiles=q,
+        remaining=remaining,
+        dates=dates,
+        within=horizons,
+        probability_within=probability,
+        support=support,
+    )
+
+
+def _take(censored: BoolArray | None, rows: IntpArray) -> BoolArray | None:
+    return None if censored is None else censored[rows]
+
+
+def _confidence_levels(percentiles: object) -> FloatArray:
+    try:
+        q = np.asarray(percentiles, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`percentiles` must be a sequence of numbers [%]: {exc}") from exc
+    if not ((q > 0) & (q <= 100)).all():
+        raise ValidationError(f"`percentiles` must lie in (0, 100] [%]; got {q.tolist()}")
+    return q
+
+
+def _horizons(within: object) -> FloatArray:
+    try:
+        w = np.asarray(within, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`within` must be a number or numbers of days: {exc}") from exc
+    if not (w >= 0).all():
+        raise ValidationError(f"`within` must be >= 0 [days]; got {w.tolist()}")
+    return w
