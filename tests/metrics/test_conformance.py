@@ -176,6 +176,16 @@ CASES["single_item_forecast"] = {
     "one": (([1.0], [3.0]), {"percentiles": [50]}, False, {"remaining": [[2.0]]}),
     "all_missing": (([NAN], [NAN]), {"percentiles": [50]}, False, {"remaining": [[NAN]]}),
 }
+CASES["tail_ratio"] = {
+    "empty": (([],), {}, True, {"ratio": [NAN], "n": [0]}),
+    "one": (([2.0],), {}, True, {"ratio": [NAN], "q50": [2.0], "n": [1]}),
+    "all_missing": (([NAN],), {}, True, {"ratio": [NAN], "q50": [NAN], "n": [0]}),
+}
+CASES["recommend_sle"] = {
+    "empty": (([],), {"rng": 0}, True, {"quantile": [NAN], "n": [0]}),
+    "one": (([2.5],), {"rng": 0}, False, {"quantile": [2.5], "days": [3.0], "low": [2.5]}),
+    "all_missing": (([NAN],), {"rng": 0}, True, {"quantile": [NAN], "high": [NAN]}),
+}
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),
     "one": (([2.0],), {}, False, {"survival": [0.0], "median": 2.0}),

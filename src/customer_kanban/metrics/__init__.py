@@ -62,6 +62,12 @@ Survival (in-progress work right-censored, not dropped)
     single_item_forecast
         When items in progress will be done, given their age -> ItemForecast.
 
+Predictability
+    tail_ratio
+        Q98 / Q50 of lead times, NaN below a minimum sample -> TailRatioResult.
+    recommend_sle
+        The days a history supports promising, bootstrap interval -> SLERecommendation.
+
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
     group, rows left out; groups are the sorted labels); an array of integer
@@ -98,6 +104,12 @@ from customer_kanban.metrics._forecast import (
     forecast_how_many,
     forecast_when,
 )
+from customer_kanban.metrics._predictability import (
+    SLERecommendation,
+    TailRatioResult,
+    recommend_sle,
+    tail_ratio,
+)
 from customer_kanban.metrics._results import (
     AttainmentResult,
     CumulativeFlowResult,
@@ -127,9 +139,11 @@ __all__ = [
     "ItemForecast",
     "OnTimeResult",
     "PercentileResult",
+    "SLERecommendation",
     "ShareResult",
     "SurvivalAttainmentResult",
     "SurvivalResult",
+    "TailRatioResult",
     "ThroughputResult",
     "WaitingTimeResult",
     "WhenForecast",
@@ -149,8 +163,10 @@ __all__ = [
     "lead_time",
     "on_time_rate",
     "percentiles",
+    "recommend_sle",
     "single_item_forecast",
     "sle_attainment",
+    "tail_ratio",
     "throughput",
     "time_in_state",
     "wip",
