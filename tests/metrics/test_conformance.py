@@ -186,6 +186,11 @@ CASES["recommend_sle"] = {
     "one": (([2.5],), {"rng": 0}, False, {"quantile": [2.5], "days": [3.0], "low": [2.5]}),
     "all_missing": (([NAN],), {"rng": 0}, True, {"quantile": [NAN], "high": [NAN]}),
 }
+CASES["fit_lead_times"] = {
+    "empty": (([],), {}, True, {"shape": [NAN], "scale": [NAN], "n": [0]}),
+    "one": (([2.0],), {}, True, {"shape": [NAN], "n": [1], "n_events": [1]}),
+    "all_missing": (([NAN],), {"distribution": "lognormal"}, True, {"shape": [NAN], "n": [0]}),
+}
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),
     "one": (([2.0],), {}, False, {"survival": [0.0], "median": 2.0}),

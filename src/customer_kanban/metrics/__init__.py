@@ -63,6 +63,8 @@ Survival (in-progress work right-censored, not dropped)
         When items in progress will be done, given their age -> ItemForecast.
 
 Predictability
+    fit_lead_times
+        Weibull / lognormal maximum likelihood with censoring, goodness of fit -> LeadTimeFit.
     tail_ratio
         Q98 / Q50 of lead times, NaN below a minimum sample -> TailRatioResult.
     recommend_sle
@@ -88,6 +90,7 @@ from __future__ import annotations
 
 from customer_kanban.metrics._customer import customer_recognisable_share, customer_waiting_time
 from customer_kanban.metrics._efficiency import blocked_time, flow_efficiency
+from customer_kanban.metrics._fit import LeadTimeFit, fit_lead_times
 from customer_kanban.metrics._flow import (
     cumulative_flow,
     lead_time,
@@ -137,6 +140,7 @@ __all__ = [
     "DailyThroughput",
     "HowManyForecast",
     "ItemForecast",
+    "LeadTimeFit",
     "OnTimeResult",
     "PercentileResult",
     "SLERecommendation",
@@ -153,6 +157,7 @@ __all__ = [
     "customer_recognisable_share",
     "customer_waiting_time",
     "daily_throughput",
+    "fit_lead_times",
     "flow_efficiency",
     "forecast_how_many",
     "forecast_when",

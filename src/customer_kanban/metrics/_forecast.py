@@ -216,7 +216,7 @@ def _samples_iv(values: object) -> tuple[LabelArray, Int64Array]:
     """Past daily throughput per group: labels (G,) and whole numbers >= 0, shape (G, D)."""
     if isinstance(values, DailyThroughput):
         return values.groups, values.counts
-    two_d = np.ndim(cast(npt.ArrayLike, values)) == 2
+    two_d = np.ndim(cast("npt.ArrayLike", values)) == 2
     arr = as_float_matrix(values, name="daily_throughput") if two_d else None
     if arr is None:
         arr = as_float_array(values, name="daily_throughput")[None, :]
