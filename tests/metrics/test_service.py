@@ -259,3 +259,73 @@ def test_on_time_rate_matches_reference_loop(data, with_as_of):
             assert (r.on_time[g], r.n[g]) == (on_time, judged)
         perm = _permutation(data, n)
         assert on_time_rate(delivered[perm], due[perm], as_of=as_of, by=labels[perm]) == r
+
+
+# ------------------------------------------------------------------ censoring-aware options
+
+
+def _censored_case(seed=0, n=400):
+    rng = np.random.default_rng(seed)
+    lead = rng.gamma(2.0, 4.0, size=n)
+    observed = rng.random(n) > 0.25
+    seen = np.where(observed, lead, lead * rng.random(n))  # open items: their age so far
+    by = rng.choice(np.array(["expedite", "standard", "fixed"]), size=n)
+    return seen, observed, by
+
+
+def test_percentiles_with_observed_are_kaplan_meier():
+    from customer_kanban.metrics import km_percentiles
+
+    d, obs, by = _censored_case()
+    ours = percentiles(d, [50, 85, 95], by=by, observed=obs)
+    assert ours == km_percentiles(d, obs, [50, 85, 95], by=by)
+    assert ours == percentiles(d, [50, 85, 95], by=by, observed=obs, method="inverted_cdf")
+    # dropping the open items biases every percentile low here
+    dropped = percentiles(np.where(obs, d, np.nan), [50, 85, 95], by=by, method="inverted_cdf")
+    assert (ours.values >= dropped.values).all()
+    everything = np.ones(d.size, bool)
+    assert np.array_equal(
+        percentiles(d, [50, 85], observed=everything).values,
+        percentiles(d, [50, 85], method="inverted_cdf").values,
+    )
+    with pytest.raises(ValidationError, match=r"`method` must be 'inverted_cdf' or omitted"):
+        percentiles(d, 50, observed=obs, method="linear")
+
+
+def test_sle_attainment_with_observed_is_kaplan_meier():
+    from customer_kanban.metrics import km_attainment
+
+    d, obs, by = _censored_case(1)
+    ours = sle_attainment(d, 10.0, by=by, observed=obs)
+    ref = km_attainment(d, obs, 10.0, by=by)
+    assert np.array_equal(ours.attainment, ref.attainment)
+    assert np.array_equal(ours.n, ref.n)
+    for g, label in enumerate(ours.groups):
+        rows = by == label
+        assert ours.within[g] == np.count_nonzero(rows & obs & (d <= 10.0))
+    # per-item days, constant within each class: the same as one value per class
+    sle = {"expedite": 3.0, "fixed": 20.0, "standard": 10.0}
+    per_item = np.array([sle[b] for b in by])
+    a = sle_attainment(d, per_item, by=by, observed=obs)
+    b = km_attainment(d, obs, [sle[g] for g in ours.groups], by=by)
+    assert np.array_equal(a.attainment, b.attainment)
+    # without censoring: the plain share within
+    everything = np.ones(d.size, bool)
+    assert np.allclose(
+        sle_attainment(d, per_item, by=by, observed=everything).attainment,
+        sle_attainment(d, per_item, by=by).attainment,
+        rtol=1e-12,
+    )
+
+
+def test_sle_attainment_with_observed_needs_one_threshold_per_group():
+    msg = r"`days` must be the same for every item of a group"
+    with pytest.raises(ValidationError, match=msg):
+        sle_attainment([1.0, 2.0, 3.0], [5.0, 6.0, 5.0], observed=[True, False, True])
+    with pytest.warns(InsufficientDataWarning, match=r"no non-NaN value in 1 of 2 groups"):
+        r = sle_attainment(
+            [1.0, 2.0, np.nan], [5.0, 5.0, 9.0], by=["a", "a", "b"], observed=[True, False, True]
+        )
+    assert r.groups.tolist() == ["a", "b"]
+    assert r.attainment[0] == 0.5  # S(5): one finished at 1 of 2 at risk, the other censored
+    assert np.isnan(r.attainment[1])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import describe_groups, ratio
 from customer_kanban.metrics._results import AttainmentResult, OnTimeResult, PercentileResult
+from customer_kanban.metrics._survival import km_attainment, km_percentiles
 from customer_kanban.metrics._types import FloatArray, Int64Array, IntpArray
 from customer_kanban.metrics._validation import (
     at_risk_iv,
@@ -157,9 +159,10 @@ def percentiles(
     q: npt.ArrayLike,
     *,
     by: object = None,
-    method: str = "linear",
+    method: str | None = None,
+    observed: npt.ArrayLike | None = None,
 ) -> PercentileResult:
-    """Percentiles of `values`, per group, ignoring NaN.
+    """Percentiles of `values`, per group, ignoring NaN; optionally censoring-aware.
 
     Parameters
     ----------
@@ -174,18 +177,26 @@ def percentiles(
     method : str, optional
         numpy's percentile method; the result equals
         ``np.percentile(group_values, q, method=method)`` exactly.
-        ``"linear"`` (default; pandas and jira-agile-metrics),
+        ``"linear"`` (default without `observed`; pandas and jira-agile-metrics),
         ``"inverted_cdf"`` (nearest rank, used by many Kanban tools),
         ``"averaged_inverted_cdf"``, ``"closest_observation"``,
         ``"interpolated_inverted_cdf"``, ``"hazen"``, ``"weibull"``,
         ``"median_unbiased"``, ``"normal_unbiased"``, ``"lower"``,
-        ``"higher"``, ``"nearest"`` or ``"midpoint"``.
+        ``"higher"``, ``"nearest"`` or ``"midpoint"``. With `observed`, only
+        ``"inverted_cdf"`` (the default then).
+    observed : array_like of bool, shape (n,), optional
+        Censoring-aware percentiles: `values` then holds, for an unfinished
+        item, its age, and `observed` is False for it. The percentiles are the
+        Kaplan–Meier quantiles (:func:`km_percentiles`): in-progress work
+        counts as "took at least this long" instead of being dropped, which
+        biases percentiles low. ``inf`` where the curve never gets that low.
 
     Returns
     -------
     PercentileResult
         ``values[g, k]`` is the ``q[k]``-th percentile of group `g` (shape
-        (G, Q)); ``counts[g]`` the number of non-NaN values.
+        (G, Q)); ``counts[g]`` the number of non-NaN values (censored ones
+        included).
 
     Raises
     ------
@@ -219,8 +230,24 @@ def percentiles(
     >>> r = percentiles(lt, 50, by=["a", "a", "b", "b", "b", "b"])
     >>> r.groups, r.values, r.counts
     (array(['a', 'b'], dtype='<U1'), array([[1.5], [4. ]]), array([2, 3]))
+
+    The same items, the unfinished one now 12 days old: the 85th percentile
+    can no longer be below 12 days.
+
+    >>> age = [1.0, 2.0, 3.0, 4.0, 10.0, 12.0]
+    >>> percentiles(age, 85, observed=[True] * 5 + [False]).values
+    array([[inf]])
+    >>> percentiles(age, 50, observed=[True] * 5 + [False]).values
+    array([[3.]])
     """
-    v, qa, groups, m = percentiles_iv(values, q, by, method)
+    if observed is not None:
+        if method not in (None, "inverted_cdf"):
+            raise ValidationError(
+                "with `observed`, percentiles are Kaplan-Meier quantiles (nearest rank): "
+                f"`method` must be 'inverted_cdf' or omitted; got {method!r}"
+            )
+        return km_percentiles(values, observed, q, by=by)
+    v, qa, groups, m = percentiles_iv(values, q, by, "linear" if method is None else method)
     p = np.true_divide(qa, 100)
     finite = ~np.isnan(v)
     mask = None if finite.all() else finite
@@ -240,9 +267,13 @@ def percentiles(
 
 
 def sle_attainment(
-    durations: npt.ArrayLike, days: npt.ArrayLike, *, by: object = None
+    durations: npt.ArrayLike,
+    days: npt.ArrayLike,
+    *,
+    by: object = None,
+    observed: npt.ArrayLike | None = None,
 ) -> AttainmentResult:
-    """Share of finished items within their service level expectation.
+    """Share of items within their service level expectation; optionally censoring-aware.
 
     Parameters
     ----------
@@ -253,12 +284,20 @@ def sle_attainment(
         of service); must be > 0.
     by : array_like or tuple, optional
         Groups (class of service, customer segment, ...).
+    observed : array_like of bool, shape (n,), optional
+        Censoring-aware attainment: `durations` then holds, for an unfinished
+        item, its age, and `observed` is False for it; the attainment is the
+        Kaplan–Meier ``1 - S(days)`` of each group (:func:`km_attainment`), so
+        open items already older than the SLE count as misses and younger
+        ones in proportion. `days` must then be one value per group.
 
     Returns
     -------
     AttainmentResult
         ``within`` = finished items with ``duration <= days``, ``n`` = finished
-        items, ``attainment = within / n`` in [0, 1] (shape (G,)).
+        items, ``attainment = within / n`` in [0, 1] (shape (G,)). With
+        `observed`: ``attainment = 1 - S(days)``, ``within`` = finished items
+        within `days`, ``n`` = all items (censored ones included).
 
     Raises
     ------
@@ -277,7 +316,15 @@ def sle_attainment(
     >>> r = sle_attainment([2.0, 5.0, 8.0, 12.0, np.nan], 8)
     >>> r.attainment, r.within, r.n
     (array([0.75]), array([3]), array([4]))
+
+    The unfinished item is 20 days old: it has already missed.
+
+    >>> r = sle_attainment([2.0, 5.0, 8.0, 12.0, 20.0], 8, observed=[1, 1, 1, 1, 0])
+    >>> r.attainment, r.within, r.n
+    (array([0.6]), array([3]), array([5]))
     """
+    if observed is not None:
+        return _censored_attainment(durations, days, by, observed)
     d, limit, groups = sle_attainment_iv(durations, days, by)
     finished = ~np.isnan(d)
     n = groups.count(None if finished.all() else finished, n=len(d))
@@ -290,6 +337,43 @@ def sle_attainment(
             "their attainment is NaN"
         )
     return AttainmentResult(groups=groups.labels, attainment=attainment, within=within, n=n)
+
+
+def _censored_attainment(
+    durations: npt.ArrayLike, days: npt.ArrayLike, by: object, observed: npt.ArrayLike
+) -> AttainmentResult:
+    """:func:`sle_attainment` with `observed`: Kaplan–Meier per group."""
+    d, limit, groups = sle_attainment_iv(durations, days, by)
+    if limit.ndim == 0:
+        per_group = np.full(groups.size, float(limit))
+    else:  # one value per item: it must be constant within each group
+        rows = groups.rows(~np.isnan(d))
+        codes = np.zeros(len(d), np.intp) if groups.codes is None else groups.codes
+        keep = np.ones(len(d), np.bool_) if rows is None else rows
+        per_group = np.full(groups.size, np.nan)
+        per_group[codes[keep]] = limit[keep]
+        varies = keep & (limit != np.append(per_group, np.nan)[codes])
+        if varies.any():
+            bad = np.flatnonzero(varies).tolist()
+            raise ValidationError(
+                "with `observed`, `days` must be the same for every item of a group; "
+                f"it differs in {describe_rows(bad)}",
+                rows=bad,
+            )
+        per_group[np.isnan(per_group)] = 1.0  # empty groups: any threshold, result NaN
+    by_arg = (
+        by
+        if groups.codes is None
+        else (np.where(groups.codes < groups.size, groups.codes, -1), groups.labels)
+    )
+    r = km_attainment(d, observed, per_group, by=by_arg)
+    finished = groups.count(
+        ~np.isnan(d)
+        & (d <= np.broadcast_to(limit, d.shape))
+        & np.asarray(observed, dtype=np.bool_),
+        n=len(d),
+    )
+    return AttainmentResult(groups=r.groups, attainment=r.attainment, within=finished, n=r.n)
 
 
 def at_risk(
