@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from customer_kanban.cli import main
@@ -244,3 +245,42 @@ def test_forecast_user_file_and_bad_options(log_file, capsys):
     assert "--trials must be at least 1" in capsys.readouterr().err
     assert main(["forecast", str(log_file), *ARGS, "--as-of", "2024-01-01T12:00"]) == 2
     assert "no whole day of history" in capsys.readouterr().err
+
+
+def test_forecast_demo_per_class_and_predictability(capsys):
+    from customer_kanban import metrics
+    from customer_kanban.datasets import load_incidents
+
+    assert main(["forecast", "--demo", "--json", "--trials", "500", "--as-of", "2016-03-03"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = {r["class_of_service"]: r for r in data["predictability"]}
+    assert sum(r["open"] for r in data["by_class_of_service"]) == data["open_items"]
+    # The figures are the metric functions' own, on the customer lead time.
+    table, _ = load_incidents()
+    when = np.datetime64("2016-03-03", "ns")
+    seen = table["requested_at"] <= when
+    done = seen & (table["delivered_at"] <= when)
+    lead = np.where(done, table["delivered_at"], when) - table["requested_at"]
+    lead = lead / np.timedelta64(1, "D")
+    lead[~seen] = np.nan
+    codes, labels = table.codes("class_of_service")
+    moderate = list(labels).index("3 - Moderate")
+    mine = seen & (codes == moderate)
+    assert rows["3 - Moderate"]["delivered"] == int((done & mine).sum())
+    expected = metrics.percentiles(lead[mine & done], 85, method="inverted_cdf").values[0, 0]
+    assert rows["3 - Moderate"]["p85_delivered_only"] == expected
+    km = metrics.km_percentiles(lead[mine], done[mine], 85).values[0, 0]
+    assert rows["3 - Moderate"]["p85_censoring_aware"] == km
+    shape = metrics.fit_lead_times(lead[mine], done[mine]).shape[0]
+    assert rows["3 - Moderate"]["weibull_shape"] == pytest.approx(shape, rel=1e-12)
+    assert len(data["oldest_open"]) == data["open_items"]
+    ages = [r["age_days"] for r in data["oldest_open"]]
+    assert ages == sorted(ages, reverse=True)
+
+
+def test_forecast_demo_text_sections(capsys):
+    assert main(["forecast", "--demo", "--trials", "500", "--as-of", "2016-03-03"]) == 0
+    out = capsys.readouterr().out
+    assert "Per class of service: when will its open requests be done (85% chance)?" in out
+    assert "Customer lead time per class of service [days]" in out
+    assert "Open requests (the oldest first)" in out
