@@ -191,6 +191,35 @@ CASES["fit_lead_times"] = {
     "one": (([2.0],), {}, True, {"shape": [NAN], "n": [1], "n_events": [1]}),
     "all_missing": (([NAN],), {"distribution": "lognormal"}, True, {"shape": [NAN], "n": [0]}),
 }
+CASES["segment_customers"] = {
+    "empty": (([], []), {}, False, {"counts": [0, 0, 0, 0, 0]}),
+    "one": (([1.0], [2.0]), {}, False, {"counts": [0, 0, 0, 1, 0]}),
+    "all_missing": (([NAN], [NAN]), {}, False, {"counts": [0, 0, 0, 0, 1]}),
+}
+CASES["trailing_value"] = {
+    "empty": (([], EMPTY_T, []), {"as_of": T1}, False, np.zeros(0)),
+    "one": ((["a"], [T0], [2.0]), {"as_of": T1}, False, [2.0]),
+    "all_missing": ((["a"], NAT1, [NAN]), {"as_of": T1}, False, [0.0]),
+}
+CASES["customer_value"] = {
+    "empty": (([],), {}, True, {"revenue": [0.0], "transactions": [0]}),
+    "one": (([2.0],), {}, False, {"revenue": [2.0], "profitability": [NAN]}),
+    "all_missing": (([NAN],), {}, False, {"revenue": [NAN], "transactions": [1]}),
+}
+CASES["rfm"] = {
+    "empty": (([], EMPTY_T, []), {"as_of": T1}, True, {"r": np.zeros(0)}),
+    "one": ((["a"], [T0], [2.0]), {"as_of": T1}, False, {"recency": [1.0], "r": [1]}),
+    "all_missing": ((["a"], [T1], [2.0]), {"as_of": T0}, True, {"r": np.zeros(0)}),
+}
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", InsufficientDataWarning)
+    _RFM_EMPTY = metrics.rfm([], EMPTY_T, [], as_of=T1)
+_RFM_ONE = metrics.rfm(["a"], [T0], [2.0], as_of=T1)
+CASES["rfm_segments"] = {
+    "empty": ((_RFM_EMPTY,), {}, False, {"counts": [0] * 8}),
+    "one": ((_RFM_ONE,), {}, False, {"segment": ["hibernating"]}),  # r = f = m = 1
+    "all_missing": ((_RFM_EMPTY,), {"rules": []}, False, {"counts": [0]}),
+}
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),
     "one": (([2.0],), {}, False, {"survival": [0.0], "median": 2.0}),
@@ -251,12 +280,16 @@ def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
             assert repr(old.tolist()) == repr(new.tolist())
         else:
             assert np.array_equal(old, new, equal_nan=old.dtype.kind in "fmM")
+    if isinstance(result, tuple):  # (labels, values), as trailing_value returns
+        labels, result = result
+        assert len(labels) == len(result)
     categories = [w.category for w in record]
     assert all(c is InsufficientDataWarning for c in categories), categories
     assert bool(categories) == warns
     if warns:  # the warning says what the result falls back to
         message = str(record[0].message)
-        assert any(s in message for s in ("NaN", "no periods", "S = 1 everywhere")), message
+        fallbacks = ("NaN", "no periods", "S = 1 everywhere", "empty result")
+        assert any(s in message for s in fallbacks), message
     if isinstance(expected, dict):
         for attribute, value in expected.items():
             _assert_matches(getattr(result, attribute), value)

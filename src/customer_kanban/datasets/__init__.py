@@ -3,8 +3,12 @@
 :func:`load_incidents` — 890 incidents of a real IT company's ServiceNow incident
 process (UCI Machine Learning Repository #498, Amaral, Fantinato and Peres, 2018;
 CC BY 4.0; see the NOTICE file).
+
+:func:`load_cdnow` — 69,659 purchases of 23,570 CDNOW customers, 1997–1998
+(Fader and Hardie; "CDNOW data, via the lifetimes package"; MIT; see NOTICE).
 """
 
+from customer_kanban.datasets._cdnow import CDNOW_AS_OF, cdnow_path, load_cdnow
 from customer_kanban.datasets._incidents import (
     DEMO_AS_OF,
     INCIDENT_STATES,
@@ -15,10 +19,13 @@ from customer_kanban.datasets._incidents import (
 )
 
 __all__ = [
+    "CDNOW_AS_OF",
     "DEMO_AS_OF",
     "INCIDENT_STATES",
+    "cdnow_path",
     "incidents_path",
     "incidents_policy",
+    "load_cdnow",
     "load_incidents",
     "read_incidents",
 ]

@@ -70,6 +70,18 @@ Predictability
     recommend_sle
         The days a history supports promising, bootstrap interval -> SLERecommendation.
 
+Customer value
+    segment_customers
+        Premium / potential / dilemma / basic by value and potential -> CustomerSegments.
+    trailing_value
+        Margin or revenue per customer over a trailing window (current value).
+    customer_value
+        Revenue, margin and profitability per customer or segment -> ValueResult.
+    rfm
+        Recency, frequency, monetary value and their 1..bins scores -> RFMResult.
+    rfm_segments
+        Named RFM segments by ordered first-match rules -> CustomerSegments.
+
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
     group, rows left out; groups are the sorted labels); an array of integer
@@ -133,28 +145,46 @@ from customer_kanban.metrics._survival import (
     km_percentiles,
     single_item_forecast,
 )
+from customer_kanban.metrics._value import (
+    RFM_SEGMENT_RULES,
+    VALUE_CELLS,
+    CustomerSegments,
+    RFMResult,
+    ValueResult,
+    customer_value,
+    rfm,
+    rfm_segments,
+    segment_customers,
+    trailing_value,
+)
 
 __all__ = [
     "AttainmentResult",
     "CumulativeFlowResult",
+    "CustomerSegments",
     "DailyThroughput",
     "HowManyForecast",
     "ItemForecast",
     "LeadTimeFit",
     "OnTimeResult",
     "PercentileResult",
+    "RFMResult",
+    "RFM_SEGMENT_RULES",
     "SLERecommendation",
     "ShareResult",
     "SurvivalAttainmentResult",
     "SurvivalResult",
     "TailRatioResult",
     "ThroughputResult",
+    "VALUE_CELLS",
+    "ValueResult",
     "WaitingTimeResult",
     "WhenForecast",
     "at_risk",
     "blocked_time",
     "cumulative_flow",
     "customer_recognisable_share",
+    "customer_value",
     "customer_waiting_time",
     "daily_throughput",
     "fit_lead_times",
@@ -169,11 +199,15 @@ __all__ = [
     "on_time_rate",
     "percentiles",
     "recommend_sle",
+    "rfm",
+    "rfm_segments",
+    "segment_customers",
     "single_item_forecast",
     "sle_attainment",
     "tail_ratio",
     "throughput",
     "time_in_state",
+    "trailing_value",
     "wip",
     "work_item_age",
 ]

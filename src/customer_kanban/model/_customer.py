@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import attrs
 
 from customer_kanban._serialize import Serializable
-from customer_kanban.model._checks import non_empty_str, optional_non_empty_str
+from customer_kanban.model._checks import (
+    non_empty_str,
+    opt_utc,
+    optional_non_empty_str,
+    raise_if,
+)
 
 __all__ = ["Customer", "CustomerSegment"]
+
+
+def _attributes(value: dict[str, str] | None) -> dict[str, str]:
+    return {} if value is None else dict(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -36,13 +47,32 @@ class Customer(Serializable):
         ``True`` for an internal customer (another department), default ``False``.
     segment : str, optional
         Name of the customer's segment.
+    acquired_at : datetime, optional
+        When the customer was acquired (first purchase or first request);
+        aware datetimes are converted to UTC, naive ones are taken as UTC.
+    attributes : mapping of str to str, optional
+        Further descriptive fields (region, account manager, ...).
 
     Examples
     --------
-    >>> Customer(id="C-1", internal=True).internal
-    True
+    >>> import datetime as dt
+    >>> c = Customer(id="C-1", internal=True, acquired_at=dt.datetime(2024, 3, 1))
+    >>> c.internal, c.acquired_at.isoformat()
+    (True, '2024-03-01T00:00:00+00:00')
     """
 
     id: str = attrs.field(validator=non_empty_str)
     internal: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     segment: str | None = attrs.field(default=None, validator=optional_non_empty_str)
+    acquired_at: _dt.datetime | None = attrs.field(default=None, converter=opt_utc)
+    attributes: dict[str, str] = attrs.field(factory=dict, converter=_attributes, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        for key, value in self.attributes.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise TypeError(f"`attributes` must map strings to strings in customer {self.id!r}")
+            raise_if(
+                not key.strip() or not value.strip(),
+                f"`attributes` keys and values must be non-empty in customer {self.id!r} "
+                "(leave a missing value out)",
+            )
