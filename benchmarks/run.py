@@ -69,7 +69,7 @@ OPERATIONS = (
     "kaplan_meier",
     "review",
 )
-EXTRAS = ("import", "memory", "forecast")
+EXTRAS = ("import", "memory", "forecast", "customers")
 FORECAST_TARGET_S = 1.0  # forecast_when, 10^5 trials, a 365-day horizon
 RATIO_TARGET = 1.5  # ours / floor, at 10^6 and 10^7
 RATIO_FROM_N = 1_000_000
@@ -675,6 +675,13 @@ def main(argv: list[str] | None = None) -> int:
     if not only or "forecast" in only:
         log_progress("forecast_when: 10^5 trials, a 365-day horizon")
         print(format_forecast(*time_forecast(args.seed), args.markdown))
+        print()
+    if not only or "customers" in only:
+        from _customers import run_customers
+
+        log_progress("customer side: N transactions of N // 10 customers")
+        print("Customers" if not args.markdown else "### Customers")
+        print(run_customers(sizes, args.repeat, args.seed, args.markdown))
         print()
     memory = format_memory(runs, args.markdown)
     if memory:

@@ -159,6 +159,8 @@ from customer_kanban.metrics._value import (
 )
 
 __all__ = [
+    "RFM_SEGMENT_RULES",
+    "VALUE_CELLS",
     "AttainmentResult",
     "CumulativeFlowResult",
     "CustomerSegments",
@@ -169,14 +171,12 @@ __all__ = [
     "OnTimeResult",
     "PercentileResult",
     "RFMResult",
-    "RFM_SEGMENT_RULES",
     "SLERecommendation",
     "ShareResult",
     "SurvivalAttainmentResult",
     "SurvivalResult",
     "TailRatioResult",
     "ThroughputResult",
-    "VALUE_CELLS",
     "ValueResult",
     "WaitingTimeResult",
     "WhenForecast",

@@ -34,10 +34,10 @@ from customer_kanban.metrics._validation import (
 )
 
 __all__ = [
-    "CustomerSegments",
-    "RFMResult",
     "RFM_SEGMENT_RULES",
     "VALUE_CELLS",
+    "CustomerSegments",
+    "RFMResult",
     "ValueResult",
     "customer_value",
     "rfm",
@@ -87,8 +87,6 @@ class CustomerSegments(Exportable):
     ----------
     customers : numpy.ndarray, shape (n,)
         Customer labels (positions ``0..n-1`` when none were given).
-    segment : numpy.ndarray of object, shape (n,)
-        Segment name of each customer.
     labels : numpy.ndarray of object, shape (L,)
         Segment names, in the declared order (every one, even if empty).
     codes : numpy.ndarray of int64, shape (n,)
@@ -100,11 +98,16 @@ class CustomerSegments(Exportable):
     """
 
     customers: LabelArray = attrs.field(eq=_EQ, hash=False)
-    segment: LabelArray = attrs.field(eq=_EQ, hash=False)
     labels: LabelArray = attrs.field(eq=_EQ, hash=False)
     codes: Int64Array = attrs.field(eq=_EQ, hash=False)
     counts: Int64Array = attrs.field(eq=_EQ, hash=False)
     thresholds: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+
+    @property
+    def segment(self) -> LabelArray:
+        """Segment name of each customer (``labels[codes]``), shape (n,)."""
+        out: LabelArray = self.labels[self.codes]
+        return out
 
     def total(self, values: npt.ArrayLike) -> FloatArray:
         """Sum of a per-customer quantity (e.g. current value) per segment, shape (L,)."""
@@ -130,10 +133,10 @@ class RFMResult(Exportable):
         Total (or mean) value per customer.
     r, f, m : numpy.ndarray of int64, shape (C,)
         Scores 1..bins; higher is better (recent, frequent, valuable).
-    score : numpy.ndarray of str, shape (C,)
-        ``"RFM"`` digits, e.g. ``"545"``.
+    score : numpy.ndarray of int64, shape (C,)
+        ``100 r + 10 f + m``: the "RFM" cell as a number, e.g. ``545``.
     bins : int
-        Number of score levels.
+        Number of score levels (2 to 9).
     """
 
     customers: LabelArray = attrs.field(eq=_EQ, hash=False)
@@ -143,7 +146,7 @@ class RFMResult(Exportable):
     r: Int64Array = attrs.field(eq=_EQ, hash=False)
     f: Int64Array = attrs.field(eq=_EQ, hash=False)
     m: Int64Array = attrs.field(eq=_EQ, hash=False)
-    score: LabelArray = attrs.field(eq=_EQ, hash=False)
+    score: Int64Array = attrs.field(eq=_EQ, hash=False)
     bins: int
 
 
@@ -277,7 +280,9 @@ def segment_customers(
         if how == "quantile" and not 0 < q < 1:
             raise ValidationError(f"`q` must lie in (0, 1); got {q}")
         level = 0.5 if how == "median" else q
-        if known.any():
+        if known.all() and known.size:  # no copy of the values to mask
+            t = np.array([np.quantile(cv, level), np.quantile(fp, level)])
+        elif known.any():
             t = np.array([np.quantile(cv[known], level), np.quantile(fp[known], level)])
         else:
             t = np.full(2, np.nan)
@@ -297,14 +302,15 @@ def segment_customers(
     high_c = cv > t[0]
     high_f = fp > t[1]
     position = 2 * (~high_f).astype(np.int64) + (~high_c).astype(np.int64)
-    codes = np.where(known, cell_code[position], index[unknown]).astype(np.int64)
+    codes = cell_code[position]
+    if not known.all():
+        codes[~known] = index[unknown]
     labels = np.array(names, dtype=object)
     cust = np.arange(cv.size) if customers is None else np.asarray(customers)
     if cust.shape != cv.shape:
         raise ValidationError(f"`customers` must have one label per customer ({cv.size})")
     return CustomerSegments(
         customers=cust,
-        segment=labels[codes],
         labels=labels,
         codes=codes,
         counts=np.bincount(codes, minlength=labels.size).astype(np.int64),
@@ -442,7 +448,7 @@ def rfm(
     as_of : instant
         The analysis instant (never "now" implicitly).
     bins : int, optional
-        Score levels (>= 2; 5 = quintiles, 4 = quartiles).
+        Score levels, 2 to 9 (5 = quintiles, 4 = quartiles).
     monetary : {"sum", "mean"}, optional
         Total or mean value per transaction.
     frequency : {"transactions", "days"}, optional
@@ -470,10 +476,10 @@ def rfm(
     >>> r.customers.tolist(), r.recency.tolist(), r.frequency.tolist()
     (['a', 'b', 'c'], [29.0, 60.0, 2.0], [1, 2, 3])
     >>> r.score.tolist()
-    ['211', '121', '333']
+    [211, 121, 333]
     """
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
-        raise ValidationError(f"`bins` must be an integer >= 2; got {bins!r}")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
+        raise ValidationError(f"`bins` must be an integer from 2 to 9; got {bins!r}")
     how_m = check_choice(monetary, name="monetary", choices=("sum", "mean"))
     how_f = check_choice(frequency, name="frequency", choices=("transactions", "days"))
     t = as_instants(at, name="at")
@@ -489,7 +495,10 @@ def rfm(
             rows=rows,
         )
     keep = t <= end
-    c, tv, vv = codes[keep], t[keep].view(np.int64), v[keep]
+    if keep.all():
+        c, tv, vv = codes, t.view(np.int64), v
+    else:
+        c, tv, vv = codes[keep], t[keep].view(np.int64), v[keep]
     size = groups.size
     count = np.bincount(c, minlength=size)
     last = np.full(size, np.iinfo(np.int64).min)
@@ -503,9 +512,7 @@ def rfm(
     r_score = _scores(-recency, bins)
     f_score = _scores(f_counts.astype(np.float64), bins)
     m_score = _scores(money.astype(np.float64), bins)
-    score = np.char.add(
-        np.char.add(r_score.astype(str), f_score.astype(str)), m_score.astype(str)
-    ).astype(object)
+    score = 100 * r_score + 10 * f_score + m_score
     if not present.any():
         warn_insufficient(
             "no transaction at or before `as_of`: no customer to score (empty result)"
@@ -590,7 +597,6 @@ def rfm_segments(
     labels = np.array(names, dtype=object)
     return CustomerSegments(
         customers=scores.customers,
-        segment=labels[codes],
         labels=labels,
         codes=codes,
         counts=np.bincount(codes, minlength=labels.size).astype(np.int64),
