@@ -31,6 +31,8 @@ from customer_kanban.model import (
     ClassOfService,
     Customer,
     CustomerSegment,
+    Feedback,
+    FeedbackKind,
     MaturityLevel,
     Policy,
     SegmentServiceLevel,
@@ -45,7 +47,7 @@ from customer_kanban.model import (
     to_dict,
     to_json,
 )
-from customer_kanban.table import WorkItemTable
+from customer_kanban.table import CustomerTable, TransactionTable, WorkItemTable
 
 if TYPE_CHECKING:
     from customer_kanban import datasets, io, metrics, reviews
@@ -57,10 +59,14 @@ __all__ = [
     "ClassOfService",
     "Customer",
     "CustomerSegment",
+    "CustomerTable",
+    "Feedback",
+    "FeedbackKind",
     "MaturityLevel",
     "Policy",
     "SegmentServiceLevel",
     "ServiceLevelExpectation",
+    "TransactionTable",
     "Transition",
     "Urgency",
     "ValidationError",

@@ -201,3 +201,23 @@ def test_sle_numbers_are_not_coerced_from_bools_or_strings():
 def test_empty_attribute_values_are_refused():
     with pytest.raises(ValidationError, match="`attributes` keys and values must be non-empty"):
         WorkItem(id="A", requested_at=T0, attributes={"priority": ""})
+
+
+def test_feedback_and_customer_fields():
+    import datetime as dt
+
+    from customer_kanban.model import Customer, Feedback, FeedbackKind
+
+    f = Feedback(customer="C", at=dt.datetime(2024, 1, 2, 3), kind=FeedbackKind.IMPROVEMENT)
+    assert Feedback.from_json(f.to_json()) == f
+    assert f.to_dict()["kind"] == "improvement"
+    with pytest.raises(ValueError, match=r"`score` must be a number \(not NaN\)"):
+        Feedback(
+            customer="C", at=dt.datetime(2024, 1, 1), kind=FeedbackKind.NEGATIVE, score=float("nan")
+        )
+    with pytest.raises(TypeError):
+        Feedback(customer="C", at=dt.datetime(2024, 1, 1), kind="negative")
+    with pytest.raises(ValueError, match=r"`attributes` keys and values must be non-empty"):
+        Customer(id="C", attributes={"region": " "})
+    aware = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert Customer(id="C", acquired_at=aware).acquired_at.hour == 10

@@ -41,6 +41,7 @@ def test_workflow_round_trip(wf):
     "strategy",
     [
         cks.customers(),
+        cks.feedback(),
         cks.customer_segments(),
         cks.classes_of_service(),
         cks.service_level_expectations(),

@@ -7,7 +7,7 @@ module functions :func:`to_dict`, :func:`from_dict`, :func:`to_json`,
 """
 
 from customer_kanban._serialize import from_dict, from_json, to_dict, to_json
-from customer_kanban.model._customer import Customer, CustomerSegment
+from customer_kanban.model._customer import Customer, CustomerSegment, Feedback, FeedbackKind
 from customer_kanban.model._items import BlockedInterval, Transition, WorkItem, WorkType
 from customer_kanban.model._maturity import MaturityLevel
 from customer_kanban.model._service import ClassOfService, ServiceLevelExpectation, Urgency
@@ -18,6 +18,8 @@ __all__ = [
     "ClassOfService",
     "Customer",
     "CustomerSegment",
+    "Feedback",
+    "FeedbackKind",
     "MaturityLevel",
     "Policy",
     "SegmentServiceLevel",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 
 import attrs
 
@@ -12,9 +13,10 @@ from customer_kanban.model._checks import (
     opt_utc,
     optional_non_empty_str,
     raise_if,
+    to_utc,
 )
 
-__all__ = ["Customer", "CustomerSegment"]
+__all__ = ["Customer", "CustomerSegment", "Feedback", "FeedbackKind"]
 
 
 def _attributes(value: dict[str, str] | None) -> dict[str, str]:
@@ -76,3 +78,63 @@ class Customer(Serializable):
                 f"`attributes` keys and values must be non-empty in customer {self.id!r} "
                 "(leave a missing value out)",
             )
+
+
+class FeedbackKind(str, enum.Enum):
+    """What a piece of customer feedback tells the service.
+
+    * ``confirmation``: keep doing this — the customer values it;
+    * ``improvement``: a suggestion to do something better;
+    * ``negative``: a complaint — something went wrong for the customer.
+    """
+
+    CONFIRMATION = "confirmation"
+    IMPROVEMENT = "improvement"
+    NEGATIVE = "negative"
+
+
+@attrs.frozen(kw_only=True)
+class Feedback(Serializable):
+    """One piece of feedback from a customer, optionally about one work item.
+
+    Parameters
+    ----------
+    customer : str
+        Id of the customer who gave it.
+    at : datetime
+        When it was given (converted to UTC; naive = UTC).
+    kind : FeedbackKind
+        Confirmation, improvement or negative.
+    item : str, optional
+        Id of the work item it is about.
+    score : float, optional
+        A survey answer that came with it (e.g. an NPS 0-10 score).
+    text : str, optional
+        The customer's words.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> f = Feedback(customer="C-1", at=dt.datetime(2024, 5, 2), kind=FeedbackKind.NEGATIVE,
+    ...              item="INC-7", text="the address was missing again")
+    >>> f.kind.value, f.to_dict()["at"]
+    ('negative', '2024-05-02T00:00:00+00:00')
+    """
+
+    customer: str = attrs.field(validator=non_empty_str)
+    at: _dt.datetime = attrs.field(converter=to_utc)
+    kind: FeedbackKind = attrs.field(validator=attrs.validators.instance_of(FeedbackKind))
+    item: str | None = attrs.field(default=None, validator=optional_non_empty_str)
+    score: float | None = attrs.field(default=None)
+    text: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        raise_if(
+            self.score is not None
+            and (
+                isinstance(self.score, bool)
+                or not isinstance(self.score, (int, float))
+                or self.score != self.score
+            ),
+            f"`score` must be a number (not NaN) in the feedback of {self.customer!r}",
+        )

@@ -25,6 +25,8 @@ from customer_kanban.model import (
     ClassOfService,
     Customer,
     CustomerSegment,
+    Feedback,
+    FeedbackKind,
     Policy,
     SegmentServiceLevel,
     ServiceLevelExpectation,
@@ -39,6 +41,7 @@ __all__ = [
     "classes_of_service",
     "customer_segments",
     "customers",
+    "feedback",
     "instants",
     "names",
     "policies",
@@ -95,7 +98,27 @@ def customer_segments() -> st.SearchStrategy[CustomerSegment]:
 
 def customers() -> st.SearchStrategy[Customer]:
     """Internal or external customers, with or without a segment."""
-    return st.builds(Customer, id=names(), internal=st.booleans(), segment=st.none() | names())
+    return st.builds(
+        Customer,
+        id=names(),
+        internal=st.booleans(),
+        segment=st.none() | names(),
+        acquired_at=st.none() | instants(),
+        attributes=st.dictionaries(names(), names(), max_size=3),
+    )
+
+
+def feedback() -> st.SearchStrategy[Feedback]:
+    """Feedback of every kind, with or without an item and a score."""
+    return st.builds(
+        Feedback,
+        customer=names(),
+        at=instants(),
+        kind=st.sampled_from(FeedbackKind),
+        item=st.none() | names(),
+        score=st.none() | st.integers(0, 10).map(float),
+        text=st.text(max_size=30),
+    )
 
 
 @st.composite
