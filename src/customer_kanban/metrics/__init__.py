@@ -81,6 +81,14 @@ Customer value
         Recency, frequency, monetary value and their 1..bins scores -> RFMResult.
     rfm_segments
         Named RFM segments by ordered first-match rules -> CustomerSegments.
+    purchase_summary
+        Frequency, recency, age and mean repeat value per customer -> PurchaseSummary.
+    fit_bgnbd, fit_gamma_gamma
+        BG/NBD and Gamma-Gamma maximum likelihood -> BGNBDFit, GammaGammaFit.
+    lifetime_value
+        Discounted expected value per customer from the two fits.
+    simple_lifetime_value
+        Closed form ``m r / (1 + d - r)``.
 
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
@@ -100,6 +108,16 @@ Insufficient data
 
 from __future__ import annotations
 
+from customer_kanban.metrics._clv import (
+    BGNBDFit,
+    GammaGammaFit,
+    PurchaseSummary,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    lifetime_value,
+    purchase_summary,
+    simple_lifetime_value,
+)
 from customer_kanban.metrics._customer import customer_recognisable_share, customer_waiting_time
 from customer_kanban.metrics._efficiency import blocked_time, flow_efficiency
 from customer_kanban.metrics._fit import LeadTimeFit, fit_lead_times
@@ -162,14 +180,17 @@ __all__ = [
     "RFM_SEGMENT_RULES",
     "VALUE_CELLS",
     "AttainmentResult",
+    "BGNBDFit",
     "CumulativeFlowResult",
     "CustomerSegments",
     "DailyThroughput",
+    "GammaGammaFit",
     "HowManyForecast",
     "ItemForecast",
     "LeadTimeFit",
     "OnTimeResult",
     "PercentileResult",
+    "PurchaseSummary",
     "RFMResult",
     "SLERecommendation",
     "ShareResult",
@@ -187,6 +208,8 @@ __all__ = [
     "customer_value",
     "customer_waiting_time",
     "daily_throughput",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
     "fit_lead_times",
     "flow_efficiency",
     "forecast_how_many",
@@ -196,12 +219,15 @@ __all__ = [
     "km_attainment",
     "km_percentiles",
     "lead_time",
+    "lifetime_value",
     "on_time_rate",
     "percentiles",
+    "purchase_summary",
     "recommend_sle",
     "rfm",
     "rfm_segments",
     "segment_customers",
+    "simple_lifetime_value",
     "single_item_forecast",
     "sle_attainment",
     "tail_ratio",
