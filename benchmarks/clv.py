@@ -153,9 +153,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
+    run([int(s) for s in args.sizes.split(",")], args.repeat, args.seed)
+
+
+def run(sizes: list[int], repeat: int | None, seed: int) -> None:
+    """The lifetime-value rows at each size, then CDNOW (also called by ``run.py``)."""
     print(f"{'operation':<34} {'N':>10} {'ours s':>9} {'floor s':>9} {'ours/floor':>10}")
-    for n in (int(s) for s in args.sizes.split(",")):
-        run_size(n, args.seed, args.repeat or (3 if n < 10_000_000 else 1))
+    for n in sizes:
+        run_size(n, seed, repeat or (3 if n < 10_000_000 else 1))
     table = load_cdnow()
     codes = table.codes("customer")
     at, value = table["at"], table["revenue"]

@@ -683,6 +683,11 @@ def main(argv: list[str] | None = None) -> int:
         print("Customers" if not args.markdown else "### Customers")
         print(run_customers(sizes, args.repeat, args.seed, args.markdown))
         print()
+        import clv
+
+        log_progress("customer lifetime value: purchase_summary, BG/NBD on CDNOW")
+        clv.run(sizes, args.repeat, args.seed)
+        print()
     memory = format_memory(runs, args.markdown)
     if memory:
         print(memory)
