@@ -248,6 +248,37 @@ CASES["simple_lifetime_value"] = {
     "one": (([10.0], [0.5], 0.0), {}, False, [10.0]),  # 10 * 0.5 / (1 - 0.5), exact
     "all_missing": (([NAN], [0.8], 0.1), {}, False, [NAN]),
 }
+CASES["nps"] = {
+    "empty": (([],), {}, True, {"value": [NAN], "n": [0]}),
+    "one": (([9],), {}, False, {"value": [100.0], "n": [1]}),
+    "all_missing": (([NAN],), {}, True, {"value": [NAN], "n": [0]}),
+}
+CASES["csat"] = {
+    "empty": (([],), {}, True, {"value": [NAN], "n": [0]}),
+    "one": (([4],), {}, False, {"value": [100.0], "n": [1]}),
+    "all_missing": (([NAN],), {}, True, {"value": [NAN], "n": [0]}),
+}
+CASES["ces"] = {
+    "empty": (([],), {}, True, {"value": [NAN], "n": [0]}),
+    "one": (([6],), {}, True, {"value": [6.0], "low": [NAN], "n": [1]}),  # no interval
+    "all_missing": (([NAN],), {}, True, {"value": [NAN], "n": [0]}),
+}
+CASES["feedback_summary"] = {
+    "empty": (([],), {}, True, {"n": [0], "counts": [[0, 0, 0]]}),
+    "one": ((["negative"],), {}, False, {"n": [1], "counts": [[0, 0, 1]]}),
+    "all_missing": (([None],), {}, True, {"n": [0], "counts": [[0, 0, 0]]}),
+}
+_SIDES = (np.array([], dtype=np.intp), ["premium", "other"])
+CASES["compare_service"] = {
+    "empty": (([], _SIDES), {"focus": "premium", "rng": 0}, True, {"difference": NAN}),
+    "one": (([2.0], ["premium"]), {"focus": "premium", "rng": 0}, True, {"difference": NAN}),
+    "all_missing": (
+        ([NAN], ["premium"]),
+        {"focus": "premium", "rng": 0},
+        True,
+        {"focus_statistic": NAN},
+    ),
+}
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),
     "one": (([2.0],), {}, False, {"survival": [0.0], "median": 2.0}),

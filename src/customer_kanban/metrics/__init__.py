@@ -90,6 +90,15 @@ Customer value
     simple_lifetime_value
         Closed form ``m r / (1 + d - r)``.
 
+Voice of the customer
+    nps, csat, ces
+        Survey scores with their scale, direction, n and confidence interval.
+    feedback_summary
+        Confirmation / improvement / negative feedback per group -> FeedbackResult.
+    compare_service
+        "Are these customers served at least as well as the others?": effect sizes
+        and a one-sided permutation p-value -> ServiceComparison.
+
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
     group, rows left out; groups are the sorted labels); an array of integer
@@ -118,6 +127,7 @@ from customer_kanban.metrics._clv import (
     purchase_summary,
     simple_lifetime_value,
 )
+from customer_kanban.metrics._compare import ServiceComparison, compare_service
 from customer_kanban.metrics._customer import customer_recognisable_share, customer_waiting_time
 from customer_kanban.metrics._efficiency import blocked_time, flow_efficiency
 from customer_kanban.metrics._fit import LeadTimeFit, fit_lead_times
@@ -175,24 +185,43 @@ from customer_kanban.metrics._value import (
     segment_customers,
     trailing_value,
 )
+from customer_kanban.metrics._voice import (
+    FEEDBACK_KINDS,
+    CESResult,
+    CSATResult,
+    FeedbackResult,
+    NPSResult,
+    ScoreResult,
+    ces,
+    csat,
+    feedback_summary,
+    nps,
+)
 
 __all__ = [
+    "FEEDBACK_KINDS",
     "RFM_SEGMENT_RULES",
     "VALUE_CELLS",
     "AttainmentResult",
     "BGNBDFit",
+    "CESResult",
+    "CSATResult",
     "CumulativeFlowResult",
     "CustomerSegments",
     "DailyThroughput",
+    "FeedbackResult",
     "GammaGammaFit",
     "HowManyForecast",
     "ItemForecast",
     "LeadTimeFit",
+    "NPSResult",
     "OnTimeResult",
     "PercentileResult",
     "PurchaseSummary",
     "RFMResult",
     "SLERecommendation",
+    "ScoreResult",
+    "ServiceComparison",
     "ShareResult",
     "SurvivalAttainmentResult",
     "SurvivalResult",
@@ -203,11 +232,15 @@ __all__ = [
     "WhenForecast",
     "at_risk",
     "blocked_time",
+    "ces",
+    "compare_service",
+    "csat",
     "cumulative_flow",
     "customer_recognisable_share",
     "customer_value",
     "customer_waiting_time",
     "daily_throughput",
+    "feedback_summary",
     "fit_bgnbd",
     "fit_gamma_gamma",
     "fit_lead_times",
@@ -220,6 +253,7 @@ __all__ = [
     "km_percentiles",
     "lead_time",
     "lifetime_value",
+    "nps",
     "on_time_rate",
     "percentiles",
     "purchase_summary",
