@@ -4,8 +4,16 @@
     The Service Delivery Review, per class of service and customer segment.
 :func:`sle_per_item`
     Each item's SLE from the policy, for the metrics that take per-item SLE days.
+:func:`service_by_segment`
+    Service per customer segment, internal vs external customers, and whether the
+    focus segment is served at least as well as the others.
 """
 
+from customer_kanban.reviews._customer_service import (
+    SegmentServiceReview,
+    SegmentServiceRow,
+    service_by_segment,
+)
 from customer_kanban.reviews._service_delivery import (
     ServiceDeliveryReview,
     ServiceLevelRow,
@@ -13,4 +21,12 @@ from customer_kanban.reviews._service_delivery import (
     sle_per_item,
 )
 
-__all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review", "sle_per_item"]
+__all__ = [
+    "SegmentServiceReview",
+    "SegmentServiceRow",
+    "ServiceDeliveryReview",
+    "ServiceLevelRow",
+    "service_by_segment",
+    "service_delivery_review",
+    "sle_per_item",
+]
