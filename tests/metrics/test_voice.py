@@ -447,3 +447,13 @@ def test_scores_take_pandas_nullable_and_round_trip_to_json(func, scores):
     assert d["n"] == [4]
     assert d["groups"] == ["all"]
     assert len(d["counts"][0]) == len(d["points"])
+
+
+def test_feedback_summary_takes_the_models_feedback_kinds():
+    from customer_kanban.model import FeedbackKind
+
+    kinds = [FeedbackKind.NEGATIVE, FeedbackKind.CONFIRMATION, None, FeedbackKind.NEGATIVE]
+    r = feedback_summary(kinds)
+    assert r.counts.tolist() == [[1, 0, 2]]
+    assert r.n.tolist() == [3]
+    assert feedback_summary(np.array(kinds, dtype=object)) == r

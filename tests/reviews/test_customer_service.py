@@ -80,6 +80,7 @@ def test_every_figure_is_the_metrics(demo):
             flag = np.array([internal.get(i) for i in item_ids], dtype=object)
             mine = seen & (flag == (row.group == "internal"))
         assert row.requests == mine.sum()
+        assert row.customers == len(set(item_ids[mine & (codes >= 0)]))
         assert row.delivered == (mine & done).sum()
         p = metrics.percentiles(lead[mine & done], [50, 85], method="inverted_cdf").values[0]
         assert (row.lead_time_p50, row.lead_time_p85) == (p[0], p[1])
@@ -121,13 +122,15 @@ def test_rendering_escapes_names_and_serialises(demo):
     assert {row["group"] for row in data["rows"]} >= {"all", "standard", "internal", "external"}
 
 
-def test_without_policy_feedback_or_focus(demo):
+def test_without_policy_or_feedback_and_an_unknown_focus(demo):
     table, _, customers, _ = demo
-    r = service_by_segment(table, customers, as_of=AS_OF, focus="gold")
-    assert r.lead_time_comparison is None
+    r = service_by_segment(table, customers, as_of=AS_OF, focus="standard", permutations=99)
     assert r.sle_comparison is None
+    assert r.lead_time_comparison is not None
     assert all(math.isnan(row.attainment) for row in r.rows)
     assert all(row.feedback == (0, 0, 0) for row in r.rows)
+    with pytest.raises(ValidationError, match=r"`focus` 'Premium' is not a segment"):
+        service_by_segment(table, customers, as_of=AS_OF, focus="Premium")
 
 
 def test_table_without_customers_is_refused():

@@ -96,3 +96,15 @@ def test_cdnow_is_the_published_data_set():
     np.minimum.at(first, t.codes("customer")[0], t["at"])
     months = first.astype("datetime64[M]")
     assert set(months.astype(str)) == {"1997-01", "1997-02", "1997-03"}  # all acquired in Q1
+
+
+def test_columns_of_another_length_are_refused():
+    with pytest.raises(ValidationError, match=r"column 'seg' has 1 values but 'id' has 3"):
+        CustomerTable.from_columns({"id": ["a", "b", "c"], "seg": ["x"]}, segment="seg")
+    with pytest.raises(TypeError, match=r"column 'int' must hold True/False"):
+        CustomerTable.from_columns({"id": ["a"], "int": ["yes"]}, internal="int")
+    base = {"customer": ["a", "b"], "at": ["2024-01-01", "2024-01-02"], "revenue": [1.0, 2.0]}
+    with pytest.raises(ValidationError, match=r"column 'cost' has 1 values"):
+        TransactionTable.from_columns({**base, "cost": [0.5]}, cost="cost")
+    with pytest.raises(ValidationError, match=r"column 'item' has 3 values"):
+        TransactionTable.from_columns({**base, "item": ["x", "y", "z"]}, product="item")

@@ -1333,9 +1333,9 @@ def simple_lifetime_value(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If a `retention` lies outside ``[0, 1 + d)`` (the series diverges at
-        ``r >= 1 + d``) or a `discount_rate` is <= -1; the positions are
-        named.
+        If a `retention` is not a probability in [0, 1] or not below
+        ``1 + d`` (the series diverges at ``r >= 1 + d``), or a
+        `discount_rate` is <= -1; the positions are named.
     TypeError
         If an input is not numeric.
 
@@ -1376,9 +1376,9 @@ def simple_lifetime_value(
     )
     flat_r = r.reshape(-1)
     _bad_rows(
-        (flat_r < 0) | (flat_r >= 1 + flat_d),
-        "`retention` must lie in [0, 1 + `discount_rate`) (the series diverges beyond); "
-        "it does not",
+        (flat_r < 0) | (flat_r > 1) | (flat_r >= 1 + flat_d),
+        "`retention` must be a probability in [0, 1] and below 1 + `discount_rate` (the "
+        "series diverges beyond); it is not",
     )
     numerator = m * (1.0 + d) if first_margin_now else m * r
     out: FloatArray = np.asarray(numerator / (1.0 + d - r), dtype=np.float64)

@@ -164,7 +164,7 @@ class ValueResult(Exportable):
         ``margin / revenue`` (NaN where revenue is 0 or margin unknown). [1]
     transactions : numpy.ndarray of int64, shape (G,)
         Transactions per group.
-    customers : numpy.ndarray of int64, shape (G,)
+    n_customers : numpy.ndarray of int64, shape (G,)
         Distinct customers per group (0 without `customer`).
     """
 
@@ -173,14 +173,17 @@ class ValueResult(Exportable):
     margin: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
     profitability: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
     transactions: Int64Array = attrs.field(eq=_EQ, hash=False)
-    customers: Int64Array = attrs.field(eq=_EQ, hash=False)
+    n_customers: Int64Array = attrs.field(eq=_EQ, hash=False)
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _customers(customer: object, n: int) -> tuple[Groups, npt.NDArray[np.intp]]:
-    groups = factorize(customer, n, data_name="transactions")
+def _customers(customer: object, n: int, *, data_name: str) -> tuple[Groups, npt.NDArray[np.intp]]:
+    try:
+        groups = factorize(customer, n, data_name=data_name)
+    except ValidationError as exc:  # factorize speaks of `by`
+        raise ValidationError(str(exc).replace("`by`", "`customer`")) from exc
     codes = np.zeros(n, np.intp) if groups.codes is None else groups.codes
     if groups.has_missing:
         rows = np.flatnonzero(codes >= groups.size).tolist()
@@ -203,13 +206,14 @@ def _distinct_per_group(group: npt.NDArray[Any], key: Int64Array, size: int) -> 
 
 
 def _scores(values: FloatArray, bins: int) -> Int64Array:
-    """1 + floor(bins * (values strictly below) / n): equal values share a score."""
+    """Mid-rank scores ``1 + floor(bins * (below + ties / 2) / n)``: ties share a score."""
     n = values.size
     if n == 0:
         return np.zeros(0, np.int64)
     _uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     below = np.cumsum(counts) - counts
-    out: Int64Array = (1 + (bins * below[inverse]) // n).astype(np.int64)
+    # 2 * below + counts is an exact integer: no rounding at the bin edges
+    out: Int64Array = (1 + (bins * (2 * below + counts)[inverse]) // (2 * n)).astype(np.int64)
     return out
 
 
@@ -279,11 +283,12 @@ def segment_customers(
         how = check_choice(thresholds, name="thresholds", choices=("median", "quantile"))
         if how == "quantile" and not 0 < q < 1:
             raise ValidationError(f"`q` must lie in (0, 1); got {q}")
-        level = 0.5 if how == "median" else q
-        if known.all() and known.size:  # no copy of the values to mask
-            t = np.array([np.quantile(cv, level), np.quantile(fp, level)])
-        elif known.any():
-            t = np.array([np.quantile(cv[known], level), np.quantile(fp[known], level)])
+        if known.any():
+            a, b = (cv, fp) if known.all() else (cv[known], fp[known])  # copy only if needed
+            if how == "median":
+                t = np.array([np.median(a), np.median(b)])
+            else:
+                t = np.array([np.quantile(a, q), np.quantile(b, q)])
         else:
             t = np.full(2, np.nan)
     else:
@@ -344,8 +349,15 @@ def trailing_value(
     Returns
     -------
     (customers, value)
-        Customer labels (every customer of the input) and their trailing sum
-        (0 for a customer without transactions in the window).
+        Customer labels (every customer of the input, with or without a
+        transaction by `as_of`) and their trailing sum (0 for a customer
+        without transactions in the window, NaN where an amount in the window
+        is unknown).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If lengths differ, a customer is missing (rows named), or `days` <= 0.
 
     Examples
     --------
@@ -356,12 +368,12 @@ def trailing_value(
     t = as_instants(at, name="at")
     a = as_float_array(amount, name="amount")
     check_same_length(at=t, amount=a)
-    groups, codes = _customers(customer, t.size)
+    groups, codes = _customers(customer, t.size, data_name="at")
     end = as_instant_scalar(as_of, name="as_of")
     if not days > 0:
         raise ValidationError(f"`days` must be > 0; got {days}")
     start = end - np.timedelta64(round(days * 86_400_000_000_000), "ns")
-    inside = (t > start) & (t <= end) & ~np.isnan(a)
+    inside = (t > start) & (t <= end)  # NaT is outside; a NaN amount inside makes NaN
     value = np.bincount(codes, weights=np.where(inside, a, 0.0), minlength=groups.size)
     return groups.labels, value[: groups.size].astype(np.float64)
 
@@ -408,7 +420,7 @@ def customer_value(
     count = np.bincount(g, minlength=size + 1)[:size].astype(np.int64)
     distinct = np.zeros(size, np.int64)
     if customer is not None:
-        _, ccodes = _customers(customer, rev.size)
+        _, ccodes = _customers(customer, rev.size, data_name="revenue")
         keep = g < size
         distinct = _distinct_per_group(g[keep], ccodes[keep].astype(np.int64), size)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -421,7 +433,7 @@ def customer_value(
         margin=total_margin.astype(np.float64),
         profitability=profitability.astype(np.float64),
         transactions=count,
-        customers=distinct,
+        n_customers=distinct,
     )
 
 
@@ -461,12 +473,14 @@ def rfm(
 
     Notes
     -----
-    Scores are rank-based: ``score = 1 + floor(bins * b / C)``, with `b` the
-    number of customers strictly worse and `C` the customers. Equal values
-    get equal scores (no arbitrary split of ties, unlike quantile cuts that
-    drop duplicate edges), a better value never gets a lower score, and each
-    score level holds about ``C / bins`` customers when values are distinct.
-    Recency is reversed: the most recent customers get `bins`.
+    Scores are mid-rank based: ``score = 1 + floor(bins * (b + e / 2) / C)``,
+    with `b` the customers strictly worse, `e` those equal (the customer
+    included) and `C` all customers. Equal values get equal scores (no
+    arbitrary split of ties, unlike quantile cuts that drop duplicate edges),
+    a better value never gets a lower score, each level holds about
+    ``C / bins`` customers when values are distinct, and a value shared by
+    everyone scores in the middle. Recency is reversed: the most recent
+    customers score highest.
 
     Examples
     --------
@@ -476,7 +490,7 @@ def rfm(
     >>> r.customers.tolist(), r.recency.tolist(), r.frequency.tolist()
     (['a', 'b', 'c'], [29.0, 60.0, 2.0], [1, 2, 3])
     >>> r.score.tolist()
-    [211, 121, 333]
+    [212, 122, 333]
     """
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
         raise ValidationError(f"`bins` must be an integer from 2 to 9; got {bins!r}")
@@ -485,7 +499,7 @@ def rfm(
     t = as_instants(at, name="at")
     v = as_float_array(value, name="value")
     check_same_length(at=t, value=v)
-    groups, codes = _customers(customer, t.size)
+    groups, codes = _customers(customer, t.size, data_name="at")
     end = as_instant_scalar(as_of, name="as_of")
     bad = np.isnat(t) | np.isnan(v)
     if bad.any():
@@ -559,7 +573,9 @@ def rfm_segments(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If a condition names an unknown score or is not a ``(low, high)`` pair.
+        If a condition names an unknown score, is not a ``(low, high)`` pair
+        within ``1..bins``, or the default rules meet scores of other than 5
+        levels.
 
     Examples
     --------
@@ -569,6 +585,11 @@ def rfm_segments(
     >>> rfm_segments(r, rules).segment.tolist()
     ['best', 'lapsed', 'other']
     """
+    if rules is RFM_SEGMENT_RULES and scores.bins != 5:
+        raise ValidationError(
+            f"the default RFM rules are for 5 score levels; these scores have {scores.bins}: "
+            "pass `rules` for them"
+        )
     n = scores.r.size
     fm = (scores.f + scores.m) / 2.0
     fields = {"r": scores.r, "f": scores.f, "m": scores.m, "fm": fm}
@@ -587,6 +608,11 @@ def rfm_segments(
                 raise ValidationError(
                     f"rule {name!r}: {key!r} must be a (low, high) pair; got {bounds!r}"
                 ) from exc
+            if not 1 <= low <= high <= scores.bins:
+                raise ValidationError(
+                    f"rule {name!r}: {key!r} range ({low:g}, {high:g}) is not within the "
+                    f"scores 1..{scores.bins}"
+                )
             mask &= (fields[key] >= low) & (fields[key] <= high)
         if name not in names:
             names.append(name)

@@ -28,6 +28,7 @@ number of groups.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from statistics import NormalDist
 from typing import Any
@@ -599,11 +600,27 @@ def _share(k: npt.NDArray[Any], n: Int64Array) -> FloatArray:
     return out
 
 
+_enum_values = np.frompyfunc(lambda k: k.value if isinstance(k, enum.Enum) else k, 1, 1)
+
+
+def _has_enum(kind: object) -> bool:
+    if isinstance(kind, enum.Enum):
+        return True
+    if isinstance(kind, (list, tuple)):
+        return any(isinstance(k, enum.Enum) for k in kind)
+    return False
+
+
 def _kind_codes(kind: object) -> tuple[npt.NDArray[np.intp], BoolArray]:
     """Code 0/1/2 of each feedback kind, and which rows are missing (None/NaN)."""
-    arr = kind.to_numpy() if hasattr(kind, "to_numpy") else np.asarray(kind)  # pandas columns
+    if hasattr(kind, "to_numpy"):  # pandas columns
+        arr = kind.to_numpy()
+    else:  # enum members (FeedbackKind) stay objects, not their str() names
+        arr = np.asarray(kind, dtype=object if _has_enum(kind) else None)
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    if arr.dtype.kind == "O":  # FeedbackKind members -> their values, in one ufunc pass
+        arr = _enum_values(arr)
     if arr.ndim != 1:
         raise ValidationError(f"`kind` must be one-dimensional, got shape {arr.shape}")
     if arr.dtype.kind == "O":

@@ -180,7 +180,8 @@ def service_by_segment(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the table has no ``customer`` field.
+        If the table has no ``customer`` field, or `focus` is not a segment of
+        `customers`.
 
     Examples
     --------
@@ -213,6 +214,11 @@ def service_by_segment(
     seg_codes, seg_labels = customers.codes("segment")
     item_seg = np.where(item_row >= 0, seg_codes[np.maximum(item_row, 0)], -1)
     seg_names = [str(s) for s in seg_labels]
+    if focus not in seg_names:
+        raise ValidationError(
+            f"`focus` {focus!r} is not a segment of the customer table; its segments are "
+            f"{seg_names}"
+        )
     none_code = len(seg_names)
     item_seg = np.where(item_seg >= 0, item_seg, none_code)
     seg_groups = (np.where(seen, item_seg, -1), [*seg_names, "(none)"])

@@ -49,6 +49,15 @@ def _numbers(values: object, name: str) -> npt.NDArray[np.float64]:
     return out
 
 
+def _same_length(column: npt.NDArray[Any], n: int, name: str, first: str) -> npt.NDArray[Any]:
+    if len(column) != n:
+        raise ValidationError(
+            f"column {name!r} has {len(column)} values but {first!r} has {n}: "
+            "every column needs one value per row"
+        )
+    return column
+
+
 def _problems(checks: Sequence[tuple[str, npt.NDArray[np.bool_]]]) -> None:
     """Raise one ValidationError listing every broken rule with its rows."""
     parts, rows = [], set()
@@ -100,8 +109,10 @@ class TransactionTable:
         self._margin = _readonly(margin)
         n = len(at)
         lengths = {len(customer[0]), len(revenue), len(margin), len(product[0])}
-        if lengths != {n}:  # pragma: no cover - guarded by the constructors
-            raise ValidationError("every column must have one value per transaction")
+        if lengths != {n}:
+            raise ValidationError(
+                f"every column must have one value per transaction; got lengths {sorted(lengths)}"
+            )
 
     @classmethod
     def from_columns(
@@ -153,13 +164,14 @@ class TransactionTable:
                 f"{revenue}={len(rev)}"
             )
         if margin is not None:
-            marg = _numbers(_get(data, margin), margin)
+            marg = _same_length(_numbers(_get(data, margin), margin), n, margin, customer)
         elif cost is not None:
-            marg = rev - _numbers(_get(data, cost), cost)
+            marg = rev - _same_length(_numbers(_get(data, cost), cost), n, cost, customer)
         else:
             marg = np.full(n, np.nan)
         if product is not None:
             prod = factorize(_get(data, product))
+            _same_length(prod[0], n, product, customer)
         else:
             prod = (np.full(n, -1, dtype=np.int32), np.array([], dtype=object))
         _problems(
@@ -284,10 +296,34 @@ class CustomerTable:
     ) -> CustomerTable:
         """Build the table from a mapping of columns or a pandas DataFrame.
 
+        Parameters
+        ----------
+        data : mapping of str to array_like, or pandas.DataFrame
+            The columns.
+        id : str, optional
+            Name of the customer id column.
+        internal, segment, acquired_at : str, optional
+            Names of the columns saying whether a customer is internal
+            (booleans), its segment, and when it was acquired.
+
+        Returns
+        -------
+        CustomerTable
+
         Raises
         ------
         customer_kanban.errors.ValidationError
-            If an id is missing or repeated, or `internal` is not boolean.
+            If a column is missing or has another length, or an id is
+            missing or repeated (the rows are named).
+        TypeError
+            If the `internal` column does not hold booleans.
+
+        Examples
+        --------
+        >>> ct = CustomerTable.from_columns({"id": ["a", "b"], "seg": ["gold", None]},
+        ...                                 segment="seg")
+        >>> ct.segment_of(["b", "a"])[0].tolist()
+        [-1, 0]
         """
         raw = _column(_get(data, id))
         codes, labels = factorize(raw)
@@ -296,20 +332,24 @@ class CustomerTable:
         n = len(ids)
         flags = np.zeros(n, dtype=np.bool_)
         if internal is not None:
-            col = _column(_get(data, internal))
+            col = _same_length(_column(_get(data, internal)), n, internal, id)
             if col.dtype != np.bool_:
-                raise ValidationError(f"`{internal}` must hold True/False")
+                raise TypeError(f"column {internal!r} must hold True/False, got {col.dtype}")
             flags = col.astype(np.bool_)
         seg = (
             factorize(_get(data, segment))
             if segment is not None
             else (np.full(n, -1, dtype=np.int32), np.array([], dtype=object))
         )
+        if segment is not None:
+            _same_length(seg[0], n, segment, id)
         acq = (
             as_instant_array(_column(_get(data, acquired_at)))
             if acquired_at is not None
             else np.full(n, np.datetime64("NaT", "ns"))
         )
+        if acquired_at is not None:
+            _same_length(acq, n, acquired_at, id)
         per_code = np.bincount(codes[codes >= 0], minlength=len(labels))
         repeated = (codes >= 0) & (per_code[np.maximum(codes, 0)] > 1) if n else codes < 0
         _problems([("`id` is missing", codes < 0), ("`id` is repeated", repeated)])
