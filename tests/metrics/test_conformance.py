@@ -208,7 +208,7 @@ CASES["customer_value"] = {
 }
 CASES["rfm"] = {
     "empty": (([], EMPTY_T, []), {"as_of": T1}, True, {"r": np.zeros(0)}),
-    "one": ((["a"], [T0], [2.0]), {"as_of": T1}, False, {"recency": [1.0], "r": [1]}),
+    "one": ((["a"], [T0], [2.0]), {"as_of": T1}, False, {"recency": [1.0], "r": [3]}),
     "all_missing": ((["a"], [T1], [2.0]), {"as_of": T0}, True, {"r": np.zeros(0)}),
 }
 with warnings.catch_warnings():
@@ -217,7 +217,7 @@ with warnings.catch_warnings():
 _RFM_ONE = metrics.rfm(["a"], [T0], [2.0], as_of=T1)
 CASES["rfm_segments"] = {
     "empty": ((_RFM_EMPTY,), {}, False, {"counts": [0] * 8}),
-    "one": ((_RFM_ONE,), {}, False, {"segment": ["hibernating"]}),  # r = f = m = 1
+    "one": ((_RFM_ONE,), {}, False, {"segment": ["loyal"]}),  # alone: r = f = m = 3
     "all_missing": ((_RFM_EMPTY,), {"rules": []}, False, {"counts": [0]}),
 }
 _FIVE = ([1, 2, 0, 3, 1, 0, 2], [5.0, 8, 0, 20, 3, 0, 9], [30.0] * 7)
@@ -278,6 +278,16 @@ CASES["compare_service"] = {
         True,
         {"focus_statistic": NAN},
     ),
+}
+CASES["cohort_retention"] = {
+    "empty": (([], EMPTY_T), {}, True, {"size": np.zeros(0), "retention": np.zeros((0, 0))}),
+    "one": ((["a"], [T0]), {}, False, {"size": [1], "retention": [[1.0]]}),
+    "all_missing": ((["a"], NAT1), {}, True, {"size": np.zeros(0)}),
+}
+CASES["get_keep_grow"] = {
+    "empty": (([], EMPTY_T, []), {"lost_after": 1}, True, {"active": np.zeros((1, 0))}),
+    "one": ((["a"], [T0], [5.0]), {"lost_after": 1}, False, {"acquired": [[1]]}),
+    "all_missing": ((["a"], NAT1, [NAN]), {"lost_after": 1}, True, {"active": np.zeros((1, 0))}),
 }
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),

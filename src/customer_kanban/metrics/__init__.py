@@ -89,6 +89,10 @@ Customer value
         Discounted expected value per customer from the two fits.
     simple_lifetime_value
         Closed form ``m r / (1 + d - r)``.
+    cohort_retention
+        Cohort x periods-since-acquisition retention and churn -> CohortResult.
+    get_keep_grow
+        Acquired, retained, lost, won back, let go, cross-sold per period -> GetKeepGrowResult.
 
 Voice of the customer
     nps, csat, ces
@@ -162,6 +166,12 @@ from customer_kanban.metrics._results import (
     ThroughputResult,
     WaitingTimeResult,
 )
+from customer_kanban.metrics._retention import (
+    CohortResult,
+    GetKeepGrowResult,
+    cohort_retention,
+    get_keep_grow,
+)
 from customer_kanban.metrics._service import at_risk, on_time_rate, percentiles, sle_attainment
 from customer_kanban.metrics._survival import (
     ItemForecast,
@@ -206,11 +216,13 @@ __all__ = [
     "BGNBDFit",
     "CESResult",
     "CSATResult",
+    "CohortResult",
     "CumulativeFlowResult",
     "CustomerSegments",
     "DailyThroughput",
     "FeedbackResult",
     "GammaGammaFit",
+    "GetKeepGrowResult",
     "HowManyForecast",
     "ItemForecast",
     "LeadTimeFit",
@@ -233,6 +245,7 @@ __all__ = [
     "at_risk",
     "blocked_time",
     "ces",
+    "cohort_retention",
     "compare_service",
     "csat",
     "cumulative_flow",
@@ -247,6 +260,7 @@ __all__ = [
     "flow_efficiency",
     "forecast_how_many",
     "forecast_when",
+    "get_keep_grow",
     "kaplan_meier",
     "kaplan_meier_from_instants",
     "km_attainment",
