@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._time import as_instant_array
+from customer_kanban.cli import _segments
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
 from customer_kanban.table import WorkItemTable
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--days", type=int, default=30, help="horizon of 'how many' (default 30)")
     forecast.add_argument("--trials", type=int, default=10_000, help="trials (default 10000)")
     forecast.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _segments.add_parser(sub)
     return parser
 
 
@@ -469,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.demo and args.file:
                 raise _UsageError("give FILE or --demo, not both")
             out = _review(args) if args.command == "review" else _forecast(args)
+        elif args.command == "segments":
+            out = _segments.run(args)
         else:  # pragma: no cover - argparse enforces the choices
             raise _UsageError(f"unknown command {args.command!r}")
     except _UsageError as exc:
