@@ -52,9 +52,10 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def _scores(values: np.ndarray, bins: int) -> np.ndarray:
+    """Mid-rank scores: 1 + floor(bins * (below + ties / 2) / n)."""
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     below = np.cumsum(counts) - counts
-    return 1 + (bins * below[inverse]) // values.size
+    return 1 + (bins * (2 * below + counts)[inverse]) // (2 * values.size)
 
 
 # ------------------------------------------------------------------ floors
@@ -96,6 +97,23 @@ def floor_value(d: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return revenue, margin, np.bincount(d["customer"], minlength=size), profitability
 
 
+def floor_active_per_quarter(d: dict[str, Any]) -> np.ndarray:
+    """Quarter of each row (a per-day table), one sort of (customer, quarter) keys and a
+    unique by adjacent difference: the active customers per quarter."""
+    days = d["at"].view(np.int64) // NS_PER_DAY
+    lo = days.min()
+    months = np.arange(lo, days.max() + 1).astype("datetime64[D]").astype("datetime64[M]")
+    q = (months.view(np.int64) // 3)[days - lo]
+    q -= q.min()
+    n_periods = int(q.max()) + 1
+    key = d["customer"] * n_periods + q
+    key.sort()
+    keep = np.empty(key.size, bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    return np.bincount(key[keep] % n_periods, minlength=n_periods)
+
+
 # ------------------------------------------------------------------ ours
 def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
     d = generate(n, seed)
@@ -133,6 +151,23 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
     np.testing.assert_allclose(v.margin, f[1], rtol=1e-12, atol=1e-9)
     np.testing.assert_array_equal(v.transactions, f[2])
     rows.append(("customer_value", t_o, t_f))
+
+    t_f, active = _best(lambda: floor_active_per_quarter(d), repeat)
+    t_o, gkg = _best(
+        lambda: metrics.get_keep_grow(by, d["at"], d["value"], freq="Q", lost_after=2), repeat
+    )
+    np.testing.assert_array_equal(gkg.active[0], active)
+    rows.append(("get_keep_grow (quarters)", t_o, t_f))
+    t_o, cohorts = _best(lambda: metrics.cohort_retention(by, d["at"], freq="Q"), repeat)
+    months = cohorts.cohorts.astype("datetime64[M]").view(np.int64)
+    first = d["at"].min().astype("datetime64[M]").view(np.int64) // 3
+    offset = months // 3 - first  # quarter of each cohort, from the first one
+    per_quarter = np.zeros(active.size, np.int64)
+    for c, start in enumerate(offset):  # a loop over the handful of cohorts
+        span = min(cohorts.active.shape[1], active.size - start)
+        per_quarter[start : start + span] += cohorts.active[c, :span]
+    np.testing.assert_array_equal(per_quarter, active)
+    rows.append(("cohort_retention (quarters)", t_o, t_f))
     return rows
 
 
