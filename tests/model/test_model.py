@@ -221,3 +221,22 @@ def test_feedback_and_customer_fields():
         Customer(id="C", attributes={"region": " "})
     aware = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert Customer(id="C", acquired_at=aware).acquired_at.hour == 10
+
+
+def test_cost_of_delay_and_allocation_validate_with_paths():
+    from customer_kanban.model import ClassOfService, CostOfDelay, Policy, Workflow
+
+    with pytest.raises(ValueError, match=r"`rate` must be >= 0"):
+        CostOfDelay(rate=-1.0)
+    with pytest.raises(ValueError, match=r"`growth` must be >= 0"):
+        CostOfDelay(rate=1.0, growth=-0.1)
+    wf = Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+    exp = ClassOfService(name="Expedite", urgency="expedite", cost_of_delay=CostOfDelay(rate=9.0))
+    with pytest.raises(ValueError, match=r"`allocation` names unknown class of service 'Std'"):
+        Policy(workflow=wf, classes_of_service=[exp], allocation={"Std": 0.5})
+    with pytest.raises(ValueError, match=r"`allocation\['Expedite'\]` must lie in \(0, 1\]"):
+        Policy(workflow=wf, classes_of_service=[exp], allocation={"Expedite": 1.5})
+    good = Policy(workflow=wf, classes_of_service=[exp], allocation={"Expedite": 0.1})
+    text = good.to_json().replace('"rate": 9.0', '"rate": -9.0')
+    with pytest.raises(ValueError, match=r"@ \$\.classes_of_service\[0\]\.cost_of_delay"):
+        Policy.from_json(text)

@@ -10,12 +10,18 @@ from customer_kanban._serialize import from_dict, from_json, to_dict, to_json
 from customer_kanban.model._customer import Customer, CustomerSegment, Feedback, FeedbackKind
 from customer_kanban.model._items import BlockedInterval, Transition, WorkItem, WorkType
 from customer_kanban.model._maturity import MaturityLevel
-from customer_kanban.model._service import ClassOfService, ServiceLevelExpectation, Urgency
+from customer_kanban.model._service import (
+    ClassOfService,
+    CostOfDelay,
+    ServiceLevelExpectation,
+    Urgency,
+)
 from customer_kanban.model._workflow import Policy, SegmentServiceLevel, Workflow
 
 __all__ = [
     "BlockedInterval",
     "ClassOfService",
+    "CostOfDelay",
     "Customer",
     "CustomerSegment",
     "Feedback",

@@ -10,7 +10,7 @@ from customer_kanban._serialize import Serializable
 from customer_kanban.errors import ValidationError
 from customer_kanban.model._checks import as_float, non_empty_str, positive, probability
 
-__all__ = ["ClassOfService", "ServiceLevelExpectation", "Urgency"]
+__all__ = ["ClassOfService", "CostOfDelay", "ServiceLevelExpectation", "Urgency"]
 
 
 class Urgency(str, enum.Enum):
@@ -49,6 +49,58 @@ class ServiceLevelExpectation(Serializable):
     probability: float = attrs.field(default=0.85, validator=probability, converter=as_float)
 
 
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:
+        raise ValidationError(f"`{attribute.name}` must be >= 0 (got {value})")
+
+
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else as_float(value)
+
+
+@attrs.frozen(kw_only=True)
+class CostOfDelay(Serializable):
+    """Parameters of a class of service's cost-of-delay profile (money per day).
+
+    How they are read depends on the class's urgency (a modelling assumption,
+    after the Kanban classes of service; see the glossary):
+
+    * expedite: ``rate`` from the request on, plus a lump ``step`` at once;
+    * fixed date: nothing until the item's due date, then a lump ``step`` and
+      ``rate`` per day after it;
+    * standard: a constant ``rate``;
+    * intangible: ``rate`` until ``horizon_days`` after the request, then
+      ``rate * (1 + growth * (t - horizon_days))``.
+
+    Parameters
+    ----------
+    rate : float
+        Cost per day of delay, >= 0. [money/day]
+    step : float, optional
+        A one-off cost (expedite: at once; fixed date: at the due date), >= 0. [money]
+    horizon_days : float, optional
+        Intangible: days after the request when the cost starts rising, >= 0. [days]
+    growth : float, optional
+        Intangible: rise of the rate per day after the horizon, >= 0. [1/day]
+
+    Examples
+    --------
+    >>> CostOfDelay(rate=200.0, step=5000.0).step
+    5000.0
+    """
+
+    rate: float = attrs.field(converter=as_float, validator=_non_negative)
+    step: float = attrs.field(default=0.0, converter=as_float, validator=_non_negative)
+    horizon_days: float | None = attrs.field(default=None, converter=_optional_float)
+    growth: float | None = attrs.field(default=None, converter=_optional_float)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("horizon_days", "growth"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise ValidationError(f"`{name}` must be >= 0 (got {value})")
+
+
 def _urgency(value: Urgency | str) -> Urgency:
     try:
         return Urgency(value)
@@ -69,6 +121,8 @@ class ClassOfService(Serializable):
         Cost-of-delay archetype.
     sle : ServiceLevelExpectation, optional
         The class's service level expectation.
+    cost_of_delay : CostOfDelay, optional
+        Parameters of the class's cost-of-delay profile (read by its urgency).
 
     Examples
     --------
@@ -83,4 +137,8 @@ class ClassOfService(Serializable):
     sle: ServiceLevelExpectation | None = attrs.field(
         default=None,
         validator=attrs.validators.optional(attrs.validators.instance_of(ServiceLevelExpectation)),
+    )
+    cost_of_delay: CostOfDelay | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(CostOfDelay)),
     )

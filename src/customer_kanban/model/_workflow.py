@@ -123,6 +123,10 @@ def _limits(values: Mapping[str, int]) -> dict[str, int]:
     return dict(values)
 
 
+def _shares(values: Mapping[str, float]) -> dict[str, float]:
+    return dict(values)
+
+
 def _classes(values: Iterable[ClassOfService]) -> tuple[ClassOfService, ...]:
     return tuple(values)
 
@@ -144,6 +148,9 @@ class Policy(Serializable):
         Unique by name.
     segment_sles : sequence of SegmentServiceLevel, optional
         SLEs per (class of service, customer segment), overriding the class SLE.
+    allocation : mapping of str to float, optional
+        Capacity allocation: the largest share of the work in progress each
+        class of service may hold (e.g. ``{"Expedite": 0.1}``), each in (0, 1].
 
     Examples
     --------
@@ -166,6 +173,7 @@ class Policy(Serializable):
         converter=_segment_sles,
         validator=unique("segment_sles", lambda s: (s.class_of_service, s.segment)),
     )
+    allocation: dict[str, float] = attrs.field(factory=dict, converter=_shares, hash=False)
 
     def __attrs_post_init__(self) -> None:
         for state, limit in self.wip_limits.items():
@@ -176,6 +184,11 @@ class Policy(Serializable):
                 raise TypeError(f"`wip_limits[{state!r}]` must be an integer")
             raise_if(limit < 1, f"`wip_limits[{state!r}]` must be >= 1 (got {limit})")
         names = {c.name for c in self.classes_of_service}
+        for name, share in self.allocation.items():
+            raise_if(name not in names, f"`allocation` names unknown class of service {name!r}")
+            if isinstance(share, bool) or not isinstance(share, (int, float)):
+                raise TypeError(f"`allocation[{name!r}]` must be a number")
+            raise_if(not 0 < share <= 1, f"`allocation[{name!r}]` must lie in (0, 1] (got {share})")
         for s in self.segment_sles:
             raise_if(
                 s.class_of_service not in names,

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from customer_kanban.model import (
     BlockedInterval,
     ClassOfService,
+    CostOfDelay,
     Customer,
     CustomerSegment,
     Feedback,
@@ -39,6 +40,7 @@ from customer_kanban.model import (
 
 __all__ = [
     "classes_of_service",
+    "costs_of_delay",
     "customer_segments",
     "customers",
     "feedback",
@@ -88,6 +90,19 @@ def classes_of_service() -> st.SearchStrategy[ClassOfService]:
         name=names(),
         urgency=st.sampled_from(list(Urgency)),
         sle=st.none() | service_level_expectations(),
+        cost_of_delay=st.none() | costs_of_delay(),
+    )
+
+
+def costs_of_delay() -> st.SearchStrategy[CostOfDelay]:
+    """Cost-of-delay parameters: a rate, maybe a lump, maybe a horizon and growth."""
+    money = st.floats(0, 1e6, allow_nan=False)
+    return st.builds(
+        CostOfDelay,
+        rate=money,
+        step=money,
+        horizon_days=st.none() | st.floats(0, 365),
+        growth=st.none() | st.floats(0, 1),
     )
 
 
@@ -153,8 +168,19 @@ def policies(draw: st.DrawFn) -> Policy:
             )
             for c, s in pairs
         ]
+    shares = draw(
+        st.dictionaries(
+            st.sampled_from([c.name for c in classes]) if classes else st.nothing(),
+            st.floats(0.01, 1.0),
+            max_size=len(classes),
+        )
+    )
     return Policy(
-        workflow=wf, wip_limits=limits, classes_of_service=classes, segment_sles=segment_sles
+        workflow=wf,
+        wip_limits=limits,
+        classes_of_service=classes,
+        segment_sles=segment_sles,
+        allocation=shares,
     )
 
 
