@@ -6,6 +6,8 @@ values and result objects into plain ``dict``/``list`` trees and back:
 
 * datetimes as ISO 8601 strings in UTC (``"2024-01-02T03:04:05+00:00"``);
 * numpy arrays as lists; ``NaN`` and ``NaT`` as ``null``; ``datetime64`` as ISO 8601;
+* infinite numbers (a quantile never reached) as the strings ``"inf"`` and
+  ``"-inf"``, so that the output is standard JSON (no ``Infinity``);
 * enums by value; frozensets as sorted lists;
 * unknown keys are rejected, and every failure is reported as a
   :class:`~customer_kanban.errors.ValidationError` naming the path of the
@@ -54,8 +56,12 @@ def _structure_datetime(value: Any, _: type) -> _dt.datetime:
     return as_utc_datetime(_dt.datetime.fromisoformat(text))
 
 
-def _float_or_none(value: float) -> float | None:
-    return None if math.isnan(value) else value
+def _float_or_none(value: float) -> float | str | None:
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
 
 
 def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
@@ -67,6 +73,8 @@ def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
     if np.issubdtype(value.dtype, np.floating):
         out = value.astype(object)
         out[np.isnan(value)] = None
+        out[np.isposinf(value)] = "inf"
+        out[np.isneginf(value)] = "-inf"
         return out.tolist()
     return value.tolist()
 
@@ -216,7 +224,7 @@ def from_dict(cls: type[T], data: Any) -> T:
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
     """Serialise `obj` to a JSON string (see :func:`to_dict`)."""
-    return json.dumps(to_dict(obj), indent=indent, allow_nan=True)
+    return json.dumps(to_dict(obj), indent=indent, allow_nan=False)
 
 
 def from_json(cls: type[T], text: str | bytes) -> T:

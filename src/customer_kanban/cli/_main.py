@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._time import as_instant_array
-from customer_kanban.cli import _segments
+from customer_kanban.cli import _json, _segments
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
 from customer_kanban.table import WorkItemTable
@@ -235,7 +234,7 @@ def _review(args: argparse.Namespace) -> str:
     table, policy, when, extra = _load(args)
     review = service_delivery_review(table, policy, as_of=when)
     if args.json:
-        return json.dumps({**review.to_dict(), **extra}, indent=2)
+        return _json.dumps({**review.to_dict(), **extra})
     return review.render()
 
 
@@ -278,7 +277,7 @@ def _forecast(args: argparse.Namespace) -> str:
         for key in ("days", "completion"):  # one value per trial: summarised above
             data["when"].pop(key, None)
         data["how_many"].pop("counts", None)
-        return json.dumps(data, indent=2)
+        return _json.dumps(data)
     lines = [
         f"Forecast as of {str(when)[:16].replace('T', ' ')} UTC "
         f"({args.trials:,} trials, seed {args.seed})",
@@ -346,6 +345,8 @@ def _forecast(args: argparse.Namespace) -> str:
 def _num(value: object, digits: int = 1) -> str:
     if value is None:
         return "-"
+    if isinstance(value, str):  # "inf" from _finite_or_none
+        return value
     v = float(value)  # type: ignore[arg-type]
     return "inf" if math.isinf(v) else f"{v:.{digits}f}"
 
@@ -456,10 +457,13 @@ def _forecast_details(
     return by_class, predictability, oldest
 
 
-def _finite_or_none(value: float, *, keep_inf: bool = False) -> float | None:
+def _finite_or_none(value: float, *, keep_inf: bool = False) -> float | str | None:
+    """A float for JSON: None for NaN (and inf unless kept); "inf" as a string (valid JSON)."""
     v = float(value)
     if math.isnan(v) or (math.isinf(v) and not keep_inf):
         return None
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
     return v
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import warnings
 from typing import Any
 
 import numpy as np
 
+from customer_kanban.cli import _json
 from customer_kanban.errors import CustomerKanbanError, InsufficientDataWarning
 from customer_kanban.table import TransactionTable
 
@@ -30,9 +30,11 @@ def add_parser(sub: Any) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", help="purchase log CSV, one row per transaction")
     source.add_argument("--demo", action="store_true", help="use the embedded CDNOW purchases")
-    p.add_argument("--customer", default="customer", help="column of the customer id")
-    p.add_argument("--at", default="at", help="column of the instant")
-    p.add_argument("--revenue", default="revenue", help="column of the revenue")
+    p.add_argument(
+        "--customer", default="customer", help="column of the customer id (default: customer)"
+    )
+    p.add_argument("--at", default="at", help="column of the instant (default: at)")
+    p.add_argument("--revenue", default="revenue", help="column of the revenue (default: revenue)")
     p.add_argument("--margin", help="column of the margin (default: revenue is the value)")
     p.add_argument("--product", help="column of the product or work type (cross-selling)")
     p.add_argument("--as-of", help="analysis instant (default: the last transaction)")
@@ -183,15 +185,16 @@ def run(args: argparse.Namespace) -> str:
     table, when, name = _load(args)
     data = portfolio(table, when, freq=args.freq, lost_after=args.lost_after)
     if args.json:
-        return json.dumps(data, indent=2)
+        return _json.dumps(data)
     value = data["value"]
     lines = [
         f"Customer portfolio as of {data['as_of'][:10]}: {name}",
         f"{data['customers']:,} customers, {data['transactions']:,} transactions.",
         "",
-        f"Value segments: current value = trailing 12-month {value}; future potential = ",
-        "expected 12-month value (BG/NBD x Gamma-Gamma, 1% a month discount). High = strictly",
-        f"above the median ({data['thresholds']['current_value']:,.2f} and "
+        f"Value segments: current value = trailing 12-month {value}; future potential =",
+        "expected 12-month value (BG/NBD x Gamma-Gamma fitted with a 0.001 penalty, 1% a",
+        "month discount). High = strictly above the median "
+        f"({data['thresholds']['current_value']:,.2f} and "
         f"{data['thresholds']['future_potential']:,.2f}).",
         f"  {'segment':<12} {'customers':>10} {'share':>6} {'current':>13} {'potential':>13}",
     ]

@@ -479,6 +479,10 @@ class _Patterns:
         self.total = float(self.w.sum())
 
 
+#: Log-parameters are clipped to +-_LOG_BOUND inside the objectives (exp stays in (0, inf)).
+_LOG_BOUND = 600.0
+
+
 def _bgnbd_objective(
     log_params: FloatArray, data: _Patterns, scale: float, penalizer: float
 ) -> tuple[float, FloatArray]:
@@ -487,10 +491,10 @@ def _bgnbd_objective(
     Time is multiplied by `scale` (``1 / max T``, as in ``lifetimes``): the
     maximum is the same, but the penalty applies to ``alpha * scale``.
     """
-    ll, grad = _bgnbd_log_likelihood(
-        np.exp(log_params), data, scale=scale, gradient=True, per_pattern=False
-    )
-    params = np.exp(log_params)
+    # Parameters stay positive and finite even where the optimiser wanders far:
+    # exp of a clipped log never underflows to 0 nor overflows (no division by 0).
+    params = np.exp(np.clip(log_params, -_LOG_BOUND, _LOG_BOUND))
+    ll, grad = _bgnbd_log_likelihood(params, data, scale=scale, gradient=True, per_pattern=False)
     f = -ll / data.total + penalizer * float(np.dot(params, params))
     g = -grad / data.total + 2.0 * penalizer * params * params
     return f, g
@@ -520,9 +524,11 @@ def _bgnbd_log_likelihood(
     log_at = np.log(alpha + T)
     log_atx = np.log(alpha + tx)
     a3 = -rx * log_at
-    a4 = math.log(a) - np.log(b + np.maximum(x, 1.0) - 1.0) - rx * log_atx
+    log_a = math.log(a) if a > 0 else -math.inf  # exp(log a) can underflow to 0
+    a4 = log_a - np.log(b + np.maximum(x, 1.0) - 1.0) - rx * log_atx
     both = np.logaddexp(a3, a4)
-    ll_each = (g1 + g2)[xi] + r * math.log(alpha) + np.where(rep, both, a3)
+    log_alpha = math.log(alpha) if alpha > 0 else -math.inf
+    ll_each = (g1 + g2)[xi] + r * log_alpha + np.where(rep, both, a3)
     ll = ll_each if per_pattern else float(np.dot(data.w, ll_each))
     if not gradient:
         return ll, np.zeros(4)
@@ -530,7 +536,7 @@ def _bgnbd_log_likelihood(
     w4 = np.where(rep, np.exp(a4 - both), 0.0)
     w3 = 1.0 - w4
     psi = special.digamma
-    d_r = (psi(r + xu) - psi(r))[xi] + math.log(alpha) - w3 * log_at - w4 * log_atx
+    d_r = (psi(r + xu) - psi(r))[xi] + log_alpha - w3 * log_at - w4 * log_atx
     d_alpha = r / alpha - rx * (w3 / (alpha + T) + w4 / (alpha + tx))
     d_a = (psi(a + b) - psi(a + b + xu))[xi] + w4 / a
     d_b = (psi(a + b) + psi(b + xu) - psi(b) - psi(a + b + xu))[xi] - w4 / (
@@ -1149,7 +1155,7 @@ def fit_gamma_gamma(
         )
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        params = np.exp(log_params)
+        params = np.exp(np.clip(log_params, -_LOG_BOUND, _LOG_BOUND))
         ll, grad = _gg_log_likelihood(params, xu, mu, gradient=True)
         f = -ll / n + pen * float(np.dot(params, params))
         return f, -grad / n + 2.0 * pen * params * params
@@ -1288,7 +1294,8 @@ def lifetime_value(
         tx[first, np.newaxis],
         age[first, np.newaxis],
     )
-    per_month = np.diff(expected, axis=1)
+    with np.errstate(invalid="ignore"):  # inf - inf of a degenerate fit: NaN, as it should be
+        per_month = np.diff(expected, axis=1)
     discount = (1.0 + d) ** -np.arange(1, months + 1, dtype=np.float64)
     out: FloatArray = value * (per_month @ discount)[inverse]
     return out
