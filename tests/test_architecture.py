@@ -18,10 +18,11 @@ ALLOWED = {
     "table": BASE | {"model"},
     "metrics": BASE,
     "reviews": BASE | {"model", "table", "metrics"},
+    "policy": BASE | {"model", "table", "metrics"},
     "io": BASE | {"model", "table", "metrics"},
     "datasets": BASE | {"model", "table", "io"},
     "testing": BASE | {"model", "table"},
-    "cli": BASE | {"model", "table", "metrics", "io", "reviews", "datasets"},
+    "cli": BASE | {"model", "table", "metrics", "io", "reviews", "policy", "datasets"},
 }
 
 
@@ -86,6 +87,7 @@ def test_public_names_are_sorted_and_exist():
     import customer_kanban.io
     import customer_kanban.metrics
     import customer_kanban.model
+    import customer_kanban.policy
     import customer_kanban.reviews
     import customer_kanban.table
 
@@ -96,6 +98,7 @@ def test_public_names_are_sorted_and_exist():
         customer_kanban.metrics,
         customer_kanban.io,
         customer_kanban.reviews,
+        customer_kanban.policy,
     ):
         # ruff's RUF022 order: CONSTANTS, then Classes, then functions, each sorted
         def kind(name: str) -> int:

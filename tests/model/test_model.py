@@ -240,3 +240,20 @@ def test_cost_of_delay_and_allocation_validate_with_paths():
     text = good.to_json().replace('"rate": 9.0', '"rate": -9.0')
     with pytest.raises(ValueError, match=r"@ \$\.classes_of_service\[0\]\.cost_of_delay"):
         Policy.from_json(text)
+
+
+def test_policy_carries_acceptance_rules():
+    from customer_kanban.model import AcceptanceRule, Policy, RuleKind, Workflow
+
+    wf = Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+    rules = [
+        AcceptanceRule(name="address given", kind=RuleKind.REQUIRED, field="address"),
+        AcceptanceRule(name="due soon enough", kind="lead_days", field="due_at", days=3),
+    ]
+    p = Policy(workflow=wf, acceptance_rules=rules)
+    assert Policy.from_json(p.to_json()) == p
+    with pytest.raises(ValueError, match=r"acceptance_rules"):
+        Policy(workflow=wf, acceptance_rules=[rules[0], rules[0]])
+    bad = p.to_json().replace('"days": 3.0', '"days": "three"')
+    with pytest.raises(ValueError, match=r"@ \$\.acceptance_rules\[1\]"):
+        Policy.from_json(bad)

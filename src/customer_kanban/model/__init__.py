@@ -7,6 +7,7 @@ module functions :func:`to_dict`, :func:`from_dict`, :func:`to_json`,
 """
 
 from customer_kanban._serialize import from_dict, from_json, to_dict, to_json
+from customer_kanban.model._acceptance import AcceptanceRule, RuleKind
 from customer_kanban.model._customer import Customer, CustomerSegment, Feedback, FeedbackKind
 from customer_kanban.model._items import BlockedInterval, Transition, WorkItem, WorkType
 from customer_kanban.model._maturity import MaturityLevel
@@ -19,6 +20,7 @@ from customer_kanban.model._service import (
 from customer_kanban.model._workflow import Policy, SegmentServiceLevel, Workflow
 
 __all__ = [
+    "AcceptanceRule",
     "BlockedInterval",
     "ClassOfService",
     "CostOfDelay",
@@ -28,6 +30,7 @@ __all__ = [
     "FeedbackKind",
     "MaturityLevel",
     "Policy",
+    "RuleKind",
     "SegmentServiceLevel",
     "ServiceLevelExpectation",
     "Transition",

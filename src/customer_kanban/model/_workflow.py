@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from customer_kanban._serialize import Serializable
+from customer_kanban.model._acceptance import AcceptanceRule
 from customer_kanban.model._checks import non_empty_str, raise_if, unique
 from customer_kanban.model._service import ClassOfService, ServiceLevelExpectation
 
@@ -123,6 +124,10 @@ def _limits(values: Mapping[str, int]) -> dict[str, int]:
     return dict(values)
 
 
+def _rules(values: Iterable[AcceptanceRule]) -> tuple[AcceptanceRule, ...]:
+    return tuple(values)
+
+
 def _shares(values: Mapping[str, float]) -> dict[str, float]:
     return dict(values)
 
@@ -151,6 +156,9 @@ class Policy(Serializable):
     allocation : mapping of str to float, optional
         Capacity allocation: the largest share of the work in progress each
         class of service may hold (e.g. ``{"Expedite": 0.1}``), each in (0, 1].
+    acceptance_rules : sequence of AcceptanceRule, optional
+        What a request must satisfy before it may be committed to; unique by
+        name (see :func:`customer_kanban.policy.evaluate_acceptance`).
 
     Examples
     --------
@@ -174,6 +182,9 @@ class Policy(Serializable):
         validator=unique("segment_sles", lambda s: (s.class_of_service, s.segment)),
     )
     allocation: dict[str, float] = attrs.field(factory=dict, converter=_shares, hash=False)
+    acceptance_rules: tuple[AcceptanceRule, ...] = attrs.field(
+        default=(), converter=_rules, validator=unique("acceptance_rules", lambda r: r.name)
+    )
 
     def __attrs_post_init__(self) -> None:
         for state, limit in self.wip_limits.items():

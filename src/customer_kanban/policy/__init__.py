@@ -1,0 +1,33 @@
+"""Explicit policies evaluated over work: acceptance criteria for requests.
+
+A layer beside :mod:`customer_kanban.reviews`: it composes the model's policy values
+(:class:`~customer_kanban.model._acceptance.AcceptanceRule`) with the columnar
+:class:`~customer_kanban.table.WorkItemTable`.
+
+:func:`evaluate_acceptance`
+    Evaluate acceptance rules over every item of a table at once -> AcceptanceResult.
+:func:`register_predicate`, :func:`unregister_predicate`, :func:`predicates`
+    The registry of named, vectorized predicates that ``predicate`` rules refer to.
+"""
+
+from customer_kanban.policy._acceptance import (
+    AcceptanceFailures,
+    AcceptanceResult,
+    FailureCause,
+    Predicate,
+    evaluate_acceptance,
+    predicates,
+    register_predicate,
+    unregister_predicate,
+)
+
+__all__ = [
+    "AcceptanceFailures",
+    "AcceptanceResult",
+    "FailureCause",
+    "Predicate",
+    "evaluate_acceptance",
+    "predicates",
+    "register_predicate",
+    "unregister_predicate",
+]
