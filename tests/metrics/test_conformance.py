@@ -289,6 +289,42 @@ CASES["get_keep_grow"] = {
     "one": ((["a"], [T0], [5.0]), {"lost_after": 1}, False, {"acquired": [[1]]}),
     "all_missing": ((["a"], NAT1, [NAN]), {"lost_after": 1}, True, {"active": np.zeros((1, 0))}),
 }
+_NAT22 = np.full((2, 2), np.datetime64("NaT", "ns"))
+CASES["wip_breaches"] = {
+    "empty": (
+        (np.zeros((0, 2), "datetime64[ns]"), np.zeros((0, 2), "datetime64[ns]"), [1, 1]),
+        {},
+        True,
+        {"count": [0, 0], "max_wip": [0, 0], "mean_wip": [NAN, NAN]},
+    ),
+    "one": (
+        ([[T0]], [[T1]], [0]),
+        {},
+        False,
+        {"count": [1], "duration": [1.0], "max_wip": [1], "mean_wip": [1.0]},
+    ),
+    "all_missing": ((_NAT22, _NAT22, [1, 1]), {}, True, {"count": [0, 0], "mean_wip": [NAN, NAN]}),
+}
+CASES["allocation"] = {
+    "empty": (
+        (EMPTY_T, EMPTY_T, [], {"a": 0.5}),
+        {},
+        True,
+        {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
+    ),
+    "one": (
+        ([T0], NAT1, ["a"], [0.5]),
+        {"as_of": T1},
+        False,
+        {"wip": [1], "actual": [[1.0]], "excess": [[0.5]]},
+    ),
+    "all_missing": (
+        (NAT1, NAT1, ["a"], [0.5]),
+        {},
+        True,
+        {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
+    ),
+}
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),
     "one": (([2.0],), {}, False, {"survival": [0.0], "median": 2.0}),

@@ -103,6 +103,12 @@ Voice of the customer
         "Are these customers served at least as well as the others?": effect sizes
         and a one-sided permutation p-value -> ServiceComparison.
 
+Policies
+    wip_breaches
+        Intervals, count and duration of WIP above each state's limit -> BreachResult.
+    allocation
+        Share of WIP per class of service over time vs its allocation -> AllocationResult.
+
 Grouping (``by=``)
     ``None`` (one group ``"all"``); an array of labels (``None``/NaN = no
     group, rows left out; groups are the sorted labels); an array of integer
@@ -150,6 +156,13 @@ from customer_kanban.metrics._forecast import (
     daily_throughput,
     forecast_how_many,
     forecast_when,
+)
+from customer_kanban.metrics._limits import (
+    AllocationResult,
+    BreachResult,
+    ShareBreaches,
+    allocation,
+    wip_breaches,
 )
 from customer_kanban.metrics._predictability import (
     SLERecommendation,
@@ -212,8 +225,10 @@ __all__ = [
     "FEEDBACK_KINDS",
     "RFM_SEGMENT_RULES",
     "VALUE_CELLS",
+    "AllocationResult",
     "AttainmentResult",
     "BGNBDFit",
+    "BreachResult",
     "CESResult",
     "CSATResult",
     "CohortResult",
@@ -234,6 +249,7 @@ __all__ = [
     "SLERecommendation",
     "ScoreResult",
     "ServiceComparison",
+    "ShareBreaches",
     "ShareResult",
     "SurvivalAttainmentResult",
     "SurvivalResult",
@@ -242,6 +258,7 @@ __all__ = [
     "ValueResult",
     "WaitingTimeResult",
     "WhenForecast",
+    "allocation",
     "at_risk",
     "blocked_time",
     "ces",
@@ -283,5 +300,6 @@ __all__ = [
     "time_in_state",
     "trailing_value",
     "wip",
+    "wip_breaches",
     "work_item_age",
 ]
