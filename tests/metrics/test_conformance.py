@@ -149,7 +149,8 @@ CASES: dict[str, dict[str, Case]] = {
 # Forecasts from a history with no deliveries would never end: a documented, clear error.
 NO_DELIVERIES = "has no deliveries: the forecast would never end"
 EMPTY_HISTORY = "is empty: it has no day to sample from"
-REFUSED = (NO_DELIVERIES, EMPTY_HISTORY)
+NOT_A_NUMBER = "must be finite|must be a finite|is NaN|not finite|NaN"
+REFUSED = (NO_DELIVERIES, EMPTY_HISTORY, NOT_A_NUMBER)
 CASES["daily_throughput"] = {
     "empty": ((EMPTY_T,), {"start": T0, "stop": T1}, False, {"counts": [[0, 0]]}),
     "one": (([T0],), {"start": T0, "stop": T1}, False, {"counts": [[1, 0]]}),
@@ -324,6 +325,36 @@ CASES["allocation"] = {
         True,
         {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
     ),
+}
+CASES["cost_of_delay_rate"] = {
+    "empty": ((np.array([], dtype=object), []), {"rate": []}, False, np.zeros(0)),
+    "one": ((["standard"], [3.0]), {"rate": [2.0]}, False, [2.0]),
+    "all_missing": ((["standard"], [NAN]), {"rate": [2.0]}, False, [NAN]),
+}
+CASES["delay_cost"] = {
+    "empty": (
+        (np.array([], dtype=object), EMPTY_T, EMPTY_T),
+        {"as_of": T1, "rate": []},
+        False,
+        {"total": [0.0], "items": [0]},
+    ),
+    "one": ((["standard"], [T0], [T1]), {"as_of": T1, "rate": [2.0]}, False, {"cost": [2.0]}),
+    "all_missing": (
+        (["standard"], NAT1, NAT1),
+        {"as_of": T1, "rate": [2.0]},
+        False,
+        {"cost": [NAN], "total": [0.0], "items": [0]},
+    ),
+}
+CASES["cd3"] = {
+    "empty": (([], []), {}, False, {"score": np.zeros(0), "order": np.zeros(0)}),
+    "one": (([6.0], [2.0]), {}, False, {"score": [3.0], "rank": [1]}),
+    "all_missing": (([NAN], [2.0]), {}, False, NOT_A_NUMBER),
+}
+CASES["wsjf"] = {
+    "empty": (([], [], [], []), {}, False, {"score": np.zeros(0)}),
+    "one": (([3.0], [2.0], [1.0], [2.0]), {}, False, {"score": [3.0], "rank": [1]}),
+    "all_missing": (([NAN], [2.0], [1.0], [2.0]), {}, False, NOT_A_NUMBER),
 }
 CASES["kaplan_meier"] = {
     "empty": (([],), {}, True, {"times": np.zeros(0), "survival": np.zeros(0), "median": np.inf}),

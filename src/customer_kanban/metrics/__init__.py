@@ -104,6 +104,10 @@ Voice of the customer
         and a one-sided permutation p-value -> ServiceComparison.
 
 Policies
+    cost_of_delay_rate, delay_cost
+        Cost of delay per urgency archetype, and its integral per item and group.
+    cd3, wsjf
+        Cost of delay divided by duration, SAFe WSJF: scores and a stable order.
     wip_breaches
         Intervals, count and duration of WIP above each state's limit -> BreachResult.
     allocation
@@ -139,6 +143,15 @@ from customer_kanban.metrics._clv import (
 )
 from customer_kanban.metrics._compare import ServiceComparison, compare_service
 from customer_kanban.metrics._customer import customer_recognisable_share, customer_waiting_time
+from customer_kanban.metrics._delay import (
+    URGENCIES,
+    DelayCostResult,
+    PriorityResult,
+    cd3,
+    cost_of_delay_rate,
+    delay_cost,
+    wsjf,
+)
 from customer_kanban.metrics._efficiency import blocked_time, flow_efficiency
 from customer_kanban.metrics._fit import LeadTimeFit, fit_lead_times
 from customer_kanban.metrics._flow import (
@@ -224,6 +237,7 @@ from customer_kanban.metrics._voice import (
 __all__ = [
     "FEEDBACK_KINDS",
     "RFM_SEGMENT_RULES",
+    "URGENCIES",
     "VALUE_CELLS",
     "AllocationResult",
     "AttainmentResult",
@@ -235,6 +249,7 @@ __all__ = [
     "CumulativeFlowResult",
     "CustomerSegments",
     "DailyThroughput",
+    "DelayCostResult",
     "FeedbackResult",
     "GammaGammaFit",
     "GetKeepGrowResult",
@@ -244,6 +259,7 @@ __all__ = [
     "NPSResult",
     "OnTimeResult",
     "PercentileResult",
+    "PriorityResult",
     "PurchaseSummary",
     "RFMResult",
     "SLERecommendation",
@@ -261,15 +277,18 @@ __all__ = [
     "allocation",
     "at_risk",
     "blocked_time",
+    "cd3",
     "ces",
     "cohort_retention",
     "compare_service",
+    "cost_of_delay_rate",
     "csat",
     "cumulative_flow",
     "customer_recognisable_share",
     "customer_value",
     "customer_waiting_time",
     "daily_throughput",
+    "delay_cost",
     "feedback_summary",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -302,4 +321,5 @@ __all__ = [
     "wip",
     "wip_breaches",
     "work_item_age",
+    "wsjf",
 ]
