@@ -12,8 +12,10 @@ from customer_kanban.datasets._cdnow import CDNOW_AS_OF, cdnow_path, load_cdnow
 from customer_kanban.datasets._incidents import (
     DEMO_AS_OF,
     INCIDENT_STATES,
+    REPLENISHMENT_AS_OF,
     incidents_path,
     incidents_policy,
+    incidents_replenishment_policy,
     load_incidents,
     read_incidents,
 )
@@ -22,9 +24,11 @@ __all__ = [
     "CDNOW_AS_OF",
     "DEMO_AS_OF",
     "INCIDENT_STATES",
+    "REPLENISHMENT_AS_OF",
     "cdnow_path",
     "incidents_path",
     "incidents_policy",
+    "incidents_replenishment_policy",
     "load_cdnow",
     "load_incidents",
     "read_incidents",

@@ -5,10 +5,15 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import attrs
+
 from customer_kanban.io import EventLogResult, read_event_log
 from customer_kanban.model import (
+    AcceptanceRule,
     ClassOfService,
+    CostOfDelay,
     Policy,
+    RuleKind,
     ServiceLevelExpectation,
     Urgency,
     Workflow,
@@ -74,6 +79,46 @@ def incidents_policy() -> Policy:
         for name, (urgency, days) in _CLASSES.items()
     ]
     return Policy(workflow=workflow, classes_of_service=classes)
+
+
+#: The instant of the demo replenishment meeting: two and a half days into the log.
+REPLENISHMENT_AS_OF = "2016-03-02T12:00:00"
+
+
+def incidents_replenishment_policy() -> Policy:
+    """The demo policy plus what a replenishment meeting needs (this demo's own choices).
+
+    * WIP limit 140 on ``Active`` (the commitment state);
+    * capacity allocation: ``1 - Critical`` at most 10% and ``2 - High`` at most
+      20% of that WIP;
+    * cost of delay per day: 500 (critical, plus 2,000 at once), 150 (high), 40
+      (moderate), 5 (low, rising 10% a day after a week);
+    * acceptance: an incident must name its category (a request without it
+      cannot be routed: the "missing delivery address" of seed 001).
+
+    Examples
+    --------
+    >>> p = incidents_replenishment_policy()
+    >>> p.wip_limits, p.allocation["1 - Critical"], [r.name for r in p.acceptance_rules]
+    ({'Active': 140}, 0.1, ['category given'])
+    """
+    base = incidents_policy()
+    costs = {
+        "1 - Critical": CostOfDelay(rate=500.0, step=2000.0),
+        "2 - High": CostOfDelay(rate=150.0),
+        "3 - Moderate": CostOfDelay(rate=40.0),
+        "4 - Low": CostOfDelay(rate=5.0, horizon_days=7.0, growth=0.1),
+    }
+    classes = [attrs.evolve(c, cost_of_delay=costs[c.name]) for c in base.classes_of_service]
+    return attrs.evolve(
+        base,
+        wip_limits={"Active": 140},
+        classes_of_service=classes,
+        allocation={"1 - Critical": 0.1, "2 - High": 0.2},
+        acceptance_rules=[
+            AcceptanceRule(name="category given", kind=RuleKind.REQUIRED, field="category")
+        ],
+    )
 
 
 def read_incidents() -> EventLogResult:

@@ -1,4 +1,4 @@
-"""Explicit policies evaluated over work: acceptance criteria for requests.
+"""Explicit policies evaluated over work: acceptance criteria, replenishment.
 
 A layer beside :mod:`customer_kanban.reviews`: it composes the model's policy values
 (:class:`~customer_kanban.model._acceptance.AcceptanceRule`) with the columnar
@@ -8,6 +8,8 @@ A layer beside :mod:`customer_kanban.reviews`: it composes the model's policy va
     Evaluate acceptance rules over every item of a table at once -> AcceptanceResult.
 :func:`register_predicate`, :func:`unregister_predicate`, :func:`predicates`
     The registry of named, vectorized predicates that ``predicate`` rules refer to.
+:func:`replenish`
+    Which requests to pull across the commitment point now, and why -> ReplenishmentRecord.
 """
 
 from customer_kanban.policy._acceptance import (
@@ -20,14 +22,26 @@ from customer_kanban.policy._acceptance import (
     register_predicate,
     unregister_predicate,
 )
+from customer_kanban.policy._replenish import (
+    Attendee,
+    ReplenishmentDecision,
+    ReplenishmentRecord,
+    current_states,
+    replenish,
+)
 
 __all__ = [
     "AcceptanceFailures",
     "AcceptanceResult",
+    "Attendee",
     "FailureCause",
     "Predicate",
+    "ReplenishmentDecision",
+    "ReplenishmentRecord",
+    "current_states",
     "evaluate_acceptance",
     "predicates",
     "register_predicate",
+    "replenish",
     "unregister_predicate",
 ]

@@ -1,0 +1,361 @@
+"""Replenishment: which requests to pull across the commitment point now, and why.
+
+The replenishment meeting fills the free capacity of the system from the
+options upstream of the commitment point. :func:`replenish` makes the decision
+explicit and repeatable from the policy: free WIP in the commitment state
+(its WIP limit minus the work there), each class's capacity allocation,
+acceptance rules, and an order — expedite first, fixed-date items whose
+latest start has come, then the highest cost of delay per day of expected
+duration (CD3), the earlier request first on ties. Every choice and every
+refusal carries its reason. The decision is vectorized (ranks within each
+class by one stable sort); nothing loops over the backlog.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban import metrics
+from customer_kanban._serialize import Exportable
+from customer_kanban.errors import ValidationError
+from customer_kanban.metrics._validation import as_instant_scalar
+from customer_kanban.model import Policy, Urgency
+from customer_kanban.table import WorkItemTable
+
+__all__ = [
+    "Attendee",
+    "ReplenishmentDecision",
+    "ReplenishmentRecord",
+    "current_states",
+    "replenish",
+]
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+@attrs.frozen(kw_only=True)
+class Attendee(Exportable):
+    """Someone at the meeting: a name and a role (``"customer"`` marks the customer's voice)."""
+
+    name: str
+    role: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ReplenishmentDecision(Exportable):
+    """One candidate: pulled, or not, and why.
+
+    Attributes
+    ----------
+    id : str
+        The request.
+    class_of_service : str
+        Its class ("" if none).
+    decision : str
+        ``"pull"``, ``"wait"`` (acceptable, no room now) or ``"refuse"``
+        (fails acceptance).
+    reason : str
+        Why, in words.
+    priority : int
+        Position in the pull order (1 = first); 0 for refused requests.
+    cd3 : float
+        Cost of delay per day divided by the expected duration (NaN without
+        cost-of-delay parameters). [money/day²]
+    """
+
+    id: str
+    class_of_service: str
+    decision: str
+    reason: str
+    priority: int
+    cd3: float
+
+
+@attrs.frozen(kw_only=True)
+class ReplenishmentRecord(Exportable):
+    """What a replenishment meeting decided, with who was there.
+
+    Attributes
+    ----------
+    as_of : datetime
+        When the meeting took the decision (UTC).
+    commitment_state : str
+        The state the pulled requests enter.
+    free_slots : int or None
+        Free WIP in the commitment state before pulling (None: no limit).
+    class_room : tuple of (str, int or None)
+        Per class of service, the items it may still add under its allocation.
+    attendees : tuple of Attendee
+        Who attended (data, as the meeting's own record).
+    customer_present : bool
+        Whether someone attended as the customer.
+    decisions : tuple of ReplenishmentDecision
+        Every candidate, in pull order, the refused ones last.
+    """
+
+    as_of: _dt.datetime
+    commitment_state: str
+    free_slots: int | None
+    class_room: tuple[tuple[str, int | None], ...]
+    attendees: tuple[Attendee, ...]
+    customer_present: bool
+    decisions: tuple[ReplenishmentDecision, ...]
+
+    @property
+    def pulled(self) -> tuple[str, ...]:
+        """Ids pulled now, in pull order."""
+        return tuple(d.id for d in self.decisions if d.decision == "pull")
+
+    def render(self) -> str:
+        """The record as text."""
+        who = ", ".join(f"{a.name} ({a.role})" if a.role else a.name for a in self.attendees)
+        present = "yes" if self.customer_present else "no"
+        lines = [
+            f"Replenishment as of {self.as_of:%Y-%m-%d %H:%M} UTC, into {self.commitment_state!r}",
+            f"Attendees: {who or '-'}; customer present: {present}",
+            f"Free WIP: {'no limit' if self.free_slots is None else self.free_slots}; room per "
+            "class: " + ", ".join(f"{c} {'-' if r is None else r}" for c, r in self.class_room),
+            "",
+        ]
+        lines += [
+            f"  {d.decision:<6} {d.id:<14} {d.class_of_service:<16} {d.reason}"
+            for d in self.decisions
+        ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.render())}</pre>"
+
+
+def current_states(table: WorkItemTable, as_of: np.datetime64) -> npt.NDArray[np.int64]:
+    """Workflow state index of each item at `as_of` (-1: no transition yet), vectorized."""
+    tr = table.transitions
+    keep = tr.at <= as_of
+    item, state, at = tr.item[keep], tr.state[keep], tr.at[keep].view(np.int64)
+    out = np.full(len(table), -1, dtype=np.int64)
+    if item.size:
+        order = np.lexsort((at, item))  # by item, then instant: the last row is the latest
+        last = np.r_[item[order][1:] != item[order][:-1], True]
+        out[item[order][last]] = state[order][last]
+    return out
+
+
+def _class_of(table: WorkItemTable, policy: Policy) -> tuple[npt.NDArray[np.int64], list[str]]:
+    names = [c.name for c in policy.classes_of_service]
+    if "class_of_service" not in table.categorical_fields:
+        return np.full(len(table), -1, dtype=np.int64), names
+    codes, labels = table.codes("class_of_service")
+    lookup = np.array([names.index(str(x)) if str(x) in names else -1 for x in labels] + [-1])
+    return lookup[np.where(codes >= 0, codes, len(labels))].astype(np.int64), names
+
+
+def replenish(
+    backlog: WorkItemTable,
+    in_progress: WorkItemTable,
+    policy: Policy,
+    *,
+    as_of: object,
+    slots: int | None = None,
+    attendees: Sequence[Attendee] = (),
+) -> ReplenishmentRecord:
+    """Decide which requests to pull across the commitment point now.
+
+    Parameters
+    ----------
+    backlog : WorkItemTable
+        Candidate requests (not committed yet).
+    in_progress : WorkItemTable
+        The work in the system now (committed, not delivered): its current
+        states and classes decide the free WIP and each class's room.
+    policy : Policy
+        WIP limits (of the commitment state), classes of service (urgency,
+        SLE, cost of delay), capacity allocation and acceptance rules.
+    as_of : instant
+        When the decision is taken.
+    slots : int, optional
+        Items to pull at most when the commitment state has no WIP limit.
+    attendees : sequence of Attendee, optional
+        Who attended; an attendee with role ``"customer"`` marks the customer
+        present.
+
+    Returns
+    -------
+    ReplenishmentRecord
+
+    Notes
+    -----
+    Order: expedite requests first; then fixed-date requests whose latest
+    start (due date minus their class's SLE days) has come; then everything
+    else by CD3 — cost of delay per day at `as_of` (from the class's
+    :class:`~customer_kanban.model.CostOfDelay`, read by its urgency) divided
+    by the expected duration (the class's SLE days) — highest first; ties and
+    classes without cost parameters by the earlier request. A request is
+    pulled when it passes the acceptance rules, its class still has room
+    under its allocation (``floor(share * capacity)`` minus its items in
+    progress, capacity = the WIP limit of the commitment state plus those of
+    the later states before delivery), and free WIP remains.
+    """
+    when = as_instant_scalar(as_of, name="as_of")
+    wf = policy.workflow
+    commit = wf.states.index(wf.commitment_point)
+    deliver = wf.states.index(wf.delivery_point)
+    limit = policy.wip_limits.get(wf.commitment_point)
+    state_now = current_states(in_progress, when)
+    in_commit = int(np.count_nonzero(state_now == commit))
+    free = None if limit is None else max(limit - in_commit, 0)
+    if free is None and slots is not None:
+        free = int(slots)
+
+    cls, names = _class_of(backlog, policy)
+    wip_cls, _ = _class_of(in_progress, policy)
+    in_system = (state_now >= commit) & (state_now < deliver)
+    capacity = sum(policy.wip_limits.get(s, 0) for s in wf.states[commit:deliver])
+    room: list[int | None] = []
+    for k, name in enumerate(names):  # a handful of classes
+        share = policy.allocation.get(name)
+        if share is None or capacity == 0:
+            room.append(None)
+        else:
+            used = int(np.count_nonzero(in_system & (wip_cls == k)))
+            room.append(max(int(np.floor(share * capacity)) - used, 0))
+
+    requested = backlog["requested_at"]
+    n = len(backlog)
+    elapsed = (when - requested).view(np.int64) / _NS_PER_DAY
+    urg = np.full(n, "standard", dtype=object)
+    rate = np.full(n, np.nan)
+    step = np.zeros(n)
+    horizon = np.zeros(n)
+    growth = np.zeros(n)
+    sle = np.full(n, np.nan)
+    for k, klass in enumerate(policy.classes_of_service):  # a handful of classes
+        mine = cls == k
+        urg[mine] = klass.urgency.value
+        if klass.sle is not None:
+            sle[mine] = klass.sle.days
+        cost = klass.cost_of_delay
+        if cost is not None:
+            rate[mine] = cost.rate
+            step[mine] = cost.step
+            horizon[mine] = cost.horizon_days or 0.0
+            growth[mine] = cost.growth or 0.0
+    due = backlog["due_at"] if "due_at" in backlog.fields else np.full(n, np.datetime64("NaT"))
+    due_days = (due - requested).view(np.int64) / _NS_PER_DAY
+    due_days[np.isnat(due)] = np.inf
+    known = ~np.isnan(rate)
+    cod = np.full(n, np.nan)
+    if known.any():
+        cod[known] = metrics.cost_of_delay_rate(
+            urg[known],
+            elapsed[known],
+            rate=rate[known],
+            due=due_days[known],
+            step=step[known],
+            horizon=horizon[known],
+            growth=growth[known],
+        )
+    duration = np.where(np.isnan(sle), 1.0, sle)
+    score = cod / duration
+
+    latest_start = due - (np.where(np.isnan(sle), 0.0, sle) * _NS_PER_DAY).astype("timedelta64[ns]")
+    tier = np.where(
+        urg == Urgency.EXPEDITE.value,
+        0,
+        np.where((urg == Urgency.FIXED_DATE.value) & (latest_start <= when), 1, 2),
+    )
+    # order: tier, then CD3 descending (NaN last), then the earlier request, then position
+    key_score = np.where(np.isnan(score), np.inf, -score)
+    order = np.lexsort((np.arange(n), requested.view(np.int64), key_score, tier))
+
+    accepted = np.ones(n, dtype=bool)
+    reasons: dict[int, str] = {}
+    rules = getattr(policy, "acceptance_rules", ())
+    if rules:
+        from customer_kanban.policy._acceptance import evaluate_acceptance
+
+        result = evaluate_acceptance(backlog, rules)
+        accepted = np.asarray(result.passed, dtype=bool)
+        for i in np.flatnonzero(~accepted):  # refused requests only, to word their reasons
+            why = "; ".join(result.reasons(str(backlog["id"][i])))
+            reasons[int(i)] = "fails acceptance: " + why
+
+    # room per class, then free WIP, in pull order (ranks by one stable sort per rule)
+    ordered = order[accepted[order]]
+    cls_o = cls[ordered]
+    rank_in_class = np.zeros(ordered.size, dtype=np.int64)
+    by_class = np.argsort(cls_o, kind="stable")
+    starts = np.r_[True, cls_o[by_class][1:] != cls_o[by_class][:-1]]
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(ordered.size), 0))
+    rank_in_class[by_class] = np.arange(ordered.size) - run_start
+    room_arr = np.array(
+        [np.iinfo(np.int64).max if r is None else r for r in room] + [np.iinfo(np.int64).max]
+    )
+    fits_class = rank_in_class < room_arr[np.where(cls_o >= 0, cls_o, len(room))]
+    taken = np.cumsum(fits_class)
+    fits_free = fits_class & (taken <= (np.iinfo(np.int64).max if free is None else free))
+
+    decisions: list[ReplenishmentDecision] = []
+    ids = backlog["id"]
+    labels = [*names, ""]
+    for position, (i, ok_class, ok_free) in enumerate(
+        zip(ordered, fits_class, fits_free, strict=True), start=1
+    ):
+        c = labels[cls[i]] if cls[i] >= 0 else ""
+        s = score[i]
+        why_order = (
+            "expedite"
+            if tier[i] == 0
+            else "fixed date, latest start reached"
+            if tier[i] == 1
+            else f"CD3 {s:.3g}"
+            if np.isfinite(s)
+            else "no cost of delay: by request date"
+        )
+        if ok_free:
+            decision, reason = "pull", f"#{position}: {why_order}"
+        elif not ok_class:
+            decision, reason = "wait", f"class allocation of {c!r} is full ({why_order})"
+        else:
+            decision, reason = "wait", f"no free WIP in {wf.commitment_point!r} ({why_order})"
+        decisions.append(
+            ReplenishmentDecision(
+                id=str(ids[i]),
+                class_of_service=c,
+                decision=decision,
+                reason=reason,
+                priority=position,
+                cd3=float(s),
+            )
+        )
+    decisions.extend(
+        ReplenishmentDecision(
+            id=str(ids[i]),
+            class_of_service=labels[cls[i]] if cls[i] >= 0 else "",
+            decision="refuse",
+            reason=reasons[int(i)],
+            priority=0,
+            cd3=float(score[i]),
+        )
+        for i in order[~accepted[order]]
+    )
+    people = tuple(attendees)
+    if any(not isinstance(a, Attendee) for a in people):
+        raise ValidationError("`attendees` must be Attendee values")
+    stamp = _dt.datetime.fromisoformat(str(when.astype("datetime64[us]"))).replace(
+        tzinfo=_dt.timezone.utc
+    )
+    return ReplenishmentRecord(
+        as_of=stamp,
+        commitment_state=wf.commitment_point,
+        free_slots=free,
+        class_room=tuple(zip(names, room, strict=True)),
+        attendees=people,
+        customer_present=any(a.role == "customer" for a in people),
+        decisions=tuple(decisions),
+    )
