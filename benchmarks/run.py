@@ -69,7 +69,7 @@ OPERATIONS = (
     "kaplan_meier",
     "review",
 )
-EXTRAS = ("import", "memory", "forecast", "customers")
+EXTRAS = ("import", "memory", "forecast", "customers", "policies")
 FORECAST_TARGET_S = 1.0  # forecast_when, 10^5 trials, a 365-day horizon
 RATIO_TARGET = 1.5  # ours / floor, at 10^6 and 10^7
 RATIO_FROM_N = 1_000_000
@@ -687,6 +687,15 @@ def main(argv: list[str] | None = None) -> int:
 
         log_progress("customer lifetime value: purchase_summary, BG/NBD on CDNOW")
         clv.run(sizes, args.repeat, args.seed)
+        print()
+    if not only or "policies" in only:
+        import acceptance
+        import delay
+
+        log_progress("policies: delay cost, CD3, WSJF, acceptance rules")
+        delay.run(sizes, args.repeat, args.seed)
+        print()
+        acceptance.run(sizes, args.repeat, args.seed)
         print()
     memory = format_memory(runs, args.markdown)
     if memory:

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._time import as_instant_array
-from customer_kanban.cli import _json, _segments
+from customer_kanban.cli import _json, _replenish, _segments
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
 from customer_kanban.table import WorkItemTable
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--trials", type=int, default=10_000, help="trials (default 10000)")
     forecast.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _segments.add_parser(sub)
+    _replenish.add_parser(sub)
     return parser
 
 
@@ -477,6 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = _review(args) if args.command == "review" else _forecast(args)
         elif args.command == "segments":
             out = _segments.run(args)
+        elif args.command == "replenish":
+            out = _replenish.run(args)
         else:  # pragma: no cover - argparse enforces the choices
             raise _UsageError(f"unknown command {args.command!r}")
     except _UsageError as exc:
