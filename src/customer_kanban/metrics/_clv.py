@@ -51,7 +51,8 @@ from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, factorize
-from customer_kanban.metrics._survival import _EQ, _EQ_NAN
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban.metrics._validation import (
     as_float_array,

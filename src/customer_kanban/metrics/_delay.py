@@ -59,6 +59,8 @@ from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import factorize
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import (
     BoolArray,
     FloatArray,
@@ -93,14 +95,6 @@ _I64_MAX = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min  # NaT as int64
 
 Int8Array = npt.NDArray[np.int8]
-
-
-def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
-
-
-_EQ = attrs.cmp_using(eq=np.array_equal)
-_EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 
 
 # --------------------------------------------------------------------------- results

@@ -39,8 +39,6 @@ from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import describe_groups, factorize
 from customer_kanban.metrics._survival import (
-    _EQ,
-    _EQ_NAN,
     _as_probabilities,
     _drop_nan,
     _event_table,
@@ -48,6 +46,8 @@ from customer_kanban.metrics._survival import (
     _km_iv,
     _survival,
 )
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban.metrics._validation import check_choice, warn_insufficient
 

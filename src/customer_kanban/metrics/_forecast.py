@@ -23,6 +23,8 @@ import numpy.typing as npt
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import CustomerKanbanWarning, ValidationError, describe_rows
 from customer_kanban.metrics._groups import factorize
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import (
     BoolArray,
     FloatArray,
@@ -55,14 +57,6 @@ _WHEN_BATCH = 1 << 14
 #: Width (days) of the first block of simulated days; later blocks double.
 _FIRST_BLOCK = 64
 _NAT_D = np.datetime64("NaT", "D")
-
-
-def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
-
-
-_EQ = attrs.cmp_using(eq=np.array_equal)
-_EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 
 
 # --------------------------------------------------------------------------- results

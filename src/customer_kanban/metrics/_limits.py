@@ -43,6 +43,8 @@ from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import factorize, sort_key_by_code_then_time
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import (
     BoolArray,
     FloatArray,
@@ -66,18 +68,12 @@ _INT64_MAX = np.iinfo(np.int64).max
 _NAT: np.datetime64 = np.datetime64("NaT", "ns")
 
 
-def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
-
-
 def _same(a: object, b: object) -> bool:
     """Equality of two instants where ``NaT == NaT``."""
     return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
 
 
 # Arrays compare by value and take no part in the hash (as in _results.py).
-_EQ = attrs.cmp_using(eq=np.array_equal)
-_EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 _EQ_INSTANT = attrs.cmp_using(eq=_same)
 
 

@@ -26,13 +26,13 @@ from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics._groups import describe_groups
 from customer_kanban.metrics._service import percentiles
 from customer_kanban.metrics._survival import (
-    _EQ,
-    _EQ_NAN,
     _drop_nan,
     _group_rows,
     _km_iv,
     km_percentiles,
 )
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban.metrics._validation import (
     _check_by,

@@ -8,14 +8,14 @@ never changes with the input.  All results serialise with ``to_dict()`` /
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import FloatArray, InstantArray, Int64Array, LabelArray
 
 __all__ = [
@@ -29,14 +29,8 @@ __all__ = [
 ]
 
 
-def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
-
-
 # Arrays compare by value; they take no part in the hash (equal objects still
 # hash equal, and a result does not raise on hash()).
-_EQ = attrs.cmp_using(eq=np.array_equal)
-_EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 
 
 @attrs.frozen

@@ -30,6 +30,8 @@ from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, describe_groups, factorize
 from customer_kanban.metrics._results import PercentileResult
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import (
     BoolArray,
     FloatArray,
@@ -66,14 +68,6 @@ __all__ = [
 # tolerance of it, so that without censoring the quantile is the nearest-rank
 # (inverted_cdf) one.
 _LEVEL_RTOL = 1e-10
-
-
-def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
-
-
-_EQ = attrs.cmp_using(eq=np.array_equal)
-_EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 
 
 def _quantile_times(times: FloatArray, survival: FloatArray, p: FloatArray) -> FloatArray:

@@ -23,6 +23,8 @@ import numpy.typing as npt
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, factorize
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import FloatArray, Int64Array, LabelArray
 from customer_kanban.metrics._validation import (
     as_float_array,
@@ -65,15 +67,6 @@ RFM_SEGMENT_RULES: tuple[tuple[str, Mapping[str, tuple[float, float]]], ...] = (
     ("at risk", {"r": (1, 2), "fm": (2, 5)}),
     ("hibernating", {"r": (1, 2), "fm": (1, 2)}),
 )
-
-_EQ = attrs.cmp_using(eq=np.array_equal)
-
-
-def _equal_nan(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
-
-
-_EQ_NAN = attrs.cmp_using(eq=_equal_nan)
 
 
 # --------------------------------------------------------------------------- results

@@ -40,7 +40,8 @@ import numpy.typing as npt
 from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics._groups import Groups, _object_missing, describe_groups, factorize
-from customer_kanban.metrics._survival import _EQ, _EQ_NAN
+from customer_kanban.metrics._types import EQ as _EQ
+from customer_kanban.metrics._types import EQ_NAN as _EQ_NAN
 from customer_kanban.metrics._types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban.metrics._validation import as_float_array, check_choice, warn_insufficient
 
