@@ -4,6 +4,9 @@
     The Service Delivery Review, per class of service and customer segment.
 :func:`sle_per_item`
     Each item's SLE from the policy, for the metrics that take per-item SLE days.
+:func:`customer_journey`
+    The journey of each request between departments: hand-offs, re-assignments,
+    waiting per department and per hand-off, re-opens, ping-pong loops.
 :func:`service_by_segment`
     Service per customer segment, internal vs external customers, and whether the
     focus segment is served at least as well as the others.
@@ -14,6 +17,12 @@ from customer_kanban.reviews._customer_service import (
     SegmentServiceRow,
     service_by_segment,
 )
+from customer_kanban.reviews._journey import (
+    CostlyStep,
+    CustomerJourney,
+    HandoffPair,
+    customer_journey,
+)
 from customer_kanban.reviews._service_delivery import (
     ServiceDeliveryReview,
     ServiceLevelRow,
@@ -22,10 +31,14 @@ from customer_kanban.reviews._service_delivery import (
 )
 
 __all__ = [
+    "CostlyStep",
+    "CustomerJourney",
+    "HandoffPair",
     "SegmentServiceReview",
     "SegmentServiceRow",
     "ServiceDeliveryReview",
     "ServiceLevelRow",
+    "customer_journey",
     "service_by_segment",
     "service_delivery_review",
     "sle_per_item",
