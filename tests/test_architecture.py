@@ -19,10 +19,11 @@ ALLOWED = {
     "metrics": BASE,
     "reviews": BASE | {"model", "table", "metrics"},
     "policy": BASE | {"model", "table", "metrics"},
+    "assess": BASE | {"model", "table", "metrics", "reviews"},
     "io": BASE | {"model", "table", "metrics"},
     "datasets": BASE | {"model", "table", "io"},
     "testing": BASE | {"model", "table"},
-    "cli": BASE | {"model", "table", "metrics", "io", "reviews", "policy", "datasets"},
+    "cli": BASE | {"model", "table", "metrics", "io", "reviews", "policy", "assess", "datasets"},
 }
 
 
@@ -84,6 +85,7 @@ def test_import_is_light():
 
 
 def test_public_names_are_sorted_and_exist():
+    import customer_kanban.assess
     import customer_kanban.io
     import customer_kanban.metrics
     import customer_kanban.model
@@ -99,6 +101,7 @@ def test_public_names_are_sorted_and_exist():
         customer_kanban.io,
         customer_kanban.reviews,
         customer_kanban.policy,
+        customer_kanban.assess,
     ):
         # ruff's RUF022 order: CONSTANTS, then Classes, then functions, each sorted
         def kind(name: str) -> int:
@@ -108,3 +111,17 @@ def test_public_names_are_sorted_and_exist():
         assert list(module.__all__) == expected, module.__name__
         for name in module.__all__:
             assert getattr(module, name) is not None
+
+
+def test_assessment_is_re_exported_lazily_at_the_top():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, customer_kanban as ck; "
+        "assert 'customer_kanban.assess' not in sys.modules; "
+        "import customer_kanban.assess as a; "
+        "assert ck.assess_maturity is a.assess_maturity; "
+        "assert ck.MaturityEvidence is a.MaturityEvidence"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

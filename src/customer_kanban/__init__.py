@@ -50,7 +50,8 @@ from customer_kanban.model import (
 from customer_kanban.table import CustomerTable, TransactionTable, WorkItemTable
 
 if TYPE_CHECKING:
-    from customer_kanban import datasets, io, metrics, reviews
+    from customer_kanban import assess, datasets, io, metrics, policy, reviews
+    from customer_kanban.assess import MaturityEvidence, assess_maturity
 
 __version__ = "0.1.0"
 
@@ -62,6 +63,7 @@ __all__ = [
     "CustomerTable",
     "Feedback",
     "FeedbackKind",
+    "MaturityEvidence",
     "MaturityLevel",
     "Policy",
     "SegmentServiceLevel",
@@ -75,25 +77,32 @@ __all__ = [
     "WorkType",
     "Workflow",
     "__version__",
+    "assess",
+    "assess_maturity",
     "datasets",
     "errors",
     "from_dict",
     "from_json",
     "io",
     "metrics",
+    "policy",
     "reviews",
     "to_dict",
     "to_json",
 ]
 
-_LAZY = frozenset({"datasets", "io", "metrics", "reviews"})
+_LAZY = frozenset({"assess", "datasets", "io", "metrics", "policy", "reviews"})
+#: Names re-exported lazily from a subpackage (importing them loads the metrics).
+_LAZY_NAMES = {"assess_maturity": "assess", "MaturityEvidence": "assess"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return importlib.import_module(f"customer_kanban.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"customer_kanban.{_LAZY_NAMES[name]}"), name)
     raise AttributeError(f"module 'customer_kanban' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(__all__) | _LAZY)
