@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._time import as_instant_array
-from customer_kanban.cli import _json, _replenish, _segments
+from customer_kanban.cli import _feedback, _json, _replenish, _segments
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
 from customer_kanban.table import WorkItemTable
@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _segments.add_parser(sub)
     _replenish.add_parser(sub)
+    _feedback.add_parsers(sub)
     return parser
 
 
@@ -480,6 +481,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = _segments.run(args)
         elif args.command == "replenish":
             out = _replenish.run(args)
+        elif args.command == "journey":
+            out = _feedback.run_journey(args)
+        elif args.command == "assess":
+            out = _feedback.run_assess(args)
         else:  # pragma: no cover - argparse enforces the choices
             raise _UsageError(f"unknown command {args.command!r}")
     except _UsageError as exc:
