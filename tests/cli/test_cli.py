@@ -284,3 +284,43 @@ def test_forecast_demo_text_sections(capsys):
     assert "Per class of service: when will its open requests be done (85% chance)?" in out
     assert "Customer lead time per class of service [days]" in out
     assert "Open requests (the oldest first)" in out
+
+
+def test_demo_previous(capsys):
+    assert main(["review", "--demo", "--previous", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "change since 2 days earlier" in out
+    assert "531 (+1)" in out
+
+
+def test_demo_segments_without_segments(capsys):
+    assert main(["review", "--demo", "--segments", "--previous", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "no customer segment lines" in out
+    assert "1 - Critical" not in out
+
+
+def test_segments_only(log_file, capsys):
+    argv = ["review", str(log_file), *ARGS, "--class-of-service", "priority"]
+    argv += ["--segment", "requester", "--as-of", "2024-01-05", "--segments"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Customer segment" in out
+    assert "  ann" in out
+    assert "  bob" in out
+    assert "All work" not in out
+    assert "High" not in out
+    assert main([*argv, "--json", "--previous", "1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {r["dimension"] for r in data["rows"]} == {"segment"}
+    assert data["previous"] == 1.0
+    ann = next(r for r in data["rows"] if r["group"] == "ann")
+    assert ann["previous_delivered"] == 0  # A delivered 01-04 09:00, after 01-04 00:00
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "soon"])
+def test_bad_previous(value, capsys):
+    assert main(["review", "--demo", "--previous", value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--previous" in err

@@ -217,3 +217,175 @@ def test_counts_against_a_plain_loop(items, when):
             assert row.attainment == pytest.approx(within / delivered)
         else:
             assert np.isnan(row.attainment)
+
+
+# --------------------------------------------------------------------------- extensions
+
+
+def _direct(table, when, cos):
+    """Customer lead time, age, delivered mask and SLE-less mask of class `cos` at `when`,
+    computed with the metric functions directly."""
+    from customer_kanban import metrics
+
+    when = np.datetime64(when, "ns")
+    seen = table["requested_at"] <= when
+    req = table["requested_at"][seen]
+    dlv = table["delivered_at"][seen].copy()
+    dlv[dlv > when] = np.datetime64("NaT", "ns")
+    lead = metrics.lead_time(req, dlv)
+    age = metrics.work_item_age(req, dlv, when)
+    mine = np.asarray(table["class_of_service"][seen] == cos, dtype=bool)
+    return lead[mine], age[mine], ~np.isnat(dlv[mine])
+
+
+def test_previous_matches_the_earlier_review():
+    table = WorkItemTable.from_items(ITEMS)
+    review = service_delivery_review(table, POLICY, as_of="2024-01-20", previous=10)
+    earlier = service_delivery_review(table, POLICY, as_of="2024-01-10")
+    assert review.previous == 10.0
+    for r in review.rows:
+        e = earlier.row(r.group, r.dimension)
+        assert r.previous_delivered == e.delivered
+        np.testing.assert_equal(r.previous_attainment, e.attainment)
+        np.testing.assert_equal(r.previous_customer_lead_time, e.customer_lead_time)
+    std = review.row("Standard")
+    assert (std.previous_delivered, std.previous_attainment) == (2, 0.5)  # A and B by 01-10
+    exp = review.row("Expedite")
+    assert exp.previous_delivered == 0
+    assert math.isnan(exp.previous_attainment)
+    text = review.render()
+    assert "3 (+1)" in text  # all: 3 delivered, 2 ten days earlier
+    assert "50% (+0)" in text  # Standard: 50% both times
+    assert "change since 10 days earlier" in text
+    # Without `previous` the fields stay None and the text shows no change.
+    plain = service_delivery_review(table, POLICY, as_of="2024-01-20")
+    assert plain.row("Standard").previous_delivered is None
+    assert "(+" not in plain.render()
+
+
+def test_previous_line_absent_earlier():
+    items = [*ITEMS[:5], _item("S", "Standard", 15, 15, 16, segment="gold")]
+    review = service_delivery_review(
+        WorkItemTable.from_items(items), POLICY, as_of="2024-01-20", previous=10
+    )
+    gold = review.row("gold", "segment")
+    assert gold.previous_delivered == 0
+    assert math.isnan(gold.previous_attainment)
+    assert all(math.isnan(v) for v in gold.previous_customer_lead_time)
+
+
+def test_censored_attainment_is_the_metric():
+    from customer_kanban import metrics
+
+    table = WorkItemTable.from_items(ITEMS)
+    review = service_delivery_review(table, POLICY, as_of="2024-01-20")
+    for cos, days in (("Standard", 5.0), ("Expedite", 2.0)):
+        lead, age, done = _direct(table, "2024-01-20", cos)
+        expected = metrics.sle_attainment(
+            np.where(done, lead, age), days, observed=done
+        ).attainment[0]
+        assert review.row(cos).attainment_censored == pytest.approx(expected)
+    # Standard: E open aged 3 leaves the risk set first; of A (4) and B (8), A ends by
+    # day 5: KM gives 1 - S(5) = 1 - (1 - 1/2) = 1/2.
+    assert review.row("Standard").attainment_censored == pytest.approx(0.5)
+    # No single SLE: NaN on the total, and on a class without an SLE.
+    assert math.isnan(review.row("all", "all").attainment_censored)
+    assert math.isnan(review.row("Intangible").attainment_censored)
+
+
+def test_censored_attainment_on_override_lines():
+    from customer_kanban import metrics
+
+    items = [
+        _item("A", "Standard", 1, 2, 5, segment="premium"),  # 4 days
+        _item("B", "Standard", 10, 11, segment="premium"),  # open, age 10
+        _item("C", "Standard", 1, 2, 8, segment="basic"),
+    ]
+    policy = Policy(
+        workflow=WF,
+        classes_of_service=[ClassOfService(name="Standard", sle=ServiceLevelExpectation(5, 0.85))],
+        segment_sles=[
+            SegmentServiceLevel(
+                class_of_service="Standard", segment="premium", sle=ServiceLevelExpectation(6, 0.9)
+            )
+        ],
+    )
+    review = service_delivery_review(WorkItemTable.from_items(items), policy, as_of="2024-01-20")
+    over = review.row("Standard / premium", "class_of_service/segment")
+    expected = metrics.sle_attainment([4.0, 10.0], 6.0, observed=[True, False]).attainment[0]
+    assert over.attainment_censored == pytest.approx(expected)
+    std = metrics.sle_attainment([4.0, 10.0, 7.0], 5.0, observed=[True, False, True])
+    assert review.row("Standard").attainment_censored == pytest.approx(std.attainment[0])
+    assert math.isnan(review.row("premium", "segment").attainment_censored)
+
+
+def test_fitness_counts_and_share_are_the_metric():
+    from customer_kanban import metrics
+
+    table = WorkItemTable.from_items(ITEMS)
+    fitness = {"Standard": (3.0, 6.0), "Expedite": (1.0, 2.0)}
+    review = service_delivery_review(table, POLICY, as_of="2024-01-20", fitness=fitness)
+    assert review.fitness == fitness
+    for cos, (fit_days, unfit_days) in fitness.items():
+        lead, _, done = _direct(table, "2024-01-20", cos)
+        row = review.row(cos)
+        delivered = lead[done]
+        assert row.fit == int(np.sum(delivered <= fit_days))
+        assert row.unfit == int(np.sum(delivered > unfit_days))
+        assert row.fit + row.neutral + row.unfit == row.delivered
+        share = metrics.sle_attainment(lead, fit_days).attainment[0]
+        assert row.fit_share == pytest.approx(share)
+    std = review.row("Standard")  # A 4 days: neutral; B 8 days: unfit
+    assert (std.fit, std.neutral, std.unfit, std.fit_share) == (0, 1, 1, 0.0)
+    exp = review.row("Expedite")  # C 1 day: fit
+    assert (exp.fit, exp.neutral, exp.unfit, exp.fit_share) == (1, 0, 0, 1.0)
+    intang = review.row("Intangible")
+    assert (intang.fit, intang.neutral, intang.unfit, intang.fit_share) == (None,) * 4
+    total = review.row("all", "all")  # each item by its own class's thresholds
+    assert (total.fit, total.neutral, total.unfit) == (1, 1, 1)
+    assert total.fit_share == pytest.approx(1 / 3)
+    text = review.render()
+    assert "fit/neutral/unfit" in text
+    assert "0/1/1" in text
+    # Without thresholds every line has None.
+    plain = service_delivery_review(table, POLICY, as_of="2024-01-20")
+    assert all(r.fit is None and r.fit_share is None for r in plain.rows)
+    assert "fit share" not in plain.render()
+    data = json.loads(review.to_json())
+    assert data["rows"][1]["fit"] == 0
+
+
+def test_new_figures_escaped_in_html():
+    name = "<b>R&D</b>"
+    policy = Policy(
+        workflow=WF,
+        classes_of_service=[ClassOfService(name=name, sle=ServiceLevelExpectation(5, 0.85))],
+    )
+    items = [_item("A", name, 1, 2, 5), _item("B", name, 3, 4)]
+    review = service_delivery_review(
+        WorkItemTable.from_items(items),
+        policy,
+        as_of="2024-01-20",
+        previous=3,
+        fitness={name: (3.0, 6.0)},
+    )
+    out = review._repr_html_()
+    assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in out
+    assert "<b>" not in out
+    assert "(+0)" in out
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"previous": 0}, "`previous` must be a number of days > 0"),
+        ({"previous": -1.0}, "`previous` must be a number of days > 0"),
+        ({"fitness": {"Standard": (5, 3)}}, "0 < fit_days <= unfit_days"),
+        ({"fitness": {"Standard": (0, 3)}}, "0 < fit_days <= unfit_days"),
+        ({"fitness": {"Standard": 3}}, r"must be \(fit_days, unfit_days\)"),
+    ],
+)
+def test_bad_new_options(kwargs, message):
+    table = WorkItemTable.from_items(ITEMS)
+    with pytest.raises(ValidationError, match=message):
+        service_delivery_review(table, POLICY, as_of="2024-01-20", **kwargs)

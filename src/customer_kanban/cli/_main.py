@@ -45,6 +45,17 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _add_source_options(review)
+    review.add_argument(
+        "--previous",
+        type=_positive_days,
+        metavar="N",
+        help="compare with the review N days earlier: the changes show as (+n)",
+    )
+    review.add_argument(
+        "--segments",
+        action="store_true",
+        help="show only the customer segment and class / segment lines",
+    )
     forecast = sub.add_parser(
         "forecast",
         help="forecast when the open requests will be done, and how many in N days",
@@ -230,11 +241,31 @@ def _load(
     return table, policy, when, extra
 
 
+def _positive_days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}")
+    return value
+
+
+_SEGMENT_DIMENSIONS = ("class_of_service/segment", "segment")
+
+
 def _review(args: argparse.Namespace) -> str:
+    import attrs
+
     from customer_kanban.reviews import service_delivery_review
 
     table, policy, when, extra = _load(args)
-    review = service_delivery_review(table, policy, as_of=when)
+    review = service_delivery_review(table, policy, as_of=when, previous=args.previous)
+    if args.segments:
+        rows = tuple(r for r in review.rows if r.dimension in _SEGMENT_DIMENSIONS)
+        review = attrs.evolve(review, rows=rows)
+        if not rows and not args.json:
+            return review.render() + "\n(no customer segment lines: the data has no segment)"
     if args.json:
         return _json.dumps({**review.to_dict(), **extra})
     return review.render()

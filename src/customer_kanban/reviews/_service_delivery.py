@@ -6,7 +6,7 @@ import datetime as _dt
 import html
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -62,6 +62,25 @@ class ServiceLevelRow(Exportable):
         ``risk_fraction``), those past it included; ``len(row.at_risk)`` counts them.
     customer_waiting_days : float
         Total time customers spent waiting on this work, delivered and open. [days]
+    attainment_censored : float
+        Censoring-aware attainment of the line's SLE: Kaplan–Meier ``1 - S(sle_days)``
+        (:func:`customer_kanban.metrics.sle_attainment` with ``observed``), the open
+        requests counting with their age; NaN where the line has no single SLE (total
+        and segment lines, classes without an SLE) or no item.
+    fit, neutral, unfit : int or None
+        Delivered items whose customer lead time is within ``fit_days``, between
+        ``fit_days`` and ``unfit_days``, above ``unfit_days`` of their class's fitness
+        thresholds (the review's ``fitness``); ``None`` when the line has no thresholds.
+    fit_share : float or None
+        ``fit / (fit + neutral + unfit)``: the share of delivered items fit for purpose
+        (NaN when none delivered; ``None`` when the line has no thresholds).
+    previous_delivered : int or None
+        With the review's ``previous``: `delivered` as of ``as_of - previous`` days
+        (0 when the line did not exist then); ``None`` without ``previous``.
+    previous_attainment : float or None
+        `attainment` as of ``as_of - previous`` days (NaN when none delivered then).
+    previous_customer_lead_time : tuple of float or None
+        `customer_lead_time` as of ``as_of - previous`` days.
     """
 
     dimension: str
@@ -78,6 +97,14 @@ class ServiceLevelRow(Exportable):
     open_requests: int
     at_risk: npt.NDArray[Any] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
     customer_waiting_days: float
+    attainment_censored: float = math.nan
+    fit: int | None = None
+    neutral: int | None = None
+    unfit: int | None = None
+    fit_share: float | None = None
+    previous_delivered: int | None = None
+    previous_attainment: float | None = None
+    previous_customer_lead_time: tuple[float, ...] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -99,6 +126,10 @@ class ServiceDeliveryReview(Exportable):
         Start of the throughput window (the window ends at `as_of`).
     rows : tuple of ServiceLevelRow
         The total line, then one line per class of service, then per segment.
+    previous : float or None
+        Days back of the comparison (the ``previous_*`` fields of the rows), if any.
+    fitness : dict or None
+        Fitness thresholds per class of service: name -> (fit_days, unfit_days).
     """
 
     as_of: _dt.datetime
@@ -107,6 +138,8 @@ class ServiceDeliveryReview(Exportable):
     risk_fraction: float
     window_start: _dt.datetime
     rows: tuple[ServiceLevelRow, ...]
+    previous: float | None = None
+    fitness: dict[str, tuple[float, float]] | None = None
 
     def row(self, group: str, dimension: str = "class_of_service") -> ServiceLevelRow:
         """The line of `group` in `dimension` (KeyError if absent)."""
@@ -270,6 +303,8 @@ def service_delivery_review(
     risk_fraction: float = 0.8,
     window_days: float | None = None,
     method: str = "linear",
+    previous: float | None = None,
+    fitness: Mapping[str, tuple[float, float]] | None = None,
 ) -> ServiceDeliveryReview:
     """Service Delivery Review per class of service and customer segment.
 
@@ -300,6 +335,17 @@ def service_delivery_review(
         Throughput window ending at `as_of`; default from the first request.
     method : str, optional
         Percentile method (numpy's names), default ``"linear"``.
+    previous : float, optional
+        Compare with the review as of ``as_of - previous`` days (same options): each
+        line gains ``previous_delivered``, ``previous_attainment`` and
+        ``previous_customer_lead_time``, and the text shows the changes.
+    fitness : mapping of str to (float, float), optional
+        Fitness-for-purpose thresholds per class of service:
+        ``{name: (fit_days, unfit_days)}``, ``0 < fit_days <= unfit_days``. A delivered
+        item is fit when its customer lead time is within ``fit_days``, unfit above
+        ``unfit_days``, neutral between. Class and (class, segment) lines use their
+        class's thresholds; total and segment lines each item's class's. Names that
+        are no class of the table are ignored.
 
     Returns
     -------
@@ -319,6 +365,13 @@ def service_delivery_review(
     if not 0 < risk_fraction <= 1:
         raise ValidationError(f"`risk_fraction` must lie in (0, 1], got {risk_fraction}")
     when = _as_of_instant(as_of)
+    thresholds = _fitness_iv(fitness)
+    if previous is not None:
+        if isinstance(previous, bool) or not (
+            isinstance(previous, (int, float, np.number)) and previous > 0
+        ):
+            raise ValidationError(f"`previous` must be a number of days > 0, got {previous!r}")
+        previous = float(previous)
     # The table as known at `when`: later requests left out, later instants not yet.
     seen = table["requested_at"] <= when
     req = table["requested_at"][seen]
@@ -350,6 +403,18 @@ def service_delivery_review(
     own_days, _ = _item_sle(policy, cos, seg)
     class_days = _class_sle(policy, cos_labels)[0][cos_codes]
     ids = table["id"][seen]
+    # Censoring-aware durations: the lead time of delivered items, the age of open ones.
+    lead_or_age = np.where(open_request, age, basis_lt)
+    delivered_mask = ~open_request
+    # Fitness thresholds of each item's class (NaN without thresholds).
+    fit_lo_by_label = np.full(len(cos_labels) + 1, np.nan)
+    fit_hi_by_label = np.full(len(cos_labels) + 1, np.nan)
+    for k, name in enumerate(cos_labels):  # a handful of classes
+        if thresholds is not None and name in thresholds:
+            fit_lo_by_label[k], fit_hi_by_label[k] = thresholds[name]
+    fit_lo, fit_hi = fit_lo_by_label[cos_codes], fit_hi_by_label[cos_codes]
+    has_fit = ~np.isnan(fit_lo)
+    fit_lt = np.where(has_fit, customer_lt, np.nan)  # NaN: open, or no thresholds
 
     dimensions: list[_Dimension] = [("all", None, ["all"], own_days)]
     dimensions.append(("class_of_service", cos_codes, cos_labels, class_days))
@@ -379,6 +444,7 @@ def service_delivery_review(
             return np.bincount(shifted[mask], minlength=g + 1)[1:]
 
         has_sle = ~np.isnan(sle_days)
+        single_sle = dimension in ("class_of_service", "class_of_service/segment")
         judged = np.where(has_sle, basis_lt, np.nan)
         days = np.where(has_sle, sle_days, 1.0)  # 1.0 is never read: judged is NaN there
         risky = open_request & metrics.at_risk(
@@ -391,6 +457,22 @@ def service_delivery_review(
             s_pct = metrics.percentiles(system_lt, qs, by=by, method=method).values
             attain = metrics.sle_attainment(judged, days, by=by)
             waiting = metrics.customer_waiting_time(req, dlv, as_of=when, by=by)
+            # One SLE per line (class, override): censoring-aware attainment of it.
+            censored = (
+                metrics.sle_attainment(
+                    np.where(has_sle, lead_or_age, np.nan), days, by=by, observed=delivered_mask
+                ).attainment
+                if single_sle
+                else np.full(g, np.nan)
+            )
+            fit_share = metrics.sle_attainment(
+                fit_lt, np.where(has_fit, fit_lo, 1.0), by=by
+            ).attainment
+        is_fit = delivered_mask & has_fit & (customer_lt <= fit_lo)
+        is_unfit = delivered_mask & has_fit & (customer_lt > fit_hi)
+        fit_n, unfit_n = count(is_fit), count(is_unfit)
+        neutral_n = count(delivered_mask & has_fit) - fit_n - unfit_n
+        any_fit = count(has_fit) > 0
         delivered = count(~open_request)
         thr = count(delivered_in_window) / weeks
         wip_n, open_n = count(in_wip), count(open_request)
@@ -402,6 +484,11 @@ def service_delivery_review(
         for k, label in enumerate(labels):
             sle = _row_sle(policy, dimension, str(label), policy_classes)
             rate = float(attain.attainment[k])
+            if dimension == "all" or dimension == "segment":
+                row_fit = bool(any_fit[k])
+            else:
+                cls = str(label).partition(" / ")[0]
+                row_fit = thresholds is not None and cls in thresholds
             rows.append(
                 ServiceLevelRow(
                     dimension=dimension,
@@ -418,8 +505,38 @@ def service_delivery_review(
                     open_requests=int(open_n[k]),
                     at_risk=risky_ids[bounds[k] : bounds[k + 1]],
                     customer_waiting_days=float(waiting.total_days[k]),
+                    attainment_censored=(
+                        float(censored[k]) if single_sle and sle is not None else math.nan
+                    ),
+                    fit=int(fit_n[k]) if row_fit else None,
+                    neutral=int(neutral_n[k]) if row_fit else None,
+                    unfit=int(unfit_n[k]) if row_fit else None,
+                    fit_share=float(fit_share[k]) if row_fit else None,
                 )
             )
+    if previous is not None:
+        before = service_delivery_review(
+            table,
+            policy,
+            as_of=when - np.timedelta64(round(previous * NS_PER_DAY), "ns"),
+            q=qs,
+            basis=basis,
+            risk_fraction=risk_fraction,
+            window_days=window_days,
+            method=method,
+        )
+        old = {(r.dimension, r.group): r for r in before.rows}
+        nan_q = tuple(math.nan for _ in qs)
+        rows = [
+            attrs.evolve(
+                r,
+                previous_delivered=o.delivered if o is not None else 0,
+                previous_attainment=o.attainment if o is not None else math.nan,
+                previous_customer_lead_time=o.customer_lead_time if o is not None else nan_q,
+            )
+            for r in rows
+            for o in [old.get((r.dimension, r.group))]
+        ]
     stamp_start = to_datetime(as_instant_array(window_start, name="window_start")[0])
     stamp_now = to_datetime(when)
     assert stamp_start is not None
@@ -431,13 +548,50 @@ def service_delivery_review(
         risk_fraction=float(risk_fraction),
         window_start=stamp_start,
         rows=tuple(rows),
+        previous=previous,
+        fitness=thresholds,
     )
+
+
+def _fitness_iv(
+    fitness: Mapping[str, tuple[float, float]] | None,
+) -> dict[str, tuple[float, float]] | None:
+    """Validate the fitness thresholds: name -> (fit_days, unfit_days), 0 < fit <= unfit."""
+    if fitness is None:
+        return None
+    if not isinstance(fitness, Mapping):
+        raise ValidationError(
+            "`fitness` must map class names to (fit_days, unfit_days), "
+            f"got {type(fitness).__name__}"
+        )
+    out: dict[str, tuple[float, float]] = {}
+    for name, pair in fitness.items():
+        try:
+            lo, hi = (float(x) for x in pair)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"`fitness[{name!r}]` must be (fit_days, unfit_days), got {pair!r}"
+            ) from exc
+        if not 0 < lo <= hi < math.inf:
+            raise ValidationError(
+                f"`fitness[{name!r}]` must satisfy 0 < fit_days <= unfit_days, got {pair!r}"
+            )
+        out[str(name)] = (lo, hi)
+    return out
 
 
 def _num(x: float | None, fmt: str = "{:.1f}") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return fmt.format(x)
+
+
+def _change(now: float, before: float | None, fmt: str, scale: float = 1.0) -> str:
+    """`now` formatted, with its change since `before` as "(+5)" when both are known."""
+    text = _num(now, fmt)
+    if before is None or math.isnan(now) or math.isnan(before):
+        return text
+    return f"{text} ({(now - before) * scale:+.0f})"
 
 
 def _render(review: ServiceDeliveryReview) -> str:
@@ -449,8 +603,20 @@ def _render(review: ServiceDeliveryReview) -> str:
         f"SLEs apply to the {review.basis} lead time; at risk = open requests aged >= "
         f"{review.risk_fraction:.0%} of their SLE; "
         f"throughput since {review.window_start:%Y-%m-%d}.",
-        "",
+        "attained (KM) counts open requests with their age (Kaplan-Meier).",
     ]
+    if review.previous is not None:
+        head.append(
+            f"(+n): change since {review.previous:g} days earlier "
+            "(attainment in percentage points)."
+        )
+    if review.fitness is not None:
+        head.append(
+            "fit/neutral/unfit: delivered items within fit_days / between / above unfit_days "
+            "of their class's fitness thresholds."
+        )
+    head.append("")
+    fitness = review.fitness is not None
     columns = [
         "",
         "delivered",
@@ -458,6 +624,7 @@ def _render(review: ServiceDeliveryReview) -> str:
         f"system LT {qs}",
         "SLE",
         "attained",
+        "attained (KM)",
         "met",
         "thru/wk",
         "WIP",
@@ -465,6 +632,8 @@ def _render(review: ServiceDeliveryReview) -> str:
         "at risk",
         "waited (d)",
     ]
+    if fitness:
+        columns += ["fit/neutral/unfit", "fit share"]
     body: list[list[str]] = []
     titles = {
         "class_of_service/segment": "Class of service / segment (SLE overrides)",
@@ -478,20 +647,28 @@ def _render(review: ServiceDeliveryReview) -> str:
             current = r.dimension
             body.append([titles.get(r.dimension, r.dimension)] + [""] * (len(columns) - 1))
         sle = "-" if r.sle_days is None else f"{r.sle_probability:.0%} <= {r.sle_days:g}d"
+        fit_cells = (
+            ["-", "-"]
+            if r.fit is None
+            else [f"{r.fit}/{r.neutral}/{r.unfit}", _num(r.fit_share, "{:.0%}")]
+        )
+        before = None if r.previous_delivered is None else float(r.previous_delivered)
         body.append(
             [
                 "  " + r.group if r.dimension != "all" else "  all",
-                str(r.delivered),
+                _change(float(r.delivered), before, "{:.0f}"),
                 " / ".join(_num(v) for v in r.customer_lead_time),
                 " / ".join(_num(v) for v in r.system_lead_time),
                 sle,
-                _num(r.attainment, "{:.0%}"),
+                _change(r.attainment, r.previous_attainment, "{:.0%}", 100.0),
+                _num(r.attainment_censored, "{:.0%}"),
                 {True: "yes", False: "NO", None: "-"}[r.sle_met],
                 _num(r.throughput_per_week),
                 str(r.wip),
                 str(r.open_requests),
                 str(len(r.at_risk)),
                 _num(r.customer_waiting_days, "{:.0f}"),
+                *(fit_cells if fitness else []),
             ]
         )
     widths = [max(len(row[i]) for row in [columns, *body]) for i in range(len(columns))]
