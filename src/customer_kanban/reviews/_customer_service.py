@@ -29,6 +29,7 @@ from customer_kanban._serialize import Exportable
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._service_delivery import _as_of_instant, sle_per_item
+from customer_kanban.reviews._text import text_table
 from customer_kanban.table import CustomerTable, WorkItemTable
 
 __all__ = ["SegmentServiceReview", "SegmentServiceRow", "service_by_segment"]
@@ -408,14 +409,7 @@ def _render(review: SegmentServiceReview) -> str:
                 _num(r.nps, "{:+.0f}"),
             ]
         )
-    widths = [max(len(row[i]) for row in [columns, *body]) for i in range(len(columns))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=False)]
-        return "  ".join([first, *rest]).rstrip()
-
-    out = head + [line(columns), line(["-" * w for w in widths])] + [line(b) for b in body]
+    out = head + text_table(columns, body)
     for name, cmp, unit in (
         ("customer lead time", review.lead_time_comparison, "days"),
         ("delivered within SLE", review.sle_comparison, "share"),

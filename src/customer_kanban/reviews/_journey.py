@@ -43,6 +43,7 @@ from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY, as_instant_array
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Policy, Workflow
+from customer_kanban.reviews._text import text_table
 from customer_kanban.table import WorkItemTable
 
 __all__ = ["CostlyStep", "CustomerJourney", "HandoffPair", "customer_journey"]
@@ -434,17 +435,6 @@ def _pairs(
     ]
 
 
-def _table(columns: list[str], body: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [columns, *body]) for i in range(len(columns))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
-
-    return [line(columns), line(["-" * w for w in widths]), *[line(b) for b in body]]
-
-
 def _render(j: CustomerJourney, lines: int) -> str:
     when = "-" if j.as_of is None else f"{j.as_of:%Y-%m-%d %H:%M} UTC"
     n = int(j.ids.size)
@@ -459,12 +449,12 @@ def _render(j: CustomerJourney, lines: int) -> str:
     ]
     order = np.argsort(-j.department_waiting_days, kind="stable")
     shown = [int(k) for k in order if j.department_waiting_days[k] > 0][:lines]
-    out += _table(
+    out += text_table(
         ["  department", "waited"],
         [["  " + j.departments[k], f"{j.department_waiting_days[k]:.1f}"] for k in shown],
     )
     out += ["", "Hand-offs (from -> to), most waiting first"]
-    out += _table(
+    out += text_table(
         ["  from -> to", "count", "waited"],
         [
             [f"  {p.from_department} -> {p.to_department}", str(p.count), f"{p.waiting_days:.1f}"]
@@ -472,7 +462,7 @@ def _render(j: CustomerJourney, lines: int) -> str:
         ],
     )
     out += ["", "Steps that cost customers the most waiting"]
-    out += _table(
+    out += text_table(
         ["  step", "count", "waited"],
         [
             [f"  {s.kind}: {s.origin} -> {s.destination}", str(s.count), f"{s.waiting_days:.1f}"]

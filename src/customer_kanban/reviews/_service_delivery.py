@@ -18,6 +18,7 @@ from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy, SegmentServiceLevel, ServiceLevelExpectation
+from customer_kanban.reviews._text import text_table
 from customer_kanban.table import WorkItemTable
 
 __all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review", "sle_per_item"]
@@ -671,13 +672,4 @@ def _render(review: ServiceDeliveryReview) -> str:
                 *(fit_cells if fitness else []),
             ]
         )
-    widths = [max(len(row[i]) for row in [columns, *body]) for i in range(len(columns))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=False)]
-        return "  ".join([first, *rest]).rstrip()
-
-    return "\n".join(
-        head + [line(columns), line(["-" * w for w in widths])] + [line(b) for b in body]
-    )
+    return "\n".join(head + text_table(columns, body))
