@@ -117,6 +117,32 @@ CASES: dict[str, dict[str, Case]] = {
         # `start` may not be NaT (an interval needs a start); all-open intervals:
         "all_missing": (([0], [T0], NAT1), {"n_items": 1, "as_of": T1}, False, [1.0]),
     },
+    "blocker_clusters": {
+        "empty": (
+            ([], EMPTY_T, EMPTY_T, []),
+            {"n_items": 0},
+            False,
+            {"blocks": np.zeros((1, 0)), "n_items": [0], "blocked_days": [0.0]},
+        ),
+        "one": (
+            ([0], [T0], [T1], ["customer"]),
+            {"n_items": 2},
+            False,
+            {"blocks": [[1]], "days": [[1.0]], "likelihood": [[0.5]]},
+        ),
+        "all_missing": (
+            ([0], [T0], NAT1, [None]),
+            {"n_items": 1, "as_of": T1},
+            False,
+            {"reasons": ["(none)"], "days": [[1.0]]},
+        ),
+        "empty_groups": (
+            ([], EMPTY_T, EMPTY_T, []),
+            {"n_items": 0, "by": NO_GROUPS},
+            False,
+            {"blocks": np.zeros((2, 0)), "blocked_days": [0.0, 0.0]},
+        ),
+    },
     "customer_waiting_time": {
         "empty": (
             (EMPTY_T, EMPTY_T),

@@ -35,6 +35,9 @@ Efficiency
         Active time / total time per item.
     blocked_time
         Union of blocked intervals per item.
+    blocker_clusters
+        Blocks, items and days blocked per reason; impact and likelihood
+        -> BlockerClusters.
 
 Customer
     customer_waiting_time
@@ -131,6 +134,7 @@ Insufficient data
 
 from __future__ import annotations
 
+from customer_kanban.metrics._blockers import BlockerClusters, blocker_clusters
 from customer_kanban.metrics._clv import (
     BGNBDFit,
     GammaGammaFit,
@@ -242,6 +246,7 @@ __all__ = [
     "AllocationResult",
     "AttainmentResult",
     "BGNBDFit",
+    "BlockerClusters",
     "BreachResult",
     "CESResult",
     "CSATResult",
@@ -277,6 +282,7 @@ __all__ = [
     "allocation",
     "at_risk",
     "blocked_time",
+    "blocker_clusters",
     "cd3",
     "ces",
     "cohort_retention",
