@@ -10,6 +10,7 @@ CC BY 4.0; see the NOTICE file).
 
 from customer_kanban.datasets._cdnow import CDNOW_AS_OF, cdnow_path, load_cdnow
 from customer_kanban.datasets._incidents import (
+    AWAITING_STATES,
     DEMO_AS_OF,
     INCIDENT_STATES,
     REPLENISHMENT_AS_OF,
@@ -21,6 +22,7 @@ from customer_kanban.datasets._incidents import (
 )
 
 __all__ = [
+    "AWAITING_STATES",
     "CDNOW_AS_OF",
     "DEMO_AS_OF",
     "INCIDENT_STATES",

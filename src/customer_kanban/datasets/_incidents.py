@@ -21,6 +21,7 @@ from customer_kanban.model import (
 from customer_kanban.table import WorkItemTable
 
 __all__ = [
+    "AWAITING_STATES",
     "DEMO_AS_OF",
     "INCIDENT_STATES",
     "incidents_path",
@@ -40,6 +41,9 @@ INCIDENT_STATES = (
     "Resolved",
     "Closed",
 )
+
+#: The on-hold states of the incident workflow, recorded as blocks by :func:`load_incidents`.
+AWAITING_STATES = INCIDENT_STATES[2:6]
 
 #: The instant at which the demo review looks at the log: one week after the
 #: cohort of incidents arrived, when some are still open.
@@ -147,6 +151,10 @@ def load_incidents() -> tuple[WorkItemTable, Policy]:
     (``incident_state`` at ``sys_updated_at``) gives the transitions; ``priority``
     becomes the class of service, ``caller_id`` the customer, ``category`` a
     categorical field, and ``assignment_group`` the department of each transition.
+    The ``Awaiting ...`` states (ServiceNow's on-hold states: the incident waits for
+    the caller, a vendor, a problem or evidence) are also recorded as blocked
+    intervals, their reason what is awaited
+    (:meth:`~customer_kanban.table.WorkItemTable.with_blocked_states`).
 
     Returns
     -------
@@ -168,4 +176,5 @@ def load_incidents() -> tuple[WorkItemTable, Policy]:
     >>> len(table), policy.workflow.commitment_point
     (890, 'Active')
     """
-    return read_incidents().table, incidents_policy()
+    table = read_incidents().table.with_blocked_states(AWAITING_STATES)
+    return table, incidents_policy()

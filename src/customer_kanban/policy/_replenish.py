@@ -26,7 +26,7 @@ from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError
 from customer_kanban.metrics._validation import as_instant_scalar
 from customer_kanban.model import Policy, Urgency
-from customer_kanban.table import WorkItemTable
+from customer_kanban.table import WorkItemTable, class_codes, cost_of_delay_columns
 
 __all__ = [
     "Attendee",
@@ -147,12 +147,7 @@ def current_states(table: WorkItemTable, as_of: np.datetime64) -> npt.NDArray[np
 
 
 def _class_of(table: WorkItemTable, policy: Policy) -> tuple[npt.NDArray[np.int64], list[str]]:
-    names = [c.name for c in policy.classes_of_service]
-    if "class_of_service" not in table.categorical_fields:
-        return np.full(len(table), -1, dtype=np.int64), names
-    codes, labels = table.codes("class_of_service")
-    lookup = np.array([names.index(str(x)) if str(x) in names else -1 for x in labels] + [-1])
-    return lookup[np.where(codes >= 0, codes, len(labels))].astype(np.int64), names
+    return class_codes(table, policy), [c.name for c in policy.classes_of_service]
 
 
 def replenish(
@@ -228,24 +223,13 @@ def replenish(
     requested = backlog["requested_at"]
     n = len(backlog)
     elapsed = (when - requested).view(np.int64) / _NS_PER_DAY
-    urg = np.full(n, "standard", dtype=object)
-    rate = np.full(n, np.nan)
-    step = np.zeros(n)
-    horizon = np.zeros(n)
-    growth = np.zeros(n)
     sle = np.full(n, np.nan)
     for k, klass in enumerate(policy.classes_of_service):  # a handful of classes
-        mine = cls == k
-        urg[mine] = klass.urgency.value
         if klass.sle is not None:
-            sle[mine] = klass.sle.days
-        cost = klass.cost_of_delay
-        if cost is not None:
-            rate[mine] = cost.rate
-            step[mine] = cost.step
-            horizon[mine] = cost.horizon_days or 0.0
-            growth[mine] = cost.growth or 0.0
-    due = backlog["due_at"] if "due_at" in backlog.fields else np.full(n, np.datetime64("NaT"))
+            sle[cls == k] = klass.sle.days
+    columns = cost_of_delay_columns(backlog, policy)
+    urg, rate, step = columns.urgency, columns.rate, columns.step
+    horizon, growth, due = columns.horizon, columns.growth, columns.due
     due_days = (due - requested).view(np.int64) / _NS_PER_DAY
     due_days[np.isnat(due)] = np.inf
     known = ~np.isnan(rate)

@@ -1,13 +1,17 @@
 """The columnar forms: work items (:class:`WorkItemTable`), customers and transactions."""
 
 from customer_kanban.table._customers import CustomerTable, TransactionTable
+from customer_kanban.table._policy import CostOfDelayColumns, class_codes, cost_of_delay_columns
 from customer_kanban.table._table import BlockedIntervals, Transitions, WorkItemTable, factorize
 
 __all__ = [
     "BlockedIntervals",
+    "CostOfDelayColumns",
     "CustomerTable",
     "TransactionTable",
     "Transitions",
     "WorkItemTable",
+    "class_codes",
+    "cost_of_delay_columns",
     "factorize",
 ]

@@ -683,6 +683,78 @@ class WorkItemTable:
             validate=False,
         )
 
+    def with_blocked_states(self, states: Sequence[str]) -> WorkItemTable:
+        """A new table whose blocked intervals also hold every stay in `states`.
+
+        Some workflows mark a block by a state rather than a flag: ServiceNow's
+        ``Awaiting Vendor``, a ``Blocked`` column.  Each entry into one of `states`
+        becomes a blocked interval from that transition to the item's next one
+        (open, ``end`` NaT, when it is the last), its reason the state's name.  The
+        table's own blocked intervals are kept.
+
+        Parameters
+        ----------
+        states : sequence of str
+            States of the table (``self.states``) that mean "blocked".
+
+        Returns
+        -------
+        WorkItemTable
+
+        Raises
+        ------
+        customer_kanban.errors.ValidationError
+            If a name is not a state of the table.
+
+        Examples
+        --------
+        >>> from datetime import datetime as dt
+        >>> t = WorkItemTable.from_items([WorkItem(
+        ...     id="A", requested_at=dt(2024, 1, 1), committed_at=dt(2024, 1, 2),
+        ...     transitions=[Transition("Doing", dt(2024, 1, 2)),
+        ...                  Transition("Waiting", dt(2024, 1, 3)),
+        ...                  Transition("Doing", dt(2024, 1, 5))])])
+        >>> b = t.with_blocked_states(["Waiting"]).blocked
+        >>> str(b.start[0]), str(b.end[0]), b.reason_labels.tolist()
+        ('2024-01-03T00:00:00.000000000', '2024-01-05T00:00:00.000000000', ['Waiting'])
+        """
+        unknown = [s for s in states if s not in self._states]
+        if unknown:
+            raise ValidationError(
+                f"`states` must be states of the table {list(self._states)}, got {unknown}"
+            )
+        tr = self._transitions  # sorted by (item, instant)
+        wanted = np.array([self._states.index(s) for s in states], dtype=np.int32)
+        hit = np.flatnonzero(np.isin(tr.state, wanted))
+        following = hit + 1
+        has_next = following < len(tr)
+        has_next[has_next] = tr.item[following[has_next]] == tr.item[hit[has_next]]
+        end = np.full(hit.size, _NAT, dtype="datetime64[ns]")
+        end[has_next] = tr.at[following[has_next]]
+        bl = self._blocked
+        labels = [str(x) for x in bl.reason_labels]
+        labels += [s for s in dict.fromkeys(states) if s not in labels]
+        state_reason = np.full(len(self._states), -1, dtype=np.int32)
+        for s in states:  # a handful of states
+            state_reason[self._states.index(s)] = labels.index(s)
+        item = np.concatenate([bl.item, tr.item[hit]])
+        start = np.concatenate([bl.start, tr.at[hit]])
+        order = np.lexsort((start.view(np.int64), item))
+        blocked = BlockedIntervals(
+            item[order],
+            start[order],
+            np.concatenate([bl.end, end])[order],
+            np.concatenate([bl.reason, state_reason[tr.state[hit]]])[order].astype(np.int32),
+            np.array(labels, dtype=object),
+        )
+        return WorkItemTable(
+            columns=self._columns,
+            categories=self._categories,
+            states=self._states,
+            transitions=self._transitions,
+            blocked=blocked,
+        )
+
     def to_items(self) -> list[WorkItem]:
         """Convert back to :class:`~customer_kanban.model.WorkItem` values (see from_items)."""
         cols = self._columns

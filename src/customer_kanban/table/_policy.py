@@ -1,0 +1,130 @@
+"""A policy's per-class parameters spread over a table's items, as columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban.model import Policy, Urgency
+from customer_kanban.table._table import WorkItemTable
+
+__all__ = ["CostOfDelayColumns", "class_codes", "cost_of_delay_columns"]
+
+
+def class_codes(table: WorkItemTable, policy: Policy) -> npt.NDArray[np.int64]:
+    """Index of each item's class of service in ``policy.classes_of_service``.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    policy : Policy
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+        ``-1`` where the item has no class of service or one the policy does not name.
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import load_incidents
+    >>> table, policy = load_incidents()
+    >>> codes = class_codes(table, policy)
+    >>> [policy.classes_of_service[k].name for k in codes[:2]]
+    ['3 - Moderate', '3 - Moderate']
+    """
+    names = [c.name for c in policy.classes_of_service]
+    if "class_of_service" not in table.categorical_fields:
+        return np.full(len(table), -1, dtype=np.int64)
+    codes, labels = table.codes("class_of_service")
+    lookup = np.array(
+        [names.index(str(x)) if str(x) in names else -1 for x in labels] + [-1], dtype=np.int64
+    )
+    out: npt.NDArray[np.int64] = lookup[np.where(codes >= 0, codes, len(labels))]
+    return out
+
+
+@attrs.frozen(eq=False)
+class CostOfDelayColumns:
+    """Each item's cost-of-delay parameters, from its class of service.
+
+    The arguments :func:`customer_kanban.metrics.delay_cost` and
+    :func:`customer_kanban.metrics.cost_of_delay_rate` take, one value per item.
+
+    Attributes
+    ----------
+    urgency : numpy.ndarray of object
+        The urgency of the item's class (``"standard"`` where it has none).
+    rate : numpy.ndarray of float64
+        Cost per day (NaN where the class has no :class:`~customer_kanban.model.CostOfDelay`).
+        [money/day]
+    step : numpy.ndarray of float64
+        One-off cost. [money]
+    horizon, growth : numpy.ndarray of float64
+        Intangible: when the rate starts rising [days] and how fast [1/day] (0 otherwise).
+    due : numpy.ndarray of datetime64[ns]
+        The item's due instant (``NaT`` without one).
+    known : numpy.ndarray of bool
+        Items whose delay cost can be computed: their class has a cost of delay, and
+        a fixed-date item has a due instant not before its request.
+    """
+
+    urgency: npt.NDArray[Any]
+    rate: npt.NDArray[np.float64]
+    step: npt.NDArray[np.float64]
+    horizon: npt.NDArray[np.float64]
+    growth: npt.NDArray[np.float64]
+    due: npt.NDArray[np.datetime64]
+    known: npt.NDArray[np.bool_]
+
+
+def cost_of_delay_columns(table: WorkItemTable, policy: Policy) -> CostOfDelayColumns:
+    """The cost-of-delay parameters of every item, from its class of service.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    policy : Policy
+        Classes of service with their urgency and
+        :class:`~customer_kanban.model.CostOfDelay`.
+
+    Returns
+    -------
+    CostOfDelayColumns
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import incidents_replenishment_policy, load_incidents
+    >>> table, _ = load_incidents()
+    >>> columns = cost_of_delay_columns(table, incidents_replenishment_policy())
+    >>> columns.urgency[0], float(columns.rate[0]), bool(columns.known.all())
+    ('standard', 40.0, True)
+    """
+    cls = class_codes(table, policy)
+    n = len(table)
+    urgency = np.full(n, Urgency.STANDARD.value, dtype=object)
+    rate = np.full(n, np.nan)
+    step = np.zeros(n)
+    horizon = np.zeros(n)
+    growth = np.zeros(n)
+    for k, klass in enumerate(policy.classes_of_service):  # a handful of classes
+        mine = cls == k
+        urgency[mine] = klass.urgency.value
+        cost = klass.cost_of_delay
+        if cost is not None:
+            rate[mine] = cost.rate
+            step[mine] = cost.step
+            horizon[mine] = cost.horizon_days or 0.0
+            growth[mine] = cost.growth or 0.0
+    if "due_at" in table.fields:
+        due = np.asarray(table["due_at"], dtype="datetime64[ns]")
+    else:
+        due = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    fixed = urgency == Urgency.FIXED_DATE.value
+    dated = ~np.isnat(due) & (due >= table["requested_at"])
+    known = ~np.isnan(rate) & (~fixed | dated)
+    return CostOfDelayColumns(
+        urgency=urgency, rate=rate, step=step, horizon=horizon, growth=growth, due=due, known=known
+    )
