@@ -309,13 +309,14 @@ def test_segments_only(log_file, capsys):
     assert "  ann" in out
     assert "  bob" in out
     assert "All work" not in out
-    assert "High" not in out
+    assert "  High / ann" in out  # class x segment lines, but no class line
+    assert "  High " not in out.replace("  High / ", "")
     assert main([*argv, "--json", "--previous", "1"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {r["dimension"] for r in data["rows"]} == {"segment"}
+    assert {r["dimension"] for r in data["rows"]} == {"segment", "class_of_service/segment"}
     assert data["previous"] == 1.0
     ann = next(r for r in data["rows"] if r["group"] == "ann")
-    assert ann["previous_delivered"] == 0  # A delivered 01-04 09:00, after 01-04 00:00
+    assert ann["earlier"]["delivered"] == 0  # A delivered 01-04 09:00, after 01-04 00:00
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "soon"])

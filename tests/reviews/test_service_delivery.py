@@ -132,10 +132,15 @@ def test_segment_lines_and_segment_sle():
     assert (override.delivered, override.attainment, override.sle_met) == (1, 0.0, False)
     # The total holds every item to its own SLE: B meets it, A and C miss.
     assert review.row("all", "all").attainment == pytest.approx(1 / 3)
+    # Every (class, segment) pair has a line; one without an override is held to the
+    # class's SLE: basic B (3 days) meets 5 days, C (7 days) misses.
+    basic = review.row("Standard / basic", "class_of_service/segment")
+    assert (basic.sle_days, basic.sle_probability, basic.attainment) == (5.0, 0.85, 0.5)
     dimensions = [r.dimension for r in review.rows]
     assert dimensions == [
         "all",
         "class_of_service",
+        "class_of_service/segment",
         "class_of_service/segment",
         "segment",
         "segment",
@@ -244,22 +249,23 @@ def test_previous_matches_the_earlier_review():
     earlier = service_delivery_review(table, POLICY, as_of="2024-01-10")
     assert review.previous == 10.0
     for r in review.rows:
-        e = earlier.row(r.group, r.dimension)
-        assert r.previous_delivered == e.delivered
-        np.testing.assert_equal(r.previous_attainment, e.attainment)
-        np.testing.assert_equal(r.previous_customer_lead_time, e.customer_lead_time)
+        # Every figure of the earlier line is the earlier review's.
+        assert r.earlier.to_json() == earlier.row(r.group, r.dimension).to_json()
+        assert r.change("delivered") == r.delivered - r.earlier.delivered
     std = review.row("Standard")
-    assert (std.previous_delivered, std.previous_attainment) == (2, 0.5)  # A and B by 01-10
+    assert (std.earlier.delivered, std.earlier.attainment) == (2, 0.5)  # A and B by 01-10
     exp = review.row("Expedite")
-    assert exp.previous_delivered == 0
-    assert math.isnan(exp.previous_attainment)
+    assert exp.earlier.delivered == 0
+    assert math.isnan(exp.earlier.attainment)
+    assert math.isnan(exp.change("attainment"))
     text = review.render()
     assert "3 (+1)" in text  # all: 3 delivered, 2 ten days earlier
     assert "50% (+0)" in text  # Standard: 50% both times
     assert "change since 10 days earlier" in text
     # Without `previous` the fields stay None and the text shows no change.
     plain = service_delivery_review(table, POLICY, as_of="2024-01-20")
-    assert plain.row("Standard").previous_delivered is None
+    assert plain.row("Standard").earlier is None
+    assert math.isnan(plain.row("Standard").change("delivered"))
     assert "(+" not in plain.render()
 
 
@@ -269,9 +275,9 @@ def test_previous_line_absent_earlier():
         WorkItemTable.from_items(items), POLICY, as_of="2024-01-20", previous=10
     )
     gold = review.row("gold", "segment")
-    assert gold.previous_delivered == 0
-    assert math.isnan(gold.previous_attainment)
-    assert all(math.isnan(v) for v in gold.previous_customer_lead_time)
+    assert gold.earlier is None  # no gold line ten days earlier
+    assert math.isnan(gold.change("delivered"))
+    assert "gold (new)" in review.render()
 
 
 def test_censored_attainment_is_the_metric():

@@ -17,15 +17,55 @@ from customer_kanban import metrics
 from customer_kanban._serialize import Exportable
 from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.model import Policy, SegmentServiceLevel, ServiceLevelExpectation
+from customer_kanban.model import (
+    Feedback,
+    Policy,
+    SegmentServiceLevel,
+    ServiceLevelExpectation,
+)
 from customer_kanban.reviews._text import text_table
-from customer_kanban.table import WorkItemTable
+from customer_kanban.table import WorkItemTable, cost_of_delay_columns
 
-__all__ = ["ServiceDeliveryReview", "ServiceLevelRow", "service_delivery_review", "sle_per_item"]
+__all__ = [
+    "BlockerCluster",
+    "ServiceDeliveryReview",
+    "ServiceLevelRow",
+    "service_delivery_review",
+    "sle_per_item",
+]
 
 Basis = Literal["customer", "system"]
 # (name, group code per item or None for one group, group labels, SLE days per item)
 _Dimension = tuple[str, "npt.NDArray[np.int32] | None", list[str], npt.NDArray[np.float64]]
+
+
+@attrs.frozen(kw_only=True)
+class BlockerCluster(Exportable):
+    """The blocks of one reason on a line of the review (blocker clustering).
+
+    Attributes
+    ----------
+    reason : str
+        The blocker reason (``"(none)"`` for blocks without one).
+    blocks : int
+        Blocked intervals of this reason.
+    items : int
+        Items blocked at least once for this reason.
+    days : float
+        Days blocked for this reason (per item, overlapping blocks of the reason
+        counted once). [days]
+    impact : float
+        Days per block. [days]
+    likelihood : float
+        Share of the line's items blocked for this reason.
+    """
+
+    reason: str
+    blocks: int
+    items: int
+    days: float
+    impact: float
+    likelihood: float
 
 
 @attrs.frozen(kw_only=True)
@@ -75,13 +115,34 @@ class ServiceLevelRow(Exportable):
     fit_share : float or None
         ``fit / (fit + neutral + unfit)``: the share of delivered items fit for purpose
         (NaN when none delivered; ``None`` when the line has no thresholds).
-    previous_delivered : int or None
-        With the review's ``previous``: `delivered` as of ``as_of - previous`` days
-        (0 when the line did not exist then); ``None`` without ``previous``.
-    previous_attainment : float or None
-        `attainment` as of ``as_of - previous`` days (NaN when none delivered then).
-    previous_customer_lead_time : tuple of float or None
-        `customer_lead_time` as of ``as_of - previous`` days.
+    throughput_trend : tuple of int
+        Deliveries per calendar week (Monday to Sunday, UTC) over the review's
+        ``trend_weeks`` weeks up to ``as_of``, oldest first; the last week is cut at
+        ``as_of``. (:func:`customer_kanban.metrics.throughput` with ``freq="W"``.)
+    blocked_items : int
+        Items of the line blocked at some time by ``as_of``.
+    blocked_days : float
+        Days the line's items spent blocked by ``as_of`` (per item, overlapping
+        blocks counted once). [days]
+    blockers : tuple of BlockerCluster
+        The line's blocks clustered by reason, most blocked days first.
+    delay_cost : float
+        Delay cost incurred by ``as_of`` by the line's items whose class has a cost of
+        delay (:func:`customer_kanban.metrics.delay_cost`; open items up to ``as_of``);
+        NaN when no item of the line has one. [money]
+    delay_cost_items : int
+        Items counted in `delay_cost`.
+    feedback : tuple of int or None
+        Customer feedback about the line's items given by ``as_of``: (confirmation,
+        improvement, negative); on the total line, feedback about no item of the
+        table counts too. ``None`` when the review was given no feedback.
+    nps : float or None
+        Net Promoter Score of the scores of that feedback (NaN without scores;
+        ``None`` when the review was given no feedback).
+    earlier : ServiceLevelRow or None
+        With the review's ``previous``: the same line as of ``as_of - previous`` days
+        (every figure, to compare with); ``None`` without ``previous`` or when the line
+        did not exist then.
     """
 
     dimension: str
@@ -103,9 +164,35 @@ class ServiceLevelRow(Exportable):
     neutral: int | None = None
     unfit: int | None = None
     fit_share: float | None = None
-    previous_delivered: int | None = None
-    previous_attainment: float | None = None
-    previous_customer_lead_time: tuple[float, ...] | None = None
+    throughput_trend: tuple[int, ...] = ()
+    blocked_items: int = 0
+    blocked_days: float = 0.0
+    blockers: tuple[BlockerCluster, ...] = ()
+    delay_cost: float = math.nan
+    delay_cost_items: int = 0
+    feedback: tuple[int, int, int] | None = None
+    nps: float | None = None
+    earlier: ServiceLevelRow | None = None
+
+    def change(self, name: str) -> float:
+        """The change of figure `name` since the earlier review (NaN without one).
+
+        Examples
+        --------
+        >>> from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+        >>> table, policy = load_incidents()
+        >>> review = service_delivery_review(table, policy, as_of=DEMO_AS_OF, previous=1)
+        >>> total = review.row("all", "all")
+        >>> total.change("delivered") == total.delivered - total.earlier.delivered
+        True
+        """
+        value = getattr(self, name)
+        if self.earlier is None:
+            return math.nan
+        before = getattr(self.earlier, name)
+        if value is None or before is None:
+            return math.nan
+        return float(value) - float(before)
 
 
 @attrs.frozen(kw_only=True)
@@ -131,6 +218,8 @@ class ServiceDeliveryReview(Exportable):
         Days back of the comparison (the ``previous_*`` fields of the rows), if any.
     fitness : dict or None
         Fitness thresholds per class of service: name -> (fit_days, unfit_days).
+    trend_periods : tuple of datetime
+        Start (Monday 00:00 UTC) of each week of the rows' ``throughput_trend``.
     """
 
     as_of: _dt.datetime
@@ -141,6 +230,7 @@ class ServiceDeliveryReview(Exportable):
     rows: tuple[ServiceLevelRow, ...]
     previous: float | None = None
     fitness: dict[str, tuple[float, float]] | None = None
+    trend_periods: tuple[_dt.datetime, ...] = ()
 
     def row(self, group: str, dimension: str = "class_of_service") -> ServiceLevelRow:
         """The line of `group` in `dimension` (KeyError if absent)."""
@@ -254,13 +344,19 @@ def _class_sle(
     return days, prob
 
 
-def _override_codes(policy: Policy, cos: Grouping, seg: Grouping) -> Grouping:
-    """One group per (class, segment) SLE override of the policy; -1 for other items."""
-    codes = np.full(cos[0].size, -1, dtype=np.int32)
-    labels = []
-    for k, (s, mask) in enumerate(_override_masks(policy, cos, seg)):
-        codes[mask] = k
-        labels.append(f"{s.class_of_service} / {s.segment}")
+def _pair_codes(policy: Policy, cos: Grouping, seg: Grouping) -> Grouping:
+    """One group per (class, segment) pair: every pair among the items, and every SLE
+    override of the policy (shown even without items); -1 for items missing either."""
+    n_seg = len(seg[1])
+    both = (cos[0] >= 0) & (seg[0] >= 0)
+    pair = np.where(both, cos[0].astype(np.int64) * n_seg + seg[0], -1)
+    keys = set(np.unique(pair[both]).tolist())
+    for s in policy.segment_sles:  # a handful of overrides
+        if s.class_of_service in cos[1] and s.segment in seg[1]:
+            keys.add(cos[1].index(s.class_of_service) * n_seg + seg[1].index(s.segment))
+    ordered = np.array(sorted(keys), dtype=np.int64)  # class order, then segment order
+    codes = np.where(both, np.searchsorted(ordered, pair), -1).astype(np.int32)
+    labels = [f"{cos[1][k // n_seg]} / {seg[1][k % n_seg]}" for k in ordered.tolist()]
     return codes, labels
 
 
@@ -272,7 +368,7 @@ def _row_sle(
         return policy.class_of_service(label).sle
     if dimension == "class_of_service/segment":
         cos, _, segment = label.partition(" / ")
-        return policy.sle_for(cos, segment)
+        return policy.sle_for(cos, segment) if cos in policy_classes else None
     return None
 
 
@@ -306,24 +402,32 @@ def service_delivery_review(
     method: str = "linear",
     previous: float | None = None,
     fitness: Mapping[str, tuple[float, float]] | None = None,
+    trend_weeks: int = 4,
+    feedback: Sequence[Feedback] | None = None,
 ) -> ServiceDeliveryReview:
     """Service Delivery Review per class of service and customer segment.
 
-    For each class of service of the policy (and of the table), for each customer
-    segment when the table has one, and for all work: items delivered, customer
-    and system lead-time percentiles, the SLE and its attainment, throughput per
-    week, WIP, open requests, those at risk of missing their SLE, and the total
-    time customers waited.
+    For all work, each class of service of the policy (and of the table), each
+    (class, segment) pair and each customer segment when the table has segments:
+    items delivered, customer and system lead-time percentiles, the SLE and its
+    attainment (also censoring-aware), fitness for purpose, throughput per week
+    and its weekly trend, WIP, open requests and those at risk of missing their
+    SLE, the time customers waited, blocked time with its reasons clustered, the
+    delay cost incurred and, where given, the customers' feedback; with
+    ``previous``, each line beside its figures of an earlier review.
+
+    Each figure is a metric function of :mod:`customer_kanban.metrics` applied to
+    the table as known at `as_of`; the review computes nothing else.
 
     Parameters
     ----------
     table : WorkItemTable
     policy : Policy
-        Classes of service with their SLEs, and per-segment SLEs.
+        Classes of service with their SLEs and costs of delay, and per-segment SLEs.
     as_of : datetime-like
         Instant of the review.  The table is seen as it was known then
         (:meth:`WorkItemTable.as_of`): later requests are left out, later
-        commitments and deliveries are not yet made.
+        commitments, deliveries and blocks are not yet made.
     q : sequence of float, optional
         Lead-time percentiles, default 50, 85, 95.
     basis : {"customer", "system"}, optional
@@ -338,8 +442,7 @@ def service_delivery_review(
         Percentile method (numpy's names), default ``"linear"``.
     previous : float, optional
         Compare with the review as of ``as_of - previous`` days (same options): each
-        line gains ``previous_delivered``, ``previous_attainment`` and
-        ``previous_customer_lead_time``, and the text shows the changes.
+        line gains ``earlier``, the same line then, and the text shows the changes.
     fitness : mapping of str to (float, float), optional
         Fitness-for-purpose thresholds per class of service:
         ``{name: (fit_days, unfit_days)}``, ``0 < fit_days <= unfit_days``. A delivered
@@ -347,10 +450,22 @@ def service_delivery_review(
         ``unfit_days``, neutral between. Class and (class, segment) lines use their
         class's thresholds; total and segment lines each item's class's. Names that
         are no class of the table are ignored.
+    trend_weeks : int, optional
+        Calendar weeks of the throughput trend, default 4 (the last one holds
+        `as_of`).
+    feedback : sequence of Feedback, optional
+        Customers' feedback; a piece about an item (``item``) counts on that item's
+        lines, any other on the total line only.  Feedback given after `as_of` is
+        left out.
 
     Returns
     -------
     ServiceDeliveryReview
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If an option is out of range (the message names it).
 
     Examples
     --------
@@ -360,11 +475,17 @@ def service_delivery_review(
     >>> total = review.row("all", "all")
     >>> total.delivered + total.open_requests == len(table.as_of(DEMO_AS_OF))
     True
+    >>> len(total.throughput_trend), total.blockers[0].reason
+    (4, 'Awaiting User Info')
     """
     if basis not in ("customer", "system"):
         raise ValidationError(f"`basis` must be 'customer' or 'system', got {basis!r}")
     if not 0 < risk_fraction <= 1:
         raise ValidationError(f"`risk_fraction` must lie in (0, 1], got {risk_fraction}")
+    if isinstance(trend_weeks, bool) or not isinstance(trend_weeks, (int, np.integer)):
+        raise ValidationError(f"`trend_weeks` must be a whole number >= 1, got {trend_weeks!r}")
+    if trend_weeks < 1:
+        raise ValidationError(f"`trend_weeks` must be a whole number >= 1, got {trend_weeks!r}")
     when = _as_of_instant(as_of)
     thresholds = _fitness_iv(fitness)
     if previous is not None:
@@ -373,6 +494,7 @@ def service_delivery_review(
         ):
             raise ValidationError(f"`previous` must be a number of days > 0, got {previous!r}")
         previous = float(previous)
+    fb = None if feedback is None else _feedback_iv(feedback, when)
     # The table as known at `when`: later requests left out, later instants not yet.
     seen = table["requested_at"] <= when
     req = table["requested_at"][seen]
@@ -394,13 +516,14 @@ def service_delivery_review(
         window_start = when - np.timedelta64(int(window_days * NS_PER_DAY), "ns")
     weeks = max(float((when - window_start) / np.timedelta64(1, "D")) / 7.0, 1.0 / 7.0)
     delivered_in_window = (dlv >= window_start) & (dlv <= when)
+    trend_start = when - np.timedelta64(7 * (int(trend_weeks) - 1), "D")
 
     policy_classes = [c.name for c in policy.classes_of_service]
     cos = _group_codes(table, "class_of_service", seen, policy_classes)
     seg = _group_codes(table, "segment", seen)
     cos_codes, cos_labels = cos
-    # Each item's own SLE (segment overrides applied) for the total and segment lines;
-    # the class's SLE for the class lines; the override's for the (class, segment) lines.
+    # Each item's own SLE (segment overrides applied) for the total, pair and segment
+    # lines; the class's SLE for the class lines.
     own_days, _ = _item_sle(policy, cos, seg)
     class_days = _class_sle(policy, cos_labels)[0][cos_codes]
     ids = table["id"][seen]
@@ -416,17 +539,24 @@ def service_delivery_review(
     fit_lo, fit_hi = fit_lo_by_label[cos_codes], fit_hi_by_label[cos_codes]
     has_fit = ~np.isnan(fit_lo)
     fit_lt = np.where(has_fit, customer_lt, np.nan)  # NaN: open, or no thresholds
+    blocks = _blocks(table, seen, when)
+    cod = cost_of_delay_columns(table, policy)
+    costed = cod.known[seen]
+    # Feedback: the seen item it is about (-1: none of them).
+    fb_item = None if fb is None else _positions(ids, fb[0])
 
     dimensions: list[_Dimension] = [("all", None, ["all"], own_days)]
     dimensions.append(("class_of_service", cos_codes, cos_labels, class_days))
-    if policy.segment_sles:
-        pair_codes, pair_labels = _override_codes(policy, cos, seg)
-        dimensions.append(("class_of_service/segment", pair_codes, pair_labels, own_days))
+    if seg[1] or policy.segment_sles:
+        pair_codes, pair_labels = _pair_codes(policy, cos, seg)
+        if pair_labels:
+            dimensions.append(("class_of_service/segment", pair_codes, pair_labels, own_days))
     if seg[1]:
         dimensions.append(("segment", seg[0], seg[1], own_days))
 
     rows: list[ServiceLevelRow] = []
     qs = tuple(float(x) for x in q)
+    trend_periods: tuple[_dt.datetime, ...] = ()
     for dimension, codes, labels, sle_days in dimensions:  # four dimensions at most
         by: Any = None if codes is None else (codes, np.asarray(labels, dtype=object))
         g = len(labels)
@@ -458,7 +588,7 @@ def service_delivery_review(
             s_pct = metrics.percentiles(system_lt, qs, by=by, method=method).values
             attain = metrics.sle_attainment(judged, days, by=by)
             waiting = metrics.customer_waiting_time(req, dlv, as_of=when, by=by)
-            # One SLE per line (class, override): censoring-aware attainment of it.
+            # One SLE per line (class, pair): censoring-aware attainment of it.
             censored = (
                 metrics.sle_attainment(
                     np.where(has_sle, lead_or_age, np.nan), days, by=by, observed=delivered_mask
@@ -469,6 +599,39 @@ def service_delivery_review(
             fit_share = metrics.sle_attainment(
                 fit_lt, np.where(has_fit, fit_lo, 1.0), by=by
             ).attainment
+            trend = metrics.throughput(dlv, freq="W", start=trend_start, stop=when, by=by)
+            clusters = metrics.blocker_clusters(
+                blocks.item,
+                blocks.start,
+                blocks.end,
+                blocks.reason,
+                reason_labels=blocks.reason_labels,
+                n_items=n_seen,
+                as_of=when,
+                by=by,
+            )
+            cost = metrics.delay_cost(
+                cod.urgency[seen][costed],
+                req[costed],
+                dlv[costed],
+                as_of=when,
+                rate=cod.rate[seen][costed],
+                due=cod.due[seen][costed],
+                step=cod.step[seen][costed],
+                horizon=cod.horizon[seen][costed],
+                growth=cod.growth[seen][costed],
+                by=None if codes is None else (codes[costed], by[1]),
+            )
+            if fb is not None and fb_item is not None:
+                on_line = np.where(fb_item >= 0, idx[np.maximum(fb_item, 0)], -1)
+                if codes is None:
+                    on_line = np.zeros(fb_item.size, np.int32)  # the total counts all
+                fb_by = (on_line, np.asarray(labels, dtype=object))
+                kinds = metrics.feedback_summary(fb[1], by=fb_by).counts
+                scores = metrics.nps(fb[2], by=fb_by).value
+        trend_periods = tuple(
+            _stamp(p) for p in trend.periods
+        )  # the same weeks for every dimension
         is_fit = delivered_mask & has_fit & (customer_lt <= fit_lo)
         is_unfit = delivered_mask & has_fit & (customer_lt > fit_hi)
         fit_n, unfit_n = count(is_fit), count(is_unfit)
@@ -513,6 +676,16 @@ def service_delivery_review(
                     neutral=int(neutral_n[k]) if row_fit else None,
                     unfit=int(unfit_n[k]) if row_fit else None,
                     fit_share=float(fit_share[k]) if row_fit else None,
+                    throughput_trend=tuple(int(v) for v in trend.counts[k]),
+                    blocked_items=int(clusters.blocked_items[k]),
+                    blocked_days=float(clusters.blocked_days[k]),
+                    blockers=_clusters_of(clusters, k),
+                    delay_cost=float(cost.total[k]) if cost.items[k] else math.nan,
+                    delay_cost_items=int(cost.items[k]),
+                    feedback=None
+                    if fb is None
+                    else (int(kinds[k, 0]), int(kinds[k, 1]), int(kinds[k, 2])),
+                    nps=None if fb is None else float(scores[k]),
                 )
             )
     if previous is not None:
@@ -525,33 +698,91 @@ def service_delivery_review(
             risk_fraction=risk_fraction,
             window_days=window_days,
             method=method,
+            fitness=fitness,
+            trend_weeks=trend_weeks,
+            feedback=feedback,
         )
         old = {(r.dimension, r.group): r for r in before.rows}
-        nan_q = tuple(math.nan for _ in qs)
-        rows = [
-            attrs.evolve(
-                r,
-                previous_delivered=o.delivered if o is not None else 0,
-                previous_attainment=o.attainment if o is not None else math.nan,
-                previous_customer_lead_time=o.customer_lead_time if o is not None else nan_q,
-            )
-            for r in rows
-            for o in [old.get((r.dimension, r.group))]
-        ]
-    stamp_start = to_datetime(as_instant_array(window_start, name="window_start")[0])
-    stamp_now = to_datetime(when)
-    assert stamp_start is not None
-    assert stamp_now is not None
+        rows = [attrs.evolve(r, earlier=old.get((r.dimension, r.group))) for r in rows]
     return ServiceDeliveryReview(
-        as_of=stamp_now,
+        as_of=_stamp(when),
         q=qs,
         basis=basis,
         risk_fraction=float(risk_fraction),
-        window_start=stamp_start,
+        window_start=_stamp(window_start),
         rows=tuple(rows),
         previous=previous,
         fitness=thresholds,
+        trend_periods=trend_periods,
     )
+
+
+def _stamp(value: object) -> _dt.datetime:
+    """One instant as an aware datetime (UTC)."""
+    out = to_datetime(as_instant_array(value, name="instant")[0])
+    assert out is not None
+    return out
+
+
+def _blocks(table: WorkItemTable, seen: npt.NDArray[np.bool_], when: np.datetime64) -> Any:
+    """The table's blocked intervals begun by `when`, on the seen items (renumbered)."""
+    b = table.blocked
+    position = np.cumsum(seen) - 1  # row in the seen items
+    keep = seen[b.item] & (b.start <= when)
+    end = _until(b.end[keep], when)
+    return attrs.evolve(
+        b, item=position[b.item[keep]], start=b.start[keep], end=end, reason=b.reason[keep]
+    )
+
+
+def _clusters_of(clusters: Any, k: int) -> tuple[BlockerCluster, ...]:
+    """Line `k`'s blocker clusters, most blocked days first (ties by reason)."""
+    blocks = clusters.blocks[k]
+    order = sorted(
+        np.flatnonzero(blocks > 0).tolist(),
+        key=lambda r: (-clusters.days[k, r], str(clusters.reasons[r])),
+    )  # a handful of reasons
+    return tuple(
+        BlockerCluster(
+            reason=str(clusters.reasons[r]),
+            blocks=int(blocks[r]),
+            items=int(clusters.items[k, r]),
+            days=float(clusters.days[k, r]),
+            impact=float(clusters.impact[k, r]),
+            likelihood=float(clusters.likelihood[k, r]),
+        )
+        for r in order
+    )
+
+
+def _feedback_iv(
+    feedback: Sequence[Feedback], when: np.datetime64
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """Item ids (None: about no item), kinds and scores of the feedback given by `when`."""
+    bad = [i for i, f in enumerate(feedback) if not isinstance(f, Feedback)]
+    if bad:
+        raise ValidationError(f"`feedback` must hold Feedback values; rows {bad[:5]} do not")
+    stamps = np.array([f.at.replace(tzinfo=None) for f in feedback], dtype="datetime64[ns]")
+    keep = stamps <= when
+    items = np.array([f.item for f in feedback], dtype=object)[keep]
+    kinds = np.array([f.kind.value for f in feedback], dtype=object)[keep]
+    scores = np.array([math.nan if f.score is None else f.score for f in feedback], np.float64)
+    return items, kinds, scores[keep]
+
+
+def _positions(ids: npt.NDArray[Any], wanted: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Row of each `wanted` id among `ids` (-1 where absent or None), by one sort."""
+    out = np.full(wanted.size, -1, dtype=np.int64)
+    named = np.flatnonzero(np.array([w is not None for w in wanted], dtype=bool))
+    if not ids.size or not named.size:
+        return out
+    keys = ids.astype(str)
+    order = np.argsort(keys, kind="stable")
+    probe = wanted[named].astype(str)
+    at = np.minimum(np.searchsorted(keys[order], probe), ids.size - 1)
+    hit = keys[order][at] == probe
+    out[named[hit]] = order[at[hit]]
+    return out
 
 
 def _fitness_iv(
@@ -587,12 +818,37 @@ def _num(x: float | None, fmt: str = "{:.1f}") -> str:
     return fmt.format(x)
 
 
-def _change(now: float, before: float | None, fmt: str, scale: float = 1.0) -> str:
+def _change(
+    now: float | None, before: float | None, fmt: str, scale: float = 1.0, step: str = "{:+.0f}"
+) -> str:
     """`now` formatted, with its change since `before` as "(+5)" when both are known."""
     text = _num(now, fmt)
-    if before is None or math.isnan(now) or math.isnan(before):
+    if now is None or before is None or math.isnan(now) or math.isnan(before):
         return text
-    return f"{text} ({(now - before) * scale:+.0f})"
+    return f"{text} ({step.format((now - before) * scale)})"
+
+
+_TITLES = {
+    "all": "All work",
+    "class_of_service": "Class of service",
+    "class_of_service/segment": "Class of service / customer segment",
+    "segment": "Customer segment",
+}
+
+
+def _sections(review: ServiceDeliveryReview, columns: list[str], cells: Any) -> list[str]:
+    """One text table over every row, a title line per dimension."""
+    body: list[list[str]] = []
+    current = None
+    for r in review.rows:
+        if r.dimension != current:
+            current = r.dimension
+            body.append([_TITLES.get(r.dimension, r.dimension)] + [""] * (len(columns) - 1))
+        name = "  " + r.group
+        if review.previous is not None and r.earlier is None:
+            name += " (new)"
+        body.append([name, *cells(r, r.earlier)])
+    return text_table(columns, body)
 
 
 def _render(review: ServiceDeliveryReview) -> str:
@@ -609,7 +865,7 @@ def _render(review: ServiceDeliveryReview) -> str:
     if review.previous is not None:
         head.append(
             f"(+n): change since {review.previous:g} days earlier "
-            "(attainment in percentage points)."
+            "(attainment and shares in percentage points); (new): no such line then."
         )
     if review.fitness is not None:
         head.append(
@@ -618,8 +874,32 @@ def _render(review: ServiceDeliveryReview) -> str:
         )
     head.append("")
     fitness = review.fitness is not None
-    columns = [
-        "",
+
+    def levels(r: ServiceLevelRow, e: ServiceLevelRow | None) -> list[str]:
+        sle = "-" if r.sle_days is None else f"{r.sle_probability:.0%} <= {r.sle_days:g}d"
+        cells = [
+            _change(r.delivered, None if e is None else e.delivered, "{:.0f}"),
+            _percentiles(r.customer_lead_time, None if e is None else e.customer_lead_time),
+            _percentiles(r.system_lead_time, None if e is None else e.system_lead_time),
+            sle,
+            _change(r.attainment, None if e is None else e.attainment, "{:.0%}", 100.0),
+            _change(
+                r.attainment_censored,
+                None if e is None else e.attainment_censored,
+                "{:.0%}",
+                100.0,
+            ),
+            {True: "yes", False: "NO", None: "-"}[r.sle_met],
+        ]
+        if fitness:
+            cells += [
+                "-" if r.fit is None else f"{r.fit}/{r.neutral}/{r.unfit}",
+                _change(r.fit_share, None if e is None else e.fit_share, "{:.0%}", 100.0),
+            ]
+        return cells
+
+    level_columns = [
+        "Service levels",
         "delivered",
         f"customer LT {qs}",
         f"system LT {qs}",
@@ -627,49 +907,71 @@ def _render(review: ServiceDeliveryReview) -> str:
         "attained",
         "attained (KM)",
         "met",
+    ]
+    if fitness:
+        level_columns += ["fit/neutral/unfit", "fit share"]
+    weeks = "/".join(f"{p:%m-%d}" for p in review.trend_periods)
+    voice = any(r.feedback is not None for r in review.rows)
+
+    def flow(r: ServiceLevelRow, e: ServiceLevelRow | None) -> list[str]:
+        top = r.blockers[0] if r.blockers else None
+        cells = [
+            _change(
+                r.throughput_per_week,
+                None if e is None else e.throughput_per_week,
+                "{:.1f}",
+                step="{:+.1f}",
+            ),
+            " ".join(str(v) for v in r.throughput_trend),
+            _change(r.wip, None if e is None else e.wip, "{:.0f}"),
+            _change(r.open_requests, None if e is None else e.open_requests, "{:.0f}"),
+            _change(len(r.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
+            _change(
+                r.customer_waiting_days, None if e is None else e.customer_waiting_days, "{:.0f}"
+            ),
+            _change(r.blocked_days, None if e is None else e.blocked_days, "{:.0f}"),
+            "-" if top is None else f"{top.reason} ({top.days:.0f}d/{top.blocks})",
+            _change(r.delay_cost, None if e is None else e.delay_cost, "{:,.0f}", step="{:+,.0f}"),
+        ]
+        if voice:
+            fb = r.feedback
+            cells += [
+                "-" if fb is None else "/".join(str(k) for k in fb),
+                _change(r.nps, None if e is None else e.nps, "{:.0f}"),
+            ]
+        return cells
+
+    flow_columns = [
+        "Flow, cost and voice",
         "thru/wk",
+        f"weekly {weeks}",
         "WIP",
         "open",
         "at risk",
         "waited (d)",
+        "blocked (d)",
+        "top blocker (days/blocks)",
+        "delay cost",
     ]
-    if fitness:
-        columns += ["fit/neutral/unfit", "fit share"]
-    body: list[list[str]] = []
-    titles = {
-        "class_of_service/segment": "Class of service / segment (SLE overrides)",
-        "all": "All work",
-        "class_of_service": "Class of service",
-        "segment": "Customer segment",
-    }
-    current = None
-    for r in review.rows:
-        if r.dimension != current:
-            current = r.dimension
-            body.append([titles.get(r.dimension, r.dimension)] + [""] * (len(columns) - 1))
-        sle = "-" if r.sle_days is None else f"{r.sle_probability:.0%} <= {r.sle_days:g}d"
-        fit_cells = (
-            ["-", "-"]
-            if r.fit is None
-            else [f"{r.fit}/{r.neutral}/{r.unfit}", _num(r.fit_share, "{:.0%}")]
-        )
-        before = None if r.previous_delivered is None else float(r.previous_delivered)
-        body.append(
-            [
-                "  " + r.group if r.dimension != "all" else "  all",
-                _change(float(r.delivered), before, "{:.0f}"),
-                " / ".join(_num(v) for v in r.customer_lead_time),
-                " / ".join(_num(v) for v in r.system_lead_time),
-                sle,
-                _change(r.attainment, r.previous_attainment, "{:.0%}", 100.0),
-                _num(r.attainment_censored, "{:.0%}"),
-                {True: "yes", False: "NO", None: "-"}[r.sle_met],
-                _num(r.throughput_per_week),
-                str(r.wip),
-                str(r.open_requests),
-                str(len(r.at_risk)),
-                _num(r.customer_waiting_days, "{:.0f}"),
-                *(fit_cells if fitness else []),
-            ]
-        )
-    return "\n".join(head + text_table(columns, body))
+    if voice:
+        flow_columns += ["feedback +/~/-", "NPS"]
+    return "\n".join(
+        head
+        + _sections(review, level_columns, levels)
+        + [""]
+        + _sections(review, flow_columns, flow)
+    )
+
+
+def _percentiles(now: tuple[float, ...], before: tuple[float, ...] | None) -> str:
+    """Lead-time percentiles "a / b / c", with their changes "(+x/+y/+z)" when known."""
+    text = " / ".join(_num(v) for v in now)
+    if before is None or len(before) != len(now):
+        return text
+    if all(math.isnan(v) for v in before) or all(math.isnan(v) for v in now):
+        return text
+    changes = "/".join(
+        "?" if math.isnan(a) or math.isnan(b) else f"{a - b:+.1f}"
+        for a, b in zip(now, before, strict=True)
+    )
+    return f"{text} ({changes})"
