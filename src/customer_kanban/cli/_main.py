@@ -39,9 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         "review",
         help="print a Service Delivery Review",
         description=(
-            "Service Delivery Review: per class of service (and customer segment), "
-            "delivered items, customer and system lead-time percentiles, SLE attainment, "
-            "throughput per week, WIP, items at risk and customer waiting time."
+            "Service Delivery Review: per class of service and customer segment, "
+            "delivered items, customer and system lead-time percentiles, SLE attainment "
+            "(also censoring-aware), throughput per week and its weekly trend, WIP, items "
+            "at risk, customer waiting time, blocked time with its main reason and the "
+            "delay cost incurred."
         ),
     )
     _add_source_options(review)
@@ -55,6 +57,34 @@ def _parser() -> argparse.ArgumentParser:
         "--segments",
         action="store_true",
         help="show only the customer segment and class / segment lines",
+    )
+    ops = sub.add_parser(
+        "ops",
+        help="print an Operations Review: services side by side, and their hand-offs",
+        description=(
+            "Operations Review: one Service Delivery Review per service (the department "
+            "holding or having delivered each request, or --services FIELD), side by side, "
+            "and the hand-offs between the services."
+        ),
+    )
+    _add_source_options(ops)
+    ops.add_argument(
+        "--services",
+        default="department",
+        metavar="FIELD",
+        help="what a service is: 'department' (default) or a field of the data",
+    )
+    ops.add_argument(
+        "--top",
+        type=int,
+        default=10,
+        help="show the N services with the most requests, pool the others (default 10)",
+    )
+    ops.add_argument(
+        "--previous",
+        type=_positive_days,
+        metavar="N",
+        help="compare with the review N days earlier: the changes show as (+n)",
     )
     forecast = sub.add_parser(
         "forecast",
@@ -179,10 +209,15 @@ def _load(
     """The table, policy and instant named by the options, plus extra JSON (rejected rows)."""
     extra: dict[str, object] = {}
     if args.demo:
-        from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+        from customer_kanban.datasets import (
+            DEMO_AS_OF,
+            incidents_replenishment_policy,
+            load_incidents,
+        )
 
         when = _as_of(args.as_of or DEMO_AS_OF)
-        table, policy = load_incidents()
+        table, _ = load_incidents()
+        policy = incidents_replenishment_policy()  # the demo policy, with costs of delay
     else:
         from customer_kanban.io import read_event_log
 
@@ -266,6 +301,20 @@ def _review(args: argparse.Namespace) -> str:
         review = attrs.evolve(review, rows=rows)
         if not rows and not args.json:
             return review.render() + "\n(no customer segment lines: the data has no segment)"
+    if args.json:
+        return _json.dumps({**review.to_dict(), **extra})
+    return review.render()
+
+
+def _ops(args: argparse.Namespace) -> str:
+    from customer_kanban.reviews import operations_review
+
+    if args.top < 1:
+        raise _UsageError(f"--top must be >= 1, got {args.top}")
+    table, policy, when, extra = _load(args)
+    review = operations_review(
+        table, policy, as_of=when, services=args.services, top=args.top, previous=args.previous
+    )
     if args.json:
         return _json.dumps({**review.to_dict(), **extra})
     return review.render()
@@ -504,10 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``customer-kanban``; return the exit status (0 ok, 2 bad input)."""
     try:
         args = _parser().parse_args(argv)
-        if args.command in ("review", "forecast"):
+        if args.command in ("review", "forecast", "ops"):
             if args.demo and args.file:
                 raise _UsageError("give FILE or --demo, not both")
-            out = _review(args) if args.command == "review" else _forecast(args)
+            run = {"review": _review, "forecast": _forecast, "ops": _ops}[args.command]
+            out = run(args)
         elif args.command == "segments":
             out = _segments.run(args)
         elif args.command == "replenish":

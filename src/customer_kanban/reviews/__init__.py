@@ -4,6 +4,9 @@
     The Service Delivery Review, per class of service and customer segment.
 :func:`sle_per_item`
     Each item's SLE from the policy, for the metrics that take per-item SLE days.
+:func:`operations_review`
+    The Operations Review: several services (teams, departments) side by side with
+    the Service Delivery Review's figures, and the hand-offs between them.
 :func:`customer_journey`
     The journey of each request between departments: hand-offs, re-assignments,
     waiting per department and per hand-off, re-opens, ping-pong loops.
@@ -23,7 +26,14 @@ from customer_kanban.reviews._journey import (
     HandoffPair,
     customer_journey,
 )
+from customer_kanban.reviews._operations import (
+    OperationsReview,
+    ServiceHandoffs,
+    operations_review,
+    service_of_items,
+)
 from customer_kanban.reviews._service_delivery import (
+    BlockerCluster,
     ServiceDeliveryReview,
     ServiceLevelRow,
     service_delivery_review,
@@ -31,15 +41,20 @@ from customer_kanban.reviews._service_delivery import (
 )
 
 __all__ = [
+    "BlockerCluster",
     "CostlyStep",
     "CustomerJourney",
     "HandoffPair",
+    "OperationsReview",
     "SegmentServiceReview",
     "SegmentServiceRow",
     "ServiceDeliveryReview",
+    "ServiceHandoffs",
     "ServiceLevelRow",
     "customer_journey",
+    "operations_review",
     "service_by_segment",
     "service_delivery_review",
+    "service_of_items",
     "sle_per_item",
 ]

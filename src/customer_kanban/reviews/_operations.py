@@ -1,0 +1,349 @@
+"""Operations Review: several services side by side, and the hand-offs between them."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+from collections.abc import Mapping, Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._serialize import Exportable
+from customer_kanban.errors import ValidationError
+from customer_kanban.model import Feedback, Policy
+from customer_kanban.reviews._journey import HandoffPair, customer_journey
+from customer_kanban.reviews._service_delivery import (
+    ServiceDeliveryReview,
+    ServiceLevelRow,
+    _as_of_instant,
+    _change,
+    _num,
+    _stamp,
+    service_delivery_review,
+)
+from customer_kanban.reviews._text import text_table
+from customer_kanban.table import WorkItemTable
+
+__all__ = ["OperationsReview", "ServiceHandoffs", "operations_review", "service_of_items"]
+
+_NONE = "(none)"
+_OTHER = "(other services)"
+
+
+@attrs.frozen(kw_only=True)
+class ServiceHandoffs(Exportable):
+    """The hand-offs of one service with the other services of the review.
+
+    Attributes
+    ----------
+    service : str
+    received, passed : int
+        Hand-offs into the service from a service of the review, and out of it to one
+        (between two pooled services: both, on ``"(other services)"``).
+    waiting_after_received : float
+        Days customers waited after the hand-offs into the service
+        (:attr:`HandoffPair.waiting_days`). [days]
+    """
+
+    service: str
+    received: int
+    passed: int
+    waiting_after_received: float
+
+
+@attrs.frozen(kw_only=True)
+class OperationsReview(Exportable):
+    """The Operations Review: each service's Service Delivery Review, side by side.
+
+    Attributes
+    ----------
+    as_of : datetime
+        The instant of the review (UTC).
+    services_by : str
+        What a service is: ``"department"`` (the department that last held each
+        item by `as_of`) or the name of the table field that says it.
+    services : tuple of str
+        The services, most requests first (``"(other services)"`` last when the
+        review pools the smaller ones).
+    reviews : tuple of ServiceDeliveryReview
+        One per service, in the order of `services`: the figures of each.
+    handoffs : tuple of HandoffPair
+        Hand-offs between two departments that are services of the review, most
+        waiting first (from :func:`customer_journey` of the whole table); hand-offs
+        of the pooled services count under ``"(other services)"``, between two of
+        them too.
+    per_service : tuple of ServiceHandoffs
+        Hand-offs received and passed by each service, in the order of `services`.
+    """
+
+    as_of: _dt.datetime
+    services_by: str
+    services: tuple[str, ...]
+    reviews: tuple[ServiceDeliveryReview, ...]
+    handoffs: tuple[HandoffPair, ...]
+    per_service: tuple[ServiceHandoffs, ...]
+
+    def review(self, service: str) -> ServiceDeliveryReview:
+        """The Service Delivery Review of `service` (KeyError if absent)."""
+        if service not in self.services:
+            raise KeyError(f"no service {service!r}")
+        return self.reviews[self.services.index(service)]
+
+    def render(self) -> str:
+        """The review as readable text tables."""
+        return _render(self)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the text tables, preformatted and escaped."""
+        return f"<pre>{html.escape(self.render())}</pre>"
+
+
+def service_of_items(
+    table: WorkItemTable, *, by: str = "department", as_of: object = None
+) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """The service of each item: a field of the table, or the department holding it.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    by : str, optional
+        ``"department"`` (default): the department of the item's last transition by
+        `as_of` that names one — the team holding the request, or the one that
+        delivered it; items whose transitions name none get ``"(none)"``.  Any other
+        value names a categorical field of the table (missing values: ``"(none)"``).
+    as_of : instant, optional
+        With ``by="department"``, transitions after it are not seen.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int32
+        Service per item: an index into `labels`, whose last entry is ``"(none)"``
+        (no department named, or the field missing).
+    labels : list of str
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+    >>> table, _ = load_incidents()
+    >>> codes, labels = service_of_items(table, as_of=DEMO_AS_OF)
+    >>> labels[codes[0]]
+    'Group 56'
+    """
+    if by != "department":
+        if by not in table.categorical_fields:
+            raise ValidationError(
+                f"`services` must be 'department' or a categorical field of the table "
+                f"{list(table.categorical_fields)}, got {by!r}"
+            )
+        field_codes, field_labels = table.codes(by)
+        named = [str(x) for x in field_labels]
+        codes = np.where(field_codes >= 0, field_codes, len(named)).astype(np.int32)
+        return codes, [*named, _NONE]
+    tr = table.transitions  # sorted by (item, instant)
+    keep = tr.department >= 0
+    if as_of is not None:
+        keep &= tr.at <= _as_of_instant(as_of)
+    item, dept = tr.item[keep], tr.department[keep]
+    labels = [str(x) for x in tr.department_labels]
+    out = np.full(len(table), len(labels), dtype=np.int32)  # "(none)" by default
+    if item.size:
+        last = np.r_[item[1:] != item[:-1], True]
+        out[item[last]] = dept[last]
+    return out, [*labels, _NONE]
+
+
+def operations_review(
+    table: WorkItemTable,
+    policy: Policy,
+    *,
+    as_of: object,
+    services: str = "department",
+    top: int | None = None,
+    previous: float | None = None,
+    fitness: Mapping[str, tuple[float, float]] | None = None,
+    feedback: Sequence[Feedback] | None = None,
+    trend_weeks: int = 4,
+) -> OperationsReview:
+    """Operations Review: several services side by side, and the hand-offs between them.
+
+    Each service gets its own :func:`service_delivery_review` (same options) over
+    its items; the hand-offs come from :func:`customer_journey` of the whole table,
+    kept where both departments are services of the review.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    policy : Policy
+    as_of : instant
+        The instant of the review.
+    services : str, optional
+        What a service is (see :func:`service_of_items`): ``"department"`` or the
+        name of a categorical field of the table.
+    top : int, optional
+        Keep the `top` services with the most requests by `as_of` and pool the
+        others as ``"(other services)"`` (nothing is left out); default: all.
+        Departments that hold no request at `as_of` but handed work on are pooled
+        there too, so that every hand-off between named departments is shown.
+    previous, fitness, feedback, trend_weeks
+        As for :func:`service_delivery_review`.
+
+    Returns
+    -------
+    OperationsReview
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `services` is neither ``"department"`` nor a categorical field, or `top`
+        is not a whole number >= 1.
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+    >>> table, policy = load_incidents()
+    >>> ops = operations_review(table, policy, as_of=DEMO_AS_OF, top=3)
+    >>> ops.services
+    ('Group 70', 'Group 25', 'Group 24', '(other services)')
+    >>> sum(r.row("all", "all").open_requests + r.row("all", "all").delivered
+    ...     for r in ops.reviews) == len(table.as_of(DEMO_AS_OF))
+    True
+    """
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
+    ):
+        raise ValidationError(f"`top` must be a whole number >= 1 or None, got {top!r}")
+    when = _as_of_instant(as_of)
+    codes, labels = service_of_items(table, by=services, as_of=when)
+    seen = table["requested_at"] <= when
+    requests = np.bincount(codes[seen & (codes >= 0)], minlength=len(labels))
+    ranked = [int(k) for k in np.argsort(-requests, kind="stable") if requests[k] > 0]
+    kept = ranked if top is None else ranked[:top]
+    others = sorted(set(range(len(labels))) - set(kept))  # pooled, and those without requests
+    journey = customer_journey(table, workflow=policy, as_of=when)
+    # Each department that is a service of the review, under its name in the review.
+    name_of = {labels[k]: labels[k] for k in kept} | {labels[k]: _OTHER for k in others}
+    name_of.pop(_NONE, None)
+    merged: dict[tuple[str, str], list[float]] = {}
+    for p in journey.handoff_pairs:  # a few hundred department pairs at most
+        a, b = name_of.get(p.from_department), name_of.get(p.to_department)
+        if a is not None and b is not None:
+            total = merged.setdefault((a, b), [0, 0.0])
+            total[0] += p.count
+            total[1] += p.waiting_days
+    masks = [codes == k for k in kept]  # one mask per service: a few dozen at most
+    pooled = np.isin(codes, others)
+    names = [labels[k] for k in kept]
+    if (pooled & seen).any() or any(_OTHER in key for key in merged):
+        names.append(_OTHER)
+        masks.append(pooled)
+    reviews = tuple(
+        service_delivery_review(
+            table.filter(mask),
+            policy,
+            as_of=when,
+            previous=previous,
+            fitness=fitness,
+            feedback=feedback,
+            trend_weeks=trend_weeks,
+        )
+        for mask in masks
+    )
+    pairs = tuple(
+        sorted(
+            (
+                HandoffPair(from_department=a, to_department=b, count=int(c), waiting_days=w)
+                for (a, b), (c, w) in merged.items()
+            ),
+            key=lambda p: (-p.waiting_days, -p.count, p.from_department, p.to_department),
+        )
+    )
+    per_service = tuple(
+        ServiceHandoffs(
+            service=name,
+            received=sum(p.count for p in pairs if p.to_department == name),
+            passed=sum(p.count for p in pairs if p.from_department == name),
+            waiting_after_received=math.fsum(
+                p.waiting_days for p in pairs if p.to_department == name
+            ),
+        )
+        for name in names  # a few dozen services, a few hundred pairs
+    )
+    return OperationsReview(
+        as_of=_stamp(when),
+        services_by=services,
+        services=tuple(names),
+        reviews=reviews,
+        handoffs=pairs,
+        per_service=per_service,
+    )
+
+
+def _render(review: OperationsReview) -> str:
+    previous = review.reviews[0].previous if review.reviews else None
+    qs = review.reviews[0].q if review.reviews else ()
+    pct = "/".join(f"p{q:g}" for q in qs)
+    head = [
+        f"Operations Review as of {review.as_of:%Y-%m-%d %H:%M} UTC",
+        f"{len(review.services)} services ({review.services_by}), each with its own "
+        "Service Delivery Review (all its work); customer lead time in days.",
+        "hand-offs in/out: between the services of this review; waited after: days "
+        "customers waited after the hand-offs in.",
+    ]
+    if previous is not None:
+        head.append(f"(+n): change since {previous:g} days earlier.")
+    head.append("")
+    columns = [
+        "service",
+        "delivered",
+        f"customer LT {pct}",
+        "attained",
+        "thru/wk",
+        "WIP",
+        "open",
+        "at risk",
+        "waited (d)",
+        "blocked (d)",
+        "delay cost",
+        "hand-offs in/out",
+        "waited after (d)",
+    ]
+    body = []
+    for name, r, h in zip(review.services, review.reviews, review.per_service, strict=True):
+        row: ServiceLevelRow = r.row("all", "all")
+        e = row.earlier
+        body.append(
+            [
+                name,
+                _change(row.delivered, None if e is None else e.delivered, "{:.0f}"),
+                " / ".join(_num(v) for v in row.customer_lead_time),
+                _change(row.attainment, None if e is None else e.attainment, "{:.0%}", 100.0),
+                _num(row.throughput_per_week),
+                _change(row.wip, None if e is None else e.wip, "{:.0f}"),
+                _change(row.open_requests, None if e is None else e.open_requests, "{:.0f}"),
+                _change(len(row.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
+                _num(row.customer_waiting_days, "{:.0f}"),
+                _num(row.blocked_days, "{:.0f}"),
+                _num(row.delay_cost, "{:,.0f}"),
+                f"{h.received}/{h.passed}",
+                _num(h.waiting_after_received, "{:.0f}"),
+            ]
+        )
+    lines = head + text_table(columns, body)
+    if review.handoffs:
+        lines += ["", "Hand-offs between services (most waiting first)"]
+        lines += text_table(
+            ["from", "to", "hand-offs", "waited (d)"],
+            [
+                [p.from_department, p.to_department, str(p.count), _num(p.waiting_days, "{:.1f}")]
+                for p in review.handoffs[:15]
+            ],
+        )
+        if len(review.handoffs) > 15:
+            lines.append(f"... {len(review.handoffs) - 15} more pairs (see to_dict())")
+    return "\n".join(lines)
