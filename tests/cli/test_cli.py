@@ -325,3 +325,43 @@ def test_bad_previous(value, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "--previous" in err
+
+
+def test_demo_review_new_figures(capsys):
+    assert main(["review", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Flow, cost and voice" in out
+    assert "Awaiting User Info" in out  # the main blocker
+    assert "delay cost" in out
+    assert main(["review", "--demo", "--json"]) == 0
+    total = json.loads(capsys.readouterr().out)["rows"][0]
+    assert total["delay_cost"] > 0  # the demo policy has costs of delay
+    assert len(total["throughput_trend"]) == 4
+    assert total["blockers"][0]["reason"] == "Awaiting User Info"
+
+
+def test_ops_demo(capsys):
+    assert main(["ops", "--demo", "--top", "3", "--previous", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Operations Review as of 2016-03-07 00:00 UTC")
+    assert "(other services)" in out
+    assert "Hand-offs between services" in out
+    assert main(["ops", "--demo", "--json", "--top", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["services"][-1] == "(other services)"
+    assert len(data["reviews"]) == 4
+    assert data["handoffs"][0]["count"] > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ops", "--demo", "--top", "0"], "--top must be >= 1"),
+        (["ops", "--demo", "--services", "nope"], "categorical field"),
+    ],
+)
+def test_ops_bad_options(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

@@ -219,25 +219,49 @@ def test_demo_delay_cost_is_the_metric_per_class():
 def test_throughput_trend_is_the_metric():
     table = WorkItemTable.from_items(ITEMS)
     review = service_delivery_review(table, POLICY, as_of=AS_OF, trend_weeks=3)
-    seen, _, dlv, when = _seen(table)
-    direct = metrics.throughput(
-        dlv,
-        freq="W",
-        start=when - np.timedelta64(14, "D"),
-        stop=when,
-        by=table["class_of_service"][seen],
-    )
+    # Windows (Dec 30, Jan 6], (Jan 6, Jan 13], (Jan 13, Jan 20]: A on Jan 8 and C on
+    # Jan 13 00:00 in the second, E on Jan 15 in the third.
     assert [p.date() for p in review.trend_periods] == [
-        dt.date(2024, 1, 1),
-        dt.date(2024, 1, 8),
-        dt.date(2024, 1, 15),
+        dt.date(2023, 12, 30),
+        dt.date(2024, 1, 6),
+        dt.date(2024, 1, 13),
     ]
-    for g, name in enumerate(direct.groups):
-        assert review.row(str(name)).throughput_trend == tuple(direct.counts[g])
-    # By hand: A on Jan 8 (week of Jan 8), C on Jan 13 (same week), E on Jan 15.
     assert review.row("all", "all").throughput_trend == (0, 2, 1)
+    assert review.row("Standard").throughput_trend == (0, 1, 0)
     with pytest.raises(ValidationError, match="trend_weeks"):
         service_delivery_review(table, POLICY, as_of=AS_OF, trend_weeks=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 60 * 24 * 40), min_size=1, max_size=30),  # delivery minutes
+    st.integers(0, 60 * 24 * 40),  # as_of minute
+    st.integers(1, 6),
+)
+def test_throughput_trend_against_a_plain_loop(minutes, now, weeks):
+    """Deliveries per seven-day window ending at `as_of`, whatever the weekday and hour."""
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    items = [
+        WorkItem(
+            id=f"I{i}",
+            class_of_service="Standard",
+            requested_at=t0,
+            committed_at=t0,
+            delivered_at=t0 + dt.timedelta(minutes=m),
+        )
+        for i, m in enumerate(minutes)
+    ]
+    when = t0 + dt.timedelta(minutes=now)
+    review = service_delivery_review(
+        WorkItemTable.from_items(items), POLICY, as_of=when, trend_weeks=weeks
+    )
+    week = dt.timedelta(days=7)
+    expected = []
+    for k in range(weeks, 0, -1):
+        lo, hi = when - k * week, when - (k - 1) * week
+        expected.append(sum(lo < it.delivered_at <= hi for it in items))
+    assert review.row("all", "all").throughput_trend == tuple(expected)
+    assert list(review.trend_periods) == [when - k * week for k in range(weeks, 0, -1)]
 
 
 def test_feedback_per_line_and_nps():

@@ -116,9 +116,10 @@ class ServiceLevelRow(Exportable):
         ``fit / (fit + neutral + unfit)``: the share of delivered items fit for purpose
         (NaN when none delivered; ``None`` when the line has no thresholds).
     throughput_trend : tuple of int
-        Deliveries per calendar week (Monday to Sunday, UTC) over the review's
-        ``trend_weeks`` weeks up to ``as_of``, oldest first; the last week is cut at
-        ``as_of``. (:func:`customer_kanban.metrics.throughput` with ``freq="W"``.)
+        Deliveries in each of the review's ``trend_weeks`` seven-day windows ending at
+        ``as_of`` — ``(as_of - 7 days, as_of]``, the week before, ... — oldest first
+        (:func:`customer_kanban.metrics.throughput` with ``freq="W"``, the instants
+        shifted so that its weeks end at ``as_of``).
     blocked_items : int
         Items of the line blocked at some time by ``as_of``.
     blocked_days : float
@@ -219,7 +220,8 @@ class ServiceDeliveryReview(Exportable):
     fitness : dict or None
         Fitness thresholds per class of service: name -> (fit_days, unfit_days).
     trend_periods : tuple of datetime
-        Start (Monday 00:00 UTC) of each week of the rows' ``throughput_trend``.
+        Start (excluded) of each seven-day window of the rows' ``throughput_trend``:
+        ``as_of - 7 * trend_weeks`` days, ..., ``as_of - 7`` days.
     """
 
     as_of: _dt.datetime
@@ -451,8 +453,7 @@ def service_delivery_review(
         class's thresholds; total and segment lines each item's class's. Names that
         are no class of the table are ignored.
     trend_weeks : int, optional
-        Calendar weeks of the throughput trend, default 4 (the last one holds
-        `as_of`).
+        Seven-day windows of the throughput trend, ending at `as_of`; default 4.
     feedback : sequence of Feedback, optional
         Customers' feedback; a piece about an item (``item``) counts on that item's
         lines, any other on the total line only.  Feedback given after `as_of` is
@@ -516,7 +517,16 @@ def service_delivery_review(
         window_start = when - np.timedelta64(int(window_days * NS_PER_DAY), "ns")
     weeks = max(float((when - window_start) / np.timedelta64(1, "D")) / 7.0, 1.0 / 7.0)
     delivered_in_window = (dlv >= window_start) & (dlv <= when)
-    trend_start = when - np.timedelta64(7 * (int(trend_weeks) - 1), "D")
+    # The trend's weeks end at `when`: shift the instants so that metrics.throughput's
+    # calendar weeks [Monday, next Monday) are the windows (when - 7 days, when].
+    day = when.astype("datetime64[D]")
+    monday = day - np.timedelta64((int(day.astype(np.int64)) + 3) % 7, "D")  # 1970-01-01: Thu
+    boundary = monday.astype("datetime64[ns]")
+    if boundary < when:
+        boundary += np.timedelta64(7, "D")
+    shift = boundary - when - np.timedelta64(1, "ns")
+    trend_start = boundary - np.timedelta64(7 * int(trend_weeks), "D")
+    trend_stop = boundary - np.timedelta64(1, "ns")
 
     policy_classes = [c.name for c in policy.classes_of_service]
     cos = _group_codes(table, "class_of_service", seen, policy_classes)
@@ -599,7 +609,9 @@ def service_delivery_review(
             fit_share = metrics.sle_attainment(
                 fit_lt, np.where(has_fit, fit_lo, 1.0), by=by
             ).attainment
-            trend = metrics.throughput(dlv, freq="W", start=trend_start, stop=when, by=by)
+            trend = metrics.throughput(
+                dlv + shift, freq="W", start=trend_start, stop=trend_stop, by=by
+            )
             clusters = metrics.blocker_clusters(
                 blocks.item,
                 blocks.start,
@@ -629,9 +641,8 @@ def service_delivery_review(
                 fb_by = (on_line, np.asarray(labels, dtype=object))
                 kinds = metrics.feedback_summary(fb[1], by=fb_by).counts
                 scores = metrics.nps(fb[2], by=fb_by).value
-        trend_periods = tuple(
-            _stamp(p) for p in trend.periods
-        )  # the same weeks for every dimension
+        # The same windows for every dimension; their starts, shifted back.
+        trend_periods = tuple(_stamp(p - shift - np.timedelta64(1, "ns")) for p in trend.periods)
         is_fit = delivered_mask & has_fit & (customer_lt <= fit_lo)
         is_unfit = delivered_mask & has_fit & (customer_lt > fit_hi)
         fit_n, unfit_n = count(is_fit), count(is_unfit)
@@ -910,7 +921,6 @@ def _render(review: ServiceDeliveryReview) -> str:
     ]
     if fitness:
         level_columns += ["fit/neutral/unfit", "fit share"]
-    weeks = "/".join(f"{p:%m-%d}" for p in review.trend_periods)
     voice = any(r.feedback is not None for r in review.rows)
 
     def flow(r: ServiceLevelRow, e: ServiceLevelRow | None) -> list[str]:
@@ -944,7 +954,7 @@ def _render(review: ServiceDeliveryReview) -> str:
     flow_columns = [
         "Flow, cost and voice",
         "thru/wk",
-        f"weekly {weeks}",
+        f"per 7 days to {review.as_of:%m-%d}",
         "WIP",
         "open",
         "at risk",
