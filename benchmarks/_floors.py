@@ -213,7 +213,9 @@ def review(
     sle_days_by_class: Array,
     as_of: np.datetime64,
     q: Array,
+    cost_by_class: Array,
     risk_fraction: float = 0.8,
+    trend_weeks: int = 4,
 ) -> dict[str, Any]:
     """The numbers of a service delivery review, per class of service and in total.
 
@@ -223,7 +225,12 @@ def review(
     SLE attainment for all work and per class, and ``bincount`` sums per class
     (delivered, delivered in the window, WIP, open, customer waiting), and the ids
     of the open requests at risk per class (``flatnonzero`` of the flags, split by
-    class).  Row 0 of every array is "all", rows 1..G the classes.
+    class); the Kaplan-Meier attainment per class (``kaplan_meier`` below on the
+    lead time of delivered items and the age of open ones, ``1 - S(sle)``); the
+    deliveries per seven-day window ending at `as_of` (``(as_of - dlv) // 7 days``
+    and one ``bincount``); the delay cost (`cost_by_class` rows: urgency code 0..3 as
+    in URGENCIES, rate, step, horizon, growth; NaN rate = no cost) in closed form.
+    Row 0 of every array is "all", rows 1..G the classes.
     """
     keep = requested <= as_of
     item = ids[keep]
@@ -269,6 +276,33 @@ def review(
     out["at_risk"] = [item[risky_rows]] + [item[risky_rows[risky_class == k]] for k in range(g)]
     per = np.bincount(cos, weights=waited, minlength=g)
     out["customer_waiting_days"] = np.concatenate(([waited.sum()], per))
+    # Kaplan-Meier attainment per class: delivered lead times observed, open ages censored.
+    duration = np.where(done, customer_lt, age)
+    km = np.full(g + 1, np.nan)
+    for k in range(g):  # four classes
+        mine = cos == k
+        times, surv = kaplan_meier(duration[mine], done[mine].astype(np.float64))
+        at = np.searchsorted(times, sle_days_by_class[k], side="right") - 1
+        km[k + 1] = 1.0 - (surv[at] if at >= 0 else 1.0)
+    out["attainment_censored"] = km
+    # Deliveries per seven-day window ending at as_of, oldest first.
+    back = (as_of - dlv[done]).view(np.int64) // (7 * NS_PER_DAY)
+    recent = back < trend_weeks
+    slot = cos[done][recent] * trend_weeks + (trend_weeks - 1 - back[recent])
+    per_window = np.bincount(slot, minlength=g * trend_weeks).reshape(g, trend_weeks)
+    out["throughput_trend"] = np.vstack((per_window.sum(axis=0), per_window))
+    # Delay cost: the closed forms of the classes' archetypes, to delivery or as_of.
+    urgency, rate, step, horizon, growth = (cost_by_class[:, j][cos] for j in range(5))
+    end = np.where(done, dlv, as_of)
+    days = (end - req).view(np.int64) / NS_PER_DAY
+    cost = rate * days
+    cost += np.where((urgency == 0) & (days > 0), step, 0.0)
+    late = np.maximum(days - horizon, 0.0)
+    cost += np.where(urgency == 3, rate * growth * late * late / 2.0, 0.0)
+    has = ~np.isnan(rate)
+    per_cost = np.bincount(cos[has], weights=cost[has], minlength=g)
+    per_cost[np.isnan(cost_by_class[:, 1])] = np.nan  # a class without cost: unknown
+    out["delay_cost"] = np.concatenate(([np.nansum(per_cost)], per_cost))
     return out
 
 

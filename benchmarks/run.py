@@ -48,6 +48,7 @@ from customer_kanban.errors import InsufficientDataWarning  # noqa: E402
 from customer_kanban.io import read_event_log  # noqa: E402
 from customer_kanban.model import (  # noqa: E402
     ClassOfService,
+    CostOfDelay,
     Policy,
     ServiceLevelExpectation,
     Urgency,
@@ -167,19 +168,49 @@ def check_review(review: Any, floor: dict[str, np.ndarray], labels: list[str]) -
         for name in ("delivered", "wip", "open_requests"):
             assert getattr(r, name) == floor[name][k], (name, r.group)
         np.testing.assert_array_equal(r.at_risk, floor["at_risk"][k], err_msg=f"at_risk {r.group}")
+        np.testing.assert_array_equal(r.throughput_trend, floor["throughput_trend"][k])
+        np.testing.assert_allclose(r.delay_cost, floor["delay_cost"][k], rtol=1e-9)
+        np.testing.assert_allclose(
+            r.attainment_censored, floor["attainment_censored"][k], rtol=1e-12
+        )
 
 
 # ------------------------------------------------------------------ set-up
+# Costs of delay of the review's policy (fixed-date items have no due date here: no cost).
+_COSTS = {
+    "Expedite": CostOfDelay(rate=500.0, step=2_000.0),
+    "Standard": CostOfDelay(rate=40.0),
+    "Intangible": CostOfDelay(rate=5.0, horizon_days=30.0, growth=0.05),
+}
+_URGENCY_CODE = {"expedite": 0, "fixed_date": 1, "standard": 2, "intangible": 3}
+
+
 def make_policy(workflow: Workflow) -> Policy:
     return Policy(
         workflow=workflow,
         classes_of_service=[
             ClassOfService(
-                name=c, urgency=_URGENCY[c], sle=ServiceLevelExpectation(SLE_DAYS[c], 0.85)
+                name=c,
+                urgency=_URGENCY[c],
+                sle=ServiceLevelExpectation(SLE_DAYS[c], 0.85),
+                cost_of_delay=_COSTS.get(c),
             )
             for c in CLASSES_OF_SERVICE
         ],
     )
+
+
+def cost_rows(labels: list[str]) -> np.ndarray:
+    """Per class label: urgency code, rate (NaN = no cost), step, horizon, growth."""
+    rows = []
+    for name in labels:
+        cost = _COSTS.get(name)
+        code = _URGENCY_CODE[_URGENCY[name].value]
+        if cost is None:
+            rows.append([code, np.nan, 0.0, 0.0, 0.0])
+        else:
+            rows.append([code, cost.rate, cost.step, cost.horizon_days or 0.0, cost.growth or 0.0])
+    return np.array(rows, dtype=np.float64)
 
 
 def daily_instants(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -355,6 +386,7 @@ class SizeRun:
         lead = sle_days = km_d = km_obs = end = None
 
         policy = make_policy(workflow)
+        costs_by_code = cost_rows([str(x) for x in labels])
 
         def ours_review() -> Any:
             with warnings.catch_warnings():
@@ -362,7 +394,9 @@ class SizeRun:
                 return service_delivery_review(table, policy, as_of=AS_OF)
 
         def floor_review() -> Any:
-            return floors.review(ids, req, com, dlv, codes, n_groups, sle_by_code, AS_OF, Q)
+            return floors.review(
+                ids, req, com, dlv, codes, n_groups, sle_by_code, AS_OF, Q, costs_by_code
+            )
 
         self.time_pair(
             "review",

@@ -16,10 +16,11 @@ from customer_kanban import (
     Workflow,
     WorkItem,
     WorkItemTable,
+    metrics,
 )
 from customer_kanban.datasets import AWAITING_STATES, load_incidents, read_incidents
 from customer_kanban.model import CostOfDelay
-from customer_kanban.table import class_codes, cost_of_delay_columns
+from customer_kanban.table import URGENCY_LABELS, class_codes, cost_of_delay_columns
 
 STATES = ["New", "Doing", "Held", "Waiting", "Done"]
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -139,7 +140,7 @@ def test_cost_of_delay_columns():
     assert class_codes(table, policy).tolist() == [0, 1, 1, 2, 3, -1, -1]
     c = cost_of_delay_columns(table, policy)
     assert c.known.tolist() == [True, True, False, False, True, False, False]
-    assert c.urgency.tolist() == [
+    assert [URGENCY_LABELS[k] for k in c.urgency] == [
         "standard",
         "fixed_date",
         "fixed_date",
@@ -152,3 +153,7 @@ def test_cost_of_delay_columns():
     assert (c.step[1], c.horizon[4], c.growth[4]) == (9.0, 5.0, 0.5)
     assert np.isnat(c.due[2])
     assert not np.isnat(c.due[1])
+
+
+def test_urgency_codes_are_the_metrics_codes():
+    assert metrics.URGENCIES == URGENCY_LABELS

@@ -26,7 +26,12 @@ from customer_kanban._serialize import Exportable
 from customer_kanban.errors import ValidationError
 from customer_kanban.metrics._validation import as_instant_scalar
 from customer_kanban.model import Policy, Urgency
-from customer_kanban.table import WorkItemTable, class_codes, cost_of_delay_columns
+from customer_kanban.table import (
+    URGENCY_LABELS,
+    WorkItemTable,
+    class_codes,
+    cost_of_delay_columns,
+)
 
 __all__ = [
     "Attendee",
@@ -228,7 +233,8 @@ def replenish(
         if klass.sle is not None:
             sle[cls == k] = klass.sle.days
     columns = cost_of_delay_columns(backlog, policy)
-    urg, rate, step = columns.urgency, columns.rate, columns.step
+    urg = np.array(URGENCY_LABELS, dtype=object)[columns.urgency]
+    rate, step = columns.rate, columns.step
     horizon, growth, due = columns.horizon, columns.growth, columns.due
     due_days = (due - requested).view(np.int64) / _NS_PER_DAY
     due_days[np.isnat(due)] = np.inf

@@ -551,7 +551,11 @@ def service_delivery_review(
     fit_lt = np.where(has_fit, customer_lt, np.nan)  # NaN: open, or no thresholds
     blocks = _blocks(table, seen, when)
     cod = cost_of_delay_columns(table, policy)
-    costed = cod.known[seen]
+    costed = cod.known[seen]  # among the seen items
+    pick = seen & cod.known  # among the table's items
+    cod_urgency, cod_rate, cod_due = cod.urgency[pick], cod.rate[pick], cod.due[pick]
+    cod_step, cod_horizon, cod_growth = cod.step[pick], cod.horizon[pick], cod.growth[pick]
+    req_costed, dlv_costed = req[costed], dlv[costed]
     # Feedback: the seen item it is about (-1: none of them).
     fb_item = None if fb is None else _positions(ids, fb[0])
 
@@ -623,15 +627,15 @@ def service_delivery_review(
                 by=by,
             )
             cost = metrics.delay_cost(
-                cod.urgency[seen][costed],
-                req[costed],
-                dlv[costed],
+                cod_urgency,
+                req_costed,
+                dlv_costed,
                 as_of=when,
-                rate=cod.rate[seen][costed],
-                due=cod.due[seen][costed],
-                step=cod.step[seen][costed],
-                horizon=cod.horizon[seen][costed],
-                growth=cod.growth[seen][costed],
+                rate=cod_rate,
+                due=cod_due,
+                step=cod_step,
+                horizon=cod_horizon,
+                growth=cod_growth,
                 by=None if codes is None else (codes[costed], by[1]),
             )
             if fb is not None and fb_item is not None:

@@ -1,10 +1,16 @@
 """The columnar forms: work items (:class:`WorkItemTable`), customers and transactions."""
 
 from customer_kanban.table._customers import CustomerTable, TransactionTable
-from customer_kanban.table._policy import CostOfDelayColumns, class_codes, cost_of_delay_columns
+from customer_kanban.table._policy import (
+    URGENCY_LABELS,
+    CostOfDelayColumns,
+    class_codes,
+    cost_of_delay_columns,
+)
 from customer_kanban.table._table import BlockedIntervals, Transitions, WorkItemTable, factorize
 
 __all__ = [
+    "URGENCY_LABELS",
     "BlockedIntervals",
     "CostOfDelayColumns",
     "CustomerTable",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +9,11 @@ import numpy.typing as npt
 from customer_kanban.model import Policy, Urgency
 from customer_kanban.table._table import WorkItemTable
 
-__all__ = ["CostOfDelayColumns", "class_codes", "cost_of_delay_columns"]
+__all__ = ["URGENCY_LABELS", "CostOfDelayColumns", "class_codes", "cost_of_delay_columns"]
+
+#: The urgencies in code order (that of :class:`~customer_kanban.model.Urgency`, the same
+#: as :data:`customer_kanban.metrics.URGENCIES`).
+URGENCY_LABELS: tuple[str, ...] = tuple(u.value for u in Urgency)
 
 
 def class_codes(table: WorkItemTable, policy: Policy) -> npt.NDArray[np.int64]:
@@ -55,8 +57,10 @@ class CostOfDelayColumns:
 
     Attributes
     ----------
-    urgency : numpy.ndarray of object
-        The urgency of the item's class (``"standard"`` where it has none).
+    urgency : numpy.ndarray of int8
+        The urgency of the item's class as a code 0..3 into :data:`URGENCY_LABELS`
+        (``"standard"`` where it has none) — the codes
+        :func:`customer_kanban.metrics.delay_cost` takes.
     rate : numpy.ndarray of float64
         Cost per day (NaN where the class has no :class:`~customer_kanban.model.CostOfDelay`).
         [money/day]
@@ -71,7 +75,7 @@ class CostOfDelayColumns:
         a fixed-date item has a due instant not before its request.
     """
 
-    urgency: npt.NDArray[Any]
+    urgency: npt.NDArray[np.int8]
     rate: npt.NDArray[np.float64]
     step: npt.NDArray[np.float64]
     horizon: npt.NDArray[np.float64]
@@ -99,30 +103,30 @@ def cost_of_delay_columns(table: WorkItemTable, policy: Policy) -> CostOfDelayCo
     >>> from customer_kanban.datasets import incidents_replenishment_policy, load_incidents
     >>> table, _ = load_incidents()
     >>> columns = cost_of_delay_columns(table, incidents_replenishment_policy())
-    >>> columns.urgency[0], float(columns.rate[0]), bool(columns.known.all())
+    >>> URGENCY_LABELS[columns.urgency[0]], float(columns.rate[0]), bool(columns.known.all())
     ('standard', 40.0, True)
     """
     cls = class_codes(table, policy)
     n = len(table)
-    urgency = np.full(n, Urgency.STANDARD.value, dtype=object)
-    rate = np.full(n, np.nan)
-    step = np.zeros(n)
-    horizon = np.zeros(n)
-    growth = np.zeros(n)
-    for k, klass in enumerate(policy.classes_of_service):  # a handful of classes
-        mine = cls == k
-        urgency[mine] = klass.urgency.value
+    k = len(policy.classes_of_service)
+    # Per class (and a last entry for "no class"), then one lookup per column.
+    urgency_of = np.full(k + 1, URGENCY_LABELS.index(Urgency.STANDARD.value), dtype=np.int8)
+    rate_of, step_of = np.full(k + 1, np.nan), np.zeros(k + 1)
+    horizon_of, growth_of = np.zeros(k + 1), np.zeros(k + 1)
+    for j, klass in enumerate(policy.classes_of_service):  # a handful of classes
+        urgency_of[j] = URGENCY_LABELS.index(klass.urgency.value)
         cost = klass.cost_of_delay
         if cost is not None:
-            rate[mine] = cost.rate
-            step[mine] = cost.step
-            horizon[mine] = cost.horizon_days or 0.0
-            growth[mine] = cost.growth or 0.0
+            rate_of[j], step_of[j] = cost.rate, cost.step
+            horizon_of[j], growth_of[j] = cost.horizon_days or 0.0, cost.growth or 0.0
+    at = np.where(cls >= 0, cls, k)
+    urgency, rate, step = urgency_of[at], rate_of[at], step_of[at]
+    horizon, growth = horizon_of[at], growth_of[at]
     if "due_at" in table.fields:
         due = np.asarray(table["due_at"], dtype="datetime64[ns]")
     else:
         due = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    fixed = urgency == Urgency.FIXED_DATE.value
+    fixed = urgency == URGENCY_LABELS.index(Urgency.FIXED_DATE.value)
     dated = ~np.isnat(due) & (due >= table["requested_at"])
     known = ~np.isnan(rate) & (~fixed | dated)
     return CostOfDelayColumns(
