@@ -11,7 +11,7 @@ eight reasons (integer codes with labels, shares 30/20/15/10/10/7/5/3%), and 5%
 still open (``NaT`` end). The intervals come sorted by start, as a tool exports
 them; those of one item overlap now and then, of the same reason and of
 different ones. ``as_of`` is 2024-10-01, inside the data: closed intervals are
-cut there, open ones run to it, and those starting after it (about 12%) are not
+cut there, open ones run to it, and those starting after it (about 15%) are not
 counted. Timed, best of K, ours beside a floor getting the same arrays:
 
 * ``blocker_clusters(item, start, end, reason, n_items=N, as_of=...,
@@ -21,7 +21,9 @@ counted. Timed, best of K, ours beside a floor getting the same arrays:
   union, by the (item, reason) key ``item * 8 + reason`` and by the item; along
   each run of equal keys the running maximum of the ends (exact on int64
   nanoseconds: ``log2(longest run)`` shifted ``np.maximum`` passes restricted to
-  the run), so that an interval adds ``max(0, end - max(start, reach of the
+  the run; one ``np.maximum.accumulate`` over the whole array would carry the
+  ends of one run into the next, and a (run, end) key packed into one int64
+  would overflow in nanoseconds), so that an interval adds ``max(0, end - max(start, reach of the
   earlier ones))``; then ``np.bincount`` into group x reason: blocks (every
   interval), items (the first interval of each run), days (what the intervals
   add, per-reason union) and, per group, the items blocked and the days blocked

@@ -70,7 +70,7 @@ OPERATIONS = (
     "kaplan_meier",
     "review",
 )
-EXTRAS = ("import", "memory", "forecast", "customers", "policies")
+EXTRAS = ("import", "memory", "forecast", "customers", "policies", "blockers")
 FORECAST_TARGET_S = 1.0  # forecast_when, 10^5 trials, a 365-day horizon
 RATIO_TARGET = 1.5  # ours / floor, at 10^6 and 10^7
 RATIO_FROM_N = 1_000_000
@@ -730,6 +730,12 @@ def main(argv: list[str] | None = None) -> int:
         delay.run(sizes, args.repeat, args.seed)
         print()
         acceptance.run(sizes, args.repeat, args.seed)
+        print()
+    if not only or "blockers" in only:
+        import blockers
+
+        log_progress("blockers: blocker clusters by group and reason, blocked time")
+        blockers.run(sizes, args.repeat, args.seed)
         print()
     memory = format_memory(runs, args.markdown)
     if memory:

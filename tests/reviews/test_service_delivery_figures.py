@@ -419,3 +419,20 @@ def test_figures_against_a_plain_loop(specs, day):
                 assert row.delay_cost == pytest.approx(cost)
             else:
                 assert math.isnan(row.delay_cost)
+
+
+def test_fitness_per_class_and_segment():
+    table = WorkItemTable.from_items(ITEMS)
+    # Standard: A (gold, 7 days) delivered; the gold customers expect 5 days at most.
+    fitness = {"Standard": (10.0, 20.0), "Standard / gold": (3.0, 5.0), "Nope / gold": (1, 2)}
+    review = service_delivery_review(table, POLICY, as_of=AS_OF, fitness=fitness)
+    gold = review.row("Standard / gold", "class_of_service/segment")
+    assert (gold.fit, gold.neutral, gold.unfit) == (0, 0, 1)  # 7 > 5: unfit for gold
+    std = review.row("Standard")  # the same item, judged by its own (gold) thresholds
+    assert (std.fit, std.neutral, std.unfit) == (0, 0, 1)
+    plain = service_delivery_review(table, POLICY, as_of=AS_OF, fitness={"Standard": (10, 20)})
+    assert (plain.row("Standard").fit, plain.row("Standard").unfit) == (1, 0)
+    # Lines none of whose items has thresholds show none.
+    assert review.row("Expedite").fit is None
+    # The segment line counts each item by its own thresholds: A unfit (C has none).
+    assert review.row("gold", "segment").unfit == 1

@@ -110,11 +110,13 @@ class ServiceLevelRow(Exportable):
         and segment lines, classes without an SLE) or no item.
     fit, neutral, unfit : int or None
         Delivered items whose customer lead time is within ``fit_days``, between
-        ``fit_days`` and ``unfit_days``, above ``unfit_days`` of their class's fitness
-        thresholds (the review's ``fitness``); ``None`` when the line has no thresholds.
+        ``fit_days`` and ``unfit_days``, above ``unfit_days`` of their fitness
+        thresholds (the review's ``fitness``: their class and segment's, else their
+        class's); items without thresholds are not counted; ``None`` when no item of
+        the line has thresholds.
     fit_share : float or None
         ``fit / (fit + neutral + unfit)``: the share of delivered items fit for purpose
-        (NaN when none delivered; ``None`` when the line has no thresholds).
+        (NaN when none delivered; ``None`` when no item of the line has thresholds).
     throughput_trend : tuple of int
         Deliveries in each of the review's ``trend_weeks`` seven-day windows ending at
         ``as_of`` — ``(as_of - 7 days, as_of]``, the week before, ... — oldest first
@@ -218,7 +220,8 @@ class ServiceDeliveryReview(Exportable):
     previous : float or None
         Days back of the comparison (the ``previous_*`` fields of the rows), if any.
     fitness : dict or None
-        Fitness thresholds per class of service: name -> (fit_days, unfit_days).
+        Fitness thresholds per class of service or ``"class / segment"``:
+        name -> (fit_days, unfit_days).
     trend_periods : tuple of datetime
         Start (excluded) of each seven-day window of the rows' ``throughput_trend``:
         ``as_of - 7 * trend_weeks`` days, ..., ``as_of - 7`` days.
@@ -446,12 +449,14 @@ def service_delivery_review(
         Compare with the review as of ``as_of - previous`` days (same options): each
         line gains ``earlier``, the same line then, and the text shows the changes.
     fitness : mapping of str to (float, float), optional
-        Fitness-for-purpose thresholds per class of service:
+        Fitness-for-purpose thresholds — the customer's expectation — per class of
+        service, or per class and customer segment with the key ``"class / segment"``:
         ``{name: (fit_days, unfit_days)}``, ``0 < fit_days <= unfit_days``. A delivered
         item is fit when its customer lead time is within ``fit_days``, unfit above
-        ``unfit_days``, neutral between. Class and (class, segment) lines use their
-        class's thresholds; total and segment lines each item's class's. Names that
-        are no class of the table are ignored.
+        ``unfit_days``, neutral between. Each item is judged by its own thresholds (its
+        class and segment's where given, else its class's) on every line; a line
+        none of whose items has thresholds shows none. Names that are no class (or
+        pair) of the table are ignored.
     trend_weeks : int, optional
         Seven-day windows of the throughput trend, ending at `as_of`; default 4.
     feedback : sequence of Feedback, optional
@@ -547,6 +552,12 @@ def service_delivery_review(
         if thresholds is not None and name in thresholds:
             fit_lo_by_label[k], fit_hi_by_label[k] = thresholds[name]
     fit_lo, fit_hi = fit_lo_by_label[cos_codes], fit_hi_by_label[cos_codes]
+    # "class / segment" keys: that segment's own expectation within the class.
+    for key, (lo, hi) in (thresholds or {}).items():  # a handful of thresholds
+        cls_name, sep, seg_name = key.partition(" / ")
+        if sep and cls_name in cos_labels and seg_name in seg[1]:
+            mine = (cos_codes == cos_labels.index(cls_name)) & (seg[0] == seg[1].index(seg_name))
+            fit_lo[mine], fit_hi[mine] = lo, hi
     has_fit = ~np.isnan(fit_lo)
     fit_lt = np.where(has_fit, customer_lt, np.nan)  # NaN: open, or no thresholds
     blocks = _blocks(table, seen, when)
@@ -663,11 +674,7 @@ def service_delivery_review(
         for k, label in enumerate(labels):
             sle = _row_sle(policy, dimension, str(label), policy_classes)
             rate = float(attain.attainment[k])
-            if dimension == "all" or dimension == "segment":
-                row_fit = bool(any_fit[k])
-            else:
-                cls = str(label).partition(" / ")[0]
-                row_fit = thresholds is not None and cls in thresholds
+            row_fit = bool(any_fit[k])  # some item of the line has thresholds
             rows.append(
                 ServiceLevelRow(
                     dimension=dimension,
@@ -885,7 +892,7 @@ def _render(review: ServiceDeliveryReview) -> str:
     if review.fitness is not None:
         head.append(
             "fit/neutral/unfit: delivered items within fit_days / between / above unfit_days "
-            "of their class's fitness thresholds."
+            "of their fitness thresholds (class / segment, else class)."
         )
     head.append("")
     fitness = review.fitness is not None
