@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from customer_kanban import ValidationError, Workflow
+from customer_kanban import Feedback, FeedbackKind, ValidationError, Workflow
 from customer_kanban.datasets import DEMO_AS_OF, incidents_replenishment_policy, load_incidents
 from customer_kanban.io import read_event_log
 from customer_kanban.reviews import (
@@ -58,8 +58,12 @@ def test_each_service_is_its_own_review():
     assert ops.services == ("Dev", "<Ops & Co>", "(other services)")
     codes, labels = service_of_items(table, as_of="2024-01-07")
     for name, review in zip(ops.services[:2], ops.reviews[:2], strict=True):
+        # The same window for every service: from the table's first request (Jan 1).
         direct = service_delivery_review(
-            table.filter(codes == labels.index(name)), policy, as_of="2024-01-07"
+            table.filter(codes == labels.index(name)),
+            policy,
+            as_of="2024-01-07",
+            window_days=6,
         )
         assert review.to_json() == direct.to_json()
     assert ops.reviews[2].row("all", "all").open_requests == 0  # Desk holds nothing
@@ -153,3 +157,44 @@ def test_empty_review():
     assert ops.as_of == dt.datetime(2023, 12, 1, tzinfo=dt.UTC)
     assert "0 services" in ops.render()
     assert np.isfinite(len(ops.render()))
+
+
+def test_feedback_counts_once_in_its_service():
+    table, policy = load_incidents()
+    at = dt.datetime(2016, 3, 1, tzinfo=dt.UTC)
+    feedback = [
+        Feedback(customer="c", at=at, kind=FeedbackKind.NEGATIVE, item="INC0000045", score=2),
+        Feedback(customer="c", at=at, kind=FeedbackKind.CONFIRMATION, item="INC0000047"),
+        Feedback(customer="d", at=at, kind=FeedbackKind.IMPROVEMENT),  # about no item
+    ]
+    for top in (None, 3):
+        ops = operations_review(table, policy, as_of=DEMO_AS_OF, top=top, feedback=feedback)
+        totals = np.array([r.row("all", "all").feedback for r in ops.reviews]).sum(axis=0)
+        assert totals.tolist() == [1, 0, 1]  # each item's feedback once; none without item
+        codes, labels = service_of_items(table, as_of=DEMO_AS_OF)
+        home = labels[codes[list(table["id"]).index("INC0000045")]]
+        name = home if home in ops.services else "(other services)"
+        assert ops.review(name).row("all", "all").feedback[2] == 1
+    with pytest.raises(ValidationError, match="sequence of Feedback"):
+        operations_review(table, policy, as_of=DEMO_AS_OF, feedback=feedback[0])
+    with pytest.raises(ValidationError, match="rows \\[1\\]"):
+        operations_review(table, policy, as_of=DEMO_AS_OF, feedback=[feedback[0], "bad"])
+
+
+def test_one_throughput_window_for_every_service():
+    table, policy = load_incidents()
+    whole = service_delivery_review(table, policy, as_of=DEMO_AS_OF).row("all", "all")
+    ops = operations_review(table, policy, as_of=DEMO_AS_OF, services="class_of_service")
+    rates = [r.row("all", "all").throughput_per_week for r in ops.reviews]
+    assert sum(rates) == pytest.approx(whole.throughput_per_week)
+    low = ops.review("4 - Low").row("all", "all")
+    by_class = service_delivery_review(table, policy, as_of=DEMO_AS_OF).row("4 - Low")
+    assert low.throughput_per_week == pytest.approx(by_class.throughput_per_week)
+
+
+def test_short_repr_and_no_handoff_note():
+    table, policy = load_incidents()
+    ops = operations_review(table, policy, as_of=DEMO_AS_OF, services="category", top=3)
+    assert len(repr(ops)) < 300
+    assert repr(ops).startswith("OperationsReview(as_of='2016-03-07T00:00:00+00:00'")
+    assert "no two departments are services" in ops.render()

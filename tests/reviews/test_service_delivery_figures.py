@@ -436,3 +436,22 @@ def test_fitness_per_class_and_segment():
     assert review.row("Expedite").fit is None
     # The segment line counts each item by its own thresholds: A unfit (C has none).
     assert review.row("gold", "segment").unfit == 1
+
+
+def test_empty_table_with_feedback_and_change_errors():
+    table = WorkItemTable.from_items(ITEMS)
+    empty = table.filter(np.zeros(len(table), dtype=bool))
+    fb = [Feedback(customer="x", at=d(9), kind=FeedbackKind.NEGATIVE, item="A")]
+    review = service_delivery_review(empty, POLICY, as_of=AS_OF, feedback=fb)
+    assert review.row("all", "all").feedback == (0, 0, 1)  # about no item of the table
+    with pytest.raises(ValidationError, match="sequence of Feedback"):
+        service_delivery_review(table, POLICY, as_of=AS_OF, feedback=fb[0])
+    with pytest.raises(ValidationError, match="previous"):
+        service_delivery_review(table, POLICY, as_of=AS_OF, previous=math.inf)
+    row = service_delivery_review(table, POLICY, as_of=AS_OF, previous=3).row("Standard")
+    with pytest.raises(TypeError, match="compares a number"):
+        row.change("customer_lead_time")
+    # No "-0" in the changes: a change that rounds to zero is "+0".
+    text = service_delivery_review(table, POLICY, as_of=AS_OF, previous=0.01).render()
+    assert "(-0)" not in text
+    assert "-0.0" not in text

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._serialize import Exportable
+from customer_kanban._time import NS_PER_DAY
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._journey import HandoffPair, customer_journey
@@ -54,7 +55,7 @@ class ServiceHandoffs(Exportable):
     waiting_after_received: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class OperationsReview(Exportable):
     """The Operations Review: each service's Service Delivery Review, side by side.
 
@@ -86,6 +87,12 @@ class OperationsReview(Exportable):
     handoffs: tuple[HandoffPair, ...]
     per_service: tuple[ServiceHandoffs, ...]
 
+    def __repr__(self) -> str:
+        return (
+            f"OperationsReview(as_of={self.as_of.isoformat()!r}, services={list(self.services)!r}, "
+            f"handoffs={len(self.handoffs)} pairs)"
+        )
+
     def review(self, service: str) -> ServiceDeliveryReview:
         """The Service Delivery Review of `service` (KeyError if absent)."""
         if service not in self.services:
@@ -105,20 +112,20 @@ class OperationsReview(Exportable):
 
 
 def service_of_items(
-    table: WorkItemTable, *, by: str = "department", as_of: object = None
+    table: WorkItemTable, *, services: str = "department", as_of: object = None
 ) -> tuple[npt.NDArray[np.int32], list[str]]:
     """The service of each item: a field of the table, or the department holding it.
 
     Parameters
     ----------
     table : WorkItemTable
-    by : str, optional
+    services : str, optional
         ``"department"`` (default): the department of the item's last transition by
         `as_of` that names one — the team holding the request, or the one that
         delivered it; items whose transitions name none get ``"(none)"``.  Any other
         value names a categorical field of the table (missing values: ``"(none)"``).
     as_of : instant, optional
-        With ``by="department"``, transitions after it are not seen.
+        With ``services="department"``, transitions after it are not seen.
 
     Returns
     -------
@@ -135,13 +142,13 @@ def service_of_items(
     >>> labels[codes[0]]
     'Group 56'
     """
-    if by != "department":
-        if by not in table.categorical_fields:
+    if services != "department":
+        if services not in table.categorical_fields:
             raise ValidationError(
                 f"`services` must be 'department' or a categorical field of the table "
-                f"{list(table.categorical_fields)}, got {by!r}"
+                f"{list(table.categorical_fields)}, got {services!r}"
             )
-        field_codes, field_labels = table.codes(by)
+        field_codes, field_labels = table.codes(services)
         named = [str(x) for x in field_labels]
         codes = np.where(field_codes >= 0, field_codes, len(named)).astype(np.int32)
         return codes, [*named, _NONE]
@@ -190,8 +197,19 @@ def operations_review(
         others as ``"(other services)"`` (nothing is left out); default: all.
         Departments that hold no request at `as_of` but handed work on are pooled
         there too, so that every hand-off between named departments is shown.
-    previous, fitness, feedback, trend_weeks
+    previous, fitness, trend_weeks
         As for :func:`service_delivery_review`.
+    feedback : sequence of Feedback, optional
+        As for :func:`service_delivery_review`; each service counts the feedback about
+        its own items, so that no piece counts twice (feedback about no item, or an
+        item of no service, is left out of the services).
+
+    Notes
+    -----
+    Every service's throughput per week is over the same window, from the first
+    request of the whole table to `as_of`, so that the services' figures add up to
+    the whole table's. One review is computed per service: meant for tens of services
+    (`top` pools the rest).
 
     Returns
     -------
@@ -219,7 +237,7 @@ def operations_review(
     ):
         raise ValidationError(f"`top` must be a whole number >= 1 or None, got {top!r}")
     when = _as_of_instant(as_of)
-    codes, labels = service_of_items(table, by=services, as_of=when)
+    codes, labels = service_of_items(table, services=services, as_of=when)
     seen = table["requested_at"] <= when
     requests = np.bincount(codes[seen & (codes >= 0)], minlength=len(labels))
     ranked = [int(k) for k in np.argsort(-requests, kind="stable") if requests[k] > 0]
@@ -242,6 +260,18 @@ def operations_review(
     if (pooled & seen).any() or any(_OTHER in key for key in merged):
         names.append(_OTHER)
         masks.append(pooled)
+    # One throughput window for all the services: from the whole table's first request.
+    first = table["requested_at"][seen].min() if seen.any() else when
+    window_days = max(float((when - first) / np.timedelta64(1, "ns")) / NS_PER_DAY, 1e-9)
+    # Each service's feedback: about its own items (one pass over the feedback values).
+    service_of_id: dict[object, int] = {}
+    for k, mask in enumerate(masks):  # tens of services
+        service_of_id.update(dict.fromkeys(table["id"][mask].tolist(), k))
+    own: list[list[Feedback]] = [[] for _ in masks]
+    for f in _feedback_values(feedback):
+        found = service_of_id.get(f.item)
+        if found is not None:
+            own[found].append(f)
     reviews = tuple(
         service_delivery_review(
             table.filter(mask),
@@ -249,10 +279,11 @@ def operations_review(
             as_of=when,
             previous=previous,
             fitness=fitness,
-            feedback=feedback,
+            feedback=None if feedback is None else own[k],
             trend_weeks=trend_weeks,
+            window_days=window_days,
         )
-        for mask in masks
+        for k, mask in enumerate(masks)
     )
     pairs = tuple(
         sorted(
@@ -284,6 +315,20 @@ def operations_review(
     )
 
 
+def _feedback_values(feedback: Sequence[Feedback] | None) -> Sequence[Feedback]:
+    """`feedback` checked: a sequence of Feedback values (empty for None)."""
+    if feedback is None:
+        return ()
+    if isinstance(feedback, (str, bytes, Feedback)) or not isinstance(feedback, Sequence):
+        raise ValidationError(
+            f"`feedback` must be a sequence of Feedback values, got {type(feedback).__name__}"
+        )
+    bad = [i for i, f in enumerate(feedback) if not isinstance(f, Feedback)]
+    if bad:
+        raise ValidationError(f"`feedback` must hold Feedback values; rows {bad[:5]} do not")
+    return feedback
+
+
 def _render(review: OperationsReview) -> str:
     previous = review.reviews[0].previous if review.reviews else None
     qs = review.reviews[0].q if review.reviews else ()
@@ -297,6 +342,11 @@ def _render(review: OperationsReview) -> str:
     ]
     if previous is not None:
         head.append(f"(+n): change since {previous:g} days earlier.")
+    if review.services and not review.handoffs:
+        head.append(
+            "No hand-off between two services: hand-offs are between departments, and "
+            "no two departments are services of this review."
+        )
     head.append("")
     columns = [
         "service",
@@ -317,19 +367,31 @@ def _render(review: OperationsReview) -> str:
     for name, r, h in zip(review.services, review.reviews, review.per_service, strict=True):
         row: ServiceLevelRow = r.row("all", "all")
         e = row.earlier
+
+        def ch(
+            name: str,
+            fmt: str,
+            scale: float = 1.0,
+            step: str = "{:+.0f}",
+            row: ServiceLevelRow = row,
+            e: ServiceLevelRow | None = e,
+        ) -> str:
+            before = None if e is None else getattr(e, name)
+            return _change(getattr(row, name), before, fmt, scale, step)
+
         body.append(
             [
-                name,
-                _change(row.delivered, None if e is None else e.delivered, "{:.0f}"),
+                name + (" (new)" if previous is not None and e is None else ""),
+                ch("delivered", "{:.0f}"),
                 " / ".join(_num(v) for v in row.customer_lead_time),
-                _change(row.attainment, None if e is None else e.attainment, "{:.0%}", 100.0),
-                _num(row.throughput_per_week),
-                _change(row.wip, None if e is None else e.wip, "{:.0f}"),
-                _change(row.open_requests, None if e is None else e.open_requests, "{:.0f}"),
+                ch("attainment", "{:.0%}", 100.0),
+                ch("throughput_per_week", "{:.1f}", step="{:+.1f}"),
+                ch("wip", "{:.0f}"),
+                ch("open_requests", "{:.0f}"),
                 _change(len(row.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
-                _num(row.customer_waiting_days, "{:.0f}"),
-                _num(row.blocked_days, "{:.0f}"),
-                _num(row.delay_cost, "{:,.0f}"),
+                ch("customer_waiting_days", "{:.0f}"),
+                ch("blocked_days", "{:.0f}"),
+                ch("delay_cost", "{:,.0f}", step="{:+,.0f}"),
                 f"{h.received}/{h.passed}",
                 _num(h.waiting_after_received, "{:.0f}"),
             ]

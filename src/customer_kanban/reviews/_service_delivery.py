@@ -178,7 +178,10 @@ class ServiceLevelRow(Exportable):
     earlier: ServiceLevelRow | None = None
 
     def change(self, name: str) -> float:
-        """The change of figure `name` since the earlier review (NaN without one).
+        """The change of the number `name` since the earlier review (NaN without one).
+
+        `name` is a numeric field (``delivered``, ``attainment``, ``delay_cost``, ...);
+        for the tuples (lead-time percentiles, trend, feedback) compare `earlier`.
 
         Examples
         --------
@@ -190,6 +193,11 @@ class ServiceLevelRow(Exportable):
         True
         """
         value = getattr(self, name)
+        if not (value is None or isinstance(value, (int, float, np.number))):
+            raise TypeError(
+                f"change() compares a number; `{name}` is a {type(value).__name__} "
+                "(compare `row.earlier` directly)"
+            )
         if self.earlier is None:
             return math.nan
         before = getattr(self.earlier, name)
@@ -218,7 +226,7 @@ class ServiceDeliveryReview(Exportable):
     rows : tuple of ServiceLevelRow
         The total line, then one line per class of service, then per segment.
     previous : float or None
-        Days back of the comparison (the ``previous_*`` fields of the rows), if any.
+        Days back of the comparison (the ``earlier`` lines of the rows), if any.
     fitness : dict or None
         Fitness thresholds per class of service or ``"class / segment"``:
         name -> (fit_days, unfit_days).
@@ -496,7 +504,7 @@ def service_delivery_review(
     thresholds = _fitness_iv(fitness)
     if previous is not None:
         if isinstance(previous, bool) or not (
-            isinstance(previous, (int, float, np.number)) and previous > 0
+            isinstance(previous, (int, float, np.number)) and 0 < previous < math.inf
         ):
             raise ValidationError(f"`previous` must be a number of days > 0, got {previous!r}")
         previous = float(previous)
@@ -650,7 +658,8 @@ def service_delivery_review(
                 by=None if codes is None else (codes[costed], by[1]),
             )
             if fb is not None and fb_item is not None:
-                on_line = np.where(fb_item >= 0, idx[np.maximum(fb_item, 0)], -1)
+                on_line = np.full(fb_item.size, -1, dtype=np.int32)
+                on_line[fb_item >= 0] = idx[fb_item[fb_item >= 0]]
                 if codes is None:
                     on_line = np.zeros(fb_item.size, np.int32)  # the total counts all
                 fb_by = (on_line, np.asarray(labels, dtype=object))
@@ -780,7 +789,15 @@ def _clusters_of(clusters: Any, k: int) -> tuple[BlockerCluster, ...]:
 def _feedback_iv(
     feedback: Sequence[Feedback], when: np.datetime64
 ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]:
-    """Item ids (None: about no item), kinds and scores of the feedback given by `when`."""
+    """Item ids (None: about no item), kinds and scores of the feedback given by `when`.
+
+    Feedback values are Python objects: turning them into columns takes one pass over
+    them, as building a table from items does.
+    """
+    if isinstance(feedback, (str, bytes, Feedback)) or not isinstance(feedback, Sequence):
+        raise ValidationError(
+            f"`feedback` must be a sequence of Feedback values, got {type(feedback).__name__}"
+        )
     bad = [i for i, f in enumerate(feedback) if not isinstance(f, Feedback)]
     if bad:
         raise ValidationError(f"`feedback` must hold Feedback values; rows {bad[:5]} do not")
@@ -847,7 +864,13 @@ def _change(
     text = _num(now, fmt)
     if now is None or before is None or math.isnan(now) or math.isnan(before):
         return text
-    return f"{text} ({step.format((now - before) * scale)})"
+    diff = (now - before) * scale
+    return f"{text} ({step.format(_no_negative_zero(diff, step))})"
+
+
+def _no_negative_zero(value: float, step: str) -> float:
+    """`value`, as 0.0 when the format would print it as "-0" (or "-0.0")."""
+    return 0.0 if step.format(value).lstrip("+-").strip("0.,") == "" else value
 
 
 _TITLES = {
@@ -992,7 +1015,7 @@ def _percentiles(now: tuple[float, ...], before: tuple[float, ...] | None) -> st
     if all(math.isnan(v) for v in before) or all(math.isnan(v) for v in now):
         return text
     changes = "/".join(
-        "?" if math.isnan(a) or math.isnan(b) else f"{a - b:+.1f}"
+        "?" if math.isnan(a) or math.isnan(b) else f"{_no_negative_zero(a - b, '{:+.1f}'):+.1f}"
         for a, b in zip(now, before, strict=True)
     )
     return f"{text} ({changes})"

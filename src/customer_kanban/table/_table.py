@@ -688,9 +688,11 @@ class WorkItemTable:
 
         Some workflows mark a block by a state rather than a flag: ServiceNow's
         ``Awaiting Vendor``, a ``Blocked`` column.  Each entry into one of `states`
-        becomes a blocked interval from that transition to the item's next one
-        (open, ``end`` NaT, when it is the last), its reason the state's name.  The
-        table's own blocked intervals are kept.
+        becomes a blocked interval from that transition to the item's next transition
+        into another state (open, ``end`` NaT, when there is none), its reason the
+        state's name; repeated transitions into the same state (an audit log's updates)
+        extend one stay rather than begin new ones.  The table's own blocked intervals
+        are kept.
 
         Parameters
         ----------
@@ -725,9 +727,16 @@ class WorkItemTable:
             )
         tr = self._transitions  # sorted by (item, instant)
         wanted = np.array([self._states.index(s) for s in states], dtype=np.int32)
-        hit = np.flatnonzero(np.isin(tr.state, wanted))
-        following = hit + 1
-        has_next = following < len(tr)
+        # A stay is a run of consecutive transitions of an item in the same state (an
+        # audit log repeats the state on every update): it begins at the run's first
+        # transition and ends at the item's next transition into another state.
+        m = len(tr)
+        new_run = np.ones(m, dtype=bool)
+        new_run[1:] = (tr.item[1:] != tr.item[:-1]) | (tr.state[1:] != tr.state[:-1])
+        starts = np.flatnonzero(new_run)
+        hit = starts[np.isin(tr.state[starts], wanted)]
+        following = np.append(starts, m)[np.searchsorted(starts, hit, side="right")]
+        has_next = following < m
         has_next[has_next] = tr.item[following[has_next]] == tr.item[hit[has_next]]
         end = np.full(hit.size, _NAT, dtype="datetime64[ns]")
         end[has_next] = tr.at[following[has_next]]
