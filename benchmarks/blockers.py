@@ -39,10 +39,7 @@ Results are asserted equal on every size (counts exactly, days to
 
 from __future__ import annotations
 
-import argparse
-import gc
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,13 +53,12 @@ try:
 except ImportError:  # a source checkout: use src/
     sys.path.insert(0, str(HERE.parent / "src"))
 
+import _timing  # noqa: E402
+from _timing import best_of_pair, run_sizes  # noqa: E402
 from customer_kanban.metrics import blocked_time, blocker_clusters  # noqa: E402
 
 NS_PER_DAY = 86_400 * 10**9
-DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 AS_OF = np.datetime64("2024-10-01", "ns")
-RATIO_TARGET = 1.5
-RATIO_FROM_N = 1_000_000
 GROUPS = np.array(["Expedite", "Fixed date", "Standard", "Intangible"])
 GROUP_SHARES = [0.05, 0.15, 0.6, 0.2]
 REASONS = np.array(
@@ -169,29 +165,6 @@ def floor_blocked_time(d: dict[str, Array], as_of: np.datetime64) -> Array:
 
 
 # ------------------------------------------------------------------ timing
-def best_of_pair(
-    ours: Callable[[], Any], floor: Callable[[], Any], repeat: int, warmup: bool
-) -> tuple[float, Any, float, Any]:
-    """Best wall times of `repeat` calls of each, ours and floor alternating (as run.py).
-
-    Alternating spreads a burst of load from another process over both sides. With
-    `warmup`, one untimed call of each first. Returns ``(t_ours, ours, t_floor, floor)``.
-    """
-    if warmup:
-        ours()
-        floor()
-    best = [float("inf"), float("inf")]
-    results: list[Any] = [None, None]
-    for _ in range(repeat):
-        for side, fn in enumerate((ours, floor)):
-            results[side] = None  # free the previous result before the next call
-            gc.collect()
-            start = time.perf_counter()
-            results[side] = fn()
-            best[side] = min(best[side], time.perf_counter() - start)
-    return best[0], results[0], best[1], results[1]
-
-
 def check_clusters(ours: Any, floor: tuple[Array, ...]) -> None:
     blocks, items, days, n_items, blocked_items, blocked_days = floor
     np.testing.assert_array_equal(ours.groups, GROUPS)
@@ -258,45 +231,16 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, int, float, floa
     return rows
 
 
-def format_rows(rows: list[tuple[str, int, float, float]]) -> str:
-    header = f"{'operation':<26} {'N':>12} {'ours (s)':>9} {'floor (s)':>9} {'ours/floor':>10}"
-    lines = [header, "-" * len(header)]
-    for name, n, t_ours, t_floor in rows:
-        ratio = t_ours / t_floor
-        status = ""
-        if n >= RATIO_FROM_N:
-            status = "  ok" if ratio <= RATIO_TARGET else "  MISS"
-        lines.append(f"{name:<26} {n:>12,} {t_ours:>9.4f} {t_floor:>9.4f} {ratio:>10.2f}{status}")
-    return "\n".join(lines)
-
-
 def run(sizes: list[int] | tuple[int, ...], repeat: int | None, seed: int) -> None:
     """Print our time beside the floor's for every size (best of `repeat`).
 
     `repeat` None: 3 below 10^7 items, 1 at 10^7 (after no warm-up).
     """
-    print(f"blocker clusters: ours/floor target <= {RATIO_TARGET} at N >= {RATIO_FROM_N:,}")
-    rows = []
-    for n in sizes:
-        k = repeat if repeat is not None else (1 if n >= 10_000_000 else 3)
-        rows.extend(run_size(n, k, seed))
-        gc.collect()
-    print(format_rows(rows))
-    sys.stdout.flush()
+    run_sizes("blocker clusters", run_size, sizes, repeat, seed)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--sizes",
-        default=",".join(str(s) for s in DEFAULT_SIZES),
-        help="comma-separated numbers of work items (default: %(default)s)",
-    )
-    parser.add_argument("--repeat", type=int, default=None, help="best of K runs")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generator")
-    args = parser.parse_args(argv)
-    run([int(s.replace("_", "")) for s in args.sizes.split(",") if s], args.repeat, args.seed)
-    return 0
+    return _timing.main(__doc__.split("\n")[0], run, argv)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ except ImportError:  # a source checkout: use src/
 
 import _floors as floors  # noqa: E402
 from _generate import CLASSES_OF_SERVICE, SLE_DAYS, STATES, generate_event_log  # noqa: E402
+from _timing import DEFAULT_SIZES, RATIO_FROM_N, RATIO_TARGET, best_of_pair  # noqa: E402
 from customer_kanban import metrics  # noqa: E402
 from customer_kanban.errors import InsufficientDataWarning  # noqa: E402
 from customer_kanban.io import read_event_log  # noqa: E402
@@ -56,7 +57,6 @@ from customer_kanban.model import (  # noqa: E402
 )
 from customer_kanban.reviews import service_delivery_review  # noqa: E402
 
-DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 OPERATIONS = (
     "ingest",
     "first_entries",
@@ -72,8 +72,6 @@ OPERATIONS = (
 )
 EXTRAS = ("import", "memory", "forecast", "customers", "policies", "blockers")
 FORECAST_TARGET_S = 1.0  # forecast_when, 10^5 trials, a 365-day horizon
-RATIO_TARGET = 1.5  # ours / floor, at 10^6 and 10^7
-RATIO_FROM_N = 1_000_000
 IMPORT_TARGET_S = 0.2
 MEMORY_TARGET = 2.0  # peak / table.nbytes
 AS_OF = np.datetime64("2024-10-01T00:00:00", "ns")  # the review date, inside the data
@@ -93,30 +91,6 @@ def log_progress(message: str) -> None:
 
 
 # ------------------------------------------------------------------ timing
-def best_of_pair(
-    ours: Callable[[], Any], floor: Callable[[], Any], repeat: int, warmup: bool
-) -> tuple[float, Any, float, Any]:
-    """Best wall times of `repeat` calls of each, ours and floor alternating.
-
-    Alternating (ours, floor, ours, floor, ...) spreads a burst of load from another
-    process over both sides instead of one.  With `warmup`, one untimed call of each
-    first.  Returns ``(t_ours, result_ours, t_floor, result_floor)``.
-    """
-    if warmup:
-        ours()
-        floor()
-    best = [float("inf"), float("inf")]
-    results: list[Any] = [None, None]
-    for _ in range(repeat):
-        for side, fn in enumerate((ours, floor)):
-            results[side] = None  # free the previous result before the next call
-            gc.collect()
-            start = time.perf_counter()
-            results[side] = fn()
-            best[side] = min(best[side], time.perf_counter() - start)
-    return best[0], results[0], best[1], results[1]
-
-
 def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:
     """Peak bytes allocated during `fn()` (numpy reports its buffers to tracemalloc)."""
     gc.collect()
