@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from customer_kanban._serialize import Exportable
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._service_delivery import _as_of_instant, sle_per_item
-from customer_kanban.reviews._text import text_table
+from customer_kanban.reviews._text import number, text_table
 from customer_kanban.table import CustomerTable, WorkItemTable
 
 __all__ = ["SegmentServiceReview", "SegmentServiceRow", "service_by_segment"]
@@ -357,14 +356,6 @@ def _rows(
     return out
 
 
-def _num(x: float, fmt: str = "{:.1f}") -> str:
-    if math.isnan(x):
-        return "-"
-    if math.isinf(x):
-        return "inf"
-    return fmt.format(x)
-
-
 def _render(review: SegmentServiceReview) -> str:
     head = [
         f"Service by customer segment as of {review.as_of:%Y-%m-%d %H:%M} UTC",
@@ -400,13 +391,13 @@ def _render(review: SegmentServiceReview) -> str:
                 str(r.requests),
                 str(r.delivered),
                 str(r.open_requests),
-                _num(r.lead_time_p50),
-                _num(r.lead_time_p85),
-                _num(r.lead_time_p85_censored),
-                _num(r.attainment, "{:.0%}"),
-                _num(r.waiting_days, "{:.0f}"),
+                number(r.lead_time_p50),
+                number(r.lead_time_p85),
+                number(r.lead_time_p85_censored),
+                number(r.attainment, "{:.0%}"),
+                number(r.waiting_days, "{:.0f}"),
                 "/".join(str(k) for k in r.feedback),
-                _num(r.nps, "{:+.0f}"),
+                number(r.nps, "{:+.0f}"),
             ]
         )
     out = head + text_table(columns, body)
@@ -421,9 +412,9 @@ def _render(review: SegmentServiceReview) -> str:
             "",
             f"Are {review.focus} customers served at least as well as the others "
             f"({name})? {verdict}",
-            f"  {cmp.statistic}: {_num(cmp.focus_statistic, '{:.3g}')} vs "
-            f"{_num(cmp.other_statistic, '{:.3g}')} {unit}; Cliff's delta "
-            f"{_num(cmp.cliffs_delta, '{:+.2f}')}; one-sided permutation p = "
-            f"{_num(cmp.pvalue, '{:.3g}')} (small: {review.focus} served worse).",
+            f"  {cmp.statistic}: {number(cmp.focus_statistic, '{:.3g}')} vs "
+            f"{number(cmp.other_statistic, '{:.3g}')} {unit}; Cliff's delta "
+            f"{number(cmp.cliffs_delta, '{:+.2f}')}; one-sided permutation p = "
+            f"{number(cmp.pvalue, '{:.3g}')} (small: {review.focus} served worse).",
         ]
     return "\n".join(out)

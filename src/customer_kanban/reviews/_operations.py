@@ -20,12 +20,10 @@ from customer_kanban.reviews._service_delivery import (
     ServiceDeliveryReview,
     ServiceLevelRow,
     _as_of_instant,
-    _change,
-    _num,
     _stamp,
     service_delivery_review,
 )
-from customer_kanban.reviews._text import text_table
+from customer_kanban.reviews._text import number, text_table, with_change
 from customer_kanban.table import WorkItemTable
 
 __all__ = ["OperationsReview", "ServiceHandoffs", "operations_review", "service_of_items"]
@@ -377,23 +375,23 @@ def _render(review: OperationsReview) -> str:
             e: ServiceLevelRow | None = e,
         ) -> str:
             before = None if e is None else getattr(e, name)
-            return _change(getattr(row, name), before, fmt, scale, step)
+            return with_change(getattr(row, name), before, fmt, scale, step)
 
         body.append(
             [
                 name + (" (new)" if previous is not None and e is None else ""),
                 ch("delivered", "{:.0f}"),
-                " / ".join(_num(v) for v in row.customer_lead_time),
+                " / ".join(number(v) for v in row.customer_lead_time),
                 ch("attainment", "{:.0%}", 100.0),
                 ch("throughput_per_week", "{:.1f}", step="{:+.1f}"),
                 ch("wip", "{:.0f}"),
                 ch("open_requests", "{:.0f}"),
-                _change(len(row.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
+                with_change(len(row.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
                 ch("customer_waiting_days", "{:.0f}"),
                 ch("blocked_days", "{:.0f}"),
                 ch("delay_cost", "{:,.0f}", step="{:+,.0f}"),
                 f"{h.received}/{h.passed}",
-                _num(h.waiting_after_received, "{:.0f}"),
+                number(h.waiting_after_received, "{:.0f}"),
             ]
         )
     lines = head + text_table(columns, body)
@@ -402,7 +400,7 @@ def _render(review: OperationsReview) -> str:
         lines += text_table(
             ["from", "to", "hand-offs", "waited (d)"],
             [
-                [p.from_department, p.to_department, str(p.count), _num(p.waiting_days, "{:.1f}")]
+                [p.from_department, p.to_department, str(p.count), number(p.waiting_days, "{:.1f}")]
                 for p in review.handoffs[:15]
             ],
         )

@@ -23,7 +23,7 @@ from customer_kanban.model import (
     SegmentServiceLevel,
     ServiceLevelExpectation,
 )
-from customer_kanban.reviews._text import text_table
+from customer_kanban.reviews._text import no_negative_zero, number, text_table, with_change
 from customer_kanban.table import WorkItemTable, cost_of_delay_columns
 
 __all__ = [
@@ -851,28 +851,6 @@ def _fitness_iv(
     return out
 
 
-def _num(x: float | None, fmt: str = "{:.1f}") -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    return fmt.format(x)
-
-
-def _change(
-    now: float | None, before: float | None, fmt: str, scale: float = 1.0, step: str = "{:+.0f}"
-) -> str:
-    """`now` formatted, with its change since `before` as "(+5)" when both are known."""
-    text = _num(now, fmt)
-    if now is None or before is None or math.isnan(now) or math.isnan(before):
-        return text
-    diff = (now - before) * scale
-    return f"{text} ({step.format(_no_negative_zero(diff, step))})"
-
-
-def _no_negative_zero(value: float, step: str) -> float:
-    """`value`, as 0.0 when the format would print it as "-0" (or "-0.0")."""
-    return 0.0 if step.format(value).lstrip("+-").strip("0.,") == "" else value
-
-
 _TITLES = {
     "all": "All work",
     "class_of_service": "Class of service",
@@ -923,12 +901,12 @@ def _render(review: ServiceDeliveryReview) -> str:
     def levels(r: ServiceLevelRow, e: ServiceLevelRow | None) -> list[str]:
         sle = "-" if r.sle_days is None else f"{r.sle_probability:.0%} <= {r.sle_days:g}d"
         cells = [
-            _change(r.delivered, None if e is None else e.delivered, "{:.0f}"),
+            with_change(r.delivered, None if e is None else e.delivered, "{:.0f}"),
             _percentiles(r.customer_lead_time, None if e is None else e.customer_lead_time),
             _percentiles(r.system_lead_time, None if e is None else e.system_lead_time),
             sle,
-            _change(r.attainment, None if e is None else e.attainment, "{:.0%}", 100.0),
-            _change(
+            with_change(r.attainment, None if e is None else e.attainment, "{:.0%}", 100.0),
+            with_change(
                 r.attainment_censored,
                 None if e is None else e.attainment_censored,
                 "{:.0%}",
@@ -939,7 +917,7 @@ def _render(review: ServiceDeliveryReview) -> str:
         if fitness:
             cells += [
                 "-" if r.fit is None else f"{r.fit}/{r.neutral}/{r.unfit}",
-                _change(r.fit_share, None if e is None else e.fit_share, "{:.0%}", 100.0),
+                with_change(r.fit_share, None if e is None else e.fit_share, "{:.0%}", 100.0),
             ]
         return cells
 
@@ -960,28 +938,30 @@ def _render(review: ServiceDeliveryReview) -> str:
     def flow(r: ServiceLevelRow, e: ServiceLevelRow | None) -> list[str]:
         top = r.blockers[0] if r.blockers else None
         cells = [
-            _change(
+            with_change(
                 r.throughput_per_week,
                 None if e is None else e.throughput_per_week,
                 "{:.1f}",
                 step="{:+.1f}",
             ),
             " ".join(str(v) for v in r.throughput_trend),
-            _change(r.wip, None if e is None else e.wip, "{:.0f}"),
-            _change(r.open_requests, None if e is None else e.open_requests, "{:.0f}"),
-            _change(len(r.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
-            _change(
+            with_change(r.wip, None if e is None else e.wip, "{:.0f}"),
+            with_change(r.open_requests, None if e is None else e.open_requests, "{:.0f}"),
+            with_change(len(r.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
+            with_change(
                 r.customer_waiting_days, None if e is None else e.customer_waiting_days, "{:.0f}"
             ),
-            _change(r.blocked_days, None if e is None else e.blocked_days, "{:.0f}"),
+            with_change(r.blocked_days, None if e is None else e.blocked_days, "{:.0f}"),
             "-" if top is None else f"{top.reason} ({top.days:.0f}d/{top.blocks})",
-            _change(r.delay_cost, None if e is None else e.delay_cost, "{:,.0f}", step="{:+,.0f}"),
+            with_change(
+                r.delay_cost, None if e is None else e.delay_cost, "{:,.0f}", step="{:+,.0f}"
+            ),
         ]
         if voice:
             fb = r.feedback
             cells += [
                 "-" if fb is None else "/".join(str(k) for k in fb),
-                _change(r.nps, None if e is None else e.nps, "{:.0f}"),
+                with_change(r.nps, None if e is None else e.nps, "{:.0f}"),
             ]
         return cells
 
@@ -1009,13 +989,13 @@ def _render(review: ServiceDeliveryReview) -> str:
 
 def _percentiles(now: tuple[float, ...], before: tuple[float, ...] | None) -> str:
     """Lead-time percentiles "a / b / c", with their changes "(+x/+y/+z)" when known."""
-    text = " / ".join(_num(v) for v in now)
+    text = " / ".join(number(v) for v in now)
     if before is None or len(before) != len(now):
         return text
     if all(math.isnan(v) for v in before) or all(math.isnan(v) for v in now):
         return text
     changes = "/".join(
-        "?" if math.isnan(a) or math.isnan(b) else f"{_no_negative_zero(a - b, '{:+.1f}'):+.1f}"
+        "?" if math.isnan(a) or math.isnan(b) else f"{no_negative_zero(a - b, '{:+.1f}'):+.1f}"
         for a, b in zip(now, before, strict=True)
     )
     return f"{text} ({changes})"

@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
-__all__ = ["text_table"]
+import math
+
+__all__ = ["no_negative_zero", "number", "text_table", "with_change"]
+
+
+def number(x: float | None, fmt: str = "{:.1f}") -> str:
+    """`x` formatted; ``"-"`` for None or NaN, ``"inf"`` for an infinity."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return fmt.format(x)
+
+
+def no_negative_zero(value: float, step: str) -> float:
+    """`value`, as 0.0 when `step` would print it as "-0" (or "-0.0")."""
+    return 0.0 if step.format(value).lstrip("+-").strip("0.,") == "" else value
+
+
+def with_change(
+    now: float | None, before: float | None, fmt: str, scale: float = 1.0, step: str = "{:+.0f}"
+) -> str:
+    """`now` formatted, with its change since `before` as "(+5)" when both are known."""
+    text = number(now, fmt)
+    if now is None or before is None or math.isnan(now) or math.isnan(before):
+        return text
+    diff = (now - before) * scale
+    return f"{text} ({step.format(no_negative_zero(diff, step))})"
 
 
 def text_table(columns: list[str], body: list[list[str]]) -> list[str]:
