@@ -152,6 +152,12 @@ def incidents_like_policy():
 
 def test_empty_review():
     table = _table()
+    fb = [Feedback(customer="c", at=dt.datetime(2023, 11, 1), kind=FeedbackKind.NEGATIVE, item="A")]
+    empty = table.filter(np.zeros(len(table), dtype=bool))
+    assert (
+        operations_review(empty, incidents_like_policy(), as_of="2024-01-07", feedback=fb).services
+        == ()
+    )
     ops = operations_review(table, incidents_like_policy(), as_of="2023-12-01")
     assert (ops.services, ops.reviews, ops.handoffs) == ((), (), ())
     assert ops.as_of == dt.datetime(2023, 12, 1, tzinfo=dt.UTC)

@@ -20,6 +20,7 @@ from customer_kanban.reviews._service_delivery import (
     ServiceDeliveryReview,
     ServiceLevelRow,
     _as_of_instant,
+    _positions,
     _stamp,
     service_delivery_review,
 )
@@ -261,15 +262,20 @@ def operations_review(
     # One throughput window for all the services: from the whole table's first request.
     first = table["requested_at"][seen].min() if seen.any() else when
     window_days = max(float((when - first) / np.timedelta64(1, "ns")) / NS_PER_DAY, 1e-9)
-    # Each service's feedback: about its own items (one pass over the feedback values).
-    service_of_id: dict[object, int] = {}
-    for k, mask in enumerate(masks):  # tens of services
-        service_of_id.update(dict.fromkeys(table["id"][mask].tolist(), k))
+    # Each service's feedback: about its own items (the item found by one sort of the ids).
+    values = _feedback_values(feedback)
     own: list[list[Feedback]] = [[] for _ in masks]
-    for f in _feedback_values(feedback):
-        found = service_of_id.get(f.item)
-        if found is not None:
-            own[found].append(f)
+    if values:
+        item_service = np.full(len(table), -1, dtype=np.int64)
+        for k, mask in enumerate(masks):  # tens of services
+            item_service[mask] = k
+        about = np.array([f.item for f in values], dtype=object)
+        row = _positions(table["id"], about)
+        home = np.full(row.size, -1, dtype=np.int64)
+        home[row >= 0] = item_service[row[row >= 0]]
+        for f, k in zip(values, home.tolist(), strict=True):  # the feedback values
+            if k >= 0:
+                own[k].append(f)
     reviews = tuple(
         service_delivery_review(
             table.filter(mask),
