@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from customer_kanban import metrics
+from customer_kanban import customers
 
 AS_OF = np.datetime64("2024-12-31T23:59:59", "ns")
 NS_PER_DAY = 86_400_000_000_000
@@ -121,7 +121,7 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
     rows = []
 
     def ours_rfm() -> Any:
-        return metrics.rfm(by, d["at"], d["value"], as_of=AS_OF)
+        return customers.rfm(by, d["at"], d["value"], as_of=AS_OF)
 
     t_o, r = _best(ours_rfm, repeat)
     t_f, f = _best(lambda: floor_rfm(d), repeat)
@@ -130,14 +130,14 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
     rows.append(("rfm", t_o, t_f))
 
     t_o, (_, trailing) = _best(
-        lambda: metrics.trailing_value(by, d["at"], d["margin"], as_of=AS_OF), repeat
+        lambda: customers.trailing_value(by, d["at"], d["margin"], as_of=AS_OF), repeat
     )
     t_f, f = _best(lambda: floor_trailing(d), repeat)
     np.testing.assert_allclose(trailing, f, rtol=1e-12, atol=1e-9)
     rows.append(("trailing_value", t_o, t_f))
 
     potential = np.random.default_rng(seed + 1).gamma(2.0, 50.0, size=d["n_customers"])
-    t_o, s = _best(lambda: metrics.segment_customers(trailing, potential), repeat)
+    t_o, s = _best(lambda: customers.segment_customers(trailing, potential), repeat)
     t_f, f = _best(lambda: floor_segments(trailing, potential), repeat)
     np.testing.assert_array_equal(s.codes, f[0])
     np.testing.assert_array_equal(s.counts, f[1])
@@ -145,7 +145,7 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
 
     with warnings.catch_warnings():  # a customer may have no transaction: NaN profitability
         warnings.simplefilter("ignore")
-        t_o, v = _best(lambda: metrics.customer_value(d["value"], d["margin"], by=by), repeat)
+        t_o, v = _best(lambda: customers.customer_value(d["value"], d["margin"], by=by), repeat)
     t_f, f = _best(lambda: floor_value(d), repeat)
     np.testing.assert_allclose(v.revenue, f[0], rtol=1e-12)
     np.testing.assert_allclose(v.margin, f[1], rtol=1e-12, atol=1e-9)
@@ -154,11 +154,11 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
 
     t_f, active = _best(lambda: floor_active_per_quarter(d), repeat)
     t_o, gkg = _best(
-        lambda: metrics.get_keep_grow(by, d["at"], d["value"], freq="Q", lost_after=2), repeat
+        lambda: customers.get_keep_grow(by, d["at"], d["value"], freq="Q", lost_after=2), repeat
     )
     np.testing.assert_array_equal(gkg.active[0], active)
     rows.append(("get_keep_grow (quarters)", t_o, t_f))
-    t_o, cohorts = _best(lambda: metrics.cohort_retention(by, d["at"], freq="Q"), repeat)
+    t_o, cohorts = _best(lambda: customers.cohort_retention(by, d["at"], freq="Q"), repeat)
     months = cohorts.cohorts.astype("datetime64[M]").view(np.int64)
     first = d["at"].min().astype("datetime64[M]").view(np.int64) // 3
     offset = months // 3 - first  # quarter of each cohort, from the first one

@@ -36,8 +36,8 @@ try:
 except ImportError:  # a source checkout: use src/
     sys.path.insert(0, str(HERE.parent / "src"))
 
+from customer_kanban.customers._clv import fit_bgnbd, purchase_summary  # noqa: E402
 from customer_kanban.datasets import CDNOW_AS_OF, load_cdnow  # noqa: E402
-from customer_kanban.metrics._clv import fit_bgnbd, purchase_summary  # noqa: E402
 
 NS_PER_DAY = 86_400 * 10**9
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)

@@ -44,7 +44,7 @@ except ImportError:  # a source checkout: use src/
 
 import _timing  # noqa: E402
 from _timing import best_of_pair, run_sizes  # noqa: E402
-from customer_kanban.metrics._delay import cd3, delay_cost, wsjf  # noqa: E402
+from customer_kanban.metrics.delay._delay import cd3, delay_cost, wsjf  # noqa: E402
 
 NS_PER_DAY = 86_400 * 10**9
 AS_OF = np.datetime64("2024-10-01", "ns")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from customer_kanban import metrics
+from customer_kanban import customers
 from customer_kanban.cli import main
 from customer_kanban.datasets import CDNOW_AS_OF, load_cdnow
 
@@ -36,14 +36,16 @@ def test_demo_figures_are_the_metrics(demo_json):
     data = demo_json
     t = load_cdnow()
     c = t.codes("customer")
-    scores = metrics.rfm(c, t["at"], t["revenue"], as_of=CDNOW_AS_OF)
-    named = metrics.rfm_segments(scores)
+    scores = customers.rfm(c, t["at"], t["revenue"], as_of=CDNOW_AS_OF)
+    named = customers.rfm_segments(scores)
     assert [r["customers"] for r in data["rfm_segments"]] == named.counts.tolist()
     cells = {r["segment"]: r["customers"] for r in data["cells"]}
     assert sum(cells.values()) == data["customers"] == 23_570
-    _, current = metrics.trailing_value(c, t["at"], t["revenue"], as_of=CDNOW_AS_OF, days=365)
+    _, current = customers.trailing_value(c, t["at"], t["revenue"], as_of=CDNOW_AS_OF, days=365)
     assert data["thresholds"]["current_value"] == float(np.median(current))
-    gkg = metrics.get_keep_grow(c, t["at"], t["revenue"], freq="Q", lost_after=2, as_of=CDNOW_AS_OF)
+    gkg = customers.get_keep_grow(
+        c, t["at"], t["revenue"], freq="Q", lost_after=2, as_of=CDNOW_AS_OF
+    )
     assert [p["active"] for p in data["get_keep_grow"]["periods"]] == gkg.active[0].tolist()
     assert [p["lost"] for p in data["get_keep_grow"]["periods"]] == gkg.lost[0].tolist()
     first = data["get_keep_grow"]["periods"][0]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import blocked_time
-from customer_kanban.metrics._blockers import BlockerClusters, blocker_clusters
+from customer_kanban.metrics.flow._blockers import BlockerClusters, blocker_clusters
 from customer_kanban.testing._arrays import group_label_arrays, interval_arrays
 
 ONE_DAY = np.timedelta64(1, "D")

@@ -1,6 +1,7 @@
 """One NaN/empty policy for every public metric (cf. scipy's test_axis_nan_policy).
 
-Every public function of :mod:`customer_kanban.metrics` runs on empty input, on
+Every public function of :mod:`customer_kanban.metrics` and
+:mod:`customer_kanban.customers` runs on empty input, on
 one row and on all-missing (NaN/NaT) input, and must return a defined result of
 the documented shape (NaN for statistics, 0 for counts) — or, for a forecast from
 a history with no deliveries, raise a clear ValidationError — warn
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import customer_kanban.customers as customers
 import customer_kanban.metrics as metrics
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 
@@ -29,9 +31,14 @@ EMPTY_T = np.array([], dtype="datetime64[ns]")
 NAT1 = np.array(["NaT"], dtype="datetime64[ns]")
 NO_GROUPS = (np.array([], dtype=np.intp), ["a", "b"])  # two empty groups
 
-PUBLIC_FUNCTIONS = sorted(
-    name for name in metrics.__all__ if inspect.isfunction(getattr(metrics, name))
-)
+MODULES = (metrics, customers)
+PUBLIC = {
+    name: getattr(module, name)
+    for module in MODULES
+    for name in module.__all__
+    if inspect.isfunction(getattr(module, name))
+}
+PUBLIC_FUNCTIONS = sorted(PUBLIC)
 
 # name -> kind -> (args, kwargs, warns, expected)
 # `expected` is an array (plain result) or a dict of result attributes.
@@ -240,16 +247,16 @@ CASES["rfm"] = {
 }
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", InsufficientDataWarning)
-    _RFM_EMPTY = metrics.rfm([], EMPTY_T, [], as_of=T1)
-_RFM_ONE = metrics.rfm(["a"], [T0], [2.0], as_of=T1)
+    _RFM_EMPTY = customers.rfm([], EMPTY_T, [], as_of=T1)
+_RFM_ONE = customers.rfm(["a"], [T0], [2.0], as_of=T1)
 CASES["rfm_segments"] = {
     "empty": ((_RFM_EMPTY,), {}, False, {"counts": [0] * 8}),
     "one": ((_RFM_ONE,), {}, False, {"segment": ["loyal"]}),  # alone: r = f = m = 3
     "all_missing": ((_RFM_EMPTY,), {"rules": []}, False, {"counts": [0]}),
 }
 _FIVE = ([1, 2, 0, 3, 1, 0, 2], [5.0, 8, 0, 20, 3, 0, 9], [30.0] * 7)
-_BG = metrics.fit_bgnbd(*_FIVE, penalizer=0.1)
-_GG = metrics.fit_gamma_gamma([1, 2, 3, 1, 2], [10.0, 20, 15, 12, 30])
+_BG = customers.fit_bgnbd(*_FIVE, penalizer=0.1)
+_GG = customers.fit_gamma_gamma([1, 2, 3, 1, 2], [10.0, 20, 15, 12, 30])
 CASES["purchase_summary"] = {
     "empty": (([], EMPTY_T), {}, False, {"frequency": np.zeros(0)}),
     "one": ((["a"], [T0]), {}, False, {"frequency": [0], "T": [0.0]}),
@@ -427,7 +434,7 @@ def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
     args = tuple(np.asarray(a) if isinstance(a, list) else a for a in args)
     kwargs = {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     before = [a.copy() for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
-    function: Callable[..., Any] = getattr(metrics, name)
+    function: Callable[..., Any] = PUBLIC[name]
     if isinstance(expected, str) and expected in REFUSED:
         with pytest.raises(ValidationError, match=expected):
             function(*args, **kwargs)

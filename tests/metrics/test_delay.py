@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from customer_kanban.errors import ValidationError
-from customer_kanban.metrics._delay import (
+from customer_kanban.metrics.delay._delay import (
     URGENCIES,
     DelayCostResult,
     PriorityResult,

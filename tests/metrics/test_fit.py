@@ -13,8 +13,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.metrics._fit import ONE_MINUTE, LeadTimeFit, _ks_distance, fit_lead_times
-from customer_kanban.metrics._survival import kaplan_meier
+from customer_kanban.metrics.survival._fit import (
+    ONE_MINUTE,
+    LeadTimeFit,
+    _ks_distance,
+    fit_lead_times,
+)
+from customer_kanban.metrics.survival._kaplan_meier import kaplan_meier
 from customer_kanban.testing._arrays import duration_arrays, group_label_arrays
 
 DISTRIBUTIONS = ["weibull", "lognormal"]

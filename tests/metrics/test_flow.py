@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customer_kanban._time import NS_PER_DAY, days_between
+from customer_kanban._core.instants import NS_PER_DAY, days_between
 from customer_kanban.errors import ValidationError
 from customer_kanban.metrics import lead_time, time_in_state, wip, work_item_age
 from customer_kanban.testing._arrays import instant_arrays, start_end_arrays, transition_arrays

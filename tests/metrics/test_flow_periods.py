@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from customer_kanban._core.periods import floor
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import CumulativeFlowResult, cumulative_flow, throughput
-from customer_kanban.metrics._periods import floor
 from customer_kanban.testing._arrays import group_label_arrays, instant_arrays
 
 FREQS = ["D", "W", "M"]

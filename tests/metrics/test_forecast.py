@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from customer_kanban.errors import CustomerKanbanWarning, ValidationError
-from customer_kanban.metrics._forecast import (
+from customer_kanban.metrics.forecast._monte_carlo import (
     HowManyForecast,
     WhenForecast,
     daily_throughput,

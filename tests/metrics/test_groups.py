@@ -1,4 +1,4 @@
-"""Tests of the ``by=`` factorisation (customer_kanban.metrics._groups)."""
+"""Tests of the ``by=`` factorisation (customer_kanban._core.groups)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from customer_kanban.errors import ValidationError
-from customer_kanban.metrics._groups import (
+from customer_kanban._core.groups import (
     factorize,
     order_by_code_then_time,
     ratio,
     sort_key_by_code_then_time,
 )
+from customer_kanban.errors import ValidationError
 
 
 def _decoded(groups, n):

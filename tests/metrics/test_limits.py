@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import wip
-from customer_kanban.metrics._limits import (
+from customer_kanban.metrics.flow._limits import (
     AllocationResult,
     BreachResult,
     _pack,

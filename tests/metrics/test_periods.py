@@ -1,4 +1,4 @@
-"""Tests of calendar periods (customer_kanban.metrics._periods)."""
+"""Tests of calendar periods (customer_kanban._core.periods)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from customer_kanban.metrics._periods import floor, ordinal, ordinals, period_starts
+from customer_kanban._core.periods import floor, ordinal, ordinals, period_starts
 from customer_kanban.testing._arrays import instant_arrays
 
 

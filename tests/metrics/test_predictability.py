@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import recommend_sle, tail_ratio
-from customer_kanban.metrics._predictability import _bootstrap_cdf, _rank
+from customer_kanban.metrics.survival._predictability import _bootstrap_cdf, _rank
 
 # --------------------------------------------------------------------------- tail_ratio
 

@@ -1,4 +1,4 @@
-"""Tests of the result objects (customer_kanban.metrics._results)."""
+"""Tests of the result objects (customer_kanban.metrics.flow._results)."""
 
 from __future__ import annotations
 

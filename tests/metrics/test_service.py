@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from customer_kanban._core.validation import PERCENTILE_METHODS
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import at_risk, on_time_rate, percentiles, sle_attainment
-from customer_kanban.metrics._validation import PERCENTILE_METHODS
 from customer_kanban.testing._arrays import duration_arrays, group_label_arrays, instant_arrays
 
 qs = st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=5)

@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.metrics._survival import (
+from customer_kanban.metrics.survival._kaplan_meier import (
     SurvivalResult,
     kaplan_meier,
     kaplan_meier_from_instants,

@@ -1,4 +1,4 @@
-"""Tests of the shared input conversions (customer_kanban.metrics._validation)."""
+"""Tests of the shared input conversions (customer_kanban._core.validation)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.metrics import lead_time, percentiles, sle_attainment, throughput
-from customer_kanban.metrics._validation import (
+from customer_kanban._core.validation import (
     as_bool_or_unknown,
     as_float_array,
     as_instant_scalar,
@@ -18,6 +16,8 @@ from customer_kanban.metrics._validation import (
     as_positive_days,
     check_same_length,
 )
+from customer_kanban.errors import InsufficientDataWarning, ValidationError
+from customer_kanban.metrics import lead_time, percentiles, sle_attainment, throughput
 
 
 def test_as_float_array_accepts_pandas_and_missing():
@@ -91,7 +91,7 @@ def test_object_instants_take_the_vectorized_text_path():
 
     import pandas as pd
 
-    from customer_kanban._time import as_instant_array
+    from customer_kanban._core.instants import as_instant_array
 
     rome = dt.timezone(dt.timedelta(hours=1))
     objs = np.array(

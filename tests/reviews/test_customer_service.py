@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from customer_kanban import metrics
+from customer_kanban.customers import compare_service
 from customer_kanban.datasets import load_incidents
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Customer, Feedback, FeedbackKind
@@ -98,7 +99,7 @@ def test_every_figure_is_the_metrics(demo):
     assert premium.feedback == (1, 0, 1)  # callers 0 and 5
     assert r.lead_time_comparison.n_focus == (done & (item_segment == "premium <&>")).sum()
     sides = np.where(item_segment == "premium <&>", 0, 1)
-    direct = metrics.compare_service(
+    direct = compare_service(
         np.where(done, lead, np.nan),
         (np.where(done, sides, -1), ["premium <&>", "others"]),
         focus="premium <&>",

@@ -21,6 +21,7 @@ from customer_kanban import (
     Workflow,
     WorkItem,
     WorkItemTable,
+    customers,
     metrics,
 )
 from customer_kanban.datasets import DEMO_AS_OF, incidents_replenishment_policy, load_incidents
@@ -282,7 +283,7 @@ def test_feedback_per_line_and_nps():
     assert math.isnan(intang.nps)
     total = review.row("all", "all")  # the feedback about no item counts here only
     assert total.feedback == (1, 1, 2)
-    direct = metrics.nps([10, 3, np.nan, 0])
+    direct = customers.nps([10, 3, np.nan, 0])
     assert total.nps == pytest.approx(direct.value[0])
     gold = review.row("gold", "segment")  # A and C
     assert gold.feedback == (1, 1, 1)

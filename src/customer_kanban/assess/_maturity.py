@@ -62,8 +62,8 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._serialize import Exportable, Serializable
-from customer_kanban._time import as_instant_array, to_datetime
+from customer_kanban._core.instants import as_instant_array, to_datetime
+from customer_kanban._core.serialize import Exportable, Serializable
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import MaturityLevel, Policy
 from customer_kanban.reviews import sle_per_item

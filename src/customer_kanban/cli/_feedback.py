@@ -44,7 +44,7 @@ def add_parsers(sub: Any) -> None:
 
 def run_journey(args: argparse.Namespace) -> str:
     """The customer journey of the demo, as text or JSON."""
-    from customer_kanban._time import as_instant_array
+    from customer_kanban._core.instants import as_instant_array
     from customer_kanban.datasets import DEMO_AS_OF, load_incidents
     from customer_kanban.reviews import customer_journey
 

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._time import as_instant_array
+from customer_kanban._core.instants import as_instant_array
 from customer_kanban.cli import _feedback, _json, _replenish, _segments
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow

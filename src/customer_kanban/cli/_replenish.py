@@ -35,7 +35,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> str:
     """The replenishment record for the parsed `args`, as text or JSON."""
-    from customer_kanban._time import as_instant_array
+    from customer_kanban._core.instants import as_instant_array
     from customer_kanban.datasets import (
         REPLENISHMENT_AS_OF,
         incidents_replenishment_policy,

@@ -49,7 +49,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[TransactionTable, np.datetime64, str]:
-    from customer_kanban._time import as_instant_array
+    from customer_kanban._core.instants import as_instant_array
 
     if args.demo:
         from customer_kanban.datasets import CDNOW_AS_OF, load_cdnow
@@ -85,7 +85,7 @@ def portfolio(
     table: TransactionTable, when: np.datetime64, *, freq: str, lost_after: int
 ) -> dict[str, Any]:
     """Every figure of the report, as plain data."""
-    from customer_kanban import metrics
+    from customer_kanban import customers as ck_customers
 
     seen = table.as_of(when)
     if len(seen) == 0:
@@ -95,16 +95,16 @@ def portfolio(
     has_margin = bool(np.isfinite(margin).all())
     value = margin if has_margin else revenue
 
-    labels, current = metrics.trailing_value(customers, at, value, as_of=when, days=365)
-    summary = metrics.purchase_summary(customers, at, value, as_of=when, period="D")
+    labels, current = ck_customers.trailing_value(customers, at, value, as_of=when, days=365)
+    summary = ck_customers.purchase_summary(customers, at, value, as_of=when, period="D")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        bg = metrics.fit_bgnbd(summary.frequency, summary.recency, summary.T, penalizer=0.001)
+        bg = ck_customers.fit_bgnbd(summary.frequency, summary.recency, summary.T, penalizer=0.001)
         usable = summary.monetary > 0
-        gg = metrics.fit_gamma_gamma(
+        gg = ck_customers.fit_gamma_gamma(
             summary.frequency[usable], summary.monetary[usable], penalizer=0.001
         )
-        potential_known = metrics.lifetime_value(
+        potential_known = ck_customers.lifetime_value(
             bg,
             gg,
             summary.frequency,
@@ -117,14 +117,14 @@ def portfolio(
     # purchase_summary lists the customers with a purchase by `when`, like trailing_value
     potential = np.full(labels.size, np.nan)
     potential[np.searchsorted(labels, summary.groups)] = potential_known
-    cells = metrics.segment_customers(current, potential, customers=labels)
+    cells = ck_customers.segment_customers(current, potential, customers=labels)
     current_total = cells.total(current)
     potential_total = cells.total(potential)
 
-    scores = metrics.rfm(customers, at, value, as_of=when)
-    rfm_groups = metrics.rfm_segments(scores)
+    scores = ck_customers.rfm(customers, at, value, as_of=when)
+    rfm_groups = ck_customers.rfm_segments(scores)
 
-    gkg = metrics.get_keep_grow(
+    gkg = ck_customers.get_keep_grow(
         customers,
         at,
         revenue,
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> str:
     )
     lines += [
         "",
-        "The cell names and the RFM rules are data (metrics.VALUE_CELLS, "
-        "metrics.RFM_SEGMENT_RULES).",
+        "The cell names and the RFM rules are data (customers.VALUE_CELLS, "
+        "customers.RFM_SEGMENT_RULES).",
     ]
     return "\n".join(lines)

@@ -10,8 +10,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._serialize import Exportable
-from customer_kanban._time import as_instant_array
+from customer_kanban._core.instants import as_instant_array
+from customer_kanban._core.serialize import Exportable
 from customer_kanban.errors import ValidationError
 from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
 from customer_kanban.io._source import LazyText, read_source, text_column

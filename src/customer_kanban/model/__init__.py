@@ -6,7 +6,7 @@ module functions :func:`to_dict`, :func:`from_dict`, :func:`to_json`,
 :func:`from_json`.  Unknown keys are rejected with the path of the offending key.
 """
 
-from customer_kanban._serialize import from_dict, from_json, to_dict, to_json
+from customer_kanban._core.serialize import from_dict, from_json, to_dict, to_json
 from customer_kanban.model._acceptance import AcceptanceRule, RuleKind
 from customer_kanban.model._customer import Customer, CustomerSegment, Feedback, FeedbackKind
 from customer_kanban.model._items import BlockedInterval, Transition, WorkItem, WorkType

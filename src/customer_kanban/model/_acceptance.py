@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from customer_kanban._serialize import Serializable
+from customer_kanban._core.serialize import Serializable
 from customer_kanban.errors import ValidationError
 from customer_kanban.model._checks import non_empty_str, optional_non_empty_str, raise_if
 

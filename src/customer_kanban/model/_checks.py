@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from customer_kanban._time import as_utc_datetime
+from customer_kanban._core.instants import as_utc_datetime
 from customer_kanban.errors import ValidationError
 
 __all__ = [

@@ -7,7 +7,7 @@ import enum
 
 import attrs
 
-from customer_kanban._serialize import Serializable
+from customer_kanban._core.serialize import Serializable
 from customer_kanban.model._checks import (
     non_empty_str,
     opt_utc,

@@ -6,7 +6,7 @@ import enum
 
 import attrs
 
-from customer_kanban._serialize import Serializable
+from customer_kanban._core.serialize import Serializable
 from customer_kanban.errors import ValidationError
 from customer_kanban.model._checks import as_float, non_empty_str, positive, probability
 

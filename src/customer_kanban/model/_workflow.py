@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from customer_kanban._serialize import Serializable
+from customer_kanban._core.serialize import Serializable
 from customer_kanban.model._acceptance import AcceptanceRule
 from customer_kanban.model._checks import non_empty_str, raise_if, unique
 from customer_kanban.model._service import ClassOfService, ServiceLevelExpectation

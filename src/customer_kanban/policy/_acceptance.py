@@ -19,10 +19,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._serialize import Exportable
-from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
+from customer_kanban._core.instants import NS_PER_DAY, as_instant_array, to_datetime
+from customer_kanban._core.serialize import Exportable
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.model._acceptance import AcceptanceRule, RuleKind
+from customer_kanban.model import AcceptanceRule, RuleKind
 from customer_kanban.table import WorkItemTable
 
 __all__ = [
@@ -538,7 +538,7 @@ def evaluate_acceptance(
 
     Examples
     --------
-    >>> from customer_kanban.model._acceptance import AcceptanceRule
+    >>> from customer_kanban.model import AcceptanceRule
     >>> from customer_kanban.table import WorkItemTable
     >>> table = WorkItemTable.from_columns({
     ...     "id": ["A", "B", "C"],

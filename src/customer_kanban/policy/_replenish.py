@@ -22,9 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._serialize import Exportable
+from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError
-from customer_kanban.metrics._validation import as_instant_scalar
 from customer_kanban.model import Policy, Urgency
 from customer_kanban.table import (
     URGENCY_LABELS,

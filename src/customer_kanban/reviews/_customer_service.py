@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._serialize import Exportable
+from customer_kanban._core.serialize import Exportable
+from customer_kanban.customers import ServiceComparison, compare_service, feedback_summary, nps
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._service_delivery import _as_of_instant, sle_per_item
@@ -95,7 +96,7 @@ class SegmentServiceReview(Exportable):
     focus : str
         The segment compared with every other customer.
     lead_time_comparison : ServiceComparison or None
-        :func:`~customer_kanban.metrics.compare_service` of the delivered
+        :func:`~customer_kanban.compare_service` of the delivered
         requests' customer lead time, focus vs the rest (lower is better).
     sle_comparison : ServiceComparison or None
         The same on "delivered within its SLE" (1/0, higher is better);
@@ -105,8 +106,8 @@ class SegmentServiceReview(Exportable):
     as_of: _dt.datetime
     rows: tuple[SegmentServiceRow, ...]
     focus: str
-    lead_time_comparison: metrics.ServiceComparison | None
-    sle_comparison: metrics.ServiceComparison | None
+    lead_time_comparison: ServiceComparison | None
+    sle_comparison: ServiceComparison | None
 
     def row(self, group: str, dimension: str = "segment") -> SegmentServiceRow:
         """The line of `group` in `dimension` (KeyError if absent)."""
@@ -276,11 +277,9 @@ def service_by_segment(
     if focus in seg_names:
         side = np.where(focus_items, 0, np.where(done, 1, -1))
         sides = (side, [focus, "others"])
-        lead_cmp = metrics.compare_service(
-            lead, sides, focus=focus, permutations=permutations, rng=rng
-        )
+        lead_cmp = compare_service(lead, sides, focus=focus, permutations=permutations, rng=rng)
         if met is not None:
-            sle_cmp = metrics.compare_service(
+            sle_cmp = compare_service(
                 met,
                 sides,
                 focus=focus,
@@ -329,8 +328,8 @@ def _rows(
         ).attainment
     fb_codes, fb_kinds, fb_scores = fb
     fb_by = (np.where(fb_codes < len(labels), fb_codes, -1), labels)
-    kinds = metrics.feedback_summary(fb_kinds, by=fb_by).counts
-    scores = metrics.nps(fb_scores, by=fb_by).value
+    kinds = feedback_summary(fb_kinds, by=fb_by).counts
+    scores = nps(fb_scores, by=fb_by).value
     n = len(labels)
     in_group = [codes == g for g in range(n)]  # a handful of groups
     out = []

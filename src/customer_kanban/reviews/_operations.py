@@ -11,8 +11,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._serialize import Exportable
-from customer_kanban._time import NS_PER_DAY
+from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.serialize import Exportable
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._journey import HandoffPair, customer_journey

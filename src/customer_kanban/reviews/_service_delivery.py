@@ -13,9 +13,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban import metrics
-from customer_kanban._serialize import Exportable
-from customer_kanban._time import NS_PER_DAY, as_instant_array, to_datetime
+from customer_kanban import customers, metrics
+from customer_kanban._core.instants import NS_PER_DAY, as_instant_array, to_datetime
+from customer_kanban._core.serialize import Exportable
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import (
     Feedback,
@@ -663,8 +663,8 @@ def service_delivery_review(
                 if codes is None:
                     on_line = np.zeros(fb_item.size, np.int32)  # the total counts all
                 fb_by = (on_line, np.asarray(labels, dtype=object))
-                kinds = metrics.feedback_summary(fb[1], by=fb_by).counts
-                scores = metrics.nps(fb[2], by=fb_by).value
+                kinds = customers.feedback_summary(fb[1], by=fb_by).counts
+                scores = customers.nps(fb[2], by=fb_by).value
         # The same windows for every dimension; their starts, shifted back.
         trend_periods = tuple(_stamp(p - shift - np.timedelta64(1, "ns")) for p in trend.periods)
         is_fit = delivered_mask & has_fit & (customer_lt <= fit_lo)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._time import as_instant_array
+from customer_kanban._core.instants import as_instant_array
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import Customer
 from customer_kanban.table._table import (

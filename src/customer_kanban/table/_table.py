@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._time import as_instant_array, to_datetime
+from customer_kanban._core.instants import as_instant_array, to_datetime
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import BlockedInterval, Transition, WorkItem, WorkType
 

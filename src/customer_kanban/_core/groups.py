@@ -1,0 +1,384 @@
+"""The ``by=`` factorisation shared by every grouped metric.
+
+:func:`factorize` turns any accepted ``by`` into a :class:`Groups`: one label per
+group and one integer code per row (rows in no group are left out).
+Accepted forms:
+
+* ``None``: one group labelled ``"all"``;
+* an array of labels (strings, numbers, any mutually orderable hashables);
+  ``None``/``NaN``/``NaT`` labels mean "no group"; groups are the sorted
+  unique labels;
+* an array of integer codes: groups are the sorted unique codes;
+* a tuple ``(codes, labels)`` as returned by a table's ``codes()`` method:
+  codes index into `labels`, ``-1`` = missing, and **every** label is a group
+  (even an empty one), in the given order;
+* a pandas ``Categorical`` column, read as ``(codes, categories)``.
+
+The helpers below compute per-group counts, sums and sorted values in one
+vectorized pass (``np.bincount``, one sort), never a loop per row or per group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
+from customer_kanban.errors import ValidationError, describe_rows
+
+__all__ = [
+    "Groups",
+    "describe_groups",
+    "factorize",
+    "order_by_code_then_time",
+    "ratio",
+    "sort_key_by_code_then_time",
+]
+
+
+_ALL = np.array(["all"])
+_NONE = np.array(None, dtype=object)
+# Integer labels spanning at most this many values (or len(by)) use a lookup table.
+_TABLE_SPAN = 1 << 16
+
+
+@attrs.frozen
+class Groups:
+    """A factorised ``by=``.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray
+        One label per group, length G.
+    codes : numpy.ndarray of intp or None
+        Group of each row in ``0..G-1``, or ``G`` for a row in no group (so that
+        ``np.bincount(codes, minlength=G + 1)[:G]`` drops those rows without a
+        mask); ``None`` means every row is in group 0 (``by=None``).
+    has_missing : bool
+        Whether some row is in no group.
+    """
+
+    labels: npt.NDArray[Any] = attrs.field(eq=False)
+    codes: IntpArray | None = attrs.field(eq=False)
+    has_missing: bool = False
+
+    @property
+    def size(self) -> int:
+        """Number of groups G."""
+        return len(self.labels)
+
+    def rows(self, mask: BoolArray | None = None) -> BoolArray | None:
+        """Rows that are in `mask` (``None`` = all) and in some group; ``None`` = all rows."""
+        if not self.has_missing:
+            return mask
+        assert self.codes is not None
+        ingroup = self.codes < self.size
+        return ingroup if mask is None else mask & ingroup
+
+    def codes_of(self, rows: BoolArray | None) -> IntpArray:
+        """Codes of the selected rows (from :meth:`rows`)."""
+        assert self.codes is not None
+        return self.codes if rows is None else self.codes[rows]
+
+    def count(self, mask: BoolArray | None = None, *, n: int = 0) -> Int64Array:
+        """Rows per group among `mask` (``None`` = all `n` rows), shape (G,)."""
+        if self.codes is None:
+            total = n if mask is None else int(np.count_nonzero(mask))
+            return np.array([total], dtype=np.int64)
+        # Weighting by the mask avoids materialising codes[mask]; counts stay exact.
+        counts = np.bincount(self.codes, weights=mask, minlength=self.size + 1)
+        return counts[: self.size].astype(np.int64)
+
+    def sum(self, weights: FloatArray, mask: BoolArray | None = None) -> FloatArray:
+        """Sum of `weights` per group among `mask` (``None`` = all rows), shape (G,)."""
+        if self.codes is None:
+            total = weights.sum() if mask is None else np.sum(weights, where=mask)
+            return np.array([total], dtype=np.float64)
+        w = weights if mask is None else np.where(mask, weights, 0.0)
+        out = np.bincount(self.codes, weights=w, minlength=self.size + 1)
+        return out[: self.size].astype(np.float64, copy=False)
+
+    def grouped_values(
+        self, values: FloatArray, mask: BoolArray | None = None
+    ) -> tuple[FloatArray, Int64Array, Int64Array]:
+        """Gather `values` group after group: a stable counting sort by group, O(n).
+
+        Returns
+        -------
+        (grouped, offsets, counts)
+            A new array; group g occupies ``grouped[offsets[g]:offsets[g] + counts[g]]``
+            (in row order, not sorted by value).
+        """
+        if self.codes is None:
+            v = values.copy() if mask is None else values[mask]
+            return v, np.zeros(1, np.int64), np.array([len(v)], np.int64)
+        rows = self.rows(mask)
+        codes = self.codes_of(rows)
+        counts = np.bincount(codes, minlength=self.size).astype(np.int64, copy=False)
+        offsets = np.cumsum(counts) - counts
+        if self.size == 1:
+            v = values.copy() if rows is None else values[rows]
+            return v, offsets, counts
+        # numpy's stable sort is a radix sort for 8- and 16-bit keys.
+        small = np.uint8 if self.size <= 0xFF else np.uint16 if self.size <= 0xFFFF else None
+        order = np.argsort(codes if small is None else codes.astype(small), kind="stable")
+        if rows is not None:
+            order = np.flatnonzero(rows)[order]
+        return values[order], offsets, counts
+
+    def sorted_values(
+        self, values: FloatArray, mask: BoolArray | None = None
+    ) -> tuple[FloatArray, Int64Array, Int64Array]:
+        """Sort `values` by (group, value) in ONE sort.
+
+        Returns
+        -------
+        (sorted, offsets, counts)
+            `sorted` holds each group's values in ascending order, group after
+            group; group g occupies ``sorted[offsets[g]:offsets[g] + counts[g]]``.
+
+        Notes
+        -----
+        The pair is packed into one ``complex128`` (real = group code, imaginary
+        = value): numpy sorts complex numbers lexicographically, so a single
+        ``sort`` (no ``argsort``, no ``lexsort``) orders by group, then value.
+        `values` must hold no NaN inside `mask`.
+        """
+        if self.codes is None:
+            v = values if mask is None else values[mask]
+            return np.sort(v), np.zeros(1, np.int64), np.array([len(v)], np.int64)
+        rows = self.rows(mask)
+        codes = self.codes_of(rows)
+        v = values if rows is None else values[rows]
+        packed = np.empty(len(v), dtype=np.complex128)
+        packed.real = codes
+        packed.imag = v
+        packed.sort()
+        counts = np.bincount(codes, minlength=self.size).astype(np.int64, copy=False)
+        offsets = np.cumsum(counts) - counts
+        return packed.imag, offsets, counts
+
+
+def factorize(by: object, n: int, *, data_name: str) -> Groups:
+    """Factorise `by` for `n` rows of `data_name` (named in length errors).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `by` does not have `n` rows, or codes lie outside ``[-1, G)``.
+    TypeError
+        If `by` has an unsupported type or its labels cannot be ordered.
+    """
+    if by is None:
+        return Groups(labels=_ALL, codes=None)
+    if isinstance(by, tuple):
+        if len(by) != 2:
+            raise TypeError("`by` as a tuple must be `(codes, labels)`")
+        return _from_codes(by[0], by[1], n, data_name)
+    cat = getattr(by, "cat", None)
+    if cat is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
+        return _from_codes(cat.codes, cat.categories, n, data_name)
+    arr = _as_array(by)
+    if arr.ndim != 1:
+        raise ValidationError(f"`by` must be one-dimensional, got shape {arr.shape}")
+    _check_length(len(arr), n, data_name)
+    kind = arr.dtype.kind
+    if kind in "biu":
+        return _from_integers(arr)
+    if kind in "fcMmUS":
+        missing = np.isnat(arr) if kind in "Mm" else (np.isnan(arr) if kind in "fc" else None)
+        return _from_sortable(arr, missing)
+    if kind == "O":
+        return _from_sortable(arr, _object_missing(arr))
+    raise TypeError(f"`by` must hold group labels or integer codes, got dtype {arr.dtype}")
+
+
+def _as_array(values: object) -> npt.NDArray[Any]:
+    to_numpy = getattr(values, "to_numpy", None)
+    if callable(to_numpy) and not isinstance(values, np.ndarray):
+        return np.asarray(to_numpy())
+    return np.asarray(values)
+
+
+def _check_length(got: int, n: int, data_name: str) -> None:
+    if got != n:
+        raise ValidationError(
+            f"`{data_name}` and `by` must have the same length (got {n} and {got})"
+        )
+
+
+def _from_codes(codes: object, labels: object, n: int, data_name: str) -> Groups:
+    c = _as_array(codes)
+    lab = _as_array(labels)
+    if c.ndim != 1 or lab.ndim != 1:
+        raise ValidationError("`by` as `(codes, labels)` must hold two one-dimensional arrays")
+    _check_length(len(c), n, data_name)
+    if c.dtype.kind not in "iu" and c.size > 0:
+        raise TypeError(f"`by` codes must be integers, got dtype {c.dtype}")
+    if c.size == 0:
+        return Groups(labels=lab, codes=np.zeros(0, np.intp))
+    lo, hi = int(c.min()), int(c.max())
+    if lo < -1 or hi >= len(lab):
+        rows = np.flatnonzero((c < -1) | (c >= len(lab))).tolist()
+        raise ValidationError(
+            f"`by` codes must lie in [-1, {len(lab) - 1}] (-1 = no group); "
+            f"they do not in {describe_rows(rows)}",
+            rows=rows,
+        )
+    if lo == -1:
+        codes = np.where(c < 0, len(lab), c).astype(np.intp)
+        return Groups(labels=lab, codes=codes, has_missing=True)
+    return Groups(labels=lab, codes=c.astype(np.intp, copy=False))
+
+
+def _from_integers(arr: npt.NDArray[Any]) -> Groups:
+    if arr.size == 0:
+        return Groups(labels=arr[:0], codes=np.zeros(0, np.intp))
+    lo, hi = arr.min(), arr.max()
+    span = int(hi) - int(lo)
+    uint64 = arr.dtype.kind == "u" and arr.dtype.itemsize == 8
+    if arr.dtype.kind == "b" or (span < max(len(arr), _TABLE_SPAN) and not uint64):
+        # O(n) lookup table instead of a sort.
+        shifted = arr.astype(np.intp, copy=False)
+        if int(lo) != 0:
+            shifted = shifted - int(lo)  # a new array: never modify the caller's
+        present = np.bincount(shifted, minlength=span + 1) > 0
+        labels = (np.flatnonzero(present) + int(lo)).astype(arr.dtype)
+        if int(lo) == 0 and present.all():
+            return Groups(labels=labels, codes=shifted)  # codes 0..G-1 already
+        table = np.cumsum(present, dtype=np.intp) - 1
+        return Groups(labels=labels, codes=table[shifted])
+    labels, inverse = np.unique(arr, return_inverse=True)
+    return Groups(labels=labels, codes=inverse.astype(np.intp, copy=False))
+
+
+def _from_sortable(arr: npt.NDArray[Any], missing: BoolArray | None) -> Groups:
+    has_missing = missing is not None and bool(missing.any())
+    keep = arr[~missing] if has_missing and missing is not None else arr
+    try:
+        labels, inverse = np.unique(keep, return_inverse=True)
+    except TypeError as exc:
+        raise TypeError(
+            "`by` labels must be mutually orderable (e.g. all strings or all numbers) "
+            "so that groups can be sorted; pass `(codes, labels)` for another order"
+        ) from exc
+    if not has_missing:
+        return Groups(labels=labels, codes=inverse.astype(np.intp, copy=False))
+    assert missing is not None
+    codes = np.full(len(arr), len(labels), dtype=np.intp)
+    codes[~missing] = inverse
+    return Groups(labels=labels, codes=codes, has_missing=True)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return False
+
+
+_is_missing_ufunc = np.frompyfunc(_is_missing, 1, 1)
+
+
+def _object_missing(arr: npt.NDArray[Any]) -> BoolArray:
+    """``None``/NaN/NaT/pandas NA labels of an object array."""
+    try:
+        missing: BoolArray = np.equal(arr, _NONE) | np.not_equal(arr, arr)
+    except (TypeError, ValueError):
+        # Objects whose comparison is not a plain bool (pandas NA): the slow path.
+        missing = _is_missing_ufunc(arr).astype(bool)
+    return missing
+
+
+# --------------------------------------------------------------------------- ordering
+
+
+def sort_key_by_code_then_time(
+    codes: IntpArray, n_codes: int, times: Int64Array, *, low_bits: int = 0
+) -> tuple[Int64Array, int, int, int] | None:
+    """Pack (code, time) into one int64 that sorts like the pair, if it fits.
+
+    Times are shifted to start at 0 and divided by their greatest common divisor
+    (timestamps in whole seconds shrink by 10^9), so the pack fits for most real
+    data; `low_bits` free bits are left at the bottom for a payload.
+
+    Returns
+    -------
+    (key, t0, step, width) or None
+        ``key = (code * width + (time - t0) // step) << low_bits``; ``None``
+        when the packed key would overflow int64.
+    """
+    if times.size == 0:
+        return np.zeros(0, np.int64), 0, 1, 1
+    t0 = int(times.min())
+    span = int(times.max()) - t0
+    if span >= 1 << 62:
+        return None
+    rel = times - t0
+    step = 1
+    if span > 0:
+        step = int(np.gcd.reduce(rel[:1024]))
+        if step > 1:
+            step = int(np.gcd(step, np.gcd.reduce(rel)))
+        if step > 1:
+            rel //= step
+            span //= step
+    width = span + 1
+    if max(n_codes, 1) * width << low_bits >= 1 << 62:
+        return None
+    key = codes.astype(np.int64) * width
+    key += rel
+    if low_bits:
+        key <<= low_bits
+    return key, t0, step, width
+
+
+def order_by_code_then_time(codes: IntpArray, n_codes: int, times: Int64Array) -> IntpArray | None:
+    """Stable order of rows by (code, time); ``None`` when already in that order.
+
+    Event logs usually arrive sorted by item then time, or by time alone; both
+    are detected in O(n) and cost no (or one cheap integer) sort.
+    """
+    if len(codes) < 2:
+        return None
+    code_up = codes[1:] >= codes[:-1]
+    time_up = times[1:] >= times[:-1]  # comparisons, not np.diff: no int64 overflow
+    time_sorted = bool(time_up.all())
+    if bool(code_up.all()) and (time_sorted or bool(((codes[1:] > codes[:-1]) | time_up).all())):
+        return None
+    if time_sorted:
+        order: IntpArray = np.argsort(codes, kind="stable")
+        return order
+    packed = sort_key_by_code_then_time(codes, n_codes, times)
+    if packed is not None:
+        order = np.argsort(packed[0], kind="stable")
+        return order
+    order = np.lexsort((times, codes))
+    return order
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def ratio(num: npt.NDArray[Any], den: npt.NDArray[Any]) -> FloatArray:
+    """``num / den`` as float64, NaN where ``den == 0`` (no division warning)."""
+    out = np.full(np.shape(den), np.nan, dtype=np.float64)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def describe_groups(labels: npt.NDArray[Any], which: BoolArray, *, limit: int = 5) -> str:
+    """``"2 of 3 groups ('b', 'c')"`` for warning messages."""
+    picked = labels[which]
+    shown = ", ".join(repr(x) for x in picked[:limit].tolist())
+    more = ", ..." if len(picked) > limit else ""
+    noun = "group" if len(labels) == 1 else "groups"
+    return f"{len(picked)} of {len(labels)} {noun} ({shown}{more})"

@@ -1,0 +1,623 @@
+"""Customer value: value/potential segments, RFM scores and segments, value per customer.
+
+The seeds ask to treat customers differently by their *current* value and their
+*future potential* (premium, potential, dilemma customers). The 2×2 cell names
+and which cell gets which name are not fixed by any source — they are data
+here (:data:`VALUE_CELLS`), as are the RFM segment rules
+(:data:`RFM_SEGMENT_RULES`), which differ between vendors.
+
+Customers are given per transaction as labels, integer codes or ``(codes,
+labels)`` (as a table's ``codes("customer")``); per-customer results follow the
+sorted labels (or the given label order), like every ``by=``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._core.groups import Groups, factorize
+from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.types import EQ as _EQ
+from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.types import FloatArray, Int64Array, LabelArray
+from customer_kanban._core.validation import (
+    as_float_array,
+    as_instant_scalar,
+    as_instants,
+    check_choice,
+    check_same_length,
+    warn_insufficient,
+)
+from customer_kanban.errors import ValidationError, describe_rows
+
+__all__ = [
+    "RFM_SEGMENT_RULES",
+    "VALUE_CELLS",
+    "CustomerSegments",
+    "RFMResult",
+    "ValueResult",
+    "customer_value",
+    "rfm",
+    "rfm_segments",
+    "segment_customers",
+    "trailing_value",
+]
+
+#: Default names of the value × potential cells: (high current, high future) -> name.
+VALUE_CELLS: Mapping[tuple[bool, bool], str] = {
+    (True, True): "premium",
+    (False, True): "potential",
+    (True, False): "dilemma",
+    (False, False): "basic",
+}
+
+#: Default RFM segments on 1–5 scores, first match wins ("fm" = mean of F and M).
+#: After the common vendor tables (research notes §1.3); overlapping, so the order matters.
+RFM_SEGMENT_RULES: tuple[tuple[str, Mapping[str, tuple[float, float]]], ...] = (
+    ("champions", {"r": (4, 5), "fm": (4, 5)}),
+    ("loyal", {"r": (2, 5), "fm": (3, 5)}),
+    ("new", {"r": (4, 5), "f": (1, 1)}),
+    ("potential loyalist", {"r": (3, 5), "fm": (1, 3)}),
+    ("need attention", {"r": (2, 3), "fm": (2, 3)}),
+    ("at risk", {"r": (1, 2), "fm": (2, 5)}),
+    ("hibernating", {"r": (1, 2), "fm": (1, 2)}),
+)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@attrs.frozen(kw_only=True)
+class CustomerSegments(Exportable):
+    """A partition of customers into named segments.
+
+    Attributes
+    ----------
+    customers : numpy.ndarray, shape (n,)
+        Customer labels (positions ``0..n-1`` when none were given).
+    labels : numpy.ndarray of object, shape (L,)
+        Segment names, in the declared order (every one, even if empty).
+    codes : numpy.ndarray of int64, shape (n,)
+        ``labels[codes[i]]`` is customer `i`'s segment.
+    counts : numpy.ndarray of int64, shape (L,)
+        Customers per segment; they add up to `n`.
+    thresholds : numpy.ndarray of float64, shape (2,)
+        The current-value and future-potential thresholds used (NaN for RFM).
+    """
+
+    customers: LabelArray = attrs.field(eq=_EQ, hash=False)
+    labels: LabelArray = attrs.field(eq=_EQ, hash=False)
+    codes: Int64Array = attrs.field(eq=_EQ, hash=False)
+    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    thresholds: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+
+    @property
+    def segment(self) -> LabelArray:
+        """Segment name of each customer (``labels[codes]``), shape (n,)."""
+        out: LabelArray = self.labels[self.codes]
+        return out
+
+    def total(self, values: npt.ArrayLike) -> FloatArray:
+        """Sum of a per-customer quantity (e.g. current value) per segment, shape (L,)."""
+        v = as_float_array(values, name="values")
+        check_same_length(codes=self.codes, values=v)
+        out = np.bincount(self.codes, weights=np.nan_to_num(v), minlength=self.labels.size)
+        return out.astype(np.float64)
+
+
+@attrs.frozen(kw_only=True)
+class RFMResult(Exportable):
+    """Recency, frequency and monetary value per customer, and their scores.
+
+    Attributes
+    ----------
+    customers : numpy.ndarray, shape (C,)
+        Customer labels (those with a transaction by `as_of`).
+    recency : numpy.ndarray of float64, shape (C,)
+        Days from the last transaction to `as_of`. [days]
+    frequency : numpy.ndarray of int64, shape (C,)
+        Transactions (or distinct purchase days, per `frequency=`).
+    monetary : numpy.ndarray of float64, shape (C,)
+        Total (or mean) value per customer.
+    r, f, m : numpy.ndarray of int64, shape (C,)
+        Scores 1..bins; higher is better (recent, frequent, valuable).
+    score : numpy.ndarray of int64, shape (C,)
+        ``100 r + 10 f + m``: the "RFM" cell as a number, e.g. ``545``.
+    bins : int
+        Number of score levels (2 to 9).
+    """
+
+    customers: LabelArray = attrs.field(eq=_EQ, hash=False)
+    recency: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    frequency: Int64Array = attrs.field(eq=_EQ, hash=False)
+    monetary: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    r: Int64Array = attrs.field(eq=_EQ, hash=False)
+    f: Int64Array = attrs.field(eq=_EQ, hash=False)
+    m: Int64Array = attrs.field(eq=_EQ, hash=False)
+    score: Int64Array = attrs.field(eq=_EQ, hash=False)
+    bins: int
+
+
+@attrs.frozen(kw_only=True)
+class ValueResult(Exportable):
+    """Revenue, margin and profitability per group (customer, segment, ...).
+
+    Attributes
+    ----------
+    groups : numpy.ndarray, shape (G,)
+        Group labels.
+    revenue, margin : numpy.ndarray of float64, shape (G,)
+        Sums; margin NaN where a transaction's margin is unknown.
+    profitability : numpy.ndarray of float64, shape (G,)
+        ``margin / revenue`` (NaN where revenue is 0 or margin unknown). [1]
+    transactions : numpy.ndarray of int64, shape (G,)
+        Transactions per group.
+    n_customers : numpy.ndarray of int64, shape (G,)
+        Distinct customers per group (0 without `customer`).
+    """
+
+    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    revenue: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    margin: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    profitability: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    transactions: Int64Array = attrs.field(eq=_EQ, hash=False)
+    n_customers: Int64Array = attrs.field(eq=_EQ, hash=False)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _customers(customer: object, n: int, *, data_name: str) -> tuple[Groups, npt.NDArray[np.intp]]:
+    try:
+        groups = factorize(customer, n, data_name=data_name)
+    except ValidationError as exc:  # factorize speaks of `by`
+        raise ValidationError(str(exc).replace("`by`", "`customer`")) from exc
+    codes = np.zeros(n, np.intp) if groups.codes is None else groups.codes
+    if groups.has_missing:
+        rows = np.flatnonzero(codes >= groups.size).tolist()
+        raise ValidationError(f"`customer` is missing in {describe_rows(rows)}", rows=rows)
+    return groups, codes
+
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _distinct_per_group(group: npt.NDArray[Any], key: Int64Array, size: int) -> Int64Array:
+    """Distinct values of `key` per group (one ``unique`` of packed pairs)."""
+    if key.size == 0:
+        return np.zeros(size, np.int64)
+    lo = int(key.min())
+    span = int(key.max()) - lo + 1
+    pairs = np.unique(group.astype(np.int64) * span + (key - lo))
+    out: Int64Array = np.bincount(pairs // span, minlength=size).astype(np.int64)[:size]
+    return out
+
+
+def _scores(values: FloatArray, bins: int) -> Int64Array:
+    """Mid-rank scores ``1 + floor(bins * (below + ties / 2) / n)``: ties share a score."""
+    n = values.size
+    if n == 0:
+        return np.zeros(0, np.int64)
+    _uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    below = np.cumsum(counts) - counts
+    # 2 * below + counts is an exact integer: no rounding at the bin edges
+    out: Int64Array = (1 + (bins * (2 * below + counts)[inverse]) // (2 * n)).astype(np.int64)
+    return out
+
+
+# --------------------------------------------------------------------------- public
+
+
+def segment_customers(
+    current_value: npt.ArrayLike,
+    future_potential: npt.ArrayLike,
+    *,
+    thresholds: str | tuple[float, float] = "median",
+    q: float = 0.8,
+    cells: Mapping[tuple[bool, bool], str] = VALUE_CELLS,
+    unknown: str = "unknown",
+    customers: npt.ArrayLike | None = None,
+) -> CustomerSegments:
+    """Segment customers by current value and future potential (a 2×2 portfolio).
+
+    Parameters
+    ----------
+    current_value, future_potential : array_like of float, shape (n,)
+        One value per customer: e.g. trailing margin (:func:`trailing_value`)
+        and predicted value (lifetime value) or a user column. NaN = unknown.
+    thresholds : "median", "quantile" or (float, float), optional
+        Where "high" starts on each axis: strictly above the median (default),
+        strictly above the `q` quantile, or strictly above two absolute values
+        (current, future).
+    q : float, optional
+        Quantile for ``thresholds="quantile"``, in (0, 1).
+    cells : mapping, optional
+        ``(high current, high future) -> segment name`` for the four cells.
+        The default (:data:`VALUE_CELLS`): premium (high, high), potential
+        (low current, high future), dilemma (high current, low future), basic
+        (low, low). The seeds leave this mapping open: it is data.
+    unknown : str, optional
+        Segment of customers with a NaN value or potential.
+    customers : array_like, optional
+        Customer labels, carried into the result.
+
+    Returns
+    -------
+    CustomerSegments
+        One segment per customer: a partition (counts add up to n).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If lengths differ, `thresholds` or `q` is invalid, or `cells` does not
+        name all four cells.
+
+    Examples
+    --------
+    >>> s = segment_customers([10, 50, 80, 20], [90, 70, 10, 5])
+    >>> s.segment.tolist()
+    ['potential', 'premium', 'dilemma', 'basic']
+    >>> s.thresholds.tolist(), s.counts.tolist(), s.labels.tolist()
+    ([35.0, 40.0], [1, 1, 1, 1, 0], ['premium', 'potential', 'dilemma', 'basic', 'unknown'])
+    """
+    cv = as_float_array(current_value, name="current_value")
+    fp = as_float_array(future_potential, name="future_potential")
+    check_same_length(current_value=cv, future_potential=fp)
+    missing_cells = [c for c in VALUE_CELLS if c not in cells]
+    if missing_cells:
+        raise ValidationError(f"`cells` must name every cell; missing {missing_cells}")
+    known = ~np.isnan(cv) & ~np.isnan(fp)
+    if isinstance(thresholds, str):
+        how = check_choice(thresholds, name="thresholds", choices=("median", "quantile"))
+        if how == "quantile" and not 0 < q < 1:
+            raise ValidationError(f"`q` must lie in (0, 1); got {q}")
+        if known.any():
+            a, b = (cv, fp) if known.all() else (cv[known], fp[known])  # copy only if needed
+            if how == "median":
+                t = np.array([np.median(a), np.median(b)])
+            else:
+                t = np.array([np.quantile(a, q), np.quantile(b, q)])
+        else:
+            t = np.full(2, np.nan)
+    else:
+        try:
+            t = np.asarray([float(v) for v in thresholds], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"`thresholds` must be 'median', 'quantile' or two numbers: {exc}"
+            ) from exc
+        if t.shape != (2,) or np.isnan(t).any():
+            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r}")
+    names = list(dict.fromkeys([*(cells[c] for c in VALUE_CELLS), unknown]))
+    index = {name: k for k, name in enumerate(names)}
+    cell_code = np.array([index[cells[c]] for c in VALUE_CELLS], dtype=np.int64)
+    # VALUE_CELLS order: (T,T), (F,T), (T,F), (F,F) -> position = 2*(1-high_f) + (1-high_c)
+    high_c = cv > t[0]
+    high_f = fp > t[1]
+    position = 2 * (~high_f).astype(np.int64) + (~high_c).astype(np.int64)
+    codes = cell_code[position]
+    if not known.all():
+        codes[~known] = index[unknown]
+    labels = np.array(names, dtype=object)
+    cust = np.arange(cv.size) if customers is None else np.asarray(customers)
+    if cust.shape != cv.shape:
+        raise ValidationError(f"`customers` must have one label per customer ({cv.size})")
+    return CustomerSegments(
+        customers=cust,
+        labels=labels,
+        codes=codes,
+        counts=np.bincount(codes, minlength=labels.size).astype(np.int64),
+        thresholds=t,
+    )
+
+
+def trailing_value(
+    customer: object,
+    at: npt.ArrayLike,
+    amount: npt.ArrayLike,
+    *,
+    as_of: object,
+    days: float = 365.0,
+) -> tuple[LabelArray, FloatArray]:
+    """Sum of `amount` per customer over the `days` before `as_of` (current value).
+
+    Parameters
+    ----------
+    customer : array_like or tuple
+        Customer of each transaction (labels, codes or ``(codes, labels)``).
+    at : array_like of instants, shape (n,)
+        Transaction instants.
+    amount : array_like of float, shape (n,)
+        Margin (preferred: the value a customer brings) or revenue.
+    as_of : instant
+        End of the window (included).
+    days : float, optional
+        Window length (> 0): transactions in ``(as_of - days, as_of]`` count.
+
+    Returns
+    -------
+    (customers, value)
+        Customer labels (every customer of the input, with or without a
+        transaction by `as_of`) and their trailing sum (0 for a customer
+        without transactions in the window, NaN where an amount in the window
+        is unknown).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If lengths differ, a customer is missing (rows named), or `days` <= 0.
+
+    Examples
+    --------
+    >>> trailing_value(["a", "b", "a"], ["2023-01-01", "2024-05-01", "2024-06-01"],
+    ...                [5.0, 7.0, 11.0], as_of="2024-06-30")
+    (array(['a', 'b'], dtype='<U1'), array([11.,  7.]))
+    """
+    t = as_instants(at, name="at")
+    a = as_float_array(amount, name="amount")
+    check_same_length(at=t, amount=a)
+    groups, codes = _customers(customer, t.size, data_name="at")
+    end = as_instant_scalar(as_of, name="as_of")
+    if not days > 0:
+        raise ValidationError(f"`days` must be > 0; got {days}")
+    start = end - np.timedelta64(round(days * 86_400_000_000_000), "ns")
+    inside = (t > start) & (t <= end)  # NaT is outside; a NaN amount inside makes NaN
+    value = np.bincount(codes, weights=np.where(inside, a, 0.0), minlength=groups.size)
+    return groups.labels, value[: groups.size].astype(np.float64)
+
+
+def customer_value(
+    revenue: npt.ArrayLike,
+    margin: npt.ArrayLike | None = None,
+    *,
+    by: object = None,
+    customer: object = None,
+) -> ValueResult:
+    """Revenue, margin and profitability per group of transactions.
+
+    Parameters
+    ----------
+    revenue : array_like of float, shape (n,)
+        Revenue of each transaction.
+    margin : array_like of float, shape (n,), optional
+        Margin of each transaction (revenue minus the cost of serving it).
+    by : array_like or tuple, optional
+        Groups: the customer (value per customer), the customer's segment
+        (value per segment), a product, ...
+    customer : array_like or tuple, optional
+        Customer of each transaction: counts distinct customers per group.
+
+    Returns
+    -------
+    ValueResult
+
+    Examples
+    --------
+    >>> r = customer_value([100.0, 40.0, 60.0], [30.0, -5.0, 30.0], by=["a", "b", "a"])
+    >>> r.groups.tolist(), r.margin.tolist(), r.profitability.tolist()
+    (['a', 'b'], [60.0, -5.0], [0.375, -0.125])
+    """
+    rev = as_float_array(revenue, name="revenue")
+    marg = np.full(rev.size, np.nan) if margin is None else as_float_array(margin, name="margin")
+    check_same_length(revenue=rev, margin=marg)
+    groups = factorize(by, rev.size, data_name="revenue")
+    g = np.zeros(rev.size, np.intp) if groups.codes is None else groups.codes
+    size = groups.size
+    total_rev = np.bincount(g, weights=rev, minlength=size + 1)[:size]
+    total_margin = np.bincount(g, weights=marg, minlength=size + 1)[:size]  # NaN propagates
+    count = np.bincount(g, minlength=size + 1)[:size].astype(np.int64)
+    distinct = np.zeros(size, np.int64)
+    if customer is not None:
+        _, ccodes = _customers(customer, rev.size, data_name="revenue")
+        keep = g < size
+        distinct = _distinct_per_group(g[keep], ccodes[keep].astype(np.int64), size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        profitability = np.where(total_rev != 0, total_margin / total_rev, np.nan)
+    if size and (count == 0).any():
+        warn_insufficient("some groups have no transaction: their value is 0 and profitability NaN")
+    return ValueResult(
+        groups=groups.labels,
+        revenue=total_rev.astype(np.float64),
+        margin=total_margin.astype(np.float64),
+        profitability=profitability.astype(np.float64),
+        transactions=count,
+        n_customers=distinct,
+    )
+
+
+def rfm(
+    customer: object,
+    at: npt.ArrayLike,
+    value: npt.ArrayLike,
+    *,
+    as_of: object,
+    bins: int = 5,
+    monetary: str = "sum",
+    frequency: str = "transactions",
+) -> RFMResult:
+    """Recency, frequency and monetary value per customer, scored 1..bins.
+
+    Parameters
+    ----------
+    customer : array_like or tuple
+        Customer of each transaction (labels, codes or ``(codes, labels)``).
+    at : array_like of instants, shape (n,)
+        Transaction instants; those after `as_of` are ignored.
+    value : array_like of float, shape (n,)
+        Value of each transaction (revenue or margin).
+    as_of : instant
+        The analysis instant (never "now" implicitly).
+    bins : int, optional
+        Score levels, 2 to 9 (5 = quintiles, 4 = quartiles).
+    monetary : {"sum", "mean"}, optional
+        Total or mean value per transaction.
+    frequency : {"transactions", "days"}, optional
+        Count transactions, or distinct purchase days.
+
+    Returns
+    -------
+    RFMResult
+        One row per customer with a transaction by `as_of`.
+
+    Notes
+    -----
+    Scores are mid-rank based: ``score = 1 + floor(bins * (b + e / 2) / C)``,
+    with `b` the customers strictly worse, `e` those equal (the customer
+    included) and `C` all customers. Equal values get equal scores (no
+    arbitrary split of ties, unlike quantile cuts that drop duplicate edges),
+    a better value never gets a lower score, each level holds about
+    ``C / bins`` customers when values are distinct, and a value shared by
+    everyone scores in the middle. Recency is reversed: the most recent
+    customers score highest.
+
+    Examples
+    --------
+    >>> r = rfm(["a", "b", "b", "c", "c", "c"],
+    ...         ["2024-06-01", "2024-01-01", "2024-05-01", "2024-06-20", "2024-06-25",
+    ...          "2024-06-28"], [10.0, 5.0, 5.0, 30.0, 30.0, 40.0], as_of="2024-06-30", bins=3)
+    >>> r.customers.tolist(), r.recency.tolist(), r.frequency.tolist()
+    (['a', 'b', 'c'], [29.0, 60.0, 2.0], [1, 2, 3])
+    >>> r.score.tolist()
+    [212, 122, 333]
+    """
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
+        raise ValidationError(f"`bins` must be an integer from 2 to 9; got {bins!r}")
+    how_m = check_choice(monetary, name="monetary", choices=("sum", "mean"))
+    how_f = check_choice(frequency, name="frequency", choices=("transactions", "days"))
+    t = as_instants(at, name="at")
+    v = as_float_array(value, name="value")
+    check_same_length(at=t, value=v)
+    groups, codes = _customers(customer, t.size, data_name="at")
+    end = as_instant_scalar(as_of, name="as_of")
+    bad = np.isnat(t) | np.isnan(v)
+    if bad.any():
+        rows = np.flatnonzero(bad).tolist()
+        raise ValidationError(
+            f"`at` and `value` must be known for every transaction; not in {describe_rows(rows)}",
+            rows=rows,
+        )
+    keep = t <= end
+    if keep.all():
+        c, tv, vv = codes, t.view(np.int64), v
+    else:
+        c, tv, vv = codes[keep], t[keep].view(np.int64), v[keep]
+    size = groups.size
+    count = np.bincount(c, minlength=size)
+    last = np.full(size, np.iinfo(np.int64).min)
+    np.maximum.at(last, c, tv)
+    total = np.bincount(c, weights=vv, minlength=size)
+    present = count > 0
+    freq = _distinct_per_group(c, tv // _NS_PER_DAY, size) if how_f == "days" else count
+    recency = (end.astype("datetime64[ns]").view(np.int64) - last[present]) / _NS_PER_DAY
+    money = total[present] if how_m == "sum" else total[present] / count[present]
+    f_counts = freq[present].astype(np.int64)
+    r_score = _scores(-recency, bins)
+    f_score = _scores(f_counts.astype(np.float64), bins)
+    m_score = _scores(money.astype(np.float64), bins)
+    score = 100 * r_score + 10 * f_score + m_score
+    if not present.any():
+        warn_insufficient(
+            "no transaction at or before `as_of`: no customer to score (empty result)"
+        )
+    return RFMResult(
+        customers=groups.labels[present],
+        recency=recency.astype(np.float64),
+        frequency=f_counts,
+        monetary=money.astype(np.float64),
+        r=r_score,
+        f=f_score,
+        m=m_score,
+        score=score,
+        bins=int(bins),
+    )
+
+
+def rfm_segments(
+    scores: RFMResult,
+    rules: Sequence[tuple[str, Mapping[str, tuple[float, float]]]] = RFM_SEGMENT_RULES,
+    *,
+    default: str = "other",
+) -> CustomerSegments:
+    """Name RFM segments by ordered first-match rules (data, not code).
+
+    Parameters
+    ----------
+    scores : RFMResult
+        From :func:`rfm`.
+    rules : sequence of (name, conditions), optional
+        In order; a customer takes the first rule whose every condition
+        holds. Conditions map ``"r"``, ``"f"``, ``"m"`` or ``"fm"`` (the mean
+        of F and M) to an inclusive ``(low, high)`` score range. Rules
+        serialise to JSON as they are. Default :data:`RFM_SEGMENT_RULES`
+        (for 5 levels).
+    default : str, optional
+        Segment of customers no rule matches.
+
+    Returns
+    -------
+    CustomerSegments
+        A partition of the customers: labels in rule order, then `default`.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If a condition names an unknown score, is not a ``(low, high)`` pair
+        within ``1..bins``, or the default rules meet scores of other than 5
+        levels.
+
+    Examples
+    --------
+    >>> r = rfm(["a", "b", "c"], ["2024-06-29", "2024-01-01", "2024-06-01"], [90.0, 5.0, 20.0],
+    ...         as_of="2024-06-30", bins=3)
+    >>> rules = [("best", {"r": (3, 3), "m": (3, 3)}), ("lapsed", {"r": (1, 1)})]
+    >>> rfm_segments(r, rules).segment.tolist()
+    ['best', 'lapsed', 'other']
+    """
+    if rules is RFM_SEGMENT_RULES and scores.bins != 5:
+        raise ValidationError(
+            f"the default RFM rules are for 5 score levels; these scores have {scores.bins}: "
+            "pass `rules` for them"
+        )
+    n = scores.r.size
+    fm = (scores.f + scores.m) / 2.0
+    fields = {"r": scores.r, "f": scores.f, "m": scores.m, "fm": fm}
+    names: list[str] = []
+    codes = np.full(n, -1, dtype=np.int64)
+    for name, conditions in rules:
+        mask = codes < 0
+        for key, bounds in conditions.items():
+            if key not in fields:
+                raise ValidationError(
+                    f"rule {name!r}: unknown score {key!r}; use 'r', 'f', 'm' or 'fm'"
+                )
+            try:
+                low, high = (float(b) for b in bounds)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(
+                    f"rule {name!r}: {key!r} must be a (low, high) pair; got {bounds!r}"
+                ) from exc
+            if not 1 <= low <= high <= scores.bins:
+                raise ValidationError(
+                    f"rule {name!r}: {key!r} range ({low:g}, {high:g}) is not within the "
+                    f"scores 1..{scores.bins}"
+                )
+            mask &= (fields[key] >= low) & (fields[key] <= high)
+        if name not in names:
+            names.append(name)
+        codes[mask] = names.index(name)
+    if default not in names:
+        names.append(default)
+    codes[codes < 0] = names.index(default)
+    labels = np.array(names, dtype=object)
+    return CustomerSegments(
+        customers=scores.customers,
+        labels=labels,
+        codes=codes,
+        counts=np.bincount(codes, minlength=labels.size).astype(np.int64),
+        thresholds=np.full(2, np.nan),
+    )

@@ -1,0 +1,526 @@
+"""Flow metrics: lead time, time in state, age, WIP, cumulative flow, throughput."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._core import periods as _periods
+from customer_kanban._core.groups import order_by_code_then_time
+from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.types import FloatArray, Int64Array
+from customer_kanban._core.validation import warn_insufficient
+from customer_kanban.metrics.flow._results import CumulativeFlowResult, ThroughputResult
+from customer_kanban.metrics.flow._validation import (
+    cumulative_flow_iv,
+    lead_time_iv,
+    throughput_iv,
+    time_in_state_iv,
+    wip_iv,
+    work_item_age_iv,
+)
+
+__all__ = [
+    "cumulative_flow",
+    "lead_time",
+    "throughput",
+    "time_in_state",
+    "wip",
+    "work_item_age",
+]
+
+
+_ONE_DAY = np.timedelta64(NS_PER_DAY, "ns")
+_INT64_MAX = np.iinfo(np.int64).max
+_INT64_MIN = np.iinfo(np.int64).min
+
+
+def lead_time(
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    *,
+    day_count: str = "elapsed",
+    weekmask: str = "1111100",
+    holidays: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """Duration of each item from `start` to `end`.
+
+    **Customer lead time** is ``lead_time(requested, delivered)``: the customer's
+    view, from the request to the delivery. **System lead time** (cycle time
+    through the kanban system) is ``lead_time(committed, delivered)``: from the
+    commitment point to the delivery point.
+
+    Parameters
+    ----------
+    start : array_like of instants, shape (n,)
+        Start instant of each item (``NaT`` = unknown).
+    end : array_like of instants, shape (n,)
+        End instant of each item (``NaT`` = still in progress).
+    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+        How to count days:
+
+        * ``"elapsed"`` (default): fractional days, ``(end - start) / 1 day``;
+        * ``"exclusive"``: whole calendar days between the UTC dates, same
+          day = 0 (the jira-agile-metrics convention);
+        * ``"inclusive"``: the exclusive count + 1, so at least 1 (the
+          ActionableAgile / Vacanti convention: 2018-01-03 → 2018-01-06 is 4);
+        * ``"business"``: business days in ``[start date, end date)`` by
+          :func:`numpy.busday_count` (same day = 0).
+    weekmask : str, optional
+        Business days of the week, Monday first (``"business"`` only).
+    holidays : array_like of instants, optional
+        Dates that are not business days (``"business"`` only).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,)
+        Lead time of each item; NaN where `start` or `end` is ``NaT``. [days]
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ, `day_count` or `weekmask` is invalid, or some
+        `end` is before its `start` (the message lists the rows).
+    TypeError
+        If the inputs cannot be read as instants.
+
+    See Also
+    --------
+    time_in_state : the same duration split by workflow state.
+
+    Notes
+    -----
+    Dates are UTC calendar dates. Every day count is NaN for unfinished items;
+    censoring-aware summaries take ``as_of`` explicitly elsewhere.
+
+    Examples
+    --------
+    >>> start = ["2018-01-03T09:00", "2018-01-03T09:00", "2018-01-05"]
+    >>> end = ["2018-01-06T21:00", "2018-01-03T10:00", None]
+    >>> lead_time(start, end)
+    array([3.5       , 0.04166667,        nan])
+    >>> lead_time(start, end, day_count="exclusive")
+    array([ 3.,  0., nan])
+    >>> lead_time(start, end, day_count="inclusive")
+    array([ 4.,  1., nan])
+    >>> lead_time(start, end, day_count="business")  # Wed → Sat: Wed, Thu, Fri
+    array([ 3.,  0., nan])
+    """
+    s, e, kind, calendar = lead_time_iv(start, end, day_count, weekmask, holidays)
+    if kind == "elapsed":
+        # timedelta / timedelta: float64 days with NaT -> NaN in one pass (as days_between).
+        out: FloatArray = (e - s) / _ONE_DAY
+        return out
+    start_day = s.astype("datetime64[D]")
+    end_day = e.astype("datetime64[D]")
+    if kind == "business":
+        assert calendar is not None
+        missing = np.isnat(start_day) | np.isnat(end_day)
+        start_day[missing] = end_day[missing] = np.datetime64(0, "D")
+        out = np.busday_count(start_day, end_day, busdaycal=calendar).astype(np.float64)
+        out[missing] = np.nan
+        return out
+    out = (end_day - start_day) / np.timedelta64(1, "D")
+    if kind == "inclusive":
+        out += 1.0
+    return out
+
+
+def time_in_state(
+    item: npt.ArrayLike,
+    state: npt.ArrayLike,
+    at: npt.ArrayLike,
+    end: npt.ArrayLike,
+    *,
+    n_states: int | None = None,
+) -> FloatArray:
+    """Time each item spent in each workflow state, from its transitions.
+
+    Parameters
+    ----------
+    item : array_like of int, shape (m,)
+        Item of each transition, a code in ``0..n_items-1``.
+    state : array_like of int, shape (m,)
+        State entered by each transition, a code in ``0..n_states-1``.
+    at : array_like of instants, shape (m,)
+        Instant of each transition (no ``NaT``).
+    end : array_like of instants, shape (n_items,)
+        End of each item (delivery or exit); ``NaT`` = still in progress.
+    n_states : int, optional
+        Number of states (default: the largest state code + 1).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_items, n_states)
+        Days spent in each state: a row of NaN for an item whose `end` is
+        ``NaT``, a row of 0 for an item without transitions. [days]
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ, codes are out of range or `at` holds ``NaT``.
+
+    Notes
+    -----
+    Transitions need not be sorted: they are ordered by (item, `at`), ties
+    keeping their input order. Each transition's interval runs from its `at`
+    to the item's next transition, or to ``end[item]`` for the last one, and
+    time after ``end[item]`` is not counted. Repeated visits to a state add up:
+    backward moves are history, not wiped.  Entries of one item at the same
+    instant are taken in workflow order (by state code), whatever the row order.
+
+    For an item whose first transition is at its start instant, the row sums
+    to ``lead_time(first at, end)``.
+
+    Examples
+    --------
+    Item 0 goes todo (0) → doing (1) → todo → doing and ends; item 1 is still
+    in progress; item 2 has no transitions.
+
+    >>> item = [0, 0, 0, 0, 1]
+    >>> state = [0, 1, 0, 1, 0]
+    >>> at = ["2024-01-01", "2024-01-02", "2024-01-04", "2024-01-05", "2024-01-01"]
+    >>> end = ["2024-01-08", None, "2024-01-03"]
+    >>> time_in_state(item, state, at, end)
+    array([[ 2.,  5.],
+           [nan, nan],
+           [ 0.,  0.]])
+    """
+    it, st, a, e, n_st = time_in_state_iv(item, state, at, end, n_states)
+    n_items = len(e)
+    times = a.view(np.int64)
+    order = order_by_code_then_time(it, n_items, times)
+    if order is not None:
+        it, st, times = it[order], st[order], times[order]
+    if len(it) > 1:
+        tied = (it[1:] == it[:-1]) & (times[1:] == times[:-1])
+        if tied.any():
+            # Entries of one item at the same instant: the later workflow state counts as
+            # entered last, so the result does not depend on the order of the rows.
+            order = np.lexsort((st, times, it))
+            it, st, times = it[order], st[order], times[order]
+    open_ = np.isnat(e)
+    item_end = np.where(open_, 0, e.view(np.int64))[it]  # open rows become NaN below
+    stop = np.empty_like(times)
+    stop[:-1] = times[1:]
+    last = np.ones(len(it), dtype=bool)
+    last[:-1] = it[1:] != it[:-1]
+    np.minimum(stop, item_end, out=stop)
+    stop[last] = item_end[last]
+    stop -= times
+    np.maximum(stop, 0, out=stop)
+    flat = it * n_st
+    flat += st
+    out = np.bincount(flat, weights=stop, minlength=n_items * n_st).astype(np.float64, copy=False)
+    out = out.reshape(n_items, n_st)
+    out /= NS_PER_DAY
+    out[open_] = np.nan
+    return out
+
+
+def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, as_of: object) -> FloatArray:
+    """Age of each unfinished item at `as_of`.
+
+    Parameters
+    ----------
+    start : array_like of instants, shape (n,)
+        Start (typically commitment) instant of each item; ``NaT`` = not started.
+    end : array_like of instants, shape (n,)
+        End instant of each item; ``NaT`` = in progress.
+    as_of : instant
+        The instant at which ages are measured (required: never "today").
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,)
+        ``as_of - start`` for items started at or before `as_of` and not
+        finished by then (`end` is ``NaT`` or after `as_of`); NaN for finished
+        and not-yet-started items. [days]
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ, `as_of` is not one instant, or some `end` is
+        before its `start`.
+
+    Examples
+    --------
+    >>> start = ["2024-01-01", "2024-01-01", "2024-01-09", None]
+    >>> end = [None, "2024-01-05", None, None]
+    >>> work_item_age(start, end, "2024-01-08T12:00")
+    array([7.5, nan, nan, nan])
+    """
+    s, e, t = work_item_age_iv(start, end, as_of)
+    active = (s <= t) & ~(e <= t)  # NaT compares False: unknown start excluded, open end kept
+    age = (t - s).view(np.int64) / NS_PER_DAY
+    out: FloatArray = np.where(active, age, np.nan)
+    return out
+
+
+def wip(start: npt.ArrayLike, end: npt.ArrayLike, at: npt.ArrayLike) -> Int64Array:
+    """Work in progress at each instant of `at`.
+
+    Parameters
+    ----------
+    start : array_like of instants, shape (n,)
+        Start (commitment) instant of each item; ``NaT`` = never started, never
+        counted.
+    end : array_like of instants, shape (n,)
+        End (delivery) instant; ``NaT`` = still in progress.
+    at : array_like of instants, shape (k,)
+        Instants at which to count (no ``NaT``).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (k,)
+        Items with ``start <= t`` and (``end`` is ``NaT`` or ``end > t``).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ, `at` holds ``NaT`` or some `end` is before its
+        `start`.
+
+    Notes
+    -----
+    ``wip(t)`` = arrivals up to `t` − departures up to `t`, each counted with
+    one binary search in the sorted starts and ends.
+
+    Examples
+    --------
+    >>> start = ["2024-01-01", "2024-01-02", "2024-01-03", None]
+    >>> end = ["2024-01-03", None, "2024-01-03", None]
+    >>> wip(start, end, ["2024-01-01", "2024-01-02T12:00", "2024-01-03"])
+    array([1, 2, 1])
+    """
+    s, e, t = wip_iv(start, end, at)
+    started = ~np.isnat(s)
+    done = started & ~np.isnat(e)
+    starts = s.view(np.int64)[started]
+    starts.sort()
+    ends = e.view(np.int64)[done]
+    ends.sort()
+    tv = t.view(np.int64)
+    out = np.searchsorted(starts, tv, side="right").astype(np.int64)
+    out -= np.searchsorted(ends, tv, side="right")
+    return out
+
+
+def _window(
+    lo: np.datetime64 | None, hi: np.datetime64 | None, data_lo: int | None, data_hi: int | None
+) -> tuple[int, int] | None:
+    """Bounds (int64 ns) of the period window; missing bounds come from the data."""
+    lo_ns = None if lo is None else int(np.int64(lo.astype("datetime64[ns]").view(np.int64)))
+    hi_ns = None if hi is None else int(np.int64(hi.astype("datetime64[ns]").view(np.int64)))
+    if lo_ns is None and hi_ns is None:
+        if data_lo is None or data_hi is None:
+            return None
+        return data_lo, data_hi
+    if lo_ns is None:
+        assert hi_ns is not None
+        lo_ns = hi_ns if data_lo is None else min(data_lo, hi_ns)
+    if hi_ns is None:
+        hi_ns = lo_ns if data_hi is None else max(data_hi, lo_ns)
+    return lo_ns, hi_ns
+
+
+def _data_range(ns: Int64Array, needed: bool = True) -> tuple[int | None, int | None]:
+    """First and last known instant (int64 ns; NaT is the int64 minimum)."""
+    if not needed or ns.size == 0:
+        return None, None
+    hi = int(ns.max())
+    if hi == _INT64_MIN:  # all NaT
+        return None, None
+    lo = int(ns.min())
+    if lo == _INT64_MIN:
+        lo = int(np.min(ns, where=ns != _INT64_MIN, initial=_INT64_MAX))
+    return lo, hi
+
+
+def cumulative_flow(
+    entered: npt.ArrayLike,
+    *,
+    freq: str = "D",
+    start: object = None,
+    stop: object = None,
+    states: npt.ArrayLike | None = None,
+) -> CumulativeFlowResult:
+    """Cumulative arrivals per workflow state and period (cumulative flow diagram).
+
+    Parameters
+    ----------
+    entered : array_like of instants, shape (n_items, n_states)
+        First entry of each item into each state, states in workflow order
+        (``NaT`` = never entered).
+    freq : {"D", "W", "M"}, optional
+        Period: calendar day, week starting on Monday, or calendar month (UTC).
+    start, stop : instant, optional
+        First and last instants to cover; each is floored to its period.
+        Default: the first and last instant in `entered`.
+    states : array_like, shape (n_states,), optional
+        State labels (default ``"0"``, ``"1"``, ...).
+
+    Returns
+    -------
+    CumulativeFlowResult
+        ``counts[p, s]`` = items that arrived in state `s` by the end of period
+        `p` (shape (P, S), int64), with the period start instants and labels.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `entered` is not two-dimensional, `freq` is unknown, `stop` is
+        before `start`, or `states` does not match the columns.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If `entered` holds no instant and neither `start` nor `stop` is given:
+        the result then has no periods (P = 0).
+
+    Notes
+    -----
+    An item counts as arrived in state `s` at the earliest of its entries into
+    `s` or any later state, so skipped states are back-filled (as in
+    jira-agile-metrics). Counts are cumulative arrivals: bands never decrease
+    over time and ``counts[:, s] >= counts[:, s + 1]``. Items that arrived
+    before `start` are counted from the first period on.
+
+    Examples
+    --------
+    Three items over three states (todo, doing, done); the second skipped
+    "doing" and the third has not started "doing" yet.
+
+    >>> entered = [["2024-01-01", "2024-01-02", "2024-01-03"],
+    ...            ["2024-01-01", None,         "2024-01-02"],
+    ...            ["2024-01-02", None,         None]]
+    >>> cfd = cumulative_flow(entered, states=["todo", "doing", "done"])
+    >>> cfd.counts
+    array([[2, 0, 0],
+           [3, 2, 1],
+           [3, 2, 2]])
+    >>> cfd.wip("doing", "done")
+    array([0, 1, 0])
+    """
+    m, f, lo, hi, labels = cumulative_flow_iv(entered, freq, start, stop, states)
+    n_items, n_states = m.shape
+    nat = np.isnat(m)
+    ns = m.view(np.int64)
+    window = _window(lo, hi, *_data_range(ns, lo is None or hi is None))
+    if window is None:
+        warn_insufficient(
+            "`entered` holds no instant and no `start`/`stop` was given: "
+            "the cumulative flow has no periods"
+        )
+        empty = np.zeros(0, dtype="datetime64[ns]")
+        return CumulativeFlowResult(empty, labels, np.zeros((0, n_states), dtype=np.int64))
+    first = _periods.ordinal(np.datetime64(window[0], "ns"), f)
+    last = _periods.ordinal(np.datetime64(window[1], "ns"), f)
+    n_periods = last - first + 1
+    # Back-fill: arrival in s = earliest entry into s or any later state.
+    arrived = np.empty((n_states, n_items), dtype=np.int64)
+    np.copyto(arrived, ns.T)
+    arrived[nat.T] = _INT64_MAX
+    for s in range(n_states - 2, -1, -1):
+        np.minimum(arrived[s], arrived[s + 1], out=arrived[s])
+    counts = np.empty((n_periods, n_states), dtype=np.int64)
+    never_beyond = last < _periods.ordinals(np.array([_INT64_MAX]), f)[0]
+    for s in range(n_states):
+        col = arrived[s]
+        # "Never arrived" (int64 max) lands after the window like late arrivals.
+        idx = _periods.ordinals(col if never_beyond else col[col != _INT64_MAX], f)
+        idx -= first
+        np.clip(idx, 0, n_periods, out=idx)  # before the window: period 0; after: dropped
+        counts[:, s] = np.cumsum(np.bincount(idx, minlength=n_periods + 1)[:n_periods])
+    return CumulativeFlowResult(_periods.period_starts(first, last, f), labels, counts)
+
+
+def throughput(
+    end: npt.ArrayLike,
+    *,
+    freq: str = "D",
+    start: object = None,
+    stop: object = None,
+    by: object = None,
+) -> ThroughputResult:
+    """Items delivered per period (and per group).
+
+    Parameters
+    ----------
+    end : array_like of instants, shape (n,)
+        Delivery instant of each item; ``NaT`` (not delivered) is ignored.
+    freq : {"D", "W", "M"}, optional
+        Period: calendar day, week starting on Monday, or calendar month (UTC).
+    start, stop : instant, optional
+        The window: whole periods from the one holding `start` to the one
+        holding `stop`. Default: the first and last delivery.
+    by : array_like or tuple, optional
+        Groups (e.g. class of service, customer): labels, integer codes or
+        ``(codes, labels)``; see :mod:`customer_kanban.metrics`.
+
+    Returns
+    -------
+    ThroughputResult
+        ``counts[g, p]`` (shape (G, P), int64), periods without deliveries
+        included, with the period start instants and group labels.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `freq` is not "D", "W" or "M", `stop` is before `start`, or `by`
+        does not match `end`.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If there is no delivery and neither `start` nor `stop` is given: the
+        result then has no periods (P = 0).
+
+    Notes
+    -----
+    Deliveries outside the window are left out, so ``counts.sum()`` equals the
+    number of deliveries in the window (in some group).
+
+    Examples
+    --------
+    >>> end = ["2024-01-01T10:00", "2024-01-01T17:00", "2024-01-03", None]
+    >>> tp = throughput(end)
+    >>> tp.periods
+    array(['2024-01-01T00:00:00.000000000', '2024-01-02T00:00:00.000000000',
+           '2024-01-03T00:00:00.000000000'], dtype='datetime64[ns]')
+    >>> tp.counts
+    array([[2, 0, 1]])
+    >>> throughput(end, by=["expedite", "standard", "standard", "standard"]).counts
+    array([[1, 0, 0],
+           [1, 0, 1]])
+    """
+    e, f, lo, hi, groups = throughput_iv(end, freq, start, stop, by)
+    ns = e.view(np.int64)
+    window = _window(lo, hi, *_data_range(ns, lo is None or hi is None))
+    if window is None:
+        warn_insufficient(
+            "`end` holds no delivery and no `start`/`stop` was given: the throughput has no periods"
+        )
+        empty = np.zeros(0, dtype="datetime64[ns]")
+        return ThroughputResult(empty, groups.labels, np.zeros((groups.size, 0), dtype=np.int64))
+    first = _periods.ordinal(np.datetime64(window[0], "ns"), f)
+    last = _periods.ordinal(np.datetime64(window[1], "ns"), f)
+    n_periods = last - first + 1
+    # Bin 0 collects deliveries before the window (NaT's ordinal is the smallest
+    # of all), bins 1..P the window, bin P+1 those after it: no masks, no copies.
+    idx = _periods.ordinals(ns, f)
+    idx -= first - 1
+    if first <= _periods.ordinals(np.array([_INT64_MIN]), f)[0]:  # window at year 1677
+        idx[np.isnat(e)] = 0
+    np.clip(idx, 0, n_periods + 1, out=idx)
+    width = n_periods + 2
+    if groups.codes is None:
+        counts = np.bincount(idx, minlength=width)[np.newaxis, 1:-1]
+    else:
+        flat = groups.codes * width
+        flat += idx
+        counts = np.bincount(flat, minlength=(groups.size + 1) * width)
+        counts = counts.reshape(groups.size + 1, width)[: groups.size, 1:-1]
+    return ThroughputResult(
+        _periods.period_starts(first, last, f), groups.labels, counts.astype(np.int64)
+    )

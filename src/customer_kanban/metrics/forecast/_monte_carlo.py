@@ -1,0 +1,697 @@
+"""Monte Carlo forecasts from daily throughput: "when" and "how many".
+
+Both forecasts resample a window of past daily throughput with replacement
+(every future day independently draws one past day) and summarise many
+simulated futures ("trials"). Randomness comes only from the `rng` argument
+(a :class:`numpy.random.Generator`, a seed, or ``None`` for fresh entropy):
+the same seed and the same arguments give the same result. Trials are
+simulated in batches of bounded memory, without a Python loop per trial or per
+simulated day.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from typing import Any, cast
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._core.groups import factorize
+from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.types import EQ as _EQ
+from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.types import (
+    BoolArray,
+    FloatArray,
+    InstantArray,
+    Int64Array,
+    IntpArray,
+    LabelArray,
+)
+from customer_kanban._core.validation import (
+    as_float_array,
+    as_float_matrix,
+    as_instant_scalar,
+    as_instants,
+)
+from customer_kanban.errors import CustomerKanbanWarning, ValidationError, describe_rows
+
+__all__ = [
+    "DailyThroughput",
+    "HowManyForecast",
+    "WhenForecast",
+    "daily_throughput",
+    "forecast_how_many",
+    "forecast_when",
+]
+
+
+#: Matrix entries (trials × simulated days) held at once by default.
+_BUDGET = 1 << 24
+#: Default number of trials per batch of :func:`forecast_when`.
+_WHEN_BATCH = 1 << 14
+#: Width (days) of the first block of simulated days; later blocks double.
+_FIRST_BLOCK = 64
+_NAT_D = np.datetime64("NaT", "D")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@attrs.frozen(kw_only=True)
+class DailyThroughput(Exportable):
+    """Deliveries per UTC calendar day over a window, per group.
+
+    Attributes
+    ----------
+    groups : numpy.ndarray, shape (G,)
+        Group labels (``"all"`` without ``by``).
+    days : numpy.ndarray of datetime64[D], shape (D,)
+        Every UTC calendar day of the window, in order.
+    counts : numpy.ndarray of int64, shape (G, D)
+        Items of each group delivered on each day (zero days included).
+    """
+
+    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    days: InstantArray = attrs.field(eq=_EQ, hash=False)
+    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class WhenForecast(Exportable):
+    """Distribution of the number of days needed to deliver a number of items, per group.
+
+    Attributes
+    ----------
+    groups : numpy.ndarray, shape (G,)
+        Group labels (``"all"`` for a single history).
+    items : numpy.ndarray of int64, shape (G,)
+        Items each group had to deliver.
+    days : numpy.ndarray of float64, shape (G, trials)
+        Days each trial needed (whole numbers; ``inf`` for a trial not done
+        within ``max_days``; 0 when nothing was to be delivered). [days]
+    percentiles : numpy.ndarray of float64, shape (Q,)
+        The confidence levels asked for. [%]
+    values : numpy.ndarray of float64, shape (G, Q)
+        ``values[g, k]``: the smallest number of days within which at least
+        ``percentiles[k]`` % of group `g`'s trials were done
+        (``inverted_cdf``, that is nearest rank rounding up: never
+        optimistic). [days]
+    dates : numpy.ndarray of datetime64[D], shape (G, Q)
+        ``start + values`` (UTC dates); ``NaT`` without a `start` (and where a
+        value is ``inf``).
+    completion : numpy.ndarray of datetime64[D], shape (G, trials)
+        ``start + days`` per trial; all ``NaT`` without a `start`.
+    start : numpy.ndarray of datetime64[D], shape (1,)
+        The day the forecast starts from (day 0); ``NaT`` if not given.
+    """
+
+    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    items: Int64Array = attrs.field(eq=_EQ, hash=False)
+    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    percentiles: FloatArray = attrs.field(eq=_EQ, hash=False)
+    values: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    dates: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
+    completion: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
+    start: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
+
+    def probability_by(self, when: object) -> FloatArray:
+        """Share of each group's trials done on or before a number of days or a date.
+
+        Parameters
+        ----------
+        when : number or instant
+            Days after `start` (a number), or an instant (only when the
+            forecast has a `start`; it counts by its UTC date).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (G,)
+            Share in [0, 1] of trials with ``days <= when`` (or
+            ``completion <= date of when``); NaN for a group without trials.
+
+        Raises
+        ------
+        customer_kanban.errors.ValidationError
+            If `when` is NaN, or an instant while the forecast has no `start`.
+
+        Examples
+        --------
+        >>> f = forecast_when([1, 1, 2], 4, trials=1000, start="2024-03-01", rng=42)
+        >>> f.probability_by(1), f.probability_by(4)
+        (array([0.]), array([1.]))
+        >>> (f.probability_by("2024-03-03") == f.probability_by(2)).all()
+        np.True_
+        """
+        if isinstance(when, (int, float, np.integer, np.floating)) and not isinstance(
+            when, (bool, np.bool_)
+        ):
+            limit = float(when)
+            if math.isnan(limit):
+                raise ValidationError("`when` must be a number of days or an instant; got NaN")
+        else:
+            if np.isnat(self.start[0]):
+                raise ValidationError(
+                    "`when` can be an instant only for a forecast made with `start`; "
+                    "pass a number of days instead"
+                )
+            day = as_instant_scalar(when, name="when").astype("datetime64[D]")
+            limit = float((day - self.start[0]) / np.timedelta64(1, "D"))
+        trials = self.days.shape[1] if self.days.ndim == 2 else 0
+        if trials == 0:
+            return np.full(self.groups.size, np.nan)
+        out: FloatArray = np.count_nonzero(self.days <= limit, axis=1) / trials
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class HowManyForecast(Exportable):
+    """Distribution of the number of items delivered in a number of days, per group.
+
+    Attributes
+    ----------
+    groups : numpy.ndarray, shape (G,)
+        Group labels (``"all"`` for a single history).
+    counts : numpy.ndarray of int64, shape (G, trials)
+        Items each trial delivered in ``days`` days.
+    days : int
+        The number of days simulated. [days]
+    percentiles : numpy.ndarray of float64, shape (Q,)
+        The confidence levels asked for. [%]
+    values : numpy.ndarray of int64, shape (G, Q)
+        ``values[g, k]``: the largest count `N` such that at least
+        ``percentiles[k]`` % of group `g`'s trials delivered `N` or more ("an
+        85 % chance of `N` items or more"). Non-increasing in the percentile.
+    """
+
+    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    days: int
+    percentiles: FloatArray = attrs.field(eq=_EQ, hash=False)
+    values: Int64Array = attrs.field(eq=_EQ, hash=False)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_int(value: object, *, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValidationError(f"`{name}` must be >= {minimum}; got {value}")
+    return int(value)
+
+
+def _samples_iv(values: object) -> tuple[LabelArray, Int64Array]:
+    """Past daily throughput per group: labels (G,) and whole numbers >= 0, shape (G, D)."""
+    if isinstance(values, DailyThroughput):
+        return values.groups, values.counts
+    two_d = np.ndim(cast("npt.ArrayLike", values)) == 2
+    arr = as_float_matrix(values, name="daily_throughput") if two_d else None
+    if arr is None:
+        arr = as_float_array(values, name="daily_throughput")[None, :]
+        labels: LabelArray = np.array(["all"])
+    else:
+        labels = np.arange(arr.shape[0])
+    bad = ~((arr >= 0) & (arr == np.floor(arr)) & np.isfinite(arr))
+    if bad.any():
+        where = np.argwhere(bad)
+        rows = (where[:, 1] if arr.shape[0] == 1 else where[:, 0]).tolist()
+        place = describe_rows(rows) if arr.shape[0] == 1 else f"groups {sorted(set(rows))[:5]}"
+        raise ValidationError(
+            "`daily_throughput` must hold whole numbers >= 0 (items per day); "
+            f"it does not in {place}",
+            rows=rows,
+        )
+    return labels, arr.astype(np.int64)
+
+
+def _items_iv(items: object, labels: LabelArray) -> tuple[IntpArray, Int64Array]:
+    """Groups to forecast (indices into `labels`) and items per group."""
+    if isinstance(items, Mapping):
+        index = {label: g for g, label in enumerate(labels.tolist())}
+        unknown = [key for key in items if key not in index]
+        if unknown:
+            raise ValidationError(
+                f"`items` names groups without a throughput history: {unknown[:5]!r}; "
+                f"the history has groups {labels.tolist()[:10]!r}"
+            )
+        chosen = np.array([index[key] for key in items], dtype=np.intp)
+        values: list[object] = list(items.values())
+    elif isinstance(items, (int, np.integer)) and not isinstance(items, (bool, np.bool_)):
+        chosen = np.arange(labels.size, dtype=np.intp)
+        values = [items] * labels.size
+    else:
+        arr = np.asarray(items)
+        if arr.ndim != 1 or arr.size != labels.size or arr.dtype.kind not in "iu":
+            raise TypeError(
+                "`items` must be an integer, one integer per group "
+                f"({labels.size}) or a mapping group -> integer; got {items!r}"[:200]
+            )
+        chosen = np.arange(labels.size, dtype=np.intp)
+        values = arr.tolist()
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"`items` must be integers, got {type(v).__name__}")
+    counts = np.array(values, dtype=np.int64).reshape(-1)
+    if (counts < 0).any():
+        bad = counts[counts < 0].tolist()
+        raise ValidationError(f"`items` must be >= 0; got {bad[0] if len(bad) == 1 else bad[:5]}")
+    return chosen, counts
+
+
+def _check_deliveries(labels: LabelArray, samples: Int64Array, needed: BoolArray) -> None:
+    """A group that must deliver but never did would never finish: refuse it."""
+    if samples.shape[1] == 0:
+        raise ValidationError("`daily_throughput` is empty: it has no day to sample from")
+    none = needed & ~(samples > 0).any(axis=1)
+    if none.any():
+        where = "" if labels.size == 1 else f" in groups {labels[none].tolist()[:5]!r}"
+        raise ValidationError(
+            f"`daily_throughput` has no deliveries{where}: the forecast would never end"
+        )
+
+
+def _percentiles_iv(percentiles: object) -> FloatArray:
+    try:
+        q = np.asarray(percentiles, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`percentiles` must be a sequence of numbers [%]: {exc}") from exc
+    if q.ndim > 1:
+        raise ValidationError(
+            f"`percentiles` must be a scalar or one-dimensional; got shape {q.shape}"
+        )
+    q = q.reshape(-1)
+    if not ((q > 0) & (q <= 100)).all():
+        raise ValidationError(f"`percentiles` must lie in (0, 100] [%]; got {q.tolist()}")
+    return q
+
+
+def _split_rate_iv(split_rate: object) -> tuple[float, float] | None:
+    if split_rate is None:
+        return None
+    try:
+        low, high = (float(v) for v in split_rate)  # type: ignore[attr-defined]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`split_rate` must be a pair of numbers (low, high): {exc}") from exc
+    if not (0 < low <= high and math.isfinite(high)):
+        raise ValidationError(
+            f"`split_rate` must satisfy 0 < low <= high (finite); got ({low}, {high})"
+        )
+    return low, high
+
+
+def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+def _index_dtype(n: int) -> type[np.unsignedinteger[Any]]:
+    """Smallest unsigned type holding indices ``0..n-1`` (cheaper random draws)."""
+    if n <= 1 << 8:
+        return np.uint8
+    if n <= 1 << 16:
+        return np.uint16
+    return np.uint32
+
+
+# --------------------------------------------------------------------------- public
+
+
+def daily_throughput(
+    delivered: npt.ArrayLike, *, start: object, stop: object, by: object = None
+) -> DailyThroughput:
+    """Deliveries per UTC calendar day, days without deliveries included, per group.
+
+    Parameters
+    ----------
+    delivered : array_like of instants, shape (n,)
+        Delivery instant of each item (``NaT`` = not delivered, ignored).
+    start, stop : instant
+        First and last instants of the window; every UTC calendar day from the
+        day of `start` to the day of `stop` (both included) gets a count.
+    by : array_like or tuple, optional
+        Groups (class of service, segment, customer, ...), as for every
+        grouped metric; see :mod:`customer_kanban.metrics`.
+
+    Returns
+    -------
+    DailyThroughput
+        ``counts[g, d]`` = items of group `g` delivered on ``days[d]``;
+        deliveries outside the window are not counted.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `stop` is before `start`, either is missing or ``NaT``, or `by`
+        does not match `delivered`.
+
+    Examples
+    --------
+    >>> tp = daily_throughput(["2024-01-01T10:00", "2024-01-03", "2024-01-03T23:59", None],
+    ...                       start="2024-01-01", stop="2024-01-04T08:00")
+    >>> tp.counts
+    array([[1, 0, 2, 0]])
+    >>> daily_throughput(["2024-01-01", "2024-01-03", "2024-01-03"], by=["a", "b", "a"],
+    ...                  start="2024-01-01", stop="2024-01-03").counts
+    array([[1, 0, 1],
+           [0, 0, 1]])
+    """
+    d = as_instants(delivered, name="delivered")
+    lo = as_instant_scalar(start, name="start")
+    hi = as_instant_scalar(stop, name="stop")
+    if hi < lo:
+        raise ValidationError(f"`stop` must not be before `start`; got {lo} and {hi}")
+    groups = factorize(by, d.size, data_name="delivered")
+    first = int(lo.astype("datetime64[D]").astype(np.int64))
+    last = int(hi.astype("datetime64[D]").astype(np.int64))
+    width = last - first + 1
+    day = d.astype("datetime64[D]").view(np.int64)  # NaT: int64 minimum, outside the window
+    inside = (day >= first) & (day <= last)
+    if groups.codes is not None:
+        inside &= groups.codes < groups.size
+    cell = day[inside] - first
+    if groups.codes is not None:
+        cell += groups.codes[inside] * width
+    counts = np.bincount(cell, minlength=groups.size * width).astype(np.int64, copy=False)
+    return DailyThroughput(
+        groups=groups.labels,
+        days=np.arange(first, last + 1).astype("datetime64[D]"),
+        counts=counts.reshape(groups.size, width),
+    )
+
+
+def forecast_when(
+    daily_throughput: npt.ArrayLike | DailyThroughput,
+    items: int | npt.ArrayLike | Mapping[Any, int],
+    *,
+    trials: int = 10_000,
+    start: object = None,
+    percentiles: npt.ArrayLike = (50, 70, 85, 95),
+    rng: np.random.Generator | int | None = None,
+    max_days: int = 3650,
+    batch_size: int | None = None,
+    split_rate: tuple[float, float] | None = None,
+) -> WhenForecast:
+    """Monte Carlo forecast of when `items` items will be delivered, per group.
+
+    Each trial simulates future days one after another; every day draws the
+    throughput of one past day of the group's history at random, with
+    replacement. The trial's result is the number of days until the delivered
+    total reaches the group's `items`.
+
+    Parameters
+    ----------
+    daily_throughput : DailyThroughput or array_like of int, shape (D,) or (G, D)
+        Items delivered per day over a past window, days with zero included:
+        the result of :func:`daily_throughput` (one history per group), one
+        history (the group ``"all"``), or one row per group (groups
+        ``0..G-1``).
+    items : int, array_like of int of shape (G,), or mapping
+        Items still to deliver (>= 0; 0 gives 0 days): one number for every
+        group, one per group, or ``{group: items}`` to forecast only those
+        groups (e.g. ``{"C042": 12}``: when will this customer's 12 open
+        requests be done?), in the mapping's order.
+    trials : int, optional
+        Number of simulated futures per group (>= 1).
+    start : instant, optional
+        Day the forecast starts from (day 0; its UTC date): the first
+        simulated day is the next one. Needed for `dates` and `completion`.
+    percentiles : array_like of float, optional
+        Confidence levels in (0, 100]. [%]
+    rng : numpy.random.Generator or int or None, optional
+        Source of randomness: a generator (used, and advanced), a seed, or
+        ``None`` for fresh entropy. The global numpy RNG is never used.
+    max_days : int, optional
+        Longest future simulated (>= 1); trials not done by then get
+        ``inf`` days and a warning.
+    batch_size : int, optional
+        Trials simulated together (default ``16384``). Memory stays below
+        about ``batch_size * max(64, 2**24 // batch_size)`` matrix entries.
+    split_rate : (float, float), optional
+        Backlog growth while it is worked (items split or are discovered):
+        each trial's target is ``ceil(items * U)``, with ``U`` uniform in
+        ``[low, high)`` drawn from `rng`. ``None`` (default): `items` exactly.
+
+    Returns
+    -------
+    WhenForecast
+        Per group: days per trial, days and dates at each percentile, and
+        :meth:`WhenForecast.probability_by`.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `daily_throughput` is empty, holds no delivery for a group with
+        items to deliver (the forecast would never end), or holds negative or
+        fractional values; if `items` names an unknown group or is negative;
+        if `trials`, `max_days` or `batch_size` is out of range; if a
+        percentile is outside (0, 100]; or if `split_rate` is not
+        ``0 < low <= high``.
+    TypeError
+        If `items`, `trials`, `max_days` or `batch_size` is not an integer.
+
+    Warns
+    -----
+    customer_kanban.errors.CustomerKanbanWarning
+        If some trials were not done within `max_days` (their days are ``inf``).
+
+    See Also
+    --------
+    forecast_how_many : the number of items delivered in a number of days.
+    single_item_forecast : when one item already in progress will be done.
+
+    Notes
+    -----
+    Percentile values use numpy's ``inverted_cdf`` method: the value at
+    ``q`` is the smallest simulated number of days `d` with at least ``q`` %
+    of trials done within `d` days (a ceiling on the rank; no interpolation),
+    so "85 %: 30 days" means at least 85 % of the trials were done in 30 days.
+
+    Each group gets its own random stream, ``rng.spawn`` child number `g`
+    of the forecast's groups: a group's result does not depend on the other
+    groups' items. Within a group, simulated days are drawn in blocks (64
+    days, then doubling) for every trial of a batch at once, whatever
+    `items` is: with the same seed, trial `i` sees the same sequence of days
+    for any `items`, so more items never finish earlier, trial by trial. The
+    result depends on the seed and on every argument, `batch_size` included.
+    Groups are simulated one after another (a loop over groups, vectorized
+    over trials and days within each).
+
+    Examples
+    --------
+    >>> past = [0, 1, 2, 0, 3, 1, 0, 2]
+    >>> f = forecast_when(past, 20, start="2024-03-01", rng=42)
+    >>> f.values
+    array([[18., 20., 22., 25.]])
+    >>> f.dates
+    array([['2024-03-19', '2024-03-21', '2024-03-23', '2024-03-26']],
+          dtype='datetime64[D]')
+    >>> f.probability_by("2024-03-22").round(2)
+    array([0.8])
+
+    One customer's open requests, from that customer's own deliveries:
+
+    >>> tp = daily_throughput(["2024-02-01", "2024-02-02", "2024-02-02", "2024-02-05"],
+    ...                       by=["C1", "C2", "C1", "C1"], start="2024-02-01", stop="2024-02-07")
+    >>> f = forecast_when(tp, {"C1": 4}, percentiles=[85], rng=1)
+    >>> f.groups, f.values
+    (array(['C1'], dtype='<U2'), array([[12.]]))
+    """
+    labels, samples = _samples_iv(daily_throughput)
+    chosen, targets = _items_iv(items, labels)
+    n_trials = _check_int(trials, name="trials", minimum=1)
+    horizon = _check_int(max_days, name="max_days", minimum=1)
+    batch = (
+        min(n_trials, _WHEN_BATCH)
+        if batch_size is None
+        else _check_int(batch_size, name="batch_size", minimum=1)
+    )
+    q = _percentiles_iv(percentiles)
+    split = _split_rate_iv(split_rate)
+    labels, samples = labels[chosen], samples[chosen]
+    _check_deliveries(labels, samples, targets > 0)
+    day0 = (
+        _NAT_D if start is None else as_instant_scalar(start, name="start").astype("datetime64[D]")
+    )
+    streams = _generator(rng).spawn(labels.size)
+
+    widest = max(_FIRST_BLOCK, _BUDGET // batch)
+    index_type = _index_dtype(samples.shape[1])
+    days = np.empty((labels.size, n_trials), dtype=np.float64)
+    for g, gen in enumerate(streams):
+        for lo in range(0, n_trials, batch):
+            b = min(batch, n_trials - lo)
+            if split is None:
+                target = np.full(b, targets[g], dtype=np.int64)
+            else:
+                u = gen.uniform(split[0], split[1], size=b)
+                target = np.ceil(int(targets[g]) * u).astype(np.int64)
+            days[g, lo : lo + b] = _simulate_batch(
+                samples[g], target, gen, horizon=horizon, widest=widest, index_type=index_type
+            )
+
+    undone = int(np.count_nonzero(np.isinf(days)))
+    if undone:
+        warnings.warn(
+            f"{undone} of {days.size} trials were not done within `max_days` = {horizon} days; "
+            "their days are inf (raise `max_days` to simulate further)",
+            CustomerKanbanWarning,
+            stacklevel=2,
+        )
+    values = np.percentile(days, q, axis=1, method="inverted_cdf").T.astype(np.float64)
+    return WhenForecast(
+        groups=labels,
+        items=targets,
+        days=days,
+        percentiles=q,
+        values=values,
+        dates=_add_days(day0, values),
+        completion=_add_days(day0, days),
+        start=np.array([day0], dtype="datetime64[D]"),
+    )
+
+
+def _simulate_batch(
+    sample: Int64Array,
+    target: Int64Array,
+    gen: np.random.Generator,
+    *,
+    horizon: int,
+    widest: int,
+    index_type: type[np.unsignedinteger[Any]],
+) -> FloatArray:
+    """Days until each trial's running total reaches its target (``inf`` if not by `horizon`).
+
+    Each block draws days for every trial of the batch (so the random stream does
+    not depend on the targets) and runs the cumulative sums of the unfinished ones.
+    """
+    b = target.size
+    out = np.full(b, np.inf)
+    out[target <= 0] = 0.0
+    pending = np.flatnonzero(target > 0)
+    total = np.zeros(b, dtype=np.int64)
+    offset = 0
+    width = _FIRST_BLOCK
+    while pending.size and offset < horizon:
+        w = min(width, widest, horizon - offset)
+        idx = gen.integers(0, sample.size, size=(b, w), dtype=index_type)
+        cum = np.cumsum(sample[idx[pending]], axis=1)
+        cum += total[pending, None]
+        need = target[pending]
+        short = np.count_nonzero(cum < need[:, None], axis=1)  # days before the target
+        done = short < w
+        out[pending[done]] = offset + short[done] + 1
+        total[pending] = cum[:, -1]
+        pending = pending[~done]
+        offset += w
+        width *= 2
+    return out
+
+
+def _add_days(day0: np.datetime64, days: FloatArray) -> InstantArray:
+    """``day0 + days`` as dates; NaT where `day0` is NaT or days are not finite."""
+    out = np.full(days.shape, _NAT_D)
+    if not np.isnat(day0):
+        finite = np.isfinite(days)
+        out[finite] = day0 + days[finite].astype(np.int64).astype("timedelta64[D]")
+    return out
+
+
+def forecast_how_many(
+    daily_throughput: npt.ArrayLike | DailyThroughput,
+    days: int,
+    *,
+    trials: int = 10_000,
+    percentiles: npt.ArrayLike = (50, 70, 85, 95),
+    rng: np.random.Generator | int | None = None,
+) -> HowManyForecast:
+    """Monte Carlo forecast of how many items will be delivered in `days` days, per group.
+
+    Each trial sums the throughput of `days` past days drawn at random, with
+    replacement, from the group's history.
+
+    Parameters
+    ----------
+    daily_throughput : DailyThroughput or array_like of int, shape (D,) or (G, D)
+        Items delivered per day over a past window, days with zero included:
+        the result of :func:`daily_throughput`, one history, or one row per
+        group (as for :func:`forecast_when`).
+    days : int
+        Number of future days (>= 0; 0 gives 0 items).
+    trials : int, optional
+        Number of simulated futures (>= 1).
+    percentiles : array_like of float, optional
+        Confidence levels in (0, 100]. [%]
+    rng : numpy.random.Generator or int or None, optional
+        Source of randomness: a generator (used, and advanced), a seed, or
+        ``None`` for fresh entropy. The global numpy RNG is never used.
+
+    Returns
+    -------
+    HowManyForecast
+        Per group: items per trial and the count at each confidence level.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `daily_throughput` is empty, a group holds no delivery (a forecast
+        of 0 items from no history would be a guess), or holds negative
+        or fractional values; if `days` < 0 or `trials` < 1; or if a
+        percentile is outside (0, 100].
+    TypeError
+        If `days` or `trials` is not an integer.
+
+    See Also
+    --------
+    forecast_when : the number of days needed for a number of items.
+
+    Notes
+    -----
+    Values are read from the low side: the value at ``q`` is the largest `N`
+    with at least ``q`` % of the trials delivering `N` items or more, that is
+    ``-numpy.percentile(-counts, q, method="inverted_cdf")``. Higher
+    confidence gives fewer items. Each group has its own random stream
+    (``rng.spawn``), as in :func:`forecast_when`. Trials run in batches of 16384 trials
+    and blocks of 1024 days (at most 2**24 draws at once); days are drawn day
+    by day across the trials, so with one batch and one block (``trials <=
+    16384``, ``days <= 1024``) the same seed extends every trial when `days`
+    grows: more days never give fewer items, trial by trial.
+
+    Examples
+    --------
+    >>> past = [0, 1, 2, 0, 3, 1, 0, 2]
+    >>> f = forecast_how_many(past, 14, rng=42)
+    >>> f.values  # 50 %: 16 items or more; 95 %: 9 or more
+    array([[16, 14, 12,  9]])
+    """
+    labels, samples = _samples_iv(daily_throughput)
+    n_days = _check_int(days, name="days", minimum=0)
+    n_trials = _check_int(trials, name="trials", minimum=1)
+    q = _percentiles_iv(percentiles)
+    _check_deliveries(labels, samples, np.ones(labels.size, dtype=np.bool_))
+    streams = _generator(rng).spawn(labels.size)
+
+    counts = np.zeros((labels.size, n_trials), dtype=np.int64)
+    width = samples.shape[1]
+    index_type = _index_dtype(width)
+    rows = min(n_trials, _WHEN_BATCH)
+    cols = _BUDGET // rows
+    for g, gen in enumerate(streams):
+        if not n_days:
+            break
+        for lo in range(0, n_trials, rows):
+            b = min(rows, n_trials - lo)
+            for first in range(0, n_days, cols):
+                w = min(cols, n_days - first)
+                # Day-major draws: with one batch and one block, the first `days` days
+                # of every trial are the same for any larger `days`.
+                idx = gen.integers(0, width, size=(w, b), dtype=index_type)
+                counts[g, lo : lo + b] += samples[g][idx].sum(axis=0)
+    values = -np.percentile(-counts, q, axis=1, method="inverted_cdf").T.astype(np.int64)
+    return HowManyForecast(groups=labels, counts=counts, days=n_days, percentiles=q, values=values)

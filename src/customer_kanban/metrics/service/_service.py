@@ -1,0 +1,411 @@
+"""Service-level metrics: percentiles, SLE attainment, at-risk WIP, on-time rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._core.groups import describe_groups, ratio
+from customer_kanban._core.quantiles import lerp, quantile_plan
+from customer_kanban._core.types import FloatArray, Int64Array, IntpArray
+from customer_kanban._core.validation import warn_insufficient
+from customer_kanban.errors import ValidationError, describe_rows
+from customer_kanban.metrics.service._results import (
+    AttainmentResult,
+    OnTimeResult,
+    PercentileResult,
+)
+from customer_kanban.metrics.service._validation import (
+    at_risk_iv,
+    on_time_rate_iv,
+    percentiles_iv,
+    sle_attainment_iv,
+)
+
+__all__ = ["at_risk", "on_time_rate", "percentiles", "sle_attainment"]
+
+
+# Up to this many groups (or one per _ROWS_PER_GROUP rows), group the rows with an
+# O(n) counting sort and partition each group's segment (like np.percentile does);
+# beyond it, one sort of all (group, value) pairs.
+_PARTITION_GROUPS = 64
+_ROWS_PER_GROUP = 1024
+
+
+def _positions(previous: IntpArray, counts: Int64Array, offsets: Int64Array) -> IntpArray:
+    """Absolute positions in the sorted array (``-1`` = the group's last value)."""
+    last = (offsets + counts - 1)[:, np.newaxis]
+    absolute = np.where(previous < 0, last, previous + offsets[:, np.newaxis])
+    out: IntpArray = absolute.astype(np.intp)
+    return out
+
+
+def _quantiles(
+    values: FloatArray,
+    offsets: Int64Array,
+    counts: Int64Array,
+    p: FloatArray,
+    method: str,
+    *,
+    partition: bool,
+) -> FloatArray:
+    """Quantiles `p` of each group.
+
+    `values` holds the groups one after the other (see `offsets`, `counts`),
+    each sorted, or, when `partition` is true, in any order: each group's
+    segment is then partitioned in place at the positions needed.
+    """
+    n = counts.astype(np.float64)[:, np.newaxis]
+    previous, nxt, gamma = quantile_plan(n, p[np.newaxis, :], method)
+    lo = _positions(previous, counts, offsets)
+    hi = None if nxt is None else _positions(nxt, counts, offsets)
+    empty = counts == 0
+    out = np.full(lo.shape, np.nan)
+    if values.size == 0:
+        return out
+    np.clip(lo, 0, values.size - 1, out=lo)
+    if hi is not None:
+        np.clip(hi, 0, values.size - 1, out=hi)
+    if partition:
+        # A loop over groups (bounded by the caller), each an O(n_g) introselect.
+        for g in np.flatnonzero(counts).tolist():
+            begin = int(offsets[g])
+            kth = lo[g] if hi is None else np.concatenate((lo[g], hi[g]))
+            values[begin : begin + int(counts[g])].partition(np.unique(kth) - begin)
+    out = values[lo] if hi is None or gamma is None else lerp(values[lo], values[hi], gamma)
+    out[empty] = np.nan
+    return out
+
+
+def percentiles(
+    values: npt.ArrayLike,
+    q: npt.ArrayLike,
+    *,
+    by: object = None,
+    method: str | None = None,
+    observed: npt.ArrayLike | None = None,
+) -> PercentileResult:
+    """Percentiles of `values`, per group, ignoring NaN; optionally censoring-aware.
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        Sample, typically lead times [days]; NaN (e.g. unfinished items) is
+        ignored.
+    q : float or sequence of float
+        Percentiles to compute, in [0, 100]. [%]
+    by : array_like or tuple, optional
+        Groups (e.g. class of service): labels, integer codes or
+        ``(codes, labels)``; see :mod:`customer_kanban.metrics`.
+    method : str, optional
+        numpy's percentile method; the result equals
+        ``np.percentile(group_values, q, method=method)`` exactly.
+        ``"linear"`` (default without `observed`; pandas and jira-agile-metrics),
+        ``"inverted_cdf"`` (nearest rank, used by many Kanban tools),
+        ``"averaged_inverted_cdf"``, ``"closest_observation"``,
+        ``"interpolated_inverted_cdf"``, ``"hazen"``, ``"weibull"``,
+        ``"median_unbiased"``, ``"normal_unbiased"``, ``"lower"``,
+        ``"higher"``, ``"nearest"`` or ``"midpoint"``. With `observed`, only
+        ``"inverted_cdf"`` (the default then).
+    observed : array_like of bool, shape (n,), optional
+        Censoring-aware percentiles: `values` then holds, for an unfinished
+        item, its age, and `observed` is False for it. The percentiles are the
+        Kaplan–Meier quantiles (:func:`km_percentiles`): in-progress work
+        counts as "took at least this long" instead of being dropped, which
+        biases percentiles low. ``inf`` where the curve never gets that low.
+
+    Returns
+    -------
+    PercentileResult
+        ``values[g, k]`` is the ``q[k]``-th percentile of group `g` (shape
+        (G, Q)); ``counts[g]`` the number of non-NaN values (censored ones
+        included).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `q` is outside [0, 100], `method` is unknown, or `by` does not match.
+    TypeError
+        If `values` or `q` are not numeric.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no non-NaN value: its percentiles are NaN.
+
+    Notes
+    -----
+    The positions and weights of all groups and percentiles are computed at
+    once with numpy's formulas (index arithmetic on arrays of shape (G, Q)).
+    The values are brought in order in one of two ways: with few groups (at
+    most 64, or one per 1024 rows), an O(n) counting sort by group and a
+    partition of each group's segment at the needed positions (an
+    introselect, as in ``np.percentile``); with many groups, one sort of all
+    (group, value) pairs.
+
+    Examples
+    --------
+    >>> lt = [1.0, 2.0, 3.0, 4.0, 10.0, np.nan]
+    >>> percentiles(lt, [50, 85]).values
+    array([[3. , 6.4]])
+    >>> percentiles(lt, 85, method="inverted_cdf").values  # nearest rank
+    array([[10.]])
+    >>> r = percentiles(lt, 50, by=["a", "a", "b", "b", "b", "b"])
+    >>> r.groups, r.values, r.counts
+    (array(['a', 'b'], dtype='<U1'), array([[1.5], [4. ]]), array([2, 3]))
+
+    The same items, the unfinished one now 12 days old: the 85th percentile
+    can no longer be below 12 days.
+
+    >>> age = [1.0, 2.0, 3.0, 4.0, 10.0, 12.0]
+    >>> percentiles(age, 85, observed=[True] * 5 + [False]).values
+    array([[inf]])
+    >>> percentiles(age, 50, observed=[True] * 5 + [False]).values
+    array([[3.]])
+    """
+    if observed is not None:
+        if method not in (None, "inverted_cdf"):
+            raise ValidationError(
+                "with `observed`, percentiles are Kaplan-Meier quantiles (nearest rank): "
+                f"`method` must be 'inverted_cdf' or omitted; got {method!r}"
+            )
+        from customer_kanban.metrics.survival import km_percentiles  # survival builds on service
+
+        return km_percentiles(values, observed, q, by=by)
+    v, qa, groups, m = percentiles_iv(values, q, by, "linear" if method is None else method)
+    p = np.true_divide(qa, 100)
+    finite = ~np.isnan(v)
+    mask = None if finite.all() else finite
+    if groups.size <= max(_PARTITION_GROUPS, len(v) // _ROWS_PER_GROUP):
+        grouped, offsets, counts = groups.grouped_values(v, mask)
+        out = _quantiles(grouped, offsets, counts, p, m, partition=True)
+    else:
+        ordered, offsets, counts = groups.sorted_values(v, mask)
+        out = _quantiles(ordered, offsets, counts, p, m, partition=False)
+    empty = counts == 0
+    if empty.any():
+        warn_insufficient(
+            f"`values` has no non-NaN value in {describe_groups(groups.labels, empty)}: "
+            "their percentiles are NaN"
+        )
+    return PercentileResult(q=qa, groups=groups.labels, values=out, counts=counts)
+
+
+def sle_attainment(
+    durations: npt.ArrayLike,
+    days: npt.ArrayLike,
+    *,
+    by: object = None,
+    observed: npt.ArrayLike | None = None,
+) -> AttainmentResult:
+    """Share of items within their service level expectation; optionally censoring-aware.
+
+    Parameters
+    ----------
+    durations : array_like of float, shape (n,)
+        Lead time of each item [days]; NaN = unfinished, left out.
+    days : float or array_like of float, shape (n,)
+        SLE threshold [days], one for all items or one per item (e.g. by class
+        of service); must be > 0.
+    by : array_like or tuple, optional
+        Groups (class of service, customer segment, ...).
+    observed : array_like of bool, shape (n,), optional
+        Censoring-aware attainment: `durations` then holds, for an unfinished
+        item, its age, and `observed` is False for it; the attainment is the
+        Kaplan–Meier ``1 - S(days)`` of each group (:func:`km_attainment`), so
+        open items already older than the SLE count as misses and younger
+        ones in proportion. `days` must then be one value per group.
+
+    Returns
+    -------
+    AttainmentResult
+        ``within`` = finished items with ``duration <= days``, ``n`` = finished
+        items, ``attainment = within / n`` in [0, 1] (shape (G,)). With
+        `observed`: ``attainment = 1 - S(days)``, ``within`` = finished items
+        within `days`, ``n`` = all items (censored ones included).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `days` is not > 0, a duration is negative, or lengths differ.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no finished item: its attainment is NaN.
+
+    Examples
+    --------
+    SLE "85% within 8 days": 3 of 4 finished items made it.
+
+    >>> r = sle_attainment([2.0, 5.0, 8.0, 12.0, np.nan], 8)
+    >>> r.attainment, r.within, r.n
+    (array([0.75]), array([3]), array([4]))
+
+    The unfinished item is 20 days old: it has already missed.
+
+    >>> r = sle_attainment([2.0, 5.0, 8.0, 12.0, 20.0], 8, observed=[1, 1, 1, 1, 0])
+    >>> r.attainment, r.within, r.n
+    (array([0.6]), array([3]), array([5]))
+    """
+    if observed is not None:
+        return _censored_attainment(durations, days, by, observed)
+    d, limit, groups = sle_attainment_iv(durations, days, by)
+    finished = ~np.isnan(d)
+    n = groups.count(None if finished.all() else finished, n=len(d))
+    within = groups.count(d <= limit, n=len(d))
+    attainment = ratio(within, n)
+    empty = n == 0
+    if empty.any():
+        warn_insufficient(
+            f"`durations` has no finished item in {describe_groups(groups.labels, empty)}: "
+            "their attainment is NaN"
+        )
+    return AttainmentResult(groups=groups.labels, attainment=attainment, within=within, n=n)
+
+
+def _censored_attainment(
+    durations: npt.ArrayLike, days: npt.ArrayLike, by: object, observed: npt.ArrayLike
+) -> AttainmentResult:
+    """:func:`sle_attainment` with `observed`: Kaplan–Meier per group."""
+    d, limit, groups = sle_attainment_iv(durations, days, by)
+    if limit.ndim == 0:
+        per_group = np.full(groups.size, float(limit))
+    else:  # one value per item: it must be constant within each group
+        rows = groups.rows(~np.isnan(d))
+        codes = np.zeros(len(d), np.intp) if groups.codes is None else groups.codes
+        keep = np.ones(len(d), np.bool_) if rows is None else rows
+        per_group = np.full(groups.size, np.nan)
+        per_group[codes[keep]] = limit[keep]
+        varies = keep & (limit != np.append(per_group, np.nan)[codes])
+        if varies.any():
+            bad = np.flatnonzero(varies).tolist()
+            raise ValidationError(
+                "with `observed`, `days` must be the same for every item of a group; "
+                f"it differs in {describe_rows(bad)}",
+                rows=bad,
+            )
+        per_group[np.isnan(per_group)] = 1.0  # empty groups: any threshold, result NaN
+    by_arg = (
+        by
+        if groups.codes is None
+        else (np.where(groups.codes < groups.size, groups.codes, -1), groups.labels)
+    )
+    from customer_kanban.metrics.survival import km_attainment  # survival builds on service
+
+    r = km_attainment(d, observed, per_group, by=by_arg)
+    finished = groups.count(
+        ~np.isnan(d)
+        & (d <= np.broadcast_to(limit, d.shape))
+        & np.asarray(observed, dtype=np.bool_),
+        n=len(d),
+    )
+    return AttainmentResult(groups=r.groups, attainment=r.attainment, within=finished, n=r.n)
+
+
+def at_risk(
+    age: npt.ArrayLike, sle_days: npt.ArrayLike, *, fraction: float = 0.8
+) -> npt.NDArray[np.bool_]:
+    """Flag work in progress whose age already uses most of its SLE.
+
+    Parameters
+    ----------
+    age : array_like of float, shape (n,)
+        Work item age [days] (see :func:`work_item_age`); NaN = not in progress.
+    sle_days : float or array_like of float, shape (n,)
+        SLE threshold [days], one for all or one per item; must be > 0.
+    fraction : float, optional
+        Share of the SLE that makes an item at risk, in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+        ``age >= fraction * sle_days``; False where `age` is NaN. Items already
+        past their SLE are at risk too (they are late, and still count).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If `fraction` is outside (0, 1] or `sle_days` is not > 0.
+
+    Examples
+    --------
+    >>> at_risk([1.0, 6.5, 9.0, np.nan], 8)
+    array([False,  True,  True, False])
+    """
+    a, limit, f = at_risk_iv(age, sle_days, fraction)
+    out: npt.NDArray[np.bool_] = a >= f * limit
+    return out
+
+
+def on_time_rate(
+    delivered: npt.ArrayLike,
+    due: npt.ArrayLike,
+    *,
+    as_of: object = None,
+    by: object = None,
+) -> OnTimeResult:
+    """On-time delivery rate of items with a due instant (e.g. fixed-date items).
+
+    Parameters
+    ----------
+    delivered : array_like of instants, shape (n,)
+        Delivery instant; ``NaT`` = not delivered.
+    due : array_like of instants, shape (n,)
+        Due instant; ``NaT`` = no due date, the item is left out.
+    as_of : instant, optional
+        Judge the service as of this instant: deliveries after it count as not
+        yet made, and undelivered items already due before it count as late.
+        Without it, only delivered items are judged.
+    by : array_like or tuple, optional
+        Groups (class of service, customer, ...).
+
+    Returns
+    -------
+    OnTimeResult
+        ``on_time`` = delivered items with ``delivered <= due``; ``n`` = items
+        judged; ``rate = on_time / n`` (shape (G,)).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ or `as_of` is not one instant.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no item to judge: its rate is NaN.
+
+    Notes
+    -----
+    Undelivered items not yet due (or without `as_of`) are left out: they can
+    still be on time.
+
+    Examples
+    --------
+    >>> delivered = ["2024-01-05", "2024-01-12", None, None]
+    >>> due = ["2024-01-10", "2024-01-10", "2024-01-08", "2024-01-31"]
+    >>> on_time_rate(delivered, due).rate
+    array([0.5])
+    >>> r = on_time_rate(delivered, due, as_of="2024-01-15")  # item 3 is overdue
+    >>> r.rate, r.on_time, r.n
+    (array([0.333]), array([1]), array([3]))
+    """
+    d, u, t, groups = on_time_rate_iv(delivered, due, as_of, by)
+    has_due = ~np.isnat(u)
+    if t is None:
+        done = ~np.isnat(d)
+        judged = has_due & done
+    else:
+        done = d <= t  # NaT compares False
+        judged = has_due & (done | (u < t))
+    on_time = judged & done & (d <= u)
+    k = groups.count(on_time, n=len(d))
+    n = groups.count(judged, n=len(d))
+    empty = n == 0
+    if empty.any():
+        warn_insufficient(
+            f"no item with a due instant to judge in {describe_groups(groups.labels, empty)}: "
+            "their on-time rate is NaN"
+        )
+    return OnTimeResult(groups=groups.labels, rate=ratio(k, n), on_time=k, n=n)

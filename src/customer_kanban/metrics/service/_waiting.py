@@ -1,0 +1,148 @@
+"""Customer-centric metrics: customer waiting time, customer-recognisable work."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from customer_kanban._core.groups import describe_groups, ratio
+from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.validation import warn_insufficient
+from customer_kanban.metrics.service._results import ShareResult, WaitingTimeResult
+from customer_kanban.metrics.service._validation import (
+    customer_recognisable_share_iv,
+    customer_waiting_time_iv,
+)
+
+__all__ = ["customer_recognisable_share", "customer_waiting_time"]
+
+
+def customer_waiting_time(
+    requested: npt.ArrayLike,
+    delivered: npt.ArrayLike,
+    *,
+    as_of: object,
+    by: object = None,
+) -> WaitingTimeResult:
+    """Time customers spent waiting on the service, in total and per item.
+
+    "Save the customer's time": every item requested at or before
+    `as_of` makes its customer wait from the request to the delivery, or to
+    `as_of` when it is not delivered by then.
+
+    Parameters
+    ----------
+    requested : array_like of instants, shape (n,)
+        Request (arrival) instant; ``NaT`` = unknown, left out.
+    delivered : array_like of instants, shape (n,)
+        Delivery instant; ``NaT`` = not delivered.
+    as_of : instant
+        End of the observation (required: never "today"). Items requested
+        after it are left out; deliveries after it count as not yet made.
+    by : array_like or tuple, optional
+        Groups, typically the customer (or customer segment).
+
+    Returns
+    -------
+    WaitingTimeResult
+        Per group (shape (G,)): ``total_days`` and ``mean_days`` of waiting,
+        ``items`` counted and ``open_items`` still waiting at `as_of`.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If the lengths differ, `as_of` is not one instant, or a delivery is
+        before its request (the message lists the rows).
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no item requested by `as_of`: its ``mean_days`` is NaN
+        (``total_days`` is 0).
+
+    Examples
+    --------
+    Customer A waited 2 days for one item and is still waiting (3 days so
+    far) for another; customer B waited 1 day.
+
+    >>> requested = ["2024-01-01", "2024-01-07", "2024-01-02", "2024-01-20"]
+    >>> delivered = ["2024-01-03", None, "2024-01-03", None]
+    >>> r = customer_waiting_time(requested, delivered, as_of="2024-01-10",
+    ...                           by=["A", "A", "B", "B"])
+    >>> r.groups, r.total_days, r.mean_days
+    (array(['A', 'B'], dtype='<U1'), array([5., 1.]), array([2.5, 1. ]))
+    >>> r.items, r.open_items
+    (array([2, 1]), array([1, 0]))
+    """
+    r, d, t, groups = customer_waiting_time_iv(requested, delivered, as_of, by)
+    counted = r <= t  # NaT compares False
+    done = d <= t
+    stop = np.where(done, d.view(np.int64), t.view(np.int64))
+    stop -= r.view(np.int64)
+    waited = stop / NS_PER_DAY
+    still_open = counted & ~done
+    items = groups.count(counted, n=len(r))
+    open_items = groups.count(still_open, n=len(r))
+    total = groups.sum(waited, counted)
+    empty = items == 0
+    if empty.any():
+        warn_insufficient(
+            f"no item requested by `as_of` in {describe_groups(groups.labels, empty)}: "
+            "their `mean_days` is NaN"
+        )
+    return WaitingTimeResult(
+        groups=groups.labels,
+        total_days=total,
+        mean_days=ratio(total, items),
+        items=items,
+        open_items=open_items,
+    )
+
+
+def customer_recognisable_share(recognisable: npt.ArrayLike, *, by: object = None) -> ShareResult:
+    """Share of work items whose work type the customer would recognise.
+
+    Customer-recognisable work is the unit of customer-centric
+    Kanban: requests the customer made and would name, not internal tasks.
+
+    Parameters
+    ----------
+    recognisable : array_like of bool, shape (n,)
+        Whether each item's work type is customer-recognisable; 1/0 numbers
+        are accepted, NaN/None = unknown (left out).
+    by : array_like or tuple, optional
+        Groups (service, team, customer, ...).
+
+    Returns
+    -------
+    ShareResult
+        ``count`` = recognisable items, ``n`` = items where it is known,
+        ``share = count / n`` (shape (G,)).
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If a value is neither True/False nor 1/0/NaN, or `by` does not match.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        If a group has no item with a known value: its share is NaN.
+
+    Examples
+    --------
+    >>> r = customer_recognisable_share([True, False, True, True],
+    ...                                 by=["ops", "ops", "dev", "dev"])
+    >>> r.groups, r.share
+    (array(['dev', 'ops'], dtype='<U3'), array([1. , 0.5]))
+    """
+    value, known, groups = customer_recognisable_share_iv(recognisable, by)
+    count = groups.count(value, n=len(value))
+    n = groups.count(known, n=len(value))
+    empty = n == 0
+    if empty.any():
+        warn_insufficient(
+            f"`recognisable` is unknown for every item in "
+            f"{describe_groups(groups.labels, empty)}: their share is NaN"
+        )
+    return ShareResult(groups=groups.labels, share=ratio(count, n), count=count, n=n)
