@@ -26,8 +26,10 @@ def _examples():
     i = np.array([1, 0])
     day = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[ns]")
     return [
-        CumulativeFlowResult(day, np.array(["todo", "done"]), np.array([[1, 0], [2, 1]])),
-        ThroughputResult(day, g, np.array([[1, 0], [0, 2]])),
+        CumulativeFlowResult(
+            periods=day, states=np.array(["todo", "done"]), counts=np.array([[1, 0], [2, 1]])
+        ),
+        ThroughputResult(periods=day, groups=g, counts=np.array([[1, 0], [0, 2]])),
         PercentileResult(q=np.array([50.0]), groups=g, values=f[:, None], counts=i),
         AttainmentResult(groups=g, attainment=f, within=i, n=i),
         OnTimeResult(groups=g, rate=f, on_time=i, n=i),

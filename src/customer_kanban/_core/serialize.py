@@ -6,8 +6,8 @@ values and result objects into plain ``dict``/``list`` trees and back:
 
 * datetimes as ISO 8601 strings in UTC (``"2024-01-02T03:04:05+00:00"``);
 * numpy arrays as lists; ``NaN`` and ``NaT`` as ``null``; ``datetime64`` as ISO 8601;
-* infinite numbers (a quantile never reached) as the strings ``"inf"`` and
-  ``"-inf"``, so that the output is standard JSON (no ``Infinity``);
+* non-finite numbers (``NaN``, and the infinity of a quantile never reached) as
+  ``null``, so that the output is strict JSON (RFC 8259: no ``NaN``/``Infinity``);
 * enums by value; frozensets as sorted lists;
 * unknown keys are rejected, and every failure is reported as a
   :class:`~customer_kanban.errors.ValidationError` naming the path of the
@@ -56,12 +56,8 @@ def _structure_datetime(value: Any, _: type) -> _dt.datetime:
     return as_utc_datetime(_dt.datetime.fromisoformat(text))
 
 
-def _float_or_none(value: float) -> float | str | None:
-    if math.isnan(value):
-        return None
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
+def _float_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
@@ -72,9 +68,7 @@ def _unstructure_array(value: np.ndarray[Any, Any]) -> Any:
         return text.tolist()
     if np.issubdtype(value.dtype, np.floating):
         out = value.astype(object)
-        out[np.isnan(value)] = None
-        out[np.isposinf(value)] = "inf"
-        out[np.isneginf(value)] = "-inf"
+        out[~np.isfinite(value)] = None
         return out.tolist()
     return value.tolist()
 

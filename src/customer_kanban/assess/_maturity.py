@@ -63,7 +63,8 @@ import numpy.typing as npt
 
 from customer_kanban import metrics
 from customer_kanban._core.instants import as_instant_array, to_datetime
-from customer_kanban._core.serialize import Exportable, Serializable
+from customer_kanban._core.results import Result, result
+from customer_kanban._core.serialize import Serializable
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import MaturityLevel, Policy
 from customer_kanban.reviews import sle_per_item
@@ -243,8 +244,8 @@ CHECK_THRESHOLDS: Mapping[str, float] = types.MappingProxyType(
 )
 
 
-@attrs.frozen(kw_only=True)
-class DataCheck(Exportable):
+@result
+class DataCheck(Result):
     """What the data says about one declared (or undeclared) practice.
 
     Attributes
@@ -278,8 +279,8 @@ class DataCheck(Exportable):
         return self.declared and self.confirms is False
 
 
-@attrs.frozen(kw_only=True)
-class MaturityAssessment(Exportable):
+@result
+class MaturityAssessment(Result):
     """A maturity level from declared practices, with what the data says about them.
 
     Attributes

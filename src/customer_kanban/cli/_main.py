@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -292,13 +292,13 @@ _SEGMENT_DIMENSIONS = ("class_of_service/segment", "segment")
 def _review(args: argparse.Namespace) -> str:
     import attrs
 
-    from customer_kanban.reviews import service_delivery_review
+    from customer_kanban.reviews import ServiceDeliveryReview, service_delivery_review
 
     table, policy, when, extra = _load(args)
     review = service_delivery_review(table, policy, as_of=when, previous=args.previous)
     if args.segments:
         rows = tuple(r for r in review.rows if r.dimension in _SEGMENT_DIMENSIONS)
-        review = attrs.evolve(review, rows=rows)
+        review = cast("ServiceDeliveryReview", attrs.evolve(cast("Any", review), rows=rows))
         if not rows and not args.json:
             return review.render() + "\n(no customer segment lines: the data has no segment)"
     if args.json:

@@ -43,15 +43,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import (
     as_float_array,
@@ -92,18 +89,11 @@ _ACCEPT_GTOL = 1e-6
 _START = 0.1
 
 
-def _same_float(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
-
-
-_EQ_FLOAT = attrs.cmp_using(eq=_same_float)
-
-
 # --------------------------------------------------------------------------- summary
 
 
-@attrs.frozen(kw_only=True)
-class PurchaseSummary(Exportable):
+@result
+class PurchaseSummary(Result):
     """Each customer's purchase history as ``lifetimes`` summarises it.
 
     Attributes
@@ -133,15 +123,15 @@ class PurchaseSummary(Exportable):
         End of the observation (``NaT`` when there was no transaction).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    frequency: Int64Array = attrs.field(eq=_EQ, hash=False)
-    recency: FloatArray = attrs.field(eq=_EQ, hash=False)
-    T: FloatArray = attrs.field(eq=_EQ, hash=False)
-    monetary: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    first: npt.NDArray[np.datetime64] = attrs.field(eq=_EQ, hash=False)
-    n_transactions: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    frequency: Int64Array
+    recency: FloatArray
+    T: FloatArray
+    monetary: FloatArray
+    first: npt.NDArray[np.datetime64]
+    n_transactions: Int64Array
     period: str | float
-    as_of: np.datetime64 = attrs.field(eq=_EQ_NAN, hash=False)
+    as_of: np.datetime64
 
 
 def _check_period(period: object) -> tuple[str, float]:
@@ -566,8 +556,8 @@ def _ln_hyp2f1(a: Any, b: Any, c: Any, z: Any) -> FloatArray:
     return out
 
 
-@attrs.frozen(kw_only=True)
-class BGNBDFit(Exportable):
+@result
+class BGNBDFit(Result):
     """The BG/NBD model of repeat purchasing, fitted by maximum likelihood.
 
     While alive, a customer buys as a Poisson process of rate ``λ``; after
@@ -594,11 +584,11 @@ class BGNBDFit(Exportable):
         The L2 penalty coefficient used.
     """
 
-    r: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    alpha: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    a: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    b: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    log_likelihood: float = attrs.field(eq=_EQ_FLOAT, hash=False)
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
     n: int
     converged: bool
     penalizer: float = 0.0
@@ -937,8 +927,8 @@ def _maximise(
 # --------------------------------------------------------------------------- Gamma-Gamma
 
 
-@attrs.frozen(kw_only=True)
-class GammaGammaFit(Exportable):
+@result
+class GammaGammaFit(Result):
     """The Gamma-Gamma model of spend per purchase, fitted by maximum likelihood.
 
     A customer's purchase values are Gamma distributed with shape ``p`` and a
@@ -961,10 +951,10 @@ class GammaGammaFit(Exportable):
         The L2 penalty coefficient used.
     """
 
-    p: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    q: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    v: float = attrs.field(eq=_EQ_FLOAT, hash=False)
-    log_likelihood: float = attrs.field(eq=_EQ_FLOAT, hash=False)
+    p: float
+    q: float
+    v: float
+    log_likelihood: float
     n: int
     converged: bool
     penalizer: float = 0.0

@@ -31,13 +31,12 @@ import math
 import re
 from typing import Any, NamedTuple
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import _as_array, factorize
 from customer_kanban._core.quantiles import lerp, quantile_plan
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban._core.validation import (
     PERCENTILE_METHODS,
@@ -63,17 +62,8 @@ _CHUNK_FACTOR = 1.5
 _RTOL = 100 * float(np.finfo(np.float64).eps)
 
 
-def _same_float(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
-
-
-def _float_field() -> Any:
-    """A float attribute whose NaN (a side without values) compares equal, as arrays do."""
-    return attrs.field(eq=attrs.cmp_using(eq=_same_float))
-
-
-@attrs.frozen(kw_only=True)
-class ServiceComparison(Exportable):
+@result
+class ServiceComparison(Result):
     """How a focus group of customers is served compared with the others.
 
     Attributes
@@ -120,13 +110,13 @@ class ServiceComparison(Exportable):
     method: str
     n_focus: int
     n_other: int
-    focus_statistic: float = _float_field()
-    other_statistic: float = _float_field()
-    difference: float = _float_field()
-    ratio: float = _float_field()
-    cliffs_delta: float = _float_field()
-    probability_better: float = _float_field()
-    pvalue: float = _float_field()
+    focus_statistic: float
+    other_statistic: float
+    difference: float
+    ratio: float
+    cliffs_delta: float
+    probability_better: float
+    pvalue: float
     permutations: int
     exact: bool
     served_at_least_as_well: bool | None

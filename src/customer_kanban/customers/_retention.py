@@ -37,16 +37,13 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core import periods as _periods
 from customer_kanban._core.groups import Groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -79,21 +76,11 @@ _ACQUIRED, _RETAINED, _WON_BACK = 0, 1, 2
 _NO_PERIODS = "no transaction at or before `as_of`: the result has no periods"
 
 
-def _optional_equal(a: npt.NDArray[Any] | None, b: npt.NDArray[Any] | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-
-
-# Optional arrays (None when the input they need is not given).
-_EQ_OPTIONAL = attrs.cmp_using(eq=_optional_equal)
-
-
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen(kw_only=True)
-class CohortResult(Exportable):
+@result
+class CohortResult(Result):
     """Retention of customer cohorts, period after period since acquisition.
 
     Attributes
@@ -124,13 +111,13 @@ class CohortResult(Exportable):
         The period: "D", "W", "M" or "Q".
     """
 
-    cohorts: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    periods_since: Int64Array = attrs.field(eq=_EQ, hash=False)
-    size: Int64Array = attrs.field(eq=_EQ, hash=False)
-    active: Int64Array = attrs.field(eq=_EQ, hash=False)
-    observed: BoolArray = attrs.field(eq=_EQ, hash=False)
-    retention: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    churn: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    cohorts: InstantArray
+    periods_since: Int64Array
+    size: Int64Array
+    active: Int64Array
+    observed: BoolArray
+    retention: FloatArray
+    churn: FloatArray
     freq: str
 
     @property
@@ -158,8 +145,8 @@ class CohortResult(Exportable):
         return out
 
 
-@attrs.frozen(kw_only=True)
-class GetKeepGrowResult(Exportable):
+@result
+class GetKeepGrowResult(Result):
     """Customers acquired, retained, won back, lost, let go and cross-sold per period.
 
     Counts are numbers of customers; ``*_value`` are sums of the transaction
@@ -211,27 +198,27 @@ class GetKeepGrowResult(Exportable):
         Customers acquired and not lost by the end of the period.
     """
 
-    periods: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    periods: InstantArray
+    groups: LabelArray
     freq: str
     lost_after: int
-    active: Int64Array = attrs.field(eq=_EQ, hash=False)
-    acquired: Int64Array = attrs.field(eq=_EQ, hash=False)
-    retained: Int64Array = attrs.field(eq=_EQ, hash=False)
-    won_back: Int64Array = attrs.field(eq=_EQ, hash=False)
-    lost: Int64Array = attrs.field(eq=_EQ, hash=False)
-    let_go: Int64Array | None = attrs.field(eq=_EQ_OPTIONAL, hash=False)
-    cross_sold: Int64Array | None = attrs.field(eq=_EQ_OPTIONAL, hash=False)
-    active_value: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    acquired_value: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    retained_value: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    won_back_value: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    lost_value: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    let_go_value: FloatArray | None = attrs.field(eq=_EQ_OPTIONAL, hash=False)
-    cross_sold_value: FloatArray | None = attrs.field(eq=_EQ_OPTIONAL, hash=False)
-    new_product_value: FloatArray | None = attrs.field(eq=_EQ_OPTIONAL, hash=False)
-    lost_so_far: Int64Array = attrs.field(eq=_EQ, hash=False)
-    live: Int64Array = attrs.field(eq=_EQ, hash=False)
+    active: Int64Array
+    acquired: Int64Array
+    retained: Int64Array
+    won_back: Int64Array
+    lost: Int64Array
+    let_go: Int64Array | None
+    cross_sold: Int64Array | None
+    active_value: FloatArray
+    acquired_value: FloatArray
+    retained_value: FloatArray
+    won_back_value: FloatArray
+    lost_value: FloatArray
+    let_go_value: FloatArray | None
+    cross_sold_value: FloatArray | None
+    new_product_value: FloatArray | None
+    lost_so_far: Int64Array
+    live: Int64Array
 
     @property
     def lost_profitable(self) -> Int64Array | None:

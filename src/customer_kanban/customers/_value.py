@@ -16,14 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, factorize
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import (
     as_float_array,
@@ -72,8 +69,8 @@ RFM_SEGMENT_RULES: tuple[tuple[str, Mapping[str, tuple[float, float]]], ...] = (
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen(kw_only=True)
-class CustomerSegments(Exportable):
+@result
+class CustomerSegments(Result):
     """A partition of customers into named segments.
 
     Attributes
@@ -90,11 +87,11 @@ class CustomerSegments(Exportable):
         The current-value and future-potential thresholds used (NaN for RFM).
     """
 
-    customers: LabelArray = attrs.field(eq=_EQ, hash=False)
-    labels: LabelArray = attrs.field(eq=_EQ, hash=False)
-    codes: Int64Array = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
-    thresholds: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    customers: LabelArray
+    labels: LabelArray
+    codes: Int64Array
+    counts: Int64Array
+    thresholds: FloatArray
 
     @property
     def segment(self) -> LabelArray:
@@ -110,8 +107,8 @@ class CustomerSegments(Exportable):
         return out.astype(np.float64)
 
 
-@attrs.frozen(kw_only=True)
-class RFMResult(Exportable):
+@result
+class RFMResult(Result):
     """Recency, frequency and monetary value per customer, and their scores.
 
     Attributes
@@ -132,19 +129,19 @@ class RFMResult(Exportable):
         Number of score levels (2 to 9).
     """
 
-    customers: LabelArray = attrs.field(eq=_EQ, hash=False)
-    recency: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    frequency: Int64Array = attrs.field(eq=_EQ, hash=False)
-    monetary: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    r: Int64Array = attrs.field(eq=_EQ, hash=False)
-    f: Int64Array = attrs.field(eq=_EQ, hash=False)
-    m: Int64Array = attrs.field(eq=_EQ, hash=False)
-    score: Int64Array = attrs.field(eq=_EQ, hash=False)
+    customers: LabelArray
+    recency: FloatArray
+    frequency: Int64Array
+    monetary: FloatArray
+    r: Int64Array
+    f: Int64Array
+    m: Int64Array
+    score: Int64Array
     bins: int
 
 
-@attrs.frozen(kw_only=True)
-class ValueResult(Exportable):
+@result
+class ValueResult(Result):
     """Revenue, margin and profitability per group (customer, segment, ...).
 
     Attributes
@@ -161,12 +158,12 @@ class ValueResult(Exportable):
         Distinct customers per group (0 without `customer`).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    revenue: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    margin: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    profitability: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    transactions: Int64Array = attrs.field(eq=_EQ, hash=False)
-    n_customers: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    revenue: FloatArray
+    margin: FloatArray
+    profitability: FloatArray
+    transactions: Int64Array
+    n_customers: Int64Array
 
 
 # --------------------------------------------------------------------------- helpers

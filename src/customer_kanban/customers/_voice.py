@@ -33,14 +33,11 @@ from collections.abc import Iterable
 from statistics import NormalDist
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, _object_missing, describe_groups, factorize
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import as_float_array, check_choice, warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
@@ -71,8 +68,8 @@ _CES_SCALES: dict[str, tuple[int, int, bool, tuple[int, ...]]] = {
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen(kw_only=True)
-class ScoreResult(Exportable):
+@result
+class ScoreResult(Result):
     """A survey score per group, with its confidence interval and answer counts.
 
     The common part of :class:`NPSResult`, :class:`CSATResult` and
@@ -103,19 +100,19 @@ class ScoreResult(Exportable):
         ``counts.sum(axis=1) == n``.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    value: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    low: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    high: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    value: FloatArray
+    low: FloatArray
+    high: FloatArray
+    n: Int64Array
     confidence: float
     scale: tuple[int, int]
     higher_is_better: bool
-    points: Int64Array = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    points: Int64Array
+    counts: Int64Array
 
 
-@attrs.frozen(kw_only=True)
+@result
 class NPSResult(ScoreResult):
     """Net Promoter Score per group (see :func:`nps`).
 
@@ -133,12 +130,12 @@ class NPSResult(ScoreResult):
     ``(0, 10)``, ``higher_is_better`` True).
     """
 
-    promoters: Int64Array = attrs.field(eq=_EQ, hash=False)
-    passives: Int64Array = attrs.field(eq=_EQ, hash=False)
-    detractors: Int64Array = attrs.field(eq=_EQ, hash=False)
+    promoters: Int64Array
+    passives: Int64Array
+    detractors: Int64Array
 
 
-@attrs.frozen(kw_only=True)
+@result
 class CSATResult(ScoreResult):
     """Customer satisfaction score per group (see :func:`csat`).
 
@@ -159,12 +156,12 @@ class CSATResult(ScoreResult):
     ``(1, scale)``, ``higher_is_better`` True).
     """
 
-    satisfied: Int64Array = attrs.field(eq=_EQ, hash=False)
+    satisfied: Int64Array
     satisfied_scores: tuple[int, ...]
     method: str
 
 
-@attrs.frozen(kw_only=True)
+@result
 class CESResult(ScoreResult):
     """Customer effort score per group (see :func:`ces`).
 
@@ -190,13 +187,13 @@ class CESResult(ScoreResult):
     """
 
     version: str
-    easy: Int64Array = attrs.field(eq=_EQ, hash=False)
-    easy_share: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    easy: Int64Array
+    easy_share: FloatArray
     easy_scores: tuple[int, ...]
 
 
-@attrs.frozen(kw_only=True)
-class FeedbackResult(Exportable):
+@result
+class FeedbackResult(Result):
     """Customer feedback per group, counted by kind (see :func:`feedback_summary`).
 
     Attributes
@@ -214,11 +211,11 @@ class FeedbackResult(Exportable):
         Feedback per group (missing kinds not counted).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    kinds: LabelArray = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
-    shares: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    kinds: LabelArray
+    counts: Int64Array
+    shares: FloatArray
+    n: Int64Array
 
 
 # --------------------------------------------------------------------------- validation

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.instants import as_instant_array
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
 from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
 from customer_kanban.io._source import LazyText, read_source, text_column
@@ -61,12 +61,8 @@ def _reasons(values: Any) -> npt.NDArray[np.object_]:
     return out
 
 
-def _array_eq(a: Any, b: Any) -> bool:
-    return bool(np.array_equal(a, b))
-
-
-@attrs.frozen
-class Rejections(Exportable):
+@result
+class Rejections(Result):
     """The rows of an event log that were not accepted, and why.
 
     Attributes
@@ -93,10 +89,8 @@ class Rejections(Exportable):
     """
 
     # Bare ``np.ndarray`` annotations: the package converter dispatches its array hook on them.
-    rows: np.ndarray = attrs.field(converter=_rows, eq=attrs.cmp_using(eq=_array_eq), hash=False)
-    reasons: np.ndarray = attrs.field(
-        converter=_reasons, eq=attrs.cmp_using(eq=_array_eq), hash=False
-    )
+    rows: np.ndarray = attrs.field(converter=_rows)
+    reasons: np.ndarray = attrs.field(converter=_reasons)
 
     def __attrs_post_init__(self) -> None:
         if self.rows.shape != self.reasons.shape:
@@ -119,8 +113,8 @@ class Rejections(Exportable):
         return {str(labels[k]): int(counts[k]) for k in order}
 
 
-@attrs.frozen(eq=False)
-class EventLogResult:
+@result
+class EventLogResult(Result):
     """What :func:`read_event_log` accepted, and what it rejected.
 
     Attributes

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.instants import NS_PER_DAY, as_instant_array, to_datetime
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import AcceptanceRule, RuleKind
 from customer_kanban.table import WorkItemTable
@@ -140,8 +140,8 @@ class FailureCause(enum.IntEnum):
     RULE_BROKEN = 3
 
 
-@attrs.frozen(kw_only=True, repr=False)
-class AcceptanceFailures(Exportable):
+@result
+class AcceptanceFailures(Result):
     """Every failing (item, rule) pair, one row each, ordered by item then rule.
 
     Attributes
@@ -154,9 +154,9 @@ class AcceptanceFailures(Exportable):
         A :class:`FailureCause` code per row.
     """
 
-    item: npt.NDArray[np.int64] = attrs.field(eq=_EQ, hash=False)
-    rule: npt.NDArray[np.int64] = attrs.field(eq=_EQ, hash=False)
-    cause: npt.NDArray[np.int8] = attrs.field(eq=_EQ, hash=False)
+    item: npt.NDArray[np.int64]
+    rule: npt.NDArray[np.int64]
+    cause: npt.NDArray[np.int8]
 
     def __len__(self) -> int:
         return int(self.item.size)
@@ -196,8 +196,8 @@ def _reason(rule: AcceptanceRule, cause: int) -> str:
     return f"{rule.name}: {text}"
 
 
-@attrs.frozen(kw_only=True, repr=False)
-class AcceptanceResult(Exportable):
+@result
+class AcceptanceResult(Result):
     """Which requests meet the acceptance rules, and every reason why not.
 
     Attributes
@@ -224,10 +224,10 @@ class AcceptanceResult(Exportable):
     """
 
     rules: tuple[AcceptanceRule, ...]
-    ids: npt.NDArray[Any] = attrs.field(eq=_EQ, hash=False)
-    passed: Bools = attrs.field(eq=_EQ, hash=False)
+    ids: npt.NDArray[Any]
+    passed: Bools
     failures: AcceptanceFailures
-    fail_counts: npt.NDArray[np.int64] = attrs.field(eq=_EQ, hash=False)
+    fail_counts: npt.NDArray[np.int64]
     acceptance_rate: float
     as_of: _dt.datetime | None = None
 

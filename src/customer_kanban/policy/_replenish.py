@@ -17,12 +17,11 @@ import datetime as _dt
 import html
 from collections.abc import Sequence
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Policy, Urgency
@@ -44,16 +43,16 @@ __all__ = [
 _NS_PER_DAY = 86_400_000_000_000
 
 
-@attrs.frozen(kw_only=True)
-class Attendee(Exportable):
+@result
+class Attendee(Result):
     """Someone at the meeting: a name and a role (``"customer"`` marks the customer's voice)."""
 
     name: str
     role: str = ""
 
 
-@attrs.frozen(kw_only=True)
-class ReplenishmentDecision(Exportable):
+@result
+class ReplenishmentDecision(Result):
     """One candidate: pulled, or not, and why.
 
     Attributes
@@ -82,8 +81,8 @@ class ReplenishmentDecision(Exportable):
     cd3: float
 
 
-@attrs.frozen(kw_only=True)
-class ReplenishmentRecord(Exportable):
+@result
+class ReplenishmentRecord(Result):
     """What a replenishment meeting decided, with who was there.
 
     Attributes

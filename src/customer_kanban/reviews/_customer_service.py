@@ -19,12 +19,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban.customers import ServiceComparison, compare_service, feedback_summary, nps
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
@@ -37,8 +36,8 @@ __all__ = ["SegmentServiceReview", "SegmentServiceRow", "service_by_segment"]
 _NS_PER_DAY = 86_400_000_000_000
 
 
-@attrs.frozen(kw_only=True)
-class SegmentServiceRow(Exportable):
+@result
+class SegmentServiceRow(Result):
     """One line: a customer segment, internal or external customers, or all.
 
     Attributes
@@ -81,8 +80,8 @@ class SegmentServiceRow(Exportable):
     nps: float
 
 
-@attrs.frozen(kw_only=True)
-class SegmentServiceReview(Exportable):
+@result
+class SegmentServiceReview(Result):
     """Service per customer segment, internal and external customers, and a comparison.
 
     Attributes

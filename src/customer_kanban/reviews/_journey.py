@@ -35,12 +35,11 @@ import datetime as _dt
 import html
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.instants import NS_PER_DAY, as_instant_array
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Policy, Workflow
 from customer_kanban.reviews._text import text_table
@@ -51,8 +50,8 @@ __all__ = ["CostlyStep", "CustomerJourney", "HandoffPair", "customer_journey"]
 _NONE = "(none)"
 
 
-@attrs.frozen(kw_only=True)
-class HandoffPair(Exportable):
+@result
+class HandoffPair(Result):
     """Hand-offs from one department to another, and the waiting they caused.
 
     Attributes
@@ -74,8 +73,8 @@ class HandoffPair(Exportable):
     waiting_days: float
 
 
-@attrs.frozen(kw_only=True)
-class CostlyStep(Exportable):
+@result
+class CostlyStep(Result):
     """A step of the journey that cost customers much waiting.
 
     Attributes
@@ -98,8 +97,8 @@ class CostlyStep(Exportable):
     waiting_days: float
 
 
-@attrs.frozen(kw_only=True)
-class CustomerJourney(Exportable):
+@result
+class CustomerJourney(Result):
     """The journey of each item through departments and its friction points.
 
     Attributes
@@ -135,16 +134,14 @@ class CustomerJourney(Exportable):
     """
 
     as_of: _dt.datetime | None
-    ids: npt.NDArray[Any] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    handoffs: npt.NDArray[np.int64] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    reassignments: npt.NDArray[np.int64] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    reopens: npt.NDArray[np.int64] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    ping_pongs: npt.NDArray[np.int64] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    waiting_days: npt.NDArray[np.float64] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    ids: npt.NDArray[Any]
+    handoffs: npt.NDArray[np.int64]
+    reassignments: npt.NDArray[np.int64]
+    reopens: npt.NDArray[np.int64]
+    ping_pongs: npt.NDArray[np.int64]
+    waiting_days: npt.NDArray[np.float64]
     departments: tuple[str, ...]
-    department_waiting_days: npt.NDArray[np.float64] = attrs.field(
-        eq=attrs.cmp_using(eq=np.array_equal)
-    )
+    department_waiting_days: npt.NDArray[np.float64]
     handoff_pairs: tuple[HandoffPair, ...]
     costliest_steps: tuple[CostlyStep, ...]
 

@@ -7,12 +7,11 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.instants import NS_PER_DAY
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._journey import HandoffPair, customer_journey
@@ -33,8 +32,8 @@ _NONE = "(none)"
 _OTHER = "(other services)"
 
 
-@attrs.frozen(kw_only=True)
-class ServiceHandoffs(Exportable):
+@result
+class ServiceHandoffs(Result):
     """The hand-offs of one service with the other services of the review.
 
     Attributes
@@ -54,8 +53,8 @@ class ServiceHandoffs(Exportable):
     waiting_after_received: float
 
 
-@attrs.frozen(kw_only=True, repr=False)
-class OperationsReview(Exportable):
+@result
+class OperationsReview(Result):
     """The Operations Review: each service's Service Delivery Review, side by side.
 
     Attributes

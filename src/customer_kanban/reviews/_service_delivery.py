@@ -7,7 +7,7 @@ import html
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import attrs
 import numpy as np
@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from customer_kanban import customers, metrics
 from customer_kanban._core.instants import NS_PER_DAY, as_instant_array, to_datetime
-from customer_kanban._core.serialize import Exportable
+from customer_kanban._core.results import Result, result
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import (
     Feedback,
@@ -39,8 +39,8 @@ Basis = Literal["customer", "system"]
 _Dimension = tuple[str, "npt.NDArray[np.int32] | None", list[str], npt.NDArray[np.float64]]
 
 
-@attrs.frozen(kw_only=True)
-class BlockerCluster(Exportable):
+@result
+class BlockerCluster(Result):
     """The blocks of one reason on a line of the review (blocker clustering).
 
     Attributes
@@ -68,8 +68,8 @@ class BlockerCluster(Exportable):
     likelihood: float
 
 
-@attrs.frozen(kw_only=True)
-class ServiceLevelRow(Exportable):
+@result
+class ServiceLevelRow(Result):
     """One line of the review: a class of service, a customer segment, or all work.
 
     Attributes
@@ -160,7 +160,7 @@ class ServiceLevelRow(Exportable):
     throughput_per_week: float
     wip: int
     open_requests: int
-    at_risk: npt.NDArray[Any] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    at_risk: npt.NDArray[Any]
     customer_waiting_days: float
     attainment_censored: float = math.nan
     fit: int | None = None
@@ -206,8 +206,8 @@ class ServiceLevelRow(Exportable):
         return float(value) - float(before)
 
 
-@attrs.frozen(kw_only=True)
-class ServiceDeliveryReview(Exportable):
+@result
+class ServiceDeliveryReview(Result):
     """The Service Delivery Review: service levels seen from the customer's side.
 
     Attributes
@@ -734,7 +734,7 @@ def service_delivery_review(
             feedback=feedback,
         )
         old = {(r.dimension, r.group): r for r in before.rows}
-        rows = [attrs.evolve(r, earlier=old.get((r.dimension, r.group))) for r in rows]
+        rows = [attrs.evolve(cast("Any", r), earlier=old.get((r.dimension, r.group))) for r in rows]
     return ServiceDeliveryReview(
         as_of=_stamp(when),
         q=qs,

@@ -57,9 +57,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.groups import factorize
 from customer_kanban._core.instants import NS_PER_DAY
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -100,8 +98,8 @@ Int8Array = npt.NDArray[np.int8]
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen(kw_only=True)
-class DelayCostResult(Exportable):
+@result
+class DelayCostResult(Result):
     """Delay cost per item and its total per group.
 
     Attributes
@@ -121,15 +119,15 @@ class DelayCostResult(Exportable):
         Requested by `as_of` and not delivered by then (still costing).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    total: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    items: Int64Array = attrs.field(eq=_EQ, hash=False)
-    cost: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    open: BoolArray = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    total: FloatArray
+    items: Int64Array
+    cost: FloatArray
+    open: BoolArray
 
 
-@attrs.frozen(kw_only=True)
-class PriorityResult(Exportable):
+@result
+class PriorityResult(Result):
     """A priority score per item and the schedule it gives.
 
     Attributes
@@ -144,9 +142,9 @@ class PriorityResult(Exportable):
         ``rank[order] == 1..n``.
     """
 
-    score: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    rank: Int64Array = attrs.field(eq=_EQ, hash=False)
-    order: Int64Array = attrs.field(eq=_EQ, hash=False)
+    score: FloatArray
+    rank: Int64Array
+    order: Int64Array
 
 
 # --------------------------------------------------------------------------- validation

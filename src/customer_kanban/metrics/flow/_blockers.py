@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, describe_groups, factorize, ratio
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import FloatArray, Int64Array, IntpArray, LabelArray
 from customer_kanban._core.validation import warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
@@ -30,8 +27,8 @@ __all__ = ["BlockerClusters", "blocker_clusters"]
 NO_REASON = "(none)"
 
 
-@attrs.frozen(kw_only=True)
-class BlockerClusters(Exportable):
+@result
+class BlockerClusters(Result):
     """Blocked intervals clustered by reason, per group of items.
 
     Attributes
@@ -58,14 +55,14 @@ class BlockerClusters(Exportable):
         counts a day blocked for two reasons twice. [days]
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    reasons: LabelArray = attrs.field(eq=_EQ, hash=False)
-    blocks: Int64Array = attrs.field(eq=_EQ, hash=False)
-    items: Int64Array = attrs.field(eq=_EQ, hash=False)
-    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n_items: Int64Array = attrs.field(eq=_EQ, hash=False)
-    blocked_items: Int64Array = attrs.field(eq=_EQ, hash=False)
-    blocked_days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    groups: LabelArray
+    reasons: LabelArray
+    blocks: Int64Array
+    items: Int64Array
+    days: FloatArray
+    n_items: Int64Array
+    blocked_items: Int64Array
+    blocked_days: FloatArray
 
     @property
     def impact(self) -> FloatArray:

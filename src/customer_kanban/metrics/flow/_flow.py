@@ -413,7 +413,9 @@ def cumulative_flow(
             "the cumulative flow has no periods"
         )
         empty = np.zeros(0, dtype="datetime64[ns]")
-        return CumulativeFlowResult(empty, labels, np.zeros((0, n_states), dtype=np.int64))
+        return CumulativeFlowResult(
+            periods=empty, states=labels, counts=np.zeros((0, n_states), dtype=np.int64)
+        )
     first = _periods.ordinal(np.datetime64(window[0], "ns"), f)
     last = _periods.ordinal(np.datetime64(window[1], "ns"), f)
     n_periods = last - first + 1
@@ -432,7 +434,9 @@ def cumulative_flow(
         idx -= first
         np.clip(idx, 0, n_periods, out=idx)  # before the window: period 0; after: dropped
         counts[:, s] = np.cumsum(np.bincount(idx, minlength=n_periods + 1)[:n_periods])
-    return CumulativeFlowResult(_periods.period_starts(first, last, f), labels, counts)
+    return CumulativeFlowResult(
+        periods=_periods.period_starts(first, last, f), states=labels, counts=counts
+    )
 
 
 def throughput(
@@ -502,7 +506,9 @@ def throughput(
             "`end` holds no delivery and no `start`/`stop` was given: the throughput has no periods"
         )
         empty = np.zeros(0, dtype="datetime64[ns]")
-        return ThroughputResult(empty, groups.labels, np.zeros((groups.size, 0), dtype=np.int64))
+        return ThroughputResult(
+            periods=empty, groups=groups.labels, counts=np.zeros((groups.size, 0), dtype=np.int64)
+        )
     first = _periods.ordinal(np.datetime64(window[0], "ns"), f)
     last = _periods.ordinal(np.datetime64(window[1], "ns"), f)
     n_periods = last - first + 1
@@ -522,5 +528,7 @@ def throughput(
         counts = np.bincount(flat, minlength=(groups.size + 1) * width)
         counts = counts.reshape(groups.size + 1, width)[: groups.size, 1:-1]
     return ThroughputResult(
-        _periods.period_starts(first, last, f), groups.labels, counts.astype(np.int64)
+        periods=_periods.period_starts(first, last, f),
+        groups=groups.labels,
+        counts=counts.astype(np.int64),
     )

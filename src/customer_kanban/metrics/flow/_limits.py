@@ -35,15 +35,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import factorize, sort_key_by_code_then_time
 from customer_kanban._core.instants import NS_PER_DAY
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -68,20 +65,11 @@ _INT64_MAX = np.iinfo(np.int64).max
 _NAT: np.datetime64 = np.datetime64("NaT", "ns")
 
 
-def _same(a: object, b: object) -> bool:
-    """Equality of two instants where ``NaT == NaT``."""
-    return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
-
-
-# Arrays compare by value and take no part in the hash (as in _results.py).
-_EQ_INSTANT = attrs.cmp_using(eq=_same)
-
-
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen(kw_only=True)
-class BreachResult(Exportable):
+@result
+class BreachResult(Result):
     """WIP per workflow state against its WIP limit.
 
     The breach intervals form a long table (one row per interval, ``K`` rows):
@@ -128,20 +116,20 @@ class BreachResult(Exportable):
         Highest WIP during each interval.
     """
 
-    states: LabelArray = attrs.field(eq=_EQ, hash=False)
-    limits: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    first_event: np.datetime64 = attrs.field(eq=_EQ_INSTANT, hash=False)
-    as_of: np.datetime64 = attrs.field(eq=_EQ_INSTANT, hash=False)
-    count: Int64Array = attrs.field(eq=_EQ, hash=False)
-    duration: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    max_wip: Int64Array = attrs.field(eq=_EQ, hash=False)
-    max_at: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    mean_wip: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    state: Int64Array = attrs.field(eq=_EQ, hash=False)
-    start: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    end: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    peak: Int64Array = attrs.field(eq=_EQ, hash=False)
+    states: LabelArray
+    limits: FloatArray
+    first_event: np.datetime64
+    as_of: np.datetime64
+    count: Int64Array
+    duration: FloatArray
+    max_wip: Int64Array
+    max_at: InstantArray
+    mean_wip: FloatArray
+    state: Int64Array
+    start: InstantArray
+    end: InstantArray
+    days: FloatArray
+    peak: Int64Array
 
     @property
     def span_days(self) -> float:
@@ -180,8 +168,8 @@ class BreachResult(Exportable):
         return out
 
 
-@attrs.frozen(kw_only=True)
-class ShareBreaches(Exportable):
+@result
+class ShareBreaches(Result):
     """Intervals where a class of service held more than its share of WIP (long table).
 
     ``K`` rows sorted by class and then by start; per class (``C``) the summaries.
@@ -205,17 +193,17 @@ class ShareBreaches(Exportable):
         Total time above the policy share per class. [days]
     """
 
-    group: Int64Array = attrs.field(eq=_EQ, hash=False)
-    start: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    end: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    peak: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    count: Int64Array = attrs.field(eq=_EQ, hash=False)
-    duration: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    group: Int64Array
+    start: InstantArray
+    end: InstantArray
+    days: FloatArray
+    peak: FloatArray
+    count: Int64Array
+    duration: FloatArray
 
 
-@attrs.frozen(kw_only=True)
-class AllocationResult(Exportable):
+@result
+class AllocationResult(Result):
     """Share of the work in progress held by each class of service, beside its policy share.
 
     Attributes
@@ -248,15 +236,15 @@ class AllocationResult(Exportable):
         function (every event, whatever `at`).
     """
 
-    classes: LabelArray = attrs.field(eq=_EQ, hash=False)
-    shares: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    first_event: np.datetime64 = attrs.field(eq=_EQ_INSTANT, hash=False)
-    as_of: np.datetime64 = attrs.field(eq=_EQ_INSTANT, hash=False)
-    at: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    wip: Int64Array = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
-    actual: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    excess: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    classes: LabelArray
+    shares: FloatArray
+    first_event: np.datetime64
+    as_of: np.datetime64
+    at: InstantArray
+    wip: Int64Array
+    counts: Int64Array
+    actual: FloatArray
+    excess: FloatArray
     breaches: ShareBreaches
 
 

@@ -8,13 +8,10 @@ never changes with the input.  All results serialise with ``to_dict()`` /
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import InstantArray, Int64Array, LabelArray
 from customer_kanban.errors import ValidationError
 
@@ -28,8 +25,8 @@ __all__ = [
 # hash equal, and a result does not raise on hash()).
 
 
-@attrs.frozen
-class CumulativeFlowResult(Exportable):
+@result
+class CumulativeFlowResult(Result):
     """Cumulative arrivals per workflow state and period (a cumulative flow diagram).
 
     Attributes
@@ -44,9 +41,9 @@ class CumulativeFlowResult(Exportable):
         non-increasing along each row.
     """
 
-    periods: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    states: LabelArray = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    periods: InstantArray
+    states: LabelArray
+    counts: Int64Array
 
     def wip(self, from_state: int | str, to_state: int | str) -> npt.NDArray[np.int64]:
         """Items between two states at the end of each period.
@@ -100,8 +97,8 @@ class CumulativeFlowResult(Exportable):
         return int(hits[0])
 
 
-@attrs.frozen
-class ThroughputResult(Exportable):
+@result
+class ThroughputResult(Result):
     """Items delivered per period and group.
 
     Attributes
@@ -114,6 +111,6 @@ class ThroughputResult(Exportable):
         Deliveries per group and period.
     """
 
-    periods: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    periods: InstantArray
+    groups: LabelArray
+    counts: Int64Array

@@ -16,14 +16,11 @@ import warnings
 from collections.abc import Mapping
 from typing import Any, cast
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import factorize
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -62,8 +59,8 @@ _NAT_D = np.datetime64("NaT", "D")
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen(kw_only=True)
-class DailyThroughput(Exportable):
+@result
+class DailyThroughput(Result):
     """Deliveries per UTC calendar day over a window, per group.
 
     Attributes
@@ -76,13 +73,13 @@ class DailyThroughput(Exportable):
         Items of each group delivered on each day (zero days included).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    days: InstantArray = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    days: InstantArray
+    counts: Int64Array
 
 
-@attrs.frozen(kw_only=True)
-class WhenForecast(Exportable):
+@result
+class WhenForecast(Result):
     """Distribution of the number of days needed to deliver a number of items, per group.
 
     Attributes
@@ -110,14 +107,14 @@ class WhenForecast(Exportable):
         The day the forecast starts from (day 0); ``NaT`` if not given.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    items: Int64Array = attrs.field(eq=_EQ, hash=False)
-    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    percentiles: FloatArray = attrs.field(eq=_EQ, hash=False)
-    values: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    dates: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    completion: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    start: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
+    groups: LabelArray
+    items: Int64Array
+    days: FloatArray
+    percentiles: FloatArray
+    values: FloatArray
+    dates: InstantArray
+    completion: InstantArray
+    start: InstantArray
 
     def probability_by(self, when: object) -> FloatArray:
         """Share of each group's trials done on or before a number of days or a date.
@@ -168,8 +165,8 @@ class WhenForecast(Exportable):
         return out
 
 
-@attrs.frozen(kw_only=True)
-class HowManyForecast(Exportable):
+@result
+class HowManyForecast(Result):
     """Distribution of the number of items delivered in a number of days, per group.
 
     Attributes
@@ -188,11 +185,11 @@ class HowManyForecast(Exportable):
         85 % chance of `N` items or more"). Non-increasing in the percentile.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    counts: Int64Array
     days: int
-    percentiles: FloatArray = attrs.field(eq=_EQ, hash=False)
-    values: Int64Array = attrs.field(eq=_EQ, hash=False)
+    percentiles: FloatArray
+    values: Int64Array
 
 
 # --------------------------------------------------------------------------- validation

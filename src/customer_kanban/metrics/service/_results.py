@@ -8,11 +8,7 @@ never changes with the input.  All results serialise with ``to_dict()`` /
 
 from __future__ import annotations
 
-import attrs
-
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import FloatArray, Int64Array, LabelArray
 
 __all__ = [
@@ -24,8 +20,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
-class PercentileResult(Exportable):
+@result
+class PercentileResult(Result):
     """Percentiles of a sample per group.
 
     Attributes
@@ -41,14 +37,14 @@ class PercentileResult(Exportable):
         Non-NaN values per group.
     """
 
-    q: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    values: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    counts: Int64Array = attrs.field(eq=_EQ, hash=False)
+    q: FloatArray
+    groups: LabelArray
+    values: FloatArray
+    counts: Int64Array
 
 
-@attrs.frozen(kw_only=True)
-class AttainmentResult(Exportable):
+@result
+class AttainmentResult(Result):
     """Service level expectation attainment per group.
 
     Attributes
@@ -63,14 +59,14 @@ class AttainmentResult(Exportable):
         Finished items (non-NaN durations).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    attainment: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    within: Int64Array = attrs.field(eq=_EQ, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    attainment: FloatArray
+    within: Int64Array
+    n: Int64Array
 
 
-@attrs.frozen(kw_only=True)
-class OnTimeResult(Exportable):
+@result
+class OnTimeResult(Result):
     """On-time delivery rate of items with a due instant, per group.
 
     Attributes
@@ -86,14 +82,14 @@ class OnTimeResult(Exportable):
         ``as_of``.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    rate: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    on_time: Int64Array = attrs.field(eq=_EQ, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    rate: FloatArray
+    on_time: Int64Array
+    n: Int64Array
 
 
-@attrs.frozen(kw_only=True)
-class WaitingTimeResult(Exportable):
+@result
+class WaitingTimeResult(Result):
     """Time customers spent waiting on the service, per group.
 
     Attributes
@@ -110,15 +106,15 @@ class WaitingTimeResult(Exportable):
         Of those, items not delivered by ``as_of`` (still waiting).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    total_days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    mean_days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    items: Int64Array = attrs.field(eq=_EQ, hash=False)
-    open_items: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    total_days: FloatArray
+    mean_days: FloatArray
+    items: Int64Array
+    open_items: Int64Array
 
 
-@attrs.frozen(kw_only=True)
-class ShareResult(Exportable):
+@result
+class ShareResult(Result):
     """Share of items with a property, per group.
 
     Attributes
@@ -133,7 +129,7 @@ class ShareResult(Exportable):
         Items where the property is known.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    share: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    count: Int64Array = attrs.field(eq=_EQ, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    share: FloatArray
+    count: Int64Array
+    n: Int64Array

@@ -36,9 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import describe_groups, factorize
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import check_choice, warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
@@ -118,8 +116,8 @@ def _as_times(t: npt.ArrayLike) -> FloatArray:
     return arr
 
 
-@attrs.frozen(kw_only=True)
-class LeadTimeFit(Exportable):
+@result
+class LeadTimeFit(Result):
     """A Weibull or lognormal distribution fitted to durations, per group.
 
     Attributes
@@ -161,15 +159,15 @@ class LeadTimeFit(Exportable):
     ``k`` alone; for a lognormal it is ``exp(2.054 σ)``.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
     distribution: str = attrs.field(validator=attrs.validators.in_(DISTRIBUTIONS))
-    shape: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    scale: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
-    n_events: Int64Array = attrs.field(eq=_EQ, hash=False)
-    log_likelihood: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    aic: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    ks_distance: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    shape: FloatArray
+    scale: FloatArray
+    n: Int64Array
+    n_events: Int64Array
+    log_likelihood: FloatArray
+    aic: FloatArray
+    ks_distance: FloatArray
 
     def quantile(self, p: npt.ArrayLike) -> FloatArray:
         """Duration by which a share `p` of items is expected to be done.

@@ -21,15 +21,12 @@ from __future__ import annotations
 from statistics import NormalDist
 from typing import Any, overload
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, describe_groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -91,8 +88,8 @@ def _as_probabilities(p: npt.ArrayLike) -> FloatArray:
     return arr
 
 
-@attrs.frozen(kw_only=True)
-class SurvivalResult(Exportable):
+@result
+class SurvivalResult(Result):
     """A Kaplan–Meier survival curve with its pointwise confidence band.
 
     Attributes
@@ -117,12 +114,12 @@ class SurvivalResult(Exportable):
         Significance level of the band.
     """
 
-    times: FloatArray = attrs.field(eq=_EQ, hash=False)
-    survival: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    at_risk: Int64Array = attrs.field(eq=_EQ, hash=False)
-    events: Int64Array = attrs.field(eq=_EQ, hash=False)
-    lower: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    upper: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
+    times: FloatArray
+    survival: FloatArray
+    at_risk: Int64Array
+    events: Int64Array
+    lower: FloatArray
+    upper: FloatArray
     n: int
     n_events: int
     alpha: float
@@ -214,8 +211,8 @@ class SurvivalResult(Exportable):
         return float(out) if out.ndim == 0 else out
 
 
-@attrs.frozen(kw_only=True)
-class SurvivalAttainmentResult(Exportable):
+@result
+class SurvivalAttainmentResult(Result):
     """Censoring-aware share of items done within a number of days, per group.
 
     Attributes
@@ -232,11 +229,11 @@ class SurvivalAttainmentResult(Exportable):
         Observed (finished) items among them.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    attainment: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
-    n_events: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    days: FloatArray
+    attainment: FloatArray
+    n: Int64Array
+    n_events: Int64Array
 
 
 # --------------------------------------------------------------------------- core
@@ -678,8 +675,8 @@ def km_attainment(
 # --------------------------------------------------------------------------- single items
 
 
-@attrs.frozen(kw_only=True)
-class ItemForecast(Exportable):
+@result
+class ItemForecast(Result):
     """When items already in progress will be done, from the conditional lead time.
 
     Attributes
@@ -711,15 +708,15 @@ class ItemForecast(Exportable):
         (the evidence behind its forecast; small = uncertain).
     """
 
-    ages: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    ages: FloatArray
+    groups: LabelArray
     method: str
-    percentiles: FloatArray = attrs.field(eq=_EQ, hash=False)
-    remaining: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    dates: InstantArray = attrs.field(eq=_EQ_NAN, hash=False)
-    within: FloatArray = attrs.field(eq=_EQ, hash=False)
-    probability_within: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    support: Int64Array = attrs.field(eq=_EQ, hash=False)
+    percentiles: FloatArray
+    remaining: FloatArray
+    dates: InstantArray
+    within: FloatArray
+    probability_within: FloatArray
+    support: Int64Array
 
 
 def _step_at(times: FloatArray, survival: FloatArray, x: FloatArray) -> FloatArray:

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import warnings
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import describe_groups
-from customer_kanban._core.serialize import Exportable
-from customer_kanban._core.types import EQ as _EQ
-from customer_kanban._core.types import EQ_NAN as _EQ_NAN
+from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import (
     as_durations,
@@ -47,8 +44,8 @@ __all__ = ["SLERecommendation", "TailRatioResult", "recommend_sle", "tail_ratio"
 _TAIL_METHODS = ("inverted_cdf", "linear", "hazen", "weibull", "median_unbiased", "higher")
 
 
-@attrs.frozen(kw_only=True)
-class TailRatioResult(Exportable):
+@result
+class TailRatioResult(Result):
     """Tail ratio ``Q98 / Q50`` of lead times per group.
 
     Attributes
@@ -67,11 +64,11 @@ class TailRatioResult(Exportable):
         The minimum number of finished items asked for.
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
-    ratio: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    q50: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    q98: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
+    ratio: FloatArray
+    q50: FloatArray
+    q98: FloatArray
+    n: Int64Array
     min_size: int
 
     def fat_tailed(self, threshold: float) -> BoolArray:
@@ -101,8 +98,8 @@ class TailRatioResult(Exportable):
         return out
 
 
-@attrs.frozen(kw_only=True)
-class SLERecommendation(Exportable):
+@result
+class SLERecommendation(Result):
     """Service level expectation a history supports, with its bootstrap interval.
 
     Attributes
@@ -129,13 +126,13 @@ class SLERecommendation(Exportable):
         Bootstrap resamples per group (0: the exact bootstrap distribution).
     """
 
-    groups: LabelArray = attrs.field(eq=_EQ, hash=False)
+    groups: LabelArray
     probability: float
-    quantile: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    days: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    low: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    high: FloatArray = attrs.field(eq=_EQ_NAN, hash=False)
-    n: Int64Array = attrs.field(eq=_EQ, hash=False)
+    quantile: FloatArray
+    days: FloatArray
+    low: FloatArray
+    high: FloatArray
+    n: Int64Array
     confidence: float
     resamples: int
 
