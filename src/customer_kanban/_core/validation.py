@@ -1,8 +1,9 @@
-"""Input validation for :mod:`customer_kanban.metrics`.
+"""Input validation at every public boundary of customer_kanban.
 
-One helper per public function (``<name>_iv``, as in ``scipy.stats``) turns the
-raw arguments into checked arrays, so the body of every metric is only maths.
-The shared converters below give every metric the same rules and messages:
+Each public function checks its arguments first (the metrics with one
+``<name>_iv`` helper each, as in ``scipy.stats``), so its body is only maths.
+The shared converters below give every function the same rules and messages
+(the conventions of ``docs/conventions.md``):
 
 * messages name the parameter in backticks and the rule;
 * bad values raise :class:`~customer_kanban.errors.ValidationError` (a
@@ -13,6 +14,7 @@ The shared converters below give every metric the same rules and messages:
 
 from __future__ import annotations
 
+import typing
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -241,11 +243,156 @@ def check_no_nat(values: InstantArray, *, name: str) -> None:
 
 
 def check_choice(value: object, *, name: str, choices: Sequence[str]) -> str:
-    """`value` is one of `choices` (strings)."""
+    """`value` is one of `choices`: the strings of an option's ``Literal``.
+
+    Examples
+    --------
+    >>> check_choice("W", name="freq", choices=("D", "W", "M"))
+    'W'
+    >>> check_choice("week", name="freq", choices=("D", "W", "M"))
+    Traceback (most recent call last):
+    ...
+    customer_kanban.errors.ValidationError: `freq` must be one of 'D', 'W', 'M'; got 'week'
+    """
     if not isinstance(value, str) or value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
         raise ValidationError(f"`{name}` must be one of {allowed}; got {value!r}")
     return value
+
+
+def choices_of(literal: Any) -> tuple[str, ...]:
+    """The strings of a ``Literal`` type, in order (one source for the type and the check).
+
+    Examples
+    --------
+    >>> from typing import Literal
+    >>> choices_of(Literal["D", "W", "M"])
+    ('D', 'W', 'M')
+    """
+    values = typing.get_args(literal)
+    if not values or not all(isinstance(v, str) for v in values):
+        raise TypeError(f"expected a Literal of strings, got {literal!r}")
+    return tuple(values)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def as_percentiles(q: object, *, name: str = "q") -> FloatArray:
+    """Percentiles in percent, like ``numpy.percentile``: a number or a 1-D sequence in [0, 100].
+
+    A `q` whose values are all in (0, 1] is refused: it is almost surely a
+    fraction meant as a percentage (``0.85`` for the 85th percentile).
+
+    Examples
+    --------
+    >>> as_percentiles([50, 85])
+    array([50., 85.])
+    >>> as_percentiles(0.85)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    customer_kanban.errors.ValidationError: `q` is in percent; did you mean 85? (got 0.85; ...)
+    """
+    if isinstance(q, (str, bytes)) or (hasattr(q, "dtype") and q.dtype.kind in "USO"):
+        raise TypeError(f"`{name}` must be a number or a sequence of numbers [%]; got {q!r}")
+    values = [q] if _is_number(q) else q
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be a number or a sequence of numbers [%]: {exc}") from exc
+    if arr.ndim != 1:
+        raise ValidationError(
+            f"`{name}` must be a number or one-dimensional; got shape {arr.shape}"
+        )
+    if arr.size and arr.dtype.kind not in "iuf":
+        raise TypeError(f"`{name}` must hold numbers [%], got {arr.dtype} values {arr.tolist()!r}")
+    out = arr.astype(np.float64)
+    if out.size == 0:
+        raise ValidationError(f"`{name}` must hold at least one percentile")
+    if not ((out >= 0) & (out <= 100)).all():
+        raise ValidationError(f"`{name}` must lie in [0, 100] [%]; got {out.tolist()}")
+    if ((out > 0) & (out <= 1)).all():
+        first = out[0] * 100
+        guess = f"{first:g}" if out.size == 1 else f"{(out * 100).tolist()}"
+        shown = f"{out[0]:g}" if out.size == 1 else f"{out.tolist()}"
+        raise ValidationError(
+            f"`{name}` is in percent; did you mean {guess}? (got {shown}; "
+            "percentiles lie in [0, 100], as in numpy.percentile)"
+        )
+    return out
+
+
+def as_fraction(value: object, *, name: str) -> float:
+    """A probability, confidence or share: a number in the open interval (0, 1).
+
+    Examples
+    --------
+    >>> as_fraction(0.95, name="confidence")
+    0.95
+    >>> as_fraction(95, name="confidence")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    customer_kanban.errors.ValidationError: `confidence` must be a fraction in (0, 1); got 95 ...
+    """
+    if not _is_number(value):
+        raise TypeError(f"`{name}` must be a number in (0, 1), got {type(value).__name__}")
+    f = float(value)  # type: ignore[arg-type]
+    if not 0 < f < 1:
+        hint = f" (did you mean {f / 100:g}?)" if 1 < f < 100 else ""
+        raise ValidationError(f"`{name}` must be a fraction in (0, 1); got {value!r}{hint}")
+    return f
+
+
+def as_generator(rng: object, *, name: str = "rng") -> np.random.Generator:
+    """`rng` as a :class:`numpy.random.Generator`: ``None`` (fresh entropy), an int seed or one.
+
+    Examples
+    --------
+    >>> int(as_generator(42).integers(10)) == int(as_generator(42).integers(10))
+    True
+    >>> as_generator(np.random.RandomState(0))
+    Traceback (most recent call last):
+    ...
+    TypeError: `rng` must be None, an int seed >= 0 or a numpy.random.Generator; got RandomState
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValidationError(f"`{name}` as a seed must be >= 0; got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"`{name}` must be None, an int seed >= 0 or a numpy.random.Generator; "
+        f"got {type(rng).__name__}"
+    )
+
+
+def as_whole_number(
+    value: object, *, name: str, minimum: int = 0, maximum: int | None = None, unit: str = ""
+) -> int:
+    """An integer (any numpy integer type too, not a bool) in ``[minimum, maximum]``.
+
+    Examples
+    --------
+    >>> as_whole_number(np.int64(3), name="trials", minimum=1)
+    3
+    >>> as_whole_number(10**9, name="trials", minimum=1, maximum=10**7)
+    Traceback (most recent call last):
+    ...
+    customer_kanban.errors.ValidationError: `trials` must be at most 10000000; got 1000000000
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be a whole number, got {type(value).__name__} {value!r}")
+    n = int(value)
+    suffix = f" [{unit}]" if unit else ""
+    if n < minimum:
+        raise ValidationError(f"`{name}` must be at least {minimum}{suffix}; got {n}")
+    if maximum is not None and n > maximum:
+        raise ValidationError(f"`{name}` must be at most {maximum}{suffix}; got {n}")
+    return n
 
 
 def as_positive_days(value: object, *, name: str, n: int, n_name: str) -> FloatArray:
