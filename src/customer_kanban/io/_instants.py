@@ -1,6 +1,7 @@
-"""Vectorized parsing of text instants: ISO 8601 and fixed-width ``strptime``-style formats.
+"""Vectorized parsing of text instants in fixed-width ``strptime``-style formats.
 
-Both parsers take a 1-D ``str`` (or ``bytes``) array and return ``(ns, ok)``: the
+ISO 8601 text is parsed by :func:`customer_kanban._core.iso.parse_iso`, re-exported
+here.  Both parsers take a 1-D ``str`` (or ``bytes``) array and return ``(ns, ok)``: the
 instants as ``int64`` nanoseconds since the epoch (UTC) and a boolean mask of the
 strings that parsed.  Entries where ``ok`` is false hold an arbitrary value.
 Instants must fall inside the ``datetime64[ns]`` range (1677-09-21 to 2262-04-11);
@@ -10,13 +11,13 @@ those outside are not parseable.
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.iso import char_matrix, digits, parse_iso
 from customer_kanban.errors import ValidationError
 
 __all__ = ["FixedFormat", "parse_fixed", "parse_iso"]
@@ -28,32 +29,8 @@ _NS_PER_S = 10**9
 # The datetime64[ns] range in whole seconds (int64 nanoseconds, NaT excluded).
 _MIN_S = -(2**63 - 1) // _NS_PER_S + 1
 _MAX_S = (2**63 - 1) // _NS_PER_S
-_CHUNK = 1 << 16
 _FIELDS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-
-
-def char_matrix(text: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The code points of a ``str``/``bytes`` array as an ``(n, width)`` integer matrix.
-
-    Shorter strings are padded with zeros (numpy's own fixed-width storage).
-    """
-    arr = np.ascontiguousarray(text)
-    n = arr.shape[0]
-    if arr.dtype.kind == "U":
-        width = arr.dtype.itemsize // 4
-        return arr.view(np.uint32).reshape(n, width) if width else np.zeros((n, 0), np.uint32)
-    width = arr.dtype.itemsize
-    return arr.view(np.uint8).reshape(n, width) if width else np.zeros((n, 0), np.uint8)
-
-
-def _digits(chars: npt.NDArray[Any], start: int, width: int) -> tuple[I64, Mask]:
-    """The number written in columns ``start:start+width`` and whether all are ASCII digits."""
-    block = chars[:, start : start + width].astype(np.int64) - 48
-    ok: Mask = np.all((block >= 0) & (block <= 9), axis=1)
-    weights = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    value: I64 = block @ weights
-    return value, ok
 
 
 def _is_leap(year: I64) -> Mask:
@@ -160,7 +137,7 @@ def parse_fixed(text: npt.NDArray[Any], fmt: FixedFormat) -> tuple[I64, Mask]:
         ok &= chars[:, col] == ord(char)
     values: dict[str, I64] = {}
     for letter, col in fmt.fields:
-        values[letter], digits_ok = _digits(chars, col, _FIELDS[letter])
+        values[letter], digits_ok = digits(chars, col, _FIELDS[letter])
         ok &= digits_ok
     zero = np.zeros(n, np.int64)
     seconds, valid = _epoch_seconds(
@@ -173,93 +150,3 @@ def parse_fixed(text: npt.NDArray[Any], fmt: FixedFormat) -> tuple[I64, Mask]:
     )
     ok &= valid
     return np.where(ok, seconds, 0) * _NS_PER_S, ok
-
-
-def _cast(text: npt.NDArray[Any], unit: str) -> tuple[I64, Mask]:
-    """numpy's ISO 8601 cast, with the rows it cannot parse reported instead of raised."""
-    dtype = f"datetime64[{unit}]"
-    with warnings.catch_warnings():
-        # numpy converts "Z" and "+hh:mm" suffixes to UTC, as documented here, but warns.
-        warnings.filterwarnings("ignore", message=".*timezone", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*timezone", category=DeprecationWarning)
-        try:
-            out = text.astype(dtype).view(np.int64)
-            return out, out != np.iinfo(np.int64).min
-        except ValueError:
-            pass
-        out = np.zeros(text.shape[0], np.int64)
-        ok = np.zeros(text.shape[0], bool)
-        # Error path: cast chunk by chunk (a loop over chunks, not rows); inside a chunk
-        # that fails, try each *distinct* string once.  Only reached when some string
-        # passes the vectorized shape checks but numpy still rejects it.
-        for start in range(0, text.shape[0], _CHUNK):
-            chunk = text[start : start + _CHUNK]
-            stop = start + chunk.shape[0]
-            try:
-                out[start:stop] = chunk.astype(dtype).view(np.int64)
-                ok[start:stop] = True
-                continue
-            except ValueError:
-                pass
-            distinct, inverse = np.unique(chunk, return_inverse=True)
-            values = np.zeros(distinct.shape[0], np.int64)
-            good = np.zeros(distinct.shape[0], bool)
-            for j, string in enumerate(distinct.tolist()):
-                try:
-                    values[j] = np.asarray([string]).astype(dtype).view(np.int64)[0]
-                except ValueError:
-                    continue
-                good[j] = True
-            out[start:stop] = values[inverse]
-            ok[start:stop] = good[inverse]
-    ok &= out != np.iinfo(np.int64).min
-    return out, ok
-
-
-def parse_iso(text: npt.NDArray[Any]) -> tuple[I64, Mask]:
-    """Parse ISO 8601 strings that start with ``YYYY-MM-DD``.
-
-    The date may be followed by ``T`` or a space and a time (``hh``, ``hh:mm``,
-    ``hh:mm:ss`` with an optional fraction), then optionally ``Z`` or a UTC offset
-    ``+hh:mm``, which is converted to UTC.  Naive instants are taken as UTC.
-    Anything else (``"now"``, ``"today"``, compact ``20240101``, reduced forms such as
-    ``"2024-01"``, surrounding spaces) is not parseable.
-
-    The shape of the date is checked column-wise first, then numpy's own
-    ``datetime64`` cast parses the rest in one call.
-
-    Returns
-    -------
-    ns : numpy.ndarray of int64
-        Nanoseconds since the epoch (UTC).
-    ok : numpy.ndarray of bool
-        Which strings parsed to an instant inside the ``datetime64[ns]`` range.
-    """
-    n = text.shape[0]
-    out = np.zeros(n, np.int64)
-    chars = char_matrix(text)
-    if chars.shape[1] < 10:
-        return out, np.zeros(n, bool)
-    year, ok = _digits(chars, 0, 4)
-    for start in (5, 8):
-        ok &= _digits(chars, start, 2)[1]
-    ok &= (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
-    if chars.shape[1] > 10:
-        after = chars[:, 10]
-        ok &= (after == 0) | (after == ord("T")) | (after == ord(" "))
-    # Years 1678-2261 fit datetime64[ns] whatever the time and offset; numpy's cast
-    # wraps around silently outside, so the two boundary years go through microseconds.
-    safe = ok & (year >= 1678) & (year <= 2261)
-    edge = ok & ((year == 1677) | (year == 2262))
-    if safe.all():
-        return _cast(text, "ns")
-    parsed = np.zeros(n, bool)
-    if safe.any():
-        out[safe], parsed[safe] = _cast(text[safe], "ns")
-    if edge.any():
-        us, good = _cast(text[edge], "us")
-        seconds = us // 10**6
-        good &= (seconds >= _MIN_S) & (seconds <= _MAX_S)
-        out[edge] = np.where(good, us, 0) * 1000
-        parsed[edge] = good
-    return out, parsed
