@@ -507,104 +507,103 @@ def read_event_log(
         raise ValidationError(f"`delimiter` must be one character, got {delimiter!r}")
     fmt = None if at_format is None else FixedFormat.parse(at_format)
     keys, key_codes = _state_lookup(workflow, state_map)
-
-    needed = [item, state, at, *([department] if department is not None else [])]
-    needed += [column for column, _ in targets]
-    cols = read_source(source, delimiter=delimiter, columns=needed)
-    cols.require(item, "item")
-    cols.require(state, "state")
-    cols.require(at, "at")
+    roles = {"item": item, "state": state, "at": at}
     if department is not None:
-        cols.require(department, "department")
+        roles["department"] = department
+    cols = read_source(
+        source, delimiter=delimiter, columns=[*roles.values(), *(c for c, _ in targets)]
+    )
+    for role, column in roles.items():
+        cols.require(column, role)
     for column, _ in targets:
         cols.require(column, "attributes")
 
     # ---- row checks, each reason once, in the documented order
-    n_rows = cols.n_rows
     ids, id_missing = _item_column(cols.data[item], na)
     st, st_text = _state_codes(cols.data[state], na, keys, key_codes)
     ns, at_missing, at_bad = _instants(cols.data[at], na, fmt, at)
     accepted = ~(id_missing | (st < 0) | at_missing | at_bad)
     rejected = _rejections(id_missing, st, st_text, at_missing, at_bad, accepted)
     del id_missing, st_text, at_missing, at_bad
-
-    # ---- accepted rows only from here
-    everything = bool(accepted.all())
-
-    def take(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return values if everything else values[accepted]
-
-    ids, st, ns = take(ids), take(st), take(ns)
-    source_rows = None if everything else np.flatnonzero(accepted)
+    rows = _Rows(ids, st, ns, None if accepted.all() else np.flatnonzero(accepted))
+    del ids, st, ns, accepted
+    dept = None
     contents: list[LazyText] = []
-    dept: npt.NDArray[Any] | None = None
     if department is not None:
         text, miss = text_column(cols.data[department], na)
         contents.append(LazyText(text, miss))
-        dept = take(text)  # missing entries are ""
+        dept = rows.take(text)  # missing entries are ""
     attr_cols = [(field, LazyText.of(cols.data[column], na)) for column, field in targets]
     contents.extend(lazy for _, lazy in attr_cols)
+    m = rows.ids.size
+    table, n_transitions = _table(rows, workflow, dept, contents, attr_cols)
+    return EventLogResult(
+        table=table, rejected=rejected, n_rows=cols.n_rows, n_accepted=m, n_merged=m - n_transitions
+    )
 
-    n_states = len(workflow.states)
-    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(ids, ns, st, n_states)
-    del ids, st, ns
+
+@attrs.define
+class _Rows:
+    """The accepted rows of a log (a step of :func:`read_event_log`)."""
+
+    ids: npt.NDArray[Any]
+    st: npt.NDArray[np.int32]
+    ns: I64
+    source_rows: npt.NDArray[np.intp] | None  # positions in the log; None = every row
+
+    def __attrs_post_init__(self) -> None:
+        self.ids, self.st, self.ns = self.take(self.ids), self.take(self.st), self.take(self.ns)
+
+    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if self.source_rows is None else values[self.source_rows]
+
+
+def _table(
+    rows: _Rows,
+    workflow: Workflow,
+    dept: npt.NDArray[Any] | None,
+    contents: list[LazyText],
+    attr_cols: list[tuple[str, LazyText]],
+) -> tuple[WorkItemTable, int]:
+    """Sort the accepted rows, merge repeats into transitions, and build the table."""
+    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(
+        rows.ids, rows.ns, rows.st, len(workflow.states)
+    )
+    # Free the unsorted copies: the sorted ones replace them.
+    rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
     # Tied rows share item, instant and state: reordering them keeps those columns sorted.
-    order = _break_ties(order, tie_next, contents, source_rows)
+    order = _break_ties(order, tie_next, contents, rows.source_rows)
     del tie_next
-    m = order.size
-    new_item = np.ones(m, bool)
+    new_item = np.ones(order.size, bool)
     np.not_equal(s_codes[1:], s_codes[:-1], out=new_item[1:])
-    keep = new_item.copy()
-    keep[1:] |= s_state[1:] != s_state[:-1]
-    if dept is not None:
-        s_dept = dept[order]
-        keep[1:] |= s_dept[1:] != s_dept[:-1]
-        del s_dept
-    kept = np.flatnonzero(keep)
-    del keep
+    kept = _kept_rows(new_item, s_state, None if dept is None else dept[order])
     first_kept = new_item[kept]  # every item's first row is kept
     tr_item = np.cumsum(first_kept)
     tr_item -= 1
-    n_items = int(tr_item[-1]) + 1 if m else 0
+    n_items = int(tr_item[-1]) + 1 if order.size else 0
     item_ids = labels_of(s_codes[new_item])
     del s_codes
-    tr_state = s_state[kept]
-    del s_state
-    tr_at = s_at[kept]
-    del s_at
+    tr_state, tr_at = s_state[kept], s_at[kept]
+    del s_state, s_at
     if dept is not None:
         tr_dept = dept[order[kept]]
         dept_codes, dept_labels = _factorize_text(tr_dept, tr_dept == "")
         del tr_dept
     else:
-        dept_codes = np.full(kept.size, -1, np.int32)
-        dept_labels = np.empty(0, object)
+        dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
     n_transitions = int(kept.size)
     del kept
-
-    requested = tr_at[first_kept]
-    del first_kept
-    committed = _first_per_item(tr_item, tr_state >= workflow.commitment_index, tr_at, n_items)
-    delivered = _first_per_item(tr_item, tr_state >= workflow.delivery_index, tr_at, n_items)
-
-    columns: dict[str, npt.NDArray[Any]] = {
-        "id": item_ids,
-        "requested_at": requested.view("datetime64[ns]"),
-        "committed_at": committed.view("datetime64[ns]"),
-        "delivered_at": delivered.view("datetime64[ns]"),
-        "due_at": np.full(n_items, _NAT, np.int64).view("datetime64[ns]"),
-        "customer_recognisable": np.zeros(n_items, bool),
-    }
+    columns = _instant_columns(item_ids, tr_item, tr_state, tr_at, first_kept, workflow, n_items)
     categories: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]] = {
         name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
     }
     picks = [
-        (field, lazy, *_latest_rows(lazy, source_rows, order, new_item, n_items))
+        (field, lazy, *_latest_rows(lazy, rows.source_rows, order, new_item, n_items))
         for field, lazy in attr_cols
     ]
     del order, new_item
-    for field, lazy, rows, items in picks:
-        categories[field] = _factorize_values(lazy.values[rows], items, n_items)
+    for field, lazy, picked, items in picks:
+        categories[field] = _factorize_values(lazy.values[picked], items, n_items)
     transitions = Transitions(
         item=tr_item.astype(np.int64, copy=False),
         state=tr_state,
@@ -619,13 +618,40 @@ def read_event_log(
         transitions=transitions,
         validate=False,
     )
-    return EventLogResult(
-        table=table,
-        rejected=rejected,
-        n_rows=n_rows,
-        n_accepted=m,
-        n_merged=m - n_transitions,
-    )
+    return table, n_transitions
+
+
+def _kept_rows(
+    new_item: Mask, s_state: npt.NDArray[Any], s_dept: npt.NDArray[Any] | None
+) -> npt.NDArray[np.intp]:
+    """Sorted rows that open a transition: a new item, or a change of state or department."""
+    keep = new_item.copy()
+    keep[1:] |= s_state[1:] != s_state[:-1]
+    if s_dept is not None:
+        keep[1:] |= s_dept[1:] != s_dept[:-1]
+    return np.flatnonzero(keep)
+
+
+def _instant_columns(
+    item_ids: npt.NDArray[Any],
+    tr_item: I64,
+    tr_state: npt.NDArray[Any],
+    tr_at: I64,
+    first_kept: Mask,
+    workflow: Workflow,
+    n_items: int,
+) -> dict[str, npt.NDArray[Any]]:
+    """The per-item columns: ids, request (first event), commitment and delivery instants."""
+    committed = _first_per_item(tr_item, tr_state >= workflow.commitment_index, tr_at, n_items)
+    delivered = _first_per_item(tr_item, tr_state >= workflow.delivery_index, tr_at, n_items)
+    return {
+        "id": item_ids,
+        "requested_at": tr_at[first_kept].view("datetime64[ns]"),
+        "committed_at": committed.view("datetime64[ns]"),
+        "delivered_at": delivered.view("datetime64[ns]"),
+        "due_at": np.full(n_items, _NAT, np.int64).view("datetime64[ns]"),
+        "customer_recognisable": np.zeros(n_items, bool),
+    }
 
 
 def _rejections(

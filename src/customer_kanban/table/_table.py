@@ -249,8 +249,13 @@ class WorkItemTable:
 
     # ------------------------------------------------------------------ checks
     def _validate(self) -> None:
+        self._check_shapes()
+        self._check_item_rules()
+        self._check_transitions()
+        self._check_blocked()
+
+    def _check_shapes(self) -> None:
         n = self._n
-        ids = self._columns["id"]
         for name, arr in self._columns.items():
             if arr.shape != (n,):
                 raise ValidationError(
@@ -261,9 +266,13 @@ class WorkItemTable:
                 raise ValidationError(f"`{name}` has {codes.shape[0]} rows, `id` has {n}")
             if codes.size and (codes.max(initial=-1) >= labels.size or codes.min(initial=0) < -1):
                 raise ValidationError(f"`{name}` codes must lie in [-1, {labels.size})")
+
+    def _check_item_rules(self) -> None:
+        """Every rule on the items' ids and instants, all broken rows reported together."""
+        n = self._n
+        ids = self._columns["id"]
         problems: list[tuple[str, npt.NDArray[np.intp]]] = []
-        missing_id = _missing_label(ids)
-        self._check_rows(problems, missing_id, "`id` is missing")
+        self._check_rows(problems, _missing_label(ids), "`id` is missing")
         if n:
             order = np.argsort(ids, kind="stable")
             sorted_ids = ids[order]
@@ -286,32 +295,36 @@ class WorkItemTable:
                 f"{rule} in {describe_rows(r, ids[r].astype(str))}" for rule, r in problems
             )
             raise ValidationError(message, rows=rows, items=items)
+
+    def _check_transitions(self) -> None:
         tr = self._transitions
-        if len(tr):
-            if tr.item.min() < 0 or tr.item.max() >= n:
-                raise ValidationError("`transitions.item` must point at rows of the table")
-            if tr.state.min() < 0 or tr.state.max() >= len(self._states):
-                raise ValidationError("`transitions.state` codes must index `states`")
-            if np.isnat(tr.at).any():
-                rows = np.flatnonzero(np.isnat(tr.at))
-                raise ValidationError(
-                    f"`transitions.at` is missing in {describe_rows(rows)}", rows=rows
-                )
+        if not len(tr):
+            return
+        if tr.item.min() < 0 or tr.item.max() >= self._n:
+            raise ValidationError("`transitions.item` must point at rows of the table")
+        if tr.state.min() < 0 or tr.state.max() >= len(self._states):
+            raise ValidationError("`transitions.state` codes must index `states`")
+        if np.isnat(tr.at).any():
+            rows = np.flatnonzero(np.isnat(tr.at))
+            raise ValidationError(
+                f"`transitions.at` is missing in {describe_rows(rows)}", rows=rows
+            )
+
+    def _check_blocked(self) -> None:
         bl = self._blocked
-        if len(bl):
-            if bl.item.min() < 0 or bl.item.max() >= n:
-                raise ValidationError("`blocked.item` must point at rows of the table")
-            if np.isnat(bl.start).any():
-                rows = np.flatnonzero(np.isnat(bl.start))
-                raise ValidationError(
-                    f"`blocked.start` is missing in {describe_rows(rows)}", rows=rows
-                )
-            bad = bl.end < bl.start
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                raise ValidationError(
-                    f"`blocked.end` is before `blocked.start` in {describe_rows(rows)}", rows=rows
-                )
+        if not len(bl):
+            return
+        if bl.item.min() < 0 or bl.item.max() >= self._n:
+            raise ValidationError("`blocked.item` must point at rows of the table")
+        if np.isnat(bl.start).any():
+            rows = np.flatnonzero(np.isnat(bl.start))
+            raise ValidationError(f"`blocked.start` is missing in {describe_rows(rows)}", rows=rows)
+        bad = bl.end < bl.start
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise ValidationError(
+                f"`blocked.end` is before `blocked.start` in {describe_rows(rows)}", rows=rows
+            )
 
     @staticmethod
     def _check_rows(
@@ -359,81 +372,10 @@ class WorkItemTable:
             before request, delivery before commitment or without it.
         """
         data = {str(k): columns[k] for k in columns}  # works for dict and DataFrame alike
-        for required in ("id", "requested_at"):
-            if required not in data:
-                raise ValidationError(f"`columns` must hold `{required}`")
-        ids = _column(data.pop("id"))
-        if ids.dtype.kind == "O":
-            missing = _missing_label(ids)
-            ids = np.where(missing, "", ids).astype(str)
-        n = ids.size
-        out: dict[str, npt.NDArray[Any]] = {"id": ids}
-        for name in INSTANTS:
-            raw = data.pop(name, None)
-            out[name] = np.full(n, _NAT) if raw is None else as_instant_array(raw, name=name)
-        recognisable = data.pop("customer_recognisable", None)
-        out["customer_recognisable"] = (
-            np.zeros(n, bool) if recognisable is None else _booleans(recognisable)
-        )
-        cats: dict[str, tuple[Codes, Labels]] = {}
-        for name in CATEGORICALS:
-            raw = data.pop(name, None)
-            cats[name] = factorize(np.full(n, None, object) if raw is None else raw)
-        _check_names(data)
-        for name, raw in data.items():
-            arr = _column(raw)
-            if arr.dtype.kind in "OUS":
-                cats[name] = factorize(arr)
-            elif np.issubdtype(arr.dtype, np.datetime64):
-                out[name] = as_instant_array(arr, name=name)
-            else:
-                out[name] = arr
-        id_index = _IdIndex(ids)
-        tr = None
-        if transitions is not None:
-            tdata = {str(k): transitions[k] for k in transitions}
-            for required in ("item", "state", "at"):
-                if required not in tdata:
-                    raise ValidationError(f"`transitions` must hold `{required}`")
-            if not states and len(_column(tdata["item"])):
-                raise ValidationError("`states` must be given with `transitions`")
-            item = id_index.positions(_column(tdata["item"]), "transitions.item")
-            try:
-                state, _ = factorize(tdata["state"], labels=states)
-            except ValidationError as exc:
-                raise ValidationError(
-                    f"`transitions.state`: {exc} (`states` {list(states)})"
-                ) from exc
-            if (state < 0).any():
-                rows = np.flatnonzero(state < 0)
-                raise ValidationError(
-                    f"`transitions.state` is missing in {describe_rows(rows)}", rows=rows
-                )
-            at = as_instant_array(_column(tdata["at"]), name="transitions.at")
-            dept = tdata.get("department")
-            dcodes, dlabels = factorize(np.full(item.size, None, object) if dept is None else dept)
-            order = np.lexsort((at, item))
-            tr = Transitions(item[order], state[order], at[order], dcodes[order], dlabels)
-        bl = None
-        if blocked is not None:
-            bdata = {str(k): blocked[k] for k in blocked}
-            for required in ("item", "start"):
-                if required not in bdata:
-                    raise ValidationError(f"`blocked` must hold `{required}`")
-            item = id_index.positions(_column(bdata["item"]), "blocked.item")
-            start = as_instant_array(_column(bdata["start"]), name="blocked.start")
-            end_raw = bdata.get("end")
-            end = (
-                np.full(item.size, _NAT)
-                if end_raw is None
-                else as_instant_array(_column(end_raw), name="blocked.end")
-            )
-            reason = bdata.get("reason")
-            rcodes, rlabels = factorize(
-                np.full(item.size, None, object) if reason is None else reason
-            )
-            order = np.lexsort((start, item))
-            bl = BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)
+        out, cats = _item_columns(data)
+        id_index = _IdIndex(out["id"])
+        tr = None if transitions is None else _transitions_from(transitions, id_index, states)
+        bl = None if blocked is None else _blocked_from(blocked, id_index)
         return cls(columns=out, categories=cats, states=states, transitions=tr, blocked=bl)
 
     @classmethod
@@ -935,3 +877,84 @@ class _IdIndex:
                 rows=rows,
             )
         return self._order[pos].astype(np.int64)
+
+
+def _item_columns(
+    data: dict[str, Any],
+) -> tuple[dict[str, npt.NDArray[Any]], dict[str, tuple[Codes, Labels]]]:
+    """The item columns of :meth:`WorkItemTable.from_columns`: plain and categorical."""
+    for required in ("id", "requested_at"):
+        if required not in data:
+            raise ValidationError(f"`columns` must hold `{required}`")
+    ids = _column(data.pop("id"))
+    if ids.dtype.kind == "O":
+        missing = _missing_label(ids)
+        ids = np.where(missing, "", ids).astype(str)
+    n = ids.size
+    out: dict[str, npt.NDArray[Any]] = {"id": ids}
+    for name in INSTANTS:
+        raw = data.pop(name, None)
+        out[name] = np.full(n, _NAT) if raw is None else as_instant_array(raw, name=name)
+    recognisable = data.pop("customer_recognisable", None)
+    out["customer_recognisable"] = (
+        np.zeros(n, bool) if recognisable is None else _booleans(recognisable)
+    )
+    cats: dict[str, tuple[Codes, Labels]] = {}
+    for name in CATEGORICALS:
+        raw = data.pop(name, None)
+        cats[name] = factorize(np.full(n, None, object) if raw is None else raw)
+    _check_names(data)
+    for name, raw in data.items():
+        arr = _column(raw)
+        if arr.dtype.kind in "OUS":
+            cats[name] = factorize(arr)
+        elif np.issubdtype(arr.dtype, np.datetime64):
+            out[name] = as_instant_array(arr, name=name)
+        else:
+            out[name] = arr
+    return out, cats
+
+
+def _transitions_from(
+    transitions: Mapping[str, Any] | Any, id_index: _IdIndex, states: Sequence[str]
+) -> Transitions:
+    """The `transitions` of :meth:`WorkItemTable.from_columns`, sorted by item then instant."""
+    tdata = {str(k): transitions[k] for k in transitions}
+    for required in ("item", "state", "at"):
+        if required not in tdata:
+            raise ValidationError(f"`transitions` must hold `{required}`")
+    if not states and len(_column(tdata["item"])):
+        raise ValidationError("`states` must be given with `transitions`")
+    item = id_index.positions(_column(tdata["item"]), "transitions.item")
+    try:
+        state, _ = factorize(tdata["state"], labels=states)
+    except ValidationError as exc:
+        raise ValidationError(f"`transitions.state`: {exc} (`states` {list(states)})") from exc
+    if (state < 0).any():
+        rows = np.flatnonzero(state < 0)
+        raise ValidationError(f"`transitions.state` is missing in {describe_rows(rows)}", rows=rows)
+    at = as_instant_array(_column(tdata["at"]), name="transitions.at")
+    dept = tdata.get("department")
+    dcodes, dlabels = factorize(np.full(item.size, None, object) if dept is None else dept)
+    order = np.lexsort((at, item))
+    return Transitions(item[order], state[order], at[order], dcodes[order], dlabels)
+
+
+def _blocked_from(blocked: Mapping[str, Any] | Any, id_index: _IdIndex) -> BlockedIntervals:
+    """The `blocked` intervals of :meth:`WorkItemTable.from_columns`, sorted by item then start."""
+    bdata = {str(k): blocked[k] for k in blocked}
+    for required in ("item", "start"):
+        if required not in bdata:
+            raise ValidationError(f"`blocked` must hold `{required}`")
+    item = id_index.positions(_column(bdata["item"]), "blocked.item")
+    start = as_instant_array(_column(bdata["start"]), name="blocked.start")
+    end_raw = bdata.get("end")
+    end = (
+        np.full(item.size, _NAT)
+        if end_raw is None
+        else as_instant_array(_column(end_raw), name="blocked.end")
+    )
+    reason = bdata.get("reason")
+    rcodes, rlabels = factorize(np.full(item.size, None, object) if reason is None else reason)
+    order = np.lexsort((start, item))
+    return BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)
