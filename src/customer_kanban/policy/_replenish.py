@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
+from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError
@@ -39,8 +40,6 @@ __all__ = [
     "current_states",
     "replenish",
 ]
-
-_NS_PER_DAY = 86_400_000_000_000
 
 
 @result
@@ -201,131 +200,41 @@ def replenish(
     the later states before delivery), and free WIP remains.
     """
     when = as_instant_scalar(as_of, name="as_of")
+    people = tuple(attendees)
+    if any(not isinstance(a, Attendee) for a in people):
+        raise ValidationError("`attendees` must be Attendee values")
     wf = policy.workflow
-    commit = wf.states.index(wf.commitment_point)
-    deliver = wf.states.index(wf.delivery_point)
-    limit = policy.wip_limits.get(wf.commitment_point)
-    state_now = current_states(in_progress, when)
-    in_commit = int(np.count_nonzero(state_now == commit))
-    free = None if limit is None else max(limit - in_commit, 0)
-    if free is None and slots is not None:
-        free = int(slots)
-
-    cls, names = _class_of(backlog, policy)
-    wip_cls, _ = _class_of(in_progress, policy)
-    in_system = (state_now >= commit) & (state_now < deliver)
-    capacity = sum(policy.wip_limits.get(s, 0) for s in wf.states[commit:deliver])
-    room: list[int | None] = []
-    for k, name in enumerate(names):  # a handful of classes
-        share = policy.allocation.get(name)
-        if share is None or capacity == 0:
-            room.append(None)
-        else:
-            used = int(np.count_nonzero(in_system & (wip_cls == k)))
-            room.append(max(int(np.floor(share * capacity)) - used, 0))
-
-    requested = backlog["requested_at"]
-    n = len(backlog)
-    elapsed = (when - requested).view(np.int64) / _NS_PER_DAY
-    sle = np.full(n, np.nan)
-    for k, klass in enumerate(policy.classes_of_service):  # a handful of classes
-        if klass.sle is not None:
-            sle[cls == k] = klass.sle.days
-    columns = cost_of_delay_columns(backlog, policy)
-    urg = np.array(URGENCY_LABELS, dtype=object)[columns.urgency]
-    rate, step = columns.rate, columns.step
-    horizon, growth, due = columns.horizon, columns.growth, columns.due
-    due_days = (due - requested).view(np.int64) / _NS_PER_DAY
-    due_days[np.isnat(due)] = np.inf
-    known = ~np.isnan(rate)
-    cod = np.full(n, np.nan)
-    if known.any():
-        cod[known] = metrics.cost_of_delay_rate(
-            urg[known],
-            elapsed[known],
-            rate=rate[known],
-            due=due_days[known],
-            step=step[known],
-            horizon=horizon[known],
-            growth=growth[known],
-        )
-    duration = np.where(np.isnan(sle), 1.0, sle)
-    score = cod / duration
-
-    latest_start = due - (np.where(np.isnan(sle), 0.0, sle) * _NS_PER_DAY).astype("timedelta64[ns]")
-    tier = np.where(
-        urg == Urgency.EXPEDITE.value,
-        0,
-        np.where((urg == Urgency.FIXED_DATE.value) & (latest_start <= when), 1, 2),
-    )
+    free, room, names = _capacity(in_progress, policy, when, slots)
+    cls, _ = _class_of(backlog, policy)
+    score, tier = _cd3_and_tier(backlog, policy, cls, when)
     # order: tier, then CD3 descending (NaN last), then the earlier request, then position
     key_score = np.where(np.isnan(score), np.inf, -score)
-    order = np.lexsort((np.arange(n), requested.view(np.int64), key_score, tier))
-
-    accepted = np.ones(n, dtype=bool)
-    reasons: dict[int, str] = {}
-    rules = getattr(policy, "acceptance_rules", ())
-    if rules:
-        from customer_kanban.policy._acceptance import evaluate_acceptance
-
-        result = evaluate_acceptance(backlog, rules)
-        accepted = np.asarray(result.passed, dtype=bool)
-        for i in np.flatnonzero(~accepted):  # refused requests only, to word their reasons
-            why = "; ".join(result.reasons(str(backlog["id"][i])))
-            reasons[int(i)] = "fails acceptance: " + why
-
-    # room per class, then free WIP, in pull order (ranks by one stable sort per rule)
+    n = len(backlog)
+    requested = backlog["requested_at"].view(np.int64)
+    order = np.lexsort((np.arange(n), requested, key_score, tier))
+    accepted, reasons = _acceptance(backlog, policy)
     ordered = order[accepted[order]]
-    cls_o = cls[ordered]
-    rank_in_class = np.zeros(ordered.size, dtype=np.int64)
-    by_class = np.argsort(cls_o, kind="stable")
-    starts = np.r_[True, cls_o[by_class][1:] != cls_o[by_class][:-1]]
-    run_start = np.maximum.accumulate(np.where(starts, np.arange(ordered.size), 0))
-    rank_in_class[by_class] = np.arange(ordered.size) - run_start
-    room_arr = np.array(
-        [np.iinfo(np.int64).max if r is None else r for r in room] + [np.iinfo(np.int64).max]
-    )
-    fits_class = rank_in_class < room_arr[np.where(cls_o >= 0, cls_o, len(room))]
-    taken = np.cumsum(fits_class)
-    fits_free = fits_class & (taken <= (np.iinfo(np.int64).max if free is None else free))
-
-    decisions: list[ReplenishmentDecision] = []
-    ids = backlog["id"]
+    fits_class, fits_free = _fits(cls[ordered], room, free)
     labels = [*names, ""]
-    for position, (i, ok_class, ok_free) in enumerate(
-        zip(ordered, fits_class, fits_free, strict=True), start=1
-    ):
-        c = labels[cls[i]] if cls[i] >= 0 else ""
-        s = score[i]
-        why_order = (
-            "expedite"
-            if tier[i] == 0
-            else "fixed date, latest start reached"
-            if tier[i] == 1
-            else f"CD3 {s:.3g}"
-            if np.isfinite(s)
-            else "no cost of delay: by request date"
+    decisions = [
+        _decision(
+            str(backlog["id"][i]),
+            labels[cls[i]],
+            position,
+            float(score[i]),
+            int(tier[i]),
+            bool(ok_class),
+            bool(ok_free),
+            wf.commitment_point,
         )
-        if ok_free:
-            decision, reason = "pull", f"#{position}: {why_order}"
-        elif not ok_class:
-            decision, reason = "wait", f"class allocation of {c!r} is full ({why_order})"
-        else:
-            decision, reason = "wait", f"no free WIP in {wf.commitment_point!r} ({why_order})"
-        decisions.append(
-            ReplenishmentDecision(
-                id=str(ids[i]),
-                class_of_service=c,
-                decision=decision,
-                reason=reason,
-                priority=position,
-                cd3=float(s),
-            )
+        for position, (i, ok_class, ok_free) in enumerate(
+            zip(ordered, fits_class, fits_free, strict=True), start=1
         )
+    ]
     decisions.extend(
         ReplenishmentDecision(
-            id=str(ids[i]),
-            class_of_service=labels[cls[i]] if cls[i] >= 0 else "",
+            id=str(backlog["id"][i]),
+            class_of_service=labels[cls[i]],
             decision="refuse",
             reason=reasons[int(i)],
             priority=0,
@@ -333,9 +242,6 @@ def replenish(
         )
         for i in order[~accepted[order]]
     )
-    people = tuple(attendees)
-    if any(not isinstance(a, Attendee) for a in people):
-        raise ValidationError("`attendees` must be Attendee values")
     stamp = _dt.datetime.fromisoformat(str(when.astype("datetime64[us]"))).replace(
         tzinfo=_dt.timezone.utc
     )
@@ -347,4 +253,143 @@ def replenish(
         attendees=people,
         customer_present=any(a.role == "customer" for a in people),
         decisions=tuple(decisions),
+    )
+
+
+def _capacity(
+    in_progress: WorkItemTable, policy: Policy, when: np.datetime64, slots: int | None
+) -> tuple[int | None, list[int | None], list[str]]:
+    """Free WIP in the commitment state, and each class's room under its allocation."""
+    wf = policy.workflow
+    commit = wf.states.index(wf.commitment_point)
+    deliver = wf.states.index(wf.delivery_point)
+    limit = policy.wip_limits.get(wf.commitment_point)
+    state_now = current_states(in_progress, when)
+    in_commit = int(np.count_nonzero(state_now == commit))
+    free = None if limit is None else max(limit - in_commit, 0)
+    if free is None and slots is not None:
+        free = int(slots)
+    wip_cls, names = _class_of(in_progress, policy)
+    in_system = (state_now >= commit) & (state_now < deliver)
+    capacity = sum(policy.wip_limits.get(s, 0) for s in wf.states[commit:deliver])
+    room: list[int | None] = []
+    for k, name in enumerate(names):  # a handful of classes
+        share = policy.allocation.get(name)
+        if share is None or capacity == 0:
+            room.append(None)
+        else:
+            used = int(np.count_nonzero(in_system & (wip_cls == k)))
+            room.append(max(int(np.floor(share * capacity)) - used, 0))
+    return free, room, names
+
+
+def _cd3_and_tier(
+    backlog: WorkItemTable, policy: Policy, cls: npt.NDArray[np.int64], when: np.datetime64
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """CD3 of each request at `when`, and its tier: 0 expedite, 1 fixed date due to start, 2."""
+    requested = backlog["requested_at"]
+    n = len(backlog)
+    elapsed = (when - requested).view(np.int64) / NS_PER_DAY
+    sle = np.full(n, np.nan)
+    for k, klass in enumerate(policy.classes_of_service):  # a handful of classes
+        if klass.sle is not None:
+            sle[cls == k] = klass.sle.days
+    columns = cost_of_delay_columns(backlog, policy)
+    urg = np.array(URGENCY_LABELS, dtype=object)[columns.urgency]
+    due = columns.due
+    due_days = (due - requested).view(np.int64) / NS_PER_DAY
+    due_days[np.isnat(due)] = np.inf
+    known = ~np.isnan(columns.rate)
+    cod = np.full(n, np.nan)
+    if known.any():
+        cod[known] = metrics.cost_of_delay_rate(
+            urg[known],
+            elapsed[known],
+            rate=columns.rate[known],
+            due=due_days[known],
+            step=columns.step[known],
+            horizon=columns.horizon[known],
+            growth=columns.growth[known],
+        )
+    score = cod / np.where(np.isnan(sle), 1.0, sle)
+    latest_start = due - (np.where(np.isnan(sle), 0.0, sle) * NS_PER_DAY).astype("timedelta64[ns]")
+    tier = np.where(
+        urg == Urgency.EXPEDITE.value,
+        0,
+        np.where((urg == Urgency.FIXED_DATE.value) & (latest_start <= when), 1, 2),
+    )
+    return score, tier.astype(np.int64)
+
+
+def _acceptance(
+    backlog: WorkItemTable, policy: Policy
+) -> tuple[npt.NDArray[np.bool_], dict[int, str]]:
+    """Which requests pass the acceptance rules, and the reasons of those that fail."""
+    accepted = np.ones(len(backlog), dtype=bool)
+    reasons: dict[int, str] = {}
+    rules = getattr(policy, "acceptance_rules", ())
+    if rules:
+        from customer_kanban.policy._acceptance import evaluate_acceptance
+
+        result = evaluate_acceptance(backlog, rules)
+        accepted = np.asarray(result.passed, dtype=bool)
+        for i in np.flatnonzero(~accepted):  # refused requests only, to word their reasons
+            why = "; ".join(result.reasons(str(backlog["id"][i])))
+            reasons[int(i)] = "fails acceptance: " + why
+    return accepted, reasons
+
+
+def _fits(
+    cls_o: npt.NDArray[np.int64], room: list[int | None], free: int | None
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """In pull order: which requests fit their class's room, and which also free WIP.
+
+    Ranks within each class by one stable sort, no loop over the requests.
+    """
+    big = np.iinfo(np.int64).max
+    rank_in_class = np.zeros(cls_o.size, dtype=np.int64)
+    by_class = np.argsort(cls_o, kind="stable")
+    starts = np.r_[True, cls_o[by_class][1:] != cls_o[by_class][:-1]]
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(cls_o.size), 0))
+    rank_in_class[by_class] = np.arange(cls_o.size) - run_start
+    room_arr = np.array([big if r is None else r for r in room] + [big])
+    fits_class = rank_in_class < room_arr[np.where(cls_o >= 0, cls_o, len(room))]
+    taken = np.cumsum(fits_class)
+    fits_free = fits_class & (taken <= (big if free is None else free))
+    return fits_class, fits_free
+
+
+def _decision(
+    item: str,
+    klass: str,
+    position: int,
+    score: float,
+    tier: int,
+    ok_class: bool,
+    ok_free: bool,
+    commitment_point: str,
+) -> ReplenishmentDecision:
+    """One pull or wait decision, with its reason."""
+    why_order = (
+        "expedite"
+        if tier == 0
+        else "fixed date, latest start reached"
+        if tier == 1
+        else f"CD3 {score:.3g}"
+        if np.isfinite(score)
+        else "no cost of delay: by request date"
+    )
+    if ok_free:
+        decision, reason = "pull", f"#{position}: {why_order}"
+    elif not ok_class:
+        decision, reason = "wait", f"class allocation of {klass!r} is full ({why_order})"
+    else:
+        decision, reason = "wait", f"no free WIP in {commitment_point!r} ({why_order})"
+    return ReplenishmentDecision(
+        id=item,
+        class_of_service=klass,
+        decision=decision,
+        reason=reason,
+        priority=position,
+        cd3=score,
     )
