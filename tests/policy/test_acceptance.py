@@ -641,9 +641,9 @@ def test_bad_arguments():
         match=r"`rules` names must be unique; repeated: \['delivery address given'\]",
     ):
         evaluate_acceptance(table, [ADDRESS_RULE, ADDRESS_RULE])
-    with pytest.raises(ValidationError, match=r"`as_of` must be one instant"):
+    with pytest.raises(ValidationError, match=r"`as_of` must be one instant, got 2"):
         evaluate_acceptance(table, [ADDRESS_RULE], as_of=["2024-01-01", "2024-01-02"])
-    with pytest.raises(ValidationError, match=r"`as_of` must be one instant"):
+    with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got NaT"):
         evaluate_acceptance(table, [ADDRESS_RULE], as_of=np.datetime64("NaT"))
 
 

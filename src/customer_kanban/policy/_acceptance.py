@@ -19,8 +19,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.instants import NS_PER_DAY, as_instant_array, to_datetime
+from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import AcceptanceRule, RuleKind
 from customer_kanban.table import WorkItemTable
@@ -471,14 +472,6 @@ def _check_rules(rules: Iterable[AcceptanceRule]) -> tuple[AcceptanceRule, ...]:
     return out
 
 
-def _as_of_instant(as_of: object) -> np.datetime64:
-    at = as_instant_array(as_of, name="as_of")
-    if at.size != 1 or np.isnat(at[0]):
-        raise ValidationError("`as_of` must be one instant")
-    instant: np.datetime64 = at[0]
-    return instant
-
-
 def evaluate_acceptance(
     table: WorkItemTable, rules: Iterable[AcceptanceRule], *, as_of: object = None
 ) -> AcceptanceResult:
@@ -566,7 +559,7 @@ def evaluate_acceptance(
     checked = _check_rules(rules)
     when = None
     if as_of is not None:
-        instant = _as_of_instant(as_of)
+        instant = as_instant_scalar(as_of, name="as_of")
         table = table.as_of(instant)
         when = to_datetime(instant)
     n, k = len(table), len(checked)

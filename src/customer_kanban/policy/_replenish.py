@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError
@@ -242,9 +242,8 @@ def replenish(
         )
         for i in order[~accepted[order]]
     )
-    stamp = _dt.datetime.fromisoformat(str(when.astype("datetime64[us]"))).replace(
-        tzinfo=_dt.timezone.utc
-    )
+    stamp = to_datetime(when)
+    assert stamp is not None  # as_instant_scalar refuses NaT
     return ReplenishmentRecord(
         as_of=stamp,
         commitment_state=wf.commitment_point,
