@@ -16,7 +16,7 @@ from customer_kanban.errors import ValidationError
 from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
 from customer_kanban.io._source import LazyText, read_source, text_column
 from customer_kanban.model import Workflow
-from customer_kanban.table import Transitions, WorkItemTable
+from customer_kanban.table import Transitions, WorkItemTable, factorize
 
 __all__ = [
     "MISSING_INSTANT",
@@ -367,14 +367,6 @@ def _first_per_item(item: I64, mask: Mask, at: I64, n_items: int) -> I64:
     return out
 
 
-def _factorize_text(
-    text: npt.NDArray[Any], missing: Mask
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
-    codes = np.full(text.shape, -1, np.int32)
-    labels, inverse = np.unique(text[~missing], return_inverse=True)
-    codes[~missing] = inverse
-    return codes, labels.astype(object)
-
 
 # -------------------------------------------------------------------------- public
 def read_event_log(
@@ -587,7 +579,7 @@ def _table(
     del s_state, s_at
     if dept is not None:
         tr_dept = dept[order[kept]]
-        dept_codes, dept_labels = _factorize_text(tr_dept, tr_dept == "")
+        dept_codes, dept_labels = factorize(tr_dept)  # "" is missing
         del tr_dept
     else:
         dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
