@@ -83,18 +83,26 @@ def same_value(a: object, b: object) -> bool:
     False
     """
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        x, y = np.asarray(a), np.asarray(b)
-        if x.shape != y.shape:
-            return False
-        nan = x.dtype.kind in "fcmM" and y.dtype.kind in "fcmM"
-        return bool(np.array_equal(x, y, equal_nan=nan))
+        return _same_arrays(np.asarray(a), np.asarray(b))
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+    if _missing(a) and _missing(b):
         return True
-    if isinstance(a, np.datetime64) and isinstance(b, np.datetime64) and np.isnat(a):
-        return bool(np.isnat(b))
     return bool(a == b)
+
+
+def _same_arrays(x: npt.NDArray[Any], y: npt.NDArray[Any]) -> bool:
+    if x.shape != y.shape:
+        return False
+    nan = x.dtype.kind in "fcmM" and y.dtype.kind in "fcmM"
+    return bool(np.array_equal(x, y, equal_nan=nan))
+
+
+def _missing(value: object) -> bool:
+    """NaN or NaT (the values that are not equal to themselves)."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, np.datetime64) and bool(np.isnat(value))
 
 
 _ByValue = attrs.cmp_using(eq=same_value, class_name="ByValue")
@@ -192,28 +200,22 @@ class Result:
     def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
         """The tidy frame as 1-D columns of one length (see the module docstring)."""
         values = {f.name: getattr(self, f.name) for f in _fields(self)}
-        axes = {name: _as_1d(values[name]) for name in AXES if _is_axis(values.get(name))}
-        arrays = {
-            name: np.asarray(v)
-            for name, v in values.items()
-            if name not in axes and isinstance(v, np.ndarray) and v.ndim >= 1
-        }
-        found = {name: self._dims_of(name, a, axes) for name, a in arrays.items()}
-        dims = {name: d for name, d in found.items() if d is not None}
+        axes, arrays = _axes_and_arrays(values)
+        dims = self._dims_of_arrays(arrays, axes)
         used = [a for a in axes if any(a in d for d in dims.values())] or list(axes)[:1]
         if not used:
             return _rows_without_axes(values, arrays)
-        shape = tuple(len(axes[a]) for a in used)
-        columns: dict[str, npt.NDArray[Any]] = {}
-        grids = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
-        for axis, grid in zip(used, grids, strict=True):
-            columns[_AXIS_COLUMN[axis]] = axes[axis][grid.ravel()]
-        for name, d in dims.items():
-            index = tuple(grids[used.index(a)].ravel() for a in d)
-            columns[name] = arrays[name][index]
-        n = int(np.prod(shape))
+        columns = _grid_columns({a: axes[a] for a in used}, {n: arrays[n] for n in dims}, dims)
+        n = int(np.prod([len(axes[a]) for a in used]))
         columns.update(_scalar_columns(values, n))
         return columns
+
+    def _dims_of_arrays(
+        self, arrays: Mapping[str, npt.NDArray[Any]], axes: Mapping[str, npt.NDArray[Any]]
+    ) -> dict[str, tuple[str, ...]]:
+        """The axes of each array field that has some (declared, or matched by shape)."""
+        found = {name: self._dims_of(name, a, axes) for name, a in arrays.items()}
+        return {name: d for name, d in found.items() if d is not None}
 
     def _dims_of(
         self, name: str, array: npt.NDArray[Any], axes: Mapping[str, npt.NDArray[Any]]
@@ -241,6 +243,33 @@ class Result:
 def _fields(obj: Result) -> tuple[attrs.Attribute[Any], ...]:
     out: tuple[attrs.Attribute[Any], ...] = attrs.fields(cast("Any", type(obj)))
     return out
+
+
+def _axes_and_arrays(
+    values: Mapping[str, object],
+) -> tuple[dict[str, npt.NDArray[Any]], dict[str, npt.NDArray[Any]]]:
+    """The axis fields present (in :data:`AXES` order) and the other array fields."""
+    axes = {name: _as_1d(values[name]) for name in AXES if _is_axis(values.get(name))}
+    arrays = {
+        name: v
+        for name, v in values.items()
+        if name not in axes and isinstance(v, np.ndarray) and v.ndim >= 1
+    }
+    return axes, arrays
+
+
+def _grid_columns(
+    axes: Mapping[str, npt.NDArray[Any]],
+    arrays: Mapping[str, npt.NDArray[Any]],
+    dims: Mapping[str, tuple[str, ...]],
+) -> dict[str, npt.NDArray[Any]]:
+    """One row per combination of the axes (in order); each array read at its own axes."""
+    used = list(axes)
+    grids = np.meshgrid(*(np.arange(len(axes[a])) for a in used), indexing="ij")
+    columns = {_AXIS_COLUMN[a]: axes[a][g.ravel()] for a, g in zip(used, grids, strict=True)}
+    for name, d in dims.items():
+        columns[name] = arrays[name][tuple(grids[used.index(a)].ravel() for a in d)]
+    return columns
 
 
 def _is_axis(value: object) -> bool:

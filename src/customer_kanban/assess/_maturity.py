@@ -62,9 +62,10 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._core.instants import as_instant_array, to_datetime
+from customer_kanban._core.instants import to_datetime
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.serialize import Serializable
+from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import MaturityLevel, Policy
 from customer_kanban.reviews import sle_per_item
@@ -414,22 +415,14 @@ def assess_maturity(
     >>> [c.name for c in a.contradictions]
     ['wip_limits_set']
     """
-    if not isinstance(evidence, MaturityEvidence):
-        raise TypeError(f"`evidence` must be a MaturityEvidence, got {type(evidence).__name__}")
-    if table is not None and not isinstance(table, WorkItemTable):
-        raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
-    if policy is not None and not isinstance(policy, Policy):
-        raise TypeError(f"`policy` must be a Policy, got {type(policy).__name__}")
+    _check_types(evidence, table, policy)
     when: _dt.datetime | None = None
     if as_of is not None:
         if table is None:
             raise ValidationError("`as_of` is given without a `table` to see at that instant")
-        at = as_instant_array(as_of, name="as_of")
-        if at.size != 1 or np.isnat(at[0]):
-            raise ValidationError("`as_of` must be one instant")
-        when = to_datetime(at[0])
-        table = table.as_of(at[0])
-
+        instant = as_instant_scalar(as_of, name="as_of")
+        when = to_datetime(instant)
+        table = table.as_of(instant)
     level = _level(evidence)
     nxt = MaturityLevel(level + 1) if level < MaturityLevel.ML6 else None
     missing = (
@@ -449,6 +442,15 @@ def assess_maturity(
         checks=tuple(checks),
         as_of=when,
     )
+
+
+def _check_types(evidence: object, table: object, policy: object) -> None:
+    if not isinstance(evidence, MaturityEvidence):
+        raise TypeError(f"`evidence` must be a MaturityEvidence, got {type(evidence).__name__}")
+    if table is not None and not isinstance(table, WorkItemTable):
+        raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
+    if policy is not None and not isinstance(policy, Policy):
+        raise TypeError(f"`policy` must be a Policy, got {type(policy).__name__}")
 
 
 def _level(evidence: MaturityEvidence) -> MaturityLevel:

@@ -367,7 +367,6 @@ def _first_per_item(item: I64, mask: Mask, at: I64, n_items: int) -> I64:
     return out
 
 
-
 # -------------------------------------------------------------------------- public
 def read_event_log(
     source: str | os.PathLike[str] | Mapping[str, Any] | Any,

@@ -121,19 +121,7 @@ def _read_csv(
         fields = _field_counts(path, delimiter)
     except OSError as exc:  # pragma: no cover - the header was readable a moment ago
         raise ValidationError(f"cannot read {label}: {exc}") from exc
-    if fields.size:
-        changed = np.flatnonzero(fields != fields[0])
-        if changed.size:
-            row = int(changed[0])
-            raise ValidationError(
-                f"cannot read {label}: ragged rows: data row {row} has {fields[row]} fields, "
-                f"the rows before it have {fields[0]}"
-            )
-        if fields[0] != len(header):
-            raise ValidationError(
-                f"cannot read {label}: the rows have {fields[0]} fields "
-                f"but the header has {len(header)}"
-            )
+    _check_field_counts(fields, len(header), label)
     first = {name: k for k, name in reversed(list(enumerate(header)))}
     wanted = list(header) if columns is None else [c for c in dict.fromkeys(columns) if c in first]
     if not fields.size:
@@ -141,7 +129,33 @@ def _read_csv(
         return Columns(dict.fromkeys(header, empty), 0, label)
     # Only the wanted columns are parsed: one long cell elsewhere in the file (a free-text
     # description, say) would otherwise widen every column's fixed-width strings.
-    usecols = [first[name] for name in wanted]
+    table = _load_text(path, label, delimiter, [first[name] for name in wanted])
+    present = dict.fromkeys(header, np.empty(0, dtype=str))  # names, for messages
+    data: dict[str, Any] = {name: table[:, k] for k, name in enumerate(wanted)}
+    return Columns({**present, **data}, table.shape[0], label)
+
+
+def _check_field_counts(fields: npt.NDArray[np.int64], n_header: int, label: str) -> None:
+    """Every data row has as many fields as the header."""
+    if not fields.size:
+        return
+    changed = np.flatnonzero(fields != fields[0])
+    if changed.size:
+        row = int(changed[0])
+        raise ValidationError(
+            f"cannot read {label}: ragged rows: data row {row} has {fields[row]} fields, "
+            f"the rows before it have {fields[0]}"
+        )
+    if fields[0] != n_header:
+        raise ValidationError(
+            f"cannot read {label}: the rows have {fields[0]} fields but the header has {n_header}"
+        )
+
+
+def _load_text(
+    path: str | os.PathLike[str], label: str, delimiter: str, usecols: list[int]
+) -> npt.NDArray[np.str_]:
+    """The data rows' `usecols` as a 2-D array of text."""
     try:
         with warnings.catch_warnings():
             # Blank-line notices.
@@ -161,9 +175,8 @@ def _read_csv(
         raise ValidationError(f"cannot read {label}: {_loadtxt_reason(exc)}") from exc
     except OSError as exc:  # pragma: no cover - the header was readable a moment ago
         raise ValidationError(f"cannot read {label}: {exc}") from exc
-    present = dict.fromkeys(header, np.empty(0, dtype=str))  # names, for messages
-    data: dict[str, Any] = {name: table[:, k] for k, name in enumerate(wanted)}
-    return Columns({**present, **data}, table.shape[0], label)
+    out: npt.NDArray[np.str_] = table
+    return out
 
 
 def _values(column: Any) -> npt.NDArray[Any]:

@@ -401,50 +401,13 @@ class WorkItemTable:
         """
         items = list(items)
         if states is None:
-            seen: dict[str, None] = {}
-            for it in items:
-                for t in it.transitions:
-                    seen.setdefault(t.state, None)
-            states = tuple(seen)
-        attr_names = sorted({k for it in items for k in it.attributes})
-        columns: dict[str, Any] = {
-            "id": np.array([it.id for it in items], dtype=str),
-            **{
-                name: np.array(
-                    [_naive(getattr(it, name)) for it in items], dtype="datetime64[ns]"
-                ).reshape(len(items))
-                for name in INSTANTS
-            },
-            "customer": np.array([it.customer for it in items], dtype=object),
-            "segment": np.array([it.segment for it in items], dtype=object),
-            "work_type": np.array(
-                [None if it.work_type is None else it.work_type.name for it in items], dtype=object
-            ),
-            "customer_recognisable": np.array(
-                [it.work_type is not None and it.work_type.customer_recognisable for it in items],
-                dtype=bool,
-            ),
-            "class_of_service": np.array([it.class_of_service for it in items], dtype=object),
-        }
-        for name in attr_names:
-            if name in columns:
-                raise ValidationError(f"attribute `{name}` clashes with a table field")
-            columns[name] = np.array([it.attributes.get(name) for it in items], dtype=object)
-        trans = [(it.id, t) for it in items for t in it.transitions]
-        transitions = {
-            "item": np.array([i for i, _ in trans], dtype=str),
-            "state": np.array([t.state for _, t in trans], dtype=object),
-            "at": np.array([_naive(t.at) for _, t in trans], dtype="datetime64[ns]"),
-            "department": np.array([t.department for _, t in trans], dtype=object),
-        }
-        blk = [(it.id, b) for it in items for b in it.blocked]
-        blocked = {
-            "item": np.array([i for i, _ in blk], dtype=str),
-            "start": np.array([_naive(b.start) for _, b in blk], dtype="datetime64[ns]"),
-            "end": np.array([_naive(b.end) for _, b in blk], dtype="datetime64[ns]"),
-            "reason": np.array([b.reason for _, b in blk], dtype=object),
-        }
-        return cls.from_columns(columns, states=states, transitions=transitions, blocked=blocked)
+            states = tuple(dict.fromkeys(t.state for it in items for t in it.transitions))
+        return cls.from_columns(
+            _item_fields(items),
+            states=states,
+            transitions=_transition_fields(items),
+            blocked=_blocked_fields(items),
+        )
 
     # --------------------------------------------------------------- access
     def __len__(self) -> int:
@@ -958,3 +921,63 @@ def _blocked_from(blocked: Mapping[str, Any] | Any, id_index: _IdIndex) -> Block
     rcodes, rlabels = factorize(np.full(item.size, None, object) if reason is None else reason)
     order = np.lexsort((start, item))
     return BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)
+
+
+# ---------------------------------------------------------------- from_items columns
+
+
+def _item_fields(items: list[WorkItem]) -> dict[str, Any]:
+    """The columns of :meth:`WorkItemTable.from_items`: fields, then free attributes."""
+    work_types = [it.work_type for it in items]
+    columns: dict[str, Any] = {
+        "id": np.array([it.id for it in items], dtype=str),
+        **{name: _instants_of(items, name) for name in INSTANTS},
+        "customer": _objects([it.customer for it in items]),
+        "segment": _objects([it.segment for it in items]),
+        "work_type": _objects([None if w is None else w.name for w in work_types]),
+        "customer_recognisable": np.array(
+            [w is not None and w.customer_recognisable for w in work_types], dtype=bool
+        ),
+        "class_of_service": _objects([it.class_of_service for it in items]),
+    }
+    return {**columns, **_attribute_fields(items, columns)}
+
+
+def _attribute_fields(items: list[WorkItem], fields: Iterable[str]) -> dict[str, npt.NDArray[Any]]:
+    """One column per free attribute of the items (None where an item lacks it)."""
+    names = sorted({k for it in items for k in it.attributes})
+    clash = sorted(set(names) & set(fields))
+    if clash:
+        raise ValidationError(f"attribute `{clash[0]}` clashes with a table field")
+    return {name: _objects([it.attributes.get(name) for it in items]) for name in names}
+
+
+def _instants_of(items: list[WorkItem], name: str) -> npt.NDArray[np.datetime64]:
+    values = [_naive(getattr(it, name)) for it in items]
+    return np.array(values, dtype="datetime64[ns]").reshape(len(items))
+
+
+def _objects(values: list[Any]) -> npt.NDArray[Any]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _transition_fields(items: list[WorkItem]) -> dict[str, npt.NDArray[Any]]:
+    trans = [(it.id, t) for it in items for t in it.transitions]
+    return {
+        "item": np.array([i for i, _ in trans], dtype=str),
+        "state": np.array([t.state for _, t in trans], dtype=object),
+        "at": np.array([_naive(t.at) for _, t in trans], dtype="datetime64[ns]"),
+        "department": np.array([t.department for _, t in trans], dtype=object),
+    }
+
+
+def _blocked_fields(items: list[WorkItem]) -> dict[str, npt.NDArray[Any]]:
+    blk = [(it.id, b) for it in items for b in it.blocked]
+    return {
+        "item": np.array([i for i, _ in blk], dtype=str),
+        "start": np.array([_naive(b.start) for _, b in blk], dtype="datetime64[ns]"),
+        "end": np.array([_naive(b.end) for _, b in blk], dtype="datetime64[ns]"),
+        "reason": np.array([b.reason for _, b in blk], dtype=object),
+    }
