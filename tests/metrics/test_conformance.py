@@ -55,9 +55,9 @@ CASES: dict[str, dict[str, Case]] = {
         "all_missing": (([0], [1], [T0], NAT1), {}, False, [[NAN, NAN]]),
     },
     "work_item_age": {
-        "empty": ((EMPTY_T, EMPTY_T, T0), {}, False, np.zeros(0)),
-        "one": (([T0], NAT1, T1), {}, False, [1.0]),
-        "all_missing": ((NAT1, NAT1, T1), {}, False, [NAN]),
+        "empty": ((EMPTY_T, EMPTY_T), {"as_of": T0}, False, np.zeros(0)),
+        "one": (([T0], NAT1), {"as_of": T1}, False, [1.0]),
+        "all_missing": ((NAT1, NAT1), {"as_of": T1}, False, [NAN]),
     },
     "wip": {
         "empty": ((EMPTY_T, EMPTY_T, [T0]), {}, False, [0]),
@@ -65,13 +65,24 @@ CASES: dict[str, dict[str, Case]] = {
         "all_missing": ((NAT1, NAT1, [T1]), {}, False, [0]),
     },
     "cumulative_flow": {
-        "empty": ((np.zeros((0, 3), "datetime64[ns]"),), {}, True, {"counts": np.zeros((0, 3))}),
-        "one": (([[T0, T1]],), {}, False, {"counts": [[1, 0], [1, 1]]}),
-        "all_missing": (
-            (np.full((2, 3), np.datetime64("NaT", "ns")),),
+        "empty": (
+            (np.zeros((0, 3), "datetime64[ns]"),),
             {},
             True,
-            {"counts": np.zeros((0, 3)), "periods": EMPTY_T},
+            {"counts": np.zeros((1, 0, 3)), "groups": ["all"]},
+        ),
+        "one": (([[T0, T1]],), {}, False, {"counts": [[[1, 0], [1, 1]]]}),
+        "all_missing": (
+            (np.full((2, 3), np.datetime64("NaT", "ns")),),
+            {"by": ["a", "b"]},
+            True,
+            {"counts": np.zeros((2, 0, 3)), "periods": EMPTY_T},
+        ),
+        "empty_groups": (
+            (np.zeros((0, 2), "datetime64[ns]"),),
+            {"by": NO_GROUPS, "since": T0, "until": T1},
+            False,
+            {"counts": np.zeros((2, 2, 2)), "groups": ["a", "b"]},
         ),
     },
     "throughput": {
@@ -80,7 +91,7 @@ CASES: dict[str, dict[str, Case]] = {
         "all_missing": ((NAT1,), {"by": ["a"]}, True, {"counts": np.zeros((1, 0))}),
         "empty_groups": (
             (EMPTY_T,),
-            {"by": NO_GROUPS, "start": T0, "stop": T1},
+            {"by": NO_GROUPS, "since": T0, "until": T1},
             False,
             {"counts": [[0, 0], [0, 0]], "groups": ["a", "b"]},
         ),

@@ -27,9 +27,12 @@ def _examples():
     day = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[ns]")
     return [
         CumulativeFlowResult(
-            periods=day, states=np.array(["todo", "done"]), counts=np.array([[1, 0], [2, 1]])
+            groups=np.array(["all"]),
+            periods=day,
+            states=np.array(["todo", "done"]),
+            counts=np.array([[[1, 0], [2, 1]]]),
         ),
-        ThroughputResult(periods=day, groups=g, counts=np.array([[1, 0], [0, 2]])),
+        ThroughputResult(groups=g, periods=day, counts=np.array([[1, 0], [0, 2]])),
         PercentileResult(q=np.array([50.0]), groups=g, values=f[:, None], counts=i),
         AttainmentResult(groups=g, attainment=f, within=i, n=i),
         OnTimeResult(groups=g, rate=f, on_time=i, n=i),
@@ -67,17 +70,18 @@ def test_results_differ_when_values_differ():
 def test_serialised_forms():
     r = _examples()[0]
     assert r.to_dict() == {
+        "groups": ["all"],
         "periods": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"],
         "states": ["todo", "done"],
-        "counts": [[1, 0], [2, 1]],
+        "counts": [[[1, 0], [2, 1]]],
     }
     assert _examples()[3].to_dict()["attainment"] == [0.5, None]
 
 
 def test_cumulative_flow_wip_band():
     r = _examples()[0]
-    assert r.wip("todo", "done").tolist() == [1, 1]
-    assert r.wip(0, 0).tolist() == [0, 0]
+    assert r.wip("todo", "done").tolist() == [[1, 1]]
+    assert r.wip(0, 0).tolist() == [[0, 0]]
     with pytest.raises(ValidationError, match=r"`from_state` must be one of the states"):
         r.wip("doing", "done")
     with pytest.raises(ValidationError, match=r"`to_state` must lie in \[0, 1\]; got 2"):
