@@ -340,34 +340,45 @@ CASES["wip_breaches"] = {
         (np.zeros((0, 2), "datetime64[ns]"), np.zeros((0, 2), "datetime64[ns]"), [1, 1]),
         {},
         True,
-        {"count": [0, 0], "max_wip": [0, 0], "mean_wip": [NAN, NAN]},
+        {"breach_count": [0, 0], "max_wip": [0, 0], "mean_wip": [NAN, NAN]},
     ),
     "one": (
         ([[T0]], [[T1]], [0]),
         {},
         False,
-        {"count": [1], "duration": [1.0], "max_wip": [1], "mean_wip": [1.0]},
+        {"breach_count": [1], "breach_days": [1.0], "max_wip": [1], "mean_wip": [1.0]},
     ),
-    "all_missing": ((_NAT22, _NAT22, [1, 1]), {}, True, {"count": [0, 0], "mean_wip": [NAN, NAN]}),
+    "all_missing": (
+        (_NAT22, _NAT22, [1, 1]),
+        {},
+        True,
+        {"breach_count": [0, 0], "mean_wip": [NAN, NAN]},
+    ),
 }
 CASES["allocation"] = {
     "empty": (
-        (EMPTY_T, EMPTY_T, [], {"a": 0.5}),
-        {},
+        (EMPTY_T, EMPTY_T, {"a": 0.5}),
+        {"by": []},
         True,
-        {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
+        {"wip": np.zeros(0), "counts": np.zeros((1, 0)), "groups": ["a"]},
     ),
     "one": (
-        ([T0], NAT1, ["a"], [0.5]),
-        {"as_of": T1},
+        ([T0], NAT1, [0.5]),
+        {"by": ["a"], "as_of": T1},
         False,
         {"wip": [1], "actual": [[1.0]], "excess": [[0.5]]},
     ),
     "all_missing": (
-        (NAT1, NAT1, ["a"], [0.5]),
-        {},
+        (NAT1, NAT1, [0.5]),
+        {"by": ["a"]},
         True,
-        {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
+        {"wip": np.zeros(0), "counts": np.zeros((1, 0))},
+    ),
+    "empty_groups": (
+        (EMPTY_T, EMPTY_T, [0.5, 0.5]),
+        {"by": NO_GROUPS, "at": [T0]},
+        True,
+        {"wip": [0], "counts": [[0], [0]], "actual": [[NAN], [NAN]], "groups": ["a", "b"]},
     ),
 }
 CASES["cost_of_delay_rate"] = {
@@ -475,7 +486,17 @@ def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
             _assert_matches(getattr(result, attribute), value)
         groups = getattr(result, "groups", None)
         if groups is not None:  # the group axis comes first, also for by=None
-            for attribute in ("values", "counts", "attainment", "rate", "mean_days", "share"):
+            for attribute in (
+                "values",
+                "counts",
+                "attainment",
+                "rate",
+                "mean_days",
+                "share",
+                "total",
+                "actual",
+                "blocks",
+            ):
                 if hasattr(result, attribute):
                     assert np.shape(getattr(result, attribute))[0] == len(groups)
         result.to_json()  # NaN and NaT serialise
