@@ -644,11 +644,11 @@ def test_allocation_no_items_warns():
 
 def test_allocation_errors():
     e, x = ["2024-01-01", "2024-01-02"], [None, None]
-    with pytest.raises(ValidationError, match=r"`entered` and `by` must have the same length"):
+    with pytest.raises(ValidationError, match=r"`start` and `by` must have the same length"):
         allocation(e, x, [0.1], by=["a"])
-    with pytest.raises(ValidationError, match=r"`entered` and `left` must have the same shape"):
+    with pytest.raises(ValidationError, match=r"`start` and `end` must have the same length"):
         allocation(e, [None], [0.1, 0.1], by=["a", "b"])
-    with pytest.raises(ValidationError, match=r"`left` is before `entered` in 1 row \(row 1\)"):
+    with pytest.raises(ValidationError, match=r"`end` is before `start` in 1 row \(row 1\)"):
         allocation(e, [None, "2024-01-01"], [0.1, 0.1], by=["a", "b"])
     with pytest.raises(ValidationError, match=r"`shares` must lie in \[0, 1\] .* 'b' \(1.5\)"):
         allocation(e, x, {"b": 1.5}, by=["a", "b"])

@@ -53,6 +53,7 @@ from customer_kanban._core.validation import (
     as_instants,
     as_optional_instant_scalar,
     check_no_nat,
+    check_same_length,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
@@ -312,17 +313,21 @@ def _label_index(labels: LabelArray, value: int | str, name: str, what: str) -> 
 
 
 def _instant_pair(
-    entered: object, left: object, ndim: int
+    entered: object, left: object, ndim: int, *, names: tuple[str, str] = ("entered", "left")
 ) -> tuple[InstantArray, InstantArray, BoolArray]:
     """`entered` and `left` as instants of the same shape; `left` not before `entered`.
 
-    Returns the two arrays and the mask of known entries.
+    `names` are the parameter names in messages. Returns the two arrays and the mask
+    of known entries.
     """
-    e = as_instants(entered, name="entered", ndim=ndim)
-    lv = as_instants(left, name="left", ndim=ndim)
-    if e.shape != lv.shape:
+    first, second = names
+    e = as_instants(entered, name=first, ndim=ndim)
+    lv = as_instants(left, name=second, ndim=ndim)
+    if ndim == 1:
+        check_same_length(**{first: e, second: lv})
+    elif e.shape != lv.shape:
         raise ValidationError(
-            f"`entered` and `left` must have the same shape (got {e.shape} and {lv.shape})"
+            f"`{first}` and `{second}` must have the same shape (got {e.shape} and {lv.shape})"
         )
     known = ~np.isnat(e)
     bad = lv < e  # NaT compares False
@@ -333,7 +338,7 @@ def _instant_pair(
         if bad.ndim == 2:
             cols = np.unique(cells[:, 1]).tolist()
             where += f", state column(s) {cols}"
-        raise ValidationError(f"`left` is before `entered` in {where}", rows=rows)
+        raise ValidationError(f"`{second}` is before `{first}` in {where}", rows=rows)
     return e, lv, known
 
 
@@ -804,7 +809,7 @@ def _segment_max(out: Int64Array, code: IntpArray, level: Int64Array) -> None:
 
 def _by_iv(by: object, n: int) -> tuple[LabelArray, IntpArray]:
     """Factorise `by`; codes in ``0..G`` with ``G`` = no class."""
-    groups = factorize(by, n, data_name="entered")
+    groups = factorize(by, n, data_name="start")
     if groups.codes is None:  # by=None: one class "all"
         return groups.labels, np.zeros(n, dtype=np.intp)
     return groups.labels, groups.codes.astype(np.intp, copy=False)  # missing = size
@@ -845,8 +850,8 @@ def _shares_iv(
 
 
 def allocation(
-    entered: npt.ArrayLike,
-    left: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
     shares: object,
     *,
     by: object = None,
@@ -857,10 +862,10 @@ def allocation(
 
     Parameters
     ----------
-    entered : array_like of instants, shape (n,)
+    start : array_like of instants, shape (n,)
         Entry of each item into the system, typically its commitment
         (``NaT`` = not entered, never counted).
-    left : array_like of instants, shape (n,)
+    end : array_like of instants, shape (n,)
         Exit, typically its delivery (``NaT`` = still in progress).
     shares : mapping or array_like
         Capacity allocation policy: the largest share of WIP each class may
@@ -892,7 +897,7 @@ def allocation(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If lengths differ, some `left` is before its `entered`, a share lies
+        If lengths differ, some `end` is before its `start`, a share lies
         outside [0, 1], an array of shares does not match the classes, or
         `at` holds ``NaT`` or an instant after `as_of`.
     TypeError
@@ -911,7 +916,7 @@ def allocation(
 
     Notes
     -----
-    An item is in progress at `t` when ``entered <= t < left`` (as in
+    An item is in progress at `t` when ``start <= t < end`` (as in
     :func:`~customer_kanban.metrics.wip`); all events at one instant are
     applied together (the exit counts first, in effect). With no item in
     progress the share of every class is NaN (no division by zero) and no
@@ -922,10 +927,10 @@ def allocation(
     --------
     Policy: at most 25 % of WIP expedite.
 
-    >>> entered = ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03"]
-    >>> left = ["2024-01-05", None, "2024-01-04", None]
+    >>> start = ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03"]
+    >>> end = ["2024-01-05", None, "2024-01-04", None]
     >>> cls = ["standard", "standard", "expedite", "expedite"]
-    >>> r = allocation(entered, left, {"expedite": 0.25}, by=cls, as_of="2024-01-06")
+    >>> r = allocation(start, end, {"expedite": 0.25}, by=cls, as_of="2024-01-06")
     >>> r.groups, r.at[[0, -1]]
     (array(['expedite', 'standard'], dtype='<U8'),
      array(['2024-01-01T00:00:00.000000000', '2024-01-05T00:00:00.000000000'],
@@ -938,7 +943,7 @@ def allocation(
     (array(['2024-01-02T00:00:00.000000000'], dtype='datetime64[ns]'),
      array(['NaT'], dtype='datetime64[ns]'), array([4.]))
     """
-    e, lv, known, labels, codes, policy, q, t = _allocation_iv(entered, left, shares, by, as_of, at)
+    e, lv, known, labels, codes, policy, q, t = _allocation_iv(start, end, shares, by, as_of, at)
     n_classes = len(labels)
     as_of_ns = int(t.astype("datetime64[ns]").view(np.int64))
     e_ns = e.view(np.int64)
@@ -985,7 +990,7 @@ def allocation(
 
 
 def _allocation_iv(
-    entered: object, left: object, shares: object, by: object, as_of: object, at: object
+    start: object, end: object, shares: object, by: object, as_of: object, at: object
 ) -> tuple[
     InstantArray,
     InstantArray,
@@ -998,10 +1003,10 @@ def _allocation_iv(
 ]:
     """Validate :func:`allocation` arguments.
 
-    Returns ``(entered, left, known, labels, codes, policy, at, as_of)``; codes in
+    Returns ``(start, end, known, labels, codes, policy, at, as_of)``; codes in
     ``0..G`` with ``G`` = no class.
     """
-    e, lv, known = _instant_pair(entered, left, 1)
+    e, lv, known = _instant_pair(start, end, 1, names=("start", "end"))
     labels, codes = _by_iv(by, len(e))
     labels, codes, policy = _shares_iv(shares, labels, codes)
     q = None if at is None else as_instants(at, name="at")
