@@ -150,12 +150,12 @@ def throughput_daily(end: Array) -> Array:
 
 # --------------------------------------------------------------------- 4. CFD
 def cumulative_flow_daily(entered: Array) -> Array:
-    """(P, S) cumulative arrivals per day and state, back-filled across later states.
+    """(1, P, S) cumulative arrivals per day and state, back-filled across later states.
 
     The matrix transposed to one contiguous row per state (``NaT`` -> +inf), a
     reverse running minimum across states, then per state one ``bincount`` of
-    day offsets (never-entered cells go to a spare last day) and a cumulative sum.
-    No sort.
+    day offsets (never-entered cells go to a spare last day) and a cumulative sum
+    into the (group, period, state) array of one group. No sort.
     """
     n_states = entered.shape[1]
     ns = entered.view(np.int64)
@@ -165,11 +165,11 @@ def cumulative_flow_daily(entered: Array) -> Array:
         np.minimum(arrived[s], arrived[s + 1], out=arrived[s])
     first = int(arrived[0].min()) // NS_PER_DAY
     n_periods = int(ns.max()) // NS_PER_DAY - first + 1  # NaT is the smallest int64
-    counts = np.empty((n_periods, n_states), np.int64)
+    counts = np.empty((1, n_periods, n_states), np.int64)
     for s in range(n_states):
         day = arrived[s] // NS_PER_DAY - first
         np.minimum(day, n_periods, out=day)
-        counts[:, s] = np.cumsum(np.bincount(day, minlength=n_periods + 1)[:n_periods])
+        counts[0, :, s] = np.cumsum(np.bincount(day, minlength=n_periods + 1)[:n_periods])
     return counts
 
 

@@ -322,7 +322,7 @@ class SizeRun:
         )
         self.time_pair(
             "work_item_age",
-            lambda: metrics.work_item_age(com, dlv, AS_OF),
+            lambda: metrics.work_item_age(com, dlv, as_of=AS_OF),
             lambda: floors.work_item_age(com, dlv, AS_OF),
             lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12),
         )

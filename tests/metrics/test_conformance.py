@@ -55,9 +55,9 @@ CASES: dict[str, dict[str, Case]] = {
         "all_missing": (([0], [1], [T0], NAT1), {}, False, [[NAN, NAN]]),
     },
     "work_item_age": {
-        "empty": ((EMPTY_T, EMPTY_T, T0), {}, False, np.zeros(0)),
-        "one": (([T0], NAT1, T1), {}, False, [1.0]),
-        "all_missing": ((NAT1, NAT1, T1), {}, False, [NAN]),
+        "empty": ((EMPTY_T, EMPTY_T), {"as_of": T0}, False, np.zeros(0)),
+        "one": (([T0], NAT1), {"as_of": T1}, False, [1.0]),
+        "all_missing": ((NAT1, NAT1), {"as_of": T1}, False, [NAN]),
     },
     "wip": {
         "empty": ((EMPTY_T, EMPTY_T, [T0]), {}, False, [0]),
@@ -65,13 +65,24 @@ CASES: dict[str, dict[str, Case]] = {
         "all_missing": ((NAT1, NAT1, [T1]), {}, False, [0]),
     },
     "cumulative_flow": {
-        "empty": ((np.zeros((0, 3), "datetime64[ns]"),), {}, True, {"counts": np.zeros((0, 3))}),
-        "one": (([[T0, T1]],), {}, False, {"counts": [[1, 0], [1, 1]]}),
-        "all_missing": (
-            (np.full((2, 3), np.datetime64("NaT", "ns")),),
+        "empty": (
+            (np.zeros((0, 3), "datetime64[ns]"),),
             {},
             True,
-            {"counts": np.zeros((0, 3)), "periods": EMPTY_T},
+            {"counts": np.zeros((1, 0, 3)), "groups": ["all"]},
+        ),
+        "one": (([[T0, T1]],), {}, False, {"counts": [[[1, 0], [1, 1]]]}),
+        "all_missing": (
+            (np.full((2, 3), np.datetime64("NaT", "ns")),),
+            {"by": ["a", "b"]},
+            True,
+            {"counts": np.zeros((2, 0, 3)), "periods": EMPTY_T},
+        ),
+        "empty_groups": (
+            (np.zeros((0, 2), "datetime64[ns]"),),
+            {"by": NO_GROUPS, "since": T0, "until": T1},
+            False,
+            {"counts": np.zeros((2, 2, 2)), "groups": ["a", "b"]},
         ),
     },
     "throughput": {
@@ -80,7 +91,7 @@ CASES: dict[str, dict[str, Case]] = {
         "all_missing": ((NAT1,), {"by": ["a"]}, True, {"counts": np.zeros((1, 0))}),
         "empty_groups": (
             (EMPTY_T,),
-            {"by": NO_GROUPS, "start": T0, "stop": T1},
+            {"by": NO_GROUPS, "since": T0, "until": T1},
             False,
             {"counts": [[0, 0], [0, 0]], "groups": ["a", "b"]},
         ),
@@ -329,34 +340,45 @@ CASES["wip_breaches"] = {
         (np.zeros((0, 2), "datetime64[ns]"), np.zeros((0, 2), "datetime64[ns]"), [1, 1]),
         {},
         True,
-        {"count": [0, 0], "max_wip": [0, 0], "mean_wip": [NAN, NAN]},
+        {"breach_count": [0, 0], "max_wip": [0, 0], "mean_wip": [NAN, NAN]},
     ),
     "one": (
         ([[T0]], [[T1]], [0]),
         {},
         False,
-        {"count": [1], "duration": [1.0], "max_wip": [1], "mean_wip": [1.0]},
+        {"breach_count": [1], "breach_days": [1.0], "max_wip": [1], "mean_wip": [1.0]},
     ),
-    "all_missing": ((_NAT22, _NAT22, [1, 1]), {}, True, {"count": [0, 0], "mean_wip": [NAN, NAN]}),
+    "all_missing": (
+        (_NAT22, _NAT22, [1, 1]),
+        {},
+        True,
+        {"breach_count": [0, 0], "mean_wip": [NAN, NAN]},
+    ),
 }
 CASES["allocation"] = {
     "empty": (
-        (EMPTY_T, EMPTY_T, [], {"a": 0.5}),
-        {},
+        (EMPTY_T, EMPTY_T, {"a": 0.5}),
+        {"by": []},
         True,
-        {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
+        {"wip": np.zeros(0), "counts": np.zeros((1, 0)), "groups": ["a"]},
     ),
     "one": (
-        ([T0], NAT1, ["a"], [0.5]),
-        {"as_of": T1},
+        ([T0], NAT1, [0.5]),
+        {"by": ["a"], "as_of": T1},
         False,
         {"wip": [1], "actual": [[1.0]], "excess": [[0.5]]},
     ),
     "all_missing": (
-        (NAT1, NAT1, ["a"], [0.5]),
-        {},
+        (NAT1, NAT1, [0.5]),
+        {"by": ["a"]},
         True,
-        {"wip": np.zeros(0), "counts": np.zeros((0, 1))},
+        {"wip": np.zeros(0), "counts": np.zeros((1, 0))},
+    ),
+    "empty_groups": (
+        (EMPTY_T, EMPTY_T, [0.5, 0.5]),
+        {"by": NO_GROUPS, "at": [T0]},
+        True,
+        {"wip": [0], "counts": [[0], [0]], "actual": [[NAN], [NAN]], "groups": ["a", "b"]},
     ),
 }
 CASES["cost_of_delay_rate"] = {
@@ -464,7 +486,17 @@ def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
             _assert_matches(getattr(result, attribute), value)
         groups = getattr(result, "groups", None)
         if groups is not None:  # the group axis comes first, also for by=None
-            for attribute in ("values", "counts", "attainment", "rate", "mean_days", "share"):
+            for attribute in (
+                "values",
+                "counts",
+                "attainment",
+                "rate",
+                "mean_days",
+                "share",
+                "total",
+                "actual",
+                "blocks",
+            ):
                 if hasattr(result, attribute):
                     assert np.shape(getattr(result, attribute))[0] == len(groups)
         result.to_json()  # NaN and NaT serialise

@@ -389,7 +389,7 @@ def test_delay_cost_errors():
             step=1.0, **kw,
         )  # fmt: skip
     with pytest.raises(
-        ValidationError, match=r"`due` is before `requested` for fixed_date items in 1 row \(row 0"
+        ValidationError, match=r"`due` is before `start` for fixed_date items in 1 row \(row 0"
     ):
         delay_cost("fixed_date", _instants([3]), _instants([4]), due=_at(2), step=1.0, **kw)
     with pytest.raises(
@@ -398,23 +398,19 @@ def test_delay_cost_errors():
         delay_cost("fixed_date", one, one, due=_at(1), **kw)
     with pytest.raises(ValidationError, match=r"`step` must be a finite number >= 0 \[money\]"):
         delay_cost("expedite", one, one, step=-1.0, **kw)
-    with pytest.raises(
-        ValidationError, match=r"`delivered` is before `requested` in 1 row \(row 0\)"
-    ):
+    with pytest.raises(ValidationError, match=r"`end` is before `start` in 1 row \(row 0\)"):
         delay_cost("standard", _instants([2]), _instants([1]), **kw)
     with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got None"):
         delay_cost("standard", one, one, as_of=None, rate=1.0)
-    with pytest.raises(
-        ValidationError, match=r"`requested` and `delivered` must have the same length"
-    ):
+    with pytest.raises(ValidationError, match=r"`start` and `end` must have the same length"):
         delay_cost("standard", one, _instants([1, 2]), **kw)
     with pytest.raises(
-        ValidationError, match=r"`requested` and `rate` must have the same length \(got 1 and 2\)"
+        ValidationError, match=r"`start` and `rate` must have the same length \(got 1 and 2\)"
     ):
         delay_cost("standard", one, one, as_of=_at(3), rate=[1.0, 2.0])
-    with pytest.raises(ValidationError, match=r"`requested` and `urgency` must have the same"):
+    with pytest.raises(ValidationError, match=r"`start` and `urgency` must have the same"):
         delay_cost(["standard"] * 2, one, one, **kw)
-    with pytest.raises(ValidationError, match=r"`requested` and `by` must have the same length"):
+    with pytest.raises(ValidationError, match=r"`start` and `by` must have the same length"):
         delay_cost("standard", one, one, by=["a", "b"], **kw)
     with pytest.raises(TypeError, match=r"`due` must hold instants, not numbers"):
         delay_cost("fixed_date", one, one, due=[5.0], step=1.0, **kw)

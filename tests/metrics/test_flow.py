@@ -230,26 +230,30 @@ def test_work_item_age_by_hand():
         "2024-01-08T12:00",
     ]
     end = [None, "2024-01-05", None, None, "2024-01-09", "2024-01-08T12:00", None]
-    got = work_item_age(start, end, "2024-01-08T12:00")
+    got = work_item_age(start, end, as_of="2024-01-08T12:00")
     assert np.array_equal(got, [7.5, np.nan, np.nan, np.nan, 2.5, np.nan, 0.0], equal_nan=True)
 
 
 def test_work_item_age_errors():
     with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got NaT"):
-        work_item_age(["2024-01-01"], [None], "NaT")
+        work_item_age(["2024-01-01"], [None], as_of="NaT")
     with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got None"):
-        work_item_age(["2024-01-01"], [None], None)
+        work_item_age(["2024-01-01"], [None], as_of=None)
     with pytest.raises(ValidationError, match=r"`as_of` must be one instant, got 2"):
-        work_item_age(["2024-01-01"], [None], ["2024-01-01", "2024-01-02"])
+        work_item_age(["2024-01-01"], [None], as_of=["2024-01-01", "2024-01-02"])
     with pytest.raises(ValidationError, match=r"`end` is before `start`"):
-        work_item_age(["2024-01-02"], ["2024-01-01"], "2024-01-03")
+        work_item_age(["2024-01-02"], ["2024-01-01"], as_of="2024-01-03")
+    with pytest.raises(TypeError, match="positional"):
+        work_item_age(["2024-01-01"], [None], "2024-01-03")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="as_of"):
+        work_item_age(["2024-01-01"], [None])  # type: ignore[call-arg]
 
 
 @given(start_end_arrays(allow_unstarted=True), instant_arrays(size=1, allow_nat=False))
 def test_work_item_age_matches_reference_loop(pair, as_of):
     start, end = pair
     t = as_of[0]
-    got = work_item_age(start, end, t)
+    got = work_item_age(start, end, as_of=t)
     for k in range(len(start)):
         s, e = start[k], end[k]
         if not np.isnat(s) and s <= t and (np.isnat(e) or e > t):

@@ -55,16 +55,53 @@ def test_cumulative_flow_by_hand():
         .astype("datetime64[ns]")
         .tolist()
     )
-    assert r.counts.tolist() == [[2, 0, 0], [3, 2, 1], [3, 2, 2]]
+    assert r.groups.tolist() == ["all"]
+    assert r.counts.tolist() == [[[2, 0, 0], [3, 2, 1], [3, 2, 2]]]
     assert r.states.tolist() == ["todo", "doing", "done"]
-    assert r.wip("todo", "done").tolist() == [2, 2, 1]
-    assert r.wip(1, 2).tolist() == [0, 1, 0]
+    assert r.wip("todo", "done").tolist() == [[2, 2, 1]]
+    assert r.wip(1, 2).tolist() == [[0, 1, 0]]
     # A window starting Jan 2: items that arrived before are counted from the start.
-    later = cumulative_flow(entered, start="2024-01-02T15:00", stop="2024-01-05")
-    assert later.counts.tolist() == [[3, 2, 1], [3, 2, 2], [3, 2, 2], [3, 2, 2]]
+    later = cumulative_flow(entered, since="2024-01-02T15:00", until="2024-01-05")
+    assert later.counts.tolist() == [[[3, 2, 1], [3, 2, 2], [3, 2, 2], [3, 2, 2]]]
     assert later.states.tolist() == ["0", "1", "2"]
     # Weekly: Jan 1 2024 is a Monday, so all in one week.
-    assert cumulative_flow(entered, freq="W").counts.tolist() == [[3, 2, 2]]
+    assert cumulative_flow(entered, freq="W").counts.tolist() == [[[3, 2, 2]]]
+
+
+def test_cumulative_flow_by_group_by_hand():
+    # The items of test_cumulative_flow_by_hand; A and C expedite, B standard, D in no group.
+    entered = np.array(
+        [
+            ["2024-01-01", "2024-01-02", "2024-01-03"],
+            ["2024-01-01", "NaT", "2024-01-02"],
+            ["2024-01-02", "NaT", "NaT"],
+            ["2024-01-03", "2024-01-03", "2024-01-03"],
+        ],
+        dtype="datetime64[ns]",
+    )
+    r = cumulative_flow(entered, by=["expedite", "standard", "expedite", None])
+    assert r.groups.tolist() == ["expedite", "standard"]
+    assert r.counts.shape == (2, 3, 3)
+    assert r.counts.tolist() == [
+        [[1, 0, 0], [2, 1, 0], [2, 1, 1]],
+        [[1, 0, 0], [1, 1, 1], [1, 1, 1]],
+    ]
+    assert r.wip(0, 2).tolist() == [[1, 2, 1], [1, 0, 0]]
+    # (codes, labels) keeps an empty group, in the given order.
+    r = cumulative_flow(entered, by=(np.array([1, 2, 1, -1]), ["fixed", "expedite", "standard"]))
+    assert r.groups.tolist() == ["fixed", "expedite", "standard"]
+    assert r.counts[0].tolist() == [[0, 0, 0]] * 3
+    # A window that ends before the last entry drops the later arrivals in every group.
+    r = cumulative_flow(entered, by=["a", "b", "a", "b"], until="2024-01-02")
+    assert r.counts.tolist() == [[[1, 0, 0], [2, 1, 0]], [[1, 0, 0], [1, 1, 1]]]
+
+
+def test_cumulative_flow_by_is_keyword_only():
+    entered = np.array([["2024-01-01"]], dtype="datetime64[ns]")
+    with pytest.raises(TypeError, match="positional"):
+        cumulative_flow(entered, "D")  # type: ignore[misc]
+    with pytest.raises(ValidationError, match=r"`entered` and `by` must have the same length"):
+        cumulative_flow(entered, by=["a", "b"])
 
 
 def test_cumulative_flow_wip_errors():
@@ -82,23 +119,26 @@ def test_cumulative_flow_errors_and_empty():
         cumulative_flow(["2024-01-01"])
     with pytest.raises(ValidationError, match=r"`freq` must be one of 'D', 'W', 'M'; got 'Q'"):
         cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), freq="Q")
-    with pytest.raises(ValidationError, match=r"`stop` must not be before `start`"):
-        cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), start="2024-02-01", stop="2024-01-01")
+    with pytest.raises(ValidationError, match=r"`until` must not be before `since`"):
+        cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), since="2024-02-01", until="2024-01-01")
     with pytest.raises(ValidationError, match=r"`states` must hold one label per column"):
         cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), states=["a"])
     with pytest.warns(InsufficientDataWarning, match="no periods"):
         r = cumulative_flow(np.zeros((0, 2), "datetime64[ns]"))
-    assert r.counts.shape == (0, 2)
+    assert r.counts.shape == (1, 0, 2)
+    with pytest.warns(InsufficientDataWarning, match="no periods"):
+        r = cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), by=np.array([], dtype=str))
+    assert r.counts.shape == (0, 0, 2)
     # Given a window, an empty input has zero counts and no warning.
-    r = cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), start="2024-01-01", stop="2024-01-02")
-    assert r.counts.tolist() == [[0, 0], [0, 0]]
+    r = cumulative_flow(np.zeros((0, 2), "datetime64[ns]"), since="2024-01-01", until="2024-01-02")
+    assert r.counts.tolist() == [[[0, 0], [0, 0]]]
 
 
-def _cfd_reference(entered, freq, start, stop):
+def _cfd_reference(entered, freq, since, until):
     """Loop over periods, states and items."""
-    first = floor(np.array([start], "datetime64[ns]"), freq)[0]
+    first = floor(np.array([since], "datetime64[ns]"), freq)[0]
     periods = [first]
-    while _next_period(periods[-1], freq) <= stop:
+    while _next_period(periods[-1], freq) <= until:
         periods.append(_next_period(periods[-1], freq))
     n_items, n_states = entered.shape
     counts = np.zeros((len(periods), n_states), dtype=np.int64)
@@ -119,21 +159,34 @@ def test_cumulative_flow_matches_reference_loop(freq, entered):
     if known.size == 0:
         with pytest.warns(InsufficientDataWarning):
             r = cumulative_flow(entered, freq=freq)
-        assert r.counts.shape == (0, entered.shape[1])
+        assert r.counts.shape == (1, 0, entered.shape[1])
         return
     r = cumulative_flow(entered, freq=freq)
     periods, counts = _cfd_reference(entered, freq, known.min(), known.max())
     assert np.array_equal(r.periods, periods)
-    assert np.array_equal(r.counts, counts)
+    assert np.array_equal(r.counts, counts[np.newaxis])
     assert r.counts.dtype == np.int64
+
+
+@pytest.mark.parametrize("freq", FREQS)
+@given(entered=entered_matrices(), data=st.data())
+def test_cumulative_flow_by_group_matches_reference_loop(freq, entered, data):
+    labels = data.draw(group_label_arrays(size=len(entered)))
+    since, until = np.datetime64("2024-01-10", "ns"), np.datetime64("2024-02-20", "ns")
+    r = cumulative_flow(entered, freq=freq, since=since, until=until, by=labels)
+    for g, label in enumerate(r.groups):
+        periods, counts = _cfd_reference(entered[labels == label], freq, since, until)
+        assert np.array_equal(r.periods, periods)
+        assert np.array_equal(r.counts[g], counts)
+    assert r.counts.shape[0] == len(r.groups)
 
 
 @given(entered=entered_matrices(), data=st.data())
 def test_cumulative_flow_bands_monotone_ordered_and_order_invariant(entered, data):
-    window = {"start": "2023-12-25", "stop": "2024-03-20"}
+    window = {"since": "2023-12-25", "until": "2024-03-20"}
     r = cumulative_flow(entered, freq="W", **window)
-    assert (np.diff(r.counts, axis=0) >= 0).all()  # never decrease over time
-    assert (np.diff(r.counts, axis=1) <= 0).all()  # ordered by workflow
+    assert (np.diff(r.counts, axis=1) >= 0).all()  # never decrease over time
+    assert (np.diff(r.counts, axis=2) <= 0).all()  # ordered by workflow
     perm = np.array(data.draw(st.permutations(range(len(entered)))), dtype=np.intp)
     shuffled = cumulative_flow(entered[perm].reshape(entered.shape), freq="W", **window)
     assert shuffled == r
@@ -158,7 +211,7 @@ def test_throughput_by_hand():
     assert weekly.counts.tolist() == [[3, 1]]
     assert throughput(end, freq="M").counts.tolist() == [[4]]
     # A window leaves out deliveries outside it (whole periods, floored).
-    window = throughput(end, start="2024-01-01T12:00", stop="2024-01-03T08:00")
+    window = throughput(end, since="2024-01-01T12:00", until="2024-01-03T08:00")
     assert window.counts.tolist() == [[2, 0, 1]]
     # Grouped: (codes, labels) keeps the empty group "fixed date".
     by = (np.array([0, 2, 2, -1, 0]), ["expedite", "fixed date", "standard"])
@@ -172,15 +225,19 @@ def test_throughput_errors_and_empty():
         throughput([], freq="2W")
     with pytest.raises(ValidationError, match=r"`end` and `by` must have the same length"):
         throughput(["2024-01-01"], by=["a", "b"])
-    with pytest.raises(ValidationError, match=r"`start` must be an instant, got NaT"):
-        throughput([], start="NaT")
+    with pytest.raises(ValidationError, match=r"`since` must be an instant, got NaT"):
+        throughput([], since="NaT")
+    with pytest.raises(ValidationError, match=r"`until` must not be before `since`"):
+        throughput([], since="2024-01-02", until="2024-01-01")
+    with pytest.raises(TypeError, match="positional"):
+        throughput([], "D")  # type: ignore[misc]
     with pytest.warns(InsufficientDataWarning, match="throughput has no periods"):
         r = throughput([None, None], by=["a", "b"])
     assert r.counts.shape == (2, 0)
-    r = throughput([], start="2024-01-01", stop="2024-01-03")
+    r = throughput([], since="2024-01-01", until="2024-01-03")
     assert r.counts.tolist() == [[0, 0, 0]]
     # Only one bound given, no data: a single period.
-    assert throughput([], stop="2024-01-03").counts.tolist() == [[0]]
+    assert throughput([], until="2024-01-03").counts.tolist() == [[0]]
 
 
 @pytest.mark.parametrize("freq", FREQS)
@@ -188,10 +245,10 @@ def test_throughput_errors_and_empty():
 def test_throughput_matches_reference_loop(freq, data):
     end = data.draw(instant_arrays(span_days=70))
     labels = data.draw(group_label_arrays(size=len(end)))
-    start, stop = np.datetime64("2024-01-10", "ns"), np.datetime64("2024-02-20", "ns")
-    r = throughput(end, freq=freq, start=start, stop=stop, by=labels)
-    periods = [floor(np.array([start]), freq)[0]]
-    while _next_period(periods[-1], freq) <= stop:
+    since, until = np.datetime64("2024-01-10", "ns"), np.datetime64("2024-02-20", "ns")
+    r = throughput(end, freq=freq, since=since, until=until, by=labels)
+    periods = [floor(np.array([since]), freq)[0]]
+    while _next_period(periods[-1], freq) <= until:
         periods.append(_next_period(periods[-1], freq))
     assert np.array_equal(r.periods, np.array(periods, dtype="datetime64[ns]"))
     expected = np.zeros((r.groups.size, len(periods)), dtype=np.int64)
@@ -211,10 +268,10 @@ def test_throughput_totals_grouping_and_row_order(end, data):
     r = throughput(end)
     assert r.counts.sum() == valid.sum()  # default window holds every delivery
     labels = data.draw(group_label_arrays(size=len(end), allow_missing=False))
-    grouped = throughput(end, by=labels, start=end[valid].min(), stop=end[valid].max())
+    grouped = throughput(end, by=labels, since=end[valid].min(), until=end[valid].max())
     assert np.array_equal(grouped.counts.sum(axis=0), r.counts[0])
     for g, label in enumerate(grouped.groups):
-        alone = throughput(end[labels == label], start=end[valid].min(), stop=end[valid].max())
+        alone = throughput(end[labels == label], since=end[valid].min(), until=end[valid].max())
         assert np.array_equal(alone.counts[0], grouped.counts[g])
     perm = np.array(data.draw(st.permutations(range(len(end)))), dtype=np.intp)
     assert throughput(end[perm], by=labels[perm]) == throughput(end, by=labels)
@@ -223,11 +280,11 @@ def test_throughput_totals_grouping_and_row_order(end, data):
 def test_results_serialise():
     r = throughput(["2024-01-01", None, "2024-01-02"], by=["a", None, "b"])
     assert r.to_dict() == {
-        "periods": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"],
         "groups": ["a", "b"],
+        "periods": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"],
         "counts": [[1, 0], [0, 1]],
     }
     assert isinstance(hash(r), int)
     cfd = cumulative_flow(np.array([["2024-01-01"]], dtype="datetime64[ns]"))
     assert isinstance(cfd, CumulativeFlowResult)
-    assert '"counts": [[1]]' in cfd.to_json()
+    assert '"counts": [[[1]]]' in cfd.to_json()

@@ -114,23 +114,25 @@ def check_against_reference(entered, left, limits, as_of=None):
     r = quiet(wip_breaches, entered, left, limits, as_of=as_of)
     as_of_ns = _ns(ts(as_of)) if isinstance(as_of, str) else _default_as_of(entered, left)
     if as_of_ns is None:
-        assert r.count.sum() == 0
+        assert r.breach_count.sum() == 0
         assert np.isnat(r.as_of)
         return r
     lim = [None if (v is None or np.isnan(v) or v == -1) else int(v) for v in limits]
     intervals, maxima, max_at, integrals, first = reference_breaches(entered, left, lim, as_of_ns)
-    assert r.state.tolist() == [i[0] for i in intervals]
-    assert [_ns(v) for v in r.start] == [i[1] for i in intervals]
-    assert [_ns(v) for v in r.end] == [i[2] for i in intervals]
-    assert r.peak.tolist() == [i[3] for i in intervals]
+    assert r.breaches.state.tolist() == [i[0] for i in intervals]
+    assert [_ns(v) for v in r.breaches.start] == [i[1] for i in intervals]
+    assert [_ns(v) for v in r.breaches.end] == [i[2] for i in intervals]
+    assert r.breaches.peak.tolist() == [i[3] for i in intervals]
     lengths = [((i[2] if i[2] is not None else as_of_ns) - i[1]) / NS_PER_DAY for i in intervals]
-    np.testing.assert_allclose(r.days, lengths, rtol=1e-12, atol=0)
-    assert r.count.tolist() == [sum(i[0] == s for i in intervals) for s in range(len(limits))]
+    np.testing.assert_allclose(r.breaches.days, lengths, rtol=1e-12, atol=0)
+    assert r.breach_count.tolist() == [
+        sum(i[0] == s for i in intervals) for s in range(len(limits))
+    ]
     totals = [
         sum(d for i, d in zip(intervals, lengths, strict=True) if i[0] == s)
         for s in range(len(limits))
     ]
-    np.testing.assert_allclose(r.duration, totals, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(r.breach_days, totals, rtol=1e-12, atol=1e-15)
     assert r.max_wip.tolist() == maxima
     assert [_ns(v) for v in r.max_at] == max_at
     assert _ns(r.first_event) == first
@@ -227,13 +229,13 @@ def test_wip_breaches_by_hand():
     assert np.array_equal(r.limits, [2.0, 1.0, np.nan], equal_nan=True)
     # Limit 2: [Jan 1 18:00, Jan 2 06:00), no dip at Jan 2 00:00. Limit 1: from Jan 1
     # 12:00 to Jan 4 00:00, then again from Jan 4 12:00, still open at as_of.
-    assert r.state.tolist() == [0, 1, 1]
-    assert same(r.start, "2024-01-01T18:00", "2024-01-01T12:00", "2024-01-04T12:00")
-    assert same(r.end, "2024-01-02T06:00", "2024-01-04T00:00", None)
-    assert r.days.tolist() == [0.5, 2.5, 0.5]
-    assert r.peak.tolist() == [3, 3, 2]
-    assert r.count.tolist() == [1, 2, 0]
-    assert r.duration.tolist() == [0.5, 3.0, 0.0]
+    assert r.breaches.state.tolist() == [0, 1, 1]
+    assert same(r.breaches.start, "2024-01-01T18:00", "2024-01-01T12:00", "2024-01-04T12:00")
+    assert same(r.breaches.end, "2024-01-02T06:00", "2024-01-04T00:00", None)
+    assert r.breaches.days.tolist() == [0.5, 2.5, 0.5]
+    assert r.breaches.peak.tolist() == [3, 3, 2]
+    assert r.breach_count.tolist() == [1, 2, 0]
+    assert r.breach_days.tolist() == [0.5, 3.0, 0.0]
     assert r.max_wip.tolist() == [3, 3, 3]
     assert same(r.max_at, *["2024-01-01T18:00"] * 3)
     # ∫ WIP dt = 0.5 + 0.5 + 0.75 + 0.75 + 1.5 + 2 + 0.5 + 1 = 7.5 item-days over 4 days,
@@ -253,8 +255,8 @@ def test_wip_breaches_hand_case_minute_by_minute():
     minutes = BASE + np.arange(4 * 1440) * np.timedelta64(60, "s").astype("timedelta64[ns]")
     level = wip(entered, left, minutes)
     r = hand_case()
-    assert r.duration[0] == pytest.approx(np.count_nonzero(level > 2) / 1440)
-    assert r.duration[1] == pytest.approx(np.count_nonzero(level > 1) / 1440)
+    assert r.breach_days[0] == pytest.approx(np.count_nonzero(level > 2) / 1440)
+    assert r.breach_days[1] == pytest.approx(np.count_nonzero(level > 1) / 1440)
     assert r.mean_wip[0] == pytest.approx(level.mean())
     assert r.max_wip[0] == level.max()
 
@@ -264,20 +266,20 @@ def test_exit_and_entry_at_one_instant_make_no_breach():
     entered = [["2024-01-01"], ["2024-01-02"]]
     left = [["2024-01-02"], [None]]
     r = wip_breaches(entered, left, 1, as_of="2024-01-03")
-    assert r.count.tolist() == [0]
+    assert r.breach_count.tolist() == [0]
     assert r.max_wip.tolist() == [1]
     assert r.mean_wip.tolist() == [1.0]
     # B entering one nanosecond earlier makes a one-nanosecond breach.
     entered = np.array([[ts("2024-01-01")], [ts("2024-01-02") - np.timedelta64(1, "ns")]])
     r = wip_breaches(entered, left, 1, as_of="2024-01-03")
-    assert r.count.tolist() == [1]
-    assert r.days.tolist() == [1 / NS_PER_DAY]
-    assert r.peak.tolist() == [2]
+    assert r.breach_count.tolist() == [1]
+    assert r.breaches.days.tolist() == [1 / NS_PER_DAY]
+    assert r.breaches.peak.tolist() == [2]
 
 
 def test_zero_length_stay_is_never_counted():
     r = wip_breaches([["2024-01-01"]], [["2024-01-01"]], 0, as_of="2024-01-02")
-    assert r.count.tolist() == [0]
+    assert r.breach_count.tolist() == [0]
     assert r.max_wip.tolist() == [0]
     assert np.isnat(r.max_at).all()
     assert r.mean_wip.tolist() == [0.0]
@@ -288,28 +290,28 @@ def test_items_open_at_as_of_and_as_of_cuts_the_data():
     left = [[None], ["2024-01-08"], [None]]
     r = wip_breaches(entered, left, 1, as_of="2024-01-05")
     # The exit on Jan 8 is after as_of: B is still there; C enters after as_of: ignored.
-    assert same(r.start, "2024-01-02")
-    assert np.isnat(r.end).all()
-    assert r.days.tolist() == [3.0]
+    assert same(r.breaches.start, "2024-01-02")
+    assert np.isnat(r.breaches.end).all()
+    assert r.breaches.days.tolist() == [3.0]
     assert r.max_wip.tolist() == [2]
     # Without as_of the observation ends at the last instant (Jan 10), when C's entry
     # starts a second breach of length 0.
     r = wip_breaches(entered, left, 1)
     assert r.as_of == ts("2024-01-10")
-    assert same(r.start, "2024-01-02", "2024-01-10")
-    assert same(r.end, "2024-01-08", None)
-    assert r.days.tolist() == [6.0, 0.0]
+    assert same(r.breaches.start, "2024-01-02", "2024-01-10")
+    assert same(r.breaches.end, "2024-01-08", None)
+    assert r.breaches.days.tolist() == [6.0, 0.0]
     assert r.mean_wip[0] == pytest.approx((1 + 2 * 6 + 1 * 2) / 9)
 
 
 def test_breach_starting_at_as_of_has_length_zero():
     entered = [["2024-01-01"], ["2024-01-03"]]
     r = wip_breaches(entered, [[None], [None]], 1, as_of="2024-01-03")
-    assert r.count.tolist() == [1]
-    assert same(r.start, "2024-01-03")
-    assert np.isnat(r.end[0])
-    assert r.days.tolist() == [0.0]
-    assert r.duration.tolist() == [0.0]
+    assert r.breach_count.tolist() == [1]
+    assert same(r.breaches.start, "2024-01-03")
+    assert np.isnat(r.breaches.end[0])
+    assert r.breaches.days.tolist() == [0.0]
+    assert r.breach_days.tolist() == [0.0]
 
 
 def test_limit_zero_and_limit_forms():
@@ -318,17 +320,17 @@ def test_limit_zero_and_limit_forms():
     kwargs: dict[str, Any] = {"states": ["a", "b"], "as_of": "2024-01-04"}
     r0 = wip_breaches(entered, left, 0, **kwargs)
     assert r0.limits.tolist() == [0.0, 0.0]
-    assert r0.count.tolist() == [1, 1]
-    assert r0.duration.tolist() == [2.0, 2.0]
+    assert r0.breach_count.tolist() == [1, 1]
+    assert r0.breach_days.tolist() == [2.0, 2.0]
     by_map = wip_breaches(entered, left, {"b": 0}, **kwargs)
     by_list = wip_breaches(entered, left, [-1, 0], **kwargs)
     by_nan = wip_breaches(entered, left, np.array([np.nan, 0.0]), **kwargs)
     by_none = wip_breaches(entered, left, [None, 0], **kwargs)
     assert by_map == by_list == by_nan == by_none
-    assert by_map.count.tolist() == [0, 1]
+    assert by_map.breach_count.tolist() == [0, 1]
     none = wip_breaches(entered, left, None, **kwargs)  # no limit at all
-    assert none.count.tolist() == [0, 0]
-    assert none.state.size == 0
+    assert none.breach_count.tolist() == [0, 0]
+    assert none.breaches.state.size == 0
     assert none.max_wip.tolist() == [2, 1]
 
 
@@ -344,12 +346,12 @@ def test_no_items_and_all_missing_warn():
     empty = np.zeros((0, 3), dtype="datetime64[ns]")
     with pytest.warns(InsufficientDataWarning, match="`mean_wip` is NaN"):
         r = wip_breaches(empty, empty, [1, 2, 3])
-    assert r.count.tolist() == [0, 0, 0]
+    assert r.breach_count.tolist() == [0, 0, 0]
     assert r.max_wip.tolist() == [0, 0, 0]
     assert np.isnan(r.mean_wip).all()
     assert np.isnat(r.first_event)
     assert np.isnat(r.as_of)
-    assert r.start.shape == r.end.shape == r.state.shape == (0,)
+    assert r.breaches.start.shape == r.breaches.end.shape == r.breaches.state.shape == (0,)
     assert np.isnan(r.span_days)
     missing = np.full((2, 2), NAT)
     with pytest.warns(InsufficientDataWarning, match="NaN"):
@@ -362,8 +364,8 @@ def test_no_items_and_all_missing_warn():
 def test_observation_without_length_warns():
     with pytest.warns(InsufficientDataWarning, match="NaN"):
         r = wip_breaches([["2024-01-01"]], [[None]], 0)
-    assert r.count.tolist() == [1]
-    assert r.days.tolist() == [0.0]
+    assert r.breach_count.tolist() == [1]
+    assert r.breaches.days.tolist() == [0.0]
     assert np.isnan(r.mean_wip).all()
 
 
@@ -417,11 +419,11 @@ def test_wip_breaches_does_not_modify_its_input():
 def test_breach_result_serialises_and_compares():
     r = hand_case()
     data = r.to_dict()
-    assert data["start"][0] == "2024-01-01T18:00:00Z"
-    assert data["end"][2] is None  # open at as_of
+    assert data["breaches"]["start"][0] == "2024-01-01T18:00:00Z"
+    assert data["breaches"]["end"][2] is None  # open at as_of
     assert data["limits"][2] is None  # no limit
     assert data["as_of"] == "2024-01-05T00:00:00Z"
-    assert json.loads(r.to_json())["peak"] == [3, 3, 2]
+    assert json.loads(r.to_json())["breaches"]["peak"] == [3, 3, 2]
     assert r == hand_case()
     assert hash(r) == hash(hand_case())
     assert isinstance(r, BreachResult)
@@ -442,8 +444,8 @@ def test_very_long_span_falls_back_to_lexsort():
     times = np.concatenate([entered.ravel(), left[:1, 0]]).view(np.int64)
     assert _pack(np.zeros(4, dtype=np.intp), 1, times) is None
     r = check_against_reference(entered, left, [1], as_of="2100-06-01")
-    assert r.count.tolist() == [1]
-    assert r.peak.tolist() == [3]
+    assert r.breach_count.tolist() == [1]
+    assert r.breaches.peak.tolist() == [3]
     assert r.max_wip.tolist() == [3]
 
 
@@ -466,9 +468,9 @@ def test_wip_breaches_matches_a_minute_by_minute_loop(pair, limit):
         stays = _stays(entered, left, s, _ns(as_of))
         level = [_count(stays, _ns(BASE + np.timedelta64(m, "m"))) for m in range(as_of_min)]
         over = [v > limit for v in level]
-        assert r.duration[s] * 1440 == pytest.approx(sum(over), abs=1e-9)
+        assert r.breach_days[s] * 1440 == pytest.approx(sum(over), abs=1e-9)
         runs = sum(1 for m in range(as_of_min) if over[m] and (m == 0 or not over[m - 1]))
-        assert r.count[s] == runs
+        assert r.breach_count[s] == runs
         assert r.max_wip[s] == max(level)
         if not np.isnat(r.first_event):
             first = int((r.first_event - BASE) / np.timedelta64(1, "m"))
@@ -482,16 +484,16 @@ def _intervals_ok(r: BreachResult) -> None:
     span = r.span_days
     for s in range(len(r.states)):
         rows = r.rows(s)
-        start, end = r.start[rows], r.end[rows]
+        start, end = r.breaches.start[rows], r.breaches.end[rows]
         assert (np.diff(start.view(np.int64)) > 0).all()  # ordered
         closed = ~np.isnat(end)
         assert (start[closed] < end[closed]).all()
         assert not closed[:-1].size or closed[:-1].all()  # only the last may be open
         assert (end[:-1] < start[1:]).all()  # disjoint, and never touching
-        assert r.duration[s] <= span + 1e-9 if not np.isnan(span) else r.duration[s] == 0
-        assert (r.peak[rows] > r.limits[s]).all()
-        assert (r.peak[rows] <= r.max_wip[s]).all()
-        assert r.count[s] == len(rows)
+        assert r.breach_days[s] <= span + 1e-9 if not np.isnan(span) else r.breach_days[s] == 0
+        assert (r.breaches.peak[rows] > r.limits[s]).all()
+        assert (r.breaches.peak[rows] <= r.max_wip[s]).all()
+        assert r.breach_count[s] == len(rows)
 
 
 @given(breach_cases())
@@ -499,8 +501,10 @@ def test_wip_breaches_properties(case):
     entered, left, limits, as_of = case
     r = quiet(wip_breaches, entered, left, limits, as_of=as_of)
     _intervals_ok(r)
-    assert (r.days >= 0).all()
-    assert np.allclose(np.bincount(r.state, weights=r.days, minlength=len(limits)), r.duration)
+    assert (r.breaches.days >= 0).all()
+    assert np.allclose(
+        np.bincount(r.breaches.state, weights=r.breaches.days, minlength=len(limits)), r.breach_days
+    )
     if not np.isnan(r.span_days) and r.span_days > 0:
         # mean WIP × span = total time the items spent in each state within the window.
         as_of_ns = _ns(r.as_of)
@@ -515,12 +519,13 @@ def test_a_higher_limit_never_gives_more_breach_time(pair, limit, more):
     entered, left = pair
     low = quiet(wip_breaches, entered, left, limit)
     high = quiet(wip_breaches, entered, left, limit + more)
-    assert (high.duration <= low.duration + 1e-12).all()
+    assert (high.breach_days <= low.breach_days + 1e-12).all()
     # Every breach of the higher limit lies inside a breach of the lower one.
-    for k in range(len(high.state)):
-        rows = low.rows(int(high.state[k]))
-        inside = (low.start[rows] <= high.start[k]) & (
-            np.isnat(low.end[rows]) | (~np.isnat(high.end[k]) & (high.end[k] <= low.end[rows]))
+    for k in range(len(high.breaches.state)):
+        rows = low.rows(int(high.breaches.state[k]))
+        inside = (low.breaches.start[rows] <= high.breaches.start[k]) & (
+            np.isnat(low.breaches.end[rows])
+            | (~np.isnat(high.breaches.end[k]) & (high.breaches.end[k] <= low.breaches.end[rows]))
         )
         assert inside.any()
 
@@ -545,29 +550,26 @@ def hand_allocation(**kwargs):
     left = ["2024-01-05", None, "2024-01-04", None, "2024-01-07", None]
     classes = ["standard", "standard", "expedite", "expedite", None, "standard"]
     shares = {"expedite": 0.25, "fixed date": 0.2}
-    return allocation(entered, left, classes, shares, as_of="2024-01-09", **kwargs)
+    return allocation(entered, left, shares, by=classes, as_of="2024-01-09", **kwargs)
 
 
 def test_allocation_by_hand():
     r = hand_allocation()
-    assert r.classes.tolist() == ["expedite", "standard", "fixed date"]
+    assert r.groups.tolist() == ["expedite", "standard", "fixed date"]
     assert np.array_equal(r.shares, [0.25, np.nan, 0.2], equal_nan=True)
     assert same(r.at, *[f"2024-01-0{d}" for d in (1, 2, 3, 4, 5, 6, 7)])
     assert r.wip.tolist() == [2, 3, 4, 3, 2, 3, 2]
+    # (group, instant); the item without a class counts in the WIP only (Jan 6).
     assert r.counts.tolist() == [
-        [0, 2, 0],
-        [1, 2, 0],
-        [2, 2, 0],
-        [1, 2, 0],
-        [1, 1, 0],
-        [1, 1, 0],  # the item without a class counts in the WIP only
-        [1, 1, 0],
+        [0, 1, 2, 1, 1, 1, 1],
+        [2, 2, 2, 2, 1, 1, 1],
+        [0, 0, 0, 0, 0, 0, 0],
     ]
     expedite = [0, 1 / 3, 1 / 2, 1 / 3, 1 / 2, 1 / 3, 1 / 2]
-    np.testing.assert_allclose(r.actual[:, 0], expedite)
-    np.testing.assert_allclose(r.excess[:, 0], np.array(expedite) - 0.25)
-    assert np.isnan(r.excess[:, 1]).all()  # no policy for standard
-    assert (r.excess[:, 2] == -0.2).all()
+    np.testing.assert_allclose(r.actual[0], expedite)
+    np.testing.assert_allclose(r.excess[0], np.array(expedite) - 0.25)
+    assert np.isnan(r.excess[1]).all()  # no policy for standard
+    assert (r.excess[2] == -0.2).all()
     # Expedite is above 25 % from Jan 2 on, for good: one interval, open at as_of.
     b = r.breaches
     assert b.group.tolist() == [0]
@@ -575,8 +577,8 @@ def test_allocation_by_hand():
     assert np.isnat(b.end).all()
     assert b.days.tolist() == [7.0]
     assert b.peak.tolist() == [0.5]
-    assert b.count.tolist() == [1, 0, 0]
-    assert b.duration.tolist() == [7.0, 0.0, 0.0]
+    assert r.breach_count.tolist() == [1, 0, 0]
+    assert r.breach_days.tolist() == [7.0, 0.0, 0.0]
     assert r.first_event == ts("2024-01-01")
     assert r.as_of == ts("2024-01-09")
     assert isinstance(r, AllocationResult)
@@ -585,10 +587,10 @@ def test_allocation_by_hand():
 def test_allocation_at_given_instants_and_empty_wip():
     r = hand_allocation(at=["2023-12-31", "2024-01-02T12:00", "2024-01-05", "2024-01-09"])
     assert r.wip.tolist() == [0, 3, 2, 2]
-    assert r.counts.tolist() == [[0, 0, 0], [1, 2, 0], [1, 1, 0], [1, 1, 0]]
-    assert np.isnan(r.actual[0]).all()  # empty WIP: NaN, no division by zero
-    assert np.isnan(r.excess[0]).all()
-    assert r.actual[3].tolist() == [0.5, 0.5, 0.0]
+    assert r.counts.tolist() == [[0, 1, 1, 1], [0, 2, 1, 1], [0, 0, 0, 0]]
+    assert np.isnan(r.actual[:, 0]).all()  # empty WIP: NaN, no division by zero
+    assert np.isnan(r.excess[:, 0]).all()
+    assert r.actual[:, 3].tolist() == [0.5, 0.5, 0.0]
     assert r.breaches == hand_allocation().breaches  # breaches do not depend on `at`
 
 
@@ -596,10 +598,10 @@ def test_allocation_breach_ends_and_empty_wip_ends_a_breach():
     # Expedite alone from Jan 1 to Jan 2 (share 1), then nothing, then 1 of 2 from Jan 3.
     entered = ["2024-01-01", "2024-01-03", "2024-01-03"]
     left = ["2024-01-02", None, "2024-01-05"]
-    r = allocation(entered, left, ["x", "x", "s"], [np.nan, 0.5], as_of="2024-01-06")
-    assert r.classes.tolist() == ["s", "x"]  # an array of shares follows the sorted labels
+    r = allocation(entered, left, [np.nan, 0.5], by=["x", "x", "s"], as_of="2024-01-06")
+    assert r.groups.tolist() == ["s", "x"]  # an array of shares follows the sorted labels
     assert r.wip.tolist() == [1, 0, 2, 1]
-    assert np.isnan(r.actual[1]).all()
+    assert np.isnan(r.actual[:, 1]).all()
     b = r.breaches
     assert same(b.start, "2024-01-01", "2024-01-05")
     assert b.end[0] == ts("2024-01-02")  # 1/2 on Jan 3 is not above 0.5
@@ -611,26 +613,30 @@ def test_allocation_breach_ends_and_empty_wip_ends_a_breach():
 def test_allocation_class_forms():
     entered = ["2024-01-01", "2024-01-02", "2024-01-03"]
     left = [None, None, None]
-    by_codes = allocation(entered, left, [1, 0, 1], [0.5, 0.5])
-    by_pair = allocation(entered, left, (np.array([1, 0, 1]), np.array([0, 1])), {0: 0.5, 1: 0.5})
-    assert by_codes.counts.tolist() == by_pair.counts.tolist() == [[0, 1], [1, 1], [1, 2]]
-    assert by_codes.breaches.count.tolist() == [0, 2]
-    with_missing = allocation(entered, left, (np.array([-1, 0, 0]), np.array(["a", "b"])), [1, 1])
+    by_codes = allocation(entered, left, [0.5, 0.5], by=[1, 0, 1])
+    by_pair = allocation(
+        entered, left, {0: 0.5, 1: 0.5}, by=(np.array([1, 0, 1]), np.array([0, 1]))
+    )
+    assert by_codes.counts.tolist() == by_pair.counts.tolist() == [[0, 1, 1], [1, 1, 2]]
+    assert by_codes.breach_count.tolist() == [0, 2]
+    with_missing = allocation(
+        entered, left, [1, 1], by=(np.array([-1, 0, 0]), np.array(["a", "b"]))
+    )
     assert with_missing.wip.tolist() == [1, 2, 3]
-    assert with_missing.counts.tolist() == [[0, 0], [1, 0], [2, 0]]
-    np.testing.assert_allclose(with_missing.actual[:, 0], [0, 0.5, 2 / 3])
+    assert with_missing.counts.tolist() == [[0, 1, 2], [0, 0, 0]]
+    np.testing.assert_allclose(with_missing.actual[0], [0, 0.5, 2 / 3])
 
 
 def test_allocation_no_items_warns():
     empty = np.zeros(0, dtype="datetime64[ns]")
     with pytest.warns(InsufficientDataWarning, match="every share is NaN"):
-        r = allocation(empty, empty, [], {"expedite": 0.1})
-    assert r.classes.tolist() == ["expedite"]
+        r = allocation(empty, empty, {"expedite": 0.1}, by=[])
+    assert r.groups.tolist() == ["expedite"]
     assert r.at.shape == r.wip.shape == (0,)
-    assert r.counts.shape == r.actual.shape == (0, 1)
-    assert r.breaches.count.tolist() == [0]
+    assert r.counts.shape == r.actual.shape == (1, 0)
+    assert r.breach_count.tolist() == [0]
     with pytest.warns(InsufficientDataWarning, match="NaN"):
-        r = allocation([None], [None], ["a"], [0.5], at=["2024-01-01"])
+        r = allocation([None], [None], [0.5], by=["a"], at=["2024-01-01"])
     assert r.wip.tolist() == [0]
     assert np.isnan(r.actual).all()
     json.loads(r.to_json())
@@ -638,26 +644,28 @@ def test_allocation_no_items_warns():
 
 def test_allocation_errors():
     e, x = ["2024-01-01", "2024-01-02"], [None, None]
-    with pytest.raises(ValidationError, match=r"`entered` and `classes` must have the same"):
-        allocation(e, x, ["a"], [0.1])
-    with pytest.raises(ValidationError, match=r"`entered` and `left` must have the same shape"):
-        allocation(e, [None], ["a", "b"], [0.1, 0.1])
-    with pytest.raises(ValidationError, match=r"`left` is before `entered` in 1 row \(row 1\)"):
-        allocation(e, [None, "2024-01-01"], ["a", "b"], [0.1, 0.1])
+    with pytest.raises(ValidationError, match=r"`start` and `by` must have the same length"):
+        allocation(e, x, [0.1], by=["a"])
+    with pytest.raises(ValidationError, match=r"`start` and `end` must have the same length"):
+        allocation(e, [None], [0.1, 0.1], by=["a", "b"])
+    with pytest.raises(ValidationError, match=r"`end` is before `start` in 1 row \(row 1\)"):
+        allocation(e, [None, "2024-01-01"], [0.1, 0.1], by=["a", "b"])
     with pytest.raises(ValidationError, match=r"`shares` must lie in \[0, 1\] .* 'b' \(1.5\)"):
-        allocation(e, x, ["a", "b"], {"b": 1.5})
+        allocation(e, x, {"b": 1.5}, by=["a", "b"])
     with pytest.raises(ValidationError, match=r"`shares` must hold one share per class \(2: "):
-        allocation(e, x, ["a", "b"], [0.1])
+        allocation(e, x, [0.1], by=["a", "b"])
     with pytest.raises(TypeError, match="`shares` must hold numbers"):
-        allocation(e, x, ["a", "b"], {"a": "10%"})
-    with pytest.raises(ValidationError, match=r"`classes` codes must lie in \[-1, 0\]"):
-        allocation(e, x, (np.array([0, 3]), np.array(["a"])), [0.1])
+        allocation(e, x, {"a": "10%"}, by=["a", "b"])
+    with pytest.raises(ValidationError, match=r"`by` codes must lie in \[-1, 0\]"):
+        allocation(e, x, [0.1], by=(np.array([0, 3]), np.array(["a"])))
     with pytest.raises(ValidationError, match=r"`at` must not be NaT"):
-        allocation(e, x, ["a", "b"], [0.1, 0.1], at=[None])
+        allocation(e, x, [0.1, 0.1], by=["a", "b"], at=[None])
     with pytest.raises(
         ValidationError, match=r"`at` must not be after `as_of` \(2024-01-02.*\); it is in 1 row"
     ):
-        allocation(e, x, ["a", "b"], [0.1, 0.1], as_of="2024-01-02", at=["2024-01-03"])
+        allocation(e, x, [0.1, 0.1], by=["a", "b"], as_of="2024-01-02", at=["2024-01-03"])
+    with pytest.raises(TypeError, match="positional"):
+        allocation(e, x, [0.1, 0.1], ["a", "b"])  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- allocation: loops
@@ -681,9 +689,9 @@ def allocation_cases(draw):
 @given(allocation_cases())
 def test_allocation_matches_a_loop(case):
     entered, left, classes, shares, as_of = case
-    r = quiet(allocation, entered, left, classes, shares, as_of=as_of)
+    r = quiet(allocation, entered, left, shares, by=classes, as_of=as_of)
     as_of_ns = _ns(r.as_of)
-    labels = r.classes.tolist()
+    labels = r.groups.tolist()
     if as_of_ns is None:
         assert r.at.size == 0
         return
@@ -709,9 +717,9 @@ def test_allocation_matches_a_loop(case):
             total = sum(1 for e, x, _ in stays if e <= t and (x is None or t < x))
             mine = sum(1 for e, x, cl in stays if cl == label and e <= t and (x is None or t < x))
             assert r.wip[k] == total
-            assert r.counts[k, c] == mine
+            assert r.counts[c, k] == mine
             actual = mine / total if total else np.nan
-            assert np.array_equal(r.actual[k, c], actual, equal_nan=True)
+            assert np.array_equal(r.actual[c, k], actual, equal_nan=True)
             above = total > 0 and not np.isnan(share) and actual > share
             if above and current is None:
                 current = [c, t, None, actual]
@@ -736,25 +744,25 @@ def test_allocation_properties(case, hours):
     at = [_hour(h) for h in hours]
     if as_of is not None:
         at = [t for t in at if np.datetime64(t) <= np.datetime64(as_of)]
-    r = quiet(allocation, entered, left, classes, shares, as_of=as_of, at=at)
-    assert r.counts.sum(axis=1).tolist() == r.wip.tolist()  # every item has a class here
+    r = quiet(allocation, entered, left, shares, by=classes, as_of=as_of, at=at)
+    assert r.counts.sum(axis=0).tolist() == r.wip.tolist()  # every item has a class here
     busy = r.wip > 0
-    np.testing.assert_allclose(r.actual[busy].sum(axis=1), 1.0)
-    assert np.isnan(r.actual[~busy]).all()
-    np.testing.assert_array_equal(r.excess, r.actual - r.shares)
+    np.testing.assert_allclose(r.actual[:, busy].sum(axis=0), 1.0)
+    assert np.isnan(r.actual[:, ~busy]).all()
+    np.testing.assert_array_equal(r.excess, r.actual - r.shares[:, np.newaxis])
     # The WIP is metrics.wip's, where nothing after as_of is seen.
     if at and not np.isnat(r.as_of):
         cut_e = np.where(entered <= r.as_of, entered, NAT)
         cut_l = np.where(left <= r.as_of, left, NAT)
         assert r.wip.tolist() == wip(cut_e, cut_l, r.at).tolist()
-    for c in range(len(r.classes)):
+    for c in range(len(r.groups)):
         rows = np.flatnonzero(r.breaches.group == c)
         start, end = r.breaches.start[rows], r.breaches.end[rows]
         assert (end[:-1] < start[1:]).all()
         assert (r.breaches.peak[rows] > r.shares[c]).all()
     if not np.isnat(r.first_event):
         span = (r.as_of - r.first_event) / np.timedelta64(1, "D")
-        assert (r.breaches.duration <= span + 1e-9).all()
+        assert (r.breach_days <= span + 1e-9).all()
 
 
 # --------------------------------------------------------------------------- the real data
@@ -790,23 +798,23 @@ def test_real_incidents_active_state_against_wip():
     active = states.index("Active")
     e, x = first[:, active], left[:, active]
     x = np.where(x <= r.as_of, x, NAT)
-    assert r.count[active] >= 1
-    assert r.count.sum() == r.count[active]
+    assert r.breach_count[active] >= 1
+    assert r.breach_count.sum() == r.breach_count[active]
     rows = r.rows("Active")
     # At every breach start the WIP (by metrics.wip) is above the limit, just before it
     # is not, and at every breach end it is back at or below the limit.
-    assert (wip(e, x, r.start[rows]) > limit).all()
-    assert (wip(e, x, r.start[rows] - np.timedelta64(1, "ns")) <= limit).all()
-    closed = r.end[rows][~np.isnat(r.end[rows])]
+    assert (wip(e, x, r.breaches.start[rows]) > limit).all()
+    assert (wip(e, x, r.breaches.start[rows] - np.timedelta64(1, "ns")) <= limit).all()
+    closed = r.breaches.end[rows][~np.isnat(r.breaches.end[rows])]
     assert (wip(e, x, closed) <= limit).all()
     # The maximum is the largest WIP at any entry instant, reached at max_at.
     entries = np.unique(e[~np.isnat(e) & (e <= r.as_of)])
     assert r.max_wip[active] == wip(e, x, entries).max()
     assert wip(e, x, r.max_at[[active]]).tolist() == [r.max_wip[active]]
     for k in rows:  # each peak is the largest WIP at an entry inside its interval
-        end = r.as_of if np.isnat(r.end[k]) else r.end[k]
-        inside = entries[(entries >= r.start[k]) & (entries < end)]
-        assert wip(e, x, inside).max() == r.peak[k]
+        end = r.as_of if np.isnat(r.breaches.end[k]) else r.breaches.end[k]
+        inside = entries[(entries >= r.breaches.start[k]) & (entries < end)]
+        assert wip(e, x, inside).max() == r.breaches.peak[k]
     # The whole matrix (8 states) agrees with the event-by-event loop.
     check_against_reference(first, left, [None, limit, 40, 5, 1, 0, 300, 50], DEMO_AS_OF)
 
@@ -818,17 +826,17 @@ def test_real_incidents_allocation_by_priority():
     committed, delivered = table["committed_at"], table["delivered_at"]
     priority = table.codes("class_of_service")
     policy = {"1 - Critical": 0.02, "2 - High": 0.04}
-    r = allocation(committed, delivered, priority, policy, as_of=DEMO_AS_OF)
-    assert r.classes.tolist() == ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
+    r = allocation(committed, delivered, policy, by=priority, as_of=DEMO_AS_OF)
+    assert r.groups.tolist() == ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
     cut = np.where(delivered <= r.as_of, delivered, NAT)
     assert r.wip.tolist() == wip(committed, cut, r.at).tolist()
-    assert r.counts.sum(axis=1).tolist() == r.wip.tolist()
-    assert r.breaches.count[0] >= 1
-    assert r.breaches.count[1] >= 1
-    assert r.breaches.count[2:].tolist() == [0, 0]
+    assert r.counts.sum(axis=0).tolist() == r.wip.tolist()
+    assert r.breach_count[0] >= 1
+    assert r.breach_count[1] >= 1
+    assert r.breach_count[2:].tolist() == [0, 0]
     # Each breach starts where the class's share first exceeds its policy share.
     for k in range(len(r.breaches.group)):
         c = r.breaches.group[k]
         i = np.searchsorted(r.at, r.breaches.start[k])
-        assert r.actual[i, c] > r.shares[c]
-        assert i == 0 or not r.actual[i - 1, c] > r.shares[c]
+        assert r.actual[c, i] > r.shares[c]
+        assert i == 0 or not r.actual[c, i - 1] > r.shares[c]

@@ -16,7 +16,10 @@ from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import at_risk, on_time_rate, percentiles, sle_attainment
 from customer_kanban.testing._arrays import duration_arrays, group_label_arrays, instant_arrays
 
-qs = st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=5)
+# Percentiles in percent; a q whose values all lie in (0, 1] is refused (tested below).
+qs = st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=5).filter(
+    lambda q: not all(0 < x <= 1 for x in q)
+)
 
 
 @contextlib.contextmanager
@@ -69,10 +72,28 @@ def test_percentiles_errors():
         percentiles([1.0], 50, method="nearest_rank")
     with pytest.raises(TypeError, match=r"`values` must hold numbers"):
         percentiles(["a"], 50)
-    with pytest.raises(ValidationError, match=r"`q` must be a scalar or one-dimensional"):
+    with pytest.raises(ValidationError, match=r"`q` must be a number or one-dimensional"):
         percentiles([1.0], [[50]])
+    with pytest.raises(TypeError, match=r"`q` must be a number or a sequence of numbers"):
+        percentiles([1.0], "85")
+    with pytest.raises(ValidationError, match=r"`q` must hold at least one percentile"):
+        percentiles([1.0], [])
     with pytest.raises(ValidationError, match=r"`values` must be one-dimensional"):
         percentiles([[1.0]], 50)
+
+
+def test_percentiles_q_is_in_percent():
+    lt = [1.0, 2.0, 3.0, 4.0, 10.0]
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 85\?"):
+        percentiles(lt, 0.85)
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean \[50\.0, 85\.0\]"):
+        percentiles(lt, [0.5, 0.85])
+    with pytest.raises(ValidationError, match=r"did you mean 100\?"):
+        percentiles(lt, 1)
+    # 0 and 100 are percentiles too, and so is a small q beside a large one.
+    assert percentiles(lt, [0, 100]).values.tolist() == [[1.0, 10.0]]
+    assert percentiles(lt, [0.5, 50]).values[0, 1] == 3.0
+    assert percentiles(lt, np.int64(50)).q.tolist() == [50.0]
 
 
 @pytest.mark.parametrize("method", PERCENTILE_METHODS)
@@ -227,7 +248,7 @@ def test_on_time_rate_by_hand():
 
 
 def test_on_time_rate_errors_and_warning():
-    with pytest.raises(ValidationError, match=r"`delivered` and `due` must have the same length"):
+    with pytest.raises(ValidationError, match=r"`end` and `due` must have the same length"):
         on_time_rate(["2024-01-01"], [])
     with pytest.warns(InsufficientDataWarning, match=r"on-time rate is NaN"):
         r = on_time_rate(["2024-01-01"], [None])

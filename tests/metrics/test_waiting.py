@@ -53,17 +53,13 @@ def test_customer_waiting_time_by_hand():
 
 
 def test_customer_waiting_time_errors():
-    with pytest.raises(
-        ValidationError, match=r"`delivered` is before `requested` in 1 row \(row 0\)"
-    ):
+    with pytest.raises(ValidationError, match=r"`end` is before `start` in 1 row \(row 0\)"):
         customer_waiting_time(["2024-01-02"], ["2024-01-01"], as_of="2024-01-03")
     with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got None"):
         customer_waiting_time(["2024-01-02"], [None], as_of=None)
-    with pytest.raises(
-        ValidationError, match=r"`requested` and `delivered` must have the same length"
-    ):
+    with pytest.raises(ValidationError, match=r"`start` and `end` must have the same length"):
         customer_waiting_time(["2024-01-02"], [], as_of="2024-01-03")
-    with pytest.raises(ValidationError, match=r"`requested` and `by` must have the same length"):
+    with pytest.raises(ValidationError, match=r"`start` and `by` must have the same length"):
         customer_waiting_time(["2024-01-02"], [None], as_of="2024-01-03", by=["a", "b"])
 
 

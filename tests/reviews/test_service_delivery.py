@@ -238,7 +238,7 @@ def _direct(table, when, cos):
     dlv = table["delivered_at"][seen].copy()
     dlv[dlv > when] = np.datetime64("NaT", "ns")
     lead = metrics.lead_time(req, dlv)
-    age = metrics.work_item_age(req, dlv, when)
+    age = metrics.work_item_age(req, dlv, as_of=when)
     mine = np.asarray(table["class_of_service"][seen] == cos, dtype=bool)
     return lead[mine], age[mine], ~np.isnat(dlv[mine])
 

@@ -14,14 +14,20 @@ first (its integer view is meaningless here).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.types import InstantArray, Int64Array
+from customer_kanban._core.validation import choices_of
 
-__all__ = ["FREQS", "floor", "ordinal", "ordinals", "period_starts"]
+__all__ = ["FREQS", "Freq", "floor", "ordinal", "ordinals", "period_starts"]
 
-FREQS = ("D", "W", "M")
+#: A period of a period-based metric: calendar day, week from Monday, calendar month (UTC).
+Freq = Literal["D", "W", "M"]
+#: The values of :data:`Freq`, in order.
+FREQS = choices_of(Freq)
 
 
 # 1970-01-01 (day 0) is a Thursday: shifting days by 3 puts Monday at 0 mod 7.

@@ -17,20 +17,21 @@ from __future__ import annotations
 import typing
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, factorize
 from customer_kanban._core.instants import as_instant_array
-from customer_kanban._core.periods import FREQS
 from customer_kanban._core.types import BoolArray, FloatArray, InstantArray, IntpArray
 from customer_kanban.errors import InsufficientDataWarning, ValidationError, describe_rows
 
 __all__ = [
     "DAY_COUNTS",
     "PERCENTILE_METHODS",
+    "DayCount",
+    "PercentileMethod",
     "as_bool_or_unknown",
     "as_float_array",
     "as_instant_scalar",
@@ -45,9 +46,11 @@ __all__ = [
 ]
 
 
-DAY_COUNTS = ("elapsed", "exclusive", "inclusive", "business")
+#: How :func:`~customer_kanban.metrics.lead_time` counts days.
+DayCount = Literal["elapsed", "exclusive", "inclusive", "business"]
 
-PERCENTILE_METHODS = (
+#: numpy's percentile methods (``numpy.percentile(..., method=...)``).
+PercentileMethod = Literal[
     "linear",
     "inverted_cdf",
     "averaged_inverted_cdf",
@@ -61,7 +64,7 @@ PERCENTILE_METHODS = (
     "higher",
     "nearest",
     "midpoint",
-)
+]
 
 
 # --------------------------------------------------------------------------- shared
@@ -275,6 +278,10 @@ def choices_of(literal: Any) -> tuple[str, ...]:
     return tuple(values)
 
 
+DAY_COUNTS = choices_of(DayCount)
+PERCENTILE_METHODS = choices_of(PercentileMethod)
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)
@@ -427,6 +434,8 @@ def check_by(by: object, n: int, data_name: str) -> Groups:
 
 
 def check_freq(freq: object) -> str:
+    from customer_kanban._core.periods import FREQS  # periods builds on this module
+
     return check_choice(freq, name="freq", choices=FREQS)
 
 

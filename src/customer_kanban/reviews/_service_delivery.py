@@ -16,6 +16,7 @@ import numpy.typing as npt
 from customer_kanban import customers, metrics
 from customer_kanban._core.instants import NS_PER_DAY, as_instant_array, to_datetime
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import PercentileMethod
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import (
     Feedback,
@@ -520,7 +521,7 @@ def service_delivery_review(
     start = req if basis == "customer" else com
     open_request = np.isnat(dlv)
     in_wip = ~np.isnat(com) & open_request
-    age = metrics.work_item_age(start, dlv, when)
+    age = metrics.work_item_age(start, dlv, as_of=when)
 
     if window_days is None:
         window_start = req.min() if n_seen else when
@@ -617,8 +618,9 @@ def service_delivery_review(
         with warnings.catch_warnings():
             # Empty groups are shown as NaN ('-'); the review says so itself.
             warnings.simplefilter("ignore", InsufficientDataWarning)
-            c_pct = metrics.percentiles(customer_lt, qs, by=by, method=method).values
-            s_pct = metrics.percentiles(system_lt, qs, by=by, method=method).values
+            pm = cast("PercentileMethod", method)
+            c_pct = metrics.percentiles(customer_lt, qs, by=by, method=pm).values
+            s_pct = metrics.percentiles(system_lt, qs, by=by, method=pm).values
             attain = metrics.sle_attainment(judged, days, by=by)
             waiting = metrics.customer_waiting_time(req, dlv, as_of=when, by=by)
             # One SLE per line (class, pair): censoring-aware attainment of it.
@@ -633,7 +635,7 @@ def service_delivery_review(
                 fit_lt, np.where(has_fit, fit_lo, 1.0), by=by
             ).attainment
             trend = metrics.throughput(
-                dlv + shift, freq="W", start=trend_start, stop=trend_stop, by=by
+                dlv + shift, freq="W", since=trend_start, until=trend_stop, by=by
             )
             clusters = metrics.blocker_clusters(
                 blocks.item,

@@ -117,6 +117,12 @@ class DelayCostResult(Result):
         whose request instant is unknown. [money]
     open : numpy.ndarray of bool, shape (n,)
         Requested by `as_of` and not delivered by then (still costing).
+
+    Notes
+    -----
+    The frame (:meth:`to_frame`) has one row per group (``group``, ``total``,
+    ``items``); the per-item `cost` and `open` are in the attributes and in
+    :meth:`to_dict`.
     """
 
     groups: LabelArray
@@ -124,6 +130,10 @@ class DelayCostResult(Result):
     items: Int64Array
     cost: FloatArray
     open: BoolArray
+
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per group: the per-item arrays have no group axis."""
+        return {"group": self.groups, "total": self.total, "items": self.items}
 
 
 @result
@@ -405,8 +415,8 @@ def _cost_of_delay_rate_iv(
 
 def _delay_cost_iv(
     urgency: object,
-    requested: object,
-    delivered: object,
+    start: object,
+    end: object,
     as_of: object,
     rate: object,
     due: object,
@@ -414,9 +424,9 @@ def _delay_cost_iv(
     horizon: object,
     growth: object,
 ) -> tuple[_Profiles, InstantArray, InstantArray, np.datetime64, InstantArray | None]:
-    """Validate :func:`delay_cost` arguments: (profiles, requested, delivered, as_of, due)."""
-    req = as_instants(requested, name="requested")
-    dlv = as_instants(delivered, name="delivered")
+    """Validate :func:`delay_cost` arguments: (profiles, start, end, as_of, due)."""
+    req = as_instants(start, name="start")
+    dlv = as_instants(end, name="end")
     t = as_instant_scalar(as_of, name="as_of")
     u = None
     if due is not None:
@@ -431,11 +441,11 @@ def _delay_cost_iv(
         step,
         horizon,
         growth,
-        lengths={"requested": req, "delivered": dlv, "due": u},
+        lengths={"start": req, "end": dlv, "due": u},
         n=len(req),
         step_needed=True,
     )
-    check_not_before(req, dlv, start_name="requested", end_name="delivered")
+    check_not_before(req, dlv, start_name="start", end_name="end")
     if p.fixed is not None:
         required = "`due` is required for fixed_date items; it is missing in"
         if u is None:
@@ -447,7 +457,7 @@ def _delay_cost_iv(
                 raise _rows_error(gap, required)
             early = p.fixed & (u < req)
             if early.any():
-                raise _rows_error(early, "`due` is before `requested` for fixed_date items in")
+                raise _rows_error(early, "`due` is before `start` for fixed_date items in")
     return p, req, dlv, t, u
 
 
@@ -602,8 +612,8 @@ def cost_of_delay_rate(
 
 def delay_cost(
     urgency: object,
-    requested: npt.ArrayLike,
-    delivered: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
     *,
     as_of: object,
     rate: npt.ArrayLike,
@@ -630,10 +640,10 @@ def delay_cost(
     urgency : str, int or array_like, shape (n,)
         Labels of :data:`URGENCIES`, codes 0..3 in that order, or
         ``(codes, labels)``; one value applies to every item.
-    requested : array_like of instants, shape (n,)
-        Request (arrival) instant; ``NaT`` = unknown.
-    delivered : array_like of instants, shape (n,)
-        Delivery instant; ``NaT`` = not delivered.
+    start : array_like of instants, shape (n,)
+        Request (arrival) instant, where the delay starts; ``NaT`` = unknown.
+    end : array_like of instants, shape (n,)
+        Delivery instant, where it ends; ``NaT`` = not delivered.
     as_of : instant
         End of the observation (required: never "today"). Deliveries after
         it count as not yet made.
@@ -643,7 +653,7 @@ def delay_cost(
     due : instant or array_like of instants, shape (n,), optional
         Due instant; required (not ``NaT``, not before the request) for
         fixed_date items, ignored for the others. The delay counts from the
-        request, so ``due - requested`` is the day the step falls on.
+        request, so ``due - start`` is the day the step falls on.
     step : float or array_like of float, shape (n,), optional
         One-off cost [money]: required for fixed_date items (missing the
         date), optional for expedite items (NaN = none), ignored otherwise.
@@ -664,8 +674,8 @@ def delay_cost(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If lengths differ, `as_of` is not one instant, a delivery is before
-        its request, an urgency is unknown, a parameter an item's archetype
+        If lengths differ, `as_of` is not one instant, an `end` is before
+        its `start`, an urgency is unknown, a parameter an item's archetype
         needs is missing, a fixed-date item is due before its request, or a
         used parameter is negative or not finite; the message lists the rows.
 
@@ -688,11 +698,9 @@ def delay_cost(
     >>> r.groups, r.total, r.items
     (array(['a', 'b'], dtype='<U1'), array([7300.,  400.]), array([2, 1]))
     """
-    p, req, dlv, t, u = _delay_cost_iv(
-        urgency, requested, delivered, as_of, rate, due, step, horizon, growth
-    )
+    p, req, dlv, t, u = _delay_cost_iv(urgency, start, end, as_of, rate, due, step, horizon, growth)
     n = len(req)
-    groups = factorize(by, n, data_name="requested")
+    groups = factorize(by, n, data_name="start")
     t_ns = t.view(np.int64)
     req_ns = req.view(np.int64)
     has_unknown = bool(req.size) and bool(req_ns.min() == _NAT)  # NaT is the least int64

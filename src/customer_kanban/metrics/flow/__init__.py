@@ -25,6 +25,7 @@ from customer_kanban.metrics.flow._flow import (
 from customer_kanban.metrics.flow._limits import (
     AllocationResult,
     BreachResult,
+    LimitBreaches,
     ShareBreaches,
     allocation,
     wip_breaches,
@@ -39,6 +40,7 @@ __all__ = [
     "BlockerClusters",
     "BreachResult",
     "CumulativeFlowResult",
+    "LimitBreaches",
     "ShareBreaches",
     "ThroughputResult",
     "allocation",

@@ -53,6 +53,12 @@ class BlockerClusters(Result):
         Days blocked for any reason: per item the union of all its intervals,
         summed over the group's items; at most ``days.sum(axis=1)``, which
         counts a day blocked for two reasons twice. [days]
+
+    Notes
+    -----
+    The frame (:meth:`to_frame`) has one row per group and reason (columns
+    ``group`` and ``reason``), with `impact` and `likelihood`, and the
+    group's `n_items`, `blocked_items` and `blocked_days` repeated on its rows.
     """
 
     groups: LabelArray
@@ -63,6 +69,23 @@ class BlockerClusters(Result):
     n_items: Int64Array
     blocked_items: Int64Array
     blocked_days: FloatArray
+
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per group and reason, with the group's totals repeated on its rows."""
+        grid = np.meshgrid(np.arange(len(self.groups)), np.arange(len(self.reasons)), indexing="ij")
+        g, r = grid[0].ravel(), grid[1].ravel()
+        return {
+            "group": self.groups[g],
+            "reason": self.reasons[r],
+            "blocks": self.blocks[g, r],
+            "items": self.items[g, r],
+            "days": self.days[g, r],
+            "impact": self.impact[g, r],
+            "likelihood": self.likelihood[g, r],
+            "n_items": self.n_items[g],
+            "blocked_items": self.blocked_items[g],
+            "blocked_days": self.blocked_days[g],
+        }
 
     @property
     def impact(self) -> FloatArray:

@@ -6,10 +6,11 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core import periods as _periods
-from customer_kanban._core.groups import order_by_code_then_time
+from customer_kanban._core.groups import Groups, order_by_code_then_time
 from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.periods import Freq
 from customer_kanban._core.types import FloatArray, Int64Array
-from customer_kanban._core.validation import warn_insufficient
+from customer_kanban._core.validation import DayCount, warn_insufficient
 from customer_kanban.metrics.flow._results import CumulativeFlowResult, ThroughputResult
 from customer_kanban.metrics.flow._validation import (
     cumulative_flow_iv,
@@ -39,7 +40,7 @@ def lead_time(
     start: npt.ArrayLike,
     end: npt.ArrayLike,
     *,
-    day_count: str = "elapsed",
+    day_count: DayCount = "elapsed",
     weekmask: str = "1111100",
     holidays: npt.ArrayLike | None = None,
 ) -> FloatArray:
@@ -218,7 +219,7 @@ def time_in_state(
     return out
 
 
-def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, as_of: object) -> FloatArray:
+def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, *, as_of: object) -> FloatArray:
     """Age of each unfinished item at `as_of`.
 
     Parameters
@@ -228,7 +229,8 @@ def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, as_of: object) -> Fl
     end : array_like of instants, shape (n,)
         End instant of each item; ``NaT`` = in progress.
     as_of : instant
-        The instant at which ages are measured (required: never "today").
+        The instant at which ages are measured (keyword-only, required: never
+        "today").
 
     Returns
     -------
@@ -247,7 +249,7 @@ def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, as_of: object) -> Fl
     --------
     >>> start = ["2024-01-01", "2024-01-01", "2024-01-09", None]
     >>> end = [None, "2024-01-05", None, None]
-    >>> work_item_age(start, end, "2024-01-08T12:00")
+    >>> work_item_age(start, end, as_of="2024-01-08T12:00")
     array([7.5, nan, nan, nan])
     """
     s, e, t = work_item_age_iv(start, end, as_of)
@@ -337,13 +339,26 @@ def _data_range(ns: Int64Array, needed: bool = True) -> tuple[int | None, int | 
     return lo, hi
 
 
+def _periods_of(
+    ns: Int64Array, since: np.datetime64 | None, until: np.datetime64 | None, freq: str
+) -> tuple[int, int] | None:
+    """Ordinals of the first and last period of the window (``None``: no period at all)."""
+    window = _window(since, until, *_data_range(ns, since is None or until is None))
+    if window is None:
+        return None
+    first = _periods.ordinal(np.datetime64(window[0], "ns"), freq)
+    last = _periods.ordinal(np.datetime64(window[1], "ns"), freq)
+    return first, last
+
+
 def cumulative_flow(
     entered: npt.ArrayLike,
     *,
-    freq: str = "D",
-    start: object = None,
-    stop: object = None,
+    freq: Freq = "D",
+    since: object = None,
+    until: object = None,
     states: npt.ArrayLike | None = None,
+    by: object = None,
 ) -> CumulativeFlowResult:
     """Cumulative arrivals per workflow state and period (cumulative flow diagram).
 
@@ -354,37 +369,46 @@ def cumulative_flow(
         (``NaT`` = never entered).
     freq : {"D", "W", "M"}, optional
         Period: calendar day, week starting on Monday, or calendar month (UTC).
-    start, stop : instant, optional
-        First and last instants to cover; each is floored to its period.
-        Default: the first and last instant in `entered`.
+    since, until : instant, optional
+        The window: whole periods from the one holding `since` to the one
+        holding `until`. Default: the first and last instant in `entered`.
     states : array_like, shape (n_states,), optional
         State labels (default ``"0"``, ``"1"``, ...).
+    by : array_like or tuple, optional
+        Groups of the items (class of service, customer, ...): labels, integer
+        codes or ``(codes, labels)``; see :mod:`customer_kanban.metrics`.
+        Items in no group are left out.
 
     Returns
     -------
     CumulativeFlowResult
-        ``counts[p, s]`` = items that arrived in state `s` by the end of period
-        `p` (shape (P, S), int64), with the period start instants and labels.
+        ``counts[g, p, s]`` = items of group `g` that arrived in state `s` by
+        the end of period `p` (shape (G, P, S), int64; G = 1, group ``"all"``,
+        without `by`), with the group labels, period start instants and state
+        labels.
 
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `entered` is not two-dimensional, `freq` is unknown, `stop` is
-        before `start`, or `states` does not match the columns.
+        If `entered` is not two-dimensional, `freq` is unknown, `until` is
+        before `since`, `states` does not match the columns, or `by` does not
+        match the rows.
 
     Warns
     -----
     InsufficientDataWarning
-        If `entered` holds no instant and neither `start` nor `stop` is given:
-        the result then has no periods (P = 0).
+        If `entered` holds no instant and neither `since` nor `until` is
+        given: the result then has no periods (P = 0).
 
     Notes
     -----
     An item counts as arrived in state `s` at the earliest of its entries into
     `s` or any later state, so skipped states are back-filled (as in
     jira-agile-metrics). Counts are cumulative arrivals: bands never decrease
-    over time and ``counts[:, s] >= counts[:, s + 1]``. Items that arrived
-    before `start` are counted from the first period on.
+    over time and ``counts[:, :, s] >= counts[:, :, s + 1]``. Items that
+    arrived before `since` are counted from the first period on. The window
+    comes from all items, grouped or not, so every group shares the periods.
+    Cost: one ``np.bincount`` per state over (group, period) cells.
 
     Examples
     --------
@@ -395,56 +419,94 @@ def cumulative_flow(
     ...            ["2024-01-01", None,         "2024-01-02"],
     ...            ["2024-01-02", None,         None]]
     >>> cfd = cumulative_flow(entered, states=["todo", "doing", "done"])
-    >>> cfd.counts
+    >>> cfd.counts[0]
     array([[2, 0, 0],
            [3, 2, 1],
            [3, 2, 2]])
     >>> cfd.wip("doing", "done")
-    array([0, 1, 0])
+    array([[0, 1, 0]])
+
+    Per class of service:
+
+    >>> cfd = cumulative_flow(entered, by=["expedite", "standard", "standard"])
+    >>> cfd.groups, cfd.counts.shape
+    (array(['expedite', 'standard'], dtype='<U8'), (2, 3, 3))
+    >>> cfd.counts[1]
+    array([[1, 0, 0],
+           [2, 1, 1],
+           [2, 1, 1]])
     """
-    m, f, lo, hi, labels = cumulative_flow_iv(entered, freq, start, stop, states)
-    n_items, n_states = m.shape
-    nat = np.isnat(m)
-    ns = m.view(np.int64)
-    window = _window(lo, hi, *_data_range(ns, lo is None or hi is None))
+    m, f, lo, hi, labels, groups = cumulative_flow_iv(entered, freq, since, until, states, by)
+    n_states = m.shape[1]
+    window = _periods_of(m.view(np.int64), lo, hi, f)
     if window is None:
         warn_insufficient(
-            "`entered` holds no instant and no `start`/`stop` was given: "
+            "`entered` holds no instant and no `since`/`until` was given: "
             "the cumulative flow has no periods"
         )
-        empty = np.zeros(0, dtype="datetime64[ns]")
         return CumulativeFlowResult(
-            periods=empty, states=labels, counts=np.zeros((0, n_states), dtype=np.int64)
+            groups=groups.labels,
+            periods=np.zeros(0, dtype="datetime64[ns]"),
+            states=labels,
+            counts=np.zeros((groups.size, 0, n_states), dtype=np.int64),
         )
-    first = _periods.ordinal(np.datetime64(window[0], "ns"), f)
-    last = _periods.ordinal(np.datetime64(window[1], "ns"), f)
-    n_periods = last - first + 1
-    # Back-fill: arrival in s = earliest entry into s or any later state.
+    first, last = window
+    return CumulativeFlowResult(
+        groups=groups.labels,
+        periods=_periods.period_starts(first, last, f),
+        states=labels,
+        counts=_cumulative_counts(_arrivals(m), groups, first, last, f),
+    )
+
+
+def _arrivals(entered: npt.NDArray[np.datetime64]) -> Int64Array:
+    """Arrival (int64 ns) of each item in each state, back-filled, shape (S, n).
+
+    Arrival in `s` = the earliest entry into `s` or any later state; never = int64 max.
+    """
+    n_items, n_states = entered.shape
     arrived = np.empty((n_states, n_items), dtype=np.int64)
-    np.copyto(arrived, ns.T)
-    arrived[nat.T] = _INT64_MAX
+    np.copyto(arrived, entered.view(np.int64).T)
+    arrived[np.isnat(entered).T] = _INT64_MAX
     for s in range(n_states - 2, -1, -1):
         np.minimum(arrived[s], arrived[s + 1], out=arrived[s])
-    counts = np.empty((n_periods, n_states), dtype=np.int64)
-    never_beyond = last < _periods.ordinals(np.array([_INT64_MAX]), f)[0]
-    for s in range(n_states):
+    return arrived
+
+
+def _cumulative_counts(
+    arrived: Int64Array, groups: Groups, first: int, last: int, freq: str
+) -> Int64Array:
+    """Cumulative arrivals per (group, period, state) from the back-filled arrivals."""
+    n_states = arrived.shape[0]
+    n_periods = last - first + 1
+    width = n_periods + 1  # the last bin collects arrivals after the window (dropped)
+    counts = np.empty((groups.size, n_periods, n_states), dtype=np.int64)
+    never_beyond = last < _periods.ordinals(np.array([_INT64_MAX]), freq)[0]
+    for s in range(n_states):  # a handful of states; one bincount each
         col = arrived[s]
         # "Never arrived" (int64 max) lands after the window like late arrivals.
-        idx = _periods.ordinals(col if never_beyond else col[col != _INT64_MAX], f)
+        keep = None if never_beyond else col != _INT64_MAX
+        idx = _periods.ordinals(col if keep is None else col[keep], freq)
         idx -= first
         np.clip(idx, 0, n_periods, out=idx)  # before the window: period 0; after: dropped
-        counts[:, s] = np.cumsum(np.bincount(idx, minlength=n_periods + 1)[:n_periods])
-    return CumulativeFlowResult(
-        periods=_periods.period_starts(first, last, f), states=labels, counts=counts
-    )
+        if groups.codes is None:
+            binned = np.bincount(idx, minlength=width)[np.newaxis, :n_periods]
+        else:
+            # Rows in no group have code G: their cells fall after the G kept rows.
+            flat = groups.codes * width if keep is None else groups.codes[keep] * width
+            flat += idx
+            binned = np.bincount(flat, minlength=(groups.size + 1) * width)
+            binned = binned.reshape(groups.size + 1, width)[: groups.size, :n_periods]
+        np.cumsum(binned, axis=1, out=counts[:, :, s])
+    return counts
 
 
 def throughput(
     end: npt.ArrayLike,
     *,
-    freq: str = "D",
-    start: object = None,
-    stop: object = None,
+    freq: Freq = "D",
+    since: object = None,
+    until: object = None,
     by: object = None,
 ) -> ThroughputResult:
     """Items delivered per period (and per group).
@@ -455,9 +517,9 @@ def throughput(
         Delivery instant of each item; ``NaT`` (not delivered) is ignored.
     freq : {"D", "W", "M"}, optional
         Period: calendar day, week starting on Monday, or calendar month (UTC).
-    start, stop : instant, optional
-        The window: whole periods from the one holding `start` to the one
-        holding `stop`. Default: the first and last delivery.
+    since, until : instant, optional
+        The window: whole periods from the one holding `since` to the one
+        holding `until`. Default: the first and last delivery.
     by : array_like or tuple, optional
         Groups (e.g. class of service, customer): labels, integer codes or
         ``(codes, labels)``; see :mod:`customer_kanban.metrics`.
@@ -466,18 +528,18 @@ def throughput(
     -------
     ThroughputResult
         ``counts[g, p]`` (shape (G, P), int64), periods without deliveries
-        included, with the period start instants and group labels.
+        included, with the group labels and period start instants.
 
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `freq` is not "D", "W" or "M", `stop` is before `start`, or `by`
+        If `freq` is not "D", "W" or "M", `until` is before `since`, or `by`
         does not match `end`.
 
     Warns
     -----
     InsufficientDataWarning
-        If there is no delivery and neither `start` nor `stop` is given: the
+        If there is no delivery and neither `since` nor `until` is given: the
         result then has no periods (P = 0).
 
     Notes
@@ -498,19 +560,20 @@ def throughput(
     array([[1, 0, 0],
            [1, 0, 1]])
     """
-    e, f, lo, hi, groups = throughput_iv(end, freq, start, stop, by)
+    e, f, lo, hi, groups = throughput_iv(end, freq, since, until, by)
     ns = e.view(np.int64)
-    window = _window(lo, hi, *_data_range(ns, lo is None or hi is None))
+    window = _periods_of(ns, lo, hi, f)
     if window is None:
         warn_insufficient(
-            "`end` holds no delivery and no `start`/`stop` was given: the throughput has no periods"
+            "`end` holds no delivery and no `since`/`until` was given: "
+            "the throughput has no periods"
         )
-        empty = np.zeros(0, dtype="datetime64[ns]")
         return ThroughputResult(
-            periods=empty, groups=groups.labels, counts=np.zeros((groups.size, 0), dtype=np.int64)
+            groups=groups.labels,
+            periods=np.zeros(0, dtype="datetime64[ns]"),
+            counts=np.zeros((groups.size, 0), dtype=np.int64),
         )
-    first = _periods.ordinal(np.datetime64(window[0], "ns"), f)
-    last = _periods.ordinal(np.datetime64(window[1], "ns"), f)
+    first, last = window
     n_periods = last - first + 1
     # Bin 0 collects deliveries before the window (NaT's ordinal is the smallest
     # of all), bins 1..P the window, bin P+1 those after it: no masks, no copies.
@@ -528,7 +591,7 @@ def throughput(
         counts = np.bincount(flat, minlength=(groups.size + 1) * width)
         counts = counts.reshape(groups.size + 1, width)[: groups.size, 1:-1]
     return ThroughputResult(
-        periods=_periods.period_starts(first, last, f),
         groups=groups.labels,
+        periods=_periods.period_starts(first, last, f),
         counts=counts.astype(np.int64),
     )

@@ -53,11 +53,19 @@ from customer_kanban._core.validation import (
     as_instants,
     as_optional_instant_scalar,
     check_no_nat,
+    check_same_length,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
 
-__all__ = ["AllocationResult", "BreachResult", "ShareBreaches", "allocation", "wip_breaches"]
+__all__ = [
+    "AllocationResult",
+    "BreachResult",
+    "LimitBreaches",
+    "ShareBreaches",
+    "allocation",
+    "wip_breaches",
+]
 
 
 _NAT_NS = np.iinfo(np.int64).min  # NaT viewed as int64
@@ -69,12 +77,40 @@ _NAT: np.datetime64 = np.datetime64("NaT", "ns")
 
 
 @result
+class LimitBreaches(Result):
+    """Intervals where a workflow state held more work than its WIP limit (long table).
+
+    One row per interval (``K`` rows), sorted by state and then by start; its
+    frame has one row per interval.
+
+    Attributes
+    ----------
+    state : numpy.ndarray of int64, shape (K,)
+        Position in ``BreachResult.states`` of each interval's state.
+    start : numpy.ndarray of datetime64[ns], shape (K,)
+        Instant at which the WIP rose above the limit.
+    end : numpy.ndarray of datetime64[ns], shape (K,)
+        Instant at which it fell back to the limit or below; ``NaT`` if still
+        in breach at ``as_of``.
+    days : numpy.ndarray of float64, shape (K,)
+        Length of each interval, to ``as_of`` when it is open. [days]
+    peak : numpy.ndarray of int64, shape (K,)
+        Highest WIP during each interval.
+    """
+
+    state: Int64Array
+    start: InstantArray
+    end: InstantArray
+    days: FloatArray
+    peak: Int64Array
+
+
+@result
 class BreachResult(Result):
     """WIP per workflow state against its WIP limit.
 
-    The breach intervals form a long table (one row per interval, ``K`` rows):
-    ``state``, ``start``, ``end``, ``days`` and ``peak``, sorted by state and
-    then by start. Per state (``S`` states) come the summaries.
+    Per state (``S`` states) come the summaries; the breach intervals are the
+    long table `breaches`. The frame has one row per state.
 
     Attributes
     ----------
@@ -89,9 +125,9 @@ class BreachResult(Result):
     as_of : numpy.datetime64
         The end of the observation; ``NaT`` when the data hold no instant and
         none was given.
-    count : numpy.ndarray of int64, shape (S,)
+    breach_count : numpy.ndarray of int64, shape (S,)
         Breach intervals per state.
-    duration : numpy.ndarray of float64, shape (S,)
+    breach_days : numpy.ndarray of float64, shape (S,)
         Total time in breach per state, open intervals counted to `as_of`.
         [days]
     max_wip : numpy.ndarray of int64, shape (S,)
@@ -103,33 +139,20 @@ class BreachResult(Result):
         Time-weighted mean WIP over ``[first_event, as_of]`` (the same window
         for every state, so the means add up across states); NaN when that
         window has no length.
-    state : numpy.ndarray of int64, shape (K,)
-        Position in `states` of each breach interval.
-    start : numpy.ndarray of datetime64[ns], shape (K,)
-        Instant at which the WIP rose above the limit.
-    end : numpy.ndarray of datetime64[ns], shape (K,)
-        Instant at which it fell back to the limit or below; ``NaT`` if still
-        in breach at `as_of`.
-    days : numpy.ndarray of float64, shape (K,)
-        Length of each interval, to `as_of` when it is open. [days]
-    peak : numpy.ndarray of int64, shape (K,)
-        Highest WIP during each interval.
+    breaches : LimitBreaches
+        The breach intervals of every state, sorted by state and then by start.
     """
 
     states: LabelArray
     limits: FloatArray
     first_event: np.datetime64
     as_of: np.datetime64
-    count: Int64Array
-    duration: FloatArray
+    breach_count: Int64Array
+    breach_days: FloatArray
     max_wip: Int64Array
     max_at: InstantArray
     mean_wip: FloatArray
-    state: Int64Array
-    start: InstantArray
-    end: InstantArray
-    days: FloatArray
-    peak: Int64Array
+    breaches: LimitBreaches
 
     @property
     def span_days(self) -> float:
@@ -139,7 +162,7 @@ class BreachResult(Result):
         return float((self.as_of - self.first_event) / np.timedelta64(1, "D"))
 
     def rows(self, state: int | str) -> IntpArray:
-        """Rows of the interval table that belong to one state.
+        """Rows of the interval table `breaches` that belong to one state.
 
         Parameters
         ----------
@@ -149,7 +172,8 @@ class BreachResult(Result):
         Returns
         -------
         numpy.ndarray of intp
-            Positions in ``start``, ``end``, ``days`` and ``peak``, in time order.
+            Positions in ``breaches.start``, ``.end``, ``.days`` and ``.peak``,
+            in time order.
 
         Raises
         ------
@@ -160,11 +184,11 @@ class BreachResult(Result):
         --------
         >>> r = wip_breaches([["2024-01-01"], ["2024-01-02"]], [[None], ["2024-01-03"]], [1],
         ...                  states=["doing"], as_of="2024-01-04")
-        >>> r.start[r.rows("doing")]
+        >>> r.breaches.start[r.rows("doing")]
         array(['2024-01-02T00:00:00.000000000'], dtype='datetime64[ns]')
         """
         k = _label_index(self.states, state, "state", "states")
-        out: IntpArray = np.flatnonzero(self.state == k)
+        out: IntpArray = np.flatnonzero(self.breaches.state == k)
         return out
 
 
@@ -172,12 +196,13 @@ class BreachResult(Result):
 class ShareBreaches(Result):
     """Intervals where a class of service held more than its share of WIP (long table).
 
-    ``K`` rows sorted by class and then by start; per class (``C``) the summaries.
+    One row per interval (``K`` rows), sorted by group and then by start; its
+    frame has one row per interval.
 
     Attributes
     ----------
     group : numpy.ndarray of int64, shape (K,)
-        Position in ``AllocationResult.classes`` of each interval's class.
+        Position in ``AllocationResult.groups`` of each interval's class.
     start : numpy.ndarray of datetime64[ns], shape (K,)
         Instant at which the class's share rose above its policy share.
     end : numpy.ndarray of datetime64[ns], shape (K,)
@@ -187,10 +212,6 @@ class ShareBreaches(Result):
         Length of each interval, to ``as_of`` when it is open. [days]
     peak : numpy.ndarray of float64, shape (K,)
         Highest share of the class during each interval. [1]
-    count : numpy.ndarray of int64, shape (C,)
-        Intervals per class.
-    duration : numpy.ndarray of float64, shape (C,)
-        Total time above the policy share per class. [days]
     """
 
     group: Int64Array
@@ -198,21 +219,23 @@ class ShareBreaches(Result):
     end: InstantArray
     days: FloatArray
     peak: FloatArray
-    count: Int64Array
-    duration: FloatArray
 
 
 @result
 class AllocationResult(Result):
     """Share of the work in progress held by each class of service, beside its policy share.
 
+    The frame has one row per group and instant of `at` (columns ``group`` and
+    ``at``), with the group's policy share and breach summary and the instant's
+    total WIP repeated along the other axis.
+
     Attributes
     ----------
-    classes : numpy.ndarray, shape (C,)
-        Class labels: those of `classes` as factorised for ``by=`` (sorted
-        labels, or the given order for ``(codes, labels)``), then classes named
-        only in a `shares` mapping, in its order.
-    shares : numpy.ndarray of float64, shape (C,)
+    groups : numpy.ndarray, shape (G,)
+        Class labels: those of ``by=`` as factorised (sorted labels, or the
+        given order for ``(codes, labels)``), then classes named only in a
+        `shares` mapping, in its order.
+    shares : numpy.ndarray of float64, shape (G,)
         Policy: the largest share of WIP each class may hold; NaN = no policy.
         [1]
     first_event : numpy.datetime64
@@ -224,19 +247,23 @@ class AllocationResult(Result):
         changed, up to `as_of`).
     wip : numpy.ndarray of int64, shape (T,)
         Items in progress at each instant, items without a class included.
-    counts : numpy.ndarray of int64, shape (T, C)
-        Items in progress per class.
-    actual : numpy.ndarray of float64, shape (T, C)
+    counts : numpy.ndarray of int64, shape (G, T)
+        Items in progress per class and instant.
+    actual : numpy.ndarray of float64, shape (G, T)
         ``counts / wip``; NaN where ``wip == 0``. [1]
-    excess : numpy.ndarray of float64, shape (T, C)
+    excess : numpy.ndarray of float64, shape (G, T)
         ``actual - shares``: positive where a class holds more than its share;
         NaN where either is NaN. [1]
+    breach_count : numpy.ndarray of int64, shape (G,)
+        Intervals above the policy share per class.
+    breach_days : numpy.ndarray of float64, shape (G,)
+        Total time above the policy share per class. [days]
     breaches : ShareBreaches
         The intervals where ``actual > shares``, computed on the exact step
         function (every event, whatever `at`).
     """
 
-    classes: LabelArray
+    groups: LabelArray
     shares: FloatArray
     first_event: np.datetime64
     as_of: np.datetime64
@@ -245,7 +272,27 @@ class AllocationResult(Result):
     counts: Int64Array
     actual: FloatArray
     excess: FloatArray
+    breach_count: Int64Array
+    breach_days: FloatArray
     breaches: ShareBreaches
+
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per group and instant of `at` (the time axis is sampling instants)."""
+        grid = np.meshgrid(np.arange(len(self.groups)), np.arange(len(self.at)), indexing="ij")
+        g, t = grid[0].ravel(), grid[1].ravel()
+        return {
+            "group": self.groups[g],
+            "at": self.at[t],
+            "shares": self.shares[g],
+            "wip": self.wip[t],
+            "counts": self.counts[g, t],
+            "actual": self.actual[g, t],
+            "excess": self.excess[g, t],
+            "breach_count": self.breach_count[g],
+            "breach_days": self.breach_days[g],
+            "first_event": np.repeat(self.first_event, g.size),
+            "as_of": np.repeat(self.as_of, g.size),
+        }
 
 
 def _label_index(labels: LabelArray, value: int | str, name: str, what: str) -> int:
@@ -266,17 +313,21 @@ def _label_index(labels: LabelArray, value: int | str, name: str, what: str) -> 
 
 
 def _instant_pair(
-    entered: object, left: object, ndim: int
+    entered: object, left: object, ndim: int, *, names: tuple[str, str] = ("entered", "left")
 ) -> tuple[InstantArray, InstantArray, BoolArray]:
     """`entered` and `left` as instants of the same shape; `left` not before `entered`.
 
-    Returns the two arrays and the mask of known entries.
+    `names` are the parameter names in messages. Returns the two arrays and the mask
+    of known entries.
     """
-    e = as_instants(entered, name="entered", ndim=ndim)
-    lv = as_instants(left, name="left", ndim=ndim)
-    if e.shape != lv.shape:
+    first, second = names
+    e = as_instants(entered, name=first, ndim=ndim)
+    lv = as_instants(left, name=second, ndim=ndim)
+    if ndim == 1:
+        check_same_length(**{first: e, second: lv})
+    elif e.shape != lv.shape:
         raise ValidationError(
-            f"`entered` and `left` must have the same shape (got {e.shape} and {lv.shape})"
+            f"`{first}` and `{second}` must have the same shape (got {e.shape} and {lv.shape})"
         )
     known = ~np.isnat(e)
     bad = lv < e  # NaT compares False
@@ -287,7 +338,7 @@ def _instant_pair(
         if bad.ndim == 2:
             cols = np.unique(cells[:, 1]).tolist()
             where += f", state column(s) {cols}"
-        raise ValidationError(f"`left` is before `entered` in {where}", rows=rows)
+        raise ValidationError(f"`{second}` is before `{first}` in {where}", rows=rows)
     return e, lv, known
 
 
@@ -556,9 +607,9 @@ def wip_breaches(
     Returns
     -------
     BreachResult
-        Breach intervals as a long table (``state``, ``start``, ``end``,
-        ``days``, ``peak``) and per state ``count``, ``duration``,
-        ``max_wip``, ``max_at`` and ``mean_wip``.
+        Per state ``breach_count``, ``breach_days``, ``max_wip``, ``max_at``
+        and ``mean_wip``, and the breach intervals as the long table
+        ``breaches`` (``state``, ``start``, ``end``, ``days``, ``peak``).
 
     Raises
     ------
@@ -618,20 +669,62 @@ def wip_breaches(
     WIP of "doing": 1 from Jan 1, 2 from Jan 2, 3 from Jan 2 noon, 2 from
     Jan 3, 1 from Jan 4: one breach from Jan 2 to Jan 4, peak 3.
 
-    >>> r.start, r.end
+    >>> r.breaches.start, r.breaches.end
     (array(['2024-01-02T00:00:00.000000000'], dtype='datetime64[ns]'),
      array(['2024-01-04T00:00:00.000000000'], dtype='datetime64[ns]'))
-    >>> r.count, r.duration, r.peak
+    >>> r.breach_count, r.breach_days, r.breaches.peak
     (array([1, 0]), array([2., 0.]), array([3]))
     >>> r.max_wip, r.mean_wip  # (1 + 2 * 0.5 + 3 * 0.5 + 2 + 1) / 4 days
     (array([3, 2]), array([1.625, 0.75 ]))
     """
     e, lv, known = _instant_pair(entered, left, 2)
-    n_states = e.shape[1]
-    labels = _state_labels(states, n_states)
+    labels = _state_labels(states, e.shape[1])
     lim = _limits_iv(limits, labels)
     t = _resolve_as_of(as_of, e, lv, known)
     as_of_ns = int(t.astype("datetime64[ns]").view(np.int64))
+    code, time, level, t_first = _state_steps(e, lv, known, as_of_ns)
+    first: np.datetime64 = _NAT if t_first is None else np.datetime64(t_first, "ns")
+    span = as_of_ns - (as_of_ns if t_first is None else t_first)
+    integral, max_wip, max_at = _level_summaries(code, time, level, len(labels), as_of_ns)
+    mean = np.full(len(labels), np.nan)
+    if span > 0:
+        mean = integral / span
+    else:
+        warn_insufficient(
+            "no item entered a state before `as_of`, or the observation has no length: "
+            "`mean_wip` is NaN"
+        )
+    # Breach intervals: runs of WIP > limit within each state.
+    over = level > lim[code]  # NaN limit: never over
+    breaches, count, days = _breaches(code, time, over, level, as_of_ns, len(labels))
+    return BreachResult(
+        states=labels,
+        limits=lim,
+        first_event=first,
+        as_of=t,
+        breach_count=count,
+        breach_days=days,
+        max_wip=max_wip,
+        max_at=_to_instants(max_at),
+        mean_wip=mean,
+        breaches=LimitBreaches(
+            state=breaches[0].astype(np.int64),
+            start=_to_instants(breaches[1]),
+            end=_to_instants(breaches[2]),
+            days=breaches[3] / NS_PER_DAY,
+            peak=breaches[4].astype(np.int64),
+        ),
+    )
+
+
+def _state_steps(
+    e: InstantArray, lv: InstantArray, known: BoolArray, as_of_ns: int
+) -> tuple[IntpArray, Int64Array, Int64Array, int | None]:
+    """WIP step function of every state up to `as_of`, and the first entry (``None``: none).
+
+    Returns ``(code, time, level, first)`` as :func:`_sweep` does, code = state.
+    """
+    n_states = e.shape[1]
     e_ns = e.view(np.int64)
     l_ns = lv.view(np.int64)
     inside = known & (e_ns <= as_of_ns)  # as_of NaT only when no instant is known
@@ -656,63 +749,52 @@ def wip_breaches(
                 seg |= bit
                 pos += len(seg)
         code, time, level = _sweep_keys(key, n_states, t_first, 1, width)
-        del key
     else:
         rows_in, states_in = np.nonzero(inside)
         rows_out, states_out = np.nonzero(out_ok)
         t_in, t_out = e_ns[rows_in, states_in], l_ns[rows_out, states_out]
         code, time, level = _sweep(states_in, t_in, states_out, t_out, n_states)
+    return code, time, level, (t_first if n_in else None)
 
-    first: np.datetime64 = _NAT
-    first_ns = as_of_ns
-    if n_in:
-        first_ns = t_first
-        first = np.datetime64(first_ns, "ns")
-    span = as_of_ns - first_ns
 
-    # Per-state summaries: time-weighted integral, maximum and its first instant.
+def _level_summaries(
+    code: IntpArray, time: Int64Array, level: Int64Array, n_codes: int, as_of_ns: int
+) -> tuple[FloatArray, Int64Array, Int64Array]:
+    """Per code: the time integral of the level to `as_of` [ns], its maximum and first instant.
+
+    The first instant is int64 ``NaT`` where the level never rose above 0.
+    """
     stop = _next_or(code, time, as_of_ns)
     weight = (stop - time).astype(np.float64)
     weight *= level
-    integral = np.bincount(code, weights=weight, minlength=n_states)
-    mean = np.full(n_states, np.nan)
-    if span > 0:
-        mean = integral / span
-    else:
-        warn_insufficient(
-            "no item entered a state before `as_of`, or the observation has no length: "
-            "`mean_wip` is NaN"
-        )
-    max_wip = np.zeros(n_states, dtype=np.int64)
+    integral = np.bincount(code, weights=weight, minlength=n_codes).astype(np.float64, copy=False)
+    max_level = np.zeros(n_codes, dtype=np.int64)
     if len(code):
-        _segment_max(max_wip, code, level)
-    max_at = np.full(n_states, _NAT_NS, dtype=np.int64)
-    top = np.flatnonzero((level == max_wip[code]) & (level > 0))
+        _segment_max(max_level, code, level)
+    max_at = np.full(n_codes, _NAT_NS, dtype=np.int64)
+    top = np.flatnonzero((level == max_level[code]) & (level > 0))
     if top.size:
         firsts = np.concatenate([[True], code[top][1:] != code[top][:-1]])
         max_at[code[top][firsts]] = time[top][firsts]
+    return integral, max_level, max_at
 
-    # Breach intervals: runs of WIP > limit within each state.
-    over = level > lim[code]  # NaN limit: never over
-    r_code, r_start, r_end, r_len, r_peak = _runs(code, time, over, level, as_of_ns)
-    count = np.bincount(r_code, minlength=n_states).astype(np.int64)
-    duration = np.bincount(r_code, weights=r_len.astype(np.float64), minlength=n_states)
-    return BreachResult(
-        states=labels,
-        limits=lim,
-        first_event=first,
-        as_of=t,
-        count=count,
-        duration=duration / NS_PER_DAY,
-        max_wip=max_wip,
-        max_at=_to_instants(max_at),
-        mean_wip=mean,
-        state=r_code.astype(np.int64),
-        start=_to_instants(r_start),
-        end=_to_instants(r_end),
-        days=r_len / NS_PER_DAY,
-        peak=r_peak.astype(np.int64),
-    )
+
+def _breaches(
+    code: IntpArray,
+    time: Int64Array,
+    over: BoolArray,
+    value: npt.NDArray[Any],
+    as_of_ns: int,
+    n_codes: int,
+) -> tuple[
+    tuple[IntpArray, Int64Array, Int64Array, Int64Array, npt.NDArray[Any]], Int64Array, FloatArray
+]:
+    """The runs of `over` (see :func:`_runs`), with their count and total days per code."""
+    runs = _runs(code, time, over, value, as_of_ns)
+    r_code, r_len = runs[0], runs[3]
+    count = np.bincount(r_code, minlength=n_codes).astype(np.int64)
+    days = np.bincount(r_code, weights=r_len.astype(np.float64), minlength=n_codes) / NS_PER_DAY
+    return runs, count, days
 
 
 def _segment_max(out: Int64Array, code: IntpArray, level: Int64Array) -> None:
@@ -725,22 +807,10 @@ def _segment_max(out: Int64Array, code: IntpArray, level: Int64Array) -> None:
 # --------------------------------------------------------------------------- allocation
 
 
-def _classes_iv(classes: object, n: int) -> tuple[LabelArray, IntpArray]:
-    """Factorise `classes`; codes in ``0..C`` with ``C`` = no class."""
-    length = len(classes[0]) if isinstance(classes, tuple) and len(classes) == 2 else None
-    if length is None and hasattr(classes, "__len__"):
-        length = len(classes)
-    if length is not None and length != n:
-        raise ValidationError(
-            f"`entered` and `classes` must have the same length (got {n} and {length})"
-        )
-    try:
-        groups = factorize(classes, n, data_name="entered")
-    except ValidationError as exc:
-        raise ValidationError(str(exc).replace("`by`", "`classes`"), rows=exc.rows) from exc
-    except TypeError as exc:
-        raise TypeError(str(exc).replace("`by`", "`classes`")) from exc
-    if groups.codes is None:  # classes=None: one class "all"
+def _by_iv(by: object, n: int) -> tuple[LabelArray, IntpArray]:
+    """Factorise `by`; codes in ``0..G`` with ``G`` = no class."""
+    groups = factorize(by, n, data_name="start")
+    if groups.codes is None:  # by=None: one class "all"
         return groups.labels, np.zeros(n, dtype=np.intp)
     return groups.labels, groups.codes.astype(np.intp, copy=False)  # missing = size
 
@@ -780,11 +850,11 @@ def _shares_iv(
 
 
 def allocation(
-    entered: npt.ArrayLike,
-    left: npt.ArrayLike,
-    classes: object,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
     shares: object,
     *,
+    by: object = None,
     as_of: object = None,
     at: npt.ArrayLike | None = None,
 ) -> AllocationResult:
@@ -792,22 +862,22 @@ def allocation(
 
     Parameters
     ----------
-    entered : array_like of instants, shape (n,)
+    start : array_like of instants, shape (n,)
         Entry of each item into the system, typically its commitment
         (``NaT`` = not entered, never counted).
-    left : array_like of instants, shape (n,)
+    end : array_like of instants, shape (n,)
         Exit, typically its delivery (``NaT`` = still in progress).
-    classes : array_like or tuple
-        Class of service of each item: labels, integer codes, ``(codes,
-        labels)`` or a pandas Categorical, read as ``by=`` is (see
-        :mod:`customer_kanban.metrics`). Items without a class count in the
-        WIP but in no class, so the shares then add up to less than 1.
     shares : mapping or array_like
         Capacity allocation policy: the largest share of WIP each class may
         hold, in [0, 1] (NaN or ``None`` = no policy). A mapping ``{class:
         share}`` (classes it does not name have no policy; classes it names
         that hold no item are added with zero WIP), or an array aligned with
         the factorised classes (sorted labels, or the given ``labels``).
+    by : array_like or tuple, optional
+        Class of service of each item: labels, integer codes, ``(codes,
+        labels)`` or a pandas Categorical (see :mod:`customer_kanban.metrics`).
+        Items without a class count in the WIP but in no class, so the shares
+        then add up to less than 1. Default: one class ``"all"``.
     as_of : instant, optional
         End of the observation. Default: the latest entry or exit in the
         data (exits of items that never entered do not count) or instant of
@@ -819,18 +889,19 @@ def allocation(
     Returns
     -------
     AllocationResult
-        ``wip`` (T,), ``counts``, ``actual`` and ``excess`` (T, C) at the
+        ``wip`` (T,), ``counts``, ``actual`` and ``excess`` (G, T) at the
         instants `at`, and the intervals where a class held more than its share
-        (``breaches``), computed on every event.
+        (``breaches``, with ``breach_count`` and ``breach_days`` per class),
+        computed on every event.
 
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If lengths differ, some `left` is before its `entered`, a share lies
+        If lengths differ, some `end` is before its `start`, a share lies
         outside [0, 1], an array of shares does not match the classes, or
         `at` holds ``NaT`` or an instant after `as_of`.
     TypeError
-        If the instants or classes cannot be read, or a share is not a number.
+        If the instants or `by` cannot be read, or a share is not a number.
 
     Warns
     -----
@@ -845,62 +916,120 @@ def allocation(
 
     Notes
     -----
-    An item is in progress at `t` when ``entered <= t < left`` (as in
+    An item is in progress at `t` when ``start <= t < end`` (as in
     :func:`~customer_kanban.metrics.wip`); all events at one instant are
     applied together (the exit counts first, in effect). With no item in
     progress the share of every class is NaN (no division by zero) and no
     class is in breach. A class is in breach while ``counts / wip > share``
-    (strictly; ``1 / 10 > 0.1`` is False). Memory: O(T × C) for the result.
+    (strictly; ``1 / 10 > 0.1`` is False). Memory: O(G × T) for the result.
 
     Examples
     --------
     Policy: at most 25 % of WIP expedite.
 
-    >>> entered = ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03"]
-    >>> left = ["2024-01-05", None, "2024-01-04", None]
+    >>> start = ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03"]
+    >>> end = ["2024-01-05", None, "2024-01-04", None]
     >>> cls = ["standard", "standard", "expedite", "expedite"]
-    >>> r = allocation(entered, left, cls, {"expedite": 0.25}, as_of="2024-01-06")
-    >>> r.classes, r.at[[0, -1]]
+    >>> r = allocation(start, end, {"expedite": 0.25}, by=cls, as_of="2024-01-06")
+    >>> r.groups, r.at[[0, -1]]
     (array(['expedite', 'standard'], dtype='<U8'),
      array(['2024-01-01T00:00:00.000000000', '2024-01-05T00:00:00.000000000'],
            dtype='datetime64[ns]'))
-    >>> r.wip, r.counts[:, 0]
+    >>> r.wip, r.counts[0]
     (array([2, 3, 4, 3, 2]), array([0, 1, 2, 1, 1]))
-    >>> r.actual[:, 0].round(3), r.excess[:, 0].round(3)
+    >>> r.actual[0].round(3), r.excess[0].round(3)
     (array([0.   , 0.333, 0.5  , 0.333, 0.5  ]), array([-0.25 ,  0.083,  0.25 ,  0.083,  0.25 ]))
     >>> r.breaches.start, r.breaches.end, r.breaches.days
     (array(['2024-01-02T00:00:00.000000000'], dtype='datetime64[ns]'),
      array(['NaT'], dtype='datetime64[ns]'), array([4.]))
     """
-    e, lv, known = _instant_pair(entered, left, 1)
-    n = len(e)
-    labels, codes = _classes_iv(classes, n)
-    labels, codes, policy = _shares_iv(shares, labels, codes)
+    e, lv, known, labels, codes, policy, q, t = _allocation_iv(start, end, shares, by, as_of, at)
     n_classes = len(labels)
-    q = None if at is None else as_instants(at, name="at")
-    if q is not None:
-        check_no_nat(q, name="at")
-    t = _resolve_as_of(as_of, e, lv, known, *(() if q is None else (q,)))
     as_of_ns = int(t.astype("datetime64[ns]").view(np.int64))
-    if q is not None and q.size and not np.isnat(t) and (q > t).any():
-        rows = np.flatnonzero(q > t).tolist()
-        raise ValidationError(
-            f"`at` must not be after `as_of` ({t}); it is in {describe_rows(rows)}", rows=rows
-        )
     e_ns = e.view(np.int64)
     l_ns = lv.view(np.int64)
     inside = known & (e_ns <= as_of_ns)
     out_ok = inside & ~np.isnat(lv) & (l_ns <= as_of_ns)
     t_in = e_ns[inside]
-    t_out = l_ns[out_ok]
     # One step function per class (code n_classes = "no class"), then a common grid.
-    code, time, level = _sweep(codes[inside], t_in, codes[out_ok], t_out, n_classes + 1)
-    grid = np.sort(time)  # the distinct instants of all classes
+    code, time, level = _sweep(codes[inside], t_in, codes[out_ok], l_ns[out_ok], n_classes + 1)
+    grid, counts_all = _on_grid(code, time, level, n_classes + 1)
+    share_grid = _ratio(counts_all[:n_classes], counts_all.sum(axis=0)[np.newaxis, :])
+    # Breaches on the exact grid, class by class as one long (class, instant) column.
+    over = (share_grid > policy[:, np.newaxis]).ravel()  # NaN share or policy: False
+    b_code = np.repeat(np.arange(n_classes, dtype=np.intp), len(grid))
+    b_time = np.tile(grid, n_classes)
+    runs, count, days = _breaches(b_code, b_time, over, share_grid.ravel(), as_of_ns, n_classes)
+    at_out, counts, total = _sample(grid, counts_all, n_classes, q)
+    if not len(t_in):
+        warn_insufficient(
+            "no item entered by `as_of`: every share is NaN"
+            + (" (an empty result)" if q is None else "")
+        )
+    actual = _ratio(counts, total[np.newaxis, :])
+    return AllocationResult(
+        groups=labels,
+        shares=policy,
+        first_event=np.datetime64(int(t_in.min()), "ns") if len(t_in) else _NAT,
+        as_of=t,
+        at=at_out,
+        wip=total.astype(np.int64),
+        counts=counts,
+        actual=actual,
+        excess=actual - policy[:, np.newaxis],
+        breach_count=count,
+        breach_days=days,
+        breaches=ShareBreaches(
+            group=runs[0].astype(np.int64),
+            start=_to_instants(runs[1]),
+            end=_to_instants(runs[2]),
+            days=runs[3] / NS_PER_DAY,
+            peak=runs[4].astype(np.float64),
+        ),
+    )
+
+
+def _allocation_iv(
+    start: object, end: object, shares: object, by: object, as_of: object, at: object
+) -> tuple[
+    InstantArray,
+    InstantArray,
+    BoolArray,
+    LabelArray,
+    IntpArray,
+    FloatArray,
+    InstantArray | None,
+    np.datetime64,
+]:
+    """Validate :func:`allocation` arguments.
+
+    Returns ``(start, end, known, labels, codes, policy, at, as_of)``; codes in
+    ``0..G`` with ``G`` = no class.
+    """
+    e, lv, known = _instant_pair(start, end, 1, names=("start", "end"))
+    labels, codes = _by_iv(by, len(e))
+    labels, codes, policy = _shares_iv(shares, labels, codes)
+    q = None if at is None else as_instants(at, name="at")
+    if q is not None:
+        check_no_nat(q, name="at")
+    t = _resolve_as_of(as_of, e, lv, known, *(() if q is None else (q,)))
+    if q is not None and q.size and not np.isnat(t) and (q > t).any():
+        rows = np.flatnonzero(q > t).tolist()
+        raise ValidationError(
+            f"`at` must not be after `as_of` ({t}); it is in {describe_rows(rows)}", rows=rows
+        )
+    return e, lv, known, labels, codes, policy, q, t
+
+
+def _on_grid(
+    code: IntpArray, time: Int64Array, level: Int64Array, n_codes: int
+) -> tuple[Int64Array, Int64Array]:
+    """The distinct instants of all codes and each code's step value there, shape (C, K)."""
+    grid = np.sort(time)
     if len(grid) > 1:
         grid = grid[np.concatenate([[True], grid[1:] != grid[:-1]])]
-    k = len(grid)
-    # Count of each class on the grid: the step value at the last step at or before t.
-    counts_all = np.zeros((n_classes + 1, k), dtype=np.int64)
+    # Count of each code on the grid: the step value at the last step at or before t.
+    counts = np.zeros((n_codes, len(grid)), dtype=np.int64)
     prev, _ = _segments(code)
     starts = np.flatnonzero(~prev)
     bounds = np.append(starts, len(code))
@@ -908,58 +1037,21 @@ def allocation(
         lo, hi = bounds[j], bounds[j + 1]
         pos = np.searchsorted(time[lo:hi], grid, side="right") - 1
         vals = level[lo:hi][np.maximum(pos, 0)]
-        counts_all[code[lo]] = np.where(pos >= 0, vals, 0)
-    wip_grid = counts_all.sum(axis=0)
-    share_grid = _ratio(counts_all[:n_classes].T, wip_grid[:, np.newaxis])
+        counts[code[lo]] = np.where(pos >= 0, vals, 0)
+    return grid, counts
 
-    # Breaches on the exact grid, class by class as one long (class, instant) column.
-    over = (share_grid > policy[np.newaxis, :]).T.ravel()  # NaN share or policy: False
-    b_code = np.repeat(np.arange(n_classes, dtype=np.intp), k)
-    b_time = np.tile(grid, n_classes)
-    b_share = share_grid.T.ravel()
-    r_code, r_start, r_end, r_len, r_peak = _runs(b_code, b_time, over, b_share, as_of_ns)
-    breaches = ShareBreaches(
-        group=r_code.astype(np.int64),
-        start=_to_instants(r_start),
-        end=_to_instants(r_end),
-        days=r_len / NS_PER_DAY,
-        peak=r_peak.astype(np.float64),
-        count=np.bincount(r_code, minlength=n_classes).astype(np.int64),
-        duration=np.bincount(r_code, weights=r_len.astype(np.float64), minlength=n_classes)
-        / NS_PER_DAY,
-    )
 
+def _sample(
+    grid: Int64Array, counts_all: Int64Array, n_classes: int, q: InstantArray | None
+) -> tuple[InstantArray, Int64Array, Int64Array]:
+    """``(at, counts per class (G, T), total WIP (T,))`` at `q`, or on the grid if ``None``."""
     if q is None:
-        at_out = _to_instants(grid.copy())
-        counts = counts_all[:n_classes].T.copy()
-        total = wip_grid
-    else:
-        at_out = q
-        pos = np.searchsorted(grid, q.view(np.int64), side="right") - 1
-        picked = counts_all[:, np.maximum(pos, 0)] if k else np.zeros((n_classes + 1, len(q)))
-        picked = np.where(pos >= 0, picked, 0).astype(np.int64)
-        counts = picked[:n_classes].T.copy()
-        total = picked.sum(axis=0)
-    if not len(t_in):
-        warn_insufficient(
-            "no item entered by `as_of`: every share is NaN"
-            + (" (an empty result)" if q is None else "")
-        )
-    actual = _ratio(counts, total[:, np.newaxis])
-    excess = actual - policy[np.newaxis, :]
-    first = np.datetime64(int(t_in.min()), "ns") if len(t_in) else _NAT
-    return AllocationResult(
-        classes=labels,
-        shares=policy,
-        first_event=first,
-        as_of=t,
-        at=at_out,
-        wip=total.astype(np.int64),
-        counts=counts,
-        actual=actual,
-        excess=excess,
-        breaches=breaches,
-    )
+        return _to_instants(grid.copy()), counts_all[:n_classes].copy(), counts_all.sum(axis=0)
+    k = len(grid)
+    pos = np.searchsorted(grid, q.view(np.int64), side="right") - 1
+    picked = counts_all[:, np.maximum(pos, 0)] if k else np.zeros((n_classes + 1, len(q)))
+    picked = np.where(pos >= 0, picked, 0).astype(np.int64)
+    return q, picked[:n_classes].copy(), picked.sum(axis=0)
 
 
 def _ratio(num: npt.NDArray[Any], den: npt.NDArray[Any]) -> FloatArray:

@@ -21,32 +21,31 @@ __all__ = [
 ]
 
 
-# Arrays compare by value; they take no part in the hash (equal objects still
-# hash equal, and a result does not raise on hash()).
-
-
 @result
 class CumulativeFlowResult(Result):
-    """Cumulative arrivals per workflow state and period (a cumulative flow diagram).
+    """Cumulative arrivals per group, period and workflow state (a cumulative flow diagram).
 
     Attributes
     ----------
+    groups : numpy.ndarray, shape (G,)
+        Group labels (``["all"]`` when ungrouped).
     periods : numpy.ndarray of datetime64[ns], shape (P,)
         Start instant of each period (UTC).
     states : numpy.ndarray, shape (S,)
         State labels in workflow order.
-    counts : numpy.ndarray of int64, shape (P, S)
-        ``counts[p, s]``: items that had arrived in state `s` (or any later
-        state) by the end of period `p`. Non-decreasing down each column and
-        non-increasing along each row.
+    counts : numpy.ndarray of int64, shape (G, P, S)
+        ``counts[g, p, s]``: items of group `g` that had arrived in state `s`
+        (or any later state) by the end of period `p`. Non-decreasing along
+        the periods and non-increasing along the states.
     """
 
+    groups: LabelArray
     periods: InstantArray
     states: LabelArray
     counts: Int64Array
 
     def wip(self, from_state: int | str, to_state: int | str) -> npt.NDArray[np.int64]:
-        """Items between two states at the end of each period.
+        """Items between two states at the end of each period, per group.
 
         Parameters
         ----------
@@ -57,8 +56,8 @@ class CumulativeFlowResult(Result):
 
         Returns
         -------
-        numpy.ndarray of int64, shape (P,)
-            ``counts[:, from_state] - counts[:, to_state]``.
+        numpy.ndarray of int64, shape (G, P)
+            ``counts[:, :, from_state] - counts[:, :, to_state]``.
 
         Raises
         ------
@@ -69,18 +68,19 @@ class CumulativeFlowResult(Result):
         --------
         >>> import numpy as np
         >>> r = CumulativeFlowResult(
+        ...     groups=np.array(["all"]),
         ...     periods=np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[ns]"),
         ...     states=np.array(["todo", "doing", "done"]),
-        ...     counts=np.array([[3, 2, 0], [4, 3, 1]]),
+        ...     counts=np.array([[[3, 2, 0], [4, 3, 1]]]),
         ... )
         >>> r.wip("doing", "done")
-        array([2, 2])
+        array([[2, 2]])
         """
         lo = self._state_index(from_state, "from_state")
         hi = self._state_index(to_state, "to_state")
         if lo > hi:
             raise ValidationError("`from_state` must not come after `to_state` in the workflow")
-        out: npt.NDArray[np.int64] = self.counts[:, lo] - self.counts[:, hi]
+        out: npt.NDArray[np.int64] = self.counts[:, :, lo] - self.counts[:, :, hi]
         return out
 
     def _state_index(self, state: int | str, name: str) -> int:
@@ -99,18 +99,18 @@ class CumulativeFlowResult(Result):
 
 @result
 class ThroughputResult(Result):
-    """Items delivered per period and group.
+    """Items delivered per group and period.
 
     Attributes
     ----------
-    periods : numpy.ndarray of datetime64[ns], shape (P,)
-        Start instant of each period (UTC); periods without deliveries included.
     groups : numpy.ndarray, shape (G,)
         Group labels (``["all"]`` when ungrouped).
+    periods : numpy.ndarray of datetime64[ns], shape (P,)
+        Start instant of each period (UTC); periods without deliveries included.
     counts : numpy.ndarray of int64, shape (G, P)
         Deliveries per group and period.
     """
 
-    periods: InstantArray
     groups: LabelArray
+    periods: InstantArray
     counts: Int64Array

@@ -102,14 +102,12 @@ def wip_iv(
 
 
 def cumulative_flow_iv(
-    entered: object, freq: object, start: object, stop: object, states: object
-) -> tuple[InstantArray, str, np.datetime64 | None, np.datetime64 | None, npt.NDArray[Any]]:
+    entered: object, freq: object, since: object, until: object, states: object, by: object
+) -> tuple[InstantArray, str, np.datetime64 | None, np.datetime64 | None, npt.NDArray[Any], Groups]:
     """Validate :func:`~customer_kanban.metrics.cumulative_flow` arguments."""
     m = as_instants(entered, name="entered", ndim=2)
     f = check_freq(freq)
-    lo = as_optional_instant_scalar(start, name="start")
-    hi = as_optional_instant_scalar(stop, name="stop")
-    _check_window(lo, hi)
+    lo, hi = _window_iv(since, until)
     n_states = m.shape[1]
     if states is None:
         labels: npt.NDArray[Any] = np.arange(n_states).astype(str)
@@ -120,23 +118,25 @@ def cumulative_flow_iv(
                 f"`states` must hold one label per column of `entered` "
                 f"({n_states}); got shape {labels.shape}"
             )
-    return m, f, lo, hi, labels
+    return m, f, lo, hi, labels, check_by(by, len(m), "entered")
 
 
-def _check_window(lo: np.datetime64 | None, hi: np.datetime64 | None) -> None:
+def _window_iv(since: object, until: object) -> tuple[np.datetime64 | None, np.datetime64 | None]:
+    """The window bounds `since` and `until` (each optional), `until` not before `since`."""
+    lo = as_optional_instant_scalar(since, name="since")
+    hi = as_optional_instant_scalar(until, name="until")
     if lo is not None and hi is not None and hi < lo:
-        raise ValidationError(f"`stop` must not be before `start`; got {lo} and {hi}")
+        raise ValidationError(f"`until` must not be before `since`; got {lo} and {hi}")
+    return lo, hi
 
 
 def throughput_iv(
-    end: object, freq: object, start: object, stop: object, by: object
+    end: object, freq: object, since: object, until: object, by: object
 ) -> tuple[InstantArray, str, np.datetime64 | None, np.datetime64 | None, Groups]:
     """Validate :func:`~customer_kanban.metrics.throughput` arguments."""
     e = as_instants(end, name="end")
     f = check_freq(freq)
-    lo = as_optional_instant_scalar(start, name="start")
-    hi = as_optional_instant_scalar(stop, name="stop")
-    _check_window(lo, hi)
+    lo, hi = _window_iv(since, until)
     return e, f, lo, hi, check_by(by, len(e), "end")
 
 

@@ -26,10 +26,10 @@ class PercentileResult(Result):
 
     Attributes
     ----------
-    q : numpy.ndarray of float64, shape (Q,)
-        The percentiles asked for. [%]
     groups : numpy.ndarray, shape (G,)
         Group labels (``["all"]`` when ungrouped).
+    q : numpy.ndarray of float64, shape (Q,)
+        The percentiles asked for. [%]
     values : numpy.ndarray of float64, shape (G, Q)
         ``values[g, k]``: the ``q[k]``-th percentile of group `g`, in the unit
         of the input (typically [days]); NaN for a group without values.
@@ -37,8 +37,8 @@ class PercentileResult(Result):
         Non-NaN values per group.
     """
 
-    q: FloatArray
     groups: LabelArray
+    q: FloatArray
     values: FloatArray
     counts: Int64Array
 

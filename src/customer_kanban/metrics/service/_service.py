@@ -8,7 +8,7 @@ import numpy.typing as npt
 from customer_kanban._core.groups import describe_groups, ratio
 from customer_kanban._core.quantiles import lerp, quantile_plan
 from customer_kanban._core.types import FloatArray, Int64Array, IntpArray
-from customer_kanban._core.validation import warn_insufficient
+from customer_kanban._core.validation import PercentileMethod, warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics.service._results import (
     AttainmentResult,
@@ -82,7 +82,7 @@ def percentiles(
     q: npt.ArrayLike,
     *,
     by: object = None,
-    method: str | None = None,
+    method: PercentileMethod | None = None,
     observed: npt.ArrayLike | None = None,
 ) -> PercentileResult:
     """Percentiles of `values`, per group, ignoring NaN; optionally censoring-aware.
@@ -93,11 +93,15 @@ def percentiles(
         Sample, typically lead times [days]; NaN (e.g. unfinished items) is
         ignored.
     q : float or sequence of float
-        Percentiles to compute, in [0, 100]. [%]
+        Percentiles to compute, in percent, in [0, 100] as in
+        :func:`numpy.percentile`; a `q` whose values all lie in (0, 1] is
+        refused (``0.85`` is almost surely meant as 85). [%]
     by : array_like or tuple, optional
         Groups (e.g. class of service): labels, integer codes or
         ``(codes, labels)``; see :mod:`customer_kanban.metrics`.
-    method : str, optional
+    method : {"linear", "inverted_cdf", "averaged_inverted_cdf", "closest_observation", \
+"interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased", "normal_unbiased", \
+"lower", "higher", "nearest", "midpoint"}, optional
         numpy's percentile method; the result equals
         ``np.percentile(group_values, q, method=method)`` exactly.
         ``"linear"`` (default without `observed`; pandas and jira-agile-metrics),
@@ -124,7 +128,8 @@ def percentiles(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `q` is outside [0, 100], `method` is unknown, or `by` does not match.
+        If `q` is outside [0, 100] or all in (0, 1] ("`q` is in percent; did
+        you mean 85?"), `method` is unknown, or `by` does not match.
     TypeError
         If `values` or `q` are not numeric.
 
@@ -339,7 +344,7 @@ def at_risk(
 
 
 def on_time_rate(
-    delivered: npt.ArrayLike,
+    end: npt.ArrayLike,
     due: npt.ArrayLike,
     *,
     as_of: object = None,
@@ -349,8 +354,8 @@ def on_time_rate(
 
     Parameters
     ----------
-    delivered : array_like of instants, shape (n,)
-        Delivery instant; ``NaT`` = not delivered.
+    end : array_like of instants, shape (n,)
+        Delivery instant (the end of each item's span); ``NaT`` = not delivered.
     due : array_like of instants, shape (n,)
         Due instant; ``NaT`` = no due date, the item is left out.
     as_of : instant, optional
@@ -363,7 +368,7 @@ def on_time_rate(
     Returns
     -------
     OnTimeResult
-        ``on_time`` = delivered items with ``delivered <= due``; ``n`` = items
+        ``on_time`` = delivered items with ``end <= due``; ``n`` = items
         judged; ``rate = on_time / n`` (shape (G,)).
 
     Raises
@@ -383,15 +388,15 @@ def on_time_rate(
 
     Examples
     --------
-    >>> delivered = ["2024-01-05", "2024-01-12", None, None]
+    >>> end = ["2024-01-05", "2024-01-12", None, None]
     >>> due = ["2024-01-10", "2024-01-10", "2024-01-08", "2024-01-31"]
-    >>> on_time_rate(delivered, due).rate
+    >>> on_time_rate(end, due).rate
     array([0.5])
-    >>> r = on_time_rate(delivered, due, as_of="2024-01-15")  # item 3 is overdue
+    >>> r = on_time_rate(end, due, as_of="2024-01-15")  # item 3 is overdue
     >>> r.rate, r.on_time, r.n
     (array([0.333]), array([1]), array([3]))
     """
-    d, u, t, groups = on_time_rate_iv(delivered, due, as_of, by)
+    d, u, t, groups = on_time_rate_iv(end, due, as_of, by)
     has_due = ~np.isnat(u)
     if t is None:
         done = ~np.isnat(d)

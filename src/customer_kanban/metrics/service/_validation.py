@@ -14,6 +14,7 @@ from customer_kanban._core.validation import (
     as_instant_scalar,
     as_instants,
     as_optional_instant_scalar,
+    as_percentiles,
     as_positive_days,
     check_by,
     check_choice,
@@ -30,15 +31,7 @@ def percentiles_iv(
 ) -> tuple[FloatArray, FloatArray, Groups, str]:
     """Validate :func:`~customer_kanban.metrics.percentiles` arguments."""
     v = as_float_array(values, name="values")
-    try:
-        qa = np.asarray(q, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`q` must be a number or a sequence of numbers [%]: {exc}") from exc
-    if qa.ndim > 1:
-        raise ValidationError(f"`q` must be a scalar or one-dimensional; got shape {qa.shape}")
-    qa = qa.reshape(-1)
-    if not ((qa >= 0) & (qa <= 100)).all():
-        raise ValidationError(f"`q` must lie in [0, 100] [%]; got {qa.tolist()}")
+    qa = as_percentiles(q)
     m = check_choice(method, name="method", choices=PERCENTILE_METHODS)
     return v, qa, check_by(by, len(v), "values"), m
 
@@ -67,29 +60,29 @@ def at_risk_iv(
 
 
 def on_time_rate_iv(
-    delivered: object, due: object, as_of: object, by: object
+    end: object, due: object, as_of: object, by: object
 ) -> tuple[InstantArray, InstantArray, np.datetime64 | None, Groups]:
     """Validate :func:`~customer_kanban.metrics.on_time_rate` arguments."""
-    d = as_instants(delivered, name="delivered")
+    d = as_instants(end, name="end")
     u = as_instants(due, name="due")
-    check_same_length(delivered=d, due=u)
+    check_same_length(end=d, due=u)
     t = as_optional_instant_scalar(as_of, name="as_of")
-    return d, u, t, check_by(by, len(d), "delivered")
+    return d, u, t, check_by(by, len(d), "end")
 
 
 # --------------------------------------------------------------------------- customer
 
 
 def customer_waiting_time_iv(
-    requested: object, delivered: object, as_of: object, by: object
+    start: object, end: object, as_of: object, by: object
 ) -> tuple[InstantArray, InstantArray, np.datetime64, Groups]:
     """Validate :func:`~customer_kanban.metrics.customer_waiting_time` arguments."""
-    r = as_instants(requested, name="requested")
-    d = as_instants(delivered, name="delivered")
-    check_same_length(requested=r, delivered=d)
+    r = as_instants(start, name="start")
+    d = as_instants(end, name="end")
+    check_same_length(start=r, end=d)
     t = as_instant_scalar(as_of, name="as_of")
-    check_not_before(r, d, start_name="requested", end_name="delivered")
-    return r, d, t, check_by(by, len(r), "requested")
+    check_not_before(r, d, start_name="start", end_name="end")
+    return r, d, t, check_by(by, len(r), "start")
 
 
 def customer_recognisable_share_iv(

@@ -18,8 +18,8 @@ __all__ = ["customer_recognisable_share", "customer_waiting_time"]
 
 
 def customer_waiting_time(
-    requested: npt.ArrayLike,
-    delivered: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
     *,
     as_of: object,
     by: object = None,
@@ -32,10 +32,11 @@ def customer_waiting_time(
 
     Parameters
     ----------
-    requested : array_like of instants, shape (n,)
-        Request (arrival) instant; ``NaT`` = unknown, left out.
-    delivered : array_like of instants, shape (n,)
-        Delivery instant; ``NaT`` = not delivered.
+    start : array_like of instants, shape (n,)
+        Request (arrival) instant of each item, typically ``requested_at``;
+        ``NaT`` = unknown, left out.
+    end : array_like of instants, shape (n,)
+        Delivery instant, typically ``delivered_at``; ``NaT`` = not delivered.
     as_of : instant
         End of the observation (required: never "today"). Items requested
         after it are left out; deliveries after it count as not yet made.
@@ -51,8 +52,8 @@ def customer_waiting_time(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `as_of` is not one instant, or a delivery is
-        before its request (the message lists the rows).
+        If the lengths differ, `as_of` is not one instant, or an `end` is
+        before its `start` (the message lists the rows).
 
     Warns
     -----
@@ -65,16 +66,16 @@ def customer_waiting_time(
     Customer A waited 2 days for one item and is still waiting (3 days so
     far) for another; customer B waited 1 day.
 
-    >>> requested = ["2024-01-01", "2024-01-07", "2024-01-02", "2024-01-20"]
-    >>> delivered = ["2024-01-03", None, "2024-01-03", None]
-    >>> r = customer_waiting_time(requested, delivered, as_of="2024-01-10",
+    >>> start = ["2024-01-01", "2024-01-07", "2024-01-02", "2024-01-20"]
+    >>> end = ["2024-01-03", None, "2024-01-03", None]
+    >>> r = customer_waiting_time(start, end, as_of="2024-01-10",
     ...                           by=["A", "A", "B", "B"])
     >>> r.groups, r.total_days, r.mean_days
     (array(['A', 'B'], dtype='<U1'), array([5., 1.]), array([2.5, 1. ]))
     >>> r.items, r.open_items
     (array([2, 1]), array([1, 0]))
     """
-    r, d, t, groups = customer_waiting_time_iv(requested, delivered, as_of, by)
+    r, d, t, groups = customer_waiting_time_iv(start, end, as_of, by)
     counted = r <= t  # NaT compares False
     done = d <= t
     stop = np.where(done, d.view(np.int64), t.view(np.int64))

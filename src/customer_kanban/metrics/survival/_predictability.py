@@ -16,6 +16,7 @@ Two questions a service delivery review asks of its lead times:
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +25,7 @@ from customer_kanban._core.groups import describe_groups
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import (
+    PercentileMethod,
     as_durations,
     check_by,
     check_choice,
@@ -211,7 +213,7 @@ def tail_ratio(
         warnings.simplefilter("ignore", InsufficientDataWarning)
         if observed is None:
             d = as_durations(durations, name="durations")
-            r = percentiles(d, [50, 98], by=by, method=m)
+            r = percentiles(d, [50, 98], by=by, method=cast("PercentileMethod", m))
             n = r.counts
         else:
             r = km_percentiles(durations, observed, [50, 98], by=by)
