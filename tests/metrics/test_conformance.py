@@ -207,8 +207,8 @@ CASES["single_item_forecast"] = {
         False,
         {"remaining": np.zeros((0, 4)), "probability_within": np.zeros((0, 1))},
     ),
-    "one": (([1.0], [3.0]), {"percentiles": [50]}, False, {"remaining": [[2.0]]}),
-    "all_missing": (([NAN], [NAN]), {"percentiles": [50]}, False, {"remaining": [[NAN]]}),
+    "one": (([1.0], [3.0]), {"q": [50]}, False, {"remaining": [[2.0]]}),
+    "all_missing": (([NAN], [NAN]), {"q": [50]}, False, {"remaining": [[NAN]]}),
 }
 CASES["tail_ratio"] = {
     "empty": (([],), {}, True, {"ratio": [NAN], "n": [0]}),
@@ -216,9 +216,9 @@ CASES["tail_ratio"] = {
     "all_missing": (([NAN],), {}, True, {"ratio": [NAN], "q50": [NAN], "n": [0]}),
 }
 CASES["recommend_sle"] = {
-    "empty": (([],), {"rng": 0}, True, {"quantile": [NAN], "n": [0]}),
-    "one": (([2.5],), {"rng": 0}, False, {"quantile": [2.5], "days": [3.0], "low": [2.5]}),
-    "all_missing": (([NAN],), {"rng": 0}, True, {"quantile": [NAN], "high": [NAN]}),
+    "empty": (([],), {"rng": 0}, True, {"percentile": [NAN], "n": [0]}),
+    "one": (([2.5],), {"rng": 0}, False, {"percentile": [2.5], "days": [3.0], "low": [2.5]}),
+    "all_missing": (([NAN],), {"rng": 0}, True, {"percentile": [NAN], "high": [NAN]}),
 }
 CASES["fit_lead_times"] = {
     "empty": (([],), {}, True, {"shape": [NAN], "scale": [NAN], "n": [0]}),
@@ -395,9 +395,9 @@ CASES["kaplan_meier"] = {
     "all_missing": (([NAN],), {}, True, {"times": np.zeros(0), "median": np.inf}),
 }
 CASES["kaplan_meier_from_instants"] = {
-    "empty": ((EMPTY_T, EMPTY_T, T1), {}, True, {"times": np.zeros(0), "median": np.inf}),
-    "one": (([T0], [T1], "2024-01-03"), {}, False, {"times": [1.0], "median": 1.0}),
-    "all_missing": ((NAT1, NAT1, T1), {}, True, {"times": np.zeros(0), "median": np.inf}),
+    "empty": ((EMPTY_T, EMPTY_T), {"as_of": T1}, True, {"times": np.zeros(0), "median": np.inf}),
+    "one": (([T0], [T1]), {"as_of": "2024-01-03"}, False, {"times": [1.0], "median": 1.0}),
+    "all_missing": ((NAT1, NAT1), {"as_of": T1}, True, {"times": np.zeros(0), "median": np.inf}),
 }
 CASES["km_percentiles"] = {
     "empty": (([], [], [50]), {}, True, {"values": [[NAN]]}),

@@ -495,7 +495,9 @@ def _forecast_details(
         aware = metrics.percentiles(lead, 85, by=by, observed=done)
         tail = metrics.tail_ratio(lead, done, by=by)
         fit = metrics.fit_lead_times(lead, done, by=by)
-        sle = metrics.recommend_sle(np.where(done, lead, np.nan), 0.85, by=by, rng=args.seed)
+        sle = metrics.recommend_sle(
+            np.where(done, lead, np.nan), probability=0.85, by=by, rng=args.seed
+        )
     predictability = []
     for g, label in enumerate(labels):
         predictability.append(
@@ -521,7 +523,7 @@ def _forecast_details(
             lead[oldest_rows],
             lead,
             done,
-            percentiles=[50, 85],
+            q=[50, 85],
             by=(codes[oldest_rows], list(labels)) if len(labels) else None,
             history_by=by if len(labels) else None,
             as_of=when,
