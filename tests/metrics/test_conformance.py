@@ -185,9 +185,9 @@ EMPTY_HISTORY = "is empty: it has no day to sample from"
 NOT_A_NUMBER = "must be finite|must be a finite|is NaN|not finite|NaN"
 REFUSED = (NO_DELIVERIES, EMPTY_HISTORY, NOT_A_NUMBER)
 CASES["daily_throughput"] = {
-    "empty": ((EMPTY_T,), {"start": T0, "stop": T1}, False, {"counts": [[0, 0]]}),
-    "one": (([T0],), {"start": T0, "stop": T1}, False, {"counts": [[1, 0]]}),
-    "all_missing": ((NAT1,), {"start": T0, "stop": T0}, False, {"counts": [[0]]}),
+    "empty": ((EMPTY_T,), {"since": T0, "until": T1}, False, {"counts": [[0, 0]]}),
+    "one": (([T0],), {"since": T0, "until": T1}, False, {"counts": [[1, 0]]}),
+    "all_missing": ((NAT1,), {"since": T0, "until": T0}, False, {"counts": [[0]]}),
 }
 CASES["forecast_when"] = {
     "empty": (([], 2), {"rng": 1}, False, EMPTY_HISTORY),
