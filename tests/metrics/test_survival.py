@@ -71,6 +71,8 @@ def test_kaplan_meier_by_hand_with_ties():
     assert r.median == 4.0
     assert r.percentile(75) == np.inf
     assert r.percentile([0.0, 12.5, 20, 37.5]).tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert r.percentile(np.float64(50)) == r.percentile(np.array(50.0)) == 4.0
+    assert isinstance(r.percentile(np.array(50.0)), float)
     assert r.evaluate([0.5, 1.0, 3.9, 4.0, 100.0]) == pytest.approx(
         [1.0, 7 / 8, 5 / 8, 5 / 12, 5 / 12], **TOL
     )
