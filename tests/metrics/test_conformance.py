@@ -196,9 +196,9 @@ EMPTY_HISTORY = "is empty: it has no day to sample from"
 NOT_A_NUMBER = "must be finite|must be a finite|is NaN|not finite|NaN"
 REFUSED = (NO_DELIVERIES, EMPTY_HISTORY, NOT_A_NUMBER)
 CASES["daily_throughput"] = {
-    "empty": ((EMPTY_T,), {"start": T0, "stop": T1}, False, {"counts": [[0, 0]]}),
-    "one": (([T0],), {"start": T0, "stop": T1}, False, {"counts": [[1, 0]]}),
-    "all_missing": ((NAT1,), {"start": T0, "stop": T0}, False, {"counts": [[0]]}),
+    "empty": ((EMPTY_T,), {"since": T0, "until": T1}, False, {"counts": [[0, 0]]}),
+    "one": (([T0],), {"since": T0, "until": T1}, False, {"counts": [[1, 0]]}),
+    "all_missing": ((NAT1,), {"since": T0, "until": T0}, False, {"counts": [[0]]}),
 }
 CASES["forecast_when"] = {
     "empty": (([], 2), {"rng": 1}, False, EMPTY_HISTORY),
@@ -218,8 +218,8 @@ CASES["single_item_forecast"] = {
         False,
         {"remaining": np.zeros((0, 4)), "probability_within": np.zeros((0, 1))},
     ),
-    "one": (([1.0], [3.0]), {"percentiles": [50]}, False, {"remaining": [[2.0]]}),
-    "all_missing": (([NAN], [NAN]), {"percentiles": [50]}, False, {"remaining": [[NAN]]}),
+    "one": (([1.0], [3.0]), {"q": [50]}, False, {"remaining": [[2.0]]}),
+    "all_missing": (([NAN], [NAN]), {"q": [50]}, False, {"remaining": [[NAN]]}),
 }
 CASES["tail_ratio"] = {
     "empty": (([],), {}, True, {"ratio": [NAN], "n": [0]}),
@@ -227,9 +227,9 @@ CASES["tail_ratio"] = {
     "all_missing": (([NAN],), {}, True, {"ratio": [NAN], "q50": [NAN], "n": [0]}),
 }
 CASES["recommend_sle"] = {
-    "empty": (([],), {"rng": 0}, True, {"quantile": [NAN], "n": [0]}),
-    "one": (([2.5],), {"rng": 0}, False, {"quantile": [2.5], "days": [3.0], "low": [2.5]}),
-    "all_missing": (([NAN],), {"rng": 0}, True, {"quantile": [NAN], "high": [NAN]}),
+    "empty": (([],), {"rng": 0}, True, {"percentile": [NAN], "n": [0]}),
+    "one": (([2.5],), {"rng": 0}, False, {"percentile": [2.5], "days": [3.0], "low": [2.5]}),
+    "all_missing": (([NAN],), {"rng": 0}, True, {"percentile": [NAN], "high": [NAN]}),
 }
 CASES["fit_lead_times"] = {
     "empty": (([],), {}, True, {"shape": [NAN], "scale": [NAN], "n": [0]}),
@@ -417,9 +417,9 @@ CASES["kaplan_meier"] = {
     "all_missing": (([NAN],), {}, True, {"times": np.zeros(0), "median": np.inf}),
 }
 CASES["kaplan_meier_from_instants"] = {
-    "empty": ((EMPTY_T, EMPTY_T, T1), {}, True, {"times": np.zeros(0), "median": np.inf}),
-    "one": (([T0], [T1], "2024-01-03"), {}, False, {"times": [1.0], "median": 1.0}),
-    "all_missing": ((NAT1, NAT1, T1), {}, True, {"times": np.zeros(0), "median": np.inf}),
+    "empty": ((EMPTY_T, EMPTY_T), {"as_of": T1}, True, {"times": np.zeros(0), "median": np.inf}),
+    "one": (([T0], [T1]), {"as_of": "2024-01-03"}, False, {"times": [1.0], "median": 1.0}),
+    "all_missing": ((NAT1, NAT1), {"as_of": T1}, True, {"times": np.zeros(0), "median": np.inf}),
 }
 CASES["km_percentiles"] = {
     "empty": (([], [], [50]), {}, True, {"values": [[NAN]]}),

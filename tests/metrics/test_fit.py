@@ -311,7 +311,7 @@ def test_all_censored_group_is_nan_with_warning(distribution):
         assert np.isnan(getattr(r, field)[1])
     assert r.n.tolist() == [3, 2]
     assert r.n_events.tolist() == [3, 0]
-    assert np.isnan(r.quantile([0.5, 0.9])[1]).all()
+    assert np.isnan(r.percentile([50, 90])[1]).all()
     assert np.isnan(r.cdf(3.0)[1])
     assert np.isnan(r.tail_ratio[1])
 
@@ -334,7 +334,7 @@ def test_degenerate_input_is_nan_with_warning(distribution, durations, observed)
         value = getattr(r, field)
         assert value.shape == (1,)
         assert np.isnan(value).all()
-    assert r.quantile(0.5).shape == (1,)
+    assert r.percentile(50).shape == (1,)
     json.loads(r.to_json())
 
 
@@ -399,19 +399,19 @@ def test_ks_distance_tells_the_better_family():
 
 
 @pytest.mark.parametrize("distribution", DISTRIBUTIONS)
-def test_quantile_cdf_sf_agree_with_scipy(distribution):
+def test_percentile_cdf_sf_agree_with_scipy(distribution):
     t, obs = _sample(4, 300)
     r = fit_lead_times(t, obs, distribution=distribution, by=np.arange(300) % 2)
-    p = np.array([0.0, 1e-9, 0.1, 0.5, 0.85, 0.98, 1 - 1e-9, 1.0])
+    q = np.array([0.0, 1e-7, 10, 50, 85, 98, 100 - 1e-7, 100])
     x = np.array([0.0, 1e-3, 0.5, 3.0, 10.0, 50.0, 400.0, np.inf])
-    q, cdf, sf = r.quantile(p), r.cdf(x), r.sf(x)
-    assert q.shape == cdf.shape == sf.shape == (2, 8)
+    at, cdf, sf = r.percentile(q), r.cdf(x), r.sf(x)
+    assert at.shape == cdf.shape == sf.shape == (2, 8)
     for g in range(2):
         ref = FAMILY[distribution](r.shape[g], scale=r.scale[g])
-        np.testing.assert_allclose(q[g], ref.ppf(p), rtol=1e-12)
+        np.testing.assert_allclose(at[g], ref.ppf(q / 100), rtol=1e-12)
         np.testing.assert_allclose(cdf[g], ref.cdf(x), rtol=1e-12, atol=1e-300)
         np.testing.assert_allclose(sf[g], ref.sf(x), rtol=1e-12, atol=1e-300)
-    assert r.quantile(0.5).shape == (2,)
+    assert r.percentile(50).shape == (2,)
     assert r.cdf(3.0).shape == (2,)
     assert r.sf(-1.0).tolist() == [1.0, 1.0]
     assert np.isnan(r.cdf([np.nan])).all()
@@ -422,7 +422,7 @@ def test_tail_ratio():
     r = fit_lead_times(t, obs)
     k = r.shape[0]
     assert r.tail_ratio[0] == pytest.approx((math.log(50) / math.log(2)) ** (1 / k), rel=1e-13)
-    assert r.tail_ratio[0] == pytest.approx(r.quantile(0.98)[0] / r.quantile(0.5)[0], rel=1e-15)
+    assert r.tail_ratio[0] == pytest.approx(r.percentile(98)[0] / r.percentile(50)[0], rel=1e-15)
     ln = fit_lead_times(t, obs, distribution="lognormal")
     z98 = stats.norm.ppf(0.98)
     assert ln.tail_ratio[0] == pytest.approx(math.exp(z98 * ln.shape[0]), rel=1e-13)
@@ -430,10 +430,14 @@ def test_tail_ratio():
 
 def test_method_arguments_are_checked():
     r = fit_lead_times([1.0, 2.0, 4.0])
-    with pytest.raises(ValidationError, match=r"`p` must lie in \[0, 1\]"):
-        r.quantile(85)
-    with pytest.raises(ValidationError, match="`p` must be a scalar or one-dimensional"):
-        r.quantile([[0.5]])
+    with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
+        r.percentile(185)
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 85\?"):
+        r.percentile(0.85)
+    with pytest.raises(ValidationError, match="`q` must be a number or one-dimensional"):
+        r.percentile([[50]])
+    with pytest.raises(TypeError, match="`q` must be a number or a sequence of numbers"):
+        r.percentile("85")
     with pytest.raises(ValidationError, match="`t` must be a scalar or one-dimensional"):
         r.cdf([[1.0]])
     with pytest.raises(TypeError, match="`t` must be a number"):
@@ -478,3 +482,18 @@ def test_results_compare_equal_with_nan():
             aic=a.aic,
             ks_distance=a.ks_distance,
         )
+
+
+def test_frame_has_one_row_per_group():
+    d = [2.0, 3.0, 5.0, 8.0, 13.0, 4.0, 10.0]
+    obs = [True, True, True, True, True, False, False]
+    r = fit_lead_times(d, obs, distribution="lognormal", by=list("aaabbbb"))
+    frame = r.to_frame()
+    assert frame["group"].tolist() == ["a", "b"]
+    assert frame["shape"].tolist() == r.shape.tolist()
+    assert frame["scale"].tolist() == r.scale.tolist()
+    assert frame["n"].tolist() == [3, 4]
+    assert frame["distribution"].tolist() == ["lognormal", "lognormal"]
+    assert set(frame.columns) == {"group", "distribution", "n", "n_events", *FIELDS}
+    assert len(repr(r).splitlines()) <= 20
+    assert r.to_frame("polars").shape == (2, len(frame.columns))

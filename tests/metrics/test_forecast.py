@@ -49,40 +49,44 @@ def _reference_how_many(sample, days, trials, rng):
 
 def test_daily_throughput_by_hand():
     delivered = ["2024-01-01T00:00", "2024-01-01T23:59", "2024-01-03", None, "2024-01-09"]
-    out = daily_throughput(delivered, start="2024-01-01T15:00", stop="2024-01-05T01:00")
+    out = daily_throughput(delivered, since="2024-01-01T15:00", until="2024-01-05T01:00")
     assert out.counts.dtype == np.int64
     assert out.counts.tolist() == [[2, 0, 1, 0, 0]]
     assert out.groups.tolist() == ["all"]
     # 5 days; the deliveries before and after the window are left out
-    assert out.days.tolist() == [np.datetime64("2024-01-01") + d for d in range(5)]
+    assert out.periods.tolist() == [np.datetime64("2024-01-01") + d for d in range(5)]
 
 
 def test_daily_throughput_single_day_and_empty():
-    assert daily_throughput([], start="2024-01-01", stop="2024-01-01").counts.tolist() == [[0]]
+    assert daily_throughput([], since="2024-01-01", until="2024-01-01").counts.tolist() == [[0]]
 
 
 def test_daily_throughput_total_equals_delivered_inside():
     rng = np.random.default_rng(3)
     ns = rng.integers(0, 30 * 86_400 * 10**9, size=500)
     delivered = np.datetime64("2024-01-01", "ns") + ns.astype("timedelta64[ns]")
-    out = daily_throughput(delivered, start="2024-01-01", stop="2024-01-30T12:00")
+    out = daily_throughput(delivered, since="2024-01-01", until="2024-01-30T12:00")
     assert out.counts.shape == (1, 30)
     assert out.counts.sum() == 500
     labels = rng.choice(np.array(["x", "y", "z"], dtype=object), size=500)
     labels[:7] = None  # in no group: left out
-    grouped = daily_throughput(delivered, by=labels, start="2024-01-01", stop="2024-01-30T12:00")
+    grouped = daily_throughput(delivered, by=labels, since="2024-01-01", until="2024-01-30T12:00")
     assert grouped.groups.tolist() == ["x", "y", "z"]
     for g, label in enumerate(grouped.groups):
         alone = daily_throughput(
-            delivered[labels == label], start="2024-01-01", stop="2024-01-30T12:00"
+            delivered[labels == label], since="2024-01-01", until="2024-01-30T12:00"
         )
         assert np.array_equal(grouped.counts[g], alone.counts[0])
     assert grouped.counts.sum() == 493
 
 
-def test_daily_throughput_stop_before_start():
-    with pytest.raises(ValidationError, match=r"`stop` must not be before `start`"):
-        daily_throughput([], start="2024-01-02", stop="2024-01-01")
+def test_daily_throughput_until_before_since():
+    with pytest.raises(ValidationError, match=r"`until` must not be before `since`"):
+        daily_throughput([], since="2024-01-02", until="2024-01-01")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'start'"):
+        daily_throughput([], start="2024-01-01", stop="2024-01-02")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional"):
+        daily_throughput([], "2024-01-01", "2024-01-02")  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- forecast_when
@@ -90,7 +94,7 @@ def test_daily_throughput_stop_before_start():
 
 @pytest.mark.parametrize(("k", "items"), [(1, 7), (3, 7), (3, 9), (5, 1), (2, 0)])
 def test_when_constant_throughput_is_exact(k, items):
-    f = forecast_when([k, k, k], items, trials=500, rng=1, start="2024-01-01")
+    f = forecast_when([k, k, k], items, trials=500, rng=1, as_of="2024-01-01")
     expected = math.ceil(items / k)
     assert f.days.shape == (1, 500)
     assert (f.days == expected).all()
@@ -141,9 +145,9 @@ def test_when_matches_reference_loop_distribution():
 
 
 def test_when_percentiles_are_inverted_cdf():
-    f = forecast_when(PAST, 12, trials=999, percentiles=[1, 33.3, 50, 85, 100], rng=3)
+    f = forecast_when(PAST, 12, trials=999, q=[1, 33.3, 50, 85, 100], rng=3)
     ranked = np.sort(f.days[0])
-    for q, v in zip(f.percentiles, f.values[0], strict=True):
+    for q, v in zip(f.q, f.values[0], strict=True):
         k = math.ceil(q / 100 * ranked.size)  # nearest rank, rounding up
         assert v == ranked[k - 1]
         assert (f.days <= v).mean() >= q / 100
@@ -162,7 +166,7 @@ def test_when_split_rate():
 
 def test_when_max_days_gives_inf_and_warns():
     with pytest.warns(CustomerKanbanWarning, match=r"not done within `max_days` = 3 days"):
-        f = forecast_when([0, 0, 0, 1], 5, trials=100, rng=0, max_days=3, start="2024-01-01")
+        f = forecast_when([0, 0, 0, 1], 5, trials=100, rng=0, max_days=3, as_of="2024-01-01")
     assert np.isinf(f.days).all()
     assert np.isinf(f.values).all()
     assert np.isnat(f.dates).all()
@@ -170,18 +174,19 @@ def test_when_max_days_gives_inf_and_warns():
     assert f.probability_by(10**6).tolist() == [0.0]
 
 
-def test_when_without_start_has_nat_dates():
+def test_when_without_as_of_has_nat_dates():
     f = forecast_when(PAST, 5, trials=100, rng=0)
     assert f.dates.dtype == np.dtype("datetime64[D]")
     assert np.isnat(f.dates).all()
     assert np.isnat(f.completion).all()
-    assert np.isnat(f.start).all()
-    with pytest.raises(ValidationError, match=r"only for a forecast made with `start`"):
+    assert np.isnat(f.as_of)
+    assert f.to_dict()["as_of"] is None
+    with pytest.raises(ValidationError, match=r"only for a forecast made with `as_of`"):
         f.probability_by("2024-01-01")
 
 
 def test_when_probability_by_date_and_days_agree():
-    f = forecast_when(PAST, 15, trials=2000, rng=8, start="2024-02-27T18:00")
+    f = forecast_when(PAST, 15, trials=2000, rng=8, as_of="2024-02-27T18:00")
     for d in range(0, 30):
         date = np.datetime64("2024-02-27") + d
         by_date, by_days = f.probability_by(date), f.probability_by(d)
@@ -190,8 +195,8 @@ def test_when_probability_by_date_and_days_agree():
 
 
 def test_when_result_is_exportable_and_compares():
-    f = forecast_when(PAST, 5, trials=10, rng=0, start="2024-01-01")
-    g = forecast_when(PAST, 5, trials=10, rng=0, start="2024-01-01")
+    f = forecast_when(PAST, 5, trials=10, rng=0, as_of="2024-01-01")
+    g = forecast_when(PAST, 5, trials=10, rng=0, as_of="2024-01-01")
     assert isinstance(f, WhenForecast)
     assert f == g
     d = f.to_dict()
@@ -199,13 +204,13 @@ def test_when_result_is_exportable_and_compares():
         "groups",
         "items",
         "days",
-        "percentiles",
+        "q",
         "values",
         "dates",
         "completion",
-        "start",
+        "as_of",
     }
-    assert d["start"] == ["2024-01-01T00:00:00Z"]
+    assert d["as_of"] == "2024-01-01T00:00:00Z"
     assert d["groups"] == ["all"]
     assert d["items"] == [5]
     assert len(d["days"][0]) == 10
@@ -243,9 +248,9 @@ def test_how_many_constant_throughput_is_exact(k, days):
 
 
 def test_how_many_values_read_from_low_side():
-    f = forecast_how_many(PAST, 10, trials=1001, percentiles=[1, 50, 85, 99.9, 100], rng=3)
+    f = forecast_how_many(PAST, 10, trials=1001, q=[1, 50, 85, 99.9, 100], rng=3)
     counts = f.counts[0]
-    for q, n in zip(f.percentiles, f.values[0], strict=True):
+    for q, n in zip(f.q, f.values[0], strict=True):
         assert (counts >= n).mean() >= q / 100  # "q % chance of n or more"
         assert (counts >= n + 1).mean() < q / 100  # and n is the largest such count
     assert f.values[0, -1] == counts.min()
@@ -276,7 +281,7 @@ def test_how_many_two_point_sample_is_binomial():
 
 @given(sample=samples, items=st.integers(0, 40), seed=seeds)
 def test_when_values_monotone_in_q_and_probability_by(sample, items, seed):
-    f = forecast_when(sample, items, trials=200, percentiles=[5, 25, 50, 75, 95, 100], rng=seed)
+    f = forecast_when(sample, items, trials=200, q=[5, 25, 50, 75, 95, 100], rng=seed)
     assert (np.diff(f.values) >= 0).all()
     probs = [f.probability_by(d)[0] for d in range(0, 60, 3)]
     assert (np.diff(probs) >= 0).all()
@@ -294,17 +299,17 @@ def test_when_more_items_never_finish_earlier(sample, items, extra, seed):
 @given(sample=samples, days=st.integers(0, 40), extra=st.integers(0, 40), seed=seeds)
 def test_how_many_monotone_in_q_and_days(sample, days, extra, seed):
     q = [5, 25, 50, 75, 95, 100]
-    a = forecast_how_many(sample, days, trials=200, percentiles=q, rng=seed)
+    a = forecast_how_many(sample, days, trials=200, q=q, rng=seed)
     assert (np.diff(a.values) <= 0).all()  # more confidence, fewer items
-    b = forecast_how_many(sample, days + extra, trials=200, percentiles=q, rng=seed)
+    b = forecast_how_many(sample, days + extra, trials=200, q=q, rng=seed)
     assert (b.counts >= a.counts).all()  # one batch, one block: the same first days
     assert (b.values >= a.values).all()
 
 
 @given(sample=samples, items=st.integers(0, 30), seed=seeds)
 def test_same_seed_same_forecast(sample, items, seed):
-    a = forecast_when(sample, items, trials=100, rng=seed, start="2024-01-01")
-    b = forecast_when(sample, items, trials=100, rng=seed, start="2024-01-01")
+    a = forecast_when(sample, items, trials=100, rng=seed, as_of="2024-01-01")
+    b = forecast_when(sample, items, trials=100, rng=seed, as_of="2024-01-01")
     assert a == b
     assert np.array_equal(a.days, b.days)
     c = forecast_how_many(sample, items, trials=100, rng=seed)
@@ -345,8 +350,8 @@ def test_no_deliveries_in_a_group_named():
     tp = daily_throughput(
         ["2024-01-01", "2024-01-02"],
         by=(np.array([0, 0]), ["a", "b"]),
-        start="2024-01-01",
-        stop="2024-01-02",
+        since="2024-01-01",
+        until="2024-01-02",
     )
     with pytest.raises(ValidationError, match=r"no deliveries in groups \['b'\]"):
         forecast_when(tp, 1)
@@ -365,7 +370,7 @@ def test_bad_throughput_values(sample):
 def test_negative_items_and_days():
     with pytest.raises(ValidationError, match=r"^`items` must be >= 0; got -1$"):
         forecast_when(PAST, -1)
-    with pytest.raises(ValidationError, match=r"^`days` must be >= 0; got -2$"):
+    with pytest.raises(ValidationError, match=r"^`days` must be at least 0 \[days\]; got -2$"):
         forecast_how_many(PAST, -2)
     with pytest.raises(TypeError, match=r"`items` must be an integer, one integer per group"):
         forecast_when(PAST, 2.5)  # type: ignore[arg-type]
@@ -373,29 +378,69 @@ def test_negative_items_and_days():
         forecast_when([[1], [2]], {0: 2, 1: 1.5})
     with pytest.raises(ValidationError, match=r"`items` names groups without a throughput"):
         forecast_when([[1], [2]], {3: 2})
-    with pytest.raises(TypeError, match=r"`days` must be an integer, got bool"):
+    with pytest.raises(TypeError, match=r"`days` must be a whole number, got bool"):
         forecast_how_many(PAST, True)
 
 
-@pytest.mark.parametrize("q", [[0, 50], [50, 101], [-5], [np.nan]])
-def test_bad_percentiles(q):
-    with pytest.raises(ValidationError, match=r"^`percentiles` must lie in \(0, 100\] \[%\]"):
-        forecast_when(PAST, 3, percentiles=q)
-    with pytest.raises(ValidationError, match=r"^`percentiles` must lie in \(0, 100\] \[%\]"):
-        forecast_how_many(PAST, 3, percentiles=q)
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ([0, 50], r"^`q` must lie in \(0, 100\] \[%\]; got \[0.0, 50.0\]$"),
+        ([50, 101], r"^`q` must lie in \[0, 100\] \[%\]; got \[50.0, 101.0\]$"),
+        ([-5], r"^`q` must lie in \[0, 100\] \[%\]; got \[-5.0\]$"),
+        ([np.nan], r"^`q` must lie in \[0, 100\] \[%\]; got \[nan\]$"),
+        (0.85, r"^`q` is in percent; did you mean 85\? \(got 0.85; "),
+        ([0.5, 0.85, 0.95], r"^`q` is in percent; did you mean \[50.0, 85.0, 95.0\]\?"),
+    ],
+)
+def test_bad_percentiles(q, message):
+    with pytest.raises(ValidationError, match=message):
+        forecast_when(PAST, 3, q=q)
+    with pytest.raises(ValidationError, match=message):
+        forecast_how_many(PAST, 3, q=q)
+
+
+def test_percentiles_is_now_q():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'percentiles'"):
+        forecast_when(PAST, 3, percentiles=[85])  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'percentiles'"):
+        forecast_how_many(PAST, 3, percentiles=[85])  # type: ignore[call-arg]
+    assert forecast_when(PAST, 3, q=85, trials=10, rng=0).q.tolist() == [85.0]
+
+
+@pytest.mark.parametrize(
+    ("rng", "error", "message"),
+    [
+        (np.random.RandomState(0), TypeError, r"^`rng` must be None, an int seed >= 0 or a numpy"),
+        (np.random.PCG64(0), TypeError, r"got PCG64$"),
+        (np.random.SeedSequence(0), TypeError, r"got SeedSequence$"),
+        (1.5, TypeError, r"got float$"),
+        (True, TypeError, r"got bool$"),
+        (-1, ValidationError, r"^`rng` as a seed must be >= 0; got -1$"),
+    ],
+)
+def test_rng_forms(rng, error, message):
+    with pytest.raises(error, match=message):
+        forecast_when(PAST, 3, trials=5, rng=rng)
+    with pytest.raises(error, match=message):
+        forecast_how_many(PAST, 3, trials=5, rng=rng)
+    seeded = forecast_when(PAST, 3, trials=50, rng=np.int64(4))
+    assert seeded == forecast_when(PAST, 3, trials=50, rng=np.random.default_rng(4))
 
 
 def test_bad_options():
-    with pytest.raises(ValidationError, match=r"^`trials` must be >= 1; got 0$"):
+    with pytest.raises(ValidationError, match=r"^`trials` must be at least 1; got 0$"):
         forecast_when(PAST, 3, trials=0)
-    with pytest.raises(ValidationError, match=r"^`max_days` must be >= 1; got 0$"):
+    with pytest.raises(TypeError, match=r"^`trials` must be a whole number, got float 10.0$"):
+        forecast_when(PAST, 3, trials=10.0)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"^`max_days` must be at least 1 \[days\]; got 0$"):
         forecast_when(PAST, 3, max_days=0)
-    with pytest.raises(ValidationError, match=r"^`batch_size` must be >= 1; got 0$"):
+    with pytest.raises(ValidationError, match=r"^`batch_size` must be at least 1; got 0$"):
         forecast_when(PAST, 3, batch_size=0)
     with pytest.raises(ValidationError, match=r"`split_rate` must satisfy 0 < low <= high"):
         forecast_when(PAST, 3, split_rate=(2.0, 1.0))
-    with pytest.raises(ValidationError, match=r"`start` must be an instant, got NaT"):
-        forecast_when(PAST, 3, start=np.datetime64("NaT"))
+    with pytest.raises(ValidationError, match=r"`as_of` must be an instant, got NaT"):
+        forecast_when(PAST, 3, as_of=np.datetime64("NaT"))
     with pytest.raises(ValidationError, match=r"`when` must be a number of days"):
         forecast_when(PAST, 3, trials=5, rng=0).probability_by(float("nan"))
 
@@ -406,7 +451,7 @@ def test_bad_options():
 def _two_customers():
     delivered = ["2024-02-01", "2024-02-02", "2024-02-02", "2024-02-05", "2024-02-06"]
     return daily_throughput(
-        delivered, by=["C1", "C2", "C1", "C1", "C2"], start="2024-02-01", stop="2024-02-07"
+        delivered, by=["C1", "C2", "C1", "C1", "C2"], since="2024-02-01", until="2024-02-07"
     )
 
 
@@ -436,7 +481,7 @@ def test_mapping_selects_groups_in_its_order():
     f = forecast_when(tp, {"C2": 3, "C1": 2}, trials=100, rng=0)
     assert f.groups.tolist() == ["C2", "C1"]
     assert f.items.tolist() == [3, 2]
-    one = forecast_when(tp, {"C1": 4}, percentiles=[85], trials=300, rng=1)
+    one = forecast_when(tp, {"C1": 4}, q=[85], trials=300, rng=1)
     assert one.values.shape == (1, 1)
 
 
@@ -447,3 +492,47 @@ def test_grouped_how_many_matches_per_group_means():
     expected = tp.counts.mean(axis=1) * 70  # 30 and 20 items expected in 70 days
     assert np.allclose(f.counts.mean(axis=1), expected, rtol=0.03)
     assert f.values.shape == (2, 4)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def test_daily_throughput_frame_is_group_by_period():
+    tp = _two_customers()
+    frame = tp.to_frame()
+    assert frame.columns.tolist() == ["group", "period", "counts"]
+    assert len(frame) == 2 * 7
+    assert frame["group"].tolist() == ["C1"] * 7 + ["C2"] * 7
+    assert frame["counts"].tolist() == tp.counts.ravel().tolist()
+    assert [str(p.date()) for p in frame["period"][:2]] == ["2024-02-01", "2024-02-02"]
+    assert len(repr(tp).splitlines()) <= 20
+
+
+def test_when_frame_is_group_by_q_without_trials():
+    # As many trials as percentiles: the per-trial arrays must not pass for a q axis.
+    f = forecast_when(
+        [[1, 1], [2, 2]], [3, 4], trials=3, q=[50, 85, 100], rng=0, as_of="2024-01-01"
+    )
+    frame = f.to_frame()
+    assert frame.columns.tolist() == ["group", "q", "items", "values", "dates", "as_of"]
+    assert frame["group"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert frame["q"].tolist() == [50.0, 85.0, 100.0] * 2
+    assert frame["items"].tolist() == [3, 3, 3, 4, 4, 4]
+    assert frame["values"].tolist() == [3.0, 3.0, 3.0, 2.0, 2.0, 2.0]
+    assert [str(t.date()) for t in frame["dates"]] == ["2024-01-04"] * 3 + ["2024-01-03"] * 3
+    assert [str(t.date()) for t in frame["as_of"]] == ["2024-01-01"] * 6
+    assert len(repr(forecast_when(PAST, 5, trials=10_000, rng=0)).splitlines()) <= 20
+    assert forecast_when(PAST, 5, trials=5, rng=0).to_frame("polars").shape == (4, 6)
+
+
+def test_how_many_frame_is_group_by_q_without_trials():
+    f = forecast_how_many([[1, 1], [0, 2]], 2, trials=2, q=[50, 100], rng=0)
+    frame = f.to_frame()
+    assert frame.columns.tolist() == ["group", "q", "values", "days"]
+    assert frame["group"].tolist() == [0, 0, 1, 1]
+    assert frame["q"].tolist() == [50.0, 100.0, 50.0, 100.0]
+    assert frame["values"].tolist() == f.values.ravel().tolist()
+    assert frame["values"].tolist()[:2] == [2, 2]
+    assert frame["days"].tolist() == [2] * 4
+    assert f.to_frame("pyarrow").num_rows == 4
+    assert len(repr(forecast_how_many(PAST, 30, rng=0)).splitlines()) <= 20

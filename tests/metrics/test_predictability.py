@@ -82,9 +82,11 @@ def test_tail_ratio_censoring_aware():
 
 
 def test_tail_ratio_errors():
-    with pytest.raises(ValidationError, match=r"`min_size` must be >= 2"):
+    with pytest.raises(ValidationError, match=r"`min_size` must be at least 2; got 1"):
         tail_ratio([1.0], min_size=1)
-    with pytest.raises(ValidationError, match=r"`method`"):
+    with pytest.raises(TypeError, match=r"`min_size` must be a whole number"):
+        tail_ratio([1.0], min_size=50.0)
+    with pytest.raises(ValidationError, match=r"`method` must be one of 'inverted_cdf', 'linear'"):
         tail_ratio([1.0], method="nearest-ish")
     with pytest.raises(ValidationError, match=r"`threshold` must be > 1"):
         tail_ratio(np.arange(1.0, 60.0)).fat_tailed(0.5)
@@ -126,9 +128,9 @@ def test_rank_is_numpys_inverted_cdf():
 def test_monte_carlo_draws_follow_the_exact_distribution():
     rng = np.random.default_rng(3)
     d = np.round(rng.gamma(2.0, 3.0, size=80))
-    exact = recommend_sle(d, 0.85, resamples=None)
-    mc = recommend_sle(d, 0.85, resamples=200_000, rng=4)
-    assert mc.quantile[0] == exact.quantile[0]
+    exact = recommend_sle(d, probability=0.85, resamples=None)
+    mc = recommend_sle(d, probability=0.85, resamples=200_000, rng=4)
+    assert mc.percentile[0] == exact.percentile[0]
     # 200 000 draws: the interval ends land on the exact ones (or a neighbouring value)
     values = np.unique(d)
     for a, b in ((mc.low, exact.low), (mc.high, exact.high)):
@@ -142,9 +144,9 @@ def test_matches_plain_resampling_loop():
     k = _rank(60, 0.85)
     stats = np.array([np.sort(boot.choice(d, size=60))[k - 1] for _ in range(4000)])
     naive_low, naive_high = np.percentile(stats, [2.5, 97.5], method="inverted_cdf")
-    r = recommend_sle(d, 0.85, resamples=None)
+    r = recommend_sle(d, probability=0.85, resamples=None)
     ordered = np.sort(d)
-    assert r.quantile[0] == ordered[k - 1] == np.percentile(d, 85, method="inverted_cdf")
+    assert r.percentile[0] == ordered[k - 1] == np.percentile(d, 85, method="inverted_cdf")
     for ours, naive in ((r.low[0], naive_low), (r.high[0], naive_high)):
         assert abs(np.searchsorted(ordered, ours) - np.searchsorted(ordered, naive)) <= 2
 
@@ -156,41 +158,78 @@ def test_matches_plain_resampling_loop():
 )
 def test_interval_contains_quantile_and_is_seeded(d, p, seed):
     x = np.array(d, dtype=float)
-    a = recommend_sle(x, p, resamples=500, rng=seed)
-    b = recommend_sle(x, p, resamples=500, rng=seed)
+    a = recommend_sle(x, probability=p, resamples=500, rng=seed)
+    b = recommend_sle(x, probability=p, resamples=500, rng=seed)
     assert a == b
-    exact = recommend_sle(x, p, resamples=None)
+    exact = recommend_sle(x, probability=p, resamples=None)
     for r in (a, exact):
         assert x.min() <= r.low[0] <= r.high[0] <= x.max()
-        assert r.days[0] == math.ceil(r.quantile[0])
-    assert exact.low[0] <= exact.quantile[0] <= exact.high[0]
+        assert r.days[0] == math.ceil(r.percentile[0])
+    assert exact.low[0] <= exact.percentile[0] <= exact.high[0]
 
 
 def test_groups_and_empty_group():
     rng = np.random.default_rng(6)
     d = rng.gamma(2.0, 2.0, size=300)
     by = rng.choice(np.array(["expedite", "standard"]), size=300)
-    r = recommend_sle(d, 0.9, by=by, resamples=None)
+    r = recommend_sle(d, probability=0.9, by=by, resamples=None)
     for g, label in enumerate(r.groups):
-        alone = recommend_sle(d[by == label], 0.9, resamples=None)
-        assert (r.quantile[g], r.low[g], r.high[g]) == (
-            alone.quantile[0],
+        alone = recommend_sle(d[by == label], probability=0.9, resamples=None)
+        assert (r.percentile[g], r.low[g], r.high[g]) == (
+            alone.percentile[0],
             alone.low[0],
             alone.high[0],
         )
     with pytest.warns(InsufficientDataWarning, match=r"no finished item in 1 of 2 groups \('b'\)"):
         e = recommend_sle([1.0, np.nan], by=(np.array([0, 1]), ["a", "b"]), rng=0)
     assert e.n.tolist() == [1, 0]
-    assert np.isnan(e.quantile[1])
+    assert np.isnan(e.percentile[1])
     assert e.to_dict()["probability"] == 0.85
 
 
 def test_recommend_errors():
-    with pytest.raises(ValidationError, match=r"`probability` must lie in \(0, 1\)"):
-        recommend_sle([1.0], 85)
-    with pytest.raises(ValidationError, match=r"`confidence` must lie in \(0, 1\)"):
+    with pytest.raises(
+        ValidationError, match=r"`probability` must be a fraction in \(0, 1\); got 85 \(did you"
+    ):
+        recommend_sle([1.0], probability=85)
+    with pytest.raises(TypeError, match="positional argument"):
+        recommend_sle([1.0], 0.85)  # type: ignore[misc]
+    with pytest.raises(ValidationError, match=r"`confidence` must be a fraction in \(0, 1\)"):
         recommend_sle([1.0], confidence=1.0)
-    with pytest.raises(ValidationError, match=r"`resamples` must be >= 1"):
+    with pytest.raises(ValidationError, match=r"`resamples` must be at least 1"):
         recommend_sle([1.0], resamples=0)
+    with pytest.raises(TypeError, match=r"`rng` must be None, an int seed >= 0 or a numpy"):
+        recommend_sle([1.0], rng=np.random.RandomState(0))
+    with pytest.raises(TypeError, match=r"`rng` must be None.*got PCG64"):
+        recommend_sle([1.0], rng=np.random.PCG64(0))
+    with pytest.raises(ValidationError, match=r"`rng` as a seed must be >= 0"):
+        recommend_sle([1.0], rng=-1)
     with pytest.raises(ValidationError, match=r"`durations` must be >= 0"):
         recommend_sle([-1.0])
+
+
+def test_frames_have_one_row_per_group():
+    d = [2.0, 3.0, 3.0, 3.0, 6.0, 1.0, 9.0]
+    by = ["a"] * 5 + ["b"] * 2
+    tail = tail_ratio(d, by=by, min_size=2).to_frame()
+    assert tail.columns.tolist() == ["group", "ratio", "q50", "q98", "n", "min_size"]
+    assert tail["ratio"].tolist() == [2.0, 9.0]
+    assert tail["min_size"].tolist() == [2, 2]
+    sle = recommend_sle(d, by=by, resamples=None)
+    frame = sle.to_frame()
+    assert frame.columns.tolist() == [
+        "group",
+        "percentile",
+        "days",
+        "low",
+        "high",
+        "n",
+        "probability",
+        "confidence",
+        "resamples",
+    ]
+    assert frame["percentile"].tolist() == [6.0, 9.0]
+    assert frame["low"].tolist() == [3.0, 1.0]
+    assert frame["probability"].tolist() == [0.85, 0.85]
+    assert len(repr(sle).splitlines()) <= 20
+    assert sle.to_frame("pyarrow").num_rows == 2

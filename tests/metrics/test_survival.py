@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
-from customer_kanban.metrics.survival._kaplan_meier import (
+from customer_kanban.metrics.survival import (
     SurvivalResult,
     kaplan_meier,
     kaplan_meier_from_instants,
@@ -67,17 +67,19 @@ def test_kaplan_meier_by_hand_with_ties():
     assert r.at_risk.tolist() == [8, 7, 3]
     assert r.events.tolist() == [1, 2, 1]
     assert r.survival == pytest.approx([7 / 8, 5 / 8, 5 / 12], **TOL)
-    assert (r.n, r.n_events, r.alpha) == (8, 4, 0.05)
+    assert (r.n, r.n_events, r.confidence) == (8, 4, 0.95)
     assert r.median == 4.0
-    assert r.quantile(0.75) == np.inf
-    assert r.quantile([0.0, 0.125, 0.2, 0.375]).tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert r.percentile(75) == np.inf
+    assert r.percentile([0.0, 12.5, 20, 37.5]).tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert r.percentile(np.float64(50)) == r.percentile(np.array(50.0)) == 4.0
+    assert isinstance(r.percentile(np.array(50.0)), float)
     assert r.evaluate([0.5, 1.0, 3.9, 4.0, 100.0]) == pytest.approx(
         [1.0, 7 / 8, 5 / 8, 5 / 12, 5 / 12], **TOL
     )
     assert np.isnan(r.evaluate(np.nan))
     assert isinstance(r.median, float)
     assert isinstance(r.evaluate(2.0), float)
-    assert np.all((r.lower <= r.survival) & (r.survival <= r.upper))
+    assert np.all((r.low <= r.survival) & (r.survival <= r.high))
 
 
 def test_median_inf_when_half_survives():
@@ -90,8 +92,8 @@ def test_median_inf_when_half_survives():
 def test_all_finish_at_once_and_serialises():
     r = kaplan_meier([3.0, 3.0])
     assert r.survival.tolist() == [0.0]
-    assert r.lower.tolist() == [0.0]
-    assert r.upper.tolist() == [0.0]
+    assert r.low.tolist() == [0.0]
+    assert r.high.tolist() == [0.0]
     assert r.median == 3.0
     out = r.to_dict()
     assert out["times"] == [3.0]
@@ -126,18 +128,34 @@ def test_errors_are_pinned():
         kaplan_meier([1.0, 2.0], [True])
     with pytest.raises(ValidationError, match=r"`observed` must be True/False \(no unknown\)"):
         kaplan_meier([1.0, 2.0], [1.0, np.nan])
-    with pytest.raises(ValidationError, match=r"`alpha` must lie in \(0, 1\)"):
-        kaplan_meier([1.0], alpha=1.5)
-    with pytest.raises(ValidationError, match=r"`p` must lie in \[0, 1\]"):
-        kaplan_meier([1.0]).quantile(1.5)
+    with pytest.raises(ValidationError, match=r"`confidence` must be a fraction in \(0, 1\)"):
+        kaplan_meier([1.0], confidence=1.5)
+    with pytest.raises(ValidationError, match=r"got 95 \(did you mean 0.95\?\)"):
+        kaplan_meier([1.0], confidence=95)
+    with pytest.raises(TypeError, match=r"`confidence` must be a number"):
+        kaplan_meier([1.0], confidence="0.95")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'alpha'"):
+        kaplan_meier([1.0], alpha=0.05)
+    with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
+        kaplan_meier([1.0]).percentile(150)
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 85\?"):
+        kaplan_meier([1.0]).percentile(0.85)
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean \[50.0, 85.0\]"):
+        kaplan_meier([1.0]).percentile([0.5, 0.85])
     with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
         km_percentiles([1.0], None, 150)
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 85\?"):
+        km_percentiles([1.0], None, 0.85)
     with pytest.raises(ValidationError, match=r"`days` must be > 0"):
         km_attainment([1.0], None, 0)
     with pytest.raises(ValidationError, match=r"`days` must be one number or one per group \(2\)"):
         km_attainment([1.0, 2.0], None, [1.0, 2.0, 3.0], by=["a", "b"])
     with pytest.raises(ValidationError, match=r"`end` is before `start`"):
-        kaplan_meier_from_instants(["2024-01-02"], ["2024-01-01"], "2024-01-05")
+        kaplan_meier_from_instants(["2024-01-02"], ["2024-01-01"], as_of="2024-01-05")
+    with pytest.raises(TypeError, match="positional"):
+        kaplan_meier_from_instants(["2024-01-02"], ["2024-01-03"], "2024-01-05")  # type: ignore[misc]
+    with pytest.raises(ValidationError, match=r"`confidence` must be a fraction"):
+        kaplan_meier_from_instants(["2024-01-02"], [None], as_of="2024-01-05", confidence=0)
 
 
 # --------------------------------------------------------------------------- reference
@@ -164,28 +182,29 @@ def test_invariant_to_row_order(sample, perm):
     assert a == b
 
 
-@given(censored_samples(), st.lists(st.floats(0, 1), min_size=1, max_size=6))
-def test_properties(sample, ps):
+@given(censored_samples(), st.lists(st.floats(0, 100), min_size=1, max_size=6))
+def test_properties(sample, qs):
     d, obs = sample
     r = kaplan_meier(d, obs)
     assert np.all((r.survival >= 0) & (r.survival <= 1))
     assert np.all(np.diff(r.survival) <= 0)
-    assert np.all((r.lower >= 0) & (r.upper <= 1) & (r.lower <= r.upper))
-    p = np.sort(np.array(ps))
-    qs = r.quantile(p)
-    assert np.all(qs[1:] >= qs[:-1])  # inf allowed: no np.diff
+    assert np.all((r.low >= 0) & (r.high <= 1) & (r.low <= r.high))
+    q = np.sort(np.array([*qs, 100.0]))  # 100 keeps clear of the (0, 1] guard
+    times = r.percentile(q)
+    assert np.all(times[1:] >= times[:-1])  # inf allowed: no np.diff
 
 
-@given(st.lists(st.integers(0, 8), min_size=1, max_size=40), st.floats(0, 1))
-def test_no_censoring_equals_inverted_cdf(d, p):
+@given(st.lists(st.integers(0, 8), min_size=1, max_size=40), st.floats(0, 100))
+def test_no_censoring_equals_inverted_cdf(d, q):
     d = np.array(d, dtype=np.float64)
-    # numpy's own rounding of n * p decides ties at exact ranks; skip those.
-    assume(abs(len(d) * p - round(len(d) * p)) > 1e-9 or p in (0.0, 1.0))
-    expected = np.quantile(d, p, method="inverted_cdf")
-    assert kaplan_meier(d).quantile(p) == expected
+    # numpy's own rounding of n * q / 100 decides ties at exact ranks; skip those.
+    rank = len(d) * q / 100
+    assume(abs(rank - round(rank)) > 1e-9 or q in (0.0, 100.0))
+    expected = np.percentile(d, q, method="inverted_cdf")
+    assert kaplan_meier(d).percentile([q, 100.0])[0] == expected  # a list: no (0, 1] guard
     # exact ranks: S is within rounding of k/n, still the nearest rank
     k = np.arange(1, len(d) + 1)
-    assert kaplan_meier(d).quantile(k / len(d)).tolist() == np.sort(d).tolist()
+    assert kaplan_meier(d).percentile(100 * k / len(d)).tolist() == np.sort(d).tolist()
 
 
 # --------------------------------------------------------------------------- lifelines
@@ -204,9 +223,9 @@ def test_matches_lifelines(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 300))
     d, obs = _random_censored(rng, n)
-    alpha = [0.05, 0.1, 0.2][seed % 3]
+    alpha = [0.05, 0.1, 0.2][seed % 3]  # lifelines' significance level
     kmf = lifelines.KaplanMeierFitter(alpha=alpha).fit(d, obs)
-    r = kaplan_meier(d, obs, alpha=alpha)
+    r = kaplan_meier(d, obs, confidence=1 - alpha)
     # lifelines' timeline holds 0 and censoring-only times too: align on ours.
     sf = kmf.survival_function_.iloc[:, 0]
     ci = kmf.confidence_interval_
@@ -216,15 +235,16 @@ def test_matches_lifelines(seed):
     # lifelines computes S as exp(cumsum(log(n - d) - log(n))), we as a product:
     # both round differently, and the log(-log S) transform amplifies that where
     # S is close to 1, so the band agrees to 1e-10 rather than 1e-12.
-    assert r.lower == pytest.approx(ci.iloc[:, 0].loc[r.times].to_numpy(), rel=1e-10, abs=1e-10)
-    assert r.upper == pytest.approx(ci.iloc[:, 1].loc[r.times].to_numpy(), rel=1e-10, abs=1e-10)
+    assert r.low == pytest.approx(ci.iloc[:, 0].loc[r.times].to_numpy(), rel=1e-10, abs=1e-10)
+    assert r.high == pytest.approx(ci.iloc[:, 1].loc[r.times].to_numpy(), rel=1e-10, abs=1e-10)
     assert r.median == kmf.median_survival_time_ or _near_level(r, 0.5)
-    for p in (0.1, 0.25, 0.5, 0.75, 0.85, 0.95):
+    for q in (10, 25, 50, 75, 85, 95):
+        p = q / 100
         # lifelines' percentile(s) is the time where S reaches s = 1 - p. Where
         # S equals 1 - p exactly (up to rounding), lifelines' exp/log rounding
-        # may step over; we count the level as reached (see SurvivalResult.quantile).
+        # may step over; we count the level as reached (see SurvivalResult.percentile).
         if not _near_level(r, p):
-            assert r.quantile(p) == kmf.percentile(1 - p)
+            assert r.percentile(q) == kmf.percentile(1 - p)
 
 
 def _near_level(r: SurvivalResult, p: float) -> bool:
@@ -262,7 +282,7 @@ def test_from_instants_matches_loop(sample):
         obs.append(done)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        got = kaplan_meier_from_instants(start, end, as_of)
+        got = kaplan_meier_from_instants(start, end, as_of=as_of)
         expected = kaplan_meier(np.array(d, dtype=np.float64), np.array(obs, dtype=bool))
     assert got == expected
 
@@ -270,13 +290,13 @@ def test_from_instants_matches_loop(sample):
 def test_from_instants_by_hand():
     start = ["2024-01-01", "2024-01-01", "2024-01-03", "2024-01-20", None]
     end = ["2024-01-03", None, "2024-01-15", None, None]
-    r = kaplan_meier_from_instants(start, end, "2024-01-05T12:00")
+    r = kaplan_meier_from_instants(start, end, as_of="2024-01-05T12:00")
     # event 2 d; censored at 4.5 d and 2.5 d; two not started.
     assert (r.n, r.n_events) == (3, 1)
     assert r.times.tolist() == [2.0]
     assert r.survival == pytest.approx([2 / 3], **TOL)
     with pytest.warns(InsufficientDataWarning, match="no item had started"):
-        kaplan_meier_from_instants(start, end, "2023-12-01")
+        kaplan_meier_from_instants(start, end, as_of="2023-12-01")
 
 
 # --------------------------------------------------------------------------- grouped
@@ -292,7 +312,7 @@ def test_km_percentiles_and_attainment_match_per_group(sample, data):
     for g, label in enumerate(pr.groups.tolist()):
         sel = by == label
         r = kaplan_meier(d[sel], obs[sel])
-        assert pr.values[g].tolist() == r.quantile(np.array(q) / 100).tolist()
+        assert pr.values[g].tolist() == r.percentile(q).tolist()
         assert pr.counts[g] == sel.sum()
         assert ar.attainment[g] == pytest.approx(1 - r.evaluate(3.5), **TOL)
         assert ar.n_events[g] == obs[sel].sum()
@@ -363,19 +383,19 @@ def reference_conditional_km(d, obs, age, q, within):
 def test_by_hand():
     history = np.arange(1.0, 11.0)
     with pytest.warns(InsufficientDataWarning, match=r"1 item\(s\) cannot be forecast .*row 3"):
-        f = single_item_forecast([0.0, 6.0, 9.5, 10.0], history, percentiles=[50, 100], within=2)
+        f = single_item_forecast([0.0, 6.0, 9.5, 10.0], history, q=[50, 100], within=2)
     assert f.remaining[:3].tolist() == [[5.0, 10.0], [2.0, 4.0], [0.5, 0.5]]
     assert np.isnan(f.remaining[3]).all()  # older than all: nothing to condition on
     assert f.probability_within[:3, 0] == pytest.approx([0.2, 0.5, 1.0], abs=1e-15)
     assert f.support.tolist() == [10, 4, 1, 0]
-    assert f.groups.tolist() == ["all"] * 4
+    assert f.group.tolist() == ["all"] * 4
 
 
 def test_censored_history_by_hand():
     # Finished after 2, 4, 6; one still open at 5 days. An item aged 3:
     # S(3) = 2/3, S(4) = 2/3 * 2/3 = 4/9, S(6) = 0 (the open one was censored at 5).
     f = single_item_forecast(
-        [3.0], [2.0, 4.0, 6.0, 5.0], [True, True, True, False], percentiles=[30, 90], within=[1, 3]
+        [3.0], [2.0, 4.0, 6.0, 5.0], [True, True, True, False], q=[30, 90], within=[1, 3]
     )
     assert f.probability_within[0] == pytest.approx([1 - (4 / 9) / (2 / 3), 1.0], abs=1e-15)
     assert f.remaining[0].tolist() == [1.0, 3.0]  # 1 - 2/3 >= 0.3 at 4 days; S = 0 at 6
@@ -391,8 +411,8 @@ def test_matches_plain_loops(sample, ages):
     a = np.array(ages, dtype=np.float64) + 0.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        km = single_item_forecast(a, d, obs, percentiles=Q, within=W)
-        emp = single_item_forecast(a, d, obs, percentiles=Q, within=W, method="empirical")
+        km = single_item_forecast(a, d, obs, q=Q, within=W)
+        emp = single_item_forecast(a, d, obs, q=Q, within=W, method="empirical")
     for i, age in enumerate(a):
         rem, prob = reference_conditional_km(d, obs, age, Q, W)
         np.testing.assert_allclose(km.remaining[i], rem, rtol=1e-12)
@@ -408,7 +428,7 @@ def test_monotone_and_consistent(sample, age):
     d, obs = sample
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        f = single_item_forecast([age], d, obs, percentiles=Q, within=np.arange(0, 12.0))
+        f = single_item_forecast([age], d, obs, q=Q, within=np.arange(0, 12.0))
     rem, p = f.remaining[0], f.probability_within[0]
     if np.isnan(rem).all():
         return
@@ -425,10 +445,8 @@ def test_without_censoring_both_methods_agree_and_age_zero_is_km_quantile():
     rng = np.random.default_rng(4)
     d = np.round(rng.gamma(2.0, 3.0, size=300), 1) + 0.1  # > 0: age 0 conditions on nothing
     ages = np.array([0.0, 1.0, 5.5, 12.0])
-    km = single_item_forecast(ages, d, percentiles=Q, within=W)
-    emp = single_item_forecast(
-        ages, d, np.ones(d.size, bool), percentiles=Q, within=W, method="empirical"
-    )
+    km = single_item_forecast(ages, d, q=Q, within=W)
+    emp = single_item_forecast(ages, d, np.ones(d.size, bool), q=Q, within=W, method="empirical")
     np.testing.assert_array_equal(km.remaining, emp.remaining)
     np.testing.assert_allclose(km.probability_within, emp.probability_within, rtol=1e-12)
     expected = np.percentile(d, Q, method="inverted_cdf")
@@ -454,7 +472,7 @@ def test_groups_equal_separate_calls_and_dates():
         np.testing.assert_array_equal(
             f.probability_within[item_cls == label], alone.probability_within
         )
-    assert f.groups.tolist() == ["standard", "expedite", "standard", "expedite", None]
+    assert f.group.tolist() == ["standard", "expedite", "standard", "expedite", None]
     assert np.isnan(f.remaining[4]).all()
     finite = np.isfinite(f.remaining)
     expect = np.datetime64("2024-05-01T12:00", "ns") + np.round(
@@ -468,11 +486,119 @@ def test_groups_equal_separate_calls_and_dates():
 def test_errors():
     with pytest.raises(ValidationError, match=r"`ages`"):
         single_item_forecast([-1.0], [1.0, 2.0])
-    with pytest.raises(ValidationError, match=r"`percentiles` must lie in \(0, 100\]"):
-        single_item_forecast([1.0], [1.0, 2.0], percentiles=[0])
+    with pytest.raises(ValidationError, match=r"`q` must lie in \(0, 100\]"):
+        single_item_forecast([1.0], [1.0, 2.0], q=[0])
+    with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
+        single_item_forecast([1.0], [1.0, 2.0], q=[50, 101])
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 85\?"):
+        single_item_forecast([1.0], [1.0, 2.0], q=0.85)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'percentiles'"):
+        single_item_forecast([1.0], [1.0, 2.0], percentiles=[50])
     with pytest.raises(ValidationError, match=r"`within` must be >= 0"):
         single_item_forecast([1.0], [1.0, 2.0], within=-1)
     with pytest.raises(ValidationError, match=r"`method`"):
         single_item_forecast([1.0], [1.0, 2.0], method="weibull")
     with pytest.raises(ValidationError, match=r"`by` and `history_by` must be given together"):
         single_item_forecast([1.0], [1.0, 2.0], by=["a"])
+
+
+# --------------------------------------------------------------------------- frames and repr
+
+
+def test_survival_result_frame_has_one_row_per_event_time():
+    r = kaplan_meier([2.0, 3.0, 3.0, 3.0, 6.0], [True, True, True, False, False])
+    frame = r.to_frame()
+    assert frame.columns.tolist() == [
+        "times",
+        "survival",
+        "at_risk",
+        "events",
+        "low",
+        "high",
+        "n",
+        "n_events",
+        "confidence",
+    ]
+    assert frame["times"].tolist() == [2.0, 3.0]
+    assert frame["survival"].tolist() == pytest.approx([0.8, 0.4], **TOL)
+    assert frame["at_risk"].tolist() == [5, 4]
+    assert frame["low"].tolist() == r.low.tolist()
+    assert frame["high"].tolist() == r.high.tolist()
+    assert frame["n"].tolist() == [5, 5]
+    assert frame["confidence"].tolist() == [0.95, 0.95]
+    with pytest.warns(InsufficientDataWarning):
+        assert len(kaplan_meier([]).to_frame()) == 0
+
+
+def test_survival_results_repr_is_short():
+    rng = np.random.default_rng(2)
+    d, obs = _random_censored(rng, 5000)
+    r = kaplan_meier(d, obs)
+    assert r.times.size > 100
+    text = repr(r)
+    assert len(text.splitlines()) <= 20
+    assert text.startswith("<SurvivalResult>")
+    assert "<table" in r._repr_html_()
+    by = rng.choice(np.array(["a", "b"]), d.size)
+    assert len(repr(km_attainment(d, obs, 5.0, by=by)).splitlines()) <= 20
+
+
+def test_survival_attainment_frame_per_group():
+    d = [2.0, 4.0, 7.0, 8.0, 1.0, 10.0]
+    obs = [True, True, True, True, False, False]
+    frame = km_attainment(d, obs, [5.0, 3.0], by=["a", "a", "a", "a", "b", "b"]).to_frame()
+    assert frame.columns.tolist() == ["group", "days", "attainment", "n", "n_events"]
+    assert frame["group"].tolist() == ["a", "b"]
+    assert frame["days"].tolist() == [5.0, 3.0]
+    assert frame["attainment"].tolist() == pytest.approx([0.5, 0.0], **TOL)
+    assert frame["n_events"].tolist() == [4, 0]
+
+
+def test_item_forecast_frame_is_item_by_q():
+    history = np.arange(1.0, 11.0)
+    f = single_item_forecast([0.0, 6.0], history, q=[50, 100], within=[2, 0.5], as_of="2024-01-01")
+    frame = f.to_frame()
+    assert frame.columns.tolist() == [
+        "item",
+        "group",
+        "ages",
+        "q",
+        "remaining",
+        "dates",
+        "support",
+        "method",
+        "probability_within_2",
+        "probability_within_0.5",
+    ]
+    assert frame["item"].tolist() == [0, 0, 1, 1]
+    assert frame["group"].tolist() == ["all"] * 4
+    assert frame["ages"].tolist() == [0.0, 0.0, 6.0, 6.0]
+    assert frame["q"].tolist() == [50.0, 100.0, 50.0, 100.0]
+    assert frame["remaining"].tolist() == [5.0, 10.0, 2.0, 4.0]
+    assert frame["support"].tolist() == [10, 10, 4, 4]
+    assert frame["probability_within_2"].tolist() == pytest.approx([0.2, 0.2, 0.5, 0.5])
+    assert frame["probability_within_0.5"].tolist() == [0.0] * 4
+    assert [str(t.date()) for t in frame["dates"]] == [
+        "2024-01-06",
+        "2024-01-11",
+        "2024-01-03",
+        "2024-01-05",
+    ]
+    assert len(repr(f).splitlines()) <= 20
+    empty = single_item_forecast([], history).to_frame()
+    assert len(empty) == 0
+    assert "probability_within_2" not in empty.columns
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow"])
+def test_survival_frames_in_every_backend(backend):
+    d = [2.0, 3.0, 3.0, 3.0, 6.0, 1.0, 9.0]
+    obs = [True, True, True, False, False, True, True]
+    results = [
+        kaplan_meier(d, obs),
+        km_attainment(d, obs, 5.0, by=list("aaaaabb")),
+        single_item_forecast([1.0, 4.0], d, obs, q=[50, 85], within=[1.0], as_of="2024-01-01"),
+    ]
+    for r, rows in zip(results, [4, 2, 4], strict=True):  # event times 1, 2, 3, 9
+        frame = r.to_frame(backend)
+        assert (frame.num_rows if backend == "pyarrow" else len(frame)) == rows

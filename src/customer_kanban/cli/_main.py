@@ -337,9 +337,9 @@ def _forecast(args: argparse.Namespace) -> str:
     start = max(when.astype("datetime64[D]") - args.window * day, first_day)
     if start > stop:
         raise CustomerKanbanError("no whole day of history before --as-of to sample from")
-    sample = metrics.daily_throughput(delivered, start=start, stop=stop).counts[0]
+    sample = metrics.daily_throughput(delivered, since=start, until=stop).counts[0]
     when_done = metrics.forecast_when(
-        sample, open_items, trials=args.trials, start=when, rng=args.seed
+        sample, open_items, trials=args.trials, as_of=when, rng=args.seed
     )
     how_many = metrics.forecast_how_many(sample, args.days, trials=args.trials, rng=args.seed)
     by_class, predictability, oldest = _forecast_details(args, table, seen, when, start, stop)
@@ -368,10 +368,10 @@ def _forecast(args: argparse.Namespace) -> str:
         "",
         f"When will the {open_items} open requests be done?",
     ]
-    for q, date in zip(when_done.percentiles, when_done.dates[0], strict=True):
+    for q, date in zip(when_done.q, when_done.dates[0], strict=True):
         lines.append(f"  {q:3.0f}% chance by {date}")
     lines += ["", f"How many items will be delivered in the next {args.days} days?"]
-    for q, n in zip(how_many.percentiles, how_many.values[0], strict=True):
+    for q, n in zip(how_many.q, how_many.values[0], strict=True):
         lines.append(f"  {q:3.0f}% chance of {int(n)} or more")
     lines += ["", "Per class of service: when will its open requests be done (85% chance)?"]
     for row in by_class:
@@ -471,14 +471,12 @@ def _forecast_details(
     by = (codes, list(labels))
     open_per_class = np.bincount(codes[open_ & (codes >= 0)], minlength=len(labels))
 
-    tp = metrics.daily_throughput(delivered, start=start, stop=stop, by=by)
+    tp = metrics.daily_throughput(delivered, since=start, until=stop, by=by)
     can = (tp.counts.sum(axis=1) > 0) & (open_per_class > 0)
     items = {tp.groups[g]: int(open_per_class[g]) for g in np.flatnonzero(can)}
     dates: dict[Any, str | None] = {}
     if items:
-        f = metrics.forecast_when(
-            tp, items, percentiles=[85], start=when, rng=args.seed, trials=args.trials
-        )
+        f = metrics.forecast_when(tp, items, q=[85], as_of=when, rng=args.seed, trials=args.trials)
         dates = {g: _day_or_none(d) for g, d in zip(f.groups.tolist(), f.dates[:, 0], strict=True)}
     by_class = [
         {
@@ -495,7 +493,9 @@ def _forecast_details(
         aware = metrics.percentiles(lead, 85, by=by, observed=done)
         tail = metrics.tail_ratio(lead, done, by=by)
         fit = metrics.fit_lead_times(lead, done, by=by)
-        sle = metrics.recommend_sle(np.where(done, lead, np.nan), 0.85, by=by, rng=args.seed)
+        sle = metrics.recommend_sle(
+            np.where(done, lead, np.nan), probability=0.85, by=by, rng=args.seed
+        )
     predictability = []
     for g, label in enumerate(labels):
         predictability.append(
@@ -521,7 +521,7 @@ def _forecast_details(
             lead[oldest_rows],
             lead,
             done,
-            percentiles=[50, 85],
+            q=[50, 85],
             by=(codes[oldest_rows], list(labels)) if len(labels) else None,
             history_by=by if len(labels) else None,
             as_of=when,

@@ -3,7 +3,7 @@
 Both forecasts resample a window of past daily throughput with replacement
 (every future day independently draws one past day) and summarise many
 simulated futures ("trials"). Randomness comes only from the `rng` argument
-(a :class:`numpy.random.Generator`, a seed, or ``None`` for fresh entropy):
+(a :class:`numpy.random.Generator`, an int seed, or ``None`` for fresh entropy):
 the same seed and the same arguments give the same result. Trials are
 simulated in batches of bounded memory, without a Python loop per trial or per
 simulated day.
@@ -32,8 +32,11 @@ from customer_kanban._core.types import (
 from customer_kanban._core.validation import (
     as_float_array,
     as_float_matrix,
+    as_generator,
     as_instant_scalar,
     as_instants,
+    as_percentiles,
+    as_whole_number,
 )
 from customer_kanban.errors import CustomerKanbanWarning, ValidationError, describe_rows
 
@@ -67,14 +70,14 @@ class DailyThroughput(Result):
     ----------
     groups : numpy.ndarray, shape (G,)
         Group labels (``"all"`` without ``by``).
-    days : numpy.ndarray of datetime64[D], shape (D,)
+    periods : numpy.ndarray of datetime64[D], shape (D,)
         Every UTC calendar day of the window, in order.
     counts : numpy.ndarray of int64, shape (G, D)
         Items of each group delivered on each day (zero days included).
     """
 
     groups: LabelArray
-    days: InstantArray
+    periods: InstantArray
     counts: Int64Array
 
 
@@ -91,30 +94,46 @@ class WhenForecast(Result):
     days : numpy.ndarray of float64, shape (G, trials)
         Days each trial needed (whole numbers; ``inf`` for a trial not done
         within ``max_days``; 0 when nothing was to be delivered). [days]
-    percentiles : numpy.ndarray of float64, shape (Q,)
+    q : numpy.ndarray of float64, shape (Q,)
         The confidence levels asked for. [%]
     values : numpy.ndarray of float64, shape (G, Q)
         ``values[g, k]``: the smallest number of days within which at least
-        ``percentiles[k]`` % of group `g`'s trials were done
-        (``inverted_cdf``, that is nearest rank rounding up: never
-        optimistic). [days]
+        ``q[k]`` % of group `g`'s trials were done (``inverted_cdf``, that is
+        nearest rank rounding up: never optimistic). [days]
     dates : numpy.ndarray of datetime64[D], shape (G, Q)
-        ``start + values`` (UTC dates); ``NaT`` without a `start` (and where a
-        value is ``inf``).
+        ``as_of + values`` (UTC dates); ``NaT`` without an `as_of` (and where
+        a value is ``inf``).
     completion : numpy.ndarray of datetime64[D], shape (G, trials)
-        ``start + days`` per trial; all ``NaT`` without a `start`.
-    start : numpy.ndarray of datetime64[D], shape (1,)
+        ``as_of + days`` per trial; all ``NaT`` without an `as_of`.
+    as_of : numpy.datetime64 of unit D
         The day the forecast starts from (day 0); ``NaT`` if not given.
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per group × `q`: columns ``group``, ``q``,
+    ``items``, ``values``, ``dates`` and ``as_of`` (the trials are left out;
+    they are in `days` and `completion`).
     """
 
     groups: LabelArray
     items: Int64Array
     days: FloatArray
-    percentiles: FloatArray
+    q: FloatArray
     values: FloatArray
     dates: InstantArray
     completion: InstantArray
-    start: InstantArray
+    as_of: np.datetime64
+
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        g, k = _group_q_grid(self.groups.size, self.q.size)
+        return {
+            "group": self.groups[g],
+            "q": self.q[k],
+            "items": self.items[g],
+            "values": self.values[g, k],
+            "dates": self.dates[g, k],
+            "as_of": np.full(g.size, self.as_of),
+        }
 
     def probability_by(self, when: object) -> FloatArray:
         """Share of each group's trials done on or before a number of days or a date.
@@ -122,8 +141,8 @@ class WhenForecast(Result):
         Parameters
         ----------
         when : number or instant
-            Days after `start` (a number), or an instant (only when the
-            forecast has a `start`; it counts by its UTC date).
+            Days after `as_of` (a number), or an instant (only when the
+            forecast has an `as_of`; it counts by its UTC date).
 
         Returns
         -------
@@ -134,11 +153,11 @@ class WhenForecast(Result):
         Raises
         ------
         customer_kanban.errors.ValidationError
-            If `when` is NaN, or an instant while the forecast has no `start`.
+            If `when` is NaN, or an instant while the forecast has no `as_of`.
 
         Examples
         --------
-        >>> f = forecast_when([1, 1, 2], 4, trials=1000, start="2024-03-01", rng=42)
+        >>> f = forecast_when([1, 1, 2], 4, trials=1000, as_of="2024-03-01", rng=42)
         >>> f.probability_by(1), f.probability_by(4)
         (array([0.]), array([1.]))
         >>> (f.probability_by("2024-03-03") == f.probability_by(2)).all()
@@ -151,13 +170,13 @@ class WhenForecast(Result):
             if math.isnan(limit):
                 raise ValidationError("`when` must be a number of days or an instant; got NaN")
         else:
-            if np.isnat(self.start[0]):
+            if np.isnat(self.as_of):
                 raise ValidationError(
-                    "`when` can be an instant only for a forecast made with `start`; "
+                    "`when` can be an instant only for a forecast made with `as_of`; "
                     "pass a number of days instead"
                 )
             day = as_instant_scalar(when, name="when").astype("datetime64[D]")
-            limit = float((day - self.start[0]) / np.timedelta64(1, "D"))
+            limit = float((day - self.as_of) / np.timedelta64(1, "D"))
         trials = self.days.shape[1] if self.days.ndim == 2 else 0
         if trials == 0:
             return np.full(self.groups.size, np.nan)
@@ -177,30 +196,41 @@ class HowManyForecast(Result):
         Items each trial delivered in ``days`` days.
     days : int
         The number of days simulated. [days]
-    percentiles : numpy.ndarray of float64, shape (Q,)
+    q : numpy.ndarray of float64, shape (Q,)
         The confidence levels asked for. [%]
     values : numpy.ndarray of int64, shape (G, Q)
-        ``values[g, k]``: the largest count `N` such that at least
-        ``percentiles[k]`` % of group `g`'s trials delivered `N` or more ("an
-        85 % chance of `N` items or more"). Non-increasing in the percentile.
+        ``values[g, k]``: the largest count `N` such that at least ``q[k]`` %
+        of group `g`'s trials delivered `N` or more ("an 85 % chance of `N`
+        items or more"). Non-increasing in `q`.
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per group × `q`: columns ``group``, ``q``,
+    ``values`` and ``days`` (the trials are left out; they are in `counts`).
     """
 
     groups: LabelArray
     counts: Int64Array
     days: int
-    percentiles: FloatArray
+    q: FloatArray
     values: Int64Array
+
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        g, k = _group_q_grid(self.groups.size, self.q.size)
+        return {
+            "group": self.groups[g],
+            "q": self.q[k],
+            "values": self.values[g, k],
+            "days": np.full(g.size, self.days, dtype=np.int64),
+        }
+
+
+def _group_q_grid(n_groups: int, n_q: int) -> tuple[IntpArray, IntpArray]:
+    """Group and percentile index of each row of a group × q frame."""
+    return np.repeat(np.arange(n_groups), n_q), np.tile(np.arange(n_q), n_groups)
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_int(value: object, *, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValidationError(f"`{name}` must be >= {minimum}; got {value}")
-    return int(value)
 
 
 def _samples_iv(values: object) -> tuple[LabelArray, Int64Array]:
@@ -273,19 +303,12 @@ def _check_deliveries(labels: LabelArray, samples: Int64Array, needed: BoolArray
         )
 
 
-def _percentiles_iv(percentiles: object) -> FloatArray:
-    try:
-        q = np.asarray(percentiles, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`percentiles` must be a sequence of numbers [%]: {exc}") from exc
-    if q.ndim > 1:
-        raise ValidationError(
-            f"`percentiles` must be a scalar or one-dimensional; got shape {q.shape}"
-        )
-    q = q.reshape(-1)
-    if not ((q > 0) & (q <= 100)).all():
-        raise ValidationError(f"`percentiles` must lie in (0, 100] [%]; got {q.tolist()}")
-    return q
+def _confidence_levels(q: object) -> FloatArray:
+    """Percentiles [%] in (0, 100] (see ``as_percentiles``; 0 is no confidence level)."""
+    levels = as_percentiles(q)
+    if not (levels > 0).all():
+        raise ValidationError(f"`q` must lie in (0, 100] [%]; got {levels.tolist()}")
+    return levels
 
 
 def _split_rate_iv(split_rate: object) -> tuple[float, float] | None:
@@ -302,12 +325,6 @@ def _split_rate_iv(split_rate: object) -> tuple[float, float] | None:
     return low, high
 
 
-def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(rng)
-
-
 def _index_dtype(n: int) -> type[np.unsignedinteger[Any]]:
     """Smallest unsigned type holding indices ``0..n-1`` (cheaper random draws)."""
     if n <= 1 << 8:
@@ -321,17 +338,17 @@ def _index_dtype(n: int) -> type[np.unsignedinteger[Any]]:
 
 
 def daily_throughput(
-    delivered: npt.ArrayLike, *, start: object, stop: object, by: object = None
+    end: npt.ArrayLike, *, since: object, until: object, by: object = None
 ) -> DailyThroughput:
     """Deliveries per UTC calendar day, days without deliveries included, per group.
 
     Parameters
     ----------
-    delivered : array_like of instants, shape (n,)
+    end : array_like of instants, shape (n,)
         Delivery instant of each item (``NaT`` = not delivered, ignored).
-    start, stop : instant
+    since, until : instant
         First and last instants of the window; every UTC calendar day from the
-        day of `start` to the day of `stop` (both included) gets a count.
+        day of `since` to the day of `until` (both included) gets a count.
     by : array_like or tuple, optional
         Groups (class of service, segment, customer, ...), as for every
         grouped metric; see :mod:`customer_kanban.metrics`.
@@ -339,32 +356,32 @@ def daily_throughput(
     Returns
     -------
     DailyThroughput
-        ``counts[g, d]`` = items of group `g` delivered on ``days[d]``;
+        ``counts[g, d]`` = items of group `g` delivered on ``periods[d]``;
         deliveries outside the window are not counted.
 
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `stop` is before `start`, either is missing or ``NaT``, or `by`
-        does not match `delivered`.
+        If `until` is before `since`, either is missing or ``NaT``, or `by`
+        does not match `end`.
 
     Examples
     --------
     >>> tp = daily_throughput(["2024-01-01T10:00", "2024-01-03", "2024-01-03T23:59", None],
-    ...                       start="2024-01-01", stop="2024-01-04T08:00")
+    ...                       since="2024-01-01", until="2024-01-04T08:00")
     >>> tp.counts
     array([[1, 0, 2, 0]])
     >>> daily_throughput(["2024-01-01", "2024-01-03", "2024-01-03"], by=["a", "b", "a"],
-    ...                  start="2024-01-01", stop="2024-01-03").counts
+    ...                  since="2024-01-01", until="2024-01-03").counts
     array([[1, 0, 1],
            [0, 0, 1]])
     """
-    d = as_instants(delivered, name="delivered")
-    lo = as_instant_scalar(start, name="start")
-    hi = as_instant_scalar(stop, name="stop")
+    d = as_instants(end, name="end")
+    lo = as_instant_scalar(since, name="since")
+    hi = as_instant_scalar(until, name="until")
     if hi < lo:
-        raise ValidationError(f"`stop` must not be before `start`; got {lo} and {hi}")
-    groups = factorize(by, d.size, data_name="delivered")
+        raise ValidationError(f"`until` must not be before `since`; got {lo} and {hi}")
+    groups = factorize(by, d.size, data_name="end")
     first = int(lo.astype("datetime64[D]").astype(np.int64))
     last = int(hi.astype("datetime64[D]").astype(np.int64))
     width = last - first + 1
@@ -378,7 +395,7 @@ def daily_throughput(
     counts = np.bincount(cell, minlength=groups.size * width).astype(np.int64, copy=False)
     return DailyThroughput(
         groups=groups.labels,
-        days=np.arange(first, last + 1).astype("datetime64[D]"),
+        periods=np.arange(first, last + 1).astype("datetime64[D]"),
         counts=counts.reshape(groups.size, width),
     )
 
@@ -388,8 +405,8 @@ def forecast_when(
     items: int | npt.ArrayLike | Mapping[Any, int],
     *,
     trials: int = 10_000,
-    start: object = None,
-    percentiles: npt.ArrayLike = (50, 70, 85, 95),
+    as_of: object = None,
+    q: npt.ArrayLike = (50, 70, 85, 95),
     rng: np.random.Generator | int | None = None,
     max_days: int = 3650,
     batch_size: int | None = None,
@@ -416,14 +433,14 @@ def forecast_when(
         requests be done?), in the mapping's order.
     trials : int, optional
         Number of simulated futures per group (>= 1).
-    start : instant, optional
+    as_of : instant, optional
         Day the forecast starts from (day 0; its UTC date): the first
         simulated day is the next one. Needed for `dates` and `completion`.
-    percentiles : array_like of float, optional
+    q : float or array_like of float, shape (Q,), optional
         Confidence levels in (0, 100]. [%]
     rng : numpy.random.Generator or int or None, optional
-        Source of randomness: a generator (used, and advanced), a seed, or
-        ``None`` for fresh entropy. The global numpy RNG is never used.
+        Source of randomness: a generator (used, and advanced), a seed >= 0,
+        or ``None`` for fresh entropy. The global numpy RNG is never used.
     max_days : int, optional
         Longest future simulated (>= 1); trials not done by then get
         ``inf`` days and a warning.
@@ -447,11 +464,12 @@ def forecast_when(
         If `daily_throughput` is empty, holds no delivery for a group with
         items to deliver (the forecast would never end), or holds negative or
         fractional values; if `items` names an unknown group or is negative;
-        if `trials`, `max_days` or `batch_size` is out of range; if a
-        percentile is outside (0, 100]; or if `split_rate` is not
-        ``0 < low <= high``.
+        if `trials`, `max_days` or `batch_size` is out of range; if a `q` is
+        outside (0, 100] or every `q` is in (0, 1] (a fraction where a
+        percentage is meant); or if `split_rate` is not ``0 < low <= high``.
     TypeError
-        If `items`, `trials`, `max_days` or `batch_size` is not an integer.
+        If `items`, `trials`, `max_days` or `batch_size` is not an integer,
+        or `rng` is not None, an int or a :class:`numpy.random.Generator`.
 
     Warns
     -----
@@ -483,7 +501,7 @@ def forecast_when(
     Examples
     --------
     >>> past = [0, 1, 2, 0, 3, 1, 0, 2]
-    >>> f = forecast_when(past, 20, start="2024-03-01", rng=42)
+    >>> f = forecast_when(past, 20, as_of="2024-03-01", rng=42)
     >>> f.values
     array([[18., 20., 22., 25.]])
     >>> f.dates
@@ -495,43 +513,39 @@ def forecast_when(
     One customer's open requests, from that customer's own deliveries:
 
     >>> tp = daily_throughput(["2024-02-01", "2024-02-02", "2024-02-02", "2024-02-05"],
-    ...                       by=["C1", "C2", "C1", "C1"], start="2024-02-01", stop="2024-02-07")
-    >>> f = forecast_when(tp, {"C1": 4}, percentiles=[85], rng=1)
+    ...                       by=["C1", "C2", "C1", "C1"], since="2024-02-01", until="2024-02-07")
+    >>> f = forecast_when(tp, {"C1": 4}, q=[85], rng=1)
     >>> f.groups, f.values
     (array(['C1'], dtype='<U2'), array([[12.]]))
     """
     labels, samples = _samples_iv(daily_throughput)
     chosen, targets = _items_iv(items, labels)
-    n_trials = _check_int(trials, name="trials", minimum=1)
-    horizon = _check_int(max_days, name="max_days", minimum=1)
+    n_trials = as_whole_number(trials, name="trials", minimum=1)
+    horizon = as_whole_number(max_days, name="max_days", minimum=1, unit="days")
     batch = (
         min(n_trials, _WHEN_BATCH)
         if batch_size is None
-        else _check_int(batch_size, name="batch_size", minimum=1)
+        else as_whole_number(batch_size, name="batch_size", minimum=1)
     )
-    q = _percentiles_iv(percentiles)
+    levels = _confidence_levels(q)
     split = _split_rate_iv(split_rate)
+    generator = as_generator(rng)
     labels, samples = labels[chosen], samples[chosen]
     _check_deliveries(labels, samples, targets > 0)
     day0 = (
-        _NAT_D if start is None else as_instant_scalar(start, name="start").astype("datetime64[D]")
+        _NAT_D if as_of is None else as_instant_scalar(as_of, name="as_of").astype("datetime64[D]")
     )
-    streams = _generator(rng).spawn(labels.size)
-
-    widest = max(_FIRST_BLOCK, _BUDGET // batch)
-    index_type = _index_dtype(samples.shape[1])
     days = np.empty((labels.size, n_trials), dtype=np.float64)
-    for g, gen in enumerate(streams):
-        for lo in range(0, n_trials, batch):
-            b = min(batch, n_trials - lo)
-            if split is None:
-                target = np.full(b, targets[g], dtype=np.int64)
-            else:
-                u = gen.uniform(split[0], split[1], size=b)
-                target = np.ceil(int(targets[g]) * u).astype(np.int64)
-            days[g, lo : lo + b] = _simulate_batch(
-                samples[g], target, gen, horizon=horizon, widest=widest, index_type=index_type
-            )
+    for g, gen in enumerate(generator.spawn(labels.size)):
+        days[g] = _simulate_group(
+            samples[g],
+            int(targets[g]),
+            gen,
+            trials=n_trials,
+            batch=batch,
+            horizon=horizon,
+            split=split,
+        )
 
     undone = int(np.count_nonzero(np.isinf(days)))
     if undone:
@@ -541,17 +555,44 @@ def forecast_when(
             CustomerKanbanWarning,
             stacklevel=2,
         )
-    values = np.percentile(days, q, axis=1, method="inverted_cdf").T.astype(np.float64)
+    values = np.percentile(days, levels, axis=1, method="inverted_cdf").T.astype(np.float64)
     return WhenForecast(
         groups=labels,
         items=targets,
         days=days,
-        percentiles=q,
+        q=levels,
         values=values,
         dates=_add_days(day0, values),
         completion=_add_days(day0, days),
-        start=np.array([day0], dtype="datetime64[D]"),
+        as_of=day0,
     )
+
+
+def _simulate_group(
+    sample: Int64Array,
+    items: int,
+    gen: np.random.Generator,
+    *,
+    trials: int,
+    batch: int,
+    horizon: int,
+    split: tuple[float, float] | None,
+) -> FloatArray:
+    """Days each of `trials` trials needs to deliver `items` from one group's history."""
+    widest = max(_FIRST_BLOCK, _BUDGET // batch)
+    index_type = _index_dtype(sample.size)
+    days = np.empty(trials, dtype=np.float64)
+    for lo in range(0, trials, batch):
+        b = min(batch, trials - lo)
+        if split is None:
+            target = np.full(b, items, dtype=np.int64)
+        else:
+            u = gen.uniform(split[0], split[1], size=b)
+            target = np.ceil(items * u).astype(np.int64)
+        days[lo : lo + b] = _simulate_batch(
+            sample, target, gen, horizon=horizon, widest=widest, index_type=index_type
+        )
+    return days
 
 
 def _simulate_batch(
@@ -605,7 +646,7 @@ def forecast_how_many(
     days: int,
     *,
     trials: int = 10_000,
-    percentiles: npt.ArrayLike = (50, 70, 85, 95),
+    q: npt.ArrayLike = (50, 70, 85, 95),
     rng: np.random.Generator | int | None = None,
 ) -> HowManyForecast:
     """Monte Carlo forecast of how many items will be delivered in `days` days, per group.
@@ -623,11 +664,11 @@ def forecast_how_many(
         Number of future days (>= 0; 0 gives 0 items).
     trials : int, optional
         Number of simulated futures (>= 1).
-    percentiles : array_like of float, optional
+    q : float or array_like of float, shape (Q,), optional
         Confidence levels in (0, 100]. [%]
     rng : numpy.random.Generator or int or None, optional
-        Source of randomness: a generator (used, and advanced), a seed, or
-        ``None`` for fresh entropy. The global numpy RNG is never used.
+        Source of randomness: a generator (used, and advanced), a seed >= 0,
+        or ``None`` for fresh entropy. The global numpy RNG is never used.
 
     Returns
     -------
@@ -639,10 +680,12 @@ def forecast_how_many(
     customer_kanban.errors.ValidationError
         If `daily_throughput` is empty, a group holds no delivery (a forecast
         of 0 items from no history would be a guess), or holds negative
-        or fractional values; if `days` < 0 or `trials` < 1; or if a
-        percentile is outside (0, 100].
+        or fractional values; if `days` < 0 or `trials` < 1; or if a `q` is
+        outside (0, 100] or every `q` is in (0, 1] (a fraction where a
+        percentage is meant).
     TypeError
-        If `days` or `trials` is not an integer.
+        If `days` or `trials` is not an integer, or `rng` is not None, an
+        int or a :class:`numpy.random.Generator`.
 
     See Also
     --------
@@ -668,11 +711,12 @@ def forecast_how_many(
     array([[16, 14, 12,  9]])
     """
     labels, samples = _samples_iv(daily_throughput)
-    n_days = _check_int(days, name="days", minimum=0)
-    n_trials = _check_int(trials, name="trials", minimum=1)
-    q = _percentiles_iv(percentiles)
+    n_days = as_whole_number(days, name="days", minimum=0, unit="days")
+    n_trials = as_whole_number(trials, name="trials", minimum=1)
+    levels = _confidence_levels(q)
+    generator = as_generator(rng)
     _check_deliveries(labels, samples, np.ones(labels.size, dtype=np.bool_))
-    streams = _generator(rng).spawn(labels.size)
+    streams = generator.spawn(labels.size)
 
     counts = np.zeros((labels.size, n_trials), dtype=np.int64)
     width = samples.shape[1]
@@ -690,5 +734,5 @@ def forecast_how_many(
                 # of every trial are the same for any larger `days`.
                 idx = gen.integers(0, width, size=(w, b), dtype=index_type)
                 counts[g, lo : lo + b] += samples[g][idx].sum(axis=0)
-    values = -np.percentile(-counts, q, axis=1, method="inverted_cdf").T.astype(np.int64)
-    return HowManyForecast(groups=labels, counts=counts, days=n_days, percentiles=q, values=values)
+    values = -np.percentile(-counts, levels, axis=1, method="inverted_cdf").T.astype(np.int64)
+    return HowManyForecast(groups=labels, counts=counts, days=n_days, q=levels, values=values)

@@ -1,7 +1,8 @@
 """Survival: lead times with unfinished work right-censored, not dropped.
 
 kaplan_meier, kaplan_meier_from_instants, km_percentiles, km_attainment,
-fit_lead_times, tail_ratio, recommend_sle, single_item_forecast.
+fit_lead_times, tail_ratio, recommend_sle, single_item_forecast (also
+re-exported by :mod:`customer_kanban.metrics.forecast`).
 """
 
 from __future__ import annotations
@@ -11,20 +12,22 @@ from customer_kanban.metrics.survival._fit import (
     fit_lead_times,
 )
 from customer_kanban.metrics.survival._kaplan_meier import (
-    ItemForecast,
     SurvivalAttainmentResult,
     SurvivalResult,
     kaplan_meier,
     kaplan_meier_from_instants,
     km_attainment,
     km_percentiles,
-    single_item_forecast,
 )
 from customer_kanban.metrics.survival._predictability import (
     SLERecommendation,
     TailRatioResult,
     recommend_sle,
     tail_ratio,
+)
+from customer_kanban.metrics.survival._single_item import (
+    ItemForecast,
+    single_item_forecast,
 )
 
 __all__ = [

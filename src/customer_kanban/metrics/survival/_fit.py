@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Literal, cast
 
 import attrs
 import numpy as np
@@ -38,21 +39,23 @@ import numpy.typing as npt
 from customer_kanban._core.groups import describe_groups, factorize
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
-from customer_kanban._core.validation import check_choice, warn_insufficient
+from customer_kanban._core.validation import check_choice, choices_of, warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics.survival._kaplan_meier import (
-    _as_probabilities,
     _drop_nan,
     _event_table,
     _group_rows,
     _km_iv,
+    _levels,
     _survival,
 )
 
 __all__ = ["LeadTimeFit", "fit_lead_times"]
 
 
-DISTRIBUTIONS = ("weibull", "lognormal")
+#: The families :func:`fit_lead_times` fits.
+Distribution = Literal["weibull", "lognormal"]
+DISTRIBUTIONS = choices_of(Distribution)
 
 #: Default floor of a duration in the likelihood: one minute. [days]
 ONE_MINUTE = 1.0 / 1440.0
@@ -160,7 +163,7 @@ class LeadTimeFit(Result):
     """
 
     groups: LabelArray
-    distribution: str = attrs.field(validator=attrs.validators.in_(DISTRIBUTIONS))
+    distribution: Distribution = attrs.field(validator=attrs.validators.in_(DISTRIBUTIONS))
     shape: FloatArray
     scale: FloatArray
     n: Int64Array
@@ -169,37 +172,37 @@ class LeadTimeFit(Result):
     aic: FloatArray
     ks_distance: FloatArray
 
-    def quantile(self, p: npt.ArrayLike) -> FloatArray:
-        """Duration by which a share `p` of items is expected to be done.
+    def percentile(self, q: npt.ArrayLike) -> FloatArray:
+        """Duration by which `q` % of items are expected to be done.
 
         Parameters
         ----------
-        p : float or array_like of float, shape (P,)
-            Shares in [0, 1] (0.85 for "85 % of items").
+        q : float or array_like of float, shape (Q,)
+            Percentiles in [0, 100] (85 for "85 % of items"). [%]
 
         Returns
         -------
-        numpy.ndarray of float64, shape (G,) or (G, P)
-            The fitted ``F^-1(p)`` of each group: Weibull
+        numpy.ndarray of float64, shape (G,) or (G, Q)
+            The fitted ``F^-1(p)``, ``p = q / 100``, of each group: Weibull
             ``λ (-ln(1 - p))^(1/k)``, lognormal ``exp(μ + σ Φ^-1(p))``;
-            0 at ``p = 0``, ``inf`` at ``p = 1``, NaN for an unfitted group.
-            Shape (G,) for a scalar `p`. [days]
+            0 at ``q = 0``, ``inf`` at ``q = 100``, NaN for an unfitted
+            group. Shape (G,) for a single `q`. [days]
 
         Raises
         ------
         customer_kanban.errors.ValidationError
-            If a `p` is outside [0, 1] or `p` has more than one dimension.
+            If a `q` is outside [0, 100], every `q` is in (0, 1] (a fraction
+            where a percentage is meant), or `q` has more than one dimension.
 
         Examples
         --------
         >>> r = fit_lead_times([1.0, 2.0, 3.0, 5.0, 8.0])
-        >>> r.quantile(0.85), r.quantile([0.5, 0.85])
+        >>> r.percentile(85), r.percentile([50, 85])
         (array([6.358]), array([[3.386, 6.358]]))
         """
-        arr = _as_probabilities(p)
-        if arr.ndim > 1:
-            raise ValidationError(f"`p` must be a scalar or one-dimensional; got shape {arr.shape}")
-        return self._broadcast(_ppf, arr)
+        levels, single = _levels(q)
+        out = self._broadcast(_ppf, levels / 100.0)
+        return out[:, 0] if single else out
 
     def cdf(self, t: npt.ArrayLike) -> FloatArray:
         """Fitted share of items done within `t` days, ``F(t)``.
@@ -261,7 +264,7 @@ class LeadTimeFit(Result):
         >>> fit_lead_times([1.0, 2.0, 3.0, 5.0, 8.0]).tail_ratio
         array([2.954])
         """
-        q = self.quantile([0.5, 0.98])
+        q = self.percentile([50, 98])
         out: FloatArray = q[:, 1] / q[:, 0]
         return out
 
@@ -415,9 +418,11 @@ def _ks_distance(
 
 def _fit_iv(
     durations: object, observed: object, distribution: object, min_duration: object
-) -> tuple[FloatArray, BoolArray | None, str, float]:
+) -> tuple[FloatArray, BoolArray | None, Distribution, float]:
     """Validate :func:`fit_lead_times` arguments (all but `by`)."""
-    dist = check_choice(distribution, name="distribution", choices=DISTRIBUTIONS)
+    dist = cast(
+        "Distribution", check_choice(distribution, name="distribution", choices=DISTRIBUTIONS)
+    )
     if isinstance(min_duration, bool) or not isinstance(min_duration, (int, float, np.number)):
         kind = type(min_duration).__name__
         raise TypeError(f"`min_duration` must be a number [days], got {kind}")
@@ -443,7 +448,7 @@ def fit_lead_times(
     durations: npt.ArrayLike,
     observed: npt.ArrayLike | None = None,
     *,
-    distribution: str = "weibull",
+    distribution: Distribution = "weibull",
     by: object = None,
     min_duration: float = ONE_MINUTE,
 ) -> LeadTimeFit:
@@ -475,7 +480,7 @@ def fit_lead_times(
         Per group (group axis first): ``shape`` (Weibull ``k``, lognormal
         ``σ``), ``scale`` (Weibull ``λ``, lognormal ``exp(μ)``) [days], ``n``,
         ``n_events``, ``log_likelihood``, ``aic``, ``ks_distance``, and
-        ``quantile(p)``, ``cdf(t)``, ``sf(t)``, ``tail_ratio``.
+        ``percentile(q)``, ``cdf(t)``, ``sf(t)``, ``tail_ratio``.
 
     Raises
     ------
@@ -546,7 +551,7 @@ def fit_lead_times(
     >>> r = fit_lead_times(d, obs)
     >>> r.shape, r.scale, r.n, r.n_events
     (array([1.696]), array([8.716]), array([7]), array([5]))
-    >>> r.quantile(0.85)  # 85 % of items within about 13 days
+    >>> r.percentile(85)  # 85 % of items within about 13 days
     array([12.71])
 
     The same with a lognormal distribution, per group (``scale`` is then the

@@ -30,7 +30,6 @@ from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
-    InstantArray,
     Int64Array,
     IntpArray,
     LabelArray,
@@ -38,9 +37,10 @@ from customer_kanban._core.types import (
 from customer_kanban._core.validation import (
     as_bool_or_unknown,
     as_durations,
+    as_fraction,
     as_instant_scalar,
     as_instants,
-    check_choice,
+    as_percentiles,
     check_not_before,
     check_same_length,
     warn_insufficient,
@@ -49,14 +49,12 @@ from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics.service import PercentileResult
 
 __all__ = [
-    "ItemForecast",
     "SurvivalAttainmentResult",
     "SurvivalResult",
     "kaplan_meier",
     "kaplan_meier_from_instants",
     "km_attainment",
     "km_percentiles",
-    "single_item_forecast",
 ]
 
 
@@ -78,14 +76,11 @@ def _quantile_times(times: FloatArray, survival: FloatArray, p: FloatArray) -> F
     return out
 
 
-def _as_probabilities(p: npt.ArrayLike) -> FloatArray:
-    try:
-        arr = np.asarray(p, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`p` must be a number or an array of numbers in [0, 1]: {exc}") from exc
-    if not ((arr >= 0) & (arr <= 1)).all():
-        raise ValidationError(f"`p` must lie in [0, 1]; got {arr.tolist()}")
-    return arr
+def _levels(q: object) -> tuple[FloatArray, bool]:
+    """Percentiles `q` [%] as a 1-D array (``as_percentiles``); whether `q` was one number."""
+    if isinstance(q, np.ndarray) and q.ndim == 0:
+        q = q.reshape(1)[0]
+    return as_percentiles(q), np.ndim(q) == 0  # type: ignore[arg-type]
 
 
 @result
@@ -103,75 +98,81 @@ class SurvivalResult(Result):
         ``n_j``: items with duration ``>= times[j]`` (censored ones included).
     events : numpy.ndarray of int64, shape (J,)
         ``d_j``: observed items with duration ``== times[j]``.
-    lower, upper : numpy.ndarray of float64, shape (J,)
-        Pointwise ``1 - alpha`` confidence band of ``survival`` (Greenwood's
-        variance, exponential "log-log" transform, as lifelines).
+    low, high : numpy.ndarray of float64, shape (J,)
+        Pointwise confidence band of ``survival`` at level `confidence`
+        (Greenwood's variance, exponential "log-log" transform, as lifelines).
     n : int
         Items used (non-NaN durations).
     n_events : int
         Observed items among them (the rest are right-censored).
-    alpha : float
-        Significance level of the band.
+    confidence : float
+        Level of the band, in (0, 1).
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per event time, with `n`, `n_events` and
+    `confidence` as constant columns.
     """
 
     times: FloatArray
     survival: FloatArray
     at_risk: Int64Array
     events: Int64Array
-    lower: FloatArray
-    upper: FloatArray
+    low: FloatArray
+    high: FloatArray
     n: int
     n_events: int
-    alpha: float
+    confidence: float
 
     @property
     def median(self) -> float:
-        """Median duration ``quantile(0.5)`` [days]; ``inf`` if ``S`` stays above 0.5."""
-        return self.quantile(0.5)
+        """Median duration ``percentile(50)`` [days]; ``inf`` if ``S`` stays above 0.5."""
+        return self.percentile(50)
 
     @overload
-    def quantile(self, p: float) -> float: ...
+    def percentile(self, q: float) -> float: ...
 
     @overload
-    def quantile(self, p: npt.ArrayLike) -> FloatArray: ...
+    def percentile(self, q: npt.ArrayLike) -> FloatArray: ...
 
-    def quantile(self, p: npt.ArrayLike) -> float | FloatArray:
-        """Duration by which a share `p` of items is expected to be done.
+    def percentile(self, q: npt.ArrayLike) -> float | FloatArray:
+        """Duration by which `q` % of items are expected to be done.
 
         Parameters
         ----------
-        p : float or array_like of float
-            Shares in [0, 1] (0.85 for "85 % of items").
+        q : float or array_like of float, shape (Q,)
+            Percentiles in [0, 100] (85 for "85 % of items"). [%]
 
         Returns
         -------
-        float or numpy.ndarray of float64
-            ``inf{t : S(t) <= 1 - p}``, taken over the event times (so ``p = 0``
-            gives the first event time), ``inf`` where ``S`` never gets that
-            low (e.g. the longest durations are censored). A float for a
-            scalar `p`, else an array of the shape of `p`. [days]
+        float or numpy.ndarray of float64, shape (Q,)
+            ``inf{t : S(t) <= 1 - q / 100}``, taken over the event times (so
+            ``q = 0`` gives the first event time), ``inf`` where ``S`` never
+            gets that low (e.g. the longest durations are censored). A float
+            for a single `q`. [days]
 
         Raises
         ------
         customer_kanban.errors.ValidationError
-            If a `p` is outside [0, 1].
+            If a `q` is outside [0, 100], or every `q` is in (0, 1] (a
+            fraction where a percentage is meant: ``"did you mean 85?"``).
 
         Notes
         -----
-        ``S`` reaches the level ``1 - p`` when it is within a relative
+        ``S`` reaches the level ``1 - q / 100`` when it is within a relative
         ``1e-10`` of it, so that rounding in the product does not move a
-        quantile to the next event time: without censoring the result equals
-        ``np.quantile(durations, p, method="inverted_cdf")``.
+        percentile to the next event time: without censoring the result
+        equals ``np.percentile(durations, q, method="inverted_cdf")``.
 
         Examples
         --------
         >>> r = kaplan_meier([1.0, 2.0, 3.0, 4.0])
-        >>> r.quantile(0.5), r.quantile([0.25, 1.0])
+        >>> r.percentile(50), r.percentile([25, 100])
         (2.0, array([1., 4.]))
         """
-        arr = _as_probabilities(p)
-        out = _quantile_times(self.times, self.survival, arr.reshape(-1)).reshape(arr.shape)
-        return float(out) if out.ndim == 0 else out
+        levels, single = _levels(q)
+        out = _quantile_times(self.times, self.survival, levels / 100.0)
+        return float(out[0]) if single else out
 
     @overload
     def evaluate(self, t: float) -> float: ...
@@ -282,7 +283,7 @@ def _survival(at_risk: Int64Array, events: Int64Array) -> FloatArray:
 
 
 def _curve(
-    at_risk: Int64Array, events: Int64Array, alpha: float
+    at_risk: Int64Array, events: Int64Array, confidence: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Survival and its exponential-Greenwood band (lifelines' formulas)."""
     n = at_risk.astype(np.float64)
@@ -292,42 +293,34 @@ def _curve(
     term = np.zeros_like(n)
     np.divide(d, denom, out=term, where=denom > 0)  # d_j == n_j contributes 0
     var = np.cumsum(term)
-    z = NormalDist().inv_cdf(1.0 - alpha / 2.0)  # AS241: full double precision, no scipy
+    # The two-sided normal quantile (AS241: full double precision, no scipy).
+    z = NormalDist().inv_cdf((1.0 + confidence) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.log(survival)
         log_minus_v = np.log(-v)
         half = z * np.sqrt(var) / v
-        lower = np.exp(-np.exp(log_minus_v - half))
-        upper = np.exp(-np.exp(log_minus_v + half))
-    return survival, lower, upper
+        low = np.exp(-np.exp(log_minus_v - half))
+        high = np.exp(-np.exp(log_minus_v + half))
+    return survival, low, high
 
 
-def _fit(d: FloatArray, censored: BoolArray | None, alpha: float) -> SurvivalResult:
+def _fit(d: FloatArray, censored: BoolArray | None, confidence: float) -> SurvivalResult:
     times, at_risk, events = _event_table(d, censored)
-    survival, lower, upper = _curve(at_risk, events, alpha)
+    survival, low, high = _curve(at_risk, events, confidence)
     return SurvivalResult(
         times=times,
         survival=survival,
         at_risk=at_risk,
         events=events,
-        lower=lower,
-        upper=upper,
+        low=low,
+        high=high,
         n=int(d.size),
         n_events=int(events.sum()),
-        alpha=alpha,
+        confidence=confidence,
     )
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
-        raise TypeError(f"`alpha` must be a number, got {type(alpha).__name__}")
-    a = float(alpha)
-    if not 0 < a < 1:
-        raise ValidationError(f"`alpha` must lie in (0, 1); got {a}")
-    return a
 
 
 def _km_iv(durations: object, observed: object) -> tuple[FloatArray, BoolArray | None]:
@@ -389,7 +382,7 @@ def kaplan_meier(
     durations: npt.ArrayLike,
     observed: npt.ArrayLike | None = None,
     *,
-    alpha: float = 0.05,
+    confidence: float = 0.95,
 ) -> SurvivalResult:
     """Kaplan–Meier estimate of the survival function of durations.
 
@@ -402,20 +395,20 @@ def kaplan_meier(
         True where the item finished (an event), False where it is
         right-censored (still open: it took *at least* its duration). Default:
         every item finished.
-    alpha : float, optional
-        Significance level of the pointwise confidence band, in (0, 1).
+    confidence : float, optional
+        Level of the pointwise confidence band, in (0, 1).
 
     Returns
     -------
     SurvivalResult
         Event times, ``S`` just after each, ``n_j``, ``d_j``, the band, and
-        ``median`` / ``quantile(p)`` / ``evaluate(t)``.
+        ``median`` / ``percentile(q)`` / ``evaluate(t)``.
 
     Raises
     ------
     customer_kanban.errors.ValidationError
         If a duration is negative (the rows are named), `observed` is not
-        True/False or has another length, or `alpha` is outside (0, 1).
+        True/False or has another length, or `confidence` is outside (0, 1).
 
     Warns
     -----
@@ -429,7 +422,7 @@ def kaplan_meier(
     ones count as at risk (they lasted at least that long). The band follows
     lifelines' ``KaplanMeierFitter.confidence_interval_``: with Greenwood's
     ``V_j = sum_{i <= j} d_i / (n_i (n_i - d_i))`` (a term with
-    ``d_i = n_i`` counts 0), ``v = log S`` and ``z`` the ``1 - alpha / 2``
+    ``d_i = n_i`` counts 0), ``v = log S`` and ``z`` the ``(1 + confidence) / 2``
     normal quantile, ``exp(-exp(log(-v) ∓ z sqrt(V) / v))``.
 
     One sort of the durations (with the censoring flag packed into the sort
@@ -445,23 +438,25 @@ def kaplan_meier(
     (array([2., 3.]), array([5, 4]), array([1, 2]))
     >>> r.survival
     array([0.8, 0.4])
-    >>> r.median, r.quantile(0.9)
+    >>> r.median, r.percentile(90)
     (3.0, inf)
+    >>> r.low.round(3), r.high.round(3)  # 95 % band
+    (array([0.204, 0.052]), array([0.969, 0.753]))
     """
-    a = _check_alpha(alpha)
+    c = as_fraction(confidence, name="confidence")
     d, censored = _km_iv(durations, observed)
     d, censored = _drop_nan(d, censored)
     if d.size == 0:
         warn_insufficient("`durations` has no non-NaN value: S = 1 everywhere, median inf")
-    return _fit(d, censored, a)
+    return _fit(d, censored, c)
 
 
 def kaplan_meier_from_instants(
     start: npt.ArrayLike,
     end: npt.ArrayLike,
-    as_of: object,
     *,
-    alpha: float = 0.05,
+    as_of: object,
+    confidence: float = 0.95,
 ) -> SurvivalResult:
     """Kaplan–Meier estimate of durations from start and end instants.
 
@@ -476,8 +471,8 @@ def kaplan_meier_from_instants(
         with duration ``end - start``; unfinished ones (``end`` NaT or after
         `as_of`) are right-censored at ``as_of - start``; items not started by
         then (``start`` NaT or after `as_of`) are left out.
-    alpha : float, optional
-        Significance level of the confidence band, in (0, 1).
+    confidence : float, optional
+        Level of the pointwise confidence band, in (0, 1).
 
     Returns
     -------
@@ -487,8 +482,8 @@ def kaplan_meier_from_instants(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If lengths differ, an `end` is before its `start`, or `as_of` is not
-        one instant.
+        If lengths differ, an `end` is before its `start`, `as_of` is not
+        one instant, or `confidence` is outside (0, 1).
 
     Warns
     -----
@@ -499,11 +494,11 @@ def kaplan_meier_from_instants(
     --------
     >>> start = ["2024-01-01", "2024-01-01", "2024-01-03", "2024-01-20"]
     >>> end = ["2024-01-03", None, "2024-01-15", None]
-    >>> r = kaplan_meier_from_instants(start, end, "2024-01-05")
+    >>> r = kaplan_meier_from_instants(start, end, as_of="2024-01-05")
     >>> r.n, r.n_events, r.times, r.survival  # censored at 4 and 2 days
     (3, 1, array([2.]), array([0.667]))
     """
-    a = _check_alpha(alpha)
+    c = as_fraction(confidence, name="confidence")
     s = as_instants(start, name="start")
     e = as_instants(end, name="end")
     check_same_length(start=s, end=e)
@@ -516,7 +511,7 @@ def kaplan_meier_from_instants(
     censored = ~done
     if d.size == 0:
         warn_insufficient("no item had started by `as_of`: S = 1 everywhere, median inf")
-    return _fit(d, censored if censored.any() else None, a)
+    return _fit(d, censored if censored.any() else None, c)
 
 
 def km_percentiles(
@@ -534,7 +529,7 @@ def km_percentiles(
         Durations [days]; for an unfinished item its age. NaN rows are left out.
     observed : array_like of bool, shape (n,), or None
         True = finished, False = right-censored; ``None`` = all finished.
-    q : float or sequence of float
+    q : float or sequence of float, shape (Q,)
         Percentiles in [0, 100]. [%]
     by : array_like or tuple, optional
         Groups, as for :func:`~customer_kanban.metrics.percentiles`.
@@ -542,7 +537,7 @@ def km_percentiles(
     Returns
     -------
     PercentileResult
-        ``values[g, k]`` = ``kaplan_meier(group g).quantile(q[k] / 100)``:
+        ``values[g, k]`` = ``kaplan_meier(group g).percentile(q[k])``:
         ``inf`` where the group's curve never gets that low, NaN for a group
         without durations; ``counts[g]`` = non-NaN durations (censored ones
         included).
@@ -550,7 +545,8 @@ def km_percentiles(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `q` is outside [0, 100], a duration is negative, or lengths differ.
+        If `q` is outside [0, 100] or every `q` is in (0, 1] (a fraction where
+        a percentage is meant), a duration is negative, or lengths differ.
 
     Warns
     -----
@@ -565,15 +561,7 @@ def km_percentiles(
     >>> r.groups, r.values, r.counts
     (array(['a', 'b'], dtype='<U1'), array([[ 3., inf], [ 1., 9.]]), array([5, 2]))
     """
-    try:
-        qa = np.asarray(q, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`q` must be a number or a sequence of numbers [%]: {exc}") from exc
-    if qa.ndim > 1:
-        raise ValidationError(f"`q` must be a scalar or one-dimensional; got shape {qa.shape}")
-    qa = qa.reshape(-1)
-    if not ((qa >= 0) & (qa <= 100)).all():
-        raise ValidationError(f"`q` must lie in [0, 100] [%]; got {qa.tolist()}")
+    qa, _ = _levels(q)
     groups, fits = _grouped_fits(durations, observed, by)
     p = qa / 100.0
     values = np.full((groups.size, qa.size), np.nan)
@@ -670,267 +658,3 @@ def km_attainment(
     return SurvivalAttainmentResult(
         groups=groups.labels, days=limit, attainment=attainment, n=n, n_events=n_events
     )
-
-
-# --------------------------------------------------------------------------- single items
-
-
-@result
-class ItemForecast(Result):
-    """When items already in progress will be done, from the conditional lead time.
-
-    Attributes
-    ----------
-    ages : numpy.ndarray of float64, shape (m,)
-        Age of each item in progress. [days]
-    groups : numpy.ndarray, shape (m,)
-        The history group each item was forecast from (``"all"`` without
-        ``by``).
-    method : str
-        ``"kaplan_meier"`` (unfinished history censored) or ``"empirical"``
-        (finished history only).
-    percentiles : numpy.ndarray of float64, shape (Q,)
-        Confidence levels. [%]
-    remaining : numpy.ndarray of float64, shape (m, Q)
-        ``remaining[i, k]``: the fewest further days within which item `i` is
-        done with probability at least ``percentiles[k]`` %; ``inf`` when the
-        history never gets there, NaN when the item is older than every
-        history item (nothing to condition on). [days]
-    dates : numpy.ndarray of datetime64[ns], shape (m, Q)
-        ``as_of + remaining``; ``NaT`` without `as_of` or where `remaining`
-        is not finite.
-    within : numpy.ndarray of float64, shape (W,)
-        The horizons asked for. [days]
-    probability_within : numpy.ndarray of float64, shape (m, W)
-        ``P(done within within[w] more days | still open at its age)``.
-    support : numpy.ndarray of int64, shape (m,)
-        History items of the group that lasted longer than the item's age
-        (the evidence behind its forecast; small = uncertain).
-    """
-
-    ages: FloatArray
-    groups: LabelArray
-    method: str
-    percentiles: FloatArray
-    remaining: FloatArray
-    dates: InstantArray
-    within: FloatArray
-    probability_within: FloatArray
-    support: Int64Array
-
-
-def _step_at(times: FloatArray, survival: FloatArray, x: FloatArray) -> FloatArray:
-    """``S(x)`` of a right-continuous step curve (1 before the first time)."""
-    k = np.searchsorted(times, x, side="right")
-    padded = np.concatenate(([1.0], survival))
-    out: FloatArray = padded[k]
-    return out
-
-
-def _item_groups(
-    n_items: int, by: object, n_history: int, history_by: object
-) -> tuple[Groups, IntpArray]:
-    """History groups, and each item's history group (``G`` = none)."""
-    if (by is None) != (history_by is None):
-        raise ValidationError("`by` and `history_by` must be given together (or neither)")
-    history = factorize(history_by, n_history, data_name="durations")
-    if by is None:
-        return history, np.zeros(n_items, dtype=np.intp)
-    items = factorize(by, n_items, data_name="ages")
-    index = {label: g for g, label in enumerate(history.labels.tolist())}
-    lookup = np.array(
-        [index.get(label, history.size) for label in items.labels.tolist()] + [history.size],
-        dtype=np.intp,
-    )
-    assert items.codes is not None
-    return history, lookup[items.codes]
-
-
-def single_item_forecast(
-    ages: npt.ArrayLike,
-    durations: npt.ArrayLike,
-    observed: npt.ArrayLike | None = None,
-    *,
-    percentiles: npt.ArrayLike = (50, 70, 85, 95),
-    within: npt.ArrayLike = (),
-    method: str = "kaplan_meier",
-    by: object = None,
-    history_by: object = None,
-    as_of: object = None,
-) -> ItemForecast:
-    """Forecast when items in progress will be done, given how old they already are.
-
-    An item open for `a` days has outlived every past item that took less:
-    its remaining time follows the *conditional* lead-time distribution
-    ``P(T <= a + d | T > a) = 1 - S(a + d) / S(a)``, with ``S`` estimated from
-    the history (Kaplan–Meier, or the finished items only).
-
-    Parameters
-    ----------
-    ages : array_like of float, shape (m,)
-        Age of each item in progress [days] (e.g. :func:`work_item_age`);
-        NaN gives NaN.
-    durations : array_like of float, shape (n,)
-        History: lead times of past items [days]; for an unfinished one, its
-        age (then `observed` False). NaN rows are left out.
-    observed : array_like of bool, shape (n,), optional
-        True = finished, False = right-censored; default all finished.
-    percentiles : array_like of float, optional
-        Confidence levels in (0, 100] for `remaining` and `dates`. [%]
-    within : float or array_like of float, optional
-        Horizons (>= 0 days) for `probability_within`.
-    method : {"kaplan_meier", "empirical"}, optional
-        ``"kaplan_meier"``: every history item, unfinished ones censored;
-        ``"empirical"``: finished history items only (the usual practice,
-        optimistic when slow items are still open).
-    by : array_like, optional
-        Group of each item in progress (labels, e.g. its class of service);
-        it is forecast from the history items of the same group. Needs
-        `history_by`.
-    history_by : array_like or tuple, optional
-        Group of each history item (labels, codes, or ``(codes, labels)``).
-    as_of : instant, optional
-        The instant the ages refer to: gives `dates`.
-
-    Returns
-    -------
-    ItemForecast
-        Per item: the remaining days and dates at each confidence level, the
-        probability of being done within each horizon, and the history
-        support.
-
-    Raises
-    ------
-    customer_kanban.errors.ValidationError
-        If an age or a history duration is negative, a percentile is outside
-        (0, 100], a horizon is negative, `method` is unknown, only one of `by`
-        and `history_by` is given, or lengths differ.
-
-    Warns
-    -----
-    InsufficientDataWarning
-        If some items cannot be forecast: older than every history item of
-        their group, or in a group without history (their results are NaN).
-
-    See Also
-    --------
-    forecast_when : when a number of items will be done, from throughput.
-    kaplan_meier : the survival curve used here.
-
-    Notes
-    -----
-    ``remaining`` at level ``q`` is ``inf{t : S(t) <= (1 - q) S(a)} - a``
-    over the curve's steps (the Kaplan–Meier quantile of the conditional
-    distribution; nearest rank without censoring). The curve of each group
-    is built once; all items of a group are answered with ``searchsorted``
-    (a loop over groups, none over items).
-
-    Examples
-    --------
-    History: ten items took 1..10 days. An item already 6 days old has
-    outlived six of them; the other four (7, 8, 9, 10) are equally likely.
-
-    >>> history = np.arange(1.0, 11.0)
-    >>> f = single_item_forecast([0.0, 6.0], history, percentiles=[50, 100], within=2)
-    >>> f.remaining
-    array([[ 5., 10.],
-           [ 2.,  4.]])
-    >>> f.probability_within
-    array([[0.2],
-           [0.5]])
-    >>> f.support
-    array([10,  4])
-    """
-    a = as_durations(ages, name="ages")
-    m = check_choice(method, name="method", choices=("kaplan_meier", "empirical"))
-    d, censored = _km_iv(durations, observed)
-    q = _confidence_levels(percentiles)
-    horizons = _horizons(within)
-    t = None if as_of is None else as_instant_scalar(as_of, name="as_of")
-    groups, item_group = _item_groups(a.size, by, d.size, history_by)
-
-    remaining = np.full((a.size, q.size), np.nan)
-    probability = np.full((a.size, horizons.size), np.nan)
-    support = np.zeros(a.size, dtype=np.int64)
-    for g, rows in enumerate(_group_rows(groups)):
-        dg, cg = (d, censored) if rows is None else (d[rows], _take(censored, rows))
-        dg, cg = _drop_nan(dg, cg)
-        if m == "empirical" and cg is not None:
-            dg, cg = dg[~cg], None
-        mine = np.flatnonzero((item_group == g) & ~np.isnan(a))
-        if mine.size == 0 or dg.size == 0:
-            continue
-        times, at_risk, events = _event_table(dg, cg)
-        survival = _survival(at_risk, events)
-        age = a[mine]
-        if times.size == 0:  # every history item still open: S = 1, nothing ends
-            support[mine] = dg.size - np.searchsorted(np.sort(dg), age, side="right")
-            remaining[mine] = np.inf
-            probability[mine] = 0.0
-            continue
-        support[mine] = dg.size - np.searchsorted(np.sort(dg), age, side="right")
-        s_age = _step_at(times, survival, age)
-        alive = s_age > 0
-        rows_alive, age_alive, s_alive = mine[alive], age[alive], s_age[alive]
-        if horizons.size:
-            later = _step_at(times, survival, age_alive[:, None] + horizons[None, :])
-            probability[rows_alive] = 1.0 - later / s_alive[:, None]
-        level = (1.0 - q[None, :] / 100.0) * s_alive[:, None] * (1.0 + _LEVEL_RTOL)
-        idx = np.searchsorted(-survival, -level, side="left")
-        hit = idx < times.size
-        done_at = np.where(hit, times[np.minimum(idx, times.size - 1)], np.inf)
-        remaining[rows_alive] = done_at - age_alive[:, None]
-
-    unknown = ~np.isnan(a) & np.isnan(remaining[:, 0]) if q.size else np.zeros(a.size, bool)
-    if unknown.any():
-        warn_insufficient(
-            f"{int(unknown.sum())} item(s) cannot be forecast (older than every history item "
-            f"of their group, or a group without history), e.g. "
-            f"{describe_rows(np.flatnonzero(unknown).tolist())}: their results are NaN"
-        )
-    if (item_group < groups.size).all():
-        labels = groups.labels[item_group]
-    else:  # items of a group without history: label None
-        padded = np.empty(groups.size + 1, dtype=object)
-        padded[: groups.size] = groups.labels
-        labels = padded[item_group]
-    dates = np.full(remaining.shape, np.datetime64("NaT", "ns"))
-    if t is not None:
-        finite = np.isfinite(remaining)
-        step = np.round(remaining[finite] * NS_PER_DAY).astype(np.int64)
-        dates[finite] = t + step.astype("timedelta64[ns]")
-    return ItemForecast(
-        ages=a,
-        groups=labels,
-        method=m,
-        percentiles=q,
-        remaining=remaining,
-        dates=dates,
-        within=horizons,
-        probability_within=probability,
-        support=support,
-    )
-
-
-def _take(censored: BoolArray | None, rows: IntpArray) -> BoolArray | None:
-    return None if censored is None else censored[rows]
-
-
-def _confidence_levels(percentiles: object) -> FloatArray:
-    try:
-        q = np.asarray(percentiles, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`percentiles` must be a sequence of numbers [%]: {exc}") from exc
-    if not ((q > 0) & (q <= 100)).all():
-        raise ValidationError(f"`percentiles` must lie in (0, 100] [%]; got {q.tolist()}")
-    return q
-
-
-def _horizons(within: object) -> FloatArray:
-    try:
-        w = np.asarray(within, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`within` must be a number or numbers of days: {exc}") from exc
-    if not (w >= 0).all():
-        raise ValidationError(f"`within` must be >= 0 [days]; got {w.tolist()}")
-    return w

@@ -16,7 +16,7 @@ Two questions a service delivery review asks of its lead times:
 from __future__ import annotations
 
 import warnings
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -27,8 +27,12 @@ from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, Label
 from customer_kanban._core.validation import (
     PercentileMethod,
     as_durations,
+    as_fraction,
+    as_generator,
+    as_whole_number,
     check_by,
     check_choice,
+    choices_of,
     warn_insufficient,
 )
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
@@ -42,8 +46,9 @@ from customer_kanban.metrics.survival._kaplan_meier import (
 
 __all__ = ["SLERecommendation", "TailRatioResult", "recommend_sle", "tail_ratio"]
 
-#: Methods accepted by :func:`tail_ratio` (numpy's names) without censoring.
-_TAIL_METHODS = ("inverted_cdf", "linear", "hazen", "weibull", "median_unbiased", "higher")
+#: Percentile methods of :func:`tail_ratio` without censoring (numpy's names).
+TailMethod = Literal["inverted_cdf", "linear", "hazen", "weibull", "median_unbiased", "higher"]
+TAIL_METHODS = choices_of(TailMethod)
 
 
 @result
@@ -111,14 +116,14 @@ class SLERecommendation(Result):
     probability : float
         The share of items the SLE promises, e.g. 0.85 for "85 % within N
         days".
-    quantile : numpy.ndarray of float64, shape (G,)
-        The smallest lead time within which at least `probability` of the
-        group's items finished (nearest rank, numpy's ``inverted_cdf``).
-        [days]
+    percentile : numpy.ndarray of float64, shape (G,)
+        The lead time at the ``100 * probability`` percentile: the smallest
+        lead time within which at least `probability` of the group's items
+        finished (nearest rank, numpy's ``inverted_cdf``). [days]
     days : numpy.ndarray of float64, shape (G,)
-        ``ceil(quantile)``: whole days to promise. [days]
+        ``ceil(percentile)``: whole days to promise. [days]
     low, high : numpy.ndarray of float64, shape (G,)
-        Bootstrap percentile interval of `quantile` at level `confidence`.
+        Bootstrap percentile interval of `percentile` at level `confidence`.
         [days]
     n : numpy.ndarray of int64, shape (G,)
         Finished items per group.
@@ -130,7 +135,7 @@ class SLERecommendation(Result):
 
     groups: LabelArray
     probability: float
-    quantile: FloatArray
+    percentile: FloatArray
     days: FloatArray
     low: FloatArray
     high: FloatArray
@@ -139,22 +144,13 @@ class SLERecommendation(Result):
     resamples: int
 
 
-def _check_open_unit(value: object, *, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
-    v = float(value)
-    if not 0 < v < 1:
-        raise ValidationError(f"`{name}` must lie in (0, 1); got {v}")
-    return v
-
-
 def tail_ratio(
     durations: npt.ArrayLike,
     observed: npt.ArrayLike | None = None,
     *,
     by: object = None,
     min_size: int = 50,
-    method: str = "inverted_cdf",
+    method: TailMethod = "inverted_cdf",
 ) -> TailRatioResult:
     """Tail ratio ``Q98 / Q50`` of lead times, per group.
 
@@ -171,9 +167,10 @@ def tail_ratio(
     min_size : int, optional
         Fewest finished items for a ratio (>= 2). With fewer, Q98 is about the
         maximum and means little: the ratio is NaN and a warning is issued.
-    method : str, optional
+    method : {"inverted_cdf", "linear", "hazen", "weibull", "median_unbiased", "higher"}, optional
         numpy percentile method without censoring (default ``"inverted_cdf"``,
-        nearest rank, which is what the censoring-aware quantile reduces to).
+        nearest rank, which is what the censoring-aware percentile reduces
+        to).
 
     Returns
     -------
@@ -204,11 +201,8 @@ def tail_ratio(
     ...     tail_ratio([1.0, 2.0, 30.0]).ratio
     array([nan])
     """
-    if isinstance(min_size, bool) or not isinstance(min_size, (int, np.integer)):
-        raise TypeError(f"`min_size` must be an integer, got {type(min_size).__name__}")
-    if min_size < 2:
-        raise ValidationError(f"`min_size` must be >= 2; got {min_size}")
-    m = check_choice(method, name="method", choices=_TAIL_METHODS)
+    smallest = as_whole_number(min_size, name="min_size", minimum=2)
+    m = check_choice(method, name="method", choices=TAIL_METHODS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
         if observed is None:
@@ -222,14 +216,14 @@ def tail_ratio(
             groups = check_by(by, d.size, "durations")
             n = groups.count(finished, n=d.size)
     q50, q98 = r.values[:, 0], r.values[:, 1]
-    small = n < min_size
+    small = n < smallest
     undefined = ~small & ((q50 == 0) | ~np.isfinite(q98))
     ratio = np.full(q50.shape, np.nan)
     ok = ~small & ~undefined
     ratio[ok] = q98[ok] / q50[ok]
     if small.any():
         warn_insufficient(
-            f"fewer than `min_size` = {min_size} finished items in "
+            f"fewer than `min_size` = {smallest} finished items in "
             f"{describe_groups(r.groups, small)}: their tail ratio is NaN"
         )
     if undefined.any():
@@ -237,9 +231,7 @@ def tail_ratio(
             f"the median is 0 or the 98th percentile is not reached in "
             f"{describe_groups(r.groups, undefined)}: their tail ratio is NaN"
         )
-    return TailRatioResult(
-        groups=r.groups, ratio=ratio, q50=q50, q98=q98, n=n, min_size=int(min_size)
-    )
+    return TailRatioResult(groups=r.groups, ratio=ratio, q50=q50, q98=q98, n=n, min_size=smallest)
 
 
 def _rank(n: int, probability: float) -> int:
@@ -274,10 +266,29 @@ def _bootstrap_cdf(sorted_values: FloatArray, probability: float) -> tuple[Float
     return values, cdf
 
 
+def _interval(
+    ordered: FloatArray,
+    probability: float,
+    levels: FloatArray,
+    resamples: int | None,
+    stream: np.random.Generator | None,
+) -> tuple[float, float]:
+    """Bootstrap interval (nearest-rank percentiles `levels`) of one group's quantile."""
+    values, cdf = _bootstrap_cdf(ordered, probability)
+    if stream is None or resamples is None:  # nearest-rank percentiles of the exact distribution
+        idx = np.searchsorted(cdf, levels * (1 - 1e-12), side="left")
+        low, high = values[np.minimum(idx, values.size - 1)]
+    else:
+        u = stream.random(resamples)
+        draws = values[np.minimum(np.searchsorted(cdf, u, side="left"), values.size - 1)]
+        low, high = np.percentile(draws, 100 * levels, method="inverted_cdf")
+    return float(low), float(high)
+
+
 def recommend_sle(
     durations: npt.ArrayLike,
-    probability: float = 0.85,
     *,
+    probability: float = 0.85,
     by: object = None,
     confidence: float = 0.95,
     resamples: int | None = 10_000,
@@ -301,21 +312,25 @@ def recommend_sle(
         Bootstrap resamples per group (>= 1). ``None``: the exact bootstrap
         distribution (the limit of infinitely many resamples; no randomness).
     rng : numpy.random.Generator or int or None, optional
-        Source of randomness for the resamples: a generator, a seed, or
+        Source of randomness for the resamples: a generator, a seed >= 0, or
         ``None`` for fresh entropy. Each group draws from its own
         ``rng.spawn`` child.
 
     Returns
     -------
     SLERecommendation
-        Per group: the nearest-rank quantile, the whole days to promise, and
-        the bootstrap percentile interval of the quantile.
+        Per group: the nearest-rank percentile, the whole days to promise,
+        and the bootstrap percentile interval of the percentile.
 
     Raises
     ------
     customer_kanban.errors.ValidationError
         If a duration is negative, `probability` or `confidence` is outside
-        (0, 1), `resamples` < 1, or lengths differ.
+        (0, 1), `resamples` < 1, `rng` is a negative seed, or lengths differ.
+    TypeError
+        If `rng` is not None, an int or a :class:`numpy.random.Generator`
+        (a ``RandomState`` or a bit generator is refused), or `resamples` is
+        not a whole number or None.
 
     Warns
     -----
@@ -325,59 +340,46 @@ def recommend_sle(
     Notes
     -----
     The bootstrap resamples the finished items with replacement and takes the
-    same nearest-rank quantile of each resample; the interval is the
-    ``(1 ± confidence) / 2`` nearest-rank percentiles of those quantiles.
-    The resampled quantile is an order statistic, whose distribution is known
-    exactly (see ``_bootstrap_cdf``): each resample's quantile is drawn from
-    it by inversion, at the cost of one uniform number, instead of drawing
-    and sorting `n` values. The result is distributed exactly as the
+    same nearest-rank percentile of each resample; the interval is the
+    ``(1 ± confidence) / 2`` nearest-rank percentiles of those values.
+    The resampled percentile is an order statistic, whose distribution is
+    known exactly (see ``_bootstrap_cdf``): each resample's value is drawn
+    from it by inversion, at the cost of one uniform number, instead of
+    drawing and sorting `n` values. The result is distributed exactly as the
     resample-and-sort bootstrap; the cost is O(n log n + resamples log n)
     per group instead of O(resamples · n log n).
 
     Examples
     --------
     >>> lt = np.arange(1.0, 41.0)  # 40 items took 1, 2, ..., 40 days
-    >>> r = recommend_sle(lt, 0.85, resamples=None)
-    >>> r.quantile, r.days, r.low, r.high
+    >>> r = recommend_sle(lt, probability=0.85, resamples=None)
+    >>> r.percentile, r.days, r.low, r.high
     (array([34.]), array([34.]), array([29.]), array([38.]))
     """
-    p = _check_open_unit(probability, name="probability")
-    c = _check_open_unit(confidence, name="confidence")
-    if resamples is not None:
-        if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)):
-            raise TypeError(f"`resamples` must be an integer or None, got {resamples!r}")
-        if resamples < 1:
-            raise ValidationError(f"`resamples` must be >= 1; got {resamples}")
+    p = as_fraction(probability, name="probability")
+    c = as_fraction(confidence, name="confidence")
+    n_resamples = (
+        None if resamples is None else as_whole_number(resamples, name="resamples", minimum=1)
+    )
+    generator = as_generator(rng)
     d = as_durations(durations, name="durations")
     groups = check_by(by, d.size, "durations")
     size = groups.size
-    quantile = np.full(size, np.nan)
+    percentile = np.full(size, np.nan)
     low = np.full(size, np.nan)
     high = np.full(size, np.nan)
     n = np.zeros(size, dtype=np.int64)
-    streams = (
-        None
-        if resamples is None
-        else (rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)).spawn(
-            size
-        )
-    )
+    streams = None if n_resamples is None else generator.spawn(size)
+    levels = np.array([(1 - c) / 2, (1 + c) / 2])
     for g, rows in enumerate(_group_rows(groups)):
         dg, _ = _drop_nan(d if rows is None else d[rows], None)
         n[g] = dg.size
         if dg.size == 0:
             continue
         ordered = np.sort(dg)
-        quantile[g] = ordered[_rank(dg.size, p) - 1]
-        values, cdf = _bootstrap_cdf(ordered, p)
-        levels = np.array([(1 - c) / 2, (1 + c) / 2])
-        if streams is None:  # nearest-rank percentiles of the exact distribution
-            idx = np.searchsorted(cdf, levels * (1 - 1e-12), side="left")
-            low[g], high[g] = values[np.minimum(idx, values.size - 1)]
-        else:
-            u = streams[g].random(int(resamples))  # type: ignore[arg-type]
-            draws = values[np.minimum(np.searchsorted(cdf, u, side="left"), values.size - 1)]
-            low[g], high[g] = np.percentile(draws, 100 * levels, method="inverted_cdf")
+        percentile[g] = ordered[_rank(dg.size, p) - 1]
+        stream = None if streams is None else streams[g]
+        low[g], high[g] = _interval(ordered, p, levels, n_resamples, stream)
     empty = n == 0
     if empty.any():
         warn_insufficient(
@@ -387,11 +389,11 @@ def recommend_sle(
     return SLERecommendation(
         groups=groups.labels,
         probability=p,
-        quantile=quantile,
-        days=np.ceil(quantile),
+        percentile=percentile,
+        days=np.ceil(percentile),
         low=low,
         high=high,
         n=n,
         confidence=c,
-        resamples=0 if resamples is None else int(resamples),
+        resamples=0 if n_resamples is None else n_resamples,
     )
