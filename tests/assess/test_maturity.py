@@ -291,8 +291,10 @@ def test_render_shows_text_verbatim_and_html_escapes_it(incidents):
     assert "wip_limits_set: 0 -> CONTRADICTS wip_limits (declared)" in text
     assert all(line == line.rstrip() for line in text.splitlines())
     page = a._repr_html_()
-    assert page.startswith("<pre>")
+    assert page.startswith("<table")
+    assert "Kanban maturity ML2 Defined" in page
     assert "board &lt;b&gt;seen&lt;/b&gt; &amp; &#x27;photographed&#x27;" in page
+    assert "<td>wip_limits_set</td>" in page
 
 
 def test_render_at_the_top_and_without_data():

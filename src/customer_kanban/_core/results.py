@@ -202,9 +202,10 @@ class Result:
         values = {f.name: getattr(self, f.name) for f in _fields(self)}
         axes, arrays = _axes_and_arrays(values)
         dims = self._dims_of_arrays(arrays, axes)
-        used = [a for a in axes if any(a in d for d in dims.values())] or list(axes)[:1]
-        if not used:
+        used = [a for a in axes if any(a in d for d in dims.values())]
+        if not used and (not axes or any(_is_records(v) for v in values.values())):
             return _rows_without_axes(values, arrays)
+        used = used or list(axes)[:1]
         columns = _grid_columns({a: axes[a] for a in used}, {n: arrays[n] for n in dims}, dims)
         n = int(np.prod([len(axes[a]) for a in used]))
         columns.update(_scalar_columns(values, n))
@@ -234,7 +235,11 @@ class Result:
         return _repr(self)
 
     def _repr_html_(self) -> str:
-        return _html_table(type(self).__name__, self._frame_columns())
+        return _html_table(self._html_title(), self._frame_columns())
+
+    def _html_title(self) -> str:
+        """The caption of the HTML table (plain text; escaped when shown)."""
+        return type(self).__name__
 
 
 # ---------------------------------------------------------------------- helpers
@@ -306,12 +311,49 @@ def _scalar_columns(values: Mapping[str, object], n: int) -> dict[str, npt.NDArr
 def _rows_without_axes(
     values: Mapping[str, object], arrays: Mapping[str, npt.NDArray[Any]]
 ) -> dict[str, npt.NDArray[Any]]:
-    """One row per element of the longest 1-D arrays; one row of scalars without them."""
+    """One row per element of the longest 1-D arrays; else one row per record of the first
+    tuple of results (a review's lines, a record's decisions); else one row of scalars."""
     one_d = {name: a for name, a in arrays.items() if a.ndim == 1}
-    n = max((len(a) for a in one_d.values()), default=1)
-    columns = {name: a for name, a in one_d.items() if len(a) == n}
-    columns.update(_scalar_columns(values, n))
+    records = next((v for v in values.values() if _is_records(v)), None)
+    if not one_d and isinstance(records, tuple):
+        columns = _record_columns(records)
+        n = len(records)
+    else:
+        n = max((len(a) for a in one_d.values()), default=1)
+        columns = {name: a for name, a in one_d.items() if len(a) == n}
+    for name, column in _scalar_columns(values, n).items():
+        columns.setdefault(name, column)
     return columns
+
+
+def _is_records(value: object) -> bool:
+    return isinstance(value, tuple) and bool(value) and all(isinstance(v, Result) for v in value)
+
+
+def _record_columns(records: tuple[Result, ...]) -> dict[str, npt.NDArray[Any]]:
+    """Columns of a tuple of results: their scalar fields, and tuples of numbers spread out."""
+    columns: dict[str, list[object]] = {}
+    for k, record in enumerate(records):
+        for f in _fields(record):
+            value = getattr(record, f.name)
+            cells = _cells_of(f.name, value)
+            for name, cell in cells.items():
+                columns.setdefault(name, [None] * k).append(cell)
+        for column in columns.values():  # a field missing from this record
+            if len(column) < k + 1:
+                column.append(None)
+    return {name: _as_1d(tuple(cells)) for name, cells in columns.items()}
+
+
+def _cells_of(name: str, value: object) -> dict[str, object]:
+    """The frame cells of one record field: a scalar, or one cell per number of a tuple."""
+    if isinstance(value, enum.Enum):
+        return {name: value.value}
+    if _is_scalar(value) or value is None:
+        return {name: value}
+    if isinstance(value, tuple) and all(_is_scalar(v) for v in value):
+        return {f"{name}_{k}": v for k, v in enumerate(value)}
+    return {}
 
 
 def _frame_ready(columns: Mapping[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:

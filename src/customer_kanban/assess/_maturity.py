@@ -51,7 +51,6 @@ would not be monotone in the evidence.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
 import types
 import warnings
@@ -330,9 +329,9 @@ class MaturityAssessment(Result):
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        """Notebook display: the text, preformatted (user text escaped)."""
-        return f"<pre>{html.escape(self.render())}</pre>"
+    def _html_title(self) -> str:
+        notes = f" — notes: {self.evidence.notes}" if self.evidence.notes else ""
+        return f"Kanban maturity {self.level.name} {self.level.title}: data checks{notes}"
 
 
 def assess_maturity(

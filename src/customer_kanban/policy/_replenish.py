@@ -14,7 +14,6 @@ class by one stable sort); nothing loops over the backlog.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -131,9 +130,6 @@ class ReplenishmentRecord(Result):
             for d in self.decisions
         ]
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.render())}</pre>"
 
 
 def current_states(table: WorkItemTable, as_of: np.datetime64) -> npt.NDArray[np.int64]:
