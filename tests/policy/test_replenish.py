@@ -43,7 +43,7 @@ def test_never_exceeds_the_wip_limit_or_an_allocation(hours, limit, shares):
     backlog, in_progress = _split(when)
     record = replenish(backlog, in_progress, policy, as_of=when)
     pulled = [d for d in record.decisions if d.decision == "pull"]
-    states = current_states(in_progress, when)
+    states = current_states(in_progress, as_of=when)
     active = policy.workflow.states.index("Active")
     in_commit = int(np.count_nonzero(states == active))
     assert len(pulled) <= max(limit - in_commit, 0)  # the WIP limit of the commitment state

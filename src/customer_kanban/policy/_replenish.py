@@ -132,10 +132,34 @@ class ReplenishmentRecord(Result):
         return "\n".join(lines)
 
 
-def current_states(table: WorkItemTable, as_of: np.datetime64) -> npt.NDArray[np.int64]:
-    """Workflow state index of each item at `as_of` (-1: no transition yet), vectorized."""
+def current_states(table: WorkItemTable, *, as_of: object) -> npt.NDArray[np.int64]:
+    """Workflow state index of each item at `as_of` (-1: no transition yet), vectorized.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+        Items with their transitions.
+    as_of : instant
+        The instant to look at.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_items,)
+        Position in ``table.states`` of each item's latest state at `as_of`.
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import load_incidents
+    >>> table, _ = load_incidents()
+    >>> states = current_states(table, as_of="2016-03-01")
+    >>> [table.states[int(s)] for s in states[:3]]
+    ['Resolved', 'Active', 'New']
+    """
+    if not isinstance(table, WorkItemTable):
+        raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
+    when = as_instant_scalar(as_of, name="as_of")
     tr = table.transitions
-    keep = tr.at <= as_of
+    keep = tr.at <= when
     item, state, at = tr.item[keep], tr.state[keep], tr.at[keep].view(np.int64)
     out = np.full(len(table), -1, dtype=np.int64)
     if item.size:
@@ -259,7 +283,7 @@ def _capacity(
     commit = wf.states.index(wf.commitment_point)
     deliver = wf.states.index(wf.delivery_point)
     limit = policy.wip_limits.get(wf.commitment_point)
-    state_now = current_states(in_progress, when)
+    state_now = current_states(in_progress, as_of=when)
     in_commit = int(np.count_nonzero(state_now == commit))
     free = None if limit is None else max(limit - in_commit, 0)
     if free is None and slots is not None:
