@@ -160,7 +160,7 @@ def run_size(n: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
     np.testing.assert_array_equal(gkg.active[0], active)
     rows.append(("get_keep_grow (quarters)", t_o, t_f))
     t_o, cohorts = _best(lambda: customers.cohort_retention(by, d["at"], freq="Q"), repeat)
-    months = cohorts.cohorts.astype("datetime64[M]").view(np.int64)
+    months = cohorts.groups.astype("datetime64[M]").view(np.int64)
     first = d["at"].min().astype("datetime64[M]").view(np.int64) // 3
     offset = months // 3 - first  # quarter of each cohort, from the first one
     per_quarter = np.zeros(active.size, np.int64)

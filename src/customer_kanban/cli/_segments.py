@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def _load(args: argparse.Namespace) -> tuple[TransactionTable, np.datetime64, st
 
 
 def portfolio(
-    table: TransactionTable, when: np.datetime64, *, freq: str, lost_after: int
+    table: TransactionTable, when: np.datetime64, *, freq: Literal["M", "Q"], lost_after: int
 ) -> dict[str, Any]:
     """Every figure of the report, as plain data."""
     from customer_kanban import customers as ck_customers
