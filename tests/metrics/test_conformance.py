@@ -304,11 +304,11 @@ CASES["feedback_summary"] = {
 }
 _SIDES = (np.array([], dtype=np.intp), ["premium", "other"])
 CASES["compare_service"] = {
-    "empty": (([], _SIDES), {"focus": "premium", "rng": 0}, True, {"difference": NAN}),
-    "one": (([2.0], ["premium"]), {"focus": "premium", "rng": 0}, True, {"difference": NAN}),
+    "empty": (([],), {"by": _SIDES, "focus": "premium", "rng": 0}, True, {"difference": NAN}),
+    "one": (([2.0],), {"by": ["premium"], "focus": "premium", "rng": 0}, True, {"difference": NAN}),
     "all_missing": (
-        ([NAN], ["premium"]),
-        {"focus": "premium", "rng": 0},
+        ([NAN],),
+        {"by": ["premium"], "focus": "premium", "rng": 0},
         True,
         {"focus_statistic": NAN},
     ),

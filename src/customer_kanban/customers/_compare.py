@@ -34,13 +34,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.groups import _as_array, factorize
+from customer_kanban._core.groups import factorize
 from customer_kanban._core.quantiles import lerp, quantile_plan
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban._core.validation import (
     PERCENTILE_METHODS,
     as_float_array,
+    as_generator,
+    as_whole_number,
     check_choice,
     warn_insufficient,
 )
@@ -458,13 +460,12 @@ def _splits_at_most(n: int, n1: int, limit: int) -> bool:
     return log_comb <= math.log(limit) + 1.0 and math.comb(n, n1) <= limit
 
 
-def _pvalue(p: _Problem, permutations: int, rng: object) -> tuple[float, int, bool]:
+def _pvalue(p: _Problem, permutations: int, gen: np.random.Generator) -> tuple[float, int, bool]:
     """(p-value, relabellings used, exact)."""
     n = p.x.size
     if _splits_at_most(n, p.n1, permutations):
         count, total = _exact_count(p)
         return count / total, total, True
-    gen = np.random.default_rng(rng)  # type: ignore[arg-type]  # a Generator passes through
     starts = _runs(p.x)
     if starts.size * _DISTINCT_FRACTION <= n:
         count = _cells_count(p, starts, permutations, gen)
@@ -493,10 +494,8 @@ def _parse_statistic(statistic: object, method: object) -> _Stat:
     return _Stat(statistic, "quantile", float(match.group(1)), m)
 
 
-def _compare_iv(
-    values: object, group: object, focus: object, higher_is_better: object, permutations: object
-) -> tuple[FloatArray, BoolArray, BoolArray, Any]:
-    """Values, which rows take part, which of them are focus rows, and the focus label."""
+def _values_iv(values: object) -> FloatArray:
+    """The per-item values: numbers, NaN for missing, never infinite."""
     v = as_float_array(values, name="values")
     infinite = np.isinf(v)
     if infinite.any():
@@ -505,38 +504,33 @@ def _compare_iv(
             f"`values` must be finite (NaN = missing); it is not in {describe_rows(rows)}",
             rows=rows,
         )
-    if group is None:
-        raise ValidationError("`group` must give the group of each item; got None")
-    if not isinstance(group, tuple):
-        arr = _as_array(group)
-        if arr.ndim == 1 and len(arr) != len(v):
-            raise ValidationError(
-                f"`values` and `group` must have the same length (got {len(v)} and {len(arr)})"
-            )
-    try:
-        groups = factorize(group, len(v), data_name="values")
-    except ValidationError as exc:
-        raise ValidationError(str(exc).replace("`by`", "`group`"), rows=exc.rows) from exc
-    except TypeError as exc:
-        raise TypeError(str(exc).replace("`by`", "`group`")) from exc
+    return v
+
+
+def _compare_iv(
+    values: object, by: object, focus: object, higher_is_better: object, permutations: object
+) -> tuple[FloatArray, BoolArray, BoolArray, Any, int]:
+    """Values, which rows take part, which of them are focus rows, the focus label, and
+    the number of relabellings."""
+    v = _values_iv(values)
+    if by is None:
+        raise ValidationError("`by` must give the group of each item; got None")
+    groups = factorize(by, len(v), data_name="values")
     if not isinstance(higher_is_better, (bool, np.bool_)):
         raise TypeError(
             f"`higher_is_better` must be True or False, got {type(higher_is_better).__name__}"
         )
-    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)):
-        raise TypeError(f"`permutations` must be an integer, got {type(permutations).__name__}")
-    if permutations < 1:
-        raise ValidationError(f"`permutations` must be >= 1; got {permutations}")
+    n_perm = as_whole_number(permutations, name="permutations", minimum=1)
     labels = groups.labels.tolist()
     hits = [g for g, label in enumerate(labels) if label == focus]  # a loop over groups
     if not hits:
         shown = ", ".join(repr(label) for label in labels[:10])
-        raise ValidationError(f"`focus` {focus!r} is not a label of `group` ({shown})")
+        raise ValidationError(f"`focus` {focus!r} is not a label of `by` ({shown})")
     assert groups.codes is not None
     used = ~np.isnan(v) & (groups.codes < groups.size)
     is_focus = groups.codes == hits[0]
     label = labels[hits[0]]
-    return v, used, is_focus, label.item() if isinstance(label, np.generic) else label
+    return v, used, is_focus, label.item() if isinstance(label, np.generic) else label, n_perm
 
 
 def _dominance(x: FloatArray, flags: BoolArray, n2: int) -> tuple[int, int]:
@@ -555,8 +549,8 @@ def _dominance(x: FloatArray, flags: BoolArray, n2: int) -> tuple[int, int]:
 
 def compare_service(
     values: npt.ArrayLike,
-    group: object,
     *,
+    by: object,
     focus: object,
     higher_is_better: bool = False,
     statistic: str = "median",
@@ -572,7 +566,7 @@ def compare_service(
         A per-item measure of service: customer lead time [days] (lower is
         better), SLE met as 1/0 or True/False (higher is better), ... NaN =
         no value (e.g. unfinished), left out.
-    group : array_like or tuple, shape (n,)
+    by : array_like or tuple, shape (n,)
         Group of each item (customer segment, customer, class of service):
         labels, integer codes or ``(codes, labels)``; items in no group
         (None/NaN label, code -1) are left out.
@@ -592,8 +586,8 @@ def compare_service(
         of distinct splits of the items into the two group sizes is not
         larger, every split is enumerated instead (an exact p-value).
     rng : numpy.random.Generator or int or None, optional
-        Source of randomness for the relabellings: a generator, a seed, or
-        None for fresh entropy. Same seed, same p-value.
+        Source of randomness for the relabellings: a generator, a seed
+        (>= 0), or None for fresh entropy. Same seed, same p-value.
 
     Returns
     -------
@@ -606,7 +600,7 @@ def compare_service(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `focus` is not a label of `group`, a value is infinite (the rows
+        If `focus` is not a label of `by`, a value is infinite (the rows
         are named), lengths differ, `statistic` or `method` is unknown, or
         `permutations` < 1.
     TypeError
@@ -655,7 +649,7 @@ def compare_service(
 
     >>> lt = [2.0, 3.0, 4.0, 9.0, 5.0, 6.0, 7.0, 8.0, 12.0]
     >>> seg = ["premium"] * 4 + ["other"] * 5
-    >>> r = compare_service(lt, seg, focus="premium", rng=1)
+    >>> r = compare_service(lt, by=seg, focus="premium", rng=1)
     >>> r.focus_statistic, r.other_statistic, r.served_at_least_as_well
     (3.5, 7.0, True)
     >>> r.cliffs_delta, r.probability_better
@@ -664,7 +658,10 @@ def compare_service(
     (True, 126, 0.96)
     """
     stat = _parse_statistic(statistic, method)
-    v, used, is_focus, label = _compare_iv(values, group, focus, higher_is_better, permutations)
+    v, used, is_focus, label, n_perm = _compare_iv(
+        values, by, focus, higher_is_better, permutations
+    )
+    gen = as_generator(rng)
     hib = bool(higher_is_better)
     pooled = v[used]
     order = np.argsort(pooled, kind="stable")
@@ -672,7 +669,6 @@ def compare_service(
     flags = is_focus[used][order]
     n1 = int(np.count_nonzero(flags))
     n2 = x.size - n1
-    nan = math.nan
     fields: dict[str, Any] = {
         "focus": label,
         "higher_is_better": hib,
@@ -680,30 +676,13 @@ def compare_service(
         "method": stat.method,
         "n_focus": n1,
         "n_other": n2,
+        "focus_statistic": _side_statistic(x[flags], stat),
+        "other_statistic": _side_statistic(x[~flags], stat),
     }
     if n1 == 0 or n2 == 0:
         empty = "the focus group" if n1 == 0 else "the other groups"
         warn_insufficient(f"`values` has no value in {empty}: the comparison is NaN")
-        return ServiceComparison(
-            **fields,
-            focus_statistic=_side_statistic(x[flags], stat),
-            other_statistic=_side_statistic(x[~flags], stat),
-            difference=nan,
-            ratio=nan,
-            cliffs_delta=nan,
-            probability_better=nan,
-            pvalue=nan,
-            permutations=0,
-            exact=False,
-            served_at_least_as_well=None,
-        )
-    s1 = _side_statistic(x[flags], stat)
-    s2 = _side_statistic(x[~flags], stat)
-    greater, less = _dominance(x, flags, n2)
-    pairs = n1 * n2
-    delta = (greater - less) / pairs
-    better = (greater if hib else less) + (pairs - greater - less) / 2
-    sign = -1.0 if hib else 1.0
+        return _without_comparison(fields)
     problem = _Problem(
         x=x,
         flags=flags,
@@ -712,21 +691,47 @@ def compare_service(
         stat=stat,
         r1=None if stat.kind == "mean" else _ranks(n1, stat),
         r2=None if stat.kind == "mean" else _ranks(n2, stat),
-        sign=sign,
+        sign=-1.0 if hib else 1.0,
     )
-    pvalue, used_permutations, exact = _pvalue(problem, int(permutations), rng)
-    if s2 == 0:
+    pvalue, used_permutations, exact = _pvalue(problem, n_perm, gen)
+    if fields["other_statistic"] == 0:
         warn_insufficient("the others' statistic is 0: the ratio is NaN")
+    return _comparison(fields, problem, pvalue, used_permutations, exact)
+
+
+def _without_comparison(fields: dict[str, Any]) -> ServiceComparison:
+    """The result when a side has no value: every comparison NaN."""
+    nan = math.nan
     return ServiceComparison(
         **fields,
-        focus_statistic=s1,
-        other_statistic=s2,
+        difference=nan,
+        ratio=nan,
+        cliffs_delta=nan,
+        probability_better=nan,
+        pvalue=nan,
+        permutations=0,
+        exact=False,
+        served_at_least_as_well=None,
+    )
+
+
+def _comparison(
+    fields: dict[str, Any], p: _Problem, pvalue: float, permutations: int, exact: bool
+) -> ServiceComparison:
+    """The result: the sides' statistics, the effect sizes and the p-value."""
+    s1, s2 = fields["focus_statistic"], fields["other_statistic"]
+    hib = fields["higher_is_better"]
+    greater, less = _dominance(p.x, p.flags, p.n2)
+    pairs = p.n1 * p.n2
+    better = (greater if hib else less) + (pairs - greater - less) / 2
+    return ServiceComparison(
+        **fields,
         difference=s1 - s2,
-        ratio=s1 / s2 if s2 != 0 else nan,
-        cliffs_delta=delta,
+        ratio=s1 / s2 if s2 != 0 else math.nan,
+        cliffs_delta=(greater - less) / pairs,
         probability_better=better / pairs,
         pvalue=pvalue,
-        permutations=used_permutations,
+        permutations=permutations,
         exact=exact,
         served_at_least_as_well=bool(s1 >= s2 if hib else s1 <= s2),
     )
