@@ -5,10 +5,10 @@
 For each size N: N seeded transactions of N / 10 customers (integer ids, uniform over
 two years from 2023-01-01, lognormal values, rows in random order). Timed, best of K:
 
-* ``purchase_summary(customer, at, value)`` (daily periods) beside the floor
+* ``purchase_summary(at, value, by=customer)`` (daily periods) beside the floor
   ``argsort`` of the packed ``(customer, day)`` key + ``np.add.reduceat`` of the values
   per (customer, day) + per-customer ``bincount`` / ``reduceat`` of the distinct days;
-* ``purchase_summary(customer, at)`` without values beside the floor ``np.sort`` of the
+* ``purchase_summary(at, by=customer)`` without values beside the floor ``np.sort`` of the
   packed key + run-length boundaries + ``bincount``;
 * ``fit_bgnbd`` on the summary (printed, no floor).
 
@@ -126,11 +126,11 @@ def check(ours: Any, floor: dict[str, Array]) -> None:
 def run_size(n: int, seed: int, repeat: int) -> None:
     customer, at, value = generate(n, seed)
     print(f"generated {n} transactions", file=sys.stderr)
-    t_ours, ours = best_of(repeat, lambda: purchase_summary(customer, at, value))
+    t_ours, ours = best_of(repeat, lambda: purchase_summary(at, value, by=customer))
     t_floor, floor = best_of(repeat, lambda: floor_with_values(customer, at, value))
     check(ours, floor)
     row("purchase_summary (values)", n, t_ours, t_floor)
-    t_ours, plain = best_of(repeat, lambda: purchase_summary(customer, at))
+    t_ours, plain = best_of(repeat, lambda: purchase_summary(at, by=customer))
     t_floor, floor = best_of(repeat, lambda: floor_without_values(customer, at))
     check(plain, floor)
     row("purchase_summary (no values)", n, t_ours, t_floor)
@@ -170,7 +170,7 @@ def run(sizes: list[int], repeat: int | None, seed: int) -> None:
     del scipy  # imported before timing, as in a session
 
     def cdnow() -> Any:
-        s = purchase_summary(codes, at, value, as_of=CDNOW_AS_OF)
+        s = purchase_summary(at, value, by=codes, as_of=CDNOW_AS_OF)
         return fit_bgnbd(s.frequency, s.recency, s.T)
 
     t_cdnow, fit = best_of(5, cdnow)

@@ -99,7 +99,7 @@ def _within_mc_error(p, p_true, resamples, k=4.5):
 def test_by_hand_lead_times():
     lt = [2.0, 3.0, 4.0, 9.0, 5.0, 6.0, 7.0, 8.0, 12.0, np.nan]
     seg = ["premium"] * 4 + ["other"] * 5 + ["premium"]
-    r = compare_service(lt, seg, focus="premium", rng=0)
+    r = compare_service(lt, by=seg, focus="premium", rng=0)
     assert isinstance(r, ServiceComparison)
     assert (r.focus, r.n_focus, r.n_other) == ("premium", 4, 5)
     assert (r.focus_statistic, r.other_statistic) == (3.5, 7.0)
@@ -125,22 +125,24 @@ def test_focus_served_worse_gives_small_pvalue_both_directions():
     premium = rng.lognormal(1.5, 0.5, 60)  # slower: served worse
     lt = np.r_[premium, other]
     seg = np.array(["premium"] * 60 + ["rest"] * 300)
-    r = compare_service(lt, seg, focus="premium", rng=1, permutations=999)
+    r = compare_service(lt, by=seg, focus="premium", rng=1, permutations=999)
     assert r.pvalue == 1 / 1000  # no relabelling is as extreme
     assert r.served_at_least_as_well is False
     assert r.cliffs_delta > 0.3
     assert r.probability_better < 0.35
     # The others are served worse than premium: premium's p-value is large.
-    assert compare_service(lt, seg, focus="rest", rng=1, permutations=999).pvalue > 0.99
+    assert compare_service(lt, by=seg, focus="rest", rng=1, permutations=999).pvalue > 0.99
     # SLE met (higher is better): premium met 50 %, the rest 90 %.
     met = np.r_[np.arange(60) % 2 == 0, np.arange(300) % 10 != 0]
-    r = compare_service(met, seg, focus="premium", higher_is_better=True, statistic="mean", rng=1)
+    r = compare_service(
+        met, by=seg, focus="premium", higher_is_better=True, statistic="mean", rng=1
+    )
     assert (r.focus_statistic, r.other_statistic) == (0.5, 0.9)
     assert r.served_at_least_as_well is False
     assert r.pvalue < 0.001
     assert r.probability_better == pytest.approx((1 + r.cliffs_delta) / 2)
     flipped = compare_service(
-        met, seg, focus="premium", higher_is_better=False, statistic="mean", rng=1
+        met, by=seg, focus="premium", higher_is_better=False, statistic="mean", rng=1
     )
     assert flipped.served_at_least_as_well is True
     assert flipped.pvalue > 0.99
@@ -161,7 +163,7 @@ def test_exact_enumeration_matches_plain_loop_and_scipy(statistic, higher_is_bet
     is_focus[rng.choice(n, n1, replace=False)] = True
     group = np.where(is_focus, "f", "o")
     r = compare_service(
-        values, group, focus="f", statistic=statistic, higher_is_better=higher_is_better
+        values, by=group, focus="f", statistic=statistic, higher_is_better=higher_is_better
     )
     assert r.exact is True
     assert r.permutations == math.comb(n, n1)
@@ -174,11 +176,30 @@ def test_exact_enumeration_matches_plain_loop_and_scipy(statistic, higher_is_bet
     assert r.pvalue == pytest.approx(scipy_p, abs=1e-12)
 
 
+@pytest.mark.parametrize("statistic", ["median", "mean", "p85", "p20"])
+@pytest.mark.parametrize("alone", ["focus", "other"])
+def test_exact_enumeration_with_a_side_of_one_item(statistic, alone):
+    # scipy.stats.permutation_test refuses a sample of one item: these splits are ours.
+    values = np.array([4.0, 1.0, 7.0, 2.0, 2.0, 9.0, 5.0, 3.0])
+    for position in range(values.size):
+        is_focus = np.arange(values.size) == position
+        if alone == "other":
+            is_focus = ~is_focus
+        for hib in (False, True):
+            r = compare_service(
+                values, by=is_focus, focus=True, statistic=statistic, higher_is_better=hib
+            )
+            assert (r.exact, r.permutations) == (True, values.size)
+            assert r.pvalue == pytest.approx(
+                _exact_reference(values, is_focus, statistic, hib), abs=1e-12
+            )
+
+
 @pytest.mark.parametrize("method", ["inverted_cdf", "hazen", "nearest"])
 def test_exact_enumeration_with_percentile_methods(method):
     values = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0])
     is_focus = np.array([1, 0, 1, 0, 0, 1, 0, 1, 0], dtype=bool)
-    r = compare_service(values, is_focus, focus=True, statistic="p70", method=method)
+    r = compare_service(values, by=is_focus, focus=True, statistic="p70", method=method)
     assert r.method == method
     assert r.focus_statistic == np.percentile(values[is_focus], 70, method=method)
     assert r.pvalue == pytest.approx(
@@ -230,7 +251,7 @@ def test_every_sampler_matches_exact_enumeration(monkeypatch, engine, statistic,
     for hib in (False, True):
         r = compare_service(
             values,
-            is_focus,
+            by=is_focus,
             focus=True,
             statistic=statistic,
             method=method,
@@ -246,7 +267,7 @@ def test_every_sampler_matches_exact_enumeration(monkeypatch, engine, statistic,
 
 def test_engines_are_chosen_as_documented(monkeypatch):
     calls = []
-    for name in ("_cells_count", "_chunks_count", "_masks_count", "_exact_count"):
+    for name in ("_cells_count", "_chunks_count", "_masks_count", "_exact_pvalue"):
         real = getattr(compare_module, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
@@ -256,17 +277,17 @@ def test_engines_are_chosen_as_documented(monkeypatch):
         monkeypatch.setattr(compare_module, name, spy)
     rng = np.random.default_rng(0)
     g = np.arange(6000) % 3 == 0
-    compare_service(rng.integers(0, 30, 6000), g, focus=True, permutations=9)
-    compare_service(rng.random(6000), g, focus=True, permutations=9)
-    compare_service(rng.random(6000), g, focus=True, statistic="mean", permutations=9)
-    compare_service(rng.random(300), g[:300], focus=True, permutations=9)
-    compare_service(rng.random(8), g[:8], focus=True, permutations=9999)
+    compare_service(rng.integers(0, 30, 6000), by=g, focus=True, permutations=9)
+    compare_service(rng.random(6000), by=g, focus=True, permutations=9)
+    compare_service(rng.random(6000), by=g, focus=True, statistic="mean", permutations=9)
+    compare_service(rng.random(300), by=g[:300], focus=True, permutations=9)
+    compare_service(rng.random(8), by=g[:8], focus=True, permutations=9999)
     assert calls == [
         "_cells_count",
         "_chunks_count",
         "_masks_count",
         "_masks_count",
-        "_exact_count",
+        "_exact_pvalue",
     ]
 
 
@@ -281,7 +302,7 @@ def test_monte_carlo_matches_scipy_permutation_test(statistic, ties):
         f, o = np.round(f), np.round(o)
     values = np.r_[f, o]
     group = np.array(["f"] * 25 + ["o"] * 45)
-    r = compare_service(values, group, focus="f", statistic=statistic, rng=5)
+    r = compare_service(values, by=group, focus="f", statistic=statistic, rng=5)
     ref = _scipy_pvalue(f, o, statistic, False, 9999, 5)
     assert 0.02 < ref < 0.98  # a case where the comparison means something
     sd = math.sqrt(2 * ref * (1 - ref) / 10_000)
@@ -295,7 +316,7 @@ def test_chunk_sampler_matches_scipy_on_a_large_sample():
     group = np.where(rng.random(n) < 0.3, "premium", "other")
     values[group == "premium"] *= 1.02
     for statistic in ("median", "p85"):
-        r = compare_service(values, group, focus="premium", statistic=statistic, rng=2)
+        r = compare_service(values, by=group, focus="premium", statistic=statistic, rng=2)
         ref = _scipy_pvalue(
             values[group == "premium"], values[group == "other"], statistic, False, 2999, 3
         )
@@ -348,7 +369,7 @@ def test_cliffs_delta_matches_double_loop_and_mannwhitneyu(samples, higher_is_be
     group = np.array(["f"] * len(f) + ["o"] * len(o))
     with _quiet():
         r = compare_service(
-            values, group, focus="f", higher_is_better=higher_is_better, permutations=1, rng=0
+            values, by=group, focus="f", higher_is_better=higher_is_better, permutations=1, rng=0
         )
     greater = less = ties = 0
     for a in f:
@@ -375,7 +396,7 @@ def test_statistics_equal_numpy_on_each_side(samples, statistic):
     values = np.r_[f, o]
     group = np.array([1] * len(f) + [2] * len(o))
     with _quiet():
-        r = compare_service(values, group, focus=1, statistic=statistic, permutations=9, rng=0)
+        r = compare_service(values, by=group, focus=1, statistic=statistic, permutations=9, rng=0)
     expected = (_stat(f, statistic), _stat(o, statistic))
     if statistic == "mean":
         assert r.focus_statistic == pytest.approx(expected[0], rel=1e-12, abs=1e-12)
@@ -393,8 +414,8 @@ def test_invariant_to_row_order(samples, data):
     group = np.array(["f"] * len(f) + ["o"] * len(o), dtype=object)
     perm = np.array(data.draw(st.permutations(range(len(values)))), dtype=np.intp)
     with _quiet():
-        a = compare_service(values, group, focus="f", permutations=99, rng=3)
-        b = compare_service(values[perm], group[perm], focus="f", permutations=99, rng=3)
+        a = compare_service(values, by=group, focus="f", permutations=99, rng=3)
+        b = compare_service(values[perm], by=group[perm], focus="f", permutations=99, rng=3)
     assert a == b
 
 
@@ -405,15 +426,15 @@ def test_seeded_determinism():
     rng = np.random.default_rng(1)
     values = rng.gamma(2.0, 2.0, 500)
     group = rng.choice(np.array(["a", "b", "c"]), 500)
-    one = compare_service(values, group, focus="a", rng=42, permutations=499)
-    two = compare_service(values, group, focus="a", rng=42, permutations=499)
+    one = compare_service(values, by=group, focus="a", rng=42, permutations=499)
+    two = compare_service(values, by=group, focus="a", rng=42, permutations=499)
     assert one == two
     gen_a, gen_b = np.random.default_rng(42), np.random.default_rng(42)
-    assert compare_service(values, group, focus="a", rng=gen_a, permutations=499) == (
-        compare_service(values, group, focus="a", rng=gen_b, permutations=499)
+    assert compare_service(values, by=group, focus="a", rng=gen_a, permutations=499) == (
+        compare_service(values, by=group, focus="a", rng=gen_b, permutations=499)
     )
     others = {
-        compare_service(values, group, focus="a", rng=seed, permutations=499).pvalue
+        compare_service(values, by=group, focus="a", rng=seed, permutations=499).pvalue
         for seed in range(5)
     }
     assert len(others) > 1  # the seed matters
@@ -427,7 +448,7 @@ def test_memory_is_bounded_by_batches():
     for statistic in ("mean", "median"):
         tracemalloc.start()
         try:
-            compare_service(values, group, focus=True, statistic=statistic, permutations=60)
+            compare_service(values, by=group, focus=True, statistic=statistic, permutations=60)
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -441,16 +462,16 @@ def test_memory_is_bounded_by_batches():
 def test_nan_values_and_missing_groups_are_left_out():
     values = [1.0, np.nan, 2.0, 5.0, 6.0, 100.0]
     group = ["p", "p", "p", "o", "o", None]
-    r = compare_service(values, group, focus="p", rng=0)
+    r = compare_service(values, by=group, focus="p", rng=0)
     assert (r.n_focus, r.n_other) == (2, 2)
     assert r.other_statistic == 5.5
-    r = compare_service(values, (np.array([0, 0, 0, 1, 1, -1]), ["p", "o"]), focus="p")
+    r = compare_service(values, by=(np.array([0, 0, 0, 1, 1, -1]), ["p", "o"]), focus="p")
     assert (r.n_focus, r.n_other, r.other_statistic) == (2, 2, 5.5)
 
 
 def test_a_side_without_values_warns_and_is_nan():
     with pytest.warns(InsufficientDataWarning, match=r"no value in the focus group"):
-        r = compare_service([1.0, np.nan], ["o", "p"], focus="p")
+        r = compare_service([1.0, np.nan], by=["o", "p"], focus="p")
     assert r.n_focus == 0
     assert math.isnan(r.focus_statistic)
     assert r.other_statistic == 1.0
@@ -459,21 +480,21 @@ def test_a_side_without_values_warns_and_is_nan():
     assert r.served_at_least_as_well is None
     assert r.to_dict()["pvalue"] is None
     with pytest.warns(InsufficientDataWarning, match=r"no value in the other groups"):
-        r = compare_service([1.0, 2.0], ["p", "p"], focus="p")
+        r = compare_service([1.0, 2.0], by=["p", "p"], focus="p")
     assert r.n_other == 0
     with pytest.warns(InsufficientDataWarning):
-        r = compare_service([], (np.array([], dtype=np.intp), ["p", "o"]), focus="p")
+        r = compare_service([], by=(np.array([], dtype=np.intp), ["p", "o"]), focus="p")
     assert (r.n_focus, r.n_other) == (0, 0)
 
 
 def test_tiny_groups_and_zero_statistic():
-    r = compare_service([3.0, 1.0], ["p", "o"], focus="p")
+    r = compare_service([3.0, 1.0], by=["p", "o"], focus="p")
     assert (r.exact, r.permutations, r.pvalue) == (True, 2, 0.5)
     assert r.cliffs_delta == 1.0
-    r = compare_service([1.0, 1.0, 1.0], ["p", "o", "o"], focus="p")  # all tied
+    r = compare_service([1.0, 1.0, 1.0], by=["p", "o", "o"], focus="p")  # all tied
     assert (r.pvalue, r.cliffs_delta, r.probability_better) == (1.0, 0.0, 0.5)
     with pytest.warns(InsufficientDataWarning, match=r"the others' statistic is 0"):
-        r = compare_service([1, 0, 0, 0], ["p", "o", "o", "o"], focus="p", higher_is_better=True)
+        r = compare_service([1, 0, 0, 0], by=["p", "o", "o", "o"], focus="p", higher_is_better=True)
     assert math.isnan(r.ratio)
     assert r.served_at_least_as_well is True
 
@@ -482,32 +503,55 @@ def test_tiny_groups_and_zero_statistic():
 
 
 def test_errors():
-    with pytest.raises(ValidationError, match=r"`focus` 'gold' is not a label of `group`"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="gold")
+    with pytest.raises(ValidationError, match=r"`focus` 'gold' is not a label of `by`"):
+        compare_service([1.0, 2.0], by=["p", "o"], focus="gold")
     with pytest.raises(
         ValidationError, match=r"`values` must be finite \(NaN = missing\); .*1 row \(row 1\)"
     ) as info:
-        compare_service([1.0, np.inf], ["p", "o"], focus="p")
+        compare_service([1.0, np.inf], by=["p", "o"], focus="p")
     assert info.value.rows == (1,)
-    with pytest.raises(ValidationError, match=r"`values` and `group` must have the same length"):
-        compare_service([1.0, 2.0], ["p"], focus="p")
-    with pytest.raises(ValidationError, match=r"`group` codes must lie in \[-1, 1\]"):
-        compare_service([1.0, 2.0], (np.array([0, 5]), ["p", "o"]), focus="p")
-    with pytest.raises(ValidationError, match=r"`group` must give the group of each item"):
-        compare_service([1.0], None, focus="p")
+    with pytest.raises(ValidationError, match=r"`values` and `by` must have the same length"):
+        compare_service([1.0, 2.0], by=["p"], focus="p")
+    with pytest.raises(ValidationError, match=r"`by` codes must lie in \[-1, 1\]"):
+        compare_service([1.0, 2.0], by=(np.array([0, 5]), ["p", "o"]), focus="p")
+    with pytest.raises(ValidationError, match=r"`by` must give the group of each item"):
+        compare_service([1.0], by=None, focus="p")
     with pytest.raises(ValidationError, match=r"`statistic` must be 'median', 'mean' or a"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", statistic="p101")
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", statistic="p101")
     with pytest.raises(ValidationError, match=r"`statistic` must be .* got 'max'"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", statistic="max")
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", statistic="max")
     with pytest.raises(TypeError, match=r"`statistic` must be a string"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", statistic=50)
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", statistic=50)
     with pytest.raises(ValidationError, match=r"`method` must be one of"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", statistic="p50", method="magic")
-    with pytest.raises(ValidationError, match=r"`permutations` must be >= 1; got 0"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", permutations=0)
-    with pytest.raises(TypeError, match=r"`permutations` must be an integer"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", permutations=99.0)
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", statistic="p50", method="magic")
+    with pytest.raises(ValidationError, match=r"`permutations` must be at least 1; got 0"):
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", permutations=0)
+    with pytest.raises(TypeError, match=r"`permutations` must be a whole number, got float"):
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", permutations=99.0)
     with pytest.raises(TypeError, match=r"`higher_is_better` must be True or False"):
-        compare_service([1.0, 2.0], ["p", "o"], focus="p", higher_is_better="yes")
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", higher_is_better="yes")
+    with pytest.raises(TypeError, match=r"`rng` must be None, an int seed >= 0 or a numpy"):
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", rng=np.random.RandomState(0))
+    with pytest.raises(TypeError, match=r"`rng` must be None, an int seed >= 0 .* got PCG64"):
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", rng=np.random.PCG64(0))
+    with pytest.raises(ValidationError, match=r"`rng` as a seed must be >= 0; got -1"):
+        compare_service([1.0, 2.0], by=["p", "o"], focus="p", rng=-1)
+    with pytest.raises(TypeError, match=r"takes 1 positional argument but 2 positional"):
+        compare_service([1.0, 2.0], ["p", "o"], focus="p")  # type: ignore[misc]
     with pytest.raises(TypeError, match=r"`values` must hold numbers"):
-        compare_service(["1 day", "2 days"], ["p", "o"], focus="p")
+        compare_service(["1 day", "2 days"], by=["p", "o"], focus="p")
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def test_frame_of_a_comparison_is_one_row():
+    lt = [2.0, 3.0, 4.0, 9.0, 5.0, 6.0, 7.0, 8.0, 12.0]
+    r = compare_service(lt, by=["premium"] * 4 + ["other"] * 5, focus="premium")
+    rows = r.to_frame().to_dict("records")
+    assert len(rows) == 1
+    assert rows[0]["focus"] == "premium"
+    assert (rows[0]["focus_statistic"], rows[0]["other_statistic"]) == (3.5, 7.0)
+    assert (rows[0]["permutations"], rows[0]["exact"]) == (126, True)
+    assert rows[0]["pvalue"] == r.pvalue
+    assert len(repr(r).splitlines()) <= 20

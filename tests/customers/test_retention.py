@@ -237,7 +237,7 @@ def _call_flows(log: Log, freq: str, lag: int, **options: bool) -> GetKeepGrowRe
         lost_after=lag,
         margin=log.margin if options.get("use_margin") else None,
         product=log.product if options.get("use_product") else None,
-        segment=log.segment() if options.get("use_segment") else None,
+        by=log.segment() if options.get("use_segment") else None,
         as_of=log.as_of,
     )
 
@@ -268,7 +268,7 @@ def test_cohort_retention_by_hand():
         "2024-11-12",  # a twice in Q4: counted once
     )
     r = cohort_retention(customer, at, freq="Q", as_of="2024-12-15")
-    assert r.cohorts.tolist() == _days("2024-01-01", "2024-04-01").tolist()
+    assert r.groups.tolist() == _days("2024-01-01", "2024-04-01").tolist()
     assert r.periods_since.tolist() == [0, 1, 2, 3]
     assert r.size.tolist() == [3, 1]
     #                     k=0 k=1 k=2 k=3
@@ -280,7 +280,7 @@ def test_cohort_retention_by_hand():
     np.testing.assert_allclose(r.pooled_retention, [1.0, 0.5, 0.5, 1 / 3])
     # Months, as of the end of May: a later transaction is left out.
     m = cohort_retention(customer, at, as_of="2024-05-31")
-    assert m.cohorts.astype("datetime64[D]").astype(str).tolist() == [
+    assert m.groups.astype("datetime64[D]").astype(str).tolist() == [
         "2024-01-01",
         "2024-02-01",
         "2024-03-01",
@@ -321,7 +321,7 @@ def test_cohort_retention_matches_loop(freq, log):
         assert r.size.shape == (0,)
         assert r.retention.shape == (0, 0)
         return
-    np.testing.assert_array_equal(r.cohorts, np.array(ref["cohorts"], "datetime64[ns]"))
+    np.testing.assert_array_equal(r.groups, np.array(ref["cohorts"], "datetime64[ns]"))
     assert r.size.tolist() == ref["size"]
     assert r.active.tolist() == ref["active"]
     np.testing.assert_allclose(r.retention, ref["retention"], rtol=1e-12)
@@ -343,7 +343,7 @@ def test_cohort_diagonals_are_the_active_customers_per_period(log, freq):
         assert f.periods.size == 0
         return
     # Calendar period of each cell: cohort offset + k.
-    offset = np.searchsorted(f.periods, c.cohorts)
+    offset = np.searchsorted(f.periods, c.groups)
     per_period = np.zeros(f.periods.size, dtype=np.int64)
     for i, o in enumerate(offset):  # a handful of cohorts
         per_period[o:] += c.active[i, : f.periods.size - o]
@@ -355,13 +355,13 @@ def test_cohort_diagonals_are_the_active_customers_per_period(log, freq):
 def test_cohort_retention_edges():
     with pytest.warns(InsufficientDataWarning, match="no periods"):
         empty = cohort_retention([], [])
-    assert empty.cohorts.shape == (0,)
+    assert empty.groups.shape == (0,)
     assert empty.active.shape == (0, 0)
     one = cohort_retention(["a"], ["2024-05-05"], freq="W")
     assert one.size.tolist() == [1]
     assert one.retention.tolist() == [[1.0]]
     assert np.isnan(one.churn).all()
-    assert one.cohorts.tolist() == _days("2024-04-29").tolist()  # the Monday
+    assert one.groups.tolist() == _days("2024-04-29").tolist()  # the Monday
     same = cohort_retention(["a", "b", "a"], _days("2024-05-05", "2024-05-06", "2024-05-07"))
     assert same.size.tolist() == [2]
     assert same.active.tolist() == [[2]]
@@ -462,9 +462,7 @@ def test_get_keep_grow_by_hand():
     assert r.lost_so_far.tolist() == [[0, 0, 0, 1, 1, 1, 2]]
     assert r.live.tolist() == [[2, 2, 2, 1, 1, 2, 1]]
     # Per segment.
-    s = get_keep_grow(
-        customer, at, value, freq="M", lost_after=2, segment=segment, as_of="2024-07-20"
-    )
+    s = get_keep_grow(customer, at, value, freq="M", lost_after=2, by=segment, as_of="2024-07-20")
     assert s.groups.tolist() == ["big", "small"]
     assert s.let_go is None
     assert s.cross_sold is None
@@ -612,7 +610,7 @@ def test_inputs_are_not_modified():
             lost_after=1,
             margin=margin,
             product=product,
-            segment=segment,
+            by=segment,
         )
         with _sparse():
             get_keep_grow(
@@ -623,7 +621,7 @@ def test_inputs_are_not_modified():
                 lost_after=1,
                 margin=margin,
                 product=product,
-                segment=segment,
+                by=segment,
             )
         cohort_retention(customer, at, freq=freq)
     for old, new in zip(before, (customer, at, value, margin, product, segment), strict=True):
@@ -638,7 +636,7 @@ def test_get_keep_grow_edges():
     assert empty.let_go.shape == (1, 0)
     assert empty.new_product_value.shape == (1, 0)
     with pytest.warns(InsufficientDataWarning, match="no periods"):
-        seg = get_keep_grow([], [], [], lost_after=1, segment=([], ["p", "q"]))
+        seg = get_keep_grow([], [], [], lost_after=1, by=([], ["p", "q"]))
     assert seg.groups.tolist() == ["p", "q"]
     assert seg.active.shape == (2, 0)
     with pytest.warns(InsufficientDataWarning, match="no periods"):
@@ -684,7 +682,7 @@ def test_get_keep_grow_edges():
     assert left_out.active_value.tolist() == [[1.0]]
     # A customer without a segment is left out of a segmented result.
     s = get_keep_grow(
-        ["a", "b"], _days("2024-01-01", "2024-01-02"), [1.0, 2.0], lost_after=1, segment=["s", None]
+        ["a", "b"], _days("2024-01-01", "2024-01-02"), [1.0, 2.0], lost_after=1, by=["s", None]
     )
     assert s.groups.tolist() == ["s"]
     assert s.acquired.tolist() == [[1]]
@@ -715,17 +713,18 @@ def test_get_keep_grow_errors():
         get_keep_grow(["a", "a"], at, ["x", "y"], lost_after=1)
     with pytest.raises(
         ValidationError,
-        match=r"`segment` must be the same on every row of a customer; .* 1 row \(row 0\)",
+        match=r"`by` \(the segment\) must be the same on every row of a customer; "
+        r".* 1 row \(row 0\)",
     ):
         get_keep_grow(
-            ["a", "b", "a"], np.r_[at, at[:1]], [1, 2, 3], lost_after=1, segment=["s", "t", "t"]
+            ["a", "b", "a"], np.r_[at, at[:1]], [1, 2, 3], lost_after=1, by=["s", "t", "t"]
         )
-    with pytest.raises(ValidationError, match=r"`segment` must be the same"):
-        get_keep_grow(["a", "a"], at, [1, 2], lost_after=1, segment=["s", None])
+    with pytest.raises(ValidationError, match=r"`by` \(the segment\) must be the same"):
+        get_keep_grow(["a", "a"], at, [1, 2], lost_after=1, by=["s", None])
     with pytest.raises(ValidationError, match=r"`freq` must be one of"):
         get_keep_grow(["a", "a"], at, [1, 2], lost_after=1, freq="H")
-    with pytest.raises(TypeError, match=r"`segment` labels must be mutually orderable"):
-        get_keep_grow(["a", "a"], at, [1, 2], lost_after=1, segment=np.array([1, "s"], object))
+    with pytest.raises(TypeError, match=r"`by` labels must be mutually orderable"):
+        get_keep_grow(["a", "a"], at, [1, 2], lost_after=1, by=np.array([1, "s"], object))
 
 
 def test_results_serialize():
@@ -813,7 +812,7 @@ def test_cdnow_every_customer_acquired_in_1997_q1():
     assert r.live[0, -1] + r.lost_so_far[0, -1] == 23570
     # Monthly cohorts: January, February and March 1997 only.
     c = cohort_retention(df["customer_id"], df["at"])
-    assert c.cohorts.astype("datetime64[D]").astype(str).tolist() == [
+    assert c.groups.astype("datetime64[D]").astype(str).tolist() == [
         "1997-01-01",
         "1997-02-01",
         "1997-03-01",
@@ -833,3 +832,53 @@ def test_cdnow_every_customer_acquired_in_1997_q1():
     np.testing.assert_allclose(c.retention[0], (active / size).to_numpy(), rtol=1e-12)
     assert c.observed[0].all()
     assert c.observed[2].sum() == 16
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def test_frames_of_the_retention_results():
+    customer = ["a", "b", "c", "a", "b"]
+    at = ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-10", "2024-03-02"]
+    r = cohort_retention(customer, at, as_of="2024-03-31")
+    f = r.to_frame()
+    assert f.columns.tolist() == [
+        "group",
+        "periods_since",
+        "size",
+        "active",
+        "observed",
+        "retention",
+        "churn",
+        "freq",
+    ]
+    assert f["group"].astype(str).tolist() == ["2024-01-01"] * 3 + ["2024-02-01"] * 3
+    assert f["periods_since"].tolist() == [0, 1, 2, 0, 1, 2]
+    assert f["size"].tolist() == [2, 2, 2, 1, 1, 1]
+    assert f["active"].tolist() == [2, 1, 1, 1, 0, 0]
+    assert f["observed"].tolist() == [True, True, True, True, True, False]
+    np.testing.assert_array_equal(f["retention"], [1.0, 0.5, 0.5, 1.0, 0.0, np.nan])
+    assert f["freq"].tolist() == ["M"] * 6
+    g = get_keep_grow(
+        customer,
+        at,
+        [1.0, 2.0, 3.0, 4.0, 5.0],
+        by=["x", "y", "x", "x", "y"],
+        freq="M",
+        lost_after=1,
+    )
+    f = g.to_frame()
+    assert f.columns[:3].tolist() == ["group", "period", "active"]
+    assert f.columns[-2:].tolist() == ["freq", "lost_after"]  # settings: constant columns
+    assert f["group"].tolist() == ["x", "x", "x", "y", "y", "y"]
+    assert f["period"].astype(str).tolist() == ["2024-01-01", "2024-02-01", "2024-03-01"] * 2
+    assert f["acquired"].tolist() == [1, 1, 0, 1, 0, 0]
+    assert f["active_value"].tolist() == [1.0, 7.0, 0.0, 2.0, 0.0, 5.0]
+    assert "let_go" not in f.columns  # None without `margin`
+    for result in (r, g):
+        assert len(repr(result).splitlines()) <= 20
+
+
+def test_get_keep_grow_groups_by_keyword_only():
+    with pytest.raises(TypeError, match=r"takes 3 positional arguments but 4 positional"):
+        get_keep_grow(["a"], ["2024-01-01"], [1.0], ["s"], lost_after=1)  # type: ignore[misc]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,11 +30,11 @@ values = st.lists(
 def test_segments_by_hand_ties_and_unknown():
     cv = [1.0, 2.0, 3.0, 4.0, np.nan]
     fp = [4.0, 3.0, 2.0, 1.0, 9.0]
-    s = segment_customers(cv, fp, customers=["a", "b", "c", "d", "e"])
+    s = segment_customers(cv, fp, groups=["a", "b", "c", "d", "e"])
     # medians of the known customers: 2.5 and 2.5; strictly above is high
     assert s.thresholds.tolist() == [2.5, 2.5]
     assert s.segment.tolist() == ["potential", "potential", "dilemma", "dilemma", "unknown"]
-    assert s.customers.tolist() == ["a", "b", "c", "d", "e"]
+    assert s.groups.tolist() == ["a", "b", "c", "d", "e"]
     one = segment_customers([5.0], [5.0])  # the median is the value itself: not above
     assert one.segment.tolist() == ["basic"]
     tied = segment_customers([1.0, 1.0, 1.0], [2.0, 2.0, 3.0])
@@ -43,7 +44,7 @@ def test_segments_by_hand_ties_and_unknown():
 def test_segments_quantile_absolute_and_custom_cells():
     rng = np.random.default_rng(1)
     cv, fp = rng.normal(size=1000), rng.normal(size=1000)
-    s = segment_customers(cv, fp, thresholds="quantile", q=0.8)
+    s = segment_customers(cv, fp, thresholds="percentile", q=80)
     assert s.thresholds.tolist() == [np.quantile(cv, 0.8), np.quantile(fp, 0.8)]
     premium = (cv > np.quantile(cv, 0.8)) & (fp > np.quantile(fp, 0.8))
     assert np.array_equal(s.segment == "premium", premium)
@@ -52,11 +53,17 @@ def test_segments_quantile_absolute_and_custom_cells():
     cells = {(True, True): "A", (False, True): "B", (True, False): "B", (False, False): "C"}
     c = segment_customers(cv, fp, cells=cells)
     assert c.labels.tolist() == ["A", "B", "C", "unknown"]
-    assert c.counts.sum() == 1000
+    assert c.sizes.sum() == 1000
     with pytest.raises(ValidationError, match=r"`cells` must name every cell"):
         segment_customers(cv, fp, cells={(True, True): "A"})
-    with pytest.raises(ValidationError, match=r"`q` must lie in \(0, 1\)"):
-        segment_customers(cv, fp, thresholds="quantile", q=1.5)
+    with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
+        segment_customers(cv, fp, thresholds="percentile", q=150)
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 80\?"):
+        segment_customers(cv, fp, thresholds="percentile", q=0.8)
+    with pytest.raises(ValidationError, match=r"`q` must be one percentile"):
+        segment_customers(cv, fp, thresholds="percentile", q=[50, 80])
+    with pytest.raises(ValidationError, match=r"`thresholds` must be one of 'median', 'percent"):
+        segment_customers(cv, fp, thresholds="quantile")
     with pytest.raises(ValidationError, match=r"`thresholds`"):
         segment_customers(cv, fp, thresholds="mean")
 
@@ -71,7 +78,7 @@ def test_segments_are_a_partition_matching_a_loop(data, cv):
         )
     )
     s = segment_customers(cv, fp)
-    assert s.counts.sum() == len(cv)
+    assert s.sizes.sum() == len(cv)
     assert np.array_equal(s.labels[s.codes], s.segment)
     both = [(x, y) for x, y in zip(cv, fp, strict=True) if not (math.isnan(x) or math.isnan(y))]
     if both:  # the thresholds are the medians of the customers known on both axes
@@ -89,7 +96,7 @@ def test_segments_are_a_partition_matching_a_loop(data, cv):
                 (False, False): "basic",
             }[(x > tc, y > tf)]
             assert s.segment[i] == expected
-    assert s.total(np.ones(len(cv))).tolist() == s.counts.astype(float).tolist()
+    assert s.total(np.ones(len(cv))).tolist() == s.sizes.astype(float).tolist()
 
 
 # --------------------------------------------------------------------------- RFM
@@ -136,8 +143,8 @@ def test_rfm_matches_plain_loops(tx, bins, cut):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = rfm(customer, at, value, as_of=as_of, bins=bins)
-    assert r.customers.tolist() == names
+        r = rfm(at, value, by=customer, as_of=as_of, bins=bins)
+    assert r.groups.tolist() == names
     assert r.recency.tolist() == rec
     assert r.frequency.tolist() == freq
     assert np.allclose(r.monetary, mon)
@@ -150,24 +157,24 @@ def test_rfm_monotone_in_each_input(tx, pick, extra):
     customer, at, value = tx
     who = customer[pick % len(customer)]
     as_of = np.datetime64("2024-03-15", "ns")
-    base = rfm(customer, at, value, as_of=as_of)
-    i = base.customers.tolist().index(who)
+    base = rfm(at, value, by=customer, as_of=as_of)
+    i = base.groups.tolist().index(who)
     richer = value + np.where(customer == who, extra, 0.0)
-    assert rfm(customer, at, richer, as_of=as_of).m[i] >= base.m[i]
+    assert rfm(at, richer, by=customer, as_of=as_of).m[i] >= base.m[i]
     later = at + np.where(customer == who, np.timedelta64(1, "D"), np.timedelta64(0, "D"))
-    assert rfm(customer, later, value, as_of=as_of).r[i] >= base.r[i]
-    more = rfm(np.r_[customer, [who]], np.r_[at, at[:1]], np.r_[value, [1.0]], as_of=as_of)
-    assert more.f[more.customers.tolist().index(who)] >= base.f[i]
+    assert rfm(later, value, by=customer, as_of=as_of).r[i] >= base.r[i]
+    more = rfm(np.r_[at, at[:1]], np.r_[value, [1.0]], by=np.r_[customer, [who]], as_of=as_of)
+    assert more.f[more.groups.tolist().index(who)] >= base.f[i]
 
 
 def test_rfm_ties_share_a_middle_score():
     # three customers bought yesterday for 100: nobody is better, nobody worse
-    r = rfm(["a", "b", "c"], ["2024-06-29"] * 3, [100.0] * 3, as_of="2024-06-30")
+    r = rfm(["2024-06-29"] * 3, [100.0] * 3, by=["a", "b", "c"], as_of="2024-06-30")
     assert r.score.tolist() == [333, 333, 333]
-    one = rfm(["a"], ["2024-06-29"], [1000.0], as_of="2024-06-30")
+    one = rfm(["2024-06-29"], [1000.0], by=["a"], as_of="2024-06-30")
     assert one.score.tolist() == [333]
     # ten distinct values: two per level
-    ten = rfm(list("abcdefghij"), ["2024-06-29"] * 10, np.arange(1.0, 11.0), as_of="2024-06-30")
+    ten = rfm(["2024-06-29"] * 10, np.arange(1.0, 11.0), by=list("abcdefghij"), as_of="2024-06-30")
     assert ten.m.tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
 
 
@@ -175,16 +182,28 @@ def test_rfm_options_and_errors():
     customer = ["a", "a", "a", "b"]
     at = ["2024-01-01T08:00", "2024-01-01T18:00", "2024-01-03", "2024-01-02"]
     r = rfm(
-        customer, at, [1.0, 3.0, 5.0, 4.0], as_of="2024-01-04", frequency="days", monetary="mean"
+        at, [1.0, 3.0, 5.0, 4.0], by=customer, as_of="2024-01-04", frequency="days", monetary="mean"
     )
     assert r.frequency.tolist() == [2, 1]
     assert r.monetary.tolist() == [3.0, 4.0]
-    with pytest.raises(ValidationError, match=r"`bins` must be an integer from 2 to 9"):
-        rfm(customer, at, [1.0] * 4, as_of="2024-01-04", bins=1)
-    with pytest.raises(ValidationError, match=r"`customer` is missing in 1 row \(row 1\)"):
-        rfm(["a", None, "a", "b"], at, [1.0] * 4, as_of="2024-01-04")
+    with pytest.raises(ValidationError, match=r"`bins` must be at least 2; got 1"):
+        rfm(at, [1.0] * 4, by=customer, as_of="2024-01-04", bins=1)
+    with pytest.raises(ValidationError, match=r"`bins` must be at most 9; got 10"):
+        rfm(at, [1.0] * 4, by=customer, as_of="2024-01-04", bins=10)
+    with pytest.raises(TypeError, match=r"`bins` must be a whole number, got float"):
+        rfm(at, [1.0] * 4, by=customer, as_of="2024-01-04", bins=5.0)
+    with pytest.raises(
+        ValidationError, match=r"`by` \(the customer\) is missing in 1 row \(row 1\)"
+    ):
+        rfm(at, [1.0] * 4, by=["a", None, "a", "b"], as_of="2024-01-04")
     with pytest.raises(ValidationError, match=r"must be known for every transaction"):
-        rfm(customer, at, [1.0, np.nan, 1.0, 1.0], as_of="2024-01-04")
+        rfm(at, [1.0, np.nan, 1.0, 1.0], by=customer, as_of="2024-01-04")
+    with pytest.raises(TypeError, match=r"`by` is required: the customer of each transaction"):
+        rfm(at, [1.0] * 4, by=None, as_of="2024-01-04")
+    with pytest.raises(TypeError, match=r"takes 2 positional arguments but 3"):
+        rfm(customer, at, [1.0] * 4, as_of="2024-01-04")  # type: ignore[misc]
+    with pytest.raises(ValidationError, match=r"`monetary` must be one of 'sum', 'mean'"):
+        rfm(at, [1.0] * 4, by=customer, as_of="2024-01-04", monetary="median")
 
 
 def test_rfm_segments_first_match_and_default_rules():
@@ -192,12 +211,12 @@ def test_rfm_segments_first_match_and_default_rules():
     n = 5000
     customer = rng.integers(0, 800, size=n)
     at = np.datetime64("2024-01-01", "ns") + rng.integers(0, 365, size=n).astype("timedelta64[D]")
-    r = rfm(customer, at, rng.gamma(2.0, 20.0, size=n), as_of="2025-01-01")
+    r = rfm(at, rng.gamma(2.0, 20.0, size=n), by=customer, as_of="2025-01-01")
     seg = rfm_segments(r)
-    assert seg.counts.sum() == r.customers.size
+    assert seg.sizes.sum() == r.groups.size
     assert seg.labels.tolist() == [name for name, _ in RFM_SEGMENT_RULES] + ["other"]
     fm = (r.f + r.m) / 2
-    for i in range(r.customers.size):  # a plain first-match loop
+    for i in range(r.groups.size):  # a plain first-match loop
         expected = "other"
         for name, cond in RFM_SEGMENT_RULES:
             vals = {"r": r.r[i], "f": r.f[i], "m": r.m[i], "fm": fm[i]}
@@ -209,7 +228,7 @@ def test_rfm_segments_first_match_and_default_rules():
         rfm_segments(r, [("bad", {"x": (1, 2)})])
     with pytest.raises(ValidationError, match=r"range \(4, 6\) is not within the scores 1..5"):
         rfm_segments(r, [("bad", {"r": (4, 6)})])
-    three = rfm(customer, at, np.ones(n), as_of="2025-01-01", bins=3)
+    three = rfm(at, np.ones(n), by=customer, as_of="2025-01-01", bins=3)
     with pytest.raises(ValidationError, match=r"default RFM rules are for 5 score levels"):
         rfm_segments(three)
 
@@ -220,17 +239,20 @@ def test_rfm_segments_first_match_and_default_rules():
 def test_trailing_value_window_edges():
     customer = ["a", "a", "a", "b"]
     at = ["2023-06-30", "2023-07-01", "2024-06-30", "2024-07-01"]
-    labels, v = trailing_value(customer, at, [1.0, 2.0, 4.0, 8.0], as_of="2024-06-30", days=365)
+    r = trailing_value(at, [1.0, 2.0, 4.0, 8.0], by=customer, as_of="2024-06-30", days=365)
     # window (2023-07-01, 2024-06-30]: 2023-07-01 is out (not after the start)
-    assert labels.tolist() == ["a", "b"]
-    assert v.tolist() == [4.0, 0.0]
-    _, unknown = trailing_value(customer, at, [np.nan, 2.0, np.nan, 8.0], as_of="2024-06-30")
-    assert np.isnan(unknown[0])  # an unknown amount inside the window
-    assert unknown[1] == 0.0
-    with pytest.raises(ValidationError, match=r"`at` and `customer` must have the same length"):
-        trailing_value(["a"], at, [1.0] * 4, as_of="2024-06-30")
+    assert r.groups.tolist() == ["a", "b"]
+    assert r.values.tolist() == [4.0, 0.0]
+    assert (r.as_of, r.days) == (np.datetime64("2024-06-30", "ns"), 365.0)
+    unknown = trailing_value(at, [np.nan, 2.0, np.nan, 8.0], by=customer, as_of="2024-06-30")
+    assert np.isnan(unknown.values[0])  # an unknown amount inside the window
+    assert unknown.values[1] == 0.0
+    with pytest.raises(ValidationError, match=r"`at` and `by` must have the same length"):
+        trailing_value(at, [1.0] * 4, by=["a"], as_of="2024-06-30")
     with pytest.raises(ValidationError, match=r"`days` must be > 0"):
-        trailing_value(customer, at, [1.0] * 4, as_of="2024-06-30", days=0)
+        trailing_value(at, [1.0] * 4, by=customer, as_of="2024-06-30", days=0)
+    with pytest.raises(TypeError, match=r"`days` must be a number of days, got str"):
+        trailing_value(at, [1.0] * 4, by=customer, as_of="2024-06-30", days="365")
 
 
 def test_customer_value_per_customer_and_segment():
@@ -256,3 +278,47 @@ def test_customer_value_per_customer_and_segment():
     unknown = customer_value([1.0, 2.0])
     assert np.isnan(unknown.margin).all()
     assert unknown.revenue.tolist() == [3.0]
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def test_frames_of_the_value_results():
+    s = segment_customers([10, 50, 80, 20], [90, 70, 10, 5], groups=["w", "x", "y", "z"])
+    f = s.to_frame()
+    assert f.columns.tolist() == ["group", "segment"]
+    assert f.to_dict("list") == {
+        "group": ["w", "x", "y", "z"],
+        "segment": ["potential", "premium", "dilemma", "basic"],
+    }
+    r = rfm(["2024-06-29", "2024-06-01"], [5.0, 7.0], by=["a", "b"], as_of="2024-06-30", bins=2)
+    f = r.to_frame()
+    assert f.columns.tolist() == [
+        "group",
+        "recency",
+        "frequency",
+        "monetary",
+        "r",
+        "f",
+        "m",
+        "score",
+        "bins",
+    ]
+    assert f["group"].tolist() == ["a", "b"]
+    assert f["recency"].tolist() == [1.0, 29.0]
+    assert f["score"].tolist() == [221, 122]  # equal frequencies share the middle score
+    assert f["bins"].tolist() == [2, 2]
+    t = trailing_value(["2024-06-01", "2024-06-02"], [3.0, 4.0], by=["b", "a"], as_of="2024-06-30")
+    f = t.to_frame()
+    assert f.to_dict("list") == {
+        "group": ["a", "b"],
+        "values": [4.0, 3.0],
+        "as_of": [pd.Timestamp("2024-06-30")] * 2,
+        "days": [365.0, 365.0],
+    }
+    v = customer_value([100.0, 40.0, 60.0], [30.0, -5.0, 30.0], by=["a", "b", "a"])
+    f = v.to_frame()
+    assert f["group"].tolist() == ["a", "b"]
+    assert f["profitability"].tolist() == [0.375, -0.125]
+    for result in (s, r, t, v):
+        assert len(repr(result).splitlines()) <= 20

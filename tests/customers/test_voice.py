@@ -159,10 +159,19 @@ def test_nps_rejects_bad_scores_naming_rows(bad):
 
 
 def test_nps_other_errors():
-    with pytest.raises(ValidationError, match=r"`confidence` must lie in \(0, 1\); got 1.0"):
+    with pytest.raises(
+        ValidationError, match=r"`confidence` must be a fraction in \(0, 1\); got 1.0"
+    ):
         nps([1], confidence=1.0)
-    with pytest.raises(TypeError, match=r"`confidence` must be a number"):
+    with pytest.raises(TypeError, match=r"`confidence` must be a number in \(0, 1\), got str"):
         nps([1], confidence="95%")
+    for score in (nps, csat, ces):
+        with pytest.raises(
+            ValidationError, match=r"`confidence` .* got 95 \(did you mean 0.95\?\)"
+        ):
+            score([1], confidence=95)
+        with pytest.raises(TypeError, match=r"`confidence` must be a number in \(0, 1\), got bool"):
+            score([1], confidence=True)
     with pytest.raises(ValidationError, match=r"`scores` and `by` must have the same length"):
         nps([1, 2], by=["a"])
     with pytest.raises(TypeError, match=r"`scores` must hold numbers"):
@@ -232,17 +241,19 @@ def test_csat_errors():
         ValidationError, match=r"whole numbers from 1 to 5 .* 2 rows \(row 1; row 3\)"
     ):
         csat([5, 6, 4, 0])
-    with pytest.raises(ValidationError, match=r"`satisfied` must lie in 1..5 \(the scale\)"):
+    with pytest.raises(ValidationError, match=r"`satisfied` must be at most 5; got 6"):
         csat([5], satisfied=(5, 6))
+    with pytest.raises(ValidationError, match=r"`satisfied` must be at least 1; got 0"):
+        csat([5], satisfied=(0, 5))
     with pytest.raises(ValidationError, match=r"`satisfied` must name at least one answer"):
         csat([5], satisfied=())
     with pytest.raises(TypeError, match=r"`satisfied` must be a sequence of integers"):
         csat([5], satisfied="45")
-    with pytest.raises(TypeError, match=r"`satisfied` must be an integer"):
+    with pytest.raises(TypeError, match=r"`satisfied` must be a whole number, got float"):
         csat([5], satisfied=(4.0, 5))
-    with pytest.raises(ValidationError, match=r"`scale` must be >= 2"):
+    with pytest.raises(ValidationError, match=r"`scale` must be at least 2; got 1"):
         csat([1], scale=1)
-    with pytest.raises(TypeError, match=r"`scale` must be an integer"):
+    with pytest.raises(TypeError, match=r"`scale` must be a whole number, got float"):
         csat([1], scale=5.0)
 
 
@@ -457,3 +468,53 @@ def test_feedback_summary_takes_the_models_feedback_kinds():
     assert r.counts.tolist() == [[1, 0, 2]]
     assert r.n.tolist() == [3]
     assert feedback_summary(np.array(kinds, dtype=object)) == r
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def test_frames_of_the_voice_results():
+    # As many groups as NPS answer points (11): `points` must not pass for a group column.
+    r = nps([10, 9, 3, 7, 8, 0, 9, 10, 10, 1, 2], by=list("abcdefghijk"))
+    f = r.to_frame()
+    assert f.columns.tolist() == [
+        "group",
+        "value",
+        "low",
+        "high",
+        "n",
+        "promoters",
+        "passives",
+        "detractors",
+        "confidence",
+        "higher_is_better",
+    ]
+    assert f["group"].tolist() == list("abcdefghijk")
+    promoter, detractor = 100.0, -100.0
+    assert f["value"].tolist() == [
+        promoter, promoter, detractor, 0.0, 0.0, detractor, promoter, promoter, promoter,
+        detractor, detractor,
+    ]  # fmt: skip
+    c = csat([5, 4, 1, 2], by=["x", "x", "y", "y"]).to_frame()
+    assert c[["group", "value", "satisfied", "n", "method"]].to_dict("list") == {
+        "group": ["x", "y"],
+        "value": [100.0, 0.0],
+        "satisfied": [2, 0],
+        "n": [2, 2],
+        "method": ["top_box", "top_box"],
+    }
+    e = ces([7, 5, 1, 3]).to_frame()
+    assert e[["group", "value", "easy", "version"]].to_dict("records") == [
+        {"group": "all", "value": 4.0, "easy": 2, "version": "2.0"}
+    ]
+    k = feedback_summary(["negative", "confirmation", "negative"], by=["a", "b", "a"])
+    f = k.to_frame()
+    assert f.to_dict("list") == {
+        "group": ["a", "a", "a", "b", "b", "b"],
+        "kind": ["confirmation", "improvement", "negative"] * 2,
+        "counts": [0, 0, 2, 1, 0, 0],
+        "shares": [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+        "n": [2, 2, 2, 1, 1, 1],
+    }
+    for result in (r, k):
+        assert len(repr(result).splitlines()) <= 20

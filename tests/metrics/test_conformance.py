@@ -237,14 +237,14 @@ CASES["fit_lead_times"] = {
     "all_missing": (([NAN],), {"distribution": "lognormal"}, True, {"shape": [NAN], "n": [0]}),
 }
 CASES["segment_customers"] = {
-    "empty": (([], []), {}, False, {"counts": [0, 0, 0, 0, 0]}),
-    "one": (([1.0], [2.0]), {}, False, {"counts": [0, 0, 0, 1, 0]}),
-    "all_missing": (([NAN], [NAN]), {}, False, {"counts": [0, 0, 0, 0, 1]}),
+    "empty": (([], []), {}, False, {"sizes": [0, 0, 0, 0, 0]}),
+    "one": (([1.0], [2.0]), {}, False, {"sizes": [0, 0, 0, 1, 0]}),
+    "all_missing": (([NAN], [NAN]), {}, False, {"sizes": [0, 0, 0, 0, 1]}),
 }
 CASES["trailing_value"] = {
-    "empty": (([], EMPTY_T, []), {"as_of": T1}, False, np.zeros(0)),
-    "one": ((["a"], [T0], [2.0]), {"as_of": T1}, False, [2.0]),
-    "all_missing": ((["a"], NAT1, [NAN]), {"as_of": T1}, False, [0.0]),
+    "empty": ((EMPTY_T, []), {"by": [], "as_of": T1}, False, {"values": np.zeros(0)}),
+    "one": (([T0], [2.0]), {"by": ["a"], "as_of": T1}, False, {"values": [2.0]}),
+    "all_missing": ((NAT1, [NAN]), {"by": ["a"], "as_of": T1}, False, {"values": [0.0]}),
 }
 CASES["customer_value"] = {
     "empty": (([],), {}, True, {"revenue": [0.0], "transactions": [0]}),
@@ -252,36 +252,36 @@ CASES["customer_value"] = {
     "all_missing": (([NAN],), {}, False, {"revenue": [NAN], "transactions": [1]}),
 }
 CASES["rfm"] = {
-    "empty": (([], EMPTY_T, []), {"as_of": T1}, True, {"r": np.zeros(0)}),
-    "one": ((["a"], [T0], [2.0]), {"as_of": T1}, False, {"recency": [1.0], "r": [3]}),
-    "all_missing": ((["a"], [T1], [2.0]), {"as_of": T0}, True, {"r": np.zeros(0)}),
+    "empty": ((EMPTY_T, []), {"by": [], "as_of": T1}, True, {"r": np.zeros(0)}),
+    "one": (([T0], [2.0]), {"by": ["a"], "as_of": T1}, False, {"recency": [1.0], "r": [3]}),
+    "all_missing": (([T1], [2.0]), {"by": ["a"], "as_of": T0}, True, {"r": np.zeros(0)}),
 }
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", InsufficientDataWarning)
-    _RFM_EMPTY = customers.rfm([], EMPTY_T, [], as_of=T1)
-_RFM_ONE = customers.rfm(["a"], [T0], [2.0], as_of=T1)
+    _RFM_EMPTY = customers.rfm(EMPTY_T, [], by=[], as_of=T1)
+_RFM_ONE = customers.rfm([T0], [2.0], by=["a"], as_of=T1)
 CASES["rfm_segments"] = {
-    "empty": ((_RFM_EMPTY,), {}, False, {"counts": [0] * 8}),
+    "empty": ((_RFM_EMPTY,), {}, False, {"sizes": [0] * 8}),
     "one": ((_RFM_ONE,), {}, False, {"segment": ["loyal"]}),  # alone: r = f = m = 3
-    "all_missing": ((_RFM_EMPTY,), {"rules": []}, False, {"counts": [0]}),
+    "all_missing": ((_RFM_EMPTY,), {"rules": []}, False, {"sizes": [0]}),
 }
 _FIVE = ([1, 2, 0, 3, 1, 0, 2], [5.0, 8, 0, 20, 3, 0, 9], [30.0] * 7)
 _BG = customers.fit_bgnbd(*_FIVE, penalizer=0.1)
 _GG = customers.fit_gamma_gamma([1, 2, 3, 1, 2], [10.0, 20, 15, 12, 30])
 CASES["purchase_summary"] = {
-    "empty": (([], EMPTY_T), {}, False, {"frequency": np.zeros(0)}),
-    "one": ((["a"], [T0]), {}, False, {"frequency": [0], "T": [0.0]}),
-    "all_missing": ((["a"], NAT1), {}, False, {"frequency": np.zeros(0)}),
+    "empty": ((EMPTY_T,), {"by": []}, False, {"frequency": np.zeros(0)}),
+    "one": (([T0],), {"by": ["a"]}, False, {"frequency": [0], "T": [0.0]}),
+    "all_missing": ((NAT1,), {"by": ["a"]}, False, {"frequency": np.zeros(0)}),
 }
 CASES["fit_bgnbd"] = {
-    "empty": (([], [], []), {}, True, {"r": NAN, "n": 0}),
-    "one": (([1], [2.0], [3.0]), {}, True, {"r": NAN, "n": 1}),
-    "all_missing": (([NAN], [NAN], [NAN]), {}, True, {"a": NAN, "n": 0}),
+    "empty": (([], [], []), {}, True, {"purchase_shape": NAN, "n": 0}),
+    "one": (([1], [2.0], [3.0]), {}, True, {"purchase_shape": NAN, "n": 1}),
+    "all_missing": (([NAN], [NAN], [NAN]), {}, True, {"dropout_a": NAN, "n": 0}),
 }
 CASES["fit_gamma_gamma"] = {
-    "empty": (([], []), {}, True, {"p": NAN, "n": 0}),
-    "one": (([1], [2.0]), {}, True, {"p": NAN, "n": 1}),
-    "all_missing": (([NAN], [NAN]), {}, True, {"v": NAN, "n": 0}),
+    "empty": (([], []), {}, True, {"spend_shape": NAN, "n": 0}),
+    "one": (([1], [2.0]), {}, True, {"spend_shape": NAN, "n": 1}),
+    "all_missing": (([NAN], [NAN]), {}, True, {"mixing_scale": NAN, "n": 0}),
 }
 CASES["lifetime_value"] = {
     "empty": ((_BG, _GG, [], [], [], []), {}, False, np.zeros(0)),
@@ -315,11 +315,11 @@ CASES["feedback_summary"] = {
 }
 _SIDES = (np.array([], dtype=np.intp), ["premium", "other"])
 CASES["compare_service"] = {
-    "empty": (([], _SIDES), {"focus": "premium", "rng": 0}, True, {"difference": NAN}),
-    "one": (([2.0], ["premium"]), {"focus": "premium", "rng": 0}, True, {"difference": NAN}),
+    "empty": (([],), {"by": _SIDES, "focus": "premium", "rng": 0}, True, {"difference": NAN}),
+    "one": (([2.0],), {"by": ["premium"], "focus": "premium", "rng": 0}, True, {"difference": NAN}),
     "all_missing": (
-        ([NAN], ["premium"]),
-        {"focus": "premium", "rng": 0},
+        ([NAN],),
+        {"by": ["premium"], "focus": "premium", "rng": 0},
         True,
         {"focus_statistic": NAN},
     ),
@@ -471,9 +471,6 @@ def test_defined_result_on_degenerate_input(name: str, kind: str) -> None:
             assert repr(old.tolist()) == repr(new.tolist())
         else:
             assert np.array_equal(old, new, equal_nan=old.dtype.kind in "fmM")
-    if isinstance(result, tuple):  # (labels, values), as trailing_value returns
-        labels, result = result
-        assert len(labels) == len(result)
     categories = [w.category for w in record]
     assert all(c is InsufficientDataWarning for c in categories), categories
     assert bool(categories) == warns

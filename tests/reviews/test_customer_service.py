@@ -101,7 +101,7 @@ def test_every_figure_is_the_metrics(demo):
     sides = np.where(item_segment == "premium <&>", 0, 1)
     direct = compare_service(
         np.where(done, lead, np.nan),
-        (np.where(done, sides, -1), ["premium <&>", "others"]),
+        by=(np.where(done, sides, -1), ["premium <&>", "others"]),
         focus="premium <&>",
         permutations=999,
         rng=1,

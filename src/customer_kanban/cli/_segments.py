@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def _load(args: argparse.Namespace) -> tuple[TransactionTable, np.datetime64, st
 
 
 def portfolio(
-    table: TransactionTable, when: np.datetime64, *, freq: str, lost_after: int
+    table: TransactionTable, when: np.datetime64, *, freq: Literal["M", "Q"], lost_after: int
 ) -> dict[str, Any]:
     """Every figure of the report, as plain data."""
     from customer_kanban import customers as ck_customers
@@ -95,8 +95,9 @@ def portfolio(
     has_margin = bool(np.isfinite(margin).all())
     value = margin if has_margin else revenue
 
-    labels, current = ck_customers.trailing_value(customers, at, value, as_of=when, days=365)
-    summary = ck_customers.purchase_summary(customers, at, value, as_of=when, period="D")
+    trailing = ck_customers.trailing_value(at, value, by=customers, as_of=when, days=365)
+    labels, current = trailing.groups, trailing.values
+    summary = ck_customers.purchase_summary(at, value, by=customers, as_of=when, period="D")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
         bg = ck_customers.fit_bgnbd(summary.frequency, summary.recency, summary.T, penalizer=0.001)
@@ -117,11 +118,11 @@ def portfolio(
     # purchase_summary lists the customers with a purchase by `when`, like trailing_value
     potential = np.full(labels.size, np.nan)
     potential[np.searchsorted(labels, summary.groups)] = potential_known
-    cells = ck_customers.segment_customers(current, potential, customers=labels)
+    cells = ck_customers.segment_customers(current, potential, groups=labels)
     current_total = cells.total(current)
     potential_total = cells.total(potential)
 
-    scores = ck_customers.rfm(customers, at, value, as_of=when)
+    scores = ck_customers.rfm(at, value, by=customers, as_of=when)
     rfm_groups = ck_customers.rfm_segments(scores)
 
     gkg = ck_customers.get_keep_grow(
@@ -154,8 +155,17 @@ def portfolio(
         "transactions": len(seen),
         "value": "margin" if has_margin else "revenue",
         "fits": {
-            "bgnbd": {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b},
-            "gamma_gamma": {"p": gg.p, "q": gg.q, "v": gg.v},
+            "bgnbd": {
+                "purchase_shape": bg.purchase_shape,
+                "purchase_scale": bg.purchase_scale,
+                "dropout_a": bg.dropout_a,
+                "dropout_b": bg.dropout_b,
+            },
+            "gamma_gamma": {
+                "spend_shape": gg.spend_shape,
+                "mixing_shape": gg.mixing_shape,
+                "mixing_scale": gg.mixing_scale,
+            },
         },
         "thresholds": {
             "current_value": float(cells.thresholds[0]),
@@ -164,14 +174,14 @@ def portfolio(
         "cells": [
             {
                 "segment": str(name),
-                "customers": int(cells.counts[k]),
+                "customers": int(cells.sizes[k]),
                 "current_value": float(current_total[k]),
                 "future_potential": float(potential_total[k]),
             }
             for k, name in enumerate(cells.labels)
         ],
         "rfm_segments": [
-            {"segment": str(name), "customers": int(rfm_groups.counts[k])}
+            {"segment": str(name), "customers": int(rfm_groups.sizes[k])}
             for k, name in enumerate(rfm_groups.labels)
         ],
         "get_keep_grow": {"freq": freq, "lost_after": lost_after, "periods": flows},

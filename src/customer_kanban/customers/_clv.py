@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +54,9 @@ from customer_kanban._core.validation import (
     as_float_array,
     as_instants,
     as_optional_instant_scalar,
+    as_whole_number,
     check_same_length,
+    choices_of,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
@@ -72,7 +74,8 @@ __all__ = [
 
 
 #: Named periods of :func:`purchase_summary`: day, week (Monday to Sunday), calendar month.
-PERIODS = ("D", "W", "M")
+Period = Literal["D", "W", "M"]
+PERIODS = choices_of(Period)
 
 #: Length of the month of :func:`lifetime_value`, as in ``lifetimes``. [days]
 MONTH_DAYS = 30.0
@@ -165,20 +168,18 @@ def _period_index(ns: Int64Array, kind: str) -> Int64Array:
     return day
 
 
-def _customers(customer: object, n: int) -> Groups:
-    """Factorise `customer`, naming it (not ``by``) in messages."""
-    if customer is None:
-        raise TypeError("`customer` is required: labels, integer codes or `(codes, labels)`")
-    try:
-        return factorize(customer, n, data_name="at")
-    except ValidationError as exc:
-        raise ValidationError(str(exc).replace("`by`", "`customer`"), rows=exc.rows) from exc
-    except TypeError as exc:
-        raise TypeError(str(exc).replace("`by`", "`customer`")) from exc
+def _customers(by: object, n: int) -> Groups:
+    """Factorise `by`, the customer of each transaction (required)."""
+    if by is None:
+        raise TypeError(
+            "`by` is required: the customer of each transaction (labels, integer codes or "
+            "`(codes, labels)`)"
+        )
+    return factorize(by, n, data_name="at")
 
 
 def _summary_iv(
-    customer: object, at: object, value: object, as_of: object, period: object
+    at: object, value: object, by: object, as_of: object, period: object
 ) -> tuple[Groups, Int64Array, FloatArray | None, np.datetime64 | None, str, float]:
     """Validate :func:`purchase_summary` arguments."""
     kind, unit = _check_period(period)
@@ -188,18 +189,18 @@ def _summary_iv(
         v = as_float_array(value, name="value")
         check_same_length(at=t, value=v)
     end = as_optional_instant_scalar(as_of, name="as_of")
-    groups = _customers(customer, len(t))
+    groups = _customers(by, len(t))
     ns: Int64Array = t.view(np.int64)
     return groups, ns, v, end, kind, unit
 
 
 def purchase_summary(
-    customer: object,
     at: npt.ArrayLike,
     value: npt.ArrayLike | None = None,
     *,
+    by: object,
     as_of: object = None,
-    period: str | float = "D",
+    period: Period | float = "D",
 ) -> PurchaseSummary:
     """Frequency, recency, age and mean value per customer, from transactions.
 
@@ -214,16 +215,16 @@ def purchase_summary(
 
     Parameters
     ----------
-    customer : array_like or tuple, shape (n,)
-        Customer of each transaction: labels, integer codes or
-        ``(codes, labels)`` (see :mod:`customer_kanban.metrics`); a transaction
-        with no customer (``None``/NaN label, code -1) is left out.
     at : array_like of instants, shape (n,)
         Instant of each transaction; ``NaT`` = unknown, left out.
     value : array_like of float, shape (n,), optional
         Value of each transaction (revenue or margin). A NaN value makes the
         customer's ``monetary`` NaN when it falls in a repeat period (it is
         ignored in the first period, which ``monetary`` leaves out).
+    by : array_like or tuple, shape (n,)
+        Customer of each transaction: labels, integer codes or
+        ``(codes, labels)``, the result's groups; a transaction with no
+        customer (``None``/NaN label, code -1) is left out.
     as_of : instant, optional
         End of the observation; transactions in a later period are left out.
         Default: the latest instant of a transaction with a customer.
@@ -244,10 +245,10 @@ def purchase_summary(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `period` or `as_of` is invalid, or `customer`
-        codes lie outside their labels.
+        If the lengths differ, `period` or `as_of` is invalid, or `by` codes
+        lie outside their labels.
     TypeError
-        If `customer` is missing or `at`/`value` have the wrong type.
+        If `by` is missing or `at`/`value` have the wrong type.
 
     See Also
     --------
@@ -268,14 +269,14 @@ def purchase_summary(
 
     >>> at = ["2024-01-02T09:00", "2024-01-02T17:00", "2024-01-05", "2024-01-10",
     ...       "2024-01-03"]
-    >>> s = purchase_summary(["A", "A", "A", "A", "B"], at, [10.0, 5.0, 20.0, 30.0, 8.0],
+    >>> s = purchase_summary(at, [10.0, 5.0, 20.0, 30.0, 8.0], by=["A", "A", "A", "A", "B"],
     ...                      as_of="2024-01-31")
     >>> s.groups, s.frequency, s.recency, s.T
     (array(['A', 'B'], dtype='<U1'), array([2, 0]), array([8., 0.]), array([29., 28.]))
     >>> s.monetary, s.n_transactions
     (array([25.,  0.]), array([4, 1]))
     """
-    groups, ns, v, end, kind, unit = _summary_iv(customer, at, value, as_of, period)
+    groups, ns, v, end, kind, unit = _summary_iv(at, value, by, as_of, period)
     size = groups.size
     keep = ns != np.iinfo(np.int64).min  # NaT
     if groups.has_missing:
@@ -294,19 +295,8 @@ def purchase_summary(
     codes = groups.codes_of(None)
     c = codes if all_rows else codes[keep]
     pk = p if all_rows else p[keep]
-    pair_code, key, width, lo = _distinct_pairs(c, pk, size)
-    # Each customer's pairs form one run: its first and last pair.
-    change = np.flatnonzero(pair_code[1:] != pair_code[:-1])
-    run_start = np.concatenate(([0], change + 1)) if pair_code.size else change
-    run_end = np.concatenate((change, [pair_code.size - 1])) if pair_code.size else change
-    customer_of_run = pair_code[run_start]
-    count = np.zeros(size, dtype=np.int64)
-    count[customer_of_run] = run_end - run_start + 1
+    count, first_p, last_p = _period_runs(c, pk, size)
     present = count > 0
-    first_p = np.zeros(size, dtype=np.int64)
-    last_p = np.zeros(size, dtype=np.int64)
-    first_p[customer_of_run] = key[run_start] - customer_of_run * width + lo
-    last_p[customer_of_run] = key[run_end] - customer_of_run * width + lo
     frequency = count - 1
     if v is None:
         monetary = np.full(size, np.nan)
@@ -330,6 +320,31 @@ def purchase_summary(
         period=period if isinstance(period, str) else unit,
         as_of=np.datetime64(end_ns, "ns"),
     )
+
+
+def _period_runs(
+    codes: npt.NDArray[Any], periods: Int64Array, size: int
+) -> tuple[Int64Array, Int64Array, Int64Array]:
+    """Distinct purchase periods of each customer, and their first and last period.
+
+    Returns
+    -------
+    (count, first, last)
+        Each of shape (size,); 0 for a customer without a purchase.
+    """
+    pair_code, key, width, lo = _distinct_pairs(codes, periods, size)
+    # Each customer's pairs form one run: its first and last pair.
+    change = np.flatnonzero(pair_code[1:] != pair_code[:-1])
+    run_start = np.concatenate(([0], change + 1)) if pair_code.size else change
+    run_end = np.concatenate((change, [pair_code.size - 1])) if pair_code.size else change
+    customer_of_run = pair_code[run_start]
+    count = np.zeros(size, dtype=np.int64)
+    count[customer_of_run] = run_end - run_start + 1
+    first_p = np.zeros(size, dtype=np.int64)
+    last_p = np.zeros(size, dtype=np.int64)
+    first_p[customer_of_run] = key[run_start] - customer_of_run * width + lo
+    last_p[customer_of_run] = key[run_end] - customer_of_run * width + lo
+    return count, first_p, last_p
 
 
 def _distinct_pairs(
@@ -562,16 +577,22 @@ class BGNBDFit(Result):
 
     While alive, a customer buys as a Poisson process of rate ``λ``; after
     each purchase, they leave for good with probability ``p``. Across
-    customers ``λ ~ Gamma(shape r, rate alpha)`` and ``p ~ Beta(a, b)``
-    (Fader, Hardie & Lee 2005).
+    customers ``λ ~ Gamma(shape r, rate α)`` and ``p ~ Beta(a, b)``
+    (Fader, Hardie & Lee 2005). The formulas below use the paper's symbols.
 
     Attributes
     ----------
-    r, alpha : float
-        Shape and rate of the purchase-rate distribution (``alpha`` in
-        periods: ``r / alpha`` is the mean rate per period). NaN when unfitted.
-    a, b : float
-        Parameters of the dropout-probability distribution (mean
+    purchase_shape : float
+        ``r`` in the paper (``lifetimes``' ``r``): shape of the
+        distribution of the purchase rate ``λ``. NaN when unfitted.
+    purchase_scale : float
+        ``α`` in the paper (``lifetimes``' ``alpha``): rate parameter of that
+        distribution, in periods (the time scale of purchasing:
+        ``purchase_shape / purchase_scale`` is the mean purchase rate per
+        period). NaN when unfitted.
+    dropout_a, dropout_b : float
+        ``a`` and ``b`` in the paper (``lifetimes``' ``a`` and ``b``): the
+        Beta distribution of the dropout probability ``p`` (mean
         ``a / (a + b)``). NaN when unfitted.
     log_likelihood : float
         Maximised log-likelihood, summed over customers (times their weights),
@@ -584,10 +605,10 @@ class BGNBDFit(Result):
         The L2 penalty coefficient used.
     """
 
-    r: float
-    alpha: float
-    a: float
-    b: float
+    purchase_shape: float
+    purchase_scale: float
+    dropout_a: float
+    dropout_b: float
     log_likelihood: float
     n: int
     converged: bool
@@ -632,8 +653,8 @@ class BGNBDFit(Result):
 
         Examples
         --------
-        >>> fit = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426,
-        ...                log_likelihood=np.nan, n=0, converged=True)
+        >>> fit = BGNBDFit(purchase_shape=0.243, purchase_scale=4.414, dropout_a=0.793,
+        ...                dropout_b=2.426, log_likelihood=np.nan, n=0, converged=True)
         >>> fit.expected_purchases(39.0, [0, 2, 7], [0.0, 30.43, 35.0], 38.86)
         array([0.1951, 1.2260, 4.3875])
         """
@@ -671,8 +692,8 @@ class BGNBDFit(Result):
         Ten repeat purchases: the customer whose last one was 28 weeks ago is
         almost surely gone, the one who bought last week probably not:
 
-        >>> fit = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426,
-        ...                log_likelihood=np.nan, n=0, converged=True)
+        >>> fit = BGNBDFit(purchase_shape=0.243, purchase_scale=4.414, dropout_a=0.793,
+        ...                dropout_b=2.426, log_likelihood=np.nan, n=0, converged=True)
         >>> fit.probability_alive([0, 10, 10], [0.0, 10.0, 37.0], 38.0)
         array([1.0000e+00, 2.2771e-04, 9.1860e-01])
         """
@@ -704,8 +725,8 @@ class BGNBDFit(Result):
 
         Examples
         --------
-        >>> fit = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426,
-        ...                log_likelihood=np.nan, n=0, converged=True)
+        >>> fit = BGNBDFit(purchase_shape=0.243, purchase_scale=4.414, dropout_a=0.793,
+        ...                dropout_b=2.426, log_likelihood=np.nan, n=0, converged=True)
         >>> fit.expected_purchases_new([0.0, 39.0, 78.0])
         array([0.    , 1.1967, 1.8605])
         """
@@ -713,7 +734,7 @@ class BGNBDFit(Result):
         _bad_rows(horizon < 0, "`t` must be >= 0 [periods]; it is negative")
         from scipy import special
 
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        r, alpha, a, b = self.purchase_shape, self.purchase_scale, self.dropout_a, self.dropout_b
         with np.errstate(invalid="ignore", divide="ignore"):
             hyp = special.hyp2f1(r, b, a + b - 1.0, horizon / (alpha + horizon))
             # + 0.0 turns the -0.0 at t = 0 (when a < 1) into 0.0.
@@ -725,7 +746,7 @@ class BGNBDFit(Result):
 def _conditional_expected(
     fit: BGNBDFit, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
 ) -> FloatArray:
-    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    r, alpha, a, b = fit.purchase_shape, fit.purchase_scale, fit.dropout_a, fit.dropout_b
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         c = a + b + x - 1.0
         ln_hyp = _ln_hyp2f1(r + x, b + x, c, t / (alpha + T + t))
@@ -743,7 +764,7 @@ def _conditional_expected(
 def _probability_alive(fit: BGNBDFit, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
     from scipy import special
 
-    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    r, alpha, a, b = fit.purchase_shape, fit.purchase_scale, fit.dropout_a, fit.dropout_b
     with np.errstate(invalid="ignore", divide="ignore"):
         log_odds = (r + x) * np.log((alpha + T) / (alpha + tx)) + np.log(
             a / (b + np.maximum(x, 1.0) - 1.0)
@@ -799,10 +820,10 @@ def fit_bgnbd(
     T : array_like of float, shape (C,)
         Age at the end of the observation, ``>= recency``. [periods]
     penalizer : float, optional
-        L2 penalty ``penalizer * (r^2 + (alpha / max T)^2 + a^2 + b^2)`` added
-        to the mean negative log-likelihood, exactly as ``lifetimes``'
-        ``penalizer_coef``; 0.001-0.1 tames implausibly large parameters on
-        small samples.
+        L2 penalty ``penalizer * (r^2 + (alpha / max T)^2 + a^2 + b^2)`` (the
+        paper's symbols, see :class:`BGNBDFit`) added to the mean negative
+        log-likelihood, exactly as ``lifetimes``' ``penalizer_coef``;
+        0.001-0.1 tames implausibly large parameters on small samples.
     weights : array_like of float, shape (C,), optional
         Number of customers with each row's history (default 1 each), as in
         ``lifetimes``.
@@ -810,9 +831,10 @@ def fit_bgnbd(
     Returns
     -------
     BGNBDFit
-        ``r``, ``alpha``, ``a``, ``b``, ``log_likelihood``, ``n``,
-        ``converged``, and the methods ``expected_purchases``,
-        ``probability_alive`` and ``expected_purchases_new``.
+        ``purchase_shape`` (r), ``purchase_scale`` (alpha), ``dropout_a``,
+        ``dropout_b``, ``log_likelihood``, ``n``, ``converged``, and the
+        methods ``expected_purchases``, ``probability_alive`` and
+        ``expected_purchases_new``.
 
     Raises
     ------
@@ -860,7 +882,8 @@ def fit_bgnbd(
     >>> T = [40, 30, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 30]
     >>> w = [400, 300, 60, 40, 30, 30, 25, 10, 15, 10, 8, 5, 50]
     >>> fit = fit_bgnbd(x, tx, T, weights=w)
-    >>> print(f"r={fit.r:.3f} alpha={fit.alpha:.2f} a={fit.a:.3f} b={fit.b:.3f}")
+    >>> print(f"r={fit.purchase_shape:.3f} alpha={fit.purchase_scale:.2f} "
+    ...       f"a={fit.dropout_a:.3f} b={fit.dropout_b:.3f}")
     r=0.192 alpha=6.97 a=0.210 b=0.395
     >>> fit.probability_alive([1, 1], [5, 30], 40)  # same frequency, later last purchase
     array([0.269, 0.585])
@@ -878,7 +901,14 @@ def fit_bgnbd(
         )
         nan = float("nan")
         return BGNBDFit(
-            r=nan, alpha=nan, a=nan, b=nan, log_likelihood=nan, n=n, converged=False, penalizer=pen
+            purchase_shape=nan,
+            purchase_scale=nan,
+            dropout_a=nan,
+            dropout_b=nan,
+            log_likelihood=nan,
+            n=n,
+            converged=False,
+            penalizer=pen,
         )
     data = _Patterns(x[positive], tx[positive], age[positive], w[positive])
     scale = 1.0 / float(data.T.max())
@@ -895,10 +925,10 @@ def fit_bgnbd(
             "(0.001-0.1) usually helps"
         )
     return BGNBDFit(
-        r=float(r),
-        alpha=float(alpha_scaled / scale),
-        a=float(a),
-        b=float(b),
+        purchase_shape=float(r),
+        purchase_scale=float(alpha_scaled / scale),
+        dropout_a=float(a),
+        dropout_b=float(b),
         log_likelihood=float(ll),
         n=n,
         converged=converged,
@@ -935,12 +965,21 @@ class GammaGammaFit(Result):
     rate ``ν`` of their own; across customers ``ν ~ Gamma(shape q, rate v)``.
     The mean value per purchase in the population is ``p v / (q - 1)``
     (finite when ``q > 1``). The model assumes that spend does not depend on
-    purchase frequency: check that their correlation is near 0.
+    purchase frequency: check that their correlation is near 0. The formulas
+    below use the paper's symbols (Fader, Hardie & Lee 2005b).
 
     Attributes
     ----------
-    p, q, v : float
-        Fitted parameters; NaN when unfitted.
+    spend_shape : float
+        ``p`` in the paper (``lifetimes``' ``p``): shape of the distribution
+        of a customer's purchase values. NaN when unfitted.
+    mixing_shape : float
+        ``q`` in the paper (``lifetimes``' ``q``): shape of the distribution
+        of the customers' rates ``ν``. NaN when unfitted.
+    mixing_scale : float
+        ``v`` in the paper (``lifetimes``' ``v``): rate parameter of that
+        distribution, in the unit of the values (the scale of spend). NaN
+        when unfitted.
     log_likelihood : float
         Maximised log-likelihood (``lifetimes``' formula), without the penalty.
     n : int
@@ -951,9 +990,9 @@ class GammaGammaFit(Result):
         The L2 penalty coefficient used.
     """
 
-    p: float
-    q: float
-    v: float
+    spend_shape: float
+    mixing_shape: float
+    mixing_scale: float
     log_likelihood: float
     n: int
     converged: bool
@@ -988,8 +1027,8 @@ class GammaGammaFit(Result):
 
         Examples
         --------
-        >>> fit = GammaGammaFit(p=6.25, q=3.74, v=15.44, log_likelihood=np.nan, n=0,
-        ...                     converged=True)
+        >>> fit = GammaGammaFit(spend_shape=6.25, mixing_shape=3.74, mixing_scale=15.44,
+        ...                     log_likelihood=np.nan, n=0, converged=True)
         >>> fit.expected_value([0, 1, 10], [0.0, 100.0, 100.0]).round(2)
         array([35.22, 80.26, 97.28])
         """
@@ -998,7 +1037,7 @@ class GammaGammaFit(Result):
 
 
 def _expected_value(fit: GammaGammaFit, x: FloatArray, m: FloatArray) -> FloatArray:
-    p, q, v = fit.p, fit.q, fit.v
+    p, q, v = fit.spend_shape, fit.mixing_shape, fit.mixing_scale
     with np.errstate(invalid="ignore", divide="ignore"):
         weight = p * x / (p * x + q - 1.0)
         out: FloatArray = (1.0 - weight) * (v * p / (q - 1.0)) + weight * m
@@ -1071,14 +1110,16 @@ def fit_gamma_gamma(
         Mean value of the repeat periods (see :func:`purchase_summary`); must
         be > 0 where ``x > 0``.
     penalizer : float, optional
-        L2 penalty ``penalizer * (p^2 + q^2 + v^2)`` added to the mean
-        negative log-likelihood, as ``lifetimes``' ``penalizer_coef``.
+        L2 penalty ``penalizer * (p^2 + q^2 + v^2)`` (the paper's symbols, see
+        :class:`GammaGammaFit`) added to the mean negative log-likelihood, as
+        ``lifetimes``' ``penalizer_coef``.
 
     Returns
     -------
     GammaGammaFit
-        ``p``, ``q``, ``v``, ``log_likelihood``, ``n``, ``converged`` and the
-        method ``expected_value``.
+        ``spend_shape`` (p), ``mixing_shape`` (q), ``mixing_scale`` (v),
+        ``log_likelihood``, ``n``, ``converged`` and the method
+        ``expected_value``.
 
     Raises
     ------
@@ -1114,7 +1155,8 @@ def fit_gamma_gamma(
     >>> x = [2, 1, 4, 3, 1, 6, 2, 5, 0]
     >>> m = [15.0, 40.0, 22.0, 90.0, 12.0, 35.0, 60.0, 18.0, 0.0]
     >>> fit = fit_gamma_gamma(x, m)
-    >>> print(f"p={fit.p:.2f} q={fit.q:.2f} v={fit.v:.2f} n={fit.n} {fit.converged}")
+    >>> print(f"p={fit.spend_shape:.2f} q={fit.mixing_shape:.2f} v={fit.mixing_scale:.2f} "
+    ...       f"n={fit.n} {fit.converged}")
     p=5.88 q=3.48 v=15.73 n=8 True
 
     A new customer is worth the population mean per purchase; one with four
@@ -1142,7 +1184,13 @@ def fit_gamma_gamma(
         )
         nan = float("nan")
         return GammaGammaFit(
-            p=nan, q=nan, v=nan, log_likelihood=nan, n=n, converged=False, penalizer=pen
+            spend_shape=nan,
+            mixing_shape=nan,
+            mixing_scale=nan,
+            log_likelihood=nan,
+            n=n,
+            converged=False,
+            penalizer=pen,
         )
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
@@ -1161,9 +1209,9 @@ def fit_gamma_gamma(
             "`penalizer` (0.001-0.1) usually helps"
         )
     return GammaGammaFit(
-        p=float(params[0]),
-        q=float(params[1]),
-        v=float(params[2]),
+        spend_shape=float(params[0]),
+        mixing_shape=float(params[1]),
+        mixing_scale=float(params[2]),
         log_likelihood=ll,
         n=n,
         converged=converged,
@@ -1249,10 +1297,10 @@ def lifetime_value(
 
     Examples
     --------
-    >>> bg = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426,
-    ...               log_likelihood=np.nan, n=0, converged=True)
-    >>> gg = GammaGammaFit(p=6.25, q=3.74, v=15.44, log_likelihood=np.nan, n=0,
-    ...                    converged=True)
+    >>> bg = BGNBDFit(purchase_shape=0.243, purchase_scale=4.414, dropout_a=0.793,
+    ...               dropout_b=2.426, log_likelihood=np.nan, n=0, converged=True)
+    >>> gg = GammaGammaFit(spend_shape=6.25, mixing_shape=3.74, mixing_scale=15.44,
+    ...                    log_likelihood=np.nan, n=0, converged=True)
     >>> lifetime_value(bg, gg, [0, 2, 7], [0.0, 30.43, 35.0], [38.86, 38.86, 38.86],
     ...                [0.0, 22.35, 40.0], period_days=7.0)
     array([  8.268,  35.882, 204.948])
@@ -1261,10 +1309,7 @@ def lifetime_value(
         raise TypeError(f"`bgnbd` must be a BGNBDFit, got {type(bgnbd).__name__}")
     if not isinstance(gamma_gamma, GammaGammaFit):
         raise TypeError(f"`gamma_gamma` must be a GammaGammaFit, got {type(gamma_gamma).__name__}")
-    if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
-        raise TypeError(f"`months` must be an integer, got {type(months).__name__}")
-    if months < 0:
-        raise ValidationError(f"`months` must be >= 0; got {months}")
+    months = as_whole_number(months, name="months", minimum=0)
     d = _check_number(discount_rate, name="discount_rate")
     if not (d > -1 and math.isfinite(d)):
         raise ValidationError(f"`discount_rate` must be > -1 and finite (per month); got {d}")

@@ -35,7 +35,7 @@ Glossary (see :func:`get_keep_grow` for the exact rules)
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -57,14 +57,16 @@ from customer_kanban._core.validation import (
     as_instants,
     as_optional_instant_scalar,
     check_choice,
+    choices_of,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
 
 __all__ = ["CohortResult", "GetKeepGrowResult", "cohort_retention", "get_keep_grow"]
 
-#: Periods accepted by the retention metrics: _periods' day, week, month, plus quarters.
-FREQS = (*_periods.FREQS, "Q")
+#: Periods of the retention metrics: day, week from Monday, calendar month and quarter.
+Freq = Literal["D", "W", "M", "Q"]
+FREQS = choices_of(Freq)
 
 # A dense (customer x period) grid is used instead of a sort when it holds at most
 # about 4 cells per transaction (plus this many): bincount is O(n + cells).
@@ -83,11 +85,16 @@ _NO_PERIODS = "no transaction at or before `as_of`: the result has no periods"
 class CohortResult(Result):
     """Retention of customer cohorts, period after period since acquisition.
 
+    The group axis is the cohorts; the time axis is the age of a cohort in
+    periods. The frame (:meth:`to_frame`) has one row per cohort and age:
+    ``group`` (the cohort's start), ``periods_since`` and the figures.
+
     Attributes
     ----------
-    cohorts : numpy.ndarray of datetime64[ns], shape (C,)
-        Start of each acquisition period holding at least one newly acquired
-        customer (the period of each customer's first transaction), ascending.
+    groups : numpy.ndarray of datetime64[ns], shape (C,)
+        The cohorts: start of each acquisition period holding at least one
+        newly acquired customer (the period of each customer's first
+        transaction), ascending.
     periods_since : numpy.ndarray of int64, shape (K,)
         ``0, 1, ..., K - 1``: periods since acquisition; ``K - 1`` is the age of
         the oldest cohort at `as_of`.
@@ -111,7 +118,7 @@ class CohortResult(Result):
         The period: "D", "W", "M" or "Q".
     """
 
-    cohorts: InstantArray
+    groups: InstantArray
     periods_since: Int64Array
     size: Int64Array
     active: Int64Array
@@ -144,6 +151,22 @@ class CohortResult(Result):
         np.divide(num, den, out=out, where=den > 0)
         return out
 
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        # The time axis is an age (`periods_since`), not period starts: laid out here.
+        n_cohorts, n_ages = self.active.shape
+        cohort = np.repeat(np.arange(n_cohorts), n_ages)
+        age = np.tile(np.arange(n_ages), n_cohorts)
+        return {
+            "group": self.groups[cohort],
+            "periods_since": self.periods_since[age],
+            "size": self.size[cohort],
+            "active": self.active.reshape(-1),
+            "observed": self.observed.reshape(-1),
+            "retention": self.retention.reshape(-1),
+            "churn": self.churn.reshape(-1),
+            "freq": np.repeat(np.asarray(self.freq), n_cohorts * n_ages),
+        }
+
 
 @result
 class GetKeepGrowResult(Result):
@@ -162,11 +185,11 @@ class GetKeepGrowResult(Result):
 
     Attributes
     ----------
+    groups : numpy.ndarray, shape (G,)
+        Segment labels (``["all"]`` without `by`), in `by`'s order.
     periods : numpy.ndarray of datetime64[ns], shape (P,)
         Start of each period, from the first transaction's to the period
         holding `as_of`.
-    groups : numpy.ndarray, shape (G,)
-        Segment labels (``["all"]`` without `segment`).
     freq : str
         The period: "D", "W", "M" or "Q".
     lost_after : int
@@ -198,8 +221,8 @@ class GetKeepGrowResult(Result):
         Customers acquired and not lost by the end of the period.
     """
 
-    periods: InstantArray
     groups: LabelArray
+    periods: InstantArray
     freq: str
     lost_after: int
     active: Int64Array
@@ -239,7 +262,7 @@ def cohort_retention(
     customer: object,
     at: npt.ArrayLike,
     *,
-    freq: str = "M",
+    freq: Freq = "M",
     as_of: object = None,
 ) -> CohortResult:
     """Retention and churn of customer cohorts by period since acquisition.
@@ -270,8 +293,9 @@ def cohort_retention(
     Returns
     -------
     CohortResult
-        ``size`` per cohort, ``active``, ``retention`` and ``churn`` per cohort
-        and period since acquisition, NaN where censored.
+        The cohorts as ``groups``; ``size`` per cohort, ``active``,
+        ``retention`` and ``churn`` per cohort and period since acquisition,
+        NaN where censored.
 
     Raises
     ------
@@ -308,7 +332,7 @@ def cohort_retention(
     >>> customer = ["a", "b", "c", "a", "b"]
     >>> at = ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-10", "2024-03-02"]
     >>> r = cohort_retention(customer, at, as_of="2024-03-31")
-    >>> r.cohorts
+    >>> r.groups
     array(['2024-01-01T00:00:00.000000000', '2024-02-01T00:00:00.000000000'],
           dtype='datetime64[ns]')
     >>> r.size, r.active
@@ -352,7 +376,7 @@ def cohort_retention(
     np.divide(retention[:, 1:], prev, out=churn[:, 1:], where=step)
     np.subtract(1.0, churn[:, 1:], out=churn[:, 1:], where=step)
     return CohortResult(
-        cohorts=_period_starts(log.first + cohort_per, log.freq),
+        groups=_period_starts(log.first + cohort_per, log.freq),
         periods_since=ks,
         size=size,
         active=active,
@@ -368,11 +392,11 @@ def get_keep_grow(
     at: npt.ArrayLike,
     value: npt.ArrayLike,
     *,
-    freq: str = "Q",
+    by: object = None,
+    freq: Freq = "Q",
     lost_after: int,
     margin: npt.ArrayLike | None = None,
     product: object = None,
-    segment: object = None,
     as_of: object = None,
 ) -> GetKeepGrowResult:
     """Customers acquired, retained, lost, won back, let go and cross-sold per period.
@@ -410,6 +434,12 @@ def get_keep_grow(
         Instant of each transaction; ``NaT`` rows are left out.
     value : array_like of float, shape (n,)
         Value (revenue) of each transaction; finite in every row counted.
+    by : array_like or tuple, shape (n,), optional
+        The groups of the result: the customer's segment **on each
+        transaction row** (labels, codes or ``(codes, labels)``); it must be
+        the same on every counted row of a customer (assign segments per
+        customer, then broadcast them to the rows). Customers without a
+        segment are left out of the result. Default: one group ``"all"``.
     freq : {"Q", "M", "W", "D"}, optional
         Period: calendar quarter (default), month, week starting on Monday,
         or day (UTC).
@@ -424,11 +454,6 @@ def get_keep_grow(
         Product or work type of each transaction (labels, codes or
         ``(codes, labels)``). Needed for `cross_sold`; rows without a product
         count for activity but never as cross-selling.
-    segment : array_like or tuple, shape (n,), optional
-        Segment of the customer **on each transaction row**; it must be the
-        same on every counted row of a customer (assign segments per customer,
-        then broadcast them to the rows). Customers without a segment are left
-        out of the result. Default: one group ``"all"``.
     as_of : instant, optional
         End of the observation: transactions after it are left out, and the
         last period is the one holding `as_of`, observed up to `as_of` (a
@@ -504,7 +529,7 @@ def get_keep_grow(
     >>> r.let_go, r.cross_sold, r.new_product_value
     (array([[0, 0, 0, 1]]), array([[0, 1, 0, 0]]), array([[ 0., 50.,  0.,  0.]]))
     """
-    args = _get_keep_grow_iv(customer, at, value, freq, lost_after, margin, product, segment, as_of)
+    args = _get_keep_grow_iv(customer, at, value, freq, lost_after, margin, product, by, as_of)
     log, f, lag, val, mar, prod, seg, seg_of = args
     if log is None:
         warn_insufficient(_NO_PERIODS)
@@ -627,7 +652,7 @@ def _get_keep_grow_iv(
     lost_after: object,
     margin: object,
     product: object,
-    segment: object,
+    by: object,
     as_of: object,
 ) -> tuple[
     _Log | None,
@@ -658,7 +683,7 @@ def _get_keep_grow_iv(
     val = _numbers(value, n, log, name="value")
     mar = None if margin is None else _numbers(margin, n, log, name="margin")
     prod = None if product is None else _factorize(product, n, name="product")
-    seg = None if segment is None else _factorize(segment, n, name="segment")
+    seg = None if by is None else _factorize(by, n, name="by")
     seg_of = None if seg is None or log is None else _segment_of_customers(log, seg)
     return log, f, lag, val, mar, prod, seg, seg_of
 
@@ -674,7 +699,7 @@ def _segment_of_customers(log: _Log, seg: Groups) -> npt.NDArray[np.signedintege
     if bad.any():
         rows = log.positions(bad)
         raise ValidationError(
-            "`segment` must be the same on every row of a customer; it differs from "
+            "`by` (the segment) must be the same on every row of a customer; it differs from "
             f"the customer's last row in {describe_rows(rows)}",
             rows=rows,
         )
@@ -1003,7 +1028,7 @@ def _cells_of(cells: _Cells, rows: IntpArray) -> IntpArray:
 
 def _empty_cohorts(freq: str) -> CohortResult:
     return CohortResult(
-        cohorts=np.zeros(0, dtype="datetime64[ns]"),
+        groups=np.zeros(0, dtype="datetime64[ns]"),
         periods_since=np.zeros(0, dtype=np.int64),
         size=np.zeros(0, dtype=np.int64),
         active=np.zeros((0, 0), dtype=np.int64),

@@ -6,28 +6,33 @@ and which cell gets which name are not fixed by any source — they are data
 here (:data:`VALUE_CELLS`), as are the RFM segment rules
 (:data:`RFM_SEGMENT_RULES`), which differ between vendors.
 
-Customers are given per transaction as labels, integer codes or ``(codes,
-labels)`` (as a table's ``codes("customer")``); per-customer results follow the
-sorted labels (or the given label order), like every ``by=``.
+Per-customer results take the customer of each transaction as ``by=`` (labels,
+integer codes or ``(codes, labels)``, as a table's ``codes("customer")``): their
+group axis, ``groups``, is the customers, in sorted label order (or the given
+label order), like every ``by=``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, factorize
+from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import FloatArray, Int64Array, LabelArray
 from customer_kanban._core.validation import (
     as_float_array,
     as_instant_scalar,
     as_instants,
+    as_percentiles,
+    as_whole_number,
     check_choice,
     check_same_length,
+    choices_of,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
@@ -37,6 +42,7 @@ __all__ = [
     "VALUE_CELLS",
     "CustomerSegments",
     "RFMResult",
+    "TrailingValueResult",
     "ValueResult",
     "customer_value",
     "rfm",
@@ -65,6 +71,16 @@ RFM_SEGMENT_RULES: tuple[tuple[str, Mapping[str, tuple[float, float]]], ...] = (
     ("hibernating", {"r": (1, 2), "fm": (1, 2)}),
 )
 
+#: How :func:`segment_customers` places the "high" thresholds.
+Thresholds = Literal["median", "percentile"]
+#: Monetary value of :func:`rfm`: total or mean per transaction.
+Monetary = Literal["sum", "mean"]
+#: Frequency of :func:`rfm`: transactions, or distinct purchase days.
+Frequency = Literal["transactions", "days"]
+_THRESHOLDS = choices_of(Thresholds)
+_MONETARY = choices_of(Monetary)
+_FREQUENCY = choices_of(Frequency)
+
 
 # --------------------------------------------------------------------------- results
 
@@ -75,22 +91,25 @@ class CustomerSegments(Result):
 
     Attributes
     ----------
-    customers : numpy.ndarray, shape (n,)
+    groups : numpy.ndarray, shape (n,)
         Customer labels (positions ``0..n-1`` when none were given).
     labels : numpy.ndarray of object, shape (L,)
         Segment names, in the declared order (every one, even if empty).
     codes : numpy.ndarray of int64, shape (n,)
         ``labels[codes[i]]`` is customer `i`'s segment.
-    counts : numpy.ndarray of int64, shape (L,)
+    sizes : numpy.ndarray of int64, shape (L,)
         Customers per segment; they add up to `n`.
     thresholds : numpy.ndarray of float64, shape (2,)
         The current-value and future-potential thresholds used (NaN for RFM).
+
+    The frame (:meth:`to_frame`) has one row per customer: ``group`` and its
+    ``segment``.
     """
 
-    customers: LabelArray
+    groups: LabelArray
     labels: LabelArray
     codes: Int64Array
-    counts: Int64Array
+    sizes: Int64Array
     thresholds: FloatArray
 
     @property
@@ -106,6 +125,10 @@ class CustomerSegments(Result):
         out = np.bincount(self.codes, weights=np.nan_to_num(v), minlength=self.labels.size)
         return out.astype(np.float64)
 
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        # `labels` and `sizes` run over the segments, not the customers: no inference.
+        return {"group": self.groups, "segment": self.segment}
+
 
 @result
 class RFMResult(Result):
@@ -113,7 +136,7 @@ class RFMResult(Result):
 
     Attributes
     ----------
-    customers : numpy.ndarray, shape (C,)
+    groups : numpy.ndarray, shape (C,)
         Customer labels (those with a transaction by `as_of`).
     recency : numpy.ndarray of float64, shape (C,)
         Days from the last transaction to `as_of`. [days]
@@ -129,7 +152,7 @@ class RFMResult(Result):
         Number of score levels (2 to 9).
     """
 
-    customers: LabelArray
+    groups: LabelArray
     recency: FloatArray
     frequency: Int64Array
     monetary: FloatArray
@@ -138,6 +161,31 @@ class RFMResult(Result):
     m: Int64Array
     score: Int64Array
     bins: int
+
+
+@result
+class TrailingValueResult(Result):
+    """The value each customer brought over a trailing window (see :func:`trailing_value`).
+
+    Attributes
+    ----------
+    groups : numpy.ndarray, shape (C,)
+        Customer labels: every customer of the input, with or without a
+        transaction in the window.
+    values : numpy.ndarray of float64, shape (C,)
+        Sum of the amounts in ``(as_of - days, as_of]``; 0 for a customer
+        without a transaction in the window, NaN where an amount in the window
+        is unknown.
+    as_of : numpy.datetime64
+        End of the window (included).
+    days : float
+        Length of the window. [days]
+    """
+
+    groups: LabelArray
+    values: FloatArray
+    as_of: np.datetime64
+    days: float
 
 
 @result
@@ -169,19 +217,26 @@ class ValueResult(Result):
 # --------------------------------------------------------------------------- helpers
 
 
-def _customers(customer: object, n: int, *, data_name: str) -> tuple[Groups, npt.NDArray[np.intp]]:
+def _customers(
+    by: object, n: int, *, data_name: str, name: str = "by"
+) -> tuple[Groups, npt.NDArray[np.intp]]:
+    """The customer of each transaction (`by`, or the parameter `name`), every one known."""
+    if by is None:
+        raise TypeError(
+            f"`{name}` is required: the customer of each transaction (labels, integer codes "
+            "or `(codes, labels)`)"
+        )
     try:
-        groups = factorize(customer, n, data_name=data_name)
+        groups = factorize(by, n, data_name=data_name)
     except ValidationError as exc:  # factorize speaks of `by`
-        raise ValidationError(str(exc).replace("`by`", "`customer`")) from exc
+        raise ValidationError(str(exc).replace("`by`", f"`{name}`"), rows=exc.rows) from exc
     codes = np.zeros(n, np.intp) if groups.codes is None else groups.codes
     if groups.has_missing:
         rows = np.flatnonzero(codes >= groups.size).tolist()
-        raise ValidationError(f"`customer` is missing in {describe_rows(rows)}", rows=rows)
+        raise ValidationError(
+            f"`{name}` (the customer) is missing in {describe_rows(rows)}", rows=rows
+        )
     return groups, codes
-
-
-_NS_PER_DAY = 86_400_000_000_000
 
 
 def _distinct_per_group(group: npt.NDArray[Any], key: Int64Array, size: int) -> Int64Array:
@@ -214,11 +269,11 @@ def segment_customers(
     current_value: npt.ArrayLike,
     future_potential: npt.ArrayLike,
     *,
-    thresholds: str | tuple[float, float] = "median",
-    q: float = 0.8,
+    thresholds: Thresholds | tuple[float, float] = "median",
+    q: float = 80.0,
     cells: Mapping[tuple[bool, bool], str] = VALUE_CELLS,
     unknown: str = "unknown",
-    customers: npt.ArrayLike | None = None,
+    groups: npt.ArrayLike | None = None,
 ) -> CustomerSegments:
     """Segment customers by current value and future potential (a 2×2 portfolio).
 
@@ -227,12 +282,13 @@ def segment_customers(
     current_value, future_potential : array_like of float, shape (n,)
         One value per customer: e.g. trailing margin (:func:`trailing_value`)
         and predicted value (lifetime value) or a user column. NaN = unknown.
-    thresholds : "median", "quantile" or (float, float), optional
+    thresholds : {"median", "percentile"} or (float, float), optional
         Where "high" starts on each axis: strictly above the median (default),
-        strictly above the `q` quantile, or strictly above two absolute values
-        (current, future).
+        strictly above the `q`-th percentile, or strictly above two absolute
+        values (current, future).
     q : float, optional
-        Quantile for ``thresholds="quantile"``, in (0, 1).
+        Percentile for ``thresholds="percentile"``, in percent, in [0, 100]
+        (80 = the top fifth is high). [%]
     cells : mapping, optional
         ``(high current, high future) -> segment name`` for the four cells.
         The default (:data:`VALUE_CELLS`): premium (high, high), potential
@@ -240,18 +296,19 @@ def segment_customers(
         (low, low). The seeds leave this mapping open: it is data.
     unknown : str, optional
         Segment of customers with a NaN value or potential.
-    customers : array_like, optional
-        Customer labels, carried into the result.
+    groups : array_like, shape (n,), optional
+        Customer labels, carried into the result's ``groups``.
 
     Returns
     -------
     CustomerSegments
-        One segment per customer: a partition (counts add up to n).
+        One segment per customer: a partition (sizes add up to n).
 
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If lengths differ, `thresholds` or `q` is invalid, or `cells` does not
+        If lengths differ, `thresholds` is invalid, `q` is outside [0, 100] or
+        looks like a fraction (``0.8``: did you mean 80?), or `cells` does not
         name all four cells.
 
     Examples
@@ -259,7 +316,7 @@ def segment_customers(
     >>> s = segment_customers([10, 50, 80, 20], [90, 70, 10, 5])
     >>> s.segment.tolist()
     ['potential', 'premium', 'dilemma', 'basic']
-    >>> s.thresholds.tolist(), s.counts.tolist(), s.labels.tolist()
+    >>> s.thresholds.tolist(), s.sizes.tolist(), s.labels.tolist()
     ([35.0, 40.0], [1, 1, 1, 1, 0], ['premium', 'potential', 'dilemma', 'basic', 'unknown'])
     """
     cv = as_float_array(current_value, name="current_value")
@@ -268,28 +325,11 @@ def segment_customers(
     missing_cells = [c for c in VALUE_CELLS if c not in cells]
     if missing_cells:
         raise ValidationError(f"`cells` must name every cell; missing {missing_cells}")
+    labels = np.arange(cv.size) if groups is None else np.asarray(groups)
+    if labels.shape != cv.shape:
+        raise ValidationError(f"`groups` must have one label per customer ({cv.size})")
     known = ~np.isnan(cv) & ~np.isnan(fp)
-    if isinstance(thresholds, str):
-        how = check_choice(thresholds, name="thresholds", choices=("median", "quantile"))
-        if how == "quantile" and not 0 < q < 1:
-            raise ValidationError(f"`q` must lie in (0, 1); got {q}")
-        if known.any():
-            a, b = (cv, fp) if known.all() else (cv[known], fp[known])  # copy only if needed
-            if how == "median":
-                t = np.array([np.median(a), np.median(b)])
-            else:
-                t = np.array([np.quantile(a, q), np.quantile(b, q)])
-        else:
-            t = np.full(2, np.nan)
-    else:
-        try:
-            t = np.asarray([float(v) for v in thresholds], dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"`thresholds` must be 'median', 'quantile' or two numbers: {exc}"
-            ) from exc
-        if t.shape != (2,) or np.isnan(t).any():
-            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r}")
+    t = _thresholds(cv, fp, known, thresholds, q)
     names = list(dict.fromkeys([*(cells[c] for c in VALUE_CELLS), unknown]))
     index = {name: k for k, name in enumerate(names)}
     cell_code = np.array([index[cells[c]] for c in VALUE_CELLS], dtype=np.int64)
@@ -300,37 +340,60 @@ def segment_customers(
     codes = cell_code[position]
     if not known.all():
         codes[~known] = index[unknown]
-    labels = np.array(names, dtype=object)
-    cust = np.arange(cv.size) if customers is None else np.asarray(customers)
-    if cust.shape != cv.shape:
-        raise ValidationError(f"`customers` must have one label per customer ({cv.size})")
     return CustomerSegments(
-        customers=cust,
-        labels=labels,
+        groups=labels,
+        labels=np.array(names, dtype=object),
         codes=codes,
-        counts=np.bincount(codes, minlength=labels.size).astype(np.int64),
+        sizes=np.bincount(codes, minlength=len(names)).astype(np.int64),
         thresholds=t,
     )
 
 
+def _thresholds(
+    cv: FloatArray, fp: FloatArray, known: npt.NDArray[np.bool_], thresholds: object, q: object
+) -> FloatArray:
+    """The two "high" thresholds of :func:`segment_customers`, shape (2,)."""
+    if not isinstance(thresholds, str):
+        try:
+            t = np.asarray([float(v) for v in thresholds], dtype=np.float64)  # type: ignore[attr-defined]
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"`thresholds` must be 'median', 'percentile' or two numbers: {exc}"
+            ) from exc
+        if t.shape != (2,) or np.isnan(t).any():
+            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r}")
+        return t
+    how = check_choice(thresholds, name="thresholds", choices=_THRESHOLDS)
+    pct = as_percentiles(q)
+    if pct.size != 1:
+        raise ValidationError(f"`q` must be one percentile; got {pct.tolist()}")
+    if not known.any():
+        return np.full(2, np.nan)
+    a, b = (cv, fp) if known.all() else (cv[known], fp[known])  # copy only if needed
+    if how == "median":
+        return np.array([np.median(a), np.median(b)])
+    return np.array([np.percentile(a, pct[0]), np.percentile(b, pct[0])])
+
+
 def trailing_value(
-    customer: object,
     at: npt.ArrayLike,
     amount: npt.ArrayLike,
     *,
+    by: object,
     as_of: object,
     days: float = 365.0,
-) -> tuple[LabelArray, FloatArray]:
+) -> TrailingValueResult:
     """Sum of `amount` per customer over the `days` before `as_of` (current value).
 
     Parameters
     ----------
-    customer : array_like or tuple
-        Customer of each transaction (labels, codes or ``(codes, labels)``).
     at : array_like of instants, shape (n,)
         Transaction instants.
     amount : array_like of float, shape (n,)
         Margin (preferred: the value a customer brings) or revenue.
+    by : array_like or tuple, shape (n,)
+        Customer of each transaction (labels, codes or ``(codes, labels)``);
+        the result's groups.
     as_of : instant
         End of the window (included).
     days : float, optional
@@ -338,34 +401,44 @@ def trailing_value(
 
     Returns
     -------
-    (customers, value)
-        Customer labels (every customer of the input, with or without a
-        transaction by `as_of`) and their trailing sum (0 for a customer
-        without transactions in the window, NaN where an amount in the window
-        is unknown).
+    TrailingValueResult
+        ``groups``: every customer of the input, with or without a transaction
+        by `as_of`; ``values``: their trailing sum (0 for a customer without
+        transactions in the window, NaN where an amount in the window is
+        unknown).
 
     Raises
     ------
     customer_kanban.errors.ValidationError
         If lengths differ, a customer is missing (rows named), or `days` <= 0.
+    TypeError
+        If `by` is None.
 
     Examples
     --------
-    >>> trailing_value(["a", "b", "a"], ["2023-01-01", "2024-05-01", "2024-06-01"],
-    ...                [5.0, 7.0, 11.0], as_of="2024-06-30")
+    >>> r = trailing_value(["2023-01-01", "2024-05-01", "2024-06-01"], [5.0, 7.0, 11.0],
+    ...                    by=["a", "b", "a"], as_of="2024-06-30")
+    >>> r.groups, r.values
     (array(['a', 'b'], dtype='<U1'), array([11.,  7.]))
     """
     t = as_instants(at, name="at")
     a = as_float_array(amount, name="amount")
     check_same_length(at=t, amount=a)
-    groups, codes = _customers(customer, t.size, data_name="at")
+    groups, codes = _customers(by, t.size, data_name="at")
     end = as_instant_scalar(as_of, name="as_of")
+    if isinstance(days, bool) or not isinstance(days, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`days` must be a number of days, got {type(days).__name__}")
     if not days > 0:
         raise ValidationError(f"`days` must be > 0; got {days}")
-    start = end - np.timedelta64(round(days * 86_400_000_000_000), "ns")
+    start = end - np.timedelta64(round(days * NS_PER_DAY), "ns")
     inside = (t > start) & (t <= end)  # NaT is outside; a NaN amount inside makes NaN
     value = np.bincount(codes, weights=np.where(inside, a, 0.0), minlength=groups.size)
-    return groups.labels, value[: groups.size].astype(np.float64)
+    return TrailingValueResult(
+        groups=groups.labels,
+        values=value[: groups.size].astype(np.float64),
+        as_of=end.astype("datetime64[ns]"),
+        days=float(days),
+    )
 
 
 def customer_value(
@@ -410,7 +483,7 @@ def customer_value(
     count = np.bincount(g, minlength=size + 1)[:size].astype(np.int64)
     distinct = np.zeros(size, np.int64)
     if customer is not None:
-        _, ccodes = _customers(customer, rev.size, data_name="revenue")
+        _, ccodes = _customers(customer, rev.size, data_name="revenue", name="customer")
         keep = g < size
         distinct = _distinct_per_group(g[keep], ccodes[keep].astype(np.int64), size)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -428,25 +501,26 @@ def customer_value(
 
 
 def rfm(
-    customer: object,
     at: npt.ArrayLike,
     value: npt.ArrayLike,
     *,
+    by: object,
     as_of: object,
     bins: int = 5,
-    monetary: str = "sum",
-    frequency: str = "transactions",
+    monetary: Monetary = "sum",
+    frequency: Frequency = "transactions",
 ) -> RFMResult:
     """Recency, frequency and monetary value per customer, scored 1..bins.
 
     Parameters
     ----------
-    customer : array_like or tuple
-        Customer of each transaction (labels, codes or ``(codes, labels)``).
     at : array_like of instants, shape (n,)
         Transaction instants; those after `as_of` are ignored.
     value : array_like of float, shape (n,)
         Value of each transaction (revenue or margin).
+    by : array_like or tuple, shape (n,)
+        Customer of each transaction (labels, codes or ``(codes, labels)``);
+        the result's groups.
     as_of : instant
         The analysis instant (never "now" implicitly).
     bins : int, optional
@@ -461,6 +535,14 @@ def rfm(
     RFMResult
         One row per customer with a transaction by `as_of`.
 
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        If lengths differ, a customer, instant or value is missing (rows
+        named), `bins` is outside 2..9, or an option is unknown.
+    TypeError
+        If `by` is None or `bins` is not a whole number.
+
     Notes
     -----
     Scores are mid-rank based: ``score = 1 + floor(bins * (b + e / 2) / C)``,
@@ -474,22 +556,21 @@ def rfm(
 
     Examples
     --------
-    >>> r = rfm(["a", "b", "b", "c", "c", "c"],
-    ...         ["2024-06-01", "2024-01-01", "2024-05-01", "2024-06-20", "2024-06-25",
-    ...          "2024-06-28"], [10.0, 5.0, 5.0, 30.0, 30.0, 40.0], as_of="2024-06-30", bins=3)
-    >>> r.customers.tolist(), r.recency.tolist(), r.frequency.tolist()
+    >>> r = rfm(["2024-06-01", "2024-01-01", "2024-05-01", "2024-06-20", "2024-06-25",
+    ...          "2024-06-28"], [10.0, 5.0, 5.0, 30.0, 30.0, 40.0],
+    ...         by=["a", "b", "b", "c", "c", "c"], as_of="2024-06-30", bins=3)
+    >>> r.groups.tolist(), r.recency.tolist(), r.frequency.tolist()
     (['a', 'b', 'c'], [29.0, 60.0, 2.0], [1, 2, 3])
     >>> r.score.tolist()
     [212, 122, 333]
     """
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
-        raise ValidationError(f"`bins` must be an integer from 2 to 9; got {bins!r}")
-    how_m = check_choice(monetary, name="monetary", choices=("sum", "mean"))
-    how_f = check_choice(frequency, name="frequency", choices=("transactions", "days"))
+    n_bins = as_whole_number(bins, name="bins", minimum=2, maximum=9)
+    how_m = check_choice(monetary, name="monetary", choices=_MONETARY)
+    how_f = check_choice(frequency, name="frequency", choices=_FREQUENCY)
     t = as_instants(at, name="at")
     v = as_float_array(value, name="value")
     check_same_length(at=t, value=v)
-    groups, codes = _customers(customer, t.size, data_name="at")
+    groups, codes = _customers(by, t.size, data_name="at")
     end = as_instant_scalar(as_of, name="as_of")
     bad = np.isnat(t) | np.isnan(v)
     if bad.any():
@@ -509,20 +590,20 @@ def rfm(
     np.maximum.at(last, c, tv)
     total = np.bincount(c, weights=vv, minlength=size)
     present = count > 0
-    freq = _distinct_per_group(c, tv // _NS_PER_DAY, size) if how_f == "days" else count
-    recency = (end.astype("datetime64[ns]").view(np.int64) - last[present]) / _NS_PER_DAY
+    freq = _distinct_per_group(c, tv // NS_PER_DAY, size) if how_f == "days" else count
+    recency = (end.astype("datetime64[ns]").view(np.int64) - last[present]) / NS_PER_DAY
     money = total[present] if how_m == "sum" else total[present] / count[present]
     f_counts = freq[present].astype(np.int64)
-    r_score = _scores(-recency, bins)
-    f_score = _scores(f_counts.astype(np.float64), bins)
-    m_score = _scores(money.astype(np.float64), bins)
+    r_score = _scores(-recency, n_bins)
+    f_score = _scores(f_counts.astype(np.float64), n_bins)
+    m_score = _scores(money.astype(np.float64), n_bins)
     score = 100 * r_score + 10 * f_score + m_score
     if not present.any():
         warn_insufficient(
             "no transaction at or before `as_of`: no customer to score (empty result)"
         )
     return RFMResult(
-        customers=groups.labels[present],
+        groups=groups.labels[present],
         recency=recency.astype(np.float64),
         frequency=f_counts,
         monetary=money.astype(np.float64),
@@ -530,7 +611,7 @@ def rfm(
         f=f_score,
         m=m_score,
         score=score,
-        bins=int(bins),
+        bins=n_bins,
     )
 
 
@@ -569,8 +650,8 @@ def rfm_segments(
 
     Examples
     --------
-    >>> r = rfm(["a", "b", "c"], ["2024-06-29", "2024-01-01", "2024-06-01"], [90.0, 5.0, 20.0],
-    ...         as_of="2024-06-30", bins=3)
+    >>> r = rfm(["2024-06-29", "2024-01-01", "2024-06-01"], [90.0, 5.0, 20.0],
+    ...         by=["a", "b", "c"], as_of="2024-06-30", bins=3)
     >>> rules = [("best", {"r": (3, 3), "m": (3, 3)}), ("lapsed", {"r": (1, 1)})]
     >>> rfm_segments(r, rules).segment.tolist()
     ['best', 'lapsed', 'other']
@@ -612,9 +693,9 @@ def rfm_segments(
     codes[codes < 0] = names.index(default)
     labels = np.array(names, dtype=object)
     return CustomerSegments(
-        customers=scores.customers,
+        groups=scores.groups,
         labels=labels,
         codes=codes,
-        counts=np.bincount(codes, minlength=labels.size).astype(np.int64),
+        sizes=np.bincount(codes, minlength=labels.size).astype(np.int64),
         thresholds=np.full(2, np.nan),
     )

@@ -31,7 +31,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from statistics import NormalDist
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,14 @@ import numpy.typing as npt
 from customer_kanban._core.groups import Groups, _object_missing, describe_groups, factorize
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, LabelArray
-from customer_kanban._core.validation import as_float_array, check_choice, warn_insufficient
+from customer_kanban._core.validation import (
+    as_float_array,
+    as_fraction,
+    as_whole_number,
+    check_choice,
+    choices_of,
+    warn_insufficient,
+)
 from customer_kanban.errors import ValidationError, describe_rows
 
 __all__ = [
@@ -58,11 +65,14 @@ __all__ = [
 #: The three kinds of customer feedback of seed 002, in result order.
 FEEDBACK_KINDS: tuple[str, str, str] = ("confirmation", "improvement", "negative")
 
+#: The versions of the customer effort score (see :func:`ces`).
+CESVersion = Literal["2.0", "1.0"]
 # CES version -> (lowest score, highest score, higher_is_better, "easy" scores).
 _CES_SCALES: dict[str, tuple[int, int, bool, tuple[int, ...]]] = {
     "2.0": (1, 7, True, (5, 6, 7)),
     "1.0": (1, 5, False, (1, 2)),
 }
+_CES_VERSIONS = choices_of(CESVersion)
 
 
 # --------------------------------------------------------------------------- results
@@ -98,6 +108,9 @@ class ScoreResult(Result):
     counts : numpy.ndarray of int64, shape (G, K)
         ``counts[g, k]``: answers ``points[k]`` in group `g` (the histogram);
         ``counts.sum(axis=1) == n``.
+
+    The frame (:meth:`to_frame`) has one row per group with the per-group
+    figures and the scalar settings; the histogram is left out.
     """
 
     groups: LabelArray
@@ -110,6 +123,13 @@ class ScoreResult(Result):
     higher_is_better: bool
     points: Int64Array
     counts: Int64Array
+
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        # One row per group; `points` runs over the scale, not the groups, and the
+        # histogram `counts` (groups × points) stays out of the frame.
+        columns = super()._frame_columns()
+        columns.pop("points", None)
+        return columns
 
 
 @result
@@ -209,6 +229,8 @@ class FeedbackResult(Result):
         [1]
     n : numpy.ndarray of int64, shape (G,)
         Feedback per group (missing kinds not counted).
+
+    The frame (:meth:`to_frame`) has one row per group and kind.
     """
 
     groups: LabelArray
@@ -217,23 +239,21 @@ class FeedbackResult(Result):
     shares: FloatArray
     n: Int64Array
 
+    def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
+        # One row per group and kind (the kinds are a second axis).
+        g, k = self.counts.shape
+        group = np.repeat(np.arange(g), k)
+        kind = np.tile(np.arange(k), g)
+        return {
+            "group": self.groups[group],
+            "kind": self.kinds[kind],
+            "counts": self.counts.reshape(-1),
+            "shares": self.shares.reshape(-1),
+            "n": self.n[group],
+        }
+
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_confidence(confidence: object) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.number)):
-        raise TypeError(f"`confidence` must be a number, got {type(confidence).__name__}")
-    c = float(confidence)
-    if not 0 < c < 1:
-        raise ValidationError(f"`confidence` must lie in (0, 1); got {c}")
-    return c
-
-
-def _check_int(value: object, *, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__}")
-    return int(value)
 
 
 def _histogram(scores: object, lo: int, hi: int, by: object) -> tuple[Groups, Int64Array]:
@@ -336,7 +356,7 @@ def nps(scores: npt.ArrayLike, *, by: object = None, confidence: float = 0.95) -
     ------
     customer_kanban.errors.ValidationError
         If a score is not a whole number from 0 to 10 (the rows are named),
-        `confidence` is outside (0, 1), or `by` does not match.
+        `confidence` is not a fraction in (0, 1), or `by` does not match.
 
     Warns
     -----
@@ -364,7 +384,7 @@ def nps(scores: npt.ArrayLike, *, by: object = None, confidence: float = 0.95) -
     >>> r.low.round(1), r.high.round(1)
     (array([-61.5]), array([41.5]))
     """
-    c = _check_confidence(confidence)
+    c = as_fraction(confidence, name="confidence")
     groups, counts = _histogram(scores, 0, 10, by)
     n = counts.sum(axis=1)
     detractors = counts[:, :7].sum(axis=1)
@@ -426,7 +446,7 @@ def csat(
     customer_kanban.errors.ValidationError
         If a score is not a whole number from 1 to `scale` (the rows are
         named), `satisfied` is empty or outside the scale, `scale` < 2,
-        `confidence` is outside (0, 1), or `by` does not match.
+        `confidence` is not a fraction in (0, 1), or `by` does not match.
 
     Warns
     -----
@@ -453,10 +473,8 @@ def csat(
     >>> r.low.round(1), r.high.round(1)
     (array([40.9]), array([92.9]))
     """
-    c = _check_confidence(confidence)
-    top = _check_int(scale, name="scale")
-    if top < 2:
-        raise ValidationError(f"`scale` must be >= 2 (answers 1..scale); got {top}")
+    c = as_fraction(confidence, name="confidence")
+    top = as_whole_number(scale, name="scale", minimum=2)  # answers 1..scale
     boxes = _check_satisfied(satisfied, top)
     groups, counts = _histogram(scores, 1, top, by)
     n = counts.sum(axis=1)
@@ -481,19 +499,16 @@ def _check_satisfied(satisfied: Iterable[int] | None, top: int) -> tuple[int, ..
         return (top - 1, top)
     if isinstance(satisfied, (str, bytes)) or not isinstance(satisfied, Iterable):
         raise TypeError(f"`satisfied` must be a sequence of integers, got {satisfied!r}")
-    boxes = [_check_int(b, name="satisfied") for b in satisfied]
+    boxes = [as_whole_number(b, name="satisfied", minimum=1, maximum=top) for b in satisfied]
     if not boxes:
         raise ValidationError("`satisfied` must name at least one answer")
-    outside = [b for b in boxes if not 1 <= b <= top]
-    if outside:
-        raise ValidationError(f"`satisfied` must lie in 1..{top} (the scale); got {outside}")
     return tuple(sorted(set(boxes)))
 
 
 def ces(
     scores: npt.ArrayLike,
     *,
-    version: str = "2.0",
+    version: CESVersion = "2.0",
     by: object = None,
     confidence: float = 0.95,
 ) -> CESResult:
@@ -527,7 +542,7 @@ def ces(
     ------
     customer_kanban.errors.ValidationError
         If a score is not a whole number on the version's scale (the rows are
-        named), `version` is unknown, `confidence` is outside (0, 1), or `by`
+        named), `version` is unknown, `confidence` is not a fraction in (0, 1), or `by`
         does not match.
 
     Warns
@@ -553,8 +568,8 @@ def ces(
     >>> ces([1, 2, 2, 4], version="1.0").higher_is_better  # 1-5, lower = easier
     False
     """
-    c = _check_confidence(confidence)
-    v = check_choice(version, name="version", choices=tuple(_CES_SCALES))
+    c = as_fraction(confidence, name="confidence")
+    v = check_choice(version, name="version", choices=_CES_VERSIONS)
     lo, hi, higher, easy_scores = _CES_SCALES[v]
     groups, counts = _histogram(scores, lo, hi, by)
     n = counts.sum(axis=1)

@@ -276,11 +276,11 @@ def service_by_segment(
     if focus in seg_names:
         side = np.where(focus_items, 0, np.where(done, 1, -1))
         sides = (side, [focus, "others"])
-        lead_cmp = compare_service(lead, sides, focus=focus, permutations=permutations, rng=rng)
+        lead_cmp = compare_service(lead, by=sides, focus=focus, permutations=permutations, rng=rng)
         if met is not None:
             sle_cmp = compare_service(
                 met,
-                sides,
+                by=sides,
                 focus=focus,
                 higher_is_better=True,
                 statistic="mean",
