@@ -176,6 +176,24 @@ def test_exact_enumeration_matches_plain_loop_and_scipy(statistic, higher_is_bet
     assert r.pvalue == pytest.approx(scipy_p, abs=1e-12)
 
 
+@pytest.mark.parametrize("statistic", ["median", "mean", "p85", "p20"])
+@pytest.mark.parametrize("alone", ["focus", "other"])
+def test_exact_enumeration_with_a_side_of_one_item(statistic, alone):
+    values = np.array([4.0, 1.0, 7.0, 2.0, 2.0, 9.0, 5.0, 3.0])
+    for position in range(values.size):
+        is_focus = np.arange(values.size) == position
+        if alone == "other":
+            is_focus = ~is_focus
+        for hib in (False, True):
+            r = compare_service(
+                values, by=is_focus, focus=True, statistic=statistic, higher_is_better=hib
+            )
+            assert (r.exact, r.permutations) == (True, values.size)
+            assert r.pvalue == pytest.approx(
+                _exact_reference(values, is_focus, statistic, hib), abs=1e-12
+            )
+
+
 @pytest.mark.parametrize("method", ["inverted_cdf", "hazen", "nearest"])
 def test_exact_enumeration_with_percentile_methods(method):
     values = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0])
