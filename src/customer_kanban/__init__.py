@@ -14,6 +14,9 @@ seen from the customer's side.  The layers, bottom up:
 ``io``, ``datasets``, ``cli``
     The edges: event logs, embedded data, the ``customer-kanban`` command.
 
+Every result object derives from :class:`Result` (``to_dict``/``to_json``,
+``to_frame``, a short repr, an HTML table in notebooks).
+
 ``import customer_kanban`` loads only the model and the table; the other
 subpackages load on first use (``customer_kanban.metrics``) and never import
 pandas, matplotlib or dask.
@@ -25,6 +28,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from customer_kanban import errors
+from customer_kanban._core.results import Result
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import (
     BlockedInterval,
@@ -66,6 +70,7 @@ __all__ = [
     "MaturityEvidence",
     "MaturityLevel",
     "Policy",
+    "Result",
     "SegmentServiceLevel",
     "ServiceLevelExpectation",
     "TransactionTable",

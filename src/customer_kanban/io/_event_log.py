@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -143,6 +144,29 @@ class EventLogResult(Result):
             f"EventLogResult(n_rows={self.n_rows}, n_accepted={self.n_accepted}, "
             f"n_merged={self.n_merged}, rejected={self.rejected!r}, table={self.table!r})"
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts, every rejected row with its reason, and the table's size and fields.
+
+        The table itself is not exported here: :meth:`WorkItemTable.to_items` gives its
+        items, which serialise one by one.
+        """
+        return {
+            "n_rows": self.n_rows,
+            "n_accepted": self.n_accepted,
+            "n_merged": self.n_merged,
+            "rejected": self.rejected.to_dict(),
+            "table": {
+                "items": len(self.table),
+                "fields": list(self.table.fields),
+                "states": list(self.table.states),
+                "transitions": len(self.table.transitions),
+            },
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict` as strict JSON."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- checks
