@@ -9,6 +9,7 @@ from (:func:`customer_kanban._core.results._html_table`, which escapes every lab
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,19 +32,46 @@ def _is_number(value: object) -> bool:
 
 
 def as_column(values: Sequence[object]) -> npt.NDArray[Any]:
-    """One frame column: int64 for whole numbers, float64 (NaN for None) for numbers,
-    bool for flags, else objects (text, or values with ``None`` where unknown)."""
+    """One frame column: ``datetime64[ns]`` (UTC) for instants, int64 for whole numbers,
+    float64 (NaN for None) for numbers, bool for flags, else objects (text, or values with
+    ``None`` where unknown)."""
     known = [v for v in values if v is not None]
-    complete = bool(known) and len(known) == len(values)
-    if complete and all(isinstance(v, (bool, np.bool_)) for v in known):
-        return np.array(values, dtype=bool)
-    if known and all(_is_number(v) for v in known):
-        if complete and all(isinstance(v, (int, np.integer)) for v in known):
-            return np.array(values, dtype=np.int64)
-        if any(isinstance(v, (float, np.floating)) for v in known):
-            return _floats(np.array(values, dtype=object))
+    kind = _kind(known)
+    complete = len(known) == len(values)
+    if kind == "instant":
+        return _instants(values)
+    if kind == "float":
+        return _floats(np.array(values, dtype=object))
+    if kind in ("bool", "int") and complete:
+        return np.array(values, dtype=bool if kind == "bool" else np.int64)
     out: npt.NDArray[Any] = np.empty(len(values), dtype=object)
     out[:] = list(values)
+    return out
+
+
+def _kind(known: Sequence[object]) -> str:
+    """What the known values of a column are: instants, flags, whole numbers, numbers."""
+    if not known:
+        return "object"
+    if all(isinstance(v, (_dt.datetime, np.datetime64)) for v in known):
+        return "instant"
+    if all(isinstance(v, (bool, np.bool_)) for v in known):
+        return "bool"
+    if not all(_is_number(v) for v in known):
+        return "object"
+    return "int" if all(isinstance(v, (int, np.integer)) for v in known) else "float"
+
+
+def _instants(values: Sequence[object]) -> npt.NDArray[np.datetime64]:
+    """Instants as ``datetime64[ns]`` in UTC (None: NaT)."""
+    out = np.full(len(values), np.datetime64("NaT", "ns"))
+    for k, v in enumerate(values):
+        if isinstance(v, _dt.datetime) and v.tzinfo is not None:
+            v = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        if isinstance(v, _dt.datetime):
+            out[k] = np.datetime64(v, "ns")
+        elif isinstance(v, np.datetime64):
+            out[k] = v.astype("datetime64[ns]")
     return out
 
 
