@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from customer_kanban.cli import _json
-
 __all__ = ["add_parsers", "run_assess", "run_journey"]
 
 
@@ -52,7 +50,7 @@ def run_journey(args: argparse.Namespace) -> str:
     when = as_instant_array(np.asarray([args.as_of or DEMO_AS_OF], dtype=object))[0]
     journey = customer_journey(table, workflow=policy, as_of=when)
     if args.json:
-        return _json.dumps(journey.to_dict())
+        return journey.to_json(indent=2)
     return journey.render()
 
 
@@ -71,5 +69,5 @@ def run_assess(args: argparse.Namespace) -> str:
         as_of = DEMO_AS_OF
     result = assess_maturity(evidence, table=table, policy=policy, as_of=as_of)
     if args.json:
-        return _json.dumps(result.to_dict())
+        return result.to_json(indent=2)
     return result.render()

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from customer_kanban.cli import _json
-
 __all__ = ["add_parser", "run"]
 
 
@@ -64,7 +62,7 @@ def run(args: argparse.Namespace) -> str:
         attendees.append(Attendee(name=args.customer, role="customer"))
     record = replenish(backlog, in_progress, policy, as_of=when, attendees=attendees)
     if args.json:
-        return _json.dumps(record.to_dict())
+        return record.to_json(indent=2)
     shown = 10
 
     def line(d: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from customer_kanban.cli import _json
+from customer_kanban._core.serialize import to_json
 from customer_kanban.errors import CustomerKanbanError, InsufficientDataWarning
 from customer_kanban.table import TransactionTable
 
@@ -195,7 +195,7 @@ def run(args: argparse.Namespace) -> str:
     table, when, name = _load(args)
     data = portfolio(table, when, freq=args.freq, lost_after=args.lost_after)
     if args.json:
-        return _json.dumps(data)
+        return to_json(data, indent=2)
     value = data["value"]
     lines = [
         f"Customer portfolio as of {data['as_of'][:10]}: {name}",
