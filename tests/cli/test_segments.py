@@ -108,7 +108,7 @@ def test_bad_options_and_rows(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("customer-kanban: error:")
     assert main(["segments", "--demo", "--as-of", "1990-01-01"]) == 2
-    assert "no transaction at or before --as-of" in capsys.readouterr().err
+    assert "no transaction at or before `as_of`" in capsys.readouterr().err
 
 
 def test_small_files_fit_and_json_is_standard(tmp_path, capsys):
