@@ -14,6 +14,7 @@ from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.validation import (
     PERCENTILE_METHODS,
     PercentileMethod,
+    _is_number,
     as_instant_scalar,
     as_percentiles,
     as_whole_number,
@@ -252,12 +253,6 @@ def _options(
         previous=_days_iv(previous, name="previous"),
         fitness=_fitness_iv(fitness),
         trend_weeks=as_whole_number(trend_weeks, name="trend_weeks", minimum=1),
-    )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
     )
 
 

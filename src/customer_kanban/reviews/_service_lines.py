@@ -364,10 +364,10 @@ class Trend:
     def starts(self) -> tuple[_dt.datetime, ...]:
         """The windows' starts (excluded): the weeks' starts, shifted back."""
         weeks = period_starts(ordinal(self.since, "W"), ordinal(self.until, "W"), "W")
-        return tuple(_stamp(p - self.shift - _NS) for p in weeks)
+        return tuple(_aware(p - self.shift - _NS) for p in weeks)
 
 
-def _stamp(value: np.datetime64) -> _dt.datetime:
+def _aware(value: np.datetime64) -> _dt.datetime:
     out = to_datetime(value)
     assert out is not None  # never NaT here
     return out
@@ -760,6 +760,6 @@ def review_lines(
         rows += _rows(inputs, dim)
     return Lines(
         rows=rows,
-        window_start=_stamp(inputs.window_start),
+        window_start=_aware(inputs.window_start),
         trend_periods=inputs.trend.starts(),
     )

@@ -18,17 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.results import _html_table
+from customer_kanban._core.validation import _is_number
 
 __all__ = ["as_column", "columns_of", "constant_columns", "html_tables", "with_changes"]
 
 Cells = Mapping[str, object]
 Columns = dict[str, npt.NDArray[Any]]
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
 
 
 def as_column(values: Sequence[object]) -> npt.NDArray[Any]:
