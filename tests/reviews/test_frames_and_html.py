@@ -127,6 +127,7 @@ def test_service_delivery_review_frame_and_html(table):
         trend = [c for c in frame.columns if c.startswith("throughput_to_") and "change" not in c]
         assert [line[c] for c in trend] == list(row.throughput_trend)
     assert trend[-1] == "throughput_to_2024-01-12"
+    assert "sle_days_change" not in frame.columns  # the policy's, not a figure
     assert not [c for c in frame.columns if c.endswith(("_0", "_1", "_2"))]
     assert set(frame["basis"]) == {"customer"}
     _assert_escaped(review._repr_html_())

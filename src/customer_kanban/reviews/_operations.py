@@ -22,7 +22,7 @@ from customer_kanban.reviews._service_delivery import (
     positions,
     service_delivery_review,
 )
-from customer_kanban.reviews._service_results import line_cells
+from customer_kanban.reviews._service_results import UNCHANGING, line_cells
 from customer_kanban.reviews._tables import (
     Cells,
     Columns,
@@ -138,7 +138,7 @@ class OperationsReview(Result):
             None if t.earlier is None else cells(t.earlier, h)
             for t, h in zip(totals, self.per_service, strict=True)
         ]
-        return with_changes(columns, before, keep=("service", *_HANDOFF_CELLS))
+        return with_changes(columns, before, keep=("service", *UNCHANGING, *_HANDOFF_CELLS))
 
     def _frame_columns(self) -> Columns:
         """One row per service: ``service``, the figures of its Service Delivery Review's

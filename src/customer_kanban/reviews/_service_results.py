@@ -24,7 +24,10 @@ from customer_kanban.reviews._tables import (
     with_changes,
 )
 
-__all__ = ["BlockerCluster", "ServiceDeliveryReview", "ServiceLevelRow"]
+__all__ = ["UNCHANGING", "BlockerCluster", "ServiceDeliveryReview", "ServiceLevelRow"]
+
+#: Frame columns of a line without a change column: its name and the SLE it is held to.
+UNCHANGING = ("dimension", "group", "sle_days", "sle_probability")
 
 
 @result
@@ -263,7 +266,7 @@ class ServiceDeliveryReview(Result):
         before = [
             None if r.earlier is None else line_cells(r.earlier, q_names, ends) for r in self.rows
         ]
-        return with_changes(columns, before, keep=("dimension", "group"))
+        return with_changes(columns, before, keep=UNCHANGING)
 
     def _frame_columns(self) -> Columns:
         """One row per line: its figures (``customer_lead_time_p85``, ``at_risk_count``,
