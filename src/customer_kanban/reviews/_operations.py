@@ -300,12 +300,7 @@ def operations_review(
     name_of = {labels[k]: labels[k] for k in kept} | {labels[k]: _OTHER for k in others}
     name_of.pop(_NONE, None)
     pairs = _handoffs(journey.handoff_pairs, name_of)
-    masks = [codes == k for k in kept]  # one mask per service: a few dozen at most
-    names = [labels[k] for k in kept]
-    pooled = np.isin(codes, others)
-    if (pooled & seen).any() or any(_OTHER in (p.from_department, p.to_department) for p in pairs):
-        names.append(_OTHER)
-        masks.append(pooled)
+    names, masks = _service_items(codes, [labels[k] for k in kept], kept, others, seen, pairs)
     # One throughput window for all the services: from the whole table's first request.
     first = table["requested_at"][seen].min() if seen.any() else when
     window_days = max(float((when - first) / np.timedelta64(1, "ns")) / NS_PER_DAY, 1e-9)
@@ -344,6 +339,23 @@ def _ranked_services(
     ranked = [int(k) for k in np.argsort(-requests, kind="stable") if requests[k] > 0]
     kept = ranked if top is None else ranked[:top]
     return kept, sorted(set(range(n_labels)) - set(kept))
+
+
+def _service_items(
+    codes: npt.NDArray[np.int32],
+    names: list[str],
+    kept: list[int],
+    others: list[int],
+    seen: npt.NDArray[np.bool_],
+    pairs: Sequence[HandoffPair],
+) -> tuple[list[str], list[npt.NDArray[np.bool_]]]:
+    """The services' names and items: those kept, then the pool of the others when it
+    has a request or a hand-off."""
+    masks = [codes == k for k in kept]  # one mask per service: a few dozen at most
+    pooled = np.isin(codes, others)
+    if (pooled & seen).any() or any(_OTHER in (p.from_department, p.to_department) for p in pairs):
+        return [*names, _OTHER], [*masks, pooled]
+    return names, masks
 
 
 def _handoffs(
