@@ -228,7 +228,9 @@ def test_forecast_json_is_seeded_and_ordered(capsys):
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out) == first
     assert first["open_items"] == 359
-    assert first["window"] == ["2016-02-29", "2016-03-06"]  # clipped to the first request
+    # The window is clipped to the first request.
+    assert (first["since"], first["until"]) == ("2016-02-29", "2016-03-06")
+    assert (first["trials"], first["seed"]) == (2000, 7)
     dates = first["when"]["dates"][0]
     assert dates == sorted(dates)
     counts = first["how_many"]["values"][0]
@@ -253,7 +255,7 @@ def test_forecast_demo_per_class_and_predictability(capsys):
 
     assert main(["forecast", "--demo", "--json", "--trials", "500", "--as-of", "2016-03-03"]) == 0
     data = json.loads(capsys.readouterr().out)
-    rows = {r["class_of_service"]: r for r in data["predictability"]}
+    rows = {r["group"]: r for r in data["predictability"]}
     assert sum(r["open"] for r in data["by_class_of_service"]) == data["open_items"]
     # The figures are the metric functions' own, on the customer lead time.
     table, _ = load_incidents()
@@ -270,7 +272,7 @@ def test_forecast_demo_per_class_and_predictability(capsys):
     expected = metrics.percentiles(lead[mine & done], 85, method="inverted_cdf").values[0, 0]
     assert rows["3 - Moderate"]["p85_delivered_only"] == expected
     km = metrics.km_percentiles(lead[mine], done[mine], 85).values[0, 0]
-    assert rows["3 - Moderate"]["p85_censoring_aware"] == ("inf" if np.isinf(km) else km)
+    assert rows["3 - Moderate"]["p85_censoring_aware"] == (None if np.isinf(km) else km)
     shape = metrics.fit_lead_times(lead[mine], done[mine]).shape[0]
     assert rows["3 - Moderate"]["weibull_shape"] == pytest.approx(shape, rel=1e-12)
     assert len(data["oldest_open"]) == data["open_items"]

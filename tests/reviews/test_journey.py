@@ -127,10 +127,15 @@ def test_empty_and_errors() -> None:
     other = Workflow(["New", "Doing", "Done"], "Doing", "Done")
     with pytest.raises(ValidationError, match="differ from the workflow's `states`"):
         customer_journey(t, workflow=other)
-    with pytest.raises(ValidationError, match="`top` must be an integer"):
+    with pytest.raises(ValidationError, match="`top` must be at least 0; got -1"):
         customer_journey(t, workflow=WF, top=-1)
-    with pytest.raises(ValidationError, match="`as_of` must be one instant"):
+    for top in (1.5, True, "3"):
+        with pytest.raises(TypeError, match="`top` must be a whole number"):
+            customer_journey(t, workflow=WF, top=top)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="`as_of` must be one instant, got 2"):
         customer_journey(t, workflow=WF, as_of=["2024-01-01", "2024-01-02"])
+    with pytest.raises(ValidationError, match="`as_of` must be an instant, got NaT"):
+        customer_journey(t, workflow=WF, as_of=np.datetime64("NaT"))
     with pytest.raises(TypeError, match="`workflow` must be a Workflow or a Policy"):
         customer_journey(t, workflow="WF")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`table` must be a WorkItemTable"):
@@ -152,8 +157,11 @@ def test_html_escapes_department_names() -> None:
     assert "&lt;R&amp;D&gt;" in out
     assert "&quot;2&quot;" in out
     assert "<R&D>" not in out
-    assert out.startswith("<pre>")
-    assert out.endswith("</pre>")
+    assert out.startswith('<table class="customer-kanban-result">')
+    assert out.count("<table") == 3  # per department, hand-off pairs, costliest steps
+    assert "<pre>" not in out
+    assert "<th>from_department</th>" in out
+    assert '<td style="text-align: right;">2</td>' in out  # a count, right-aligned
     assert json.loads(j.to_json())["handoffs"] == [2]
 
 

@@ -92,8 +92,11 @@ def test_services_by_field_and_bad_options():
     )
     with pytest.raises(ValidationError, match="categorical field"):
         operations_review(table, policy, as_of=DEMO_AS_OF, services="nope")
-    for top in (0, -1, 1.5, True):
-        with pytest.raises(ValidationError, match="`top`"):
+    for top in (0, -1):
+        with pytest.raises(ValidationError, match=f"`top` must be at least 1; got {top}"):
+            operations_review(table, policy, as_of=DEMO_AS_OF, top=top)
+    for top in (1.5, True):
+        with pytest.raises(TypeError, match="`top` must be a whole number"):
             operations_review(table, policy, as_of=DEMO_AS_OF, top=top)
 
 

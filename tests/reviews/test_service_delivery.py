@@ -158,17 +158,65 @@ def test_render_and_json():
     intang = next(r for r in data["rows"] if r["group"] == "Intangible")
     assert intang["attainment"] is None  # NaN becomes null in JSON
     assert str(review) == text
-    assert review._repr_html_().startswith("<pre>Service Delivery Review")
+    html = review._repr_html_()
+    assert html.startswith('<table class="customer-kanban-result"><caption>Service Delivery Review')
+    assert "<pre>" not in html
+    assert "<th>customer_lead_time_p85</th>" in html
 
 
 def test_bad_options():
     table = WorkItemTable.from_items(ITEMS)
-    with pytest.raises(ValidationError, match="`basis` must be 'customer' or 'system'"):
+    with pytest.raises(
+        ValidationError, match="`basis` must be one of 'customer', 'system'; got 'team'"
+    ):
         service_delivery_review(table, POLICY, as_of="2024-01-20", basis="team")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"`risk_fraction` must lie in \(0, 1\]"):
         service_delivery_review(table, POLICY, as_of="2024-01-20", risk_fraction=0)
-    with pytest.raises(ValidationError, match="`as_of` must be one instant"):
+    with pytest.raises(ValidationError, match="`as_of` must be an instant, got None"):
         service_delivery_review(table, POLICY, as_of=None)
+
+
+def test_options_follow_the_conventions():
+    table = WorkItemTable.from_items(ITEMS)
+    at = "2024-01-20"
+    with pytest.raises(TypeError, match="`q` must be a number or a sequence of numbers"):
+        service_delivery_review(table, POLICY, as_of=at, q="50")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"`q` is in percent; did you mean 85\?"):
+        service_delivery_review(table, POLICY, as_of=at, q=0.85)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"`q` must lie in \[0, 100\]"):
+        service_delivery_review(table, POLICY, as_of=at, q=[50, 150])
+    one = service_delivery_review(table, POLICY, as_of=at, q=85)  # type: ignore[arg-type]
+    assert one.q == (85.0,)
+    assert len(one.row("all", "all").customer_lead_time) == 1
+    with pytest.raises(ValidationError, match="`method` must be one of 'linear', "):
+        service_delivery_review(table, POLICY, as_of=at, method="median")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="`trend_weeks` must be at least 1; got 0"):
+        service_delivery_review(table, POLICY, as_of=at, trend_weeks=0)
+    for weeks in (2.0, True, "4"):
+        with pytest.raises(TypeError, match="`trend_weeks` must be a whole number"):
+            service_delivery_review(table, POLICY, as_of=at, trend_weeks=weeks)  # type: ignore[arg-type]
+    assert (
+        len(
+            service_delivery_review(table, POLICY, as_of=at, trend_weeks=np.int64(2))
+            .row("all", "all")
+            .throughput_trend
+        )
+        == 2
+    )
+    with pytest.raises(ValidationError, match=r"`risk_fraction` must lie in \(0, 1\]; got 1.5"):
+        service_delivery_review(table, POLICY, as_of=at, risk_fraction=1.5)
+    with pytest.raises(TypeError, match="`risk_fraction` must be a number"):
+        service_delivery_review(table, POLICY, as_of=at, risk_fraction="0.8")  # type: ignore[arg-type]
+    for days in (0, -1, math.inf, math.nan):
+        with pytest.raises(ValidationError, match="`window_days` must be a number of days > 0"):
+            service_delivery_review(table, POLICY, as_of=at, window_days=days)
+    for days in ("7", True):
+        with pytest.raises(TypeError, match="`window_days` must be a number of days > 0"):
+            service_delivery_review(table, POLICY, as_of=at, window_days=days)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`previous` must be a number of days > 0"):
+        service_delivery_review(table, POLICY, as_of=at, previous="3")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="positional"):
+        service_delivery_review(table, POLICY, at)  # type: ignore[misc]
 
 
 def test_empty_table():
@@ -378,7 +426,14 @@ def test_new_figures_escaped_in_html():
     out = review._repr_html_()
     assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in out
     assert "<b>" not in out
-    assert "(+0)" in out
+    assert "(+0)" in review.render()
+    # The changes since `previous` are columns of the table: 0 delivered more since Jan 17.
+    assert "<th>delivered_change</th>" in out
+    frame = review.to_frame()
+    line = frame[frame["group"] == name].iloc[0]
+    assert line["delivered_change"] == 0
+    assert line["fit_share_change"] == 0
+    assert not line["new"]
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
-from customer_kanban.cli import _json
-
 __all__ = ["add_parsers", "run_assess", "run_journey"]
 
 
@@ -44,15 +40,15 @@ def add_parsers(sub: Any) -> None:
 
 def run_journey(args: argparse.Namespace) -> str:
     """The customer journey of the demo, as text or JSON."""
-    from customer_kanban._core.instants import as_instant_array
+    from customer_kanban._core.validation import as_instant_scalar
     from customer_kanban.datasets import DEMO_AS_OF, load_incidents
     from customer_kanban.reviews import customer_journey
 
     table, policy = load_incidents()
-    when = as_instant_array(np.asarray([args.as_of or DEMO_AS_OF], dtype=object))[0]
+    when = as_instant_scalar(args.as_of or DEMO_AS_OF, name="--as-of")
     journey = customer_journey(table, workflow=policy, as_of=when)
     if args.json:
-        return _json.dumps(journey.to_dict())
+        return journey.to_json(indent=2)
     return journey.render()
 
 
@@ -71,5 +67,5 @@ def run_assess(args: argparse.Namespace) -> str:
         as_of = DEMO_AS_OF
     result = assess_maturity(evidence, table=table, policy=policy, as_of=as_of)
     if args.json:
-        return _json.dumps(result.to_dict())
+        return result.to_json(indent=2)
     return result.render()

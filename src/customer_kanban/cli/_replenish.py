@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
-from customer_kanban.cli import _json
-
 __all__ = ["add_parser", "run"]
 
 
@@ -35,20 +31,17 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> str:
     """The replenishment record for the parsed `args`, as text or JSON."""
-    from customer_kanban._core.instants import as_instant_array
+    from customer_kanban._core.validation import as_instant_scalar
     from customer_kanban.datasets import (
         REPLENISHMENT_AS_OF,
         incidents_replenishment_policy,
         load_incidents,
     )
-    from customer_kanban.errors import CustomerKanbanError
     from customer_kanban.policy import Attendee, replenish
 
     table, _ = load_incidents()
     policy = incidents_replenishment_policy()
-    when = as_instant_array(np.asarray([args.as_of or REPLENISHMENT_AS_OF], dtype=object))[0]
-    if np.isnat(when):
-        raise CustomerKanbanError("--as-of: not an instant")
+    when = as_instant_scalar(args.as_of or REPLENISHMENT_AS_OF, name="--as-of")
     requested, committed, delivered = (
         table["requested_at"],
         table["committed_at"],
@@ -64,7 +57,7 @@ def run(args: argparse.Namespace) -> str:
         attendees.append(Attendee(name=args.customer, role="customer"))
     record = replenish(backlog, in_progress, policy, as_of=when, attendees=attendees)
     if args.json:
-        return _json.dumps(record.to_dict())
+        return record.to_json(indent=2)
     shown = 10
 
     def line(d: Any) -> str:

@@ -13,12 +13,29 @@
 :func:`service_by_segment`
     Service per customer segment, internal vs external customers, and whether the
     focus segment is served at least as well as the others.
+:func:`customer_portfolio`
+    The customers of a purchase log by current value × future potential, RFM segment,
+    and get-keep-grow flows per period.
+:func:`forecast_review`
+    When the open requests will be done, how many items in the coming days, per class
+    of service, and how predictable each class's lead time is.
+
+Every review is a result object (:class:`customer_kanban.Result`): ``render()`` gives
+the text, ``to_dict()`` / ``to_json()`` strict JSON, ``to_frame()`` one row per line and
+``_repr_html_`` HTML tables in a notebook.
 """
 
 from customer_kanban.reviews._customer_service import (
     SegmentServiceReview,
     SegmentServiceRow,
     service_by_segment,
+)
+from customer_kanban.reviews._forecast import (
+    ClassForecast,
+    ClassPredictability,
+    ForecastReview,
+    OpenItemForecast,
+    forecast_review,
 )
 from customer_kanban.reviews._journey import (
     CostlyStep,
@@ -32,6 +49,14 @@ from customer_kanban.reviews._operations import (
     operations_review,
     service_of_items,
 )
+from customer_kanban.reviews._portfolio import (
+    CustomerPortfolio,
+    FlowPeriod,
+    PortfolioFlows,
+    RFMSegmentSize,
+    ValueCell,
+    customer_portfolio,
+)
 from customer_kanban.reviews._service_delivery import (
     BlockerCluster,
     ServiceDeliveryReview,
@@ -42,16 +67,27 @@ from customer_kanban.reviews._service_delivery import (
 
 __all__ = [
     "BlockerCluster",
+    "ClassForecast",
+    "ClassPredictability",
     "CostlyStep",
     "CustomerJourney",
+    "CustomerPortfolio",
+    "FlowPeriod",
+    "ForecastReview",
     "HandoffPair",
+    "OpenItemForecast",
     "OperationsReview",
+    "PortfolioFlows",
+    "RFMSegmentSize",
     "SegmentServiceReview",
     "SegmentServiceRow",
     "ServiceDeliveryReview",
     "ServiceHandoffs",
     "ServiceLevelRow",
+    "ValueCell",
     "customer_journey",
+    "customer_portfolio",
+    "forecast_review",
     "operations_review",
     "service_by_segment",
     "service_delivery_review",

@@ -14,26 +14,36 @@ metric function's; the review only selects and joins.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
+from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import as_generator, as_instant_scalar, as_whole_number
 from customer_kanban.customers import ServiceComparison, compare_service, feedback_summary, nps
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
-from customer_kanban.reviews._service_delivery import _as_of_instant, sle_per_item
+from customer_kanban.reviews._service_delivery import check_feedback, sle_per_item
+from customer_kanban.reviews._tables import (
+    Cells,
+    Columns,
+    columns_of,
+    constant_columns,
+    html_tables,
+)
 from customer_kanban.reviews._text import number, text_table
 from customer_kanban.table import CustomerTable, WorkItemTable
 
 __all__ = ["SegmentServiceReview", "SegmentServiceRow", "service_by_segment"]
 
-_NS_PER_DAY = 86_400_000_000_000
+_NONE = "(none)"
+Groups = tuple[npt.NDArray[Any], list[str]]
 
 
 @result
@@ -79,6 +89,10 @@ class SegmentServiceRow(Result):
     feedback: tuple[int, int, int]
     nps: float
 
+    def _frame_columns(self) -> Columns:
+        """One row: the line's figures (the feedback counts as ``feedback_confirmation`` ...)."""
+        return columns_of([row_cells(self)])
+
 
 @result
 class SegmentServiceReview(Result):
@@ -122,23 +136,60 @@ class SegmentServiceReview(Result):
     def __str__(self) -> str:
         return self.render()
 
+    def _frame_columns(self) -> Columns:
+        """One row per line (``dimension``, ``group``, the figures, the feedback counts as
+        ``feedback_confirmation`` ...); ``as_of`` and ``focus`` constant."""
+        columns = columns_of([row_cells(r) for r in self.rows])
+        return {**columns, **constant_columns(len(self.rows), as_of=self.as_of, focus=self.focus)}
+
+    def _html_title(self) -> str:
+        return f"Service by customer segment as of {self.as_of:%Y-%m-%d %H:%M} UTC"
+
     def _repr_html_(self) -> str:
-        """Notebook display: the text table, preformatted (names escaped)."""
-        return f"<pre>{html.escape(self.render())}</pre>"
+        lines = columns_of([row_cells(r) for r in self.rows])
+        compared = columns_of(
+            [
+                _comparison_cells(name, cmp)
+                for name, cmp in (
+                    ("customer lead time", self.lead_time_comparison),
+                    ("delivered within SLE", self.sle_comparison),
+                )
+                if cmp is not None
+            ]
+        )
+        title = f"Is {self.focus} served at least as well as the other customers?"
+        return html_tables((self._html_title(), lines), (title, compared))
 
 
-def _feedback_arrays(
-    feedback: Sequence[Feedback], customers: CustomerTable, when: np.datetime64
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any], npt.NDArray[np.float64]]:
-    """Customer row, kind and score of the feedback given by `when`."""
+@attrs.frozen(eq=False)
+class _Voice:
+    """The feedback given by `when`: its customer's segment and kind codes, kind, score."""
+
+    segment: npt.NDArray[np.int64]  # none_code: no segment or unknown customer
+    customer_kind: npt.NDArray[np.int64]  # 0 internal, 1 external, -1 unknown customer
+    kinds: npt.NDArray[Any]
+    scores: npt.NDArray[np.float64]
+
+
+def _voice(
+    feedback: Sequence[Feedback], customers: CustomerTable, when: np.datetime64, n_segments: int
+) -> _Voice:
+    """Feedback values are Python objects: one pass over them makes the columns."""
     stamps = np.array([f.at.replace(tzinfo=None) for f in feedback], dtype="datetime64[ns]")
     keep = stamps <= when if len(feedback) else np.zeros(0, dtype=bool)
     ids = np.array([f.customer for f in feedback], dtype=object)[keep]
     kinds = np.array([f.kind.value for f in feedback], dtype=object)[keep]
-    scores = np.array([np.nan if f.score is None else f.score for f in feedback], dtype=np.float64)[
-        keep
-    ]
-    return customers.lookup(ids), kinds, scores
+    scores = np.array([np.nan if f.score is None else f.score for f in feedback], np.float64)
+    rows = customers.lookup(ids)
+    known = rows >= 0
+    segment = np.where(known, customers.codes("segment")[0][np.maximum(rows, 0)], -1)
+    internal = np.where(known, customers.internal[np.maximum(rows, 0)], False)
+    return _Voice(
+        segment=np.where(segment >= 0, segment, n_segments),
+        customer_kind=np.where(known, np.where(internal, 0, 1), -1),
+        kinds=kinds,
+        scores=scores[keep],
+    )
 
 
 def service_by_segment(
@@ -169,7 +220,7 @@ def service_by_segment(
     focus : str, optional
         Segment compared with all other customers.
     permutations : int, optional
-        Permutations of the comparisons' tests.
+        Permutations of the comparisons' tests (at least 1).
     rng : numpy.random.Generator or int or None, optional
         Randomness of the permutation tests (seeded: same seed, same review).
 
@@ -180,8 +231,10 @@ def service_by_segment(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the table has no ``customer`` field, or `focus` is not a segment of
-        `customers`.
+        If the table has no ``customer`` field, `focus` is not a segment of
+        `customers`, `as_of` is not one instant or `permutations` is below 1.
+    TypeError
+        If `permutations` is not a whole number or `rng` not one of its three forms.
 
     Examples
     --------
@@ -198,99 +251,21 @@ def service_by_segment(
     >>> r.row("premium").requests + r.row("standard").requests == r.row("all", "all").requests
     True
     """
-    if "customer" not in table.categorical_fields:
-        raise ValidationError("the table has no `customer` field to join customers on")
-    when = _as_of_instant(as_of)
-    requested, delivered = table["requested_at"], table["delivered_at"]
-    seen = requested <= when
-    done = seen & (delivered <= when)
-    lead = np.where(done, delivered - requested, when - requested).view(np.int64) / _NS_PER_DAY
-    lead[~seen] = np.nan
-    item_customer_codes, customer_labels = table.codes("customer")
-    row_of_label = customers.lookup(customer_labels)
-    item_row = np.where(
-        item_customer_codes >= 0, row_of_label[np.maximum(item_customer_codes, 0)], -1
-    )
-    seg_codes, seg_labels = customers.codes("segment")
-    item_seg = np.where(item_row >= 0, seg_codes[np.maximum(item_row, 0)], -1)
-    seg_names = [str(s) for s in seg_labels]
-    if focus not in seg_names:
-        raise ValidationError(
-            f"`focus` {focus!r} is not a segment of the customer table; its segments are "
-            f"{seg_names}"
-        )
-    none_code = len(seg_names)
-    item_seg = np.where(item_seg >= 0, item_seg, none_code)
-    seg_groups = (np.where(seen, item_seg, -1), [*seg_names, "(none)"])
-    known = item_row >= 0
-    internal = np.where(known, customers.internal[np.maximum(item_row, 0)], False)
-    kind_groups = (
-        np.where(seen & known, np.where(internal, 0, 1), -1),
-        ["internal", "external"],
-    )
-    all_groups = (np.where(seen, 0, -1), ["all"])
-
-    sle_days = met = None
-    if policy is not None:
-        sle_days, _ = sle_per_item(table, policy)
-        met = np.where(done & np.isfinite(sle_days), lead <= sle_days, np.nan)
-
-    fb_rows, fb_kinds, fb_scores = (
-        _feedback_arrays(feedback, customers, when)
-        if feedback
-        else (np.zeros(0, np.intp), np.zeros(0, object), np.zeros(0))
-    )
-    fb_seg = np.where(fb_rows >= 0, seg_codes[np.maximum(fb_rows, 0)], -1)
-    fb_seg = np.where(fb_seg >= 0, fb_seg, none_code)
-    fb_internal = np.where(fb_rows >= 0, customers.internal[np.maximum(fb_rows, 0)], False)
-
+    when = _segment_iv(table, as_of=as_of, permutations=permutations, rng=rng)
+    joined = _join(table, customers, when, focus)
+    sle_days = None if policy is None else sle_per_item(table, policy)[0]
+    voice = _voice(check_feedback(feedback), customers, when, len(joined.segments))
     rows: list[SegmentServiceRow] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        for dimension, groups, fb_codes in (
-            ("all", all_groups, np.zeros(fb_rows.size, np.intp)),
-            ("segment", seg_groups, fb_seg),
-            (
-                "customer_kind",
-                kind_groups,
-                np.where(fb_rows >= 0, np.where(fb_internal, 0, 1), -1),
-            ),
-        ):
-            rows += _rows(
-                dimension,
-                groups,
-                lead=lead,
-                done=done,
-                seen=seen,
-                sle_days=sle_days,
-                customer_codes=item_customer_codes,
-                requested=requested,
-                delivered=delivered,
-                when=when,
-                fb=(fb_codes, fb_kinds, fb_scores),
-            )
-    rows = [r for r in rows if r.dimension == "all" or r.requests or r.group != "(none)"]
-
-    focus_items = done & (item_seg == (seg_names.index(focus) if focus in seg_names else -2))
-    lead_cmp = sle_cmp = None
-    if focus in seg_names:
-        side = np.where(focus_items, 0, np.where(done, 1, -1))
-        sides = (side, [focus, "others"])
-        lead_cmp = compare_service(lead, by=sides, focus=focus, permutations=permutations, rng=rng)
-        if met is not None:
-            sle_cmp = compare_service(
-                met,
-                by=sides,
-                focus=focus,
-                higher_is_better=True,
-                statistic="mean",
-                permutations=permutations,
-                rng=rng,
-            )
+        for dimension, groups, fb_codes in _dimensions(joined, voice):
+            rows += _rows(dimension, groups, joined, sle_days, voice, fb_codes)
+    rows = [r for r in rows if r.dimension == "all" or r.requests or r.group != _NONE]
+    lead_cmp, sle_cmp = _comparisons(joined, sle_days, focus, permutations, rng)
+    as_of_dt = to_datetime(when)
+    assert as_of_dt is not None  # as_instant_scalar refuses NaT
     return SegmentServiceReview(
-        as_of=_dt.datetime.fromisoformat(str(when.astype("datetime64[us]"))).replace(
-            tzinfo=_dt.timezone.utc
-        ),
+        as_of=as_of_dt,
         rows=tuple(rows),
         focus=focus,
         lead_time_comparison=lead_cmp,
@@ -298,50 +273,114 @@ def service_by_segment(
     )
 
 
+def _segment_iv(
+    table: object, *, as_of: object, permutations: object, rng: object
+) -> np.datetime64:
+    """Check the arguments; return the review's instant."""
+    if "customer" not in getattr(table, "categorical_fields", ()):
+        raise ValidationError("the table has no `customer` field to join customers on")
+    when = as_instant_scalar(as_of, name="as_of")
+    as_whole_number(permutations, name="permutations", minimum=1)
+    as_generator(rng)  # checked here; each comparison draws from `rng` itself
+    return when
+
+
+@attrs.frozen(eq=False)
+class _Joined:
+    """The work items joined with their customers, as known at `when`."""
+
+    when: np.datetime64
+    requested: npt.NDArray[np.datetime64]
+    delivered: npt.NDArray[np.datetime64]
+    seen: npt.NDArray[np.bool_]
+    done: npt.NDArray[np.bool_]
+    lead: npt.NDArray[np.float64]  # customer lead time, or age when open; NaN unseen [days]
+    customer_codes: npt.NDArray[Any]  # the item's customer (-1: none)
+    segment: npt.NDArray[np.int64]  # the item's segment code (none_code: no segment)
+    internal: npt.NDArray[np.bool_]
+    known: npt.NDArray[np.bool_]  # the customer is in the customer table
+    segments: list[str]  # the customer table's segments
+    focus_code: int
+
+
+def _join(
+    table: WorkItemTable, customers: CustomerTable, when: np.datetime64, focus: str
+) -> _Joined:
+    requested, delivered = table["requested_at"], table["delivered_at"]
+    seen = requested <= when
+    done = seen & (delivered <= when)
+    lead = np.where(done, delivered - requested, when - requested).view(np.int64) / NS_PER_DAY
+    lead[~seen] = np.nan
+    customer_codes, customer_labels = table.codes("customer")
+    row_of_label = customers.lookup(customer_labels)
+    item_row = np.where(customer_codes >= 0, row_of_label[np.maximum(customer_codes, 0)], -1)
+    seg_codes, seg_labels = customers.codes("segment")
+    segments = [str(s) for s in seg_labels]
+    if focus not in segments:
+        raise ValidationError(
+            f"`focus` {focus!r} is not a segment of the customer table; its segments are {segments}"
+        )
+    item_seg = np.where(item_row >= 0, seg_codes[np.maximum(item_row, 0)], -1)
+    known = item_row >= 0
+    return _Joined(
+        when=when,
+        requested=requested,
+        delivered=delivered,
+        seen=seen,
+        done=done,
+        lead=lead,
+        customer_codes=customer_codes,
+        segment=np.where(item_seg >= 0, item_seg, len(segments)),
+        internal=np.where(known, customers.internal[np.maximum(item_row, 0)], False),
+        known=known,
+        segments=segments,
+        focus_code=segments.index(focus),
+    )
+
+
+def _dimensions(joined: _Joined, voice: _Voice) -> list[tuple[str, Groups, npt.NDArray[Any]]]:
+    """Each dimension's grouping of the items, and of the feedback (by its customer)."""
+    seen, known = joined.seen, joined.known
+    kind = np.where(seen & known, np.where(joined.internal, 0, 1), -1)
+    return [
+        ("all", (np.where(seen, 0, -1), ["all"]), np.zeros(voice.kinds.size, np.intp)),
+        (
+            "segment",
+            (np.where(seen, joined.segment, -1), [*joined.segments, _NONE]),
+            voice.segment,
+        ),
+        ("customer_kind", (kind, ["internal", "external"]), voice.customer_kind),
+    ]
+
+
 def _rows(
     dimension: str,
-    groups: tuple[npt.NDArray[Any], list[str]],
-    *,
-    lead: npt.NDArray[np.float64],
-    done: npt.NDArray[np.bool_],
-    seen: npt.NDArray[np.bool_],
+    groups: Groups,
+    joined: _Joined,
     sle_days: npt.NDArray[np.float64] | None,
-    customer_codes: npt.NDArray[Any],
-    requested: npt.NDArray[np.datetime64],
-    delivered: npt.NDArray[np.datetime64],
-    when: np.datetime64,
-    fb: tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]],
+    voice: _Voice,
+    fb_codes: npt.NDArray[Any],
 ) -> list[SegmentServiceRow]:
     codes, labels = groups
     by = (codes, labels)
-    delivered_lead = np.where(done, lead, np.nan)
+    delivered_lead = np.where(joined.done, joined.lead, np.nan)
     plain = metrics.percentiles(delivered_lead, [50, 85], by=by, method="inverted_cdf")
-    aware = metrics.percentiles(lead, 85, by=by, observed=done)
-    waiting = metrics.customer_waiting_time(requested, delivered, as_of=when, by=by)
-    if sle_days is None:
-        attained = np.full(len(labels), np.nan)
-    else:  # items without an SLE are left out (NaN duration)
-        has_sle = np.isfinite(sle_days)
-        attained = metrics.sle_attainment(
-            np.where(has_sle, delivered_lead, np.nan), np.where(has_sle, sle_days, 1.0), by=by
-        ).attainment
-    fb_codes, fb_kinds, fb_scores = fb
+    aware = metrics.percentiles(joined.lead, 85, by=by, observed=joined.done)
+    waiting = metrics.customer_waiting_time(
+        joined.requested, joined.delivered, as_of=joined.when, by=by
+    )
+    attained = _attainment(delivered_lead, sle_days, by)
     fb_by = (np.where(fb_codes < len(labels), fb_codes, -1), labels)
-    kinds = feedback_summary(fb_kinds, by=fb_by).counts
-    scores = nps(fb_scores, by=fb_by).value
-    n = len(labels)
-    in_group = [codes == g for g in range(n)]  # a handful of groups
+    kinds = feedback_summary(voice.kinds, by=fb_by).counts
+    scores = nps(voice.scores, by=fb_by).value
     out = []
-    for g, label in enumerate(labels):
-        mine = in_group[g]
+    for g, label in enumerate(labels):  # a handful of groups
+        mine = codes == g
         out.append(
             SegmentServiceRow(
                 dimension=dimension,
                 group=str(label),
-                customers=int(np.unique(customer_codes[mine & (customer_codes >= 0)]).size),
-                requests=int(np.count_nonzero(mine & seen)),
-                delivered=int(np.count_nonzero(mine & done)),
-                open_requests=int(np.count_nonzero(mine & seen & ~done)),
+                **_counts(joined, mine),
                 lead_time_p50=float(plain.values[g, 0]),
                 lead_time_p85=float(plain.values[g, 1]),
                 lead_time_p85_censored=float(aware.values[g, 0]),
@@ -352,6 +391,95 @@ def _rows(
             )
         )
     return out
+
+
+def _attainment(
+    delivered_lead: npt.NDArray[np.float64], sle_days: npt.NDArray[np.float64] | None, by: Groups
+) -> npt.NDArray[np.float64]:
+    """SLE attainment per group (NaN without a policy); items without an SLE left out."""
+    if sle_days is None:
+        return np.full(len(by[1]), np.nan)
+    has_sle = np.isfinite(sle_days)
+    out: npt.NDArray[np.float64] = metrics.sle_attainment(
+        np.where(has_sle, delivered_lead, np.nan), np.where(has_sle, sle_days, 1.0), by=by
+    ).attainment
+    return out
+
+
+def _counts(joined: _Joined, mine: npt.NDArray[np.bool_]) -> dict[str, int]:
+    """Customers, requests, deliveries and open requests of one group."""
+    codes = joined.customer_codes
+    seen, done = joined.seen, joined.done
+    return {
+        "customers": int(np.unique(codes[mine & (codes >= 0)]).size),
+        "requests": int(np.count_nonzero(mine & seen)),
+        "delivered": int(np.count_nonzero(mine & done)),
+        "open_requests": int(np.count_nonzero(mine & seen & ~done)),
+    }
+
+
+def _comparisons(
+    joined: _Joined,
+    sle_days: npt.NDArray[np.float64] | None,
+    focus: str,
+    permutations: int,
+    rng: np.random.Generator | int | None,
+) -> tuple[ServiceComparison, ServiceComparison | None]:
+    """The focus segment against the other customers: on the delivered requests' customer
+    lead time (lower is better), and on "delivered within its SLE" (higher is better)."""
+    done = joined.done
+    focus_items = done & (joined.segment == joined.focus_code)
+    side = np.where(focus_items, 0, np.where(done, 1, -1))
+    sides = (side, [focus, "others"])
+    lead_cmp = compare_service(
+        joined.lead, by=sides, focus=focus, permutations=permutations, rng=rng
+    )
+    if sle_days is None:
+        return lead_cmp, None
+    met = np.where(done & np.isfinite(sle_days), joined.lead <= sle_days, np.nan)
+    sle_cmp = compare_service(
+        met,
+        by=sides,
+        focus=focus,
+        higher_is_better=True,
+        statistic="mean",
+        permutations=permutations,
+        rng=rng,
+    )
+    return lead_cmp, sle_cmp
+
+
+def row_cells(row: SegmentServiceRow) -> Cells:
+    """The frame cells of one line."""
+    return {
+        "dimension": row.dimension,
+        "group": row.group,
+        "customers": row.customers,
+        "requests": row.requests,
+        "delivered": row.delivered,
+        "open_requests": row.open_requests,
+        "lead_time_p50": row.lead_time_p50,
+        "lead_time_p85": row.lead_time_p85,
+        "lead_time_p85_censored": row.lead_time_p85_censored,
+        "attainment": row.attainment,
+        "waiting_days": row.waiting_days,
+        "feedback_confirmation": row.feedback[0],
+        "feedback_improvement": row.feedback[1],
+        "feedback_negative": row.feedback[2],
+        "nps": row.nps,
+    }
+
+
+def _comparison_cells(name: str, cmp: ServiceComparison) -> Cells:
+    return {
+        "figure": name,
+        "statistic": cmp.statistic,
+        "focus": cmp.focus_statistic,
+        "others": cmp.other_statistic,
+        "cliffs_delta": cmp.cliffs_delta,
+        "pvalue": cmp.pvalue,
+        "served_at_least_as_well": cmp.served_at_least_as_well,
+    }
 
 
 def _render(review: SegmentServiceReview) -> str:

@@ -32,22 +32,27 @@ re-assignment
 from __future__ import annotations
 
 import datetime as _dt
-import html
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.instants import NS_PER_DAY, as_instant_array
+from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import as_optional_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Policy, Workflow
+from customer_kanban.reviews._tables import Columns, columns_of, constant_columns, html_tables
 from customer_kanban.reviews._text import text_table
 from customer_kanban.table import WorkItemTable
 
 __all__ = ["CostlyStep", "CustomerJourney", "HandoffPair", "customer_journey"]
 
 _NONE = "(none)"
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 
 @result
@@ -172,9 +177,45 @@ class CustomerJourney(Result):
     def __str__(self) -> str:
         return self.render()
 
+    def _frame_columns(self) -> Columns:
+        """One row per item: ``id``, ``handoffs``, ``reassignments``, ``reopens``,
+        ``ping_pongs``, ``waiting_days``; ``as_of`` constant."""
+        columns: Columns = {
+            "id": self.ids,
+            "handoffs": self.handoffs,
+            "reassignments": self.reassignments,
+            "reopens": self.reopens,
+            "ping_pongs": self.ping_pongs,
+            "waiting_days": self.waiting_days,
+        }
+        return {**columns, **constant_columns(int(self.ids.size), as_of=self.as_of)}
+
+    def _html_title(self) -> str:
+        when = "-" if self.as_of is None else f"{self.as_of:%Y-%m-%d %H:%M} UTC"
+        return (
+            f"Customer journey of {self.ids.size} items as of {when}: hand-offs "
+            f"{int(self.handoffs.sum())}, re-assignments {int(self.reassignments.sum())}, "
+            f"re-opens {int(self.reopens.sum())}, ping-pong loops {int(self.ping_pongs.sum())}, "
+            f"{float(self.waiting_days.sum()):.1f} days waited before delivery"
+        )
+
     def _repr_html_(self) -> str:
-        """Notebook display: the text, preformatted (department names escaped)."""
-        return f"<pre>{html.escape(self.render())}</pre>"
+        """The waiting per department (most first), the hand-off pairs and the costliest
+        steps, as the text shows them; the per-item figures are in :meth:`to_frame`."""
+        order = np.argsort(-self.department_waiting_days, kind="stable")
+        departments = columns_of(
+            [
+                {"department": self.departments[k], "waiting_days": self.department_waiting_days[k]}
+                for k in order.tolist()
+            ]
+        )
+        pairs = columns_of([p.to_dict() for p in self.handoff_pairs])
+        steps = columns_of([p.to_dict() for p in self.costliest_steps])
+        return html_tables(
+            (self._html_title() + ". Waiting per department", departments),
+            ("Hand-offs (from -> to), most waiting first", pairs),
+            ("Steps that cost customers the most waiting", steps),
+        )
 
 
 def _workflow_of(workflow: Workflow | Policy) -> Workflow:
@@ -187,7 +228,7 @@ def _workflow_of(workflow: Workflow | Policy) -> Workflow:
 
 def _validate(
     table: object, workflow: Workflow | Policy, as_of: object, top: object
-) -> tuple[WorkItemTable, Workflow, np.datetime64 | None]:
+) -> tuple[WorkItemTable, Workflow, np.datetime64 | None, int]:
     if not isinstance(table, WorkItemTable):
         raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
     wf = _workflow_of(workflow)
@@ -196,15 +237,8 @@ def _validate(
             f"the table's states {list(table.states)} differ from the workflow's "
             f"`states` {list(wf.states)}"
         )
-    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
-        raise ValidationError(f"`top` must be an integer >= 0, got {top!r}")
-    when = None
-    if as_of is not None:
-        arr = as_instant_array(as_of, name="as_of")
-        if arr.size != 1 or np.isnat(arr[0]):
-            raise ValidationError("`as_of` must be one instant")
-        when = arr[0]
-    return table, wf, when
+    n = as_whole_number(top, name="top", minimum=0)
+    return table, wf, as_optional_instant_scalar(as_of, name="as_of"), n
 
 
 def customer_journey(
@@ -228,7 +262,7 @@ def customer_journey(
         open intervals end here).  Default: the table as it is, open intervals
         ending at its latest transition.
     top : int, optional
-        Number of state steps and of department steps in ``costliest_steps``.
+        Number of state steps and of department steps in ``costliest_steps`` (>= 0).
 
     Returns
     -------
@@ -240,7 +274,7 @@ def customer_journey(
         The workflow's states differ from the table's, `as_of` is not one
         instant, or `top` is negative.
     TypeError
-        `table` or `workflow` of the wrong type.
+        `table`, `workflow` or `top` of the wrong type.
 
     Notes
     -----
@@ -265,105 +299,186 @@ def customer_journey(
     >>> [(p.from_department, p.to_department, p.waiting_days) for p in j.handoff_pairs]
     [('Dev', 'Ops', 4.0), ('Desk', 'Dev', 0.0), ('Ops', 'Dev', 0.0)]
     """
-    table, wf, when = _validate(table, workflow, as_of, top)
+    table, wf, when, top = _validate(table, workflow, as_of, top)
     if when is not None:
         table = table.as_of(when)
-    tr = table.transitions
+    t = _Transitions.of(table, when)
+    labels = [str(x) for x in table.transitions.department_labels]
     n_items = len(table)
-    labels = [str(x) for x in tr.department_labels]
-    n_dep = len(labels)
+    wait = _waiting(t, wf)
+    handoff = _Handoffs.of(t)
+    pair_wait = _handoff_waiting(t, handoff, wait, wf)
+    handoff_pairs = _pairs(handoff.before[handoff.at], t.dep[handoff.at], pair_wait, labels)
+    dep_bucket = np.where(t.dep >= 0, t.dep, len(labels))
+    return CustomerJourney(
+        as_of=None if t.end is None else to_datetime(t.end),
+        ids=table["id"],
+        handoffs=_per_item(t.item[handoff.mask], n_items),
+        reassignments=_per_item(t.item[t.same & (t.dep != t.prev_dep)], n_items),
+        reopens=_per_item(t.item[_reopened(t, wf)], n_items),
+        ping_pongs=_per_item(_ping_pongs(t, handoff), n_items),
+        waiting_days=np.bincount(t.item, weights=wait, minlength=n_items).astype(np.float64),
+        departments=(*labels, _NONE),
+        department_waiting_days=np.bincount(
+            dep_bucket, weights=wait, minlength=len(labels) + 1
+        ).astype(np.float64),
+        handoff_pairs=tuple(handoff_pairs),
+        costliest_steps=tuple(_costliest(t, wf, wait, handoff_pairs, top)),
+    )
 
-    order = np.lexsort((tr.at, tr.item))  # one sort by (item, instant), stable on ties
-    item = tr.item[order]
-    state = tr.state[order].astype(np.int64)
-    at = tr.at[order].astype("datetime64[ns]")
-    dep = tr.department[order].astype(np.int64)
-    n = item.size
 
-    end = when if when is not None else (at.max() if n else None)
-    as_of_dt = (
-        None
-        if end is None
-        else _dt.datetime.fromisoformat(str(end.astype("datetime64[us]"))).replace(
-            tzinfo=_dt.timezone.utc
+def _per_item(item: Ints, n_items: int) -> Ints:
+    """Occurrences per item."""
+    return np.bincount(item, minlength=n_items).astype(np.int64)
+
+
+@attrs.frozen(eq=False)
+class _Transitions:
+    """The transitions sorted by (item, instant), with shifted comparisons."""
+
+    item: Ints
+    state: Ints
+    at: npt.NDArray[np.datetime64]
+    dep: Ints
+    end: np.datetime64 | None  # end of the open intervals
+    same: Bools  # same[j]: transition j-1 is of the same item
+    last: Bools  # the item's last transition
+    prev_dep: Ints
+    prev_state: Ints
+
+    @property
+    def n(self) -> int:
+        return int(self.item.size)
+
+    @classmethod
+    def of(cls, table: WorkItemTable, when: np.datetime64 | None) -> _Transitions:
+        tr = table.transitions
+        order = np.lexsort((tr.at, tr.item))  # one sort by (item, instant), stable on ties
+        item = tr.item[order]
+        state = tr.state[order].astype(np.int64)
+        at = tr.at[order].astype("datetime64[ns]")
+        dep = tr.department[order].astype(np.int64)
+        n = item.size
+        same = np.zeros(n, dtype=bool)
+        same[1:] = item[1:] == item[:-1]
+        last = np.ones(n, dtype=bool)
+        last[:-1] = ~same[1:]
+        return cls(
+            item=item,
+            state=state,
+            at=at,
+            dep=dep,
+            end=when if when is not None else (at.max() if n else None),
+            same=same,
+            last=last,
+            prev_dep=_previous(dep),
+            prev_state=_previous(state),
         )
-    )
 
-    same = np.zeros(n, dtype=bool)  # same[j]: transition j-1 is of the same item
-    same[1:] = item[1:] == item[:-1]
-    last = np.ones(n, dtype=bool)
-    last[:-1] = ~same[1:]
 
-    # ---- waiting intervals
-    nxt = np.empty(n, dtype="datetime64[ns]")
-    nxt[:-1] = at[1:]
-    if n:
-        nxt[last] = end
-    dur = np.maximum((nxt - at).view(np.int64), 0) / NS_PER_DAY
-    deliv = wf.delivery_index
+def _previous(values: Ints) -> Ints:
+    """The value of the transition before (anything at the first: masked by `same`)."""
+    out = np.empty(values.size, dtype=np.int64)
+    out[1:] = values[:-1]
+    return out
+
+
+def _waiting(t: _Transitions, wf: Workflow) -> Floats:
+    """Days waited in each transition's interval: until the item's next transition (the
+    last: until the end), in a waiting state before the delivery point."""
+    nxt = np.empty(t.n, dtype="datetime64[ns]")
+    nxt[:-1] = t.at[1:]
+    if t.n:
+        nxt[t.last] = t.end
+    dur = np.maximum((nxt - t.at).view(np.int64), 0) / NS_PER_DAY
     waiting_state = np.array(
-        [s in wf.waiting_states and k < deliv for k, s in enumerate(wf.states)], dtype=bool
+        [s in wf.waiting_states and k < wf.delivery_index for k, s in enumerate(wf.states)],
+        dtype=bool,
     )
-    active_state = np.array(wf.active_mask, dtype=bool)
-    wait = np.where(waiting_state[state], dur, 0.0)
-    waiting_days = np.bincount(item, weights=wait, minlength=n_items).astype(np.float64)
-    dep_bucket = np.where(dep >= 0, dep, n_dep)
-    dep_wait = np.bincount(dep_bucket, weights=wait, minlength=n_dep + 1).astype(np.float64)
+    out: Floats = np.where(waiting_state[t.state], dur, 0.0)
+    return out
 
-    # ---- re-assignments and re-opens: shift-compare with the previous transition
-    prev_dep = np.empty(n, dtype=np.int64)
-    prev_dep[1:] = dep[:-1]
-    reassigned = same & (dep != prev_dep)
-    reassignments = np.bincount(item[reassigned], minlength=n_items).astype(np.int64)
-    prev_state = np.empty(n, dtype=np.int64)
-    prev_state[1:] = state[:-1]
-    reopened = same & (prev_state >= deliv) & (state < deliv)
-    reopens = np.bincount(item[reopened], minlength=n_items).astype(np.int64)
 
-    # ---- hand-offs: compare with the previous transition naming a department
-    pos = np.arange(n)
-    known = dep >= 0
-    last_known = np.maximum.accumulate(np.where(known, pos, -1)) if n else pos
-    prev_known = np.full(n, -1, dtype=np.int64)
-    prev_known[1:] = last_known[:-1]
-    has_prev = (prev_known >= 0) & (item[np.maximum(prev_known, 0)] == item)
-    prev_known_dep = np.where(has_prev, dep[np.maximum(prev_known, 0)], -1)
-    handoff = known & has_prev & (dep != prev_known_dep)
-    handoffs = np.bincount(item[handoff], minlength=n_items).astype(np.int64)
+def _reopened(t: _Transitions, wf: Workflow) -> Bools:
+    """Moves from the delivery point or later back to an earlier state."""
+    deliv = wf.delivery_index
+    out: Bools = t.same & (t.prev_state >= deliv) & (t.state < deliv)
+    return out
 
-    # ---- ping-pongs on the runs of departments (first known transition or hand-off)
-    runs = np.flatnonzero(known & (~has_prev | handoff))
-    r_item, r_dep = item[runs], dep[runs]
+
+@attrs.frozen(eq=False)
+class _Handoffs:
+    """Hand-offs: a department differing from the previous one named (of the item)."""
+
+    mask: Bools  # the transition is a hand-off
+    at: Ints  # the hand-offs' transitions
+    previous: Ints  # each transition's previous transition naming a department (-1: none)
+    has_previous: Bools  # ... of the same item
+    before: Ints  # that transition's department (-1: none)
+
+    @classmethod
+    def of(cls, t: _Transitions) -> _Handoffs:
+        pos = np.arange(t.n)
+        known = t.dep >= 0
+        last_known = np.maximum.accumulate(np.where(known, pos, -1)) if t.n else pos
+        previous = np.full(t.n, -1, dtype=np.int64)
+        previous[1:] = last_known[:-1]
+        has_previous = (previous >= 0) & (t.item[np.maximum(previous, 0)] == t.item)
+        before = np.where(has_previous, t.dep[np.maximum(previous, 0)], -1)
+        mask = known & has_previous & (t.dep != before)
+        return cls(
+            mask=mask,
+            at=np.flatnonzero(mask),
+            previous=previous,
+            has_previous=has_previous,
+            before=before,
+        )
+
+
+def _ping_pongs(t: _Transitions, h: _Handoffs) -> Ints:
+    """The item of each ``A -> B -> A`` on the runs of departments (first known
+    transition or hand-off)."""
+    runs = np.flatnonzero((t.dep >= 0) & (~h.has_previous | h.mask))
+    r_item, r_dep = t.item[runs], t.dep[runs]
     pp = (r_item[2:] == r_item[:-2]) & (r_dep[2:] == r_dep[:-2])
-    ping_pongs = np.bincount(r_item[2:][pp], minlength=n_items).astype(np.int64)
+    out: Ints = r_item[2:][pp]
+    return out
 
-    # ---- waiting after each hand-off
-    h = np.flatnonzero(handoff)
-    start = prev_known[h] + 1  # the transition after the first department's last one
-    item_end = np.searchsorted(item, item, side="right")  # item sorted: end of its rows
+
+def _handoff_waiting(t: _Transitions, h: _Handoffs, wait: Floats, wf: Workflow) -> Floats:
+    """Days waited after each hand-off: from the transition after the first department's
+    last one until the next active state, the next hand-off or the item's end."""
+    n = t.n
+    start = h.previous[h.at] + 1
+    item_end = np.searchsorted(t.item, t.item, side="right")  # item sorted: end of its rows
     next_active = np.full(n + 1, n, dtype=np.int64)
-    act_pos = np.where(active_state[state], pos, n)
+    act_pos = np.where(np.array(wf.active_mask, dtype=bool)[t.state], np.arange(n), n)
     if n:
         next_active[:n] = np.minimum.accumulate(act_pos[::-1])[::-1]
-    next_start = np.empty(h.size, dtype=np.int64)
+    next_start = np.empty(h.at.size, dtype=np.int64)
     next_start[:-1] = start[1:]
-    if h.size:
+    if h.at.size:
         next_start[-1] = n
-    stop = np.minimum(np.minimum(next_active[start], item_end[h]), next_start)
+    stop = np.minimum(np.minimum(next_active[start], item_end[h.at]), next_start)
     stop = np.maximum(stop, start)
     cum = np.concatenate([[0.0], np.cumsum(wait)])
-    pair_wait = cum[stop] - cum[start]
-    handoff_pairs = _pairs(prev_known_dep[h], dep[h], pair_wait, labels)
+    out: Floats = cum[stop] - cum[start]
+    return out
 
-    # ---- costliest steps
-    # a state step enters a state; its waiting lasts until the next change of state
-    entry = np.flatnonzero(~same | (state != prev_state))
-    run_stop = np.append(entry[1:], n)
+
+def _costliest(
+    t: _Transitions, wf: Workflow, wait: Floats, pairs: list[HandoffPair], top: int
+) -> list[CostlyStep]:
+    """The `top` state steps, then the `top` department steps, by waiting days; a state
+    step enters a state, its waiting lasts until the next change of state."""
+    entry = np.flatnonzero(~t.same | (t.state != t.prev_state))
+    run_stop = np.append(entry[1:], t.n)
+    cum = np.concatenate([[0.0], np.cumsum(wait)])
     run_wait = cum[run_stop] - cum[entry]
-    steps = same[entry]
+    steps = t.same[entry]
     n_states = len(wf.states)
     state_steps = _aggregate(
-        prev_state[entry][steps] * n_states + state[entry][steps],
+        t.prev_state[entry][steps] * n_states + t.state[entry][steps],
         run_wait[steps],
         n_states,
         list(wf.states),
@@ -373,30 +488,19 @@ def customer_journey(
         for o, d, c, w in state_steps
         if w > 0
     ][:top]
-    costly += [
-        CostlyStep(
-            kind="department",
-            origin=p.from_department,
-            destination=p.to_department,
-            count=p.count,
-            waiting_days=p.waiting_days,
-        )
-        for p in handoff_pairs
-        if p.waiting_days > 0
-    ][:top]
-
-    return CustomerJourney(
-        as_of=as_of_dt,
-        ids=table["id"],
-        handoffs=handoffs,
-        reassignments=reassignments,
-        reopens=reopens,
-        ping_pongs=ping_pongs,
-        waiting_days=waiting_days,
-        departments=(*labels, _NONE),
-        department_waiting_days=dep_wait,
-        handoff_pairs=tuple(handoff_pairs),
-        costliest_steps=tuple(costly),
+    return (
+        costly
+        + [
+            CostlyStep(
+                kind="department",
+                origin=p.from_department,
+                destination=p.to_department,
+                count=p.count,
+                waiting_days=p.waiting_days,
+            )
+            for p in pairs
+            if p.waiting_days > 0
+        ][:top]
     )
 
 

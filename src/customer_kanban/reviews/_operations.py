@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import as_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._journey import HandoffPair, customer_journey
 from customer_kanban.reviews._service_delivery import (
     ServiceDeliveryReview,
     ServiceLevelRow,
-    _as_of_instant,
-    _positions,
-    _stamp,
+    check_feedback,
+    positions,
     service_delivery_review,
+)
+from customer_kanban.reviews._service_results import UNCHANGING, line_cells
+from customer_kanban.reviews._tables import (
+    Cells,
+    Columns,
+    columns_of,
+    constant_columns,
+    html_tables,
+    with_changes,
 )
 from customer_kanban.reviews._text import number, text_table, with_change
 from customer_kanban.table import WorkItemTable
@@ -30,6 +38,7 @@ __all__ = ["OperationsReview", "ServiceHandoffs", "operations_review", "service_
 
 _NONE = "(none)"
 _OTHER = "(other services)"
+_HANDOFF_CELLS = ("received", "passed", "waiting_after_received")
 
 
 @result
@@ -104,9 +113,52 @@ class OperationsReview(Result):
     def __str__(self) -> str:
         return self.render()
 
+    def _service_columns(self) -> Columns:
+        """One row per service: its total line's figures, its hand-offs in and out."""
+        first = self.reviews[0] if self.reviews else None
+        q_names = [] if first is None else [f"p{q:g}" for q in first.q]
+        ends = (
+            []
+            if first is None
+            else [
+                f"throughput_to_{p + _dt.timedelta(days=7):%Y-%m-%d}" for p in first.trend_periods
+            ]
+        )
+
+        def cells(row: ServiceLevelRow, h: ServiceHandoffs) -> Cells:
+            line = dict(line_cells(row, q_names, ends))
+            del line["dimension"], line["group"]
+            return {"service": h.service, **line, **_handoff_cells(h)}
+
+        totals = [r.row("all", "all") for r in self.reviews]
+        columns = columns_of([cells(t, h) for t, h in zip(totals, self.per_service, strict=True)])
+        if first is None or first.previous is None:
+            return columns
+        before = [
+            None if t.earlier is None else cells(t.earlier, h)
+            for t, h in zip(totals, self.per_service, strict=True)
+        ]
+        return with_changes(columns, before, keep=("service", *UNCHANGING, *_HANDOFF_CELLS))
+
+    def _frame_columns(self) -> Columns:
+        """One row per service: ``service``, the figures of its Service Delivery Review's
+        total line (as in :meth:`ServiceDeliveryReview.to_frame`), ``received``,
+        ``passed``, ``waiting_after_received``; ``as_of`` and ``services_by`` constant."""
+        columns = self._service_columns()
+        settings = constant_columns(
+            len(self.services), as_of=self.as_of, services_by=self.services_by
+        )
+        return {**columns, **settings}
+
+    def _html_title(self) -> str:
+        return f"Operations Review as of {self.as_of:%Y-%m-%d %H:%M} UTC ({self.services_by})"
+
     def _repr_html_(self) -> str:
-        """Notebook display: the text tables, preformatted and escaped."""
-        return f"<pre>{html.escape(self.render())}</pre>"
+        pairs = columns_of([_pair_cells(p) for p in self.handoffs])
+        return html_tables(
+            (self._html_title(), self._service_columns()),
+            ("Hand-offs between services (most waiting first)", pairs),
+        )
 
 
 def service_of_items(
@@ -141,19 +193,11 @@ def service_of_items(
     'Group 56'
     """
     if services != "department":
-        if services not in table.categorical_fields:
-            raise ValidationError(
-                f"`services` must be 'department' or a categorical field of the table "
-                f"{list(table.categorical_fields)}, got {services!r}"
-            )
-        field_codes, field_labels = table.codes(services)
-        named = [str(x) for x in field_labels]
-        codes = np.where(field_codes >= 0, field_codes, len(named)).astype(np.int32)
-        return codes, [*named, _NONE]
+        return _field_services(table, services)
     tr = table.transitions  # sorted by (item, instant)
     keep = tr.department >= 0
     if as_of is not None:
-        keep &= tr.at <= _as_of_instant(as_of)
+        keep &= tr.at <= as_instant_scalar(as_of, name="as_of")
     item, dept = tr.item[keep], tr.department[keep]
     labels = [str(x) for x in tr.department_labels]
     out = np.full(len(table), len(labels), dtype=np.int32)  # "(none)" by default
@@ -161,6 +205,19 @@ def service_of_items(
         last = np.r_[item[1:] != item[:-1], True]
         out[item[last]] = dept[last]
     return out, [*labels, _NONE]
+
+
+def _field_services(table: WorkItemTable, field: str) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """The service of each item named by a categorical field (missing: "(none)")."""
+    if field not in table.categorical_fields:
+        raise ValidationError(
+            f"`services` must be 'department' or a categorical field of the table "
+            f"{list(table.categorical_fields)}, got {field!r}"
+        )
+    field_codes, field_labels = table.codes(field)
+    named = [str(x) for x in field_labels]
+    codes = np.where(field_codes >= 0, field_codes, len(named)).astype(np.int32)
+    return codes, [*named, _NONE]
 
 
 def operations_review(
@@ -216,8 +273,10 @@ def operations_review(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `services` is neither ``"department"`` nor a categorical field, or `top`
-        is not a whole number >= 1.
+        If `services` is neither ``"department"`` nor a categorical field, `top` is
+        below 1, or an option of :func:`service_delivery_review` is out of range.
+    TypeError
+        If `top` is not a whole number.
 
     Examples
     --------
@@ -230,51 +289,22 @@ def operations_review(
     ...     for r in ops.reviews) == len(table.as_of(DEMO_AS_OF))
     True
     """
-    if top is not None and (
-        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
-    ):
-        raise ValidationError(f"`top` must be a whole number >= 1 or None, got {top!r}")
-    when = _as_of_instant(as_of)
+    top = None if top is None else as_whole_number(top, name="top", minimum=1)
+    when = as_instant_scalar(as_of, name="as_of")
+    values = () if feedback is None else check_feedback(feedback)
     codes, labels = service_of_items(table, services=services, as_of=when)
     seen = table["requested_at"] <= when
-    requests = np.bincount(codes[seen & (codes >= 0)], minlength=len(labels))
-    ranked = [int(k) for k in np.argsort(-requests, kind="stable") if requests[k] > 0]
-    kept = ranked if top is None else ranked[:top]
-    others = sorted(set(range(len(labels))) - set(kept))  # pooled, and those without requests
+    kept, others = _ranked_services(codes[seen], len(labels), top)
     journey = customer_journey(table, workflow=policy, as_of=when)
     # Each department that is a service of the review, under its name in the review.
     name_of = {labels[k]: labels[k] for k in kept} | {labels[k]: _OTHER for k in others}
     name_of.pop(_NONE, None)
-    merged: dict[tuple[str, str], list[float]] = {}
-    for p in journey.handoff_pairs:  # a few hundred department pairs at most
-        a, b = name_of.get(p.from_department), name_of.get(p.to_department)
-        if a is not None and b is not None:
-            total = merged.setdefault((a, b), [0, 0.0])
-            total[0] += p.count
-            total[1] += p.waiting_days
-    masks = [codes == k for k in kept]  # one mask per service: a few dozen at most
-    pooled = np.isin(codes, others)
-    names = [labels[k] for k in kept]
-    if (pooled & seen).any() or any(_OTHER in key for key in merged):
-        names.append(_OTHER)
-        masks.append(pooled)
+    pairs = _handoffs(journey.handoff_pairs, name_of)
+    names, masks = _service_items(codes, [labels[k] for k in kept], kept, others, seen, pairs)
     # One throughput window for all the services: from the whole table's first request.
     first = table["requested_at"][seen].min() if seen.any() else when
     window_days = max(float((when - first) / np.timedelta64(1, "ns")) / NS_PER_DAY, 1e-9)
-    # Each service's feedback: about its own items (the item found by one sort of the ids).
-    values = _feedback_values(feedback)
-    own: list[list[Feedback]] = [[] for _ in masks]
-    if values:
-        item_service = np.full(len(table), -1, dtype=np.int64)
-        for k, mask in enumerate(masks):  # tens of services
-            item_service[mask] = k
-        about = np.array([f.item for f in values], dtype=object)
-        row = _positions(table["id"], about)
-        home = np.full(row.size, -1, dtype=np.int64)
-        home[row >= 0] = item_service[row[row >= 0]]
-        for f, k in zip(values, home.tolist(), strict=True):  # the feedback values
-            if k >= 0:
-                own[k].append(f)
+    own = _feedback_per_service(table, masks, values)
     reviews = tuple(
         service_delivery_review(
             table.filter(mask),
@@ -288,54 +318,137 @@ def operations_review(
         )
         for k, mask in enumerate(masks)
     )
-    pairs = tuple(
-        sorted(
-            (
-                HandoffPair(from_department=a, to_department=b, count=int(c), waiting_days=w)
-                for (a, b), (c, w) in merged.items()
-            ),
-            key=lambda p: (-p.waiting_days, -p.count, p.from_department, p.to_department),
-        )
-    )
-    per_service = tuple(
-        ServiceHandoffs(
-            service=name,
-            received=sum(p.count for p in pairs if p.to_department == name),
-            passed=sum(p.count for p in pairs if p.from_department == name),
-            waiting_after_received=math.fsum(
-                p.waiting_days for p in pairs if p.to_department == name
-            ),
-        )
-        for name in names  # a few dozen services, a few hundred pairs
-    )
+    as_of_dt = to_datetime(when)
+    assert as_of_dt is not None  # as_instant_scalar refuses NaT
     return OperationsReview(
-        as_of=_stamp(when),
+        as_of=as_of_dt,
         services_by=services,
         services=tuple(names),
         reviews=reviews,
         handoffs=pairs,
-        per_service=per_service,
+        per_service=tuple(_per_service(name, pairs) for name in names),
     )
 
 
-def _feedback_values(feedback: Sequence[Feedback] | None) -> Sequence[Feedback]:
-    """`feedback` checked: a sequence of Feedback values (empty for None)."""
-    if feedback is None:
-        return ()
-    if isinstance(feedback, (str, bytes, Feedback)) or not isinstance(feedback, Sequence):
-        raise ValidationError(
-            f"`feedback` must be a sequence of Feedback values, got {type(feedback).__name__}"
-        )
-    bad = [i for i, f in enumerate(feedback) if not isinstance(f, Feedback)]
-    if bad:
-        raise ValidationError(f"`feedback` must hold Feedback values; rows {bad[:5]} do not")
-    return feedback
+def _ranked_services(
+    codes: npt.NDArray[np.int32], n_labels: int, top: int | None
+) -> tuple[list[int], list[int]]:
+    """The services kept (most requests first, `top` of them) and those pooled (the
+    others, and those without requests)."""
+    requests = np.bincount(codes[codes >= 0], minlength=n_labels)
+    ranked = [int(k) for k in np.argsort(-requests, kind="stable") if requests[k] > 0]
+    kept = ranked if top is None else ranked[:top]
+    return kept, sorted(set(range(n_labels)) - set(kept))
+
+
+def _service_items(
+    codes: npt.NDArray[np.int32],
+    names: list[str],
+    kept: list[int],
+    others: list[int],
+    seen: npt.NDArray[np.bool_],
+    pairs: Sequence[HandoffPair],
+) -> tuple[list[str], list[npt.NDArray[np.bool_]]]:
+    """The services' names and items: those kept, then the pool of the others when it
+    has a request or a hand-off."""
+    masks = [codes == k for k in kept]  # one mask per service: a few dozen at most
+    pooled = np.isin(codes, others)
+    if (pooled & seen).any() or any(_OTHER in (p.from_department, p.to_department) for p in pairs):
+        return [*names, _OTHER], [*masks, pooled]
+    return names, masks
+
+
+def _handoffs(
+    journey_pairs: Sequence[HandoffPair], name_of: Mapping[str, str]
+) -> tuple[HandoffPair, ...]:
+    """The journey's hand-offs between two services of the review (pooled ones under
+    their pool's name), most waiting first."""
+    merged: dict[tuple[str, str], list[float]] = {}
+    for p in journey_pairs:  # a few hundred department pairs at most
+        a, b = name_of.get(p.from_department), name_of.get(p.to_department)
+        if a is not None and b is not None:
+            total = merged.setdefault((a, b), [0, 0.0])
+            total[0] += p.count
+            total[1] += p.waiting_days
+    pairs = (
+        HandoffPair(from_department=a, to_department=b, count=int(c), waiting_days=w)
+        for (a, b), (c, w) in merged.items()
+    )
+    return tuple(
+        sorted(pairs, key=lambda p: (-p.waiting_days, -p.count, p.from_department, p.to_department))
+    )
+
+
+def _feedback_per_service(
+    table: WorkItemTable, masks: Sequence[npt.NDArray[np.bool_]], feedback: Sequence[Feedback]
+) -> list[list[Feedback]]:
+    """Each service's feedback: about its own items (the item found by one sort of the ids)."""
+    own: list[list[Feedback]] = [[] for _ in masks]
+    if not feedback:
+        return own
+    item_service = np.full(len(table), -1, dtype=np.int64)
+    for k, mask in enumerate(masks):  # tens of services
+        item_service[mask] = k
+    row = positions(table["id"], np.array([f.item for f in feedback], dtype=object))
+    home = np.full(row.size, -1, dtype=np.int64)
+    home[row >= 0] = item_service[row[row >= 0]]
+    for f, k in zip(feedback, home.tolist(), strict=True):  # the feedback values
+        if k >= 0:
+            own[k].append(f)
+    return own
+
+
+def _per_service(name: str, pairs: Sequence[HandoffPair]) -> ServiceHandoffs:
+    """The hand-offs received and passed by one service (a few hundred pairs)."""
+    return ServiceHandoffs(
+        service=name,
+        received=sum(p.count for p in pairs if p.to_department == name),
+        passed=sum(p.count for p in pairs if p.from_department == name),
+        waiting_after_received=math.fsum(p.waiting_days for p in pairs if p.to_department == name),
+    )
+
+
+def _handoff_cells(h: ServiceHandoffs) -> Cells:
+    return {
+        "received": h.received,
+        "passed": h.passed,
+        "waiting_after_received": h.waiting_after_received,
+    }
+
+
+def _pair_cells(p: HandoffPair) -> Cells:
+    return {
+        "from_department": p.from_department,
+        "to_department": p.to_department,
+        "count": p.count,
+        "waiting_days": p.waiting_days,
+    }
 
 
 def _render(review: OperationsReview) -> str:
-    previous = review.reviews[0].previous if review.reviews else None
-    qs = review.reviews[0].q if review.reviews else ()
-    pct = "/".join(f"p{q:g}" for q in qs)
+    lines = _head(review) + text_table(
+        _columns(review), [_service_line(review, k) for k in range(len(review.services))]
+    )
+    if review.handoffs:
+        lines += ["", "Hand-offs between services (most waiting first)"]
+        lines += text_table(
+            ["from", "to", "hand-offs", "waited (d)"],
+            [
+                [p.from_department, p.to_department, str(p.count), number(p.waiting_days, "{:.1f}")]
+                for p in review.handoffs[:15]
+            ],
+        )
+        if len(review.handoffs) > 15:
+            lines.append(f"... {len(review.handoffs) - 15} more pairs (see to_dict())")
+    return "\n".join(lines)
+
+
+def _previous(review: OperationsReview) -> float | None:
+    return review.reviews[0].previous if review.reviews else None
+
+
+def _head(review: OperationsReview) -> list[str]:
+    previous = _previous(review)
     head = [
         f"Operations Review as of {review.as_of:%Y-%m-%d %H:%M} UTC",
         f"{len(review.services)} services ({review.services_by}), each with its own "
@@ -350,11 +463,15 @@ def _render(review: OperationsReview) -> str:
             "No hand-off between two services: hand-offs are between departments, and "
             "no two departments are services of this review."
         )
-    head.append("")
-    columns = [
+    return [*head, ""]
+
+
+def _columns(review: OperationsReview) -> list[str]:
+    qs = review.reviews[0].q if review.reviews else ()
+    return [
         "service",
         "delivered",
-        f"customer LT {pct}",
+        f"customer LT {'/'.join(f'p{q:g}' for q in qs)}",
         "attained",
         "thru/wk",
         "WIP",
@@ -366,49 +483,30 @@ def _render(review: OperationsReview) -> str:
         "hand-offs in/out",
         "waited after (d)",
     ]
-    body = []
-    for name, r, h in zip(review.services, review.reviews, review.per_service, strict=True):
-        row: ServiceLevelRow = r.row("all", "all")
-        e = row.earlier
 
-        def ch(
-            name: str,
-            fmt: str,
-            scale: float = 1.0,
-            step: str = "{:+.0f}",
-            row: ServiceLevelRow = row,
-            e: ServiceLevelRow | None = e,
-        ) -> str:
-            before = None if e is None else getattr(e, name)
-            return with_change(getattr(row, name), before, fmt, scale, step)
 
-        body.append(
-            [
-                name + (" (new)" if previous is not None and e is None else ""),
-                ch("delivered", "{:.0f}"),
-                " / ".join(number(v) for v in row.customer_lead_time),
-                ch("attainment", "{:.0%}", 100.0),
-                ch("throughput_per_week", "{:.1f}", step="{:+.1f}"),
-                ch("wip", "{:.0f}"),
-                ch("open_requests", "{:.0f}"),
-                with_change(len(row.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
-                ch("customer_waiting_days", "{:.0f}"),
-                ch("blocked_days", "{:.0f}"),
-                ch("delay_cost", "{:,.0f}", step="{:+,.0f}"),
-                f"{h.received}/{h.passed}",
-                number(h.waiting_after_received, "{:.0f}"),
-            ]
-        )
-    lines = head + text_table(columns, body)
-    if review.handoffs:
-        lines += ["", "Hand-offs between services (most waiting first)"]
-        lines += text_table(
-            ["from", "to", "hand-offs", "waited (d)"],
-            [
-                [p.from_department, p.to_department, str(p.count), number(p.waiting_days, "{:.1f}")]
-                for p in review.handoffs[:15]
-            ],
-        )
-        if len(review.handoffs) > 15:
-            lines.append(f"... {len(review.handoffs) - 15} more pairs (see to_dict())")
-    return "\n".join(lines)
+def _service_line(review: OperationsReview, k: int) -> list[str]:
+    """The text cells of the `k`-th service: its total line, changes, hand-offs."""
+    row = review.reviews[k].row("all", "all")
+    e, h = row.earlier, review.per_service[k]
+
+    def ch(name: str, fmt: str = "{:.0f}", scale: float = 1.0, step: str = "{:+.0f}") -> str:
+        before = None if e is None else getattr(e, name)
+        return with_change(getattr(row, name), before, fmt, scale, step)
+
+    new = _previous(review) is not None and e is None
+    return [
+        review.services[k] + (" (new)" if new else ""),
+        ch("delivered"),
+        " / ".join(number(v) for v in row.customer_lead_time),
+        ch("attainment", "{:.0%}", 100.0),
+        ch("throughput_per_week", "{:.1f}", step="{:+.1f}"),
+        ch("wip"),
+        ch("open_requests"),
+        with_change(len(row.at_risk), None if e is None else len(e.at_risk), "{:.0f}"),
+        ch("customer_waiting_days"),
+        ch("blocked_days"),
+        ch("delay_cost", "{:,.0f}", step="{:+,.0f}"),
+        f"{h.received}/{h.passed}",
+        number(h.waiting_after_received, "{:.0f}"),
+    ]
