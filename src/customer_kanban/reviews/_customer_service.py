@@ -251,7 +251,8 @@ def service_by_segment(
     >>> r.row("premium").requests + r.row("standard").requests == r.row("all", "all").requests
     True
     """
-    when = _segment_iv(table, as_of=as_of, permutations=permutations, rng=rng)
+    when = _segment_iv(table, as_of=as_of, permutations=permutations)
+    gen = as_generator(rng)  # one stream for both comparisons, whatever form `rng` takes
     joined = _join(table, customers, when, focus)
     sle_days = None if policy is None else sle_per_item(table, policy)[0]
     voice = _voice(check_feedback(feedback), customers, when, len(joined.segments))
@@ -261,7 +262,7 @@ def service_by_segment(
         for dimension, groups, fb_codes in _dimensions(joined, voice):
             rows += _rows(dimension, groups, joined, sle_days, voice, fb_codes)
     rows = [r for r in rows if r.dimension == "all" or r.requests or r.group != _NONE]
-    lead_cmp, sle_cmp = _comparisons(joined, sle_days, focus, permutations, rng)
+    lead_cmp, sle_cmp = _comparisons(joined, sle_days, focus, permutations, gen)
     as_of_dt = to_datetime(when)
     assert as_of_dt is not None  # as_instant_scalar refuses NaT
     return SegmentServiceReview(
@@ -273,15 +274,12 @@ def service_by_segment(
     )
 
 
-def _segment_iv(
-    table: object, *, as_of: object, permutations: object, rng: object
-) -> np.datetime64:
+def _segment_iv(table: object, *, as_of: object, permutations: object) -> np.datetime64:
     """Check the arguments; return the review's instant."""
     if "customer" not in getattr(table, "categorical_fields", ()):
         raise ValidationError("the table has no `customer` field to join customers on")
     when = as_instant_scalar(as_of, name="as_of")
     as_whole_number(permutations, name="permutations", minimum=1)
-    as_generator(rng)  # checked here; each comparison draws from `rng` itself
     return when
 
 
@@ -423,7 +421,7 @@ def _comparisons(
     sle_days: npt.NDArray[np.float64] | None,
     focus: str,
     permutations: int,
-    rng: np.random.Generator | int | None,
+    rng: np.random.Generator,
 ) -> tuple[ServiceComparison, ServiceComparison | None]:
     """The focus segment against the other customers: on the delivered requests' customer
     lead time (lower is better), and on "delivered within its SLE" (higher is better)."""
