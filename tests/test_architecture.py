@@ -182,3 +182,44 @@ def test_assessment_is_re_exported_lazily_at_the_top():
         "assert ck.MaturityEvidence is a.MaturityEvidence"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Functions are small: at most this cyclomatic complexity (radon's count, which adds boolean
+# operators and comprehensions to ruff's) and this many lines of body (docstring excluded).
+MAX_COMPLEXITY = 15
+MAX_BODY_LINES = 80
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    body = node.body
+    docstring = (
+        isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    )
+    first = body[1] if docstring and len(body) > 1 else body[0]
+    assert node.end_lineno is not None
+    return node.end_lineno - first.lineno + 1
+
+
+def test_no_function_is_long_or_complex():
+    from radon.complexity import cc_visit
+
+    too_complex: list[str] = []
+    too_long: list[str] = []
+    for path in sorted(SRC.rglob("*.py")):
+        code = path.read_text(encoding="utf-8")
+        where = path.relative_to(SRC)
+        too_complex += [
+            f"{where}:{b.name} {b.complexity}"
+            for b in cc_visit(code)
+            if b.complexity > MAX_COMPLEXITY
+        ]
+        too_long += [
+            f"{where}:{node.name} {_body_lines(node)}"
+            for node in ast.walk(ast.parse(code))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and _body_lines(node) > MAX_BODY_LINES
+        ]
+    assert not too_complex, too_complex
+    assert not too_long, too_long

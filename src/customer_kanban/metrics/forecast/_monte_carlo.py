@@ -260,15 +260,7 @@ def _samples_iv(values: object) -> tuple[LabelArray, Int64Array]:
 def _items_iv(items: object, labels: LabelArray) -> tuple[IntpArray, Int64Array]:
     """Groups to forecast (indices into `labels`) and items per group."""
     if isinstance(items, Mapping):
-        index = {label: g for g, label in enumerate(labels.tolist())}
-        unknown = [key for key in items if key not in index]
-        if unknown:
-            raise ValidationError(
-                f"`items` names groups without a throughput history: {unknown[:5]!r}; "
-                f"the history has groups {labels.tolist()[:10]!r}"
-            )
-        chosen = np.array([index[key] for key in items], dtype=np.intp)
-        values: list[object] = list(items.values())
+        chosen, values = _items_by_label(items, labels)
     elif isinstance(items, (int, np.integer)) and not isinstance(items, (bool, np.bool_)):
         chosen = np.arange(labels.size, dtype=np.intp)
         values = [items] * labels.size
@@ -289,6 +281,21 @@ def _items_iv(items: object, labels: LabelArray) -> tuple[IntpArray, Int64Array]
         bad = counts[counts < 0].tolist()
         raise ValidationError(f"`items` must be >= 0; got {bad[0] if len(bad) == 1 else bad[:5]}")
     return chosen, counts
+
+
+def _items_by_label(
+    items: Mapping[Any, object], labels: LabelArray
+) -> tuple[IntpArray, list[object]]:
+    """`items` given as group label -> count: the groups' positions and the counts."""
+    index = {label: g for g, label in enumerate(labels.tolist())}
+    unknown = [key for key in items if key not in index]
+    if unknown:
+        raise ValidationError(
+            f"`items` names groups without a throughput history: {unknown[:5]!r}; "
+            f"the history has groups {labels.tolist()[:10]!r}"
+        )
+    chosen = np.array([index[key] for key in items], dtype=np.intp)
+    return chosen, list(items.values())
 
 
 def _check_deliveries(labels: LabelArray, samples: Int64Array, needed: BoolArray) -> None:
