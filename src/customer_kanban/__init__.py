@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from customer_kanban import assess, datasets, io, metrics, policy, reviews
     from customer_kanban.assess import MaturityEvidence, assess_maturity
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "BlockedInterval",
