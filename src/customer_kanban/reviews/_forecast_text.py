@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from customer_kanban.reviews._text import number
+
 if TYPE_CHECKING:
     from customer_kanban.reviews._forecast import ClassPredictability, ForecastReview
 
@@ -85,8 +87,8 @@ def _predictability_line(p: ClassPredictability) -> str:
         sle = f"{_days(p.sle_85_days)} [{_ceil(p.sle_85_low)}, {_ceil(p.sle_85_high)}]"
     return (
         f"  {p.group:<14} {p.delivered:>5} {p.open:>5} "
-        f"{_num(p.p85_delivered_only):>9} {_num(p.p85_censoring_aware):>8} "
-        f"{_num(p.tail_ratio):>6} {_num(p.weibull_shape):>9}  {sle}"
+        f"{number(p.p85_delivered_only):>9} {number(p.p85_censoring_aware):>8} "
+        f"{number(p.tail_ratio):>6} {number(p.weibull_shape):>9}  {sle}"
     )
 
 
@@ -106,15 +108,6 @@ def _oldest(review: ForecastReview) -> list[str]:
             "for a forecast."
         )
     return lines
-
-
-def _num(value: float, digits: int = 1) -> str:
-    """A figure: "-" when unknown, "inf" when out of reach."""
-    if math.isnan(value):
-        return "-"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.{digits}f}"
 
 
 def _days(value: float) -> str:
