@@ -177,7 +177,8 @@ def run(sizes: list[int], repeat: int | None, seed: int) -> None:
     verdict = "ok" if t_cdnow < CDNOW_TARGET_S else "OVER TARGET"
     print(
         f"CDNOW summary + fit_bgnbd: {t_cdnow:.3f} s (target < {CDNOW_TARGET_S} s: {verdict}); "
-        f"r={fit.r:.4f} alpha={fit.alpha:.3f} a={fit.a:.4f} b={fit.b:.4f}"
+        f"purchase_shape={fit.purchase_shape:.4f} purchase_scale={fit.purchase_scale:.3f} "
+        f"dropout_a={fit.dropout_a:.4f} dropout_b={fit.dropout_b:.4f}"
     )
 
 
