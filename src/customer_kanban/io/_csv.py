@@ -150,9 +150,7 @@ class CsvReader:
         self._pending = b""
         self._eof = False
         first = self._header_line()
-        self.delimiter = (
-            sniff_delimiter(first) if delimiter is None else check_delimiter(delimiter)
-        )
+        self.delimiter = sniff_delimiter(first) if delimiter is None else check_delimiter(delimiter)
         self.header = _header_names(first, self.delimiter, self.label)
 
     # ------------------------------------------------------------------ reading

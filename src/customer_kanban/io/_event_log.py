@@ -11,11 +11,11 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.instants import as_instant_array
 from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, check_delimiter
-from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
+from customer_kanban.io._fields import instants
+from customer_kanban.io._instants import FixedFormat
 from customer_kanban.io._source import (
     ColumnBlock,
     LazyText,
@@ -57,8 +57,6 @@ _RESERVED = (
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
 _NAT = np.iinfo(np.int64).min
 _UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
-# Longest text an instant can be ("2024-01-02T03:04:05.123456789+01:00" and formats).
-_INSTANT_WIDTH = 64
 
 
 def _rows(values: Any) -> I64:
@@ -263,37 +261,6 @@ def _state_codes(
     out[unknown] = -1
     out[missing] = -2
     return out, text
-
-
-def _instants(
-    column: Any, na_values: Sequence[str], fmt: FixedFormat | None, name: str
-) -> tuple[I64, Mask, Mask]:
-    """Nanoseconds since the epoch, the missing mask and the unparseable mask."""
-    if hasattr(column, "dt") or np.asarray(column).dtype.kind == "M":
-        ns = as_instant_array(column, name=name).view(np.int64)
-        missing = ns == _NAT
-        return ns, missing, np.zeros(ns.shape, bool)
-    dtype = (column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)).dtype
-    if dtype.kind not in "OUS":
-        if dtype.kind == "f" and np.isnan(np.asarray(column, dtype=float)).all():
-            n = len(column)
-            return np.zeros(n, np.int64), np.ones(n, bool), np.zeros(n, bool)
-        raise TypeError(
-            f"`at` column {name!r} must hold instants (datetime64 or text), got dtype {dtype}"
-        )
-    text, missing = text_column(column, na_values)
-    too_long = np.zeros(text.shape, bool)
-    if text.dtype.kind != "U":
-        text, too_long = fixed_bytes(text, _INSTANT_WIDTH)  # no instant is longer
-    present = ~missing & ~too_long
-    if present.all():
-        ns, ok = parse_fixed(text, fmt) if fmt is not None else parse_iso(text)
-    else:
-        ns = np.zeros(text.shape, np.int64)
-        ok = np.zeros(text.shape, bool)
-        sub = text[present]
-        ns[present], ok[present] = parse_fixed(sub, fmt) if fmt is not None else parse_iso(sub)
-    return ns, missing, (present & ~ok) | (too_long & ~missing)
 
 
 # --------------------------------------------------------------------------- sorting
@@ -639,7 +606,7 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     cols = block.columns
     ids, id_missing = _item_column(cols[spec.item], spec.na)
     st, st_text = _state_codes(cols[spec.state], spec.na, *spec.lookup)
-    ns, at_missing, at_bad = _instants(cols[spec.at], spec.na, spec.fmt, spec.at)
+    ns, at_missing, at_bad = instants(cols[spec.at], spec.na, spec.fmt, spec.at)
     ok = ~(id_missing | (st < 0) | at_missing | at_bad)
     reasons = _reasons_of(id_missing, st, st_text, at_missing, at_bad, ok)
     keep = None if ok.all() else np.flatnonzero(ok)
