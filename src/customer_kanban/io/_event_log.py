@@ -504,7 +504,12 @@ def read_event_log(
     ...            "2024-01-02", "2024-01-04"],
     ...     "team": ["Sales", "Dev", "Sales", "Dev", "Dev", "Dev"],
     ... }
-    >>> result = read_event_log(log, workflow=wf, department="team")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = read_event_log(log, workflow=wf, department="team")
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    the mapping: 2 of 6 rows rejected (33.3%): row 4: missing item id; row 5: ...
     >>> table = result.table
     >>> table["id"].tolist()
     ['A', 'B']
