@@ -55,6 +55,7 @@ _RESERVED = (
     "customer_recognisable",
 )
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
+_EMPTY: npt.NDArray[Any] = np.empty(0, dtype="S1")
 _NAT = np.iinfo(np.int64).min
 _UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
 
@@ -549,16 +550,18 @@ def read_event_log(
         input_limit=input_limit,
     )
     accepted = [_accept(block, spec) for block in blocks]
-    rows = _Rows.concatenate(accepted)
     rejected = _Rejected.concatenate(accepted)
     n_rows = sum(a.n_rows for a in accepted)
+    label = accepted[0].label
+    rows = _Rows.concatenate(accepted)  # empties the blocks' arrays as it goes
+    del accepted
     m = rows.ids.size
     table, n_transitions = _table(rows, workflow, spec)
     result = EventLogResult(
         table=table, rejected=rejected, n_rows=n_rows, n_accepted=m, n_merged=m - n_transitions
     )
     if len(rejected):
-        warn_rejected(rejected.rows, rejected.reasons, n_rows, accepted[0].label)
+        warn_rejected(rejected.rows, rejected.reasons, n_rows, label)
     return result
 
 
@@ -590,7 +593,7 @@ class _Spec:
             block.require(column, "attributes")
 
 
-@attrs.frozen(eq=False)
+@attrs.define(eq=False)
 class _Accepted:
     """The accepted rows of one block, compacted, and the block's rejected rows."""
 
@@ -634,6 +637,9 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     )
 
 
+_EMPTY_TEXT = LazyText(_EMPTY, np.zeros(0, bool))
+
+
 class _Rejected:
     @staticmethod
     def concatenate(parts: Sequence[_Accepted]) -> Rejections:
@@ -655,25 +661,34 @@ class _Rows:
 
     @classmethod
     def concatenate(cls, parts: Sequence[_Accepted]) -> _Rows:
+        """One set of columns from every block's; each block's column is let go once joined."""
         if len(parts) == 1:
             p = parts[0]
             return cls(p.ids, p.st, p.ns, p.dept, p.attrs_)
         ids = [p.ids for p in parts]
         if len({i.dtype.kind for i in ids}) > 1:  # bytes in most blocks, objects in some
             ids = [i.astype(object) for i in ids]
+        joined_ids = np.concatenate(ids)
+        del ids
+        for p in parts:
+            p.ids = _EMPTY
+        st = np.concatenate([p.st for p in parts])
+        for p in parts:
+            p.st = np.empty(0, np.int32)
+        ns = np.concatenate([p.ns for p in parts])
+        for p in parts:
+            p.ns = np.empty(0, np.int64)
         dept = None
         if parts[0].dept is not None:
             dept = LazyText.concatenate([p.dept for p in parts if p.dept is not None])
-        attr_cols = [
-            LazyText.concatenate([p.attrs_[k] for p in parts]) for k in range(len(parts[0].attrs_))
-        ]
-        return cls(
-            np.concatenate(ids),
-            np.concatenate([p.st for p in parts]),
-            np.concatenate([p.ns for p in parts]),
-            dept,
-            attr_cols,
-        )
+            for p in parts:
+                p.dept = None
+        attr_cols = []
+        for k in range(len(parts[0].attrs_)):
+            attr_cols.append(LazyText.concatenate([p.attrs_[k] for p in parts]))
+            for p in parts:
+                p.attrs_[k] = _EMPTY_TEXT
+        return cls(joined_ids, st, ns, dept, attr_cols)
 
 
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
