@@ -17,6 +17,7 @@ __all__ = [
     "CustomerKanbanError",
     "CustomerKanbanWarning",
     "InsufficientDataWarning",
+    "RejectedRowsWarning",
     "ValidationError",
     "describe_rows",
 ]
@@ -62,6 +63,14 @@ class InsufficientDataWarning(CustomerKanbanWarning):
     """A result is defined but rests on too little data (empty input, all-NaN groups).
 
     The affected values are NaN (or zero for counts); the warning says which.
+    """
+
+
+class RejectedRowsWarning(CustomerKanbanWarning):
+    """A reader rejected some rows of its input; the result's ``rejected`` lists them all.
+
+    The message gives the count, the share of the input and the first reasons, so
+    that rows are never dropped without a word.
     """
 
 

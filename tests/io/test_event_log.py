@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from reading import read_log
 
 from customer_kanban.errors import ValidationError
-from customer_kanban.io import EventLogResult, Rejections, read_event_log
+from customer_kanban.io import EventLogResult, Rejections
 from customer_kanban.model import Workflow
 
 WF = Workflow(["Backlog", "Doing", "Review", "Done", "Archived"], "Doing", "Done")
@@ -39,7 +40,7 @@ def _log(rows=LOG_ROWS):
 
 def _read(log, **kw):
     kw = {"workflow": WF, "department": "team", "attributes": ATTRS, "na_values": ("", "?")} | kw
-    return read_event_log(log, **kw)
+    return read_log(log, **kw)
 
 
 def _ts(*values):
@@ -129,7 +130,7 @@ def test_rejection_reasons_priority_item_then_state_then_instant():
         "state": ["Nope", "", "Nope", "Doing"],
         "at": ["junk", "junk", "junk", ""],
     }
-    result = read_event_log(log, workflow=WF)
+    result = read_log(log, workflow=WF)
     assert result.rejected.reasons.tolist() == [
         "missing item id",
         "missing state",
@@ -146,7 +147,7 @@ def test_merged_repeats_without_department():
         "state": ["Doing", "Doing", "Done", "Done"],
         "at": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
     }
-    result = read_event_log(log, workflow=WF)
+    result = read_log(log, workflow=WF)
     assert _transitions(result.table) == [
         ("A", "Doing", "2024-01-01T00:00", None),
         ("A", "Done", "2024-01-03T00:00", None),
@@ -190,7 +191,7 @@ def test_state_map_and_attribute_sequence():
         "when": ["2024-01-01", "2024-01-02", "2024-01-03"],
         "kind": ["bug", "bug", "feature"],
     }
-    result = read_event_log(
+    result = read_log(
         log,
         workflow=WF,
         item="id",
@@ -204,7 +205,7 @@ def test_state_map_and_attribute_sequence():
     assert "kind" in t.categorical_fields
     assert _same(t["committed_at"], _ts("2024-01-02", "2024-01-03"))
     # A raw value that is a workflow state passes through the map unchanged.
-    both = read_event_log(
+    both = read_log(
         {"item": ["A", "A"], "state": ["wip", "Done"], "at": ["2024-01-01", "2024-01-02"]},
         workflow=WF,
         state_map={"wip": "Doing"},
@@ -218,7 +219,7 @@ def test_integer_item_ids_are_kept_as_integers():
         "state": np.array(["Backlog", "Backlog", "Doing", "Done"]),
         "at": np.array(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "datetime64[s]"),
     }
-    t = read_event_log(log, workflow=WF).table
+    t = read_log(log, workflow=WF).table
     assert t["id"].dtype.kind == "i"
     assert t["id"].tolist() == [10, 30]
     assert _same(t["delivered_at"], _ts("2024-01-04", None))
@@ -247,7 +248,7 @@ def test_iso_instants_offsets_fractions_and_garbage():
     ]
     n = len(at)
     log = {"item": [f"I{k:02d}" for k in range(n)], "state": ["Backlog"] * n, "at": at}
-    result = read_event_log(log, workflow=WF)
+    result = read_log(log, workflow=WF)
     assert result.rejected.rows.tolist() == [4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16]
     assert set(result.rejected.reasons.tolist()) == {"unparseable instant"}
     assert result.table["requested_at"].astype(str).tolist() == [
@@ -266,14 +267,14 @@ def test_datetime_columns_of_a_mapping_are_taken_as_they_are():
         "state": np.array(["Backlog", "Done", "Doing"]),
         "at": np.array(["2024-01-01", "2024-01-03", "NaT"], dtype="datetime64[D]"),
     }
-    result = read_event_log(log, workflow=WF)
+    result = read_log(log, workflow=WF)
     assert result.rejected.rows.tolist() == [2]
     assert result.rejected.reasons.tolist() == ["missing instant"]
     assert result.table["delivered_at"].tolist() == [np.datetime64("2024-01-03", "ns").item()]
 
 
 def test_empty_inputs_give_an_empty_table():
-    result = read_event_log({"item": [], "state": [], "at": []}, workflow=WF)
+    result = read_log({"item": [], "state": [], "at": []}, workflow=WF)
     assert len(result.table) == 0
     assert len(result.table.transitions) == 0
     assert result.n_rows == result.n_accepted == len(result.rejected) == 0
@@ -317,11 +318,11 @@ def test_missing_column_names_the_role_and_the_columns():
         match=r"^`item` column 'id' not found in the mapping; "
         r"columns are \['item', 'state', 'at'\]$",
     ):
-        read_event_log({"item": [], "state": [], "at": []}, workflow=WF, item="id")
+        read_log({"item": [], "state": [], "at": []}, workflow=WF, item="id")
     with pytest.raises(ValidationError, match="`department` column 'team' not found"):
-        read_event_log({"item": [], "state": [], "at": []}, workflow=WF, department="team")
+        read_log({"item": [], "state": [], "at": []}, workflow=WF, department="team")
     with pytest.raises(ValidationError, match="`attributes` column 'p' not found"):
-        read_event_log({"item": [], "state": [], "at": []}, workflow=WF, attributes=["p"])
+        read_log({"item": [], "state": [], "at": []}, workflow=WF, attributes=["p"])
 
 
 @pytest.mark.parametrize(
@@ -347,18 +348,18 @@ def test_missing_column_names_the_role_and_the_columns():
 def test_argument_errors(kwargs, error, match):
     log = {"item": ["A"], "state": ["Doing"], "at": ["2024-01-01"], "a": ["x"], "b": ["y"]}
     with pytest.raises(error, match=match):
-        read_event_log(log, **({"workflow": WF} | kwargs))
+        read_log(log, **({"workflow": WF} | kwargs))
 
 
 def test_source_errors():
-    with pytest.raises(TypeError, match="`source` must be a CSV path or a mapping"):
-        read_event_log(42, workflow=WF)
+    with pytest.raises(TypeError, match="`source` must be a CSV path, an open file or a mapping"):
+        read_log(42, workflow=WF)
     with pytest.raises(ValidationError, match=r"different lengths: \{'item': 2, 'state': 1"):
-        read_event_log({"item": ["A", "B"], "state": ["Doing"], "at": ["x"]}, workflow=WF)
+        read_log({"item": ["A", "B"], "state": ["Doing"], "at": ["x"]}, workflow=WF)
     with pytest.raises(TypeError, match=r"`at` column 'at' must hold instants .* got dtype int"):
-        read_event_log({"item": ["A"], "state": ["Doing"], "at": [5]}, workflow=WF)
+        read_log({"item": ["A"], "state": ["Doing"], "at": [5]}, workflow=WF)
 
 
 def test_all_nan_instants_are_missing():
-    result = read_event_log({"item": ["A"], "state": ["Doing"], "at": [float("nan")]}, workflow=WF)
+    result = read_log({"item": ["A"], "state": ["Doing"], "at": [float("nan")]}, workflow=WF)
     assert result.rejected.reasons.tolist() == ["missing instant"]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from reading import read_log
 
-from customer_kanban.io import read_event_log
 from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
 from customer_kanban.model import Workflow
 
@@ -128,7 +128,7 @@ def test_at_format_in_read_event_log():
         "state": ["Open", "Done", "Open"],
         "at": ["29-02-2016 01:23", "31-02-2016 08:53", "?"],
     }
-    result = read_event_log(log, workflow=WF, at_format="%d-%m-%Y %H:%M", na_values=("?",))
+    result = read_log(log, workflow=WF, at_format="%d-%m-%Y %H:%M", na_values=("?",))
     assert result.rejected.reasons.tolist() == ["unparseable instant", "missing instant"]
     assert result.rejected.rows.tolist() == [1, 2]
     assert result.table["requested_at"][0] == np.datetime64("2016-02-29T01:23", "ns")

@@ -6,8 +6,8 @@ import re
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from reading import read_log
 
-from customer_kanban.io import read_event_log
 from customer_kanban.model import Workflow
 from customer_kanban.table import WorkItemTable
 
@@ -140,7 +140,7 @@ def _pairs(rejected, rows=None):
 
 
 def _read(log, **kw):
-    return read_event_log(log, workflow=WF, na_values=NA, **kw)
+    return read_log(log, workflow=WF, na_values=NA, **kw)
 
 
 # ---------------------------------------------------------------------- tests

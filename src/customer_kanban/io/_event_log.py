@@ -11,11 +11,20 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.instants import as_instant_array
 from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
-from customer_kanban.io._instants import FixedFormat, parse_fixed, parse_iso
-from customer_kanban.io._source import LazyText, read_source, text_column
+from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, check_delimiter
+from customer_kanban.io._fields import instants
+from customer_kanban.io._instants import FixedFormat
+from customer_kanban.io._source import (
+    ColumnBlock,
+    LazyText,
+    column_blocks,
+    decode,
+    fixed_bytes,
+    text_column,
+    warn_rejected,
+)
 from customer_kanban.model import Workflow
 from customer_kanban.table import Transitions, WorkItemTable, factorize
 
@@ -46,6 +55,7 @@ _RESERVED = (
     "customer_recognisable",
 )
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
+_EMPTY: npt.NDArray[Any] = np.empty(0, dtype="S1")
 _NAT = np.iinfo(np.int64).min
 _UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
 
@@ -238,42 +248,20 @@ def _state_codes(
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[Any]]:
     """Workflow index of every row: -1 unknown, -2 missing; and the text of the column."""
     text, missing = text_column(column, na_values)
-    left = np.searchsorted(keys, text, side="left")
-    unknown = np.searchsorted(keys, text, side="right") == left  # keys are unique
+    probe: npt.NDArray[Any] = text
+    if text.dtype.kind != "U":  # bytes read from a file: compare with the encoded keys
+        encoded = np.char.encode(keys, "utf-8")
+        width = max(int(encoded.dtype.itemsize), 1) + 1
+        probe, _ = fixed_bytes(text, width)  # a longer value is no state: cut, still unknown
+        keys = encoded  # type: ignore[assignment]
+    left = np.searchsorted(keys, probe, side="left")
+    unknown = np.searchsorted(keys, probe, side="right") == left  # keys are unique
     np.minimum(left, keys.size - 1, out=left)
     out = codes[left]
     del left
     out[unknown] = -1
     out[missing] = -2
     return out, text
-
-
-def _instants(
-    column: Any, na_values: Sequence[str], fmt: FixedFormat | None, name: str
-) -> tuple[I64, Mask, Mask]:
-    """Nanoseconds since the epoch, the missing mask and the unparseable mask."""
-    if hasattr(column, "dt") or np.asarray(column).dtype.kind == "M":
-        ns = as_instant_array(column, name=name).view(np.int64)
-        missing = ns == _NAT
-        return ns, missing, np.zeros(ns.shape, bool)
-    dtype = (column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)).dtype
-    if dtype.kind not in "OUS":
-        if dtype.kind == "f" and np.isnan(np.asarray(column, dtype=float)).all():
-            n = len(column)
-            return np.zeros(n, np.int64), np.ones(n, bool), np.zeros(n, bool)
-        raise TypeError(
-            f"`at` column {name!r} must hold instants (datetime64 or text), got dtype {dtype}"
-        )
-    text, missing = text_column(column, na_values)
-    present = ~missing
-    if present.all():
-        ns, ok = parse_fixed(text, fmt) if fmt is not None else parse_iso(text)
-    else:
-        ns = np.zeros(text.shape, np.int64)
-        ok = np.zeros(text.shape, bool)
-        sub = text[present]
-        ns[present], ok[present] = parse_fixed(sub, fmt) if fmt is not None else parse_iso(sub)
-    return ns, missing, present & ~ok
 
 
 # --------------------------------------------------------------------------- sorting
@@ -404,14 +392,18 @@ def read_event_log(
     at_format: str | None = None,
     state_map: Mapping[str, str] | None = None,
     na_values: Sequence[str] = ("",),
-    delimiter: str = ",",
+    delimiter: str | None = ",",
+    field_limit: int = FIELD_LIMIT,
+    input_limit: int = INPUT_LIMIT,
 ) -> EventLogResult:
     """Read an event log (one row per state change) into a :class:`WorkItemTable`.
 
     Parameters
     ----------
-    source : str, os.PathLike, mapping of str to array_like, or DataFrame
-        A CSV file with a header row (UTF-8, ``"`` quotes), or columns.
+    source : str, os.PathLike, open file, mapping of str to array_like, or DataFrame
+        A CSV file with a header row (UTF-8 with or without a byte-order mark,
+        ``"`` quotes, LF, CRLF or CR line ends), read in blocks with bounded
+        memory; or columns.
     workflow : Workflow
         The states, in order, with the commitment and delivery points.
     item, state, at : str, optional
@@ -436,8 +428,15 @@ def read_event_log(
     na_values : sequence of str, optional
         Text that means "missing" in any column used.  The empty string, ``None``,
         ``NaN`` and ``NaT`` are always missing.
-    delimiter : str, optional
-        Field delimiter of a CSV file.
+    delimiter : str or None, optional
+        Field delimiter of a CSV file; ``None`` sniffs it from the header (``,``
+        ``;`` tab ``|``).
+    field_limit : int, optional
+        Largest field of a CSV file, in bytes (default 1 MiB); a longer one is an
+        error naming its row.
+    input_limit : int, optional
+        Largest CSV input, in bytes (default 64 GiB); a longer (or endless) input is
+        an error.
 
     Returns
     -------
@@ -449,11 +448,17 @@ def read_event_log(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        The file is missing, unreadable or ragged, a named column is absent,
-        the columns of a mapping differ in length, `at_format` is unsupported or
-        `state_map` maps to a state outside the workflow.
+        The file is missing, a directory or a device, not UTF-8, over a limit, or
+        its header repeats a name; a named column is absent, the columns of a
+        mapping differ in length, `at_format` is unsupported or `state_map` maps to
+        a state outside the workflow.
     TypeError
         Arguments of the wrong type.
+
+    Warns
+    -----
+    customer_kanban.errors.RejectedRowsWarning
+        When rows are rejected: how many, of how many, and the first reasons.
 
     See Also
     --------
@@ -462,9 +467,12 @@ def read_event_log(
     Notes
     -----
     Each row is checked in this order and rejected with the first reason that
-    applies: ``missing item id``; ``missing state``; ``unknown state 'X'`` (not a
-    workflow state after `state_map`); ``missing instant``; ``unparseable
-    instant``.  Rejected rows are reported, never dropped silently.
+    applies: a CSV row that does not split into the header's fields (``"3 fields
+    where the header has 5"``, ``"unbalanced quotes"``, a stray quote or a NUL
+    character); ``missing item id``; ``missing state``; ``unknown state 'X'``
+    (not a workflow state after `state_map`); ``missing instant``; ``unparseable
+    instant``.  Rejected rows are reported, never dropped silently, and a
+    :class:`~customer_kanban.errors.RejectedRowsWarning` says how many.
 
     From the accepted rows of each item, sorted by instant (ties are ordered by
     content: workflow position of the state, then department, then attribute
@@ -497,7 +505,12 @@ def read_event_log(
     ...            "2024-01-02", "2024-01-04"],
     ...     "team": ["Sales", "Dev", "Sales", "Dev", "Dev", "Dev"],
     ... }
-    >>> result = read_event_log(log, workflow=wf, department="team")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = read_event_log(log, workflow=wf, department="team")
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    the mapping: 2 of 6 rows rejected (33.3%): row 4: missing item id; row 5: ...
     >>> table = result.table
     >>> table["id"].tolist()
     ['A', 'B']
@@ -517,77 +530,179 @@ def read_event_log(
     targets = _attribute_targets(attributes)
     if isinstance(na_values, str):
         raise TypeError("`na_values` must be a sequence of strings, not one string")
-    na = tuple(str(v) for v in na_values)
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ValidationError(f"`delimiter` must be one character, got {delimiter!r}")
-    fmt = None if at_format is None else FixedFormat.parse(at_format)
-    keys, key_codes = _state_lookup(workflow, state_map)
-    roles = {"item": item, "state": state, "at": at}
-    if department is not None:
-        roles["department"] = department
-    cols = read_source(
-        source, delimiter=delimiter, columns=[*roles.values(), *(c for c, _ in targets)]
+    if delimiter is not None:
+        check_delimiter(delimiter)
+    spec = _Spec(
+        item=item,
+        state=state,
+        at=at,
+        department=department,
+        targets=targets,
+        na=tuple(str(v) for v in na_values),
+        fmt=None if at_format is None else FixedFormat.parse(at_format),
+        lookup=_state_lookup(workflow, state_map),
     )
-    for role, column in roles.items():
-        cols.require(column, role)
-    for column, _ in targets:
-        cols.require(column, "attributes")
-
-    # ---- row checks, each reason once, in the documented order
-    ids, id_missing = _item_column(cols.data[item], na)
-    st, st_text = _state_codes(cols.data[state], na, keys, key_codes)
-    ns, at_missing, at_bad = _instants(cols.data[at], na, fmt, at)
-    accepted = ~(id_missing | (st < 0) | at_missing | at_bad)
-    rejected = _rejections(id_missing, st, st_text, at_missing, at_bad, accepted)
-    del id_missing, st_text, at_missing, at_bad
-    rows = _Rows(ids, st, ns, None if accepted.all() else np.flatnonzero(accepted))
-    del ids, st, ns, accepted
-    dept = None
-    contents: list[LazyText] = []
-    if department is not None:
-        text, miss = text_column(cols.data[department], na)
-        contents.append(LazyText(text, miss))
-        dept = rows.take(text)  # missing entries are ""
-    attr_cols = [(field, LazyText.of(cols.data[column], na)) for column, field in targets]
-    contents.extend(lazy for _, lazy in attr_cols)
+    blocks = column_blocks(
+        source,
+        columns=spec.columns,
+        delimiter=delimiter,
+        field_limit=field_limit,
+        input_limit=input_limit,
+    )
+    accepted = [_accept(block, spec) for block in blocks]
+    rejected = _Rejected.concatenate(accepted)
+    n_rows = sum(a.n_rows for a in accepted)
+    label = accepted[0].label
+    rows = _Rows.concatenate(accepted)  # empties the blocks' arrays as it goes
+    del accepted
     m = rows.ids.size
-    table, n_transitions = _table(rows, workflow, dept, contents, attr_cols)
-    return EventLogResult(
-        table=table, rejected=rejected, n_rows=cols.n_rows, n_accepted=m, n_merged=m - n_transitions
+    table, n_transitions = _table(rows, workflow, spec)
+    result = EventLogResult(
+        table=table, rejected=rejected, n_rows=n_rows, n_accepted=m, n_merged=m - n_transitions
     )
+    if len(rejected):
+        warn_rejected(rejected.rows, rejected.reasons, n_rows, label)
+    return result
+
+
+@attrs.frozen
+class _Spec:
+    """What :func:`read_event_log` reads, checked once."""
+
+    item: str
+    state: str
+    at: str
+    department: str | None
+    targets: list[tuple[str, str]]
+    na: tuple[str, ...]
+    fmt: FixedFormat | None
+    lookup: tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]
+
+    @property
+    def columns(self) -> list[str]:
+        dept = [self.department] if self.department is not None else []
+        return [self.item, self.state, self.at, *dept, *(c for c, _ in self.targets)]
+
+    def require(self, block: ColumnBlock) -> None:
+        block.require(self.item, "item")
+        block.require(self.state, "state")
+        block.require(self.at, "at")
+        if self.department is not None:
+            block.require(self.department, "department")
+        for column, _ in self.targets:
+            block.require(column, "attributes")
+
+
+@attrs.define(eq=False)
+class _Accepted:
+    """The accepted rows of one block, compacted, and the block's rejected rows."""
+
+    label: str
+    n_rows: int
+    ids: npt.NDArray[Any]
+    st: npt.NDArray[np.int32]
+    ns: I64
+    dept: LazyText | None
+    attrs_: list[LazyText]
+    rejected_rows: I64
+    rejected_reasons: npt.NDArray[np.object_]
+
+
+def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
+    """Check every row of a block (each reason once, in the documented order) and compact."""
+    spec.require(block)
+    cols = block.columns
+    ids, id_missing = _item_column(cols[spec.item], spec.na)
+    st, st_text = _state_codes(cols[spec.state], spec.na, *spec.lookup)
+    ns, at_missing, at_bad = instants(cols[spec.at], spec.na, spec.fmt, spec.at)
+    ok = ~(id_missing | (st < 0) | at_missing | at_bad)
+    reasons = _reasons_of(id_missing, st, st_text, at_missing, at_bad, ok)
+    keep = None if ok.all() else np.flatnonzero(ok)
+    dept = None
+    if spec.department is not None:
+        dept = LazyText(*text_column(cols[spec.department], spec.na)).take(keep)
+    attr_cols = [LazyText.of(cols[column], spec.na).take(keep) for column, _ in spec.targets]
+    rows = np.concatenate((np.asarray(block.rejected_rows, np.int64), block.rows[~ok]))
+    why = np.concatenate((np.asarray(block.rejected_reasons, object), reasons))
+    return _Accepted(
+        label=block.label,
+        n_rows=block.n_rows,
+        ids=ids if keep is None else ids[keep],
+        st=st if keep is None else st[keep],
+        ns=ns if keep is None else ns[keep],
+        dept=dept,
+        attrs_=attr_cols,
+        rejected_rows=rows,
+        rejected_reasons=why,
+    )
+
+
+_EMPTY_TEXT = LazyText(_EMPTY, np.zeros(0, bool))
+
+
+class _Rejected:
+    @staticmethod
+    def concatenate(parts: Sequence[_Accepted]) -> Rejections:
+        rows = np.concatenate([p.rejected_rows for p in parts])
+        reasons = np.concatenate([p.rejected_reasons for p in parts])
+        order = np.argsort(rows, kind="stable")
+        return Rejections(rows=rows[order], reasons=reasons[order])
 
 
 @attrs.define
 class _Rows:
-    """The accepted rows of a log (a step of :func:`read_event_log`)."""
+    """The accepted rows of a log, every block's together (a step of :func:`read_event_log`)."""
 
     ids: npt.NDArray[Any]
     st: npt.NDArray[np.int32]
     ns: I64
-    source_rows: npt.NDArray[np.intp] | None  # positions in the log; None = every row
+    dept: LazyText | None
+    attrs_: list[LazyText]
 
-    def __attrs_post_init__(self) -> None:
-        self.ids, self.st, self.ns = self.take(self.ids), self.take(self.st), self.take(self.ns)
+    @classmethod
+    def concatenate(cls, parts: Sequence[_Accepted]) -> _Rows:
+        """One set of columns from every block's; each block's column is let go once joined."""
+        if len(parts) == 1:
+            p = parts[0]
+            return cls(p.ids, p.st, p.ns, p.dept, p.attrs_)
+        ids = [p.ids for p in parts]
+        if len({i.dtype.kind for i in ids}) > 1:  # bytes in most blocks, objects in some
+            ids = [i.astype(object) for i in ids]
+        joined_ids = np.concatenate(ids)
+        del ids
+        for p in parts:
+            p.ids = _EMPTY
+        st = np.concatenate([p.st for p in parts])
+        for p in parts:
+            p.st = np.empty(0, np.int32)
+        ns = np.concatenate([p.ns for p in parts])
+        for p in parts:
+            p.ns = np.empty(0, np.int64)
+        dept = None
+        if parts[0].dept is not None:
+            dept = LazyText.concatenate([p.dept for p in parts if p.dept is not None])
+            for p in parts:
+                p.dept = None
+        attr_cols = []
+        for k in range(len(parts[0].attrs_)):
+            attr_cols.append(LazyText.concatenate([p.attrs_[k] for p in parts]))
+            for p in parts:
+                p.attrs_[k] = _EMPTY_TEXT
+        return cls(joined_ids, st, ns, dept, attr_cols)
 
-    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return values if self.source_rows is None else values[self.source_rows]
 
-
-def _table(
-    rows: _Rows,
-    workflow: Workflow,
-    dept: npt.NDArray[Any] | None,
-    contents: list[LazyText],
-    attr_cols: list[tuple[str, LazyText]],
-) -> tuple[WorkItemTable, int]:
+def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
     """Sort the accepted rows, merge repeats into transitions, and build the table."""
     order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(
         rows.ids, rows.ns, rows.st, len(workflow.states)
     )
     # Free the unsorted copies: the sorted ones replace them.
     rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
+    contents = ([] if rows.dept is None else [rows.dept]) + rows.attrs_
+    dept = None if rows.dept is None else rows.dept.values  # missing entries are empty
+    attr_cols = [(field, lazy) for (_, field), lazy in zip(spec.targets, rows.attrs_, strict=True)]
     # Tied rows share item, instant and state: reordering them keeps those columns sorted.
-    order = _break_ties(order, tie_next, contents, rows.source_rows)
+    order = _break_ties(order, tie_next, contents, None)
     del tie_next
     new_item = np.ones(order.size, bool)
     np.not_equal(s_codes[1:], s_codes[:-1], out=new_item[1:])
@@ -613,7 +728,7 @@ def _table(
         name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
     }
     picks = [
-        (field, lazy, *_latest_rows(lazy, rows.source_rows, order, new_item, n_items))
+        (field, lazy, *_latest_rows(lazy, None, order, new_item, n_items))
         for field, lazy in attr_cols
     ]
     del order, new_item
@@ -669,29 +784,37 @@ def _instant_columns(
     }
 
 
-def _rejections(
+def _reasons_of(
     id_missing: Mask,
     st: npt.NDArray[np.int32],
     st_text: npt.NDArray[Any],
     at_missing: Mask,
     at_bad: Mask,
     accepted: Mask,
-) -> Rejections:
+) -> npt.NDArray[np.object_]:
+    """The reason of every refused row of a block, in row order."""
     rows = np.flatnonzero(~accepted).astype(np.int64)
     reasons = np.empty(rows.size, object)
     if not rows.size:
-        return Rejections(rows=rows, reasons=reasons)
+        return reasons
     reasons[at_bad[rows]] = UNPARSEABLE_INSTANT
     reasons[at_missing[rows]] = MISSING_INSTANT
     unknown = st[rows] == -1
     if unknown.any():
         values, inverse = np.unique(st_text[rows[unknown]], return_inverse=True)
         # One message per distinct unknown value, not per row.
-        texts = np.array([f"unknown state {v!r}" for v in values.tolist()], dtype=object)
+        texts = np.array(
+            [f"unknown state {_shown(v)!r}" for v in decode(values, errors="replace").tolist()],
+            dtype=object,
+        )
         reasons[unknown] = texts[inverse]
     reasons[st[rows] == -2] = MISSING_STATE
     reasons[id_missing[rows]] = MISSING_ITEM
-    return Rejections(rows=rows, reasons=reasons)
+    return reasons
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _item_codes(ids: npt.NDArray[Any]) -> tuple[I64, int, Any]:
@@ -710,6 +833,7 @@ def _item_codes(ids: npt.NDArray[Any]) -> tuple[I64, int, Any]:
 
             return codes, hi - lo + 1, ints
     labels, inverse = np.unique(ids, return_inverse=True)
+    labels = decode(labels)
     if labels.dtype.kind == "U":  # as narrow as the longest id, whatever the source's width
         width = int(np.char.str_len(labels).max()) if labels.size else 1
         labels = labels.astype(f"<U{max(width, 1)}")
@@ -753,8 +877,9 @@ def _factorize_values(
     """Codes (-1 = none) and labels of the items' values; labels are text, in text order."""
     distinct = np.unique(values)
     inverse = np.searchsorted(distinct, values)
-    labels = distinct.astype(str)
-    if distinct.dtype.kind != "U":  # numbers: sort their text, as the table's labels are
+    text = distinct.dtype.kind in "US" or (distinct.size and isinstance(distinct[0], bytes))
+    labels = decode(distinct).astype(str)
+    if not text:  # numbers: sort their text, as the table's labels are
         by_text = np.argsort(labels, kind="stable")
         rank = np.empty(by_text.size, np.int64)
         rank[by_text] = np.arange(by_text.size)

@@ -1,182 +1,78 @@
-"""Reading an event-log source into columns: a CSV file or a mapping of array-likes.
+"""Sources of rows — a CSV file or open file, a mapping of columns, a data frame — as blocks.
 
-Text is normalised here once: every column comes back as a numpy array together
-with a mask of missing entries (``None``, ``NaN``, ``NaT``, the empty string and
-the caller's ``na_values``).
+Every reader takes its rows from :func:`column_blocks`: a CSV source streams block by
+block (:class:`~customer_kanban.io._csv.CsvReader`), a mapping or a frame is one block.
+Text is normalised here once: :func:`text_column` gives a column's text and its mask of
+missing entries (``None``, ``NaN``, ``NaT``, the empty string and the caller's
+``na_values``).  Text read from a CSV file stays UTF-8 bytes (``S`` arrays) until labels
+are made, which halves its memory and keeps every comparison in C.
 """
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 import warnings
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban.errors import ValidationError
+from customer_kanban.errors import RejectedRowsWarning, ValidationError
+from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, CsvReader
 
-__all__ = ["Columns", "LazyText", "read_source", "text_column"]
+__all__ = [
+    "ColumnBlock",
+    "LazyText",
+    "column_blocks",
+    "decode",
+    "fixed_bytes",
+    "text_column",
+    "warn_rejected",
+]
 
 Mask = npt.NDArray[np.bool_]
+I64 = npt.NDArray[np.int64]
 
 
 @attrs.frozen(eq=False)
-class Columns:
-    """The columns of a source, by name, all of length `n_rows`.
+class ColumnBlock:
+    """Rows of a source: the fields of the wanted columns, and the rows refused on reading.
 
     Attributes
     ----------
-    data : dict of str to column
-        numpy arrays, or the caller's own column objects (pandas Series) where
-        they carry more than their values (time zones).
-    n_rows : int
     label : str
-        How error messages name the source (the file name, or ``"the mapping"``).
+        How messages name the source (the file name, or ``"the mapping"``).
+    names : tuple of str
+        Every column of the source (for messages; the header of a CSV file).
+    n_rows : int
+        Rows in the block, refused ones included.
+    rows : numpy.ndarray of int64
+        Row number (0 = the first data row of the source) of each row in `columns`.
+    columns : dict of str to column
+        The wanted columns' values for `rows`: numpy arrays, or the caller's own
+        column objects (pandas Series) where they carry more than their values.
+    rejected_rows, rejected_reasons : sequence
+        Rows the source itself refused (a CSV row with another number of fields than
+        the header, say) and why.
     """
 
-    data: dict[str, Any]
-    n_rows: int
     label: str
+    names: tuple[str, ...]
+    n_rows: int
+    rows: I64
+    columns: dict[str, Any]
+    rejected_rows: Sequence[int] = ()
+    rejected_reasons: Sequence[str] = ()
 
     def require(self, name: str, role: str) -> None:
         """Raise ValidationError if the column `name` (used as `role`) is absent."""
-        if name not in self.data:
+        if name not in self.names:
             raise ValidationError(
-                f"`{role}` column {name!r} not found in {self.label}; columns are {list(self.data)}"
+                f"`{role}` column {name!r} not found in {self.label}; "
+                f"columns are {list(self.names)}"
             )
-
-
-def _file_label(path: str | os.PathLike[str]) -> str:
-    return Path(path).name or str(path)
-
-
-def _read_header(path: str | os.PathLike[str], label: str, delimiter: str) -> list[str]:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle, delimiter=delimiter, quotechar='"'), None)
-    except FileNotFoundError as exc:
-        raise ValidationError(f"cannot read {label}: no such file ({path})") from exc
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(f"cannot read {label}: not a UTF-8 CSV file ({exc})") from exc
-    if not header or all(not h.strip() for h in header):
-        raise ValidationError(f"cannot read {label}: no header row")
-    return header
-
-
-def _loadtxt_reason(exc: Exception) -> str:
-    """numpy's complaint, with its 1-based row count turned into our 0-based data row."""
-    if isinstance(exc, UnicodeDecodeError):
-        return f"not a UTF-8 CSV file ({exc})"
-    text = str(exc).split(";")[0]
-    found = re.fullmatch(r"the number of columns changed from (\d+) to (\d+) at row (\d+)", text)
-    if found is None:
-        return text
-    before, after, row = (int(g) for g in found.groups())
-    return f"ragged rows: data row {row - 1} has {after} fields, the rows before it have {before}"
-
-
-def _field_counts(path: str | os.PathLike[str], delimiter: str) -> npt.NDArray[np.int64]:
-    """Fields of each non-blank data line (header excluded), counted without a Python loop.
-
-    Delimiters and line breaks inside double quotes do not count (a doubled quote
-    toggles twice, so escaped quotes need no special case).
-    """
-    raw = np.fromfile(path, dtype=np.uint8)
-    outside = ~np.logical_xor.accumulate(raw == ord('"'))
-    breaks = np.flatnonzero((raw == ord("\n")) & outside)
-    delims = np.flatnonzero((raw == ord(delimiter)) & outside)
-    starts = np.concatenate(([0], breaks + 1))
-    ends = np.concatenate((breaks, [raw.size]))
-    # A line holding only "\r" (or nothing) is blank, as numpy's reader sees it.
-    length = ends - starts
-    cr_end = np.zeros(length.size, dtype=bool)
-    nonempty = length > 0
-    cr_end[nonempty] = raw[ends[nonempty] - 1] == ord("\r")
-    blank = (length - cr_end) == 0
-    fields: npt.NDArray[np.int64] = (
-        np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
-    )
-    data_fields: npt.NDArray[np.int64] = fields[1:][~blank[1:]]
-    return data_fields
-
-
-def _read_csv(
-    path: str | os.PathLike[str], delimiter: str, columns: Sequence[str] | None = None
-) -> Columns:
-    """Read a CSV file; only `columns` (all when None) are loaded, each row checked."""
-    label = _file_label(path)
-    if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise ValidationError(
-            "`delimiter` must be one character other than a quote or a line break, "
-            f"got {delimiter!r}"
-        )
-    header = _read_header(path, label, delimiter)
-    try:
-        fields = _field_counts(path, delimiter)
-    except OSError as exc:  # pragma: no cover - the header was readable a moment ago
-        raise ValidationError(f"cannot read {label}: {exc}") from exc
-    _check_field_counts(fields, len(header), label)
-    first = {name: k for k, name in reversed(list(enumerate(header)))}
-    wanted = list(header) if columns is None else [c for c in dict.fromkeys(columns) if c in first]
-    if not fields.size:
-        empty = np.empty(0, dtype=str)
-        return Columns(dict.fromkeys(header, empty), 0, label)
-    # Only the wanted columns are parsed: one long cell elsewhere in the file (a free-text
-    # description, say) would otherwise widen every column's fixed-width strings.
-    table = _load_text(path, label, delimiter, [first[name] for name in wanted])
-    present = dict.fromkeys(header, np.empty(0, dtype=str))  # names, for messages
-    data: dict[str, Any] = {name: table[:, k] for k, name in enumerate(wanted)}
-    return Columns({**present, **data}, table.shape[0], label)
-
-
-def _check_field_counts(fields: npt.NDArray[np.int64], n_header: int, label: str) -> None:
-    """Every data row has as many fields as the header."""
-    if not fields.size:
-        return
-    changed = np.flatnonzero(fields != fields[0])
-    if changed.size:
-        row = int(changed[0])
-        raise ValidationError(
-            f"cannot read {label}: ragged rows: data row {row} has {fields[row]} fields, "
-            f"the rows before it have {fields[0]}"
-        )
-    if fields[0] != n_header:
-        raise ValidationError(
-            f"cannot read {label}: the rows have {fields[0]} fields but the header has {n_header}"
-        )
-
-
-def _load_text(
-    path: str | os.PathLike[str], label: str, delimiter: str, usecols: list[int]
-) -> npt.NDArray[np.str_]:
-    """The data rows' `usecols` as a 2-D array of text."""
-    try:
-        with warnings.catch_warnings():
-            # Blank-line notices.
-            warnings.simplefilter("ignore", UserWarning)
-            table = np.loadtxt(
-                path,
-                dtype=str,
-                delimiter=delimiter,
-                quotechar='"',
-                skiprows=1,
-                ndmin=2,
-                encoding="utf-8",
-                comments=None,
-                usecols=usecols or [0],
-            )
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {label}: {_loadtxt_reason(exc)}") from exc
-    except OSError as exc:  # pragma: no cover - the header was readable a moment ago
-        raise ValidationError(f"cannot read {label}: {exc}") from exc
-    out: npt.NDArray[np.str_] = table
-    return out
 
 
 def _values(column: Any) -> npt.NDArray[Any]:
@@ -186,10 +82,13 @@ def _values(column: Any) -> npt.NDArray[Any]:
     return arr.reshape(-1) if arr.ndim != 1 else arr
 
 
-def _read_mapping(source: Mapping[str, Any] | Any) -> Columns:
+def _mapping_block(source: Mapping[str, Any] | Any, columns: Sequence[str]) -> ColumnBlock:
     label = "the mapping"
+    names = tuple(str(k) for k in source)  # a dict or a DataFrame alike
     data: dict[str, Any] = {}
-    for key in source:  # a dict or a DataFrame alike
+    for key in source:
+        if str(key) not in columns:
+            continue
         column = source[key]
         # pandas columns are kept: `.dt` knows their time zone and `.isna()` their
         # missing entries (pd.NA cannot be compared); the rest become numpy arrays.
@@ -199,49 +98,117 @@ def _read_mapping(source: Mapping[str, Any] | Any) -> Columns:
     if len(set(lengths.values())) > 1:
         raise ValidationError(f"the columns of {label} have different lengths: {lengths}")
     n_rows = next(iter(lengths.values()), 0)
-    return Columns(data, n_rows, label)
+    return ColumnBlock(label, names, n_rows, np.arange(n_rows, dtype=np.int64), data)
 
 
-def read_source(
-    source: str | os.PathLike[str] | Mapping[str, Any] | Any,
+def column_blocks(
+    source: str | os.PathLike[str] | IO[Any] | Mapping[str, Any] | Any,
     *,
-    delimiter: str,
-    columns: Sequence[str] | None = None,
-) -> Columns:
-    """Read a CSV path, a mapping of array-likes or a DataFrame into :class:`Columns`.
+    columns: Sequence[str],
+    delimiter: str | None = ",",
+    field_limit: int = FIELD_LIMIT,
+    input_limit: int = INPUT_LIMIT,
+) -> Iterator[ColumnBlock]:
+    """The rows of `source` block by block, with the fields of `columns` only.
 
-    For a CSV file only `columns` are parsed (the others keep their names, empty).
+    A CSV path or open file streams (bounded memory); a mapping of array-likes or a
+    DataFrame is one block.  The first block is yielded even when the source has no
+    data row, so that missing columns are reported.
     """
-    if isinstance(source, (str, os.PathLike)):
-        return _read_csv(source, delimiter, columns)
+    if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
+        reader = CsvReader(
+            source,  # type: ignore[arg-type]
+            delimiter=delimiter,
+            field_limit=field_limit,
+            input_limit=input_limit,
+        )
+        names = tuple(reader.header)
+        empty = True
+        for block in reader.blocks(columns):
+            empty = False
+            yield ColumnBlock(
+                reader.label,
+                names,
+                block.n_rows,
+                block.rows,
+                block.columns,
+                block.rejected_rows,
+                block.rejected_reasons,
+            )
+        if empty:
+            blank = {c: np.zeros(0, dtype="S1") for c in columns if c in names}
+            yield ColumnBlock(reader.label, names, 0, np.zeros(0, np.int64), blank)
+        return
     frame_like = hasattr(source, "columns") and hasattr(source, "__getitem__")
     if isinstance(source, Mapping) or frame_like:
-        return _read_mapping(source)
+        yield _mapping_block(source, columns)
+        return
     raise TypeError(
-        "`source` must be a CSV path or a mapping of columns (dict of arrays, DataFrame), "
-        f"got {type(source).__name__}"
+        "`source` must be a CSV path, an open file or a mapping of columns "
+        f"(dict of arrays, DataFrame), got {type(source).__name__}"
     )
 
 
+# ---------------------------------------------------------------------- text
+
+
+def decode(values: npt.NDArray[Any], *, errors: str = "strict") -> npt.NDArray[Any]:
+    """UTF-8 bytes (``S`` arrays, or objects holding bytes) as ``str``; other text unchanged."""
+    if values.dtype.kind == "S":
+        out: npt.NDArray[Any] = np.char.decode(values, "utf-8", errors=errors)
+        return out
+    if values.dtype.kind == "O":
+        return np.array(
+            [v.decode("utf-8", errors) if isinstance(v, bytes) else v for v in values.tolist()],
+            dtype=object,
+        )
+    return values
+
+
+def fixed_bytes(values: npt.NDArray[Any], width: int) -> tuple[npt.NDArray[Any], Mask]:
+    """Text as fixed-width bytes of at most `width`, and which values were longer.
+
+    For columns whose valid values are short (instants, states): a longer value can
+    only be invalid, and is cut rather than widening every row.
+    """
+    if values.dtype.kind == "S" and values.dtype.itemsize <= width:
+        return values, np.zeros(values.shape, bool)
+    if values.dtype.kind == "U":
+        values = np.char.encode(values, "utf-8")
+    if values.dtype.kind == "S":
+        long = np.char.str_len(values) > width
+        return values.astype(f"S{width}"), long
+    items = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in values.tolist()]
+    long = np.array([len(v) > width for v in items], dtype=bool)
+    return np.array([v[:width] for v in items], dtype=f"S{width}"), long
+
+
+def _is_bytes_objects(arr: npt.NDArray[Any]) -> bool:
+    return arr.dtype.kind == "O" and arr.size > 0 and isinstance(arr.flat[0], bytes)
+
+
 def _na_mask(arr: npt.NDArray[Any], na_values: Sequence[str]) -> Mask:
-    """Entries of a ``str`` array that are empty or one of `na_values`."""
-    missing: Mask = arr == ""
+    """Entries of a text array that are empty or one of `na_values` (as text or bytes)."""
+    as_bytes = arr.dtype.kind == "S" or _is_bytes_objects(arr)
+    empty: Any = b"" if as_bytes else ""
+    missing: Mask = np.asarray(arr == empty, dtype=bool)
     for value in na_values:
         if value:
-            missing |= arr == value
+            missing |= np.asarray(arr == (value.encode("utf-8") if as_bytes else value), bool)
     return missing
 
 
 def text_column(column: Any, na_values: Sequence[str]) -> tuple[npt.NDArray[Any], Mask]:
-    """A column as a ``str`` array with missing entries set to ``""``, and the missing mask.
+    """A column as text (``str``, or UTF-8 bytes as read from a file) and its missing mask.
 
-    Missing: ``None``, ``NaN``, ``NaT``, ``""`` and `na_values`.  Integer, boolean,
-    float and datetime columns are written as text.
+    Missing entries are set to the empty string.  Missing: ``None``, ``NaN``,
+    ``NaT``, ``""`` and `na_values`.  Integer, boolean, float and datetime columns
+    are written as text.
     """
     isna = getattr(column, "isna", None)
     pandas_missing = np.asarray(isna(), dtype=bool) if callable(isna) else None
     arr = _values(column)
-    if arr.dtype.kind == "O":
+    if arr.dtype.kind == "O" and not _is_bytes_objects(arr):
         if pandas_missing is None:
             missing = np.asarray(arr == None, dtype=bool)  # noqa: E711 - elementwise
             missing |= np.asarray(arr != arr, dtype=bool)  # NaN and NaT only
@@ -254,17 +221,14 @@ def text_column(column: Any, na_values: Sequence[str]) -> tuple[npt.NDArray[Any]
     elif arr.dtype.kind in "fM":
         missing = np.isnan(arr) if arr.dtype.kind == "f" else np.isnat(arr)
         arr = np.where(missing, "", arr.astype(str))
-    elif arr.dtype.kind == "S":
-        arr = np.char.decode(arr, "utf-8")
-        missing = np.zeros(arr.shape, bool)
-    elif arr.dtype.kind != "U":
+    elif arr.dtype.kind not in "USO":
         arr = arr.astype(str)
         missing = np.zeros(arr.shape, bool)
     else:
         missing = np.zeros(arr.shape, bool)
     missing = missing | _na_mask(arr, na_values)
     if missing.any():
-        arr = np.where(missing, "", arr)
+        arr = np.where(missing, b"" if arr.dtype.kind == "S" else "", arr)
     return arr, missing
 
 
@@ -273,7 +237,7 @@ class LazyText:
     """A column whose missing mask is known and whose text is made only for rows asked for.
 
     Integer and boolean columns are never missing and become text only where
-    needed (``str`` columns are text already; other kinds are converted at once).
+    needed (text columns are text already; other kinds are converted at once).
     """
 
     values: npt.NDArray[Any]
@@ -285,10 +249,51 @@ class LazyText:
         arr = _values(column)
         if arr.dtype.kind in "iub":
             return cls(arr, np.zeros(arr.shape, bool))
-        if arr.dtype.kind == "U" and not callable(getattr(column, "isna", None)):
+        if arr.dtype.kind in "US" and not callable(getattr(column, "isna", None)):
             return cls(arr, _na_mask(arr, na_values))
         return cls(*text_column(column, na_values))
 
-    def text(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
-        """The text of `rows` (which must not be missing)."""
-        return self.values[rows].astype(str)
+    def take(self, rows: npt.NDArray[np.intp] | None) -> LazyText:
+        """The same column restricted to `rows` (``None``: all)."""
+        return self if rows is None else LazyText(self.values[rows], self.missing[rows])
+
+    def text(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        """The text of `rows` (which must not be missing), ordered as text orders it.
+
+        UTF-8 bytes order as their code points, so bytes are returned as they are.
+        """
+        values = self.values[rows]
+        if values.dtype.kind in "US":
+            return values
+        if _is_bytes_objects(values):
+            return values
+        return values.astype(str)
+
+    @staticmethod
+    def concatenate(parts: Sequence[LazyText]) -> LazyText:
+        """One column from the same column of successive blocks."""
+        if len(parts) == 1:
+            return parts[0]
+        values = [p.values for p in parts]
+        kinds = {v.dtype.kind for v in values}
+        if len(kinds) > 1:  # e.g. S in most blocks, objects where a value was very long
+            values = [v.astype(object) for v in values]
+        return LazyText(np.concatenate(values), np.concatenate([p.missing for p in parts]))
+
+
+def warn_rejected(
+    rows: npt.NDArray[Any], reasons: npt.NDArray[Any], n_rows: int, label: str
+) -> None:
+    """Issue one :class:`RejectedRowsWarning` for the rows a reader rejected.
+
+    Attributed to the reader's caller (two frames up).
+    """
+    shown = "; ".join(f"row {int(r)}: {why}" for r, why in zip(rows[:3], reasons[:3], strict=True))
+    more = "; ..." if len(rows) > 3 else ""
+    share = len(rows) / n_rows if n_rows else 1.0
+    warnings.warn(
+        f"{label}: {len(rows):,} of {n_rows:,} rows rejected ({share:.1%}): {shown}{more} "
+        "(every rejected row and its reason are in the result's `rejected`)",
+        RejectedRowsWarning,
+        stacklevel=3,
+    )

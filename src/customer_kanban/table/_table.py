@@ -84,8 +84,14 @@ def factorize(values: object, labels: Sequence[str] | None = None) -> tuple[Code
     """
     arr = _column(values)
     missing = _missing_label(arr)
-    present = arr[~missing].astype(str) if arr.dtype.kind != "U" else arr[~missing]
     codes = np.full(arr.shape, -1, dtype=np.int32)
+    if arr.dtype.kind == "S" and labels is None:  # UTF-8 bytes as read from a file
+        uniq, inverse = np.unique(arr[~missing], return_inverse=True)
+        codes[~missing] = inverse.astype(np.int32)
+        return codes, np.char.decode(uniq, "utf-8").astype(object)
+    if arr.dtype.kind == "S":
+        arr = np.char.decode(arr, "utf-8")
+    present = arr[~missing].astype(str) if arr.dtype.kind != "U" else arr[~missing]
     if labels is None:
         uniq, inverse = np.unique(present, return_inverse=True)
         codes[~missing] = inverse.astype(np.int32)
