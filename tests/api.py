@@ -385,6 +385,27 @@ def _examples() -> dict[str, Callable[[], Call]]:
         ),
         # io, table
         "io.read_event_log": lambda: ((LOG,), {"workflow": WORKFLOW}),
+        "io.read_transactions": lambda: (
+            (
+                {
+                    "customer": ["a", "b", "a"],
+                    "at": ["2024-01-01", "2024-01-02", "2024-02-01"],
+                    "revenue": ["10", "20.5", "3"],
+                },
+            ),
+            {},
+        ),
+        "io.read_feedback": lambda: (
+            (
+                {
+                    "customer": ["a", "b"],
+                    "at": ["2024-01-01", "2024-01-02"],
+                    "kind": ["negative", "confirmation"],
+                    "score": [2, 9],
+                },
+            ),
+            {"score": "score"},
+        ),
         "table.class_codes": lambda: (incidents(), {}),
         "table.cost_of_delay_columns": lambda: (
             (incidents()[0], datasets.incidents_replenishment_policy()),

@@ -70,8 +70,11 @@ class RejectedRowsWarning(CustomerKanbanWarning):
     """A reader rejected some rows of its input; the result's ``rejected`` lists them all.
 
     The message gives the count, the share of the input and the first reasons, so
-    that rows are never dropped without a word.
+    that rows are never dropped without a word; ``summary`` is that without the hint
+    where to find the rest.
     """
+
+    summary: str = ""
 
 
 def describe_rows(rows: Collection[Any], items: Iterable[Any] = (), *, limit: int = 5) -> str:

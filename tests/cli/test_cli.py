@@ -76,7 +76,10 @@ def test_user_file(log_file, capsys):
     )
     captured = capsys.readouterr()
     assert code == 0
-    assert "1 of 7 rows rejected (1 unknown state" in captured.err
+    assert captured.err == (
+        "customer-kanban: warning: events.csv: 1 of 7 rows rejected (14.3%): "
+        "row 6: unknown state 'Bogus' (--json lists them all)\n"
+    )
     data = json.loads(captured.out)
     rows = {r["group"]: r for r in data["rows"]}
     assert rows["all"]["delivered"] == 1

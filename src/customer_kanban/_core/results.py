@@ -33,6 +33,7 @@ import datetime as _dt
 import enum
 import html
 import itertools
+import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
@@ -41,7 +42,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.serialize import to_dict, to_json
+from customer_kanban._core.serialize import to_dict
 from customer_kanban._core.validation import check_choice
 
 __all__ = ["AXES", "FRAME_BACKENDS", "REPR_LINES", "Result", "result", "same_value"]
@@ -155,7 +156,7 @@ class Result:
 
         Non-finite numbers and ``NaT`` are ``null``.
         """
-        return to_json(self, indent=indent)
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     def to_frame(self, backend: FrameBackend = "pandas") -> Any:
         """Return this result as a tidy long data frame.

@@ -55,9 +55,9 @@ def run_journey(args: argparse.Namespace) -> str:
 def run_assess(args: argparse.Namespace) -> str:
     """The maturity assessment of the evidence file, as text or JSON."""
     from customer_kanban.assess import MaturityEvidence, assess_maturity
+    from customer_kanban.cli._files import read_json_text
 
-    with open(args.evidence, encoding="utf-8") as fh:
-        evidence = MaturityEvidence.from_json(fh.read())
+    evidence = MaturityEvidence.from_json(read_json_text(args.evidence, what="evidence"))
     table = policy = None
     as_of = None
     if args.demo:

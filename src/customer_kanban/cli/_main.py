@@ -13,7 +13,7 @@ import numpy as np
 from customer_kanban._core.results import Result
 from customer_kanban._core.serialize import to_json
 from customer_kanban._core.validation import as_instant_scalar
-from customer_kanban.cli import _feedback, _replenish, _segments
+from customer_kanban.cli import _feedback, _files, _replenish, _segments
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
 from customer_kanban.table import WorkItemTable
@@ -141,7 +141,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)"
     )
-    parser.add_argument("--delimiter", default=",", help="field delimiter of the CSV (default ',')")
+    _files.add_csv_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -174,11 +174,7 @@ def _user_policy(args: argparse.Namespace) -> Policy | None:
     """The policy named by --policy, or None; errors name the option."""
     if not args.policy:
         return None
-    try:
-        with open(args.policy, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise _UsageError(f"cannot read --policy {args.policy}: {exc.strerror or exc}") from exc
+    text = _files.read_json_text(args.policy, what="--policy")
     try:
         return Policy.from_json(text)
     except ValueError as exc:
@@ -238,7 +234,8 @@ def _load_file(
         (args.customer, "customer"),
         (args.segment, "segment"),
     )
-    result = read_event_log(
+    result = _files.reading(
+        read_event_log,
         args.file,
         workflow=workflow,
         item=args.item,
@@ -247,16 +244,10 @@ def _load_file(
         attributes={col: field for col, field in columns if col},
         department=args.department,
         at_format=args.at_format,
-        delimiter=args.delimiter,
+        **_files.csv_options(args),
     )
     extra: dict[str, object] = {}
     if len(result.rejected):
-        counts = ", ".join(f"{n} {reason}" for reason, n in result.rejected.counts().items())
-        print(
-            f"customer-kanban: {len(result.rejected)} of {result.n_rows} rows rejected "
-            f"({counts}; data rows numbered from 0; --json lists them)",
-            file=sys.stderr,
-        )
         extra["rejected"] = result.rejected.to_dict()
     table = result.table
     policy = user_policy or Policy(
@@ -272,7 +263,8 @@ def _last_event(table: WorkItemTable, file: str) -> np.datetime64:
     """The instant of the table's last transition (the default --as-of)."""
     stamps = table.transitions.at
     if stamps.size == 0:
-        raise CustomerKanbanError(f"{file}: no usable rows")
+        why = "; ".join(_files.pending_warnings())
+        raise CustomerKanbanError(f"{file}: no usable rows" + (f" ({why})" if why else ""))
     last: np.datetime64 = stamps.max()
     return last
 
@@ -345,6 +337,7 @@ def _forecast(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``customer-kanban``; return the exit status (0 ok, 2 bad input)."""
+    _files.forget_warnings()
     try:
         args = _parser().parse_args(argv)
         if args.command in ("review", "forecast", "ops"):
@@ -369,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(exc).split())
         print(f"customer-kanban: error: {message}", file=sys.stderr)
         return 2
+    _files.say_warnings()
     try:
         print(out)
     except BrokenPipeError:  # e.g. `customer-kanban review --demo | head`

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from customer_kanban._core.validation import as_instant_scalar
+from customer_kanban.cli._files import add_csv_options, csv_options, pending_warnings, reading
 from customer_kanban.errors import CustomerKanbanError
 from customer_kanban.table import TransactionTable
 
@@ -36,6 +37,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--revenue", default="revenue", help="column of the revenue (default: revenue)")
     p.add_argument("--margin", help="column of the margin (default: revenue is the value)")
     p.add_argument("--product", help="column of the product or work type (cross-selling)")
+    p.add_argument("--cost", help="column of the cost (margin = revenue - cost)")
+    p.add_argument(
+        "--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y" (default ISO 8601)'
+    )
+    add_csv_options(p)
     p.add_argument("--as-of", help="analysis instant (default: the last transaction)")
     p.add_argument("--freq", default="Q", choices=("M", "Q"), help="get-keep-grow period")
     p.add_argument(
@@ -56,21 +62,23 @@ def _load(args: argparse.Namespace) -> tuple[TransactionTable, np.datetime64, st
         name = "CDNOW purchases (Fader and Hardie, via the lifetimes package)"
         default_as_of: object = CDNOW_AS_OF
     else:
-        import csv
+        from customer_kanban.io import read_transactions
 
-        with open(args.file, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        if not rows:
-            raise CustomerKanbanError(f"{args.file}: no rows")
-        columns = {key: np.array([r[key] for r in rows], dtype=object) for key in rows[0]}
-        table = TransactionTable.from_columns(
-            columns,
+        table = reading(
+            read_transactions,
+            args.file,
             customer=args.customer,
             at=args.at,
             revenue=args.revenue,
             margin=args.margin,
+            cost=args.cost,
             product=args.product,
-        )
+            at_format=args.at_format,
+            **csv_options(args),
+        ).table
+        if len(table) == 0:
+            why = "; ".join(pending_warnings())
+            raise CustomerKanbanError(f"{args.file}: no usable rows" + (f" ({why})" if why else ""))
         name = str(args.file)
         default_as_of = table["at"].max()
     return table, as_instant_scalar(args.as_of or default_as_of, name="--as-of"), name

@@ -461,7 +461,11 @@ def _open(source: str | os.PathLike[str] | IO[Any], label: str | None) -> tuple[
         return stream, text
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"`source` must be a path or an open file, got {type(source).__name__}")
-    path = Path(source)
+    return _open_path(Path(source), label)
+
+
+def _open_path(path: Path, label: str | None) -> tuple[IO[Any], str]:
+    """A regular file opened for reading; directories and devices refused."""
     text = label or path.name or str(path)
     try:
         mode = path.stat().st_mode

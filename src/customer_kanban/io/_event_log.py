@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -173,10 +172,6 @@ class EventLogResult(Result):
                 "transitions": len(self.table.transitions),
             },
         }
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        """:meth:`to_dict` as strict JSON."""
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- checks
@@ -665,19 +660,9 @@ class _Rows:
         if len(parts) == 1:
             p = parts[0]
             return cls(p.ids, p.st, p.ns, p.dept, p.attrs_)
-        ids = [p.ids for p in parts]
-        if len({i.dtype.kind for i in ids}) > 1:  # bytes in most blocks, objects in some
-            ids = [i.astype(object) for i in ids]
-        joined_ids = np.concatenate(ids)
-        del ids
-        for p in parts:
-            p.ids = _EMPTY
-        st = np.concatenate([p.st for p in parts])
-        for p in parts:
-            p.st = np.empty(0, np.int32)
-        ns = np.concatenate([p.ns for p in parts])
-        for p in parts:
-            p.ns = np.empty(0, np.int64)
+        ids = _join(parts, "ids", _EMPTY)
+        st = _join(parts, "st", np.empty(0, np.int32))
+        ns = _join(parts, "ns", np.empty(0, np.int64))
         dept = None
         if parts[0].dept is not None:
             dept = LazyText.concatenate([p.dept for p in parts if p.dept is not None])
@@ -688,7 +673,19 @@ class _Rows:
             attr_cols.append(LazyText.concatenate([p.attrs_[k] for p in parts]))
             for p in parts:
                 p.attrs_[k] = _EMPTY_TEXT
-        return cls(joined_ids, st, ns, dept, attr_cols)
+        return cls(ids, st, ns, dept, attr_cols)
+
+
+def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The blocks' column `name` joined (objects if their kinds differ); theirs emptied."""
+    values = [getattr(p, name) for p in parts]
+    if len({v.dtype.kind for v in values}) > 1:  # bytes in most blocks, objects in some
+        values = [v.astype(object) for v in values]
+    joined = np.concatenate(values)
+    del values
+    for p in parts:
+        setattr(p, name, empty)
+    return joined
 
 
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:

@@ -291,9 +291,9 @@ def warn_rejected(
     shown = "; ".join(f"row {int(r)}: {why}" for r, why in zip(rows[:3], reasons[:3], strict=True))
     more = "; ..." if len(rows) > 3 else ""
     share = len(rows) / n_rows if n_rows else 1.0
-    warnings.warn(
-        f"{label}: {len(rows):,} of {n_rows:,} rows rejected ({share:.1%}): {shown}{more} "
-        "(every rejected row and its reason are in the result's `rejected`)",
-        RejectedRowsWarning,
-        stacklevel=3,
+    summary = f"{label}: {len(rows):,} of {n_rows:,} rows rejected ({share:.1%}): {shown}{more}"
+    warning = RejectedRowsWarning(
+        f"{summary} (every rejected row and its reason are in the result's `rejected`)"
     )
+    warning.summary = summary
+    warnings.warn(warning, stacklevel=3)
