@@ -133,7 +133,9 @@ def test_focus_served_worse_gives_small_pvalue_both_directions():
     # The others are served worse than premium: premium's p-value is large.
     assert compare_service(lt, by=seg, focus="rest", rng=1, permutations=999).pvalue > 0.99
     # SLE met (higher is better): premium met 50 %, the rest 90 %.
-    met = np.r_[np.arange(60) % 2 == 0, np.arange(300) % 10 != 0]
+    met = np.r_[np.arange(60) % 2 == 0, np.arange(300) % 10 != 0].astype(float)
+    with pytest.raises(TypeError, match=r"`values` must hold numbers, not booleans"):
+        compare_service(met > 0, by=seg, focus="premium", statistic="mean")
     r = compare_service(
         met, by=seg, focus="premium", higher_is_better=True, statistic="mean", rng=1
     )

@@ -23,7 +23,17 @@ from customer_kanban.metrics import lead_time, percentiles, sle_attainment, thro
 def test_as_float_array_accepts_pandas_and_missing():
     s = pd.Series([1.5, None, 3], dtype="Float64")  # nullable: NA -> NaN
     assert np.array_equal(as_float_array(s, name="x"), [1.5, np.nan, 3.0], equal_nan=True)
-    assert as_float_array(np.array([True, False]), name="x").tolist() == [1.0, 0.0]
+    with pytest.raises(TypeError, match=r"`x` must hold numbers, not booleans"):
+        as_float_array(np.array([True, False]), name="x")
+    with pytest.raises(TypeError, match=r"`x` must hold numbers, not text \(got '1\.5'\)"):
+        as_float_array(np.array(["1.5"], dtype=object), name="x")
+    with pytest.raises(TypeError, match=r"`x` must hold numbers, not booleans \(got True\)"):
+        as_float_array(np.array([1.0, True], dtype=object), name="x")
+    assert as_float_array(np.array([1, None, 2.5], dtype=object), name="x").tolist()[::2] == [
+        1.0,
+        2.5,
+    ]
+    assert as_float_array(np.array([1, 2], dtype=np.int8), name="x").tolist() == [1.0, 2.0]
     assert np.isnan(as_float_array(np.array([None], dtype=object), name="x")).all()
     assert as_float_array(2.0, name="x").tolist() == [2.0]
     with pytest.raises(TypeError, match=r"`x` must hold numbers, got an array of dtype <U1"):

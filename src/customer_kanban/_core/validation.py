@@ -88,17 +88,22 @@ def to_numpy(values: object) -> Any:
 
 
 def as_float_array(values: object, *, name: str) -> FloatArray:
-    """Convert a 1-D numeric array-like (or pandas Series) to float64.
+    """Convert a 1-D numeric array-like (or a frame column) to float64.
 
-    Booleans and integers are accepted; ``None`` and pandas' ``NA`` become NaN.
+    Integers and floats of any width are accepted; ``None`` and pandas' ``NA`` become
+    NaN.  Booleans and text are refused with a TypeError: ``True`` is not 1 day and
+    ``"1.5"`` is not a number here.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2.5, None], name="durations")
+    array([1. , 2.5, nan])
+    >>> as_float_array(["1.5"], name="durations")
+    Traceback (most recent call last):
+    ...
+    TypeError: `durations` must hold numbers, not text (got '1.5')
     """
-    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        try:
-            arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError):
-            arr = values.to_numpy()
-    else:
-        arr = np.asarray(values)
+    arr = _column_values(values)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -106,17 +111,48 @@ def as_float_array(values: object, *, name: str) -> FloatArray:
     return _numbers(arr, name)
 
 
+def _column_values(values: object) -> npt.NDArray[Any]:
+    """A column's values; nullable frame columns with their missing entries as NaN."""
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        raw = values.to_numpy()
+        if raw.dtype.kind == "O":  # nullable integers and floats: NA -> NaN
+            try:
+                return np.asarray(values.to_numpy(dtype=np.float64, na_value=np.nan))
+            except (TypeError, ValueError):
+                return np.asarray(raw)
+        return np.asarray(raw)
+    return np.asarray(values)
+
+
 def _numbers(arr: npt.NDArray[Any], name: str) -> FloatArray:
-    """`arr` as float64; objects converted, non-numeric dtypes refused."""
+    """`arr` as float64; numbers only (objects holding numbers or None are converted)."""
+    if arr.dtype.kind == "b":
+        raise TypeError(f"`{name}` must hold numbers, not booleans")
+    if arr.dtype.kind in "US":
+        shown = str(arr.flat[0]) if arr.size else ""
+        raise TypeError(f"`{name}` must hold numbers, not text (got {shown!r})")
     if arr.dtype.kind == "O":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"`{name}` must hold numbers: {exc}") from exc
-    if arr.dtype.kind not in "biuf":
+        _check_number_objects(arr, name)
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind not in "iuf":
         raise TypeError(f"`{name}` must hold numbers, got an array of dtype {arr.dtype}")
     out: FloatArray = arr.astype(np.float64, copy=False)
     return out
+
+
+def _check_number_objects(arr: npt.NDArray[Any], name: str) -> None:
+    """Objects that are numbers or missing (None, NaN, pandas' NA); a slow path by nature."""
+    for value in arr.ravel().tolist():
+        if value is None or type(value).__name__ == "NAType":
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must hold numbers, not booleans (got {value!r})")
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"`{name}` must hold numbers, not text (got {value!r:.40})")
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(
+                f"`{name}` must hold numbers, not {type(value).__name__} (got {value!r:.40})"
+            )
 
 
 def as_float_matrix(values: object, *, name: str) -> FloatArray:
