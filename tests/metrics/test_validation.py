@@ -36,7 +36,7 @@ def test_as_float_array_accepts_pandas_and_missing():
     assert as_float_array(np.array([1, 2], dtype=np.int8), name="x").tolist() == [1.0, 2.0]
     assert np.isnan(as_float_array(np.array([None], dtype=object), name="x")).all()
     assert as_float_array(2.0, name="x").tolist() == [2.0]
-    with pytest.raises(TypeError, match=r"`x` must hold numbers, got an array of dtype <U1"):
+    with pytest.raises(TypeError, match=r"`x` must hold numbers, not text \(got 'a'\)"):
         as_float_array(["a"], name="x")
     with pytest.raises(ValidationError, match=r"`x` must be one-dimensional, got shape \(1, 1\)"):
         as_float_array([[1.0]], name="x")
