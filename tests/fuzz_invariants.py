@@ -36,9 +36,9 @@ def _bad_range(values: np.ndarray, lo: float, hi: float) -> bool:
 def broken(function: str, value: Any) -> str | None:
     """The first invariant `value` (returned by `function`) breaks, or None."""
     short = function.rsplit(".", 1)[-1]
-    if isinstance(value, np.ndarray) and short in DURATIONS and value.dtype.kind == "f":
-        if _bad_range(value, 0, np.inf):
-            return f"{short} returned a negative duration"
+    is_floats = isinstance(value, np.ndarray) and value.dtype.kind == "f"
+    if is_floats and short in DURATIONS and _bad_range(value, 0, np.inf):
+        return f"{short} returned a negative duration"
     if short == "flow_efficiency" and isinstance(value, np.ndarray) and _bad_range(value, 0, 1):
         return "flow efficiency outside [0, 1]"
     for r in _results(value):
