@@ -122,3 +122,19 @@ def test_feedback_from_columns_without_optional_ones():
     )
     assert [f.customer for f in r.feedback] == ["a"]
     assert r.rejected.reasons.tolist() == ["missing instant"]
+
+
+@pytest.mark.parametrize("reader", [read_transactions, read_feedback])
+def test_reader_options_are_checked_before_any_reading(reader):
+    with pytest.raises(TypeError, match=r"`na_values` must be a sequence of strings, got None"):
+        reader({}, na_values=None)
+    with pytest.raises(TypeError, match=r"`na_values` must hold strings, got 3"):
+        reader({}, na_values=["NA", 3])
+    with pytest.raises(TypeError, match=r"`customer` must be a column name .*, got None"):
+        reader({}, customer=None)
+    with pytest.raises(TypeError, match=r"`field_limit` must be a whole number of bytes"):
+        reader({}, field_limit=1.5)
+    with pytest.raises(ValidationError, match=r"`input_limit` must lie in \[1, "):
+        reader({}, input_limit=-1)
+    with pytest.raises(ValidationError, match=r"`delimiter` must be one character"):
+        reader({}, delimiter=";;")

@@ -42,6 +42,7 @@ __all__ = [
     "Block",
     "CsvReader",
     "check_delimiter",
+    "check_limit",
     "sniff_delimiter",
 ]
 
@@ -140,8 +141,8 @@ class CsvReader:
     ) -> None:
         self._stream, self.label = _open(source, label)
         self._owned = not hasattr(source, "read")
-        self.field_limit = _limit(field_limit, "field_limit")
-        self.input_limit = _limit(input_limit, "input_limit")
+        self.field_limit = check_limit(field_limit, "field_limit")
+        self.input_limit = check_limit(input_limit, "input_limit")
         self.block_bytes = max(int(block_bytes), 1 << 10)
         size = _size_of(self._stream)
         if size is not None:  # a small file needs no large read buffer
@@ -434,9 +435,17 @@ def _size_of(stream: IO[Any]) -> int | None:
     return None
 
 
-def _limit(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValidationError(f"`{name}` must be a whole number of bytes >= 1; got {value!r}")
+#: Largest value of each limit (a field of 2 GiB, an input of a pebibyte).
+LIMIT_BOUNDS = {"field_limit": 1 << 31, "input_limit": 1 << 50}
+
+
+def check_limit(value: object, name: str) -> int:
+    """A byte limit: a whole number from 1 to its bound in :data:`LIMIT_BOUNDS`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be a whole number of bytes, got {value!r:.40}")
+    bound = LIMIT_BOUNDS[name]
+    if not 1 <= value <= bound:
+        raise ValidationError(f"`{name}` must lie in [1, {bound:,}] bytes; got {value:,}")
     return int(value)
 
 

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
-from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, check_delimiter
+from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._fields import instants
 from customer_kanban.io._instants import FixedFormat
 from customer_kanban.io._source import (
@@ -21,6 +21,7 @@ from customer_kanban.io._source import (
     column_blocks,
     decode,
     fixed_bytes,
+    reader_options,
     text_column,
     warn_rejected,
 )
@@ -523,17 +524,14 @@ def read_event_log(
         raise TypeError(f"`workflow` must be a Workflow, got {type(workflow).__name__}")
     _check_names(item, state, at, department)
     targets = _attribute_targets(attributes)
-    if isinstance(na_values, str):
-        raise TypeError("`na_values` must be a sequence of strings, not one string")
-    if delimiter is not None:
-        check_delimiter(delimiter)
+    na = reader_options(na_values, delimiter, field_limit, input_limit)
     spec = _Spec(
         item=item,
         state=state,
         at=at,
         department=department,
         targets=targets,
-        na=tuple(str(v) for v in na_values),
+        na=na,
         fmt=None if at_format is None else FixedFormat.parse(at_format),
         lookup=_state_lookup(workflow, state_map),
     )

@@ -20,14 +20,22 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban.errors import RejectedRowsWarning, ValidationError
-from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, CsvReader
+from customer_kanban.io._csv import (
+    FIELD_LIMIT,
+    INPUT_LIMIT,
+    CsvReader,
+    check_delimiter,
+    check_limit,
+)
 
 __all__ = [
     "ColumnBlock",
     "LazyText",
+    "check_column_names",
     "column_blocks",
     "decode",
     "fixed_bytes",
+    "reader_options",
     "text_column",
     "warn_rejected",
 ]
@@ -147,6 +155,30 @@ def column_blocks(
         "`source` must be a CSV path, an open file or a mapping of columns "
         f"(dict of arrays, DataFrame), got {type(source).__name__}"
     )
+
+
+def reader_options(
+    na_values: object, delimiter: object, field_limit: object, input_limit: object
+) -> tuple[str, ...]:
+    """Check the options every reader takes; return the missing-value texts."""
+    if isinstance(na_values, (str, bytes)) or not isinstance(na_values, (Sequence, np.ndarray)):
+        raise TypeError(f"`na_values` must be a sequence of strings, got {na_values!r:.60}")
+    texts = list(na_values)
+    bad = [v for v in texts if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"`na_values` must hold strings, got {bad[0]!r:.40}")
+    if delimiter is not None:
+        check_delimiter(delimiter)
+    check_limit(field_limit, "field_limit")
+    check_limit(input_limit, "input_limit")
+    return tuple(texts)
+
+
+def check_column_names(**columns: object) -> None:
+    """Every named column is a non-empty string (optional ones may be None)."""
+    for role, name in columns.items():
+        if name is not None and (not isinstance(name, str) or not name):
+            raise TypeError(f"`{role}` must be a column name (a non-empty str), got {name!r:.40}")
 
 
 # ---------------------------------------------------------------------- text

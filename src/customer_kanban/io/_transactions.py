@@ -12,14 +12,16 @@ import numpy.typing as npt
 from customer_kanban._core.instants import to_datetime
 from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
-from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, check_delimiter
+from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._event_log import Rejections
 from customer_kanban.io._fields import instants, numbers
 from customer_kanban.io._instants import FixedFormat
 from customer_kanban.io._source import (
     ColumnBlock,
+    check_column_names,
     column_blocks,
     decode,
+    reader_options,
     text_column,
     warn_rejected,
 )
@@ -85,15 +87,13 @@ class FeedbackLogResult(Result):
     n_accepted: int
 
 
-def _names(**columns: str | None) -> dict[str, str]:
-    out = {}
-    for role, name in columns.items():
-        if name is None:
-            continue
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"`{role}` must be a column name (str), got {name!r}")
-        out[role] = name
-    return out
+def _names(required: Sequence[str], **columns: str | None) -> dict[str, str]:
+    """The roles' column names (optional roles left out when None); every name checked."""
+    for role in required:
+        if columns[role] is None:
+            raise TypeError(f"`{role}` must be a column name (a non-empty str), got None")
+    check_column_names(**columns)
+    return {role: name for role, name in columns.items() if name is not None}
 
 
 def _require(block: ColumnBlock, roles: Mapping[str, str]) -> None:
@@ -109,12 +109,6 @@ def _reasons(checks: Sequence[tuple[str, Mask]], n: int) -> tuple[npt.NDArray[np
         reasons[bad] = reason
         failed |= bad
     return reasons, failed
-
-
-def _na(na_values: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(na_values, str):
-        raise TypeError("`na_values` must be a sequence of strings, not one string")
-    return tuple(str(v) for v in na_values)
 
 
 def read_transactions(
@@ -178,12 +172,10 @@ def read_transactions(
     """
     if margin is not None and cost is not None:
         raise ValidationError("give `margin` or `cost`, not both")
-    roles = _names(customer=customer, at=at, revenue=revenue, margin=margin, cost=cost,
-                   product=product)  # fmt: skip
-    na = _na(na_values)
+    roles = _names(("customer", "at", "revenue"), customer=customer, at=at, revenue=revenue,
+                   margin=margin, cost=cost, product=product)  # fmt: skip
+    na = reader_options(na_values, delimiter, field_limit, input_limit)
     fmt = None if at_format is None else FixedFormat.parse(at_format)
-    if delimiter is not None:
-        check_delimiter(delimiter)
     parts = []
     n_rows = 0
     label = "the mapping"
@@ -336,11 +328,10 @@ def read_feedback(
     >>> [f.kind.value for f in r.feedback], r.rejected.reasons.tolist()
     (['negative'], ["unknown kind 'praise'"])
     """
-    roles = _names(customer=customer, at=at, kind=kind, item=item, score=score, text=text)
-    na = _na(na_values)
+    roles = _names(("customer", "at", "kind"), customer=customer, at=at, kind=kind, item=item,
+                   score=score, text=text)  # fmt: skip
+    na = reader_options(na_values, delimiter, field_limit, input_limit)
     fmt = None if at_format is None else FixedFormat.parse(at_format)
-    if delimiter is not None:
-        check_delimiter(delimiter)
     values: list[Feedback] = []
     rows: list[npt.NDArray[np.int64]] = []
     reasons: list[npt.NDArray[np.object_]] = []
