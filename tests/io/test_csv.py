@@ -119,7 +119,7 @@ def test_limits_are_clear_errors():
     no_line_end = b"id,note\n" + b"x" * 100_000
     with pytest.raises(ValidationError, match=r"row 0 is longer than"):
         list(CsvReader(io.BytesIO(no_line_end), field_limit=1024, block_bytes=4096).blocks())
-    with pytest.raises(ValidationError, match=r"`field_limit` must lie in \[1, 2,147,483,648\] bytes; got 0"):
+    with pytest.raises(ValidationError, match=r"`field_limit` must lie in \[1, 2,147,483,648\]"):
         CsvReader(io.BytesIO(b"a\n"), field_limit=0)
 
 
