@@ -377,10 +377,11 @@ def forecast_review(
     since, until = history.window(window_days)
     sample = metrics.daily_throughput(history.delivered_seen, since=since, until=until).counts[0]
     if not sample.any():
+        n = int((until - since) / _DAY) + 1
         raise ValidationError(
-            f"no request was delivered in the {int((until - since) / _DAY) + 1} days sampled "
-            f"before `as_of` ({_day(since)} to {_day(until)}): no throughput to forecast "
-            "from; choose another `as_of` or a longer `window_days`"
+            f"no request was delivered in the {n} day{'s' if n > 1 else ''} sampled before "
+            f"`as_of` ({_day(since)} to {_day(until)}): no throughput to forecast from; "
+            "choose another `as_of` or a longer `window_days`"
         )
     return ForecastReview(
         as_of=when,
