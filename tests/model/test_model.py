@@ -305,7 +305,7 @@ def test_instants_outside_the_tables_range_are_refused(value):
         (
             lambda: WorkItem(id="A", requested_at=T0, transitions=["Doing"]),
             TypeError,
-            r"`transitions` must hold Transition values; element 0 is a str",
+            r"`transitions` must hold Transition values; element 0 has type str",
         ),
         (lambda: WorkItem(id="A", requested_at=T0, attributes=[1]), TypeError, r"`attributes`"),
         (lambda: WorkItem(id="A", requested_at=T0, work_type="x"), TypeError, r"`work_type`"),

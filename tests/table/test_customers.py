@@ -145,3 +145,10 @@ def test_tables_refuse_data_that_is_no_mapping():
         TransactionTable.from_columns([1, 2])
     with pytest.raises(TypeError, match=r"`ids` must be a one-dimensional array-like"):
         CustomerTable.from_columns({"id": ["a"]}).lookup(None)
+
+
+def test_from_customers_checks_its_values():
+    with pytest.raises(TypeError, match=r"`customers` must hold Customer values; element 0"):
+        CustomerTable.from_customers(["a"])
+    with pytest.raises(TypeError, match=r"`customers` must be an iterable of Customer values"):
+        CustomerTable.from_customers(None)

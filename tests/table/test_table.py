@@ -420,3 +420,14 @@ def test_policy_columns_check_their_arguments_types(name):
         func({"id": []}, policy)
     with pytest.raises(TypeError, match=r"`policy` must be a Policy, got NoneType"):
         func(table, None)
+
+
+def test_from_items_and_states_check_their_types():
+    with pytest.raises(TypeError, match=r"`items` must hold WorkItem values; element 0 has type"):
+        WorkItemTable.from_items(["A"])
+    with pytest.raises(TypeError, match=r"`items` must be an iterable of WorkItem values"):
+        WorkItemTable.from_items(None)
+    with pytest.raises(TypeError, match=r"`states` must be a sequence of state names, got str"):
+        WorkItemTable.from_columns(_cols(), states="Doing")
+    with pytest.raises(ValidationError, match=r"`states` must not hold a NUL character"):
+        WorkItemTable.from_columns(_cols(), states=["Doing", "Done\x00"])

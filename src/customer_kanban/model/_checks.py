@@ -229,7 +229,7 @@ def tuple_of(kind: type) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
             if not isinstance(element, kind):
                 raise TypeError(
                     f"`{attribute.name}` must hold {kind.__name__} values; "
-                    f"element {k} is a {type(element).__name__}"
+                    f"element {k} has type {type(element).__name__}"
                 )
 
     return check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -9,13 +10,44 @@ import numpy.typing as npt
 
 from customer_kanban.errors import ValidationError, describe_rows
 
-__all__ = ["expect", "refuse_nul", "whole_number_ids"]
+__all__ = ["expect", "refuse_nul", "state_names", "values_of", "whole_number_ids"]
 
 
 def expect(value: object, kind: type, name: str) -> None:
     """A TypeError naming the parameter unless `value` is a `kind` (a Policy, a table ...)."""
     if not isinstance(value, kind):
         raise TypeError(f"`{name}` must be a {kind.__name__}, got {type(value).__name__}")
+
+
+def values_of(values: object, kind: type, name: str) -> list[Any]:
+    """The `kind` values of an iterable, as a list; a TypeError naming `name` otherwise."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"`{name}` must be an iterable of {kind.__name__} values, got {type(values).__name__}"
+        )
+    out = list(values)
+    for k, value in enumerate(out):
+        if not isinstance(value, kind):
+            raise TypeError(
+                f"`{name}` must hold {kind.__name__} values; element {k} has type "
+                f"{type(value).__name__}"
+            )
+    return out
+
+
+def state_names(states: object) -> tuple[str, ...]:
+    """Workflow states: a sequence of strings (not one string), without NUL characters."""
+    if isinstance(states, (str, bytes, Mapping)) or not isinstance(states, Iterable):
+        raise TypeError(f"`states` must be a sequence of state names, got {type(states).__name__}")
+    out = tuple(states)
+    for k, state in enumerate(out):
+        if not isinstance(state, str):
+            raise TypeError(
+                f"`states` must hold strings; element {k} has type {type(state).__name__}"
+            )
+        if "\x00" in state:
+            raise ValidationError(f"`states` must not hold a NUL character (\\x00); got {state!r}")
+    return out
 
 
 def _nul_mask(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:

@@ -21,7 +21,7 @@ from customer_kanban._core.instants import as_instant_array
 from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import Customer
-from customer_kanban.table._checks import refuse_nul, whole_number_ids
+from customer_kanban.table._checks import refuse_nul, values_of, whole_number_ids
 from customer_kanban.table._table import (
     Codes,
     Labels,
@@ -373,7 +373,7 @@ class CustomerTable:
     @classmethod
     def from_customers(cls, customers: Iterable[Customer]) -> CustomerTable:
         """Build the table from :class:`~customer_kanban.model.Customer` values."""
-        items = list(customers)
+        items = values_of(customers, Customer, "customers")
         stamps = [None if c.acquired_at is None else c.acquired_at for c in items]
         return cls.from_columns(
             {

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from customer_kanban._core.instants import as_instant_array, to_datetime
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import BlockedInterval, Transition, WorkItem, WorkType
-from customer_kanban.table._checks import refuse_nul, whole_number_ids
+from customer_kanban.table._checks import refuse_nul, state_names, values_of, whole_number_ids
 
 __all__ = ["BlockedIntervals", "Transitions", "WorkItemTable"]
 
@@ -416,6 +416,7 @@ class WorkItemTable:
             before request, delivery before commitment or without it.
         """
         data = _columns_of(columns, "columns")  # works for dict and DataFrame alike
+        states = state_names(states)
         out, cats = _item_columns(data)
         id_index = _IdIndex(out["id"])
         tr = None if transitions is None else _transitions_from(transitions, id_index, states)
@@ -443,7 +444,7 @@ class WorkItemTable:
         >>> WorkItemTable.from_items([item]).to_items() == [item]
         True
         """
-        items = list(items)
+        items = values_of(items, WorkItem, "items")
         if states is None:
             states = tuple(dict.fromkeys(t.state for it in items for t in it.transitions))
         return cls.from_columns(
