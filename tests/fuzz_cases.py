@@ -305,6 +305,7 @@ _VALID = {
     ("delimiter", "None"),  # None: tell the delimiter from the header
     ("input_limit", "huge"),  # a limit, not an amount of work
     ("field_limit", "huge"),
+    ("risk_fraction", "one"),  # (0, 1]: at risk once the age reaches the whole SLE
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,
