@@ -263,7 +263,8 @@ def test_a_truncated_gzip_file_is_a_clear_error(tmp_path):
     rows = "".join(f"I{k},Doing,2024-01-01\n" for k in range(5000)).encode()
     whole = gzip.compress(b"item,state,at\n" + rows)
     packed.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(ValidationError, match=r"cannot read log\.csv\.gz: not a complete gzip file"):
+    message = r"cannot read log\.csv\.gz: not a complete gzip file"
+    with pytest.raises(ValidationError, match=message):
         read_event_log(packed, workflow=WF)
 
 
