@@ -692,6 +692,11 @@ def test_get_keep_grow_errors():
     at = _days("2024-01-01", "2024-02-01")
     with pytest.raises(ValidationError, match=r"`lost_after` must be >= 1 \[periods\]; got 0"):
         get_keep_grow(["a", "a"], at, [1, 2], lost_after=0)
+    for huge in (250_001, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`lost_after` must be <= 250000 \[periods\]"):
+            get_keep_grow(["a", "a"], at, [1, 2], lost_after=huge)
+    never = get_keep_grow(["a", "a"], at, [1, 2], freq="D", lost_after=np.int64(250_000))
+    assert never.lost.sum() == 0  # a threshold no log reaches: nobody is lost
     for bad in (1.5, True, np.timedelta64(90, "D")):
         with pytest.raises(TypeError, match=r"`lost_after` must be a whole number of periods"):
             get_keep_grow(["a", "a"], at, [1, 2], lost_after=bad)

@@ -77,6 +77,10 @@ _ACQUIRED, _RETAINED, _WON_BACK = 0, 1, 2
 
 _NO_PERIODS = "no transaction at or before `as_of`: the result has no periods"
 
+# Largest `lost_after` of get_keep_grow: more periods than ``datetime64[ns]``
+# spans in days (213,503), so that every threshold that can ever be reached is allowed.
+_MAX_LOST_AFTER = 250_000
+
 
 # --------------------------------------------------------------------------- results
 
@@ -445,7 +449,8 @@ def get_keep_grow(
         or day (UTC).
     lost_after : int
         Consecutive periods without a transaction after which a customer is
-        lost (>= 1), in units of `freq`: with quarters, 4 = a year. Required:
+        lost, 1 to 250,000 (more periods than any log
+        spans), in units of `freq`: with quarters, 4 = a year. Required:
         no threshold suits every business.
     margin : array_like of float, shape (n,), optional
         Margin (profit) of each transaction; finite in every row counted.
@@ -469,7 +474,8 @@ def get_keep_grow(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `freq` is unknown, `lost_after` is below 1, a
+        If the lengths differ, `freq` is unknown, `lost_after` is outside
+        1..250,000, a
         counted row has a non-finite `value` or `margin`, a customer has two
         segments, or codes are out of range (messages list the rows).
     TypeError
@@ -676,6 +682,11 @@ def _get_keep_grow_iv(
     lag = int(lost_after)
     if lag < 1:
         raise ValidationError(f"`lost_after` must be >= 1 [periods]; got {lag}")
+    if lag > _MAX_LOST_AFTER:
+        raise ValidationError(
+            f"`lost_after` must be <= {_MAX_LOST_AFTER} [periods] (more than any log spans); "
+            f"got {lag}"
+        )
     a = as_instants(at, name="at")
     f = check_choice(freq, name="freq", choices=FREQS)
     n = len(a)
