@@ -887,3 +887,28 @@ def test_frames_of_the_retention_results():
 def test_get_keep_grow_groups_by_keyword_only():
     with pytest.raises(TypeError, match=r"takes 3 positional arguments but 4 positional"):
         get_keep_grow(["a"], ["2024-01-01"], [1.0], ["s"], lost_after=1)  # type: ignore[misc]
+
+
+def test_result_sizes_are_bounded(monkeypatch):
+    # Three customers acquired on three days, observed for 10 days: 3 x 10 cells.
+    customer = ["a", "b", "c", "a"]
+    at = _days("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-10")
+    monkeypatch.setattr(_retention, "_MAX_COHORT_CELLS", 30)
+    assert cohort_retention(customer, at, freq="D").active.shape == (3, 10)
+    monkeypatch.setattr(_retention, "_MAX_COHORT_CELLS", 29)
+    with pytest.raises(
+        ValidationError,
+        match=r"`freq`: 3 cohorts x 10 periods of 'D' \(30 cells\) exceed the 29 cells a "
+        r"result may hold; use a longer `freq` \('W', 'M', 'Q'\)",
+    ):
+        cohort_retention(customer, at, freq="D")
+    assert cohort_retention(customer, at, freq="W").active.shape == (1, 2)
+    monkeypatch.setattr(_retention, "_MAX_FLOW_CELLS", 30)
+    flows = get_keep_grow(customer, at, [1.0] * 4, by=customer, freq="D", lost_after=2)
+    assert flows.active.shape == (3, 10)
+    monkeypatch.setattr(_retention, "_MAX_FLOW_CELLS", 29)
+    with pytest.raises(
+        ValidationError, match=r"`by`: 3 segments x 10 periods of 'D' \(30 cells\) exceed"
+    ):
+        get_keep_grow(customer, at, [1.0] * 4, by=customer, freq="D", lost_after=2)
+    assert get_keep_grow(customer, at, [1.0] * 4, freq="D", lost_after=2).active.shape == (1, 10)
