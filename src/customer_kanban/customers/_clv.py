@@ -1346,7 +1346,9 @@ def lifetime_value(
     blocks of bounded memory. Its hypergeometric function converges more
     slowly as ``t`` grows, so the cost grows faster than `months`: on the
     11,104 distinct CDNOW histories, 12 months take 0.02 s, 120 months
-    0.3 s and 360 months (the bound) about 2 s.
+    0.3 s and 360 months (the bound) about 2 s. A horizon far beyond the
+    model's time scale (a model fitted in days used with a much smaller
+    `period_days`) costs up to about 20 ms per distinct history at 360 months.
 
     Examples
     --------
