@@ -600,6 +600,19 @@ def test_an_enumeration_beyond_the_bound_is_refused():
     assert not compare_service(values, by=group, focus=True, permutations=9999, rng=0).exact
 
 
+def test_focus_is_one_label():
+    values = [1.0, 2.0, 3.0, 4.0]
+    for bad in (np.array(["a", "b"]), ["a"], {"a"}):
+        with pytest.raises(TypeError, match=r"`focus` must be one label of `by`, not a"):
+            compare_service(values, by=["a", "a", "b", "b"], focus=bad)
+    days = np.array(["2024-01-01"] * 2 + ["2024-02-01"] * 2, dtype="datetime64[ns]")
+    for focus in (np.datetime64("2024-01-01", "ns"), np.datetime64("2024-01-01")):
+        r = compare_service(values, by=days, focus=focus)
+        assert (r.focus, r.n_focus) == (np.datetime64("2024-01-01", "ns"), 2)
+    assert json.loads(r.to_json())["focus"] == "2024-01-01T00:00:00Z"
+    assert compare_service(values, by=[0, 0, 1, 1], focus=np.int64(1)).focus == 1
+
+
 # --------------------------------------------------------------------------- frames
 
 

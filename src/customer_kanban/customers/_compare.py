@@ -579,16 +579,22 @@ def _compare_iv(
     n_perm = as_whole_number(
         permutations, name="permutations", minimum=1, maximum=_MAX_PERMUTATIONS
     )
+    if isinstance(focus, (list, tuple, set, dict, np.ndarray)):
+        raise TypeError(f"`focus` must be one label of `by`, not a {type(focus).__name__}")
     labels = groups.labels.tolist()
-    hits = [g for g, label in enumerate(labels) if label == focus]  # a loop over groups
+    # Compared as numpy scalars where the labels are (instants stay instants).
+    scalars = list(groups.labels) if groups.labels.dtype.kind == "M" else labels
+    hits = [g for g, label in enumerate(scalars) if label == focus]  # a loop over groups
     if not hits:
-        shown = ", ".join(repr(label) for label in labels[:10])
+        shown = ", ".join(repr(label) for label in scalars[:10])
         raise ValidationError(f"`focus` {focus!r} is not a label of `by` ({shown})")
     assert groups.codes is not None
     used = ~np.isnan(v) & (groups.codes < groups.size)
     is_focus = groups.codes == hits[0]
-    label = labels[hits[0]]
-    return v, used, is_focus, label.item() if isinstance(label, np.generic) else label, n_perm
+    label = scalars[hits[0]]
+    if isinstance(label, np.generic) and groups.labels.dtype.kind != "M":
+        label = label.item()
+    return v, used, is_focus, label, n_perm
 
 
 def _dominance(x: FloatArray, flags: BoolArray, n2: int) -> tuple[int, int]:
