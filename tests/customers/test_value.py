@@ -397,6 +397,26 @@ def test_segment_customers_groups_one_label_per_customer():
         segment_customers([1.0, 2.0], [3.0, 4.0], groups=[["a"], ["b", "c"]])
     with pytest.raises(ValidationError, match=r"`groups` must have one label per customer \(2\)"):
         segment_customers([1.0, 2.0], [3.0, 4.0], groups=[["a", "b"], ["c", "d"]])
+    for bad in ([None, object()], np.array([b"a", b"b"]), np.array([1j, 2j])):
+        with pytest.raises(TypeError, match=r"`groups` must hold labels"):
+            segment_customers([1.0, 2.0], [3.0, 4.0], groups=bad)
+    s = segment_customers([1.0, 2.0], [3.0, 4.0], groups=[1.5, None])
+    assert s.to_json()
+
+
+def test_segment_customers_thresholds_are_two_numbers():
+    assert segment_customers([1.0], [2.0], thresholds=np.array([0.5, 1.5])).segment.tolist() == [
+        "premium"
+    ]
+    for bad in (("1", "2"), (True, False), [1.0, None]):
+        with pytest.raises(TypeError, match=r"`thresholds` must be two numbers, not"):
+            segment_customers([1.0], [2.0], thresholds=bad)  # type: ignore[arg-type]
+    for bad in (None, 3, {"a": 1}):
+        with pytest.raises(TypeError, match=r"`thresholds` must be 'median', 'percentile' or two"):
+            segment_customers([1.0], [2.0], thresholds=bad)  # type: ignore[arg-type]
+    for bad in ((1, 2, 3), (np.nan, 1.0)):
+        with pytest.raises(ValidationError, match=r"`thresholds` must be two numbers; got"):
+            segment_customers([1.0], [2.0], thresholds=bad)  # type: ignore[arg-type]
 
 
 def test_trailing_value_window_longer_than_the_instants_hold():

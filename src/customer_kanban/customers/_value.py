@@ -355,6 +355,13 @@ def segment_customers(
     )
 
 
+def _is_real(value: object) -> bool:
+    """A real number of any width; not a boolean, not text."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
 def _check_segment_name(value: object, *, name: str) -> str:
     """A segment name: a string (segment names are labels of results exported as JSON)."""
     if not isinstance(value, str):
@@ -396,6 +403,15 @@ def _customer_labels(groups: object, n: int) -> LabelArray:
         raise ValidationError(
             f"`groups` must have one label per customer ({n}); got shape {labels.shape}"
         )
+    if labels.dtype.kind == "O":  # labels are exported as JSON: text, numbers, None
+        for label in labels.tolist():
+            if not (label is None or isinstance(label, str) or _is_real(label)):
+                raise TypeError(
+                    "`groups` must hold labels (text, numbers or None), not "
+                    f"{type(label).__name__} {label!r:.40}"
+                )
+    elif labels.dtype.kind not in "iufUM":
+        raise TypeError(f"`groups` must hold labels, got an array of dtype {labels.dtype}")
     return labels
 
 
@@ -404,14 +420,18 @@ def _thresholds(
 ) -> FloatArray:
     """The two "high" thresholds of :func:`segment_customers`, shape (2,)."""
     if not isinstance(thresholds, str):
-        try:
-            t = np.asarray([float(v) for v in thresholds], dtype=np.float64)  # type: ignore[attr-defined]
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"`thresholds` must be 'median', 'percentile' or two numbers: {exc}"
-            ) from exc
-        if t.shape != (2,) or np.isnan(t).any():
-            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r}")
+        if not isinstance(thresholds, (Sequence, np.ndarray)):
+            raise TypeError(
+                "`thresholds` must be 'median', 'percentile' or two numbers (current, future); "
+                f"got {type(thresholds).__name__}"
+            )
+        if len(thresholds) != 2:
+            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r:.60}")
+        if not all(_is_real(v) for v in thresholds):
+            raise TypeError(f"`thresholds` must be two numbers, not {thresholds!r:.60}")
+        t = np.array([float(v) for v in thresholds], dtype=np.float64)
+        if np.isnan(t).any():
+            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r:.60}")
         return t
     how = check_choice(thresholds, name="thresholds", choices=_THRESHOLDS)
     pct = as_percentiles(q)
@@ -786,11 +806,7 @@ def _condition(name: str, key: object, bounds: object, bins: int) -> tuple[str, 
             f"`rules`: rule {name!r}: unknown score {key!r}; use 'r', 'f', 'm' or 'fm'"
         )
     pair = bounds if isinstance(bounds, Sequence) and not isinstance(bounds, (str, bytes)) else ()
-    numeric = all(
-        isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
-        for b in pair
-    )
-    if len(pair) != 2 or not numeric:
+    if len(pair) != 2 or not all(_is_real(b) for b in pair):
         raise TypeError(
             f"`rules`: rule {name!r}: {key!r} must be a (low, high) pair of numbers; "
             f"got {bounds!r:.60}"
