@@ -404,6 +404,10 @@ def test_feedback_summary_rejects_other_labels_naming_rows():
         feedback_summary([1, 2])
     with pytest.raises(ValidationError, match=r"`kind` and `by` must have the same length"):
         feedback_summary(["negative"], by=["a", "b"])
+    with pytest.raises(TypeError, match=r"`kind` must be a flat array of feedback kinds"):
+        feedback_summary([["negative"], ["negative", "improvement"]])
+    with pytest.raises(ValidationError, match=r"`kind` must be one-dimensional, got shape"):
+        feedback_summary([["negative"], ["improvement"]])
 
 
 def test_feedback_summary_missing_and_empty_groups():

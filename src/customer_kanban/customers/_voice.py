@@ -633,7 +633,10 @@ def _kind_codes(kind: object) -> tuple[npt.NDArray[np.intp], BoolArray]:
     if hasattr(kind, "to_numpy"):  # pandas columns
         arr = kind.to_numpy()
     else:  # enum members (FeedbackKind) stay objects, not their str() names
-        arr = np.asarray(kind, dtype=object if _has_enum(kind) else None)
+        try:
+            arr = np.asarray(kind, dtype=object if _has_enum(kind) else None)
+        except ValueError as exc:  # a ragged nested sequence
+            raise TypeError(f"`kind` must be a flat array of feedback kinds: {exc}") from exc
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.dtype.kind == "O":  # FeedbackKind members -> their values, in one ufunc pass
