@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
@@ -12,15 +12,17 @@ import numpy.typing as npt
 
 from customer_kanban._core.frames import ArrowText, Categorical
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import check_choice, choices_of
 from customer_kanban.errors import ValidationError
 from customer_kanban.io._arrow import Engine, arrow_block, choose_engine
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
-from customer_kanban.io._fields import instants
+from customer_kanban.io._fields import instants, numbers
 from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
     LazyText,
     categories,
+    check_column_names,
     column_blocks,
     decode,
     fixed_bytes,
@@ -32,10 +34,13 @@ from customer_kanban.model import Workflow
 from customer_kanban.table import Transitions, WorkItemTable
 
 __all__ = [
+    "BAD_ORDER",
     "MISSING_INSTANT",
     "MISSING_ITEM",
+    "MISSING_ORDER",
     "MISSING_STATE",
     "UNPARSEABLE_INSTANT",
+    "UNPARSEABLE_REQUEST",
     "EventLogResult",
     "Rejections",
     "read_event_log",
@@ -45,6 +50,11 @@ MISSING_ITEM = "missing item id"
 MISSING_STATE = "missing state"
 UNPARSEABLE_INSTANT = "unparseable instant"
 MISSING_INSTANT = "missing instant"
+MISSING_ORDER = "missing order"
+BAD_ORDER = "order is not a number"
+UNPARSEABLE_REQUEST = "unparseable request instant"
+Delivered = Literal["first", "last"]
+DELIVERED = choices_of(Delivered)
 
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -310,13 +320,15 @@ def _sort_rows(
     state: npt.NDArray[np.int32],
     n_states: int,
     id_labels: npt.NDArray[Any] | None = None,
+    seq: npt.NDArray[np.float64] | None = None,
 ) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
-    """Sort the accepted rows by (item, instant, state) with one stable ``argsort``.
+    """Sort the accepted rows by (item, instant, order, state) with one stable ``argsort``.
 
     Item code, instant and state are packed into one int64 key when they fit in
     63 bits (the usual case: instants to the second or minute); the sorted columns
     are then decoded from the sorted key rather than gathered.  Otherwise
     ``lexsort``.  A stable sort is fast on logs already ordered by time or by item.
+    `seq` (the log's own order of events, optional) is used by its dense rank.
     Temporaries are released as soon as possible: memory peaks here.
 
     Returns
@@ -327,11 +339,12 @@ def _sort_rows(
     labels_of : item codes -> item ids
     """
     codes, n_codes, labels_of = _item_codes(ids, id_labels)
+    rank, n_seq = _dense_rank(seq, at.size)
     packed = _time_key(at)
-    if packed is None or n_codes * packed[1] * n_states >= 2**63:
-        order = np.lexsort((state, at, codes)).astype(np.int64, copy=False)
-        c, a, st = codes[order], at[order], state[order]
-        tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1])
+    if packed is None or n_codes * packed[1] * n_seq * n_states >= 2**63:
+        order = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
+        c, a, st, r = codes[order], at[order], state[order], rank[order]
+        tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1]) & (r[1:] == r[:-1])
         return order, c, st, a, tie, labels_of
     ticks, span, unit, origin = packed
     del packed
@@ -339,6 +352,10 @@ def _sort_rows(
     del codes
     key += ticks
     del ticks
+    if n_seq > 1:
+        key *= n_seq
+        key += rank
+    del rank
     key *= n_states
     key += state
     order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
@@ -347,6 +364,8 @@ def _sort_rows(
     s_state = np.empty(key.size, np.int32)
     np.remainder(key, n_states, out=s_state, casting="unsafe")
     key //= n_states
+    if n_seq > 1:
+        key //= n_seq
     s_codes = key // span
     s_at = np.remainder(key, span, out=key)  # the key's buffer becomes the instants
     if unit != 1:
@@ -354,6 +373,14 @@ def _sort_rows(
     if origin:
         s_at += origin
     return order, s_codes, s_state, s_at, tie, labels_of
+
+
+def _dense_rank(seq: npt.NDArray[np.float64] | None, size: int) -> tuple[I64, int]:
+    """The rank of each value among the distinct values (all 0 without `seq`), and their count."""
+    if seq is None or not size:
+        return np.zeros(size, np.int64), 1
+    values, rank = np.unique(seq, return_inverse=True)
+    return rank.astype(np.int64, copy=False).reshape(-1), int(values.size)
 
 
 def _content_rank(column: LazyText, rows: I64) -> I64:
@@ -410,6 +437,9 @@ def read_event_log(
     at: str = "at",
     attributes: Sequence[str] | Mapping[str, str] = (),
     department: str | None = None,
+    order: str | None = None,
+    requested: str | None = None,
+    delivered: Delivered = "first",
     at_format: str | None = None,
     state_map: Mapping[str, str] | None = None,
     na_values: Sequence[str] = ("",),
@@ -438,6 +468,22 @@ def read_event_log(
         categorical (text) fields.
     department : str, optional
         Column whose value becomes the department of each transition.
+    order : str, optional
+        Column of event sequence numbers (ServiceNow ``sys_mod_count``, a Jira
+        history id): events of one item at the same instant are taken in this
+        order.  Without it, such events are ordered by content (see Notes).  A row
+        whose order is missing or not a number is rejected.
+    requested : str, optional
+        Column of request instants (ServiceNow ``opened_at``, Jira ``created``):
+        an item is requested at its earliest value of this column, or at its first
+        event if that is earlier (or if the column is always missing for it).
+        Without it, an item is requested at its first event.  Read with
+        `at_format`; a row whose value is present but unparseable is rejected.
+    delivered : {"first", "last"}, optional
+        For an item that re-entered the delivery point after moving back before
+        it (re-opened): ``"first"`` (default), delivered at its first entry into
+        the delivery point or a later state; ``"last"``, at its last entry, and
+        not delivered if it has moved back before the delivery point since.
     at_format : str, optional
         ``None`` (default): ISO 8601 text starting ``YYYY-MM-DD`` (naive instants
         are UTC; ``Z`` and ``+hh:mm`` offsets are converted to UTC).  Otherwise a
@@ -505,17 +551,21 @@ def read_event_log(
     where the header has 5"``, ``"unbalanced quotes"``, a stray quote or a NUL
     character); ``missing item id``; ``missing state``; ``unknown state 'X'``
     (not a workflow state after `state_map`); ``missing instant``; ``unparseable
-    instant``.  Rejected rows are reported, never dropped silently, and a
+    instant``; then, when asked for, ``missing order``, ``order is not a number``
+    and ``unparseable request instant``.  Rejected rows are reported, never dropped silently, and a
     :class:`~customer_kanban.errors.RejectedRowsWarning` says how many.
 
     From the accepted rows of each item, sorted by instant (ties are ordered by
-    content: workflow position of the state, then department, then attribute
-    values, never by row position, so any row order gives an equal table):
+    the `order` column when given, then by content: workflow position of the
+    state, then department, then attribute values, never by row position, so any
+    row order gives an equal table):
 
-    * ``requested_at`` is the first event, whatever its state;
+    * ``requested_at`` is the first event, whatever its state, or the item's
+      earliest `requested` value if that is earlier;
     * ``committed_at`` is the first entry into the commitment point **or any later
       state**, and ``delivered_at`` the first entry into the delivery point or any
-      later state.  States skipped by the log are thus back-filled: an item going
+      later state (with ``delivered="last"``, the last such entry, and none if the
+      item has since moved back before the delivery point).  States skipped by the log are thus back-filled: an item going
       ``New -> Closed`` without ``Resolved`` is delivered when it is closed.  This
       is deliberate, and the same rule for both points;
     * consecutive rows with the same state and the same department are merged
@@ -563,11 +613,15 @@ def read_event_log(
     _check_names(item, state, at, department)
     targets = _attribute_targets(attributes)
     na = reader_options(na_values, delimiter, field_limit, input_limit)
+    check_column_names(order=order, requested=requested)
     spec = _Spec(
         item=item,
         state=state,
         at=at,
         department=department,
+        order=order,
+        requested=requested,
+        delivered=check_choice(delivered, name="delivered", choices=DELIVERED),
         targets=targets,
         na=na,
         fmt=None if at_format is None else TimeFormat.parse(at_format),
@@ -631,6 +685,9 @@ class _Spec:
     state: str
     at: str
     department: str | None
+    order: str | None
+    requested: str | None
+    delivered: str
     targets: list[tuple[str, str]]
     na: tuple[str, ...]
     fmt: TimeFormat | None
@@ -638,15 +695,17 @@ class _Spec:
 
     @property
     def columns(self) -> list[str]:
-        dept = [self.department] if self.department is not None else []
-        return [self.item, self.state, self.at, *dept, *(c for c, _ in self.targets)]
+        extra = [c for c in (self.department, self.order, self.requested) if c is not None]
+        return [self.item, self.state, self.at, *extra, *(c for c, _ in self.targets)]
 
     def require(self, block: ColumnBlock) -> None:
         block.require(self.item, "item")
         block.require(self.state, "state")
         block.require(self.at, "at")
-        if self.department is not None:
-            block.require(self.department, "department")
+        for role in ("department", "order", "requested"):
+            column = getattr(self, role)
+            if column is not None:
+                block.require(column, role)
         for column, _ in self.targets:
             block.require(column, "attributes")
 
@@ -663,6 +722,8 @@ class _Accepted:
     ns: I64
     dept: LazyText | None
     attrs_: list[LazyText]
+    seq: npt.NDArray[np.float64] | None
+    req: I64 | None
     rejected_rows: I64
     rejected_reasons: npt.NDArray[np.object_]
     bad_instants: list[str]
@@ -676,8 +737,11 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     id_missing = ids.missing
     st, st_text = _state_codes(cols[spec.state], spec.na, *spec.lookup)
     ns, at_missing, at_bad = instants(cols[spec.at], spec.na, spec.fmt, spec.at)
+    seq, req, extra = _optional_columns(cols, spec)
     ok = ~(id_missing | (st < 0) | at_missing | at_bad)
-    reasons = _reasons_of(id_missing, st, st_text, at_missing, at_bad, ok)
+    for mask, _ in extra:
+        ok &= ~mask
+    reasons = _reasons_of(id_missing, st, st_text, at_missing, at_bad, ok, extra)
     keep = None if ok.all() else np.flatnonzero(ok)
     dept = None
     if spec.department is not None:
@@ -694,10 +758,28 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
         ns=ns if keep is None else ns[keep],
         dept=dept,
         attrs_=attr_cols,
+        seq=seq if seq is None or keep is None else seq[keep],
+        req=req if req is None or keep is None else req[keep],
         rejected_rows=rows,
         rejected_reasons=why,
         bad_instants=_first_texts(cols[spec.at], at_bad & ~(id_missing | (st < 0))),
     )
+
+
+def _optional_columns(
+    cols: Mapping[str, Any], spec: _Spec
+) -> tuple[npt.NDArray[np.float64] | None, I64 | None, list[tuple[Mask, str]]]:
+    """The order and request columns when asked for, and the rows each refuses, in order."""
+    seq = req = None
+    extra: list[tuple[Mask, str]] = []
+    if spec.order is not None:
+        seq, missing, bad = numbers(cols[spec.order], spec.na, spec.order)
+        extra += [(missing, MISSING_ORDER), (bad, BAD_ORDER)]
+    if spec.requested is not None:
+        req, missing, bad = instants(cols[spec.requested], spec.na, spec.fmt, spec.requested)
+        req = np.where(missing, _NAT, req)
+        extra.append((bad, UNPARSEABLE_REQUEST))
+    return seq, req, extra
 
 
 _EMPTY_TEXT = LazyText(_EMPTY, np.zeros(0, bool))
@@ -722,18 +804,22 @@ class _Rows:
     ns: I64
     dept: LazyText | None
     attrs_: list[LazyText]
+    seq: npt.NDArray[np.float64] | None = None
+    req: I64 | None = None
 
     @classmethod
     def concatenate(cls, parts: Sequence[_Accepted]) -> _Rows:
         """One set of columns from every block's; each block's column is let go once joined."""
         if len(parts) == 1:
             p = parts[0]
-            return cls(p.ids, p.id_labels, p.st, p.ns, p.dept, p.attrs_)
+            return cls(p.ids, p.id_labels, p.st, p.ns, p.dept, p.attrs_, p.seq, p.req)
         if any(p.id_labels is not None for p in parts):  # pragma: no cover - one block each
             raise AssertionError("coded item ids come from one block")
         ids = _join(parts, "ids", _EMPTY)
         st = _join(parts, "st", np.empty(0, np.int32))
         ns = _join(parts, "ns", np.empty(0, np.int64))
+        seq = None if parts[0].seq is None else _join(parts, "seq", np.empty(0))
+        req = None if parts[0].req is None else _join(parts, "req", np.empty(0, np.int64))
         dept = None
         if parts[0].dept is not None:
             dept = LazyText.concatenate([p.dept for p in parts if p.dept is not None])
@@ -744,7 +830,7 @@ class _Rows:
             attr_cols.append(LazyText.concatenate([p.attrs_[k] for p in parts]))
             for p in parts:
                 p.attrs_[k] = _EMPTY_TEXT
-        return cls(ids, None, st, ns, dept, attr_cols)
+        return cls(ids, None, st, ns, dept, attr_cols, seq, req)
 
 
 def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -762,10 +848,11 @@ def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
     """Sort the accepted rows, merge repeats into transitions, and build the table."""
     order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(
-        rows.ids, rows.ns, rows.st, len(workflow.states), rows.id_labels
+        rows.ids, rows.ns, rows.st, len(workflow.states), rows.id_labels, rows.seq
     )
     # Free the unsorted copies: the sorted ones replace them.
     rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
+    rows.seq = None
     contents = ([] if rows.dept is None else [rows.dept]) + rows.attrs_
     dept = None if rows.dept is None else rows.dept.values  # missing entries are empty
     attr_cols = [(field, lazy) for (_, field), lazy in zip(spec.targets, rows.attrs_, strict=True)]
@@ -774,6 +861,8 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
     del tie_next
     new_item = np.ones(order.size, bool)
     np.not_equal(s_codes[1:], s_codes[:-1], out=new_item[1:])
+    requested = None if rows.req is None else _earliest_request(rows.req, order, new_item)
+    rows.req = None
     kept = _kept_rows(new_item, s_state, None if dept is None else dept[order])
     first_kept = new_item[kept]  # every item's first row is kept
     tr_item = np.cumsum(first_kept)
@@ -789,7 +878,9 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
         dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
     n_transitions = int(kept.size)
     del kept
-    columns = _instant_columns(item_ids, tr_item, tr_state, tr_at, first_kept, workflow, n_items)
+    columns = _instant_columns(
+        item_ids, (tr_item, tr_state, tr_at, first_kept), workflow, requested, spec.delivered
+    )
     categories: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]] = {
         name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
     }
@@ -830,21 +921,69 @@ def _kept_rows(
     return np.flatnonzero(keep)
 
 
+def _earliest_request(req: I64, order: I64, new_item: Mask) -> I64:
+    """Each item's earliest request instant over its rows (NaT where it has none)."""
+    if not order.size:
+        return np.empty(0, np.int64)
+    values = req[order]
+    missing = values == _NAT
+    values[missing] = np.iinfo(np.int64).max
+    earliest = np.minimum.reduceat(values, np.flatnonzero(new_item))
+    earliest[earliest == np.iinfo(np.int64).max] = _NAT
+    return earliest
+
+
+def _last_entry(item: I64, state: npt.NDArray[Any], at: I64, index: int, n_items: int) -> I64:
+    """Per item, its last entry into state `index` or a later one from an earlier state.
+
+    NaT for an item whose last transition is before `index`.  Transitions are sorted
+    by item, then time.
+    """
+    inside = state >= index
+    first = np.ones(item.size, bool)
+    first[1:] = item[1:] != item[:-1]
+    entry = inside & (first | ~np.concatenate(([False], inside[:-1])))
+    out = np.full(n_items, _NAT, np.int64)
+    idx = np.flatnonzero(entry)
+    if idx.size:
+        it = item[idx]
+        last = np.ones(idx.size, bool)
+        last[:-1] = it[:-1] != it[1:]
+        out[it[last]] = at[idx[last]]
+    final = np.ones(item.size, bool)
+    final[:-1] = first[1:]
+    out[item[final & ~inside]] = _NAT
+    return out
+
+
 def _instant_columns(
     item_ids: npt.NDArray[Any],
-    tr_item: I64,
-    tr_state: npt.NDArray[Any],
-    tr_at: I64,
-    first_kept: Mask,
+    transitions: tuple[I64, npt.NDArray[Any], I64, Mask],
     workflow: Workflow,
-    n_items: int,
+    requested: I64 | None,
+    delivered_at: str,
 ) -> dict[str, npt.NDArray[Any]]:
-    """The per-item columns: ids, request (first event), commitment and delivery instants."""
+    """The per-item columns: ids, request, commitment and delivery instants.
+
+    `transitions` are the item, state, instant and is-first of each transition
+    (sorted by item, then time); `requested` each item's earliest request instant
+    from its own column, if any.
+    """
+    tr_item, tr_state, tr_at, first_kept = transitions
+    n_items = int(item_ids.size)
     committed = _first_per_item(tr_item, tr_state >= workflow.commitment_index, tr_at, n_items)
-    delivered = _first_per_item(tr_item, tr_state >= workflow.delivery_index, tr_at, n_items)
+    if delivered_at == "last":
+        delivered = _last_entry(tr_item, tr_state, tr_at, workflow.delivery_index, n_items)
+    else:
+        delivered = _first_per_item(tr_item, tr_state >= workflow.delivery_index, tr_at, n_items)
+    first_event = tr_at[first_kept]
+    if requested is not None:
+        first_event = np.where(
+            (requested != _NAT) & (requested < first_event), requested, first_event
+        )
     return {
         "id": item_ids,
-        "requested_at": tr_at[first_kept].view("datetime64[ns]"),
+        "requested_at": first_event.view("datetime64[ns]"),
         "committed_at": committed.view("datetime64[ns]"),
         "delivered_at": delivered.view("datetime64[ns]"),
         "due_at": np.full(n_items, _NAT, np.int64).view("datetime64[ns]"),
@@ -859,12 +998,15 @@ def _reasons_of(
     at_missing: Mask,
     at_bad: Mask,
     accepted: Mask,
+    extra: Sequence[tuple[Mask, str]] = (),
 ) -> npt.NDArray[np.object_]:
-    """The reason of every refused row of a block, in row order."""
+    """The reason of every refused row of a block, in row order (the first that applies)."""
     rows = np.flatnonzero(~accepted).astype(np.int64)
     reasons = np.empty(rows.size, object)
     if not rows.size:
         return reasons
+    for mask, why in reversed(extra):
+        reasons[mask[rows]] = why
     reasons[at_bad[rows]] = UNPARSEABLE_INSTANT
     reasons[at_missing[rows]] = MISSING_INSTANT
     unknown = st[rows] == -1
