@@ -308,6 +308,17 @@ _VALID = {
     ("risk_fraction", "one"),  # (0, 1]: at risk once the age reaches the whole SLE
 }
 
+# The same, for one function's parameter.
+_VALID_FOR = {
+    ("customers.rfm_segments", "default", "str"),  # a segment name
+    ("customers.segment_customers", "unknown", "str"),  # a segment name
+    ("metrics.allocation", "shares", "dict"),  # {class: share}; unnamed classes: no policy
+    ("metrics.forecast_how_many", "daily_throughput", "2-D"),  # one row per group
+    ("metrics.forecast_when", "daily_throughput", "2-D"),
+    ("metrics.recommend_sle", "resamples", "None"),  # the exact bootstrap distribution
+    ("metrics.single_item_forecast", "within", "wrong length"),  # horizons, not per item
+}
+
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,
 # a number or a period name), and parameters left out.
 _OVERRIDES: dict[tuple[str, str], str | None] = {
@@ -348,7 +359,7 @@ def cases() -> Iterator[tuple[str, str, str, Bad]]:
             for bad in KINDS[kind]:
                 if bad.label == "None" and (example is None or defaults.get(param) is None):
                     continue  # None is the default: valid
-                if (param, bad.label) in _VALID:
+                if (param, bad.label) in _VALID or (name, param, bad.label) in _VALID_FOR:
                     bad = Bad(bad.label, bad.make, False)
                 if bad.label == "wrong length" and not aligned:
                     continue
