@@ -1,0 +1,127 @@
+"""The work-item options of review, ops and forecast: what applies where, and what each does."""
+
+import io
+import json
+import time
+
+import pytest
+
+from customer_kanban.cli import _progress, main
+
+LOG = """id,status,changed_at,seq,opened,type
+A,Requested,2024-01-01T09:00,1,2023-12-20T09:00,bug
+A,Doing,2024-01-02T09:00,2,,bug
+A,Done,2024-01-04T09:00,3,,bug
+A,Doing,2024-01-05T09:00,4,,bug
+B,Requested,2024-01-02T10:00,1,,feature
+B,Doing,2024-01-03T10:00,2,,feature
+B,Done,2024-01-06T10:00,3,,feature
+"""
+ARGS = ["--item", "id", "--state", "status", "--at", "changed_at",
+        "--states", "Requested,Doing,Done", "--commit", "Doing", "--deliver", "Done"]  # fmt: skip
+
+
+@pytest.fixture
+def log_file(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(LOG, encoding="utf-8")
+    return path
+
+
+def _review(capsys, *argv):
+    assert main(["review", *argv, "--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def _row(review, dimension, group):
+    return next(r for r in review["rows"] if r["dimension"] == dimension and r["group"] == group)
+
+
+def test_sle_applies_to_all_work_without_classes(log_file, capsys):
+    review = _review(capsys, str(log_file), *ARGS, "--sle", "3@0.8")
+    line = _row(review, "class_of_service", "all work")
+    assert (line["sle_days"], line["sle_probability"], line["delivered"]) == (3.0, 0.8, 2)
+    # A: 3 days (Jan 1 -> Jan 4), B: 4 days (Jan 2 -> Jan 6): one of two within 3 days.
+    assert line["attainment"] == 0.5
+
+
+def test_delivered_last_requested_and_order_reach_the_reader(log_file, capsys):
+    first = _row(_review(capsys, str(log_file), *ARGS), "all", "all")
+    last = _row(_review(capsys, str(log_file), *ARGS, "--delivered", "last"), "all", "all")
+    # A was re-opened (Done -> Doing): delivered at first, not delivered at last.
+    assert (first["delivered"], last["delivered"]) == (2, 1)
+    earlier = _row(_review(capsys, str(log_file), *ARGS, "--requested", "opened"), "all", "all")
+    # A is requested on Dec 20 instead of Jan 1: its customer lead time grows by 12 days.
+    assert earlier["customer_lead_time"][0] - first["customer_lead_time"][0] == pytest.approx(6)
+    for engine in ("numpy", "auto"):
+        same = _review(capsys, str(log_file), *ARGS, "--order", "seq", "--engine", engine)
+        assert _row(same, "all", "all")["delivered"] == 2
+
+
+def test_field_maps_a_column_to_a_table_field(log_file, capsys):
+    argv = ["ops", str(log_file), *ARGS, "--field", "work_type=type", "--services", "work_type"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "bug" in json.dumps(out)
+    assert "feature" in json.dumps(out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["review", "--demo", "--item", "id"], "--item does not apply to --demo"),
+        (["review", "--demo", "--engine", "numpy"], "--engine does not apply to --demo"),
+        (["forecast", "--demo", "--delimiter", ";"], "--delimiter does not apply to --demo"),
+        (["ops", "--demo", "--states", "a,b"], "--states does not apply with --demo"),
+        (["review", "FILE", *ARGS, "--policy", "p.json"], "--states does not apply with --policy"),
+        (
+            ["review", "FILE", "--policy", "p.json", "--sle", "3"],
+            "--sle does not apply with --policy",
+        ),
+        (
+            ["review", "FILE", *ARGS, "--field", "work_type"],
+            "--field 'work_type': expected TABLE=SOURCE",
+        ),
+        (["review", "FILE", *ARGS, "--field", "customer=a", "--customer", "b"], "given twice"),
+        (
+            ["review", "FILE", "--format", "jira", "--item", "id"],
+            "--item does not apply to --format jira",
+        ),
+    ],
+)
+def test_options_that_cannot_apply_are_errors(tmp_path, capsys, argv, message):
+    argv = [str(tmp_path / "never-read.csv") if a == "FILE" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_shows_on_a_terminal_and_is_cleared(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * 1000)
+    reads = iter(range(0, 10**6, 100))
+    stream = _Terminal()
+    with _progress.reading(
+        str(path), quiet=False, stream=stream, delay=0, counter=lambda: next(reads)
+    ):
+        time.sleep(0.6)
+    text = stream.getvalue()
+    assert "reading big.csv [" in text
+    assert "%" in text
+    assert text.endswith("\r\033[K")
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_no_progress_bar_when_quiet_or_not_a_terminal(tmp_path, quiet):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x")
+    stream = _Terminal() if quiet else io.StringIO()
+    with _progress.reading(str(path), quiet=quiet, stream=stream, delay=0):
+        pass
+    assert stream.getvalue() == ""
