@@ -22,6 +22,7 @@ from customer_kanban import assess, customers, datasets, io, metrics, policy, re
 from customer_kanban.assess import MaturityEvidence
 from customer_kanban.datasets import CDNOW_AS_OF, DEMO_AS_OF
 from customer_kanban.model import AcceptanceRule, Customer, Feedback, FeedbackKind, Workflow
+from tracker_server import TRACKERS
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -156,6 +157,12 @@ def _transitions() -> tuple[Any, ...]:
 
 T0, T1 = "2016-02-29", DEMO_AS_OF
 WORKFLOW = Workflow(["New", "Doing", "Done"], "Doing", "Done")
+#: The workflow and mappings of the tracker fixtures (tests/io/data/trackers).
+INCIDENT_FLOW = Workflow(
+    ["New", "Triage", "In Progress", "Resolved", "Closed"], "In Progress", "Resolved"
+)
+WAITING = {"Waiting for customer": "In Progress"}
+JIRA_FIELDS = {"class_of_service": "customfield_10030", "customer": "customfield_10010"}
 LOG = {
     "item": ["A", "A", "B", "A"],
     "state": ["New", "Doing", "New", "Done"],
@@ -405,6 +412,10 @@ def _examples() -> dict[str, Callable[[], Call]]:
                 },
             ),
             {"score": "score"},
+        ),
+        "io.read_jira": lambda: (
+            (TRACKERS / "jira_cloud_v3.json",),
+            {"workflow": INCIDENT_FLOW, "fields": JIRA_FIELDS, "state_map": WAITING},
         ),
         "table.class_codes": lambda: (incidents(), {}),
         "table.cost_of_delay_columns": lambda: (

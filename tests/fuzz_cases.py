@@ -305,6 +305,8 @@ _VALID = {
     ("delimiter", "None"),  # None: tell the delimiter from the header
     ("input_limit", "huge"),  # a limit, not an amount of work
     ("field_limit", "huge"),
+    ("flag", "None"),  # None: read no blocks
+    ("flag", "str"),  # a field name nothing may have changed yet (never flagged)
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,
