@@ -22,7 +22,7 @@ from customer_kanban import assess, customers, datasets, io, metrics, policy, re
 from customer_kanban.assess import MaturityEvidence
 from customer_kanban.datasets import CDNOW_AS_OF, DEMO_AS_OF
 from customer_kanban.model import AcceptanceRule, Customer, Feedback, FeedbackKind, Workflow
-from tracker_server import TRACKERS
+from tracker_server import TRACKERS, jira_cloud_site
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -416,6 +416,10 @@ def _examples() -> dict[str, Callable[[], Call]]:
         "io.read_jira": lambda: (
             (TRACKERS / "jira_cloud_v3.json",),
             {"workflow": INCIDENT_FLOW, "fields": JIRA_FIELDS, "state_map": WAITING},
+        ),
+        "io.fetch_jira": lambda: (
+            (jira_cloud_site(), "project = INC ORDER BY created"),
+            {"token": "recorded-token", "page_size": 50},
         ),
         "table.class_codes": lambda: (incidents(), {}),
         "table.cost_of_delay_columns": lambda: (

@@ -307,6 +307,8 @@ _VALID = {
     ("field_limit", "huge"),
     ("flag", "None"),  # None: read no blocks
     ("flag", "str"),  # a field name nothing may have changed yet (never flagged)
+    ("jql", "str"),  # any text is a search to send (the recorded server answers all)
+    ("token", "str"),
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,

@@ -12,13 +12,15 @@ and warns :class:`~customer_kanban.errors.RejectedRowsWarning` when it rejected 
 :func:`read_feedback`
     One row per piece of customer feedback into :class:`~customer_kanban.model.Feedback`.
 :func:`read_jira`
-    Jira's issue search with changelogs (Cloud v3, Server / Data Center v2) into a table.
+    Jira's issue search with changelogs (Cloud v3, Server / Data Center v2) into a table;
+    :func:`fetch_jira` fetches it page by page.
 
 The tracker readers build on :func:`read_event_log` and return its result; their rows
 are the status events of the items.
 """
 
 from customer_kanban.io._event_log import EventLogResult, Rejections, read_event_log
+from customer_kanban.io._fetch import fetch_jira
 from customer_kanban.io._jira import read_jira
 from customer_kanban.io._transactions import (
     FeedbackLogResult,
@@ -32,6 +34,7 @@ __all__ = [
     "FeedbackLogResult",
     "Rejections",
     "TransactionLogResult",
+    "fetch_jira",
     "read_event_log",
     "read_feedback",
     "read_jira",
