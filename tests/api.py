@@ -163,6 +163,7 @@ INCIDENT_FLOW = Workflow(
 )
 WAITING = {"Waiting for customer": "In Progress"}
 JIRA_FIELDS = {"class_of_service": "customfield_10030", "customer": "customfield_10010"}
+ADO_FIELDS = {"class_of_service": "Custom.ClassOfService", "customer": "Custom.Customer"}
 LOG = {
     "item": ["A", "A", "B", "A"],
     "state": ["New", "Doing", "New", "Done"],
@@ -416,6 +417,10 @@ def _examples() -> dict[str, Callable[[], Call]]:
         "io.read_jira": lambda: (
             (TRACKERS / "jira_cloud_v3.json",),
             {"workflow": INCIDENT_FLOW, "fields": JIRA_FIELDS, "state_map": WAITING},
+        ),
+        "io.read_azure_devops": lambda: (
+            (TRACKERS / "ado_updates.json",),
+            {"workflow": INCIDENT_FLOW, "fields": ADO_FIELDS, "state_map": WAITING},
         ),
         "io.fetch_jira": lambda: (
             (jira_cloud_site(), "project = INC ORDER BY created"),

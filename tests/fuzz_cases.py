@@ -306,7 +306,9 @@ _VALID = {
     ("input_limit", "huge"),  # a limit, not an amount of work
     ("field_limit", "huge"),
     ("flag", "None"),  # None: read no blocks
+    ("blocked", "None"),
     ("flag", "str"),  # a field name nothing may have changed yet (never flagged)
+    ("blocked", "str"),
     ("jql", "str"),  # any text is a search to send (the recorded server answers all)
     ("token", "str"),
 }

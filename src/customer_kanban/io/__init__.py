@@ -14,11 +14,14 @@ and warns :class:`~customer_kanban.errors.RejectedRowsWarning` when it rejected 
 :func:`read_jira`
     Jira's issue search with changelogs (Cloud v3, Server / Data Center v2) into a table;
     :func:`fetch_jira` fetches it page by page.
+:func:`read_azure_devops`
+    Azure DevOps work-item updates or revisions into a table.
 
 The tracker readers build on :func:`read_event_log` and return its result; their rows
 are the status events of the items.
 """
 
+from customer_kanban.io._azure import read_azure_devops
 from customer_kanban.io._event_log import EventLogResult, Rejections, read_event_log
 from customer_kanban.io._fetch import fetch_jira
 from customer_kanban.io._jira import read_jira
@@ -35,6 +38,7 @@ __all__ = [
     "Rejections",
     "TransactionLogResult",
     "fetch_jira",
+    "read_azure_devops",
     "read_event_log",
     "read_feedback",
     "read_jira",
