@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -151,6 +152,12 @@ def _blocked() -> tuple[Any, ...]:
 def _transitions() -> tuple[Any, ...]:
     tr = seen().transitions
     return tr.item, tr.state, tr.at, seen()["delivered_at"]
+
+
+@functools.cache
+def _scratch() -> str:
+    """A folder for the files the examples write (one per session)."""
+    return tempfile.mkdtemp(prefix="customer-kanban-examples-")
 
 
 # ---------------------------------------------------------------------- the calls
@@ -421,6 +428,14 @@ def _examples() -> dict[str, Callable[[], Call]]:
         "io.read_azure_devops": lambda: (
             (TRACKERS / "ado_updates.json",),
             {"workflow": INCIDENT_FLOW, "fields": ADO_FIELDS, "state_map": WAITING},
+        ),
+        "io.read_actionable_agile": lambda: (
+            (TRACKERS / "actionable_agile.csv",),
+            {"workflow": INCIDENT_FLOW},
+        ),
+        "io.write_actionable_agile": lambda: (
+            (seen(), f"{_scratch()}/incidents.csv"),
+            {"precision": "minute"},
         ),
         "io.fetch_jira": lambda: (
             (jira_cloud_site(), "project = INC ORDER BY created"),

@@ -319,6 +319,8 @@ _OVERRIDES: dict[tuple[str, str], str | None] = {
     ("metrics.forecast_when", "daily_throughput"): "numbers",
     ("metrics.forecast_how_many", "daily_throughput"): "numbers",
     ("customers.purchase_summary", "period"): None,
+    # an output path: any text names a file (the fuzz would write into the working folder)
+    ("io.write_actionable_agile", "path"): None,
 }
 
 
