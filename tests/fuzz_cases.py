@@ -311,6 +311,7 @@ _VALID = {
     ("blocked", "str"),
     ("jql", "str"),  # any text is a search to send (the recorded server answers all)
     ("token", "str"),
+    ("risk_fraction", "one"),  # (0, 1]: at risk once the age reaches the whole SLE
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,

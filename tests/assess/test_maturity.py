@@ -315,3 +315,21 @@ def test_assessment_exports_to_json(incidents):
     assert '"NaN"' not in a.to_json()
     assert isinstance(a, MaturityAssessment)
     assert attrs.evolve(a) == a
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_evidence_fields_name_themselves():
+    import numpy as np
+
+    from customer_kanban.assess import MaturityEvidence
+
+    assert MaturityEvidence(wip_limits=np.bool_(True)).wip_limits is True
+    with pytest.raises(TypeError, match=r"`wip_limits` must be True or False, got 1"):
+        MaturityEvidence(wip_limits=1)
+    with pytest.raises(TypeError, match=r"`notes` must be a string or None, got int"):
+        MaturityEvidence(notes=1)
+    for practices in (None, 5):
+        with pytest.raises(TypeError, match=r"`practices` must be an iterable of practice names"):
+            MaturityEvidence.from_practices(practices)

@@ -78,6 +78,25 @@ def test_the_range_edges_are_exact():
     assert ok.tolist() == [False]
 
 
+def test_the_boundary_years_keep_every_nanosecond():
+    # The first and last representable nanoseconds, and one past each.
+    texts = np.array(
+        [
+            "1677-09-21T00:12:43.145224193",
+            "1677-09-21T00:12:43.145224192",
+            "2262-04-11T23:47:16.854775807",
+            "2262-04-11T23:47:16.854775808",
+            "1677-09-21T09:30:15.123456789",
+            "2262-04-11T10:00:00.1234567+01:00",
+        ]
+    )
+    ns, ok = parse_iso(texts)
+    assert ok.tolist() == [True, False, True, False, True, True]
+    expected = [np.datetime64(str(t)[:29], "ns").astype(np.int64) for t in texts[[0, 2, 4]]]
+    assert ns[[0, 2, 4]].tolist() == expected
+    assert ns[5] == np.datetime64("2262-04-11T09:00:00.1234567", "ns").astype(np.int64)
+
+
 def test_numpy_time_zone_parsing_is_never_used():
     texts = np.array(["2024-01-02T03:04+01:00", "2024-01-02T03:04Z", "2024-01-02T03:04:05junk"])
     with warnings.catch_warnings():

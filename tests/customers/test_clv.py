@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, special
 
+import customer_kanban.customers._clv as clv_module
 from customer_kanban.customers._clv import (
     BGNBDFit,
     GammaGammaFit,
@@ -936,9 +937,9 @@ def test_simple_lifetime_value_by_hand():
     out = simple_lifetime_value(100.0, 0.8, 0.1)
     assert isinstance(out, np.ndarray)
     assert out.shape == ()
-    grid = simple_lifetime_value([[10.0], [20.0]], [0.0, 0.5, 0.9], 0.0)
-    assert grid.shape == (2, 3)
-    np.testing.assert_allclose(grid[1], [0.0, 20.0, 180.0])
+    row = simple_lifetime_value(20.0, [0.0, 0.5, 0.9], 0.0)
+    assert row.shape == (3,)
+    np.testing.assert_allclose(row, [0.0, 20.0, 180.0])
     assert np.isnan(simple_lifetime_value([np.nan, 1.0], 0.5, 0.1)[0])
 
 
@@ -974,6 +975,97 @@ def test_simple_lifetime_value_rejects_a_diverging_series():
         simple_lifetime_value(1.0, 0.5, 0.1, first_margin_now=1)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"must broadcast together"):
         simple_lifetime_value([1.0, 2.0], [0.5, 0.6, 0.7], 0.1)
+
+
+def test_lifetime_value_bounds_the_horizon():
+    bg = BGNBDFit(log_likelihood=np.nan, n=0, converged=True, **_ours(FHL_BGNBD))
+    gg = GammaGammaFit(log_likelihood=np.nan, n=0, converged=True, **_ours(GG_EXAMPLE))
+    history = ([2], [20.0], [30.0], [40.0])
+    for months in (361, 10**6, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`months` must be at most 360; got"):
+            lifetime_value(bg, gg, *history, months=months)
+    for bad in (True, 12.0, "12", None):
+        with pytest.raises(TypeError, match=r"`months` must be a whole number"):
+            lifetime_value(bg, gg, *history, months=bad)  # type: ignore[arg-type]
+    longest = lifetime_value(bg, gg, *history, months=np.int64(360), discount_rate=0.0)
+    assert longest == pytest.approx(
+        gg.expected_value(2, 40.0) * bg.expected_purchases(360 * 30.0, 2, 20.0, 30.0), rel=1e-12
+    )
+
+
+def test_lifetime_value_in_blocks_equals_one_block(monkeypatch):
+    bg = BGNBDFit(log_likelihood=np.nan, n=0, converged=True, **_ours(FHL_BGNBD))
+    gg = GammaGammaFit(log_likelihood=np.nan, n=0, converged=True, **_ours(GG_EXAMPLE))
+    x, tx, T = _histories(12, 300)
+    m = np.where(x > 0, np.linspace(5.0, 80.0, 300), 0.0)
+    whole = lifetime_value(bg, gg, x, tx, T, m, months=24)
+    monkeypatch.setattr(clv_module, "_BLOCK_CELLS", 64 * 25 * 2)  # blocks of 128 histories
+    blocks = lifetime_value(bg, gg, x, tx, T, m, months=24)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error", "message"),
+    [
+        ("purchase_shape", "x", TypeError, r"`purchase_shape` must be a number > 0"),
+        ("purchase_scale", None, TypeError, r"`purchase_scale` must be a number > 0"),
+        ("dropout_b", True, TypeError, r"`dropout_b` must be a number > 0"),
+        ("dropout_a", [1.0, 2.0], TypeError, r"`dropout_a` must be a number > 0"),
+        ("dropout_a", -1.0, ValidationError, r"`dropout_a` must be > 0 \(NaN = unfitted\)"),
+        ("dropout_a", 0.0, ValidationError, r"`dropout_a` must be > 0 \(NaN = unfitted\)"),
+    ],
+)
+def test_fitted_models_with_meaningless_parameters_are_refused(field, value, error, message):
+    params = {**_ours(FHL_BGNBD), field: value}
+    bg = BGNBDFit(log_likelihood=np.nan, n=0, converged=True, **params)
+    gg = GammaGammaFit(log_likelihood=np.nan, n=0, converged=True, **_ours(GG_EXAMPLE))
+    with pytest.raises(error, match=r"^`bgnbd`: " + message):
+        lifetime_value(bg, gg, [1], [1.0], [5.0], [10.0])
+    with pytest.raises(error, match=r"^BGNBDFit: " + message):
+        bg.expected_purchases(1.0, [1], [1.0], [5.0])
+    with pytest.raises(error, match=message):
+        bg.probability_alive([1], [1.0], [5.0])
+    with pytest.raises(error, match=message):
+        bg.expected_purchases_new([1.0])
+    spend = {"spend_shape": value, "mixing_shape": 3.74, "mixing_scale": 15.44}
+    bad_gg = GammaGammaFit(log_likelihood=np.nan, n=0, converged=True, **spend)
+    gg_message = message.replace(field, "spend_shape")
+    with pytest.raises(error, match=r"^`gamma_gamma`: " + gg_message):
+        lifetime_value(
+            BGNBDFit(log_likelihood=np.nan, n=0, converged=True, **_ours(FHL_BGNBD)),
+            bad_gg,
+            [1],
+            [1.0],
+            [5.0],
+            [10.0],
+        )
+    with pytest.raises(error, match=r"^GammaGammaFit: " + gg_message):
+        bad_gg.expected_value([1], [10.0])
+
+
+def test_simple_lifetime_value_refuses_what_is_not_numbers_or_one_dimensional():
+    with pytest.raises(
+        ValidationError, match=r"`margin` must be one-dimensional, got shape \(2, 1\)"
+    ):
+        simple_lifetime_value([[10.0], [20.0]], [0.0, 0.5, 0.9], 0.0)
+    with pytest.raises(ValidationError, match=r"`discount_rate` must be one-dimensional"):
+        simple_lifetime_value(1.0, 0.5, np.full((2, 2), 0.1))
+    with pytest.raises(TypeError, match=r"`retention` must hold numbers, not booleans"):
+        simple_lifetime_value(1.0, [True, False], 0.1)
+    with pytest.raises(TypeError, match=r"`discount_rate` must hold numbers, not booleans"):
+        simple_lifetime_value(1.0, 0.5, True)
+    with pytest.raises(
+        TypeError, match=r"`discount_rate` must be a number or an array of numbers, got None"
+    ):
+        simple_lifetime_value(1.0, 0.5, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`margin` must be a number or an array of numbers: "):
+        simple_lifetime_value([[1.0], [2.0, 3.0]], 0.5, 0.1)
+    with pytest.raises(TypeError, match=r"`margin` must hold numbers, not text"):
+        simple_lifetime_value(["1.5"], 0.5, 0.1)
+    # numpy scalars and 0-d arrays are numbers: a 0-d result
+    out = simple_lifetime_value(np.float32(1.0), np.array(0.8), np.int64(0))
+    assert out.shape == ()
+    assert float(out) == pytest.approx(4.0)
 
 
 # =========================================================================== lifetimes, live

@@ -543,6 +543,76 @@ def test_errors():
         compare_service(["1 day", "2 days"], by=["p", "o"], focus="p")
 
 
+def test_permutations_are_bounded():
+    values, group = [1.0, 2.0, 3.0], ["p", "o", "o"]
+    for huge in (10**7 + 1, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`permutations` must be at most 10000000; got"):
+            compare_service(values, by=group, focus="p", permutations=huge)
+    for bad in (True, "99", 1e9, None):
+        with pytest.raises(TypeError, match=r"`permutations` must be a whole number"):
+            compare_service(values, by=group, focus="p", permutations=bad)  # type: ignore[arg-type]
+    # numpy integers are whole numbers; every split of 3 items is enumerated
+    r = compare_service(values, by=group, focus="p", permutations=np.int64(10**7))
+    assert (r.exact, r.permutations) == (True, 3)
+
+
+@pytest.mark.parametrize(
+    ("n", "statistic", "ties", "allowed"),
+    [
+        (10**5, "mean", False, 3 * 10**8 // (10**5 + 32)),  # random subsets: n + 32
+        (10**5, "median", True, 3 * 10**8 // (13 * 10 + 40)),  # 10 distinct values
+        (10**5, "p85", False, 3 * 10**8 // (3 * (211 + 4 * 475))),  # chunks of 475
+    ],
+)
+def test_the_work_of_the_test_is_bounded(n, statistic, ties, allowed):
+    rng = np.random.default_rng(4)
+    values = rng.integers(0, 10, n) if ties else rng.gamma(2.0, 3.0, n)
+    group = rng.random(n) < 0.3
+    with pytest.raises(
+        ValidationError, match=rf"`permutations` must be at most {allowed} for these values"
+    ):
+        compare_service(values, by=group, focus=True, statistic=statistic, permutations=allowed + 1)
+    plan = compare_module._random_plan(
+        compare_module._Problem(
+            x=np.sort(values.astype(float)),
+            flags=np.zeros(n, bool),
+            n1=1,
+            n2=n - 1,
+            stat=compare_module._parse_statistic(statistic, "linear"),
+            r1=None,
+            r2=None,
+            sign=1.0,
+        ),
+        allowed,
+    )
+    assert plan.relabellings * plan.work <= compare_module._WORK_BUDGET
+
+
+def test_an_enumeration_beyond_the_bound_is_refused():
+    # 2000 items, 2 in focus: 1,999,000 splits of 2,032 steps each would exceed the bound,
+    # and fewer permutations than splits draw random subsets of 2,032 steps each.
+    values = np.arange(2000, dtype=float)
+    group = np.arange(2000) < 2
+    with pytest.raises(
+        ValidationError, match=r"`permutations` must be at most 147637 for these values"
+    ):
+        compare_service(values, by=group, focus=True, permutations=2 * 10**6)
+    assert not compare_service(values, by=group, focus=True, permutations=9999, rng=0).exact
+
+
+def test_focus_is_one_label():
+    values = [1.0, 2.0, 3.0, 4.0]
+    for bad in (np.array(["a", "b"]), ["a"], {"a"}):
+        with pytest.raises(TypeError, match=r"`focus` must be one label of `by`, not a"):
+            compare_service(values, by=["a", "a", "b", "b"], focus=bad)
+    days = np.array(["2024-01-01"] * 2 + ["2024-02-01"] * 2, dtype="datetime64[ns]")
+    for focus in (np.datetime64("2024-01-01", "ns"), np.datetime64("2024-01-01")):
+        r = compare_service(values, by=days, focus=focus)
+        assert (r.focus, r.n_focus) == (np.datetime64("2024-01-01", "ns"), 2)
+    assert json.loads(r.to_json())["focus"] == "2024-01-01T00:00:00Z"
+    assert compare_service(values, by=[0, 0, 1, 1], focus=np.int64(1)).focus == 1
+
+
 # --------------------------------------------------------------------------- frames
 
 

@@ -692,6 +692,11 @@ def test_get_keep_grow_errors():
     at = _days("2024-01-01", "2024-02-01")
     with pytest.raises(ValidationError, match=r"`lost_after` must be >= 1 \[periods\]; got 0"):
         get_keep_grow(["a", "a"], at, [1, 2], lost_after=0)
+    for huge in (250_001, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`lost_after` must be <= 250000 \[periods\]"):
+            get_keep_grow(["a", "a"], at, [1, 2], lost_after=huge)
+    never = get_keep_grow(["a", "a"], at, [1, 2], freq="D", lost_after=np.int64(250_000))
+    assert never.lost.sum() == 0  # a threshold no log reaches: nobody is lost
     for bad in (1.5, True, np.timedelta64(90, "D")):
         with pytest.raises(TypeError, match=r"`lost_after` must be a whole number of periods"):
             get_keep_grow(["a", "a"], at, [1, 2], lost_after=bad)
@@ -882,3 +887,28 @@ def test_frames_of_the_retention_results():
 def test_get_keep_grow_groups_by_keyword_only():
     with pytest.raises(TypeError, match=r"takes 3 positional arguments but 4 positional"):
         get_keep_grow(["a"], ["2024-01-01"], [1.0], ["s"], lost_after=1)  # type: ignore[misc]
+
+
+def test_result_sizes_are_bounded(monkeypatch):
+    # Three customers acquired on three days, observed for 10 days: 3 x 10 cells.
+    customer = ["a", "b", "c", "a"]
+    at = _days("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-10")
+    monkeypatch.setattr(_retention, "_MAX_COHORT_CELLS", 30)
+    assert cohort_retention(customer, at, freq="D").active.shape == (3, 10)
+    monkeypatch.setattr(_retention, "_MAX_COHORT_CELLS", 29)
+    with pytest.raises(
+        ValidationError,
+        match=r"`freq`: 3 cohorts x 10 periods of 'D' \(30 cells\) exceed the 29 cells a "
+        r"result may hold; use a longer `freq` \('W', 'M', 'Q'\)",
+    ):
+        cohort_retention(customer, at, freq="D")
+    assert cohort_retention(customer, at, freq="W").active.shape == (1, 2)
+    monkeypatch.setattr(_retention, "_MAX_FLOW_CELLS", 30)
+    flows = get_keep_grow(customer, at, [1.0] * 4, by=customer, freq="D", lost_after=2)
+    assert flows.active.shape == (3, 10)
+    monkeypatch.setattr(_retention, "_MAX_FLOW_CELLS", 29)
+    with pytest.raises(
+        ValidationError, match=r"`by`: 3 segments x 10 periods of 'D' \(30 cells\) exceed"
+    ):
+        get_keep_grow(customer, at, [1.0] * 4, by=customer, freq="D", lost_after=2)
+    assert get_keep_grow(customer, at, [1.0] * 4, freq="D", lost_after=2).active.shape == (1, 10)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from customer_kanban.customers._value import (
     RFM_SEGMENT_RULES,
+    VALUE_CELLS,
     customer_value,
     rfm,
     rfm_segments,
@@ -322,3 +323,115 @@ def test_frames_of_the_value_results():
     assert f["profitability"].tolist() == [0.375, -0.125]
     for result in (s, r, t, v):
         assert len(repr(result).splitlines()) <= 20
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _small_rfm():
+    return rfm(
+        ["2024-06-29", "2024-01-01", "2024-06-01"],
+        [90.0, 5.0, 20.0],
+        by=["a", "b", "c"],
+        as_of="2024-06-30",
+        bins=3,
+    )
+
+
+def test_rfm_segments_refuses_what_is_not_scores_or_rules():
+    r = _small_rfm()
+    for bad in (None, {"r": [1]}, 42, "scores"):
+        with pytest.raises(TypeError, match=r"`scores` must be an RFMResult \(from rfm\), got"):
+            rfm_segments(bad)  # type: ignore[arg-type]
+    for bad in (None, {"best": {"r": (1, 3)}}, "best", 42, object()):
+        with pytest.raises(TypeError, match=r"`rules` must be a sequence of \(name, conditions\)"):
+            rfm_segments(r, bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`rules` must hold \(name, conditions\) pairs; rule 0"):
+        rfm_segments(r, ["best"])
+    with pytest.raises(TypeError, match=r"`rules`: the name of rule 0 must be a string"):
+        rfm_segments(r, np.zeros((2, 2), dtype=int))  # type: ignore[arg-type]
+    assert rfm_segments(r, iter([("best", {"r": (3, 3)})])).sizes.tolist() == [1, 2]
+    with pytest.raises(TypeError, match=r"`rules` must hold \(name, conditions\) pairs; rule 1"):
+        rfm_segments(r, [("best", {"r": (3, 3)}), ("a", "b", "c")])
+    with pytest.raises(TypeError, match=r"`rules`: the name of rule 0 must be a string"):
+        rfm_segments(r, [(1, {"r": (3, 3)})])
+    with pytest.raises(TypeError, match=r"`rules`: rule 'best' must map scores"):
+        rfm_segments(r, [("best", [("r", (3, 3))])])
+    with pytest.raises(TypeError, match=r"`rules`: rule 'best': 'r' must be a \(low, high\) pair"):
+        rfm_segments(r, [("best", {"r": ("3", "3")})])  # text is not a score
+    with pytest.raises(TypeError, match=r"'r' must be a \(low, high\) pair of numbers; got 3"):
+        rfm_segments(r, [("best", {"r": 3})])
+    with pytest.raises(TypeError, match=r"'r' must be a \(low, high\) pair"):
+        rfm_segments(r, [("best", {"r": (True, True)})])
+    with pytest.raises(ValidationError, match=r"`rules`: rule 'best': 'r' range \(nan, 3\)"):
+        rfm_segments(r, [("best", {"r": (np.nan, 3)})])
+    # Rules read from JSON (lists) are fine.
+    assert rfm_segments(r, [["best", {"r": [3, 3]}]]).segment.tolist() == [
+        "best",
+        "other",
+        "other",
+    ]
+
+
+def test_segment_names_must_be_strings():
+    r = _small_rfm()
+    for bad in (None, 1, {"a": 1}, object()):
+        with pytest.raises(TypeError, match=r"`default` must be a string \(a segment name\)"):
+            rfm_segments(r, [("best", {"r": (3, 3)})], default=bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"`unknown` must be a string \(a segment name\)"):
+            segment_customers([1.0, 2.0], [3.0, 4.0], unknown=bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`cells` must map each cell to a segment name"):
+        segment_customers([1.0, 2.0], [3.0, 4.0], cells={**VALUE_CELLS, (True, True): 1})
+    with pytest.raises(TypeError, match=r"`cells` must be a mapping"):
+        segment_customers([1.0, 2.0], [3.0, 4.0], cells=["a", "b", "c", "d"])  # type: ignore[arg-type]
+    s = segment_customers([1.0, np.nan], [3.0, 4.0], unknown="no data", groups=["a", "b"])
+    assert s.segment.tolist() == ["basic", "no data"]
+    assert s.to_json()  # every label is a string
+
+
+def test_segment_customers_groups_one_label_per_customer():
+    for bad in ("ab", {"a": 1}, 3, object()):
+        with pytest.raises(TypeError, match=r"`groups` must be an array of customer labels"):
+            segment_customers([1.0, 2.0], [3.0, 4.0], groups=bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`groups` must be an array of customer labels"):
+        segment_customers([1.0, 2.0], [3.0, 4.0], groups=[["a"], ["b", "c"]])
+    with pytest.raises(ValidationError, match=r"`groups` must have one label per customer \(2\)"):
+        segment_customers([1.0, 2.0], [3.0, 4.0], groups=[["a", "b"], ["c", "d"]])
+    for bad in ([None, object()], np.array([b"a", b"b"]), np.array([1j, 2j])):
+        with pytest.raises(TypeError, match=r"`groups` must hold labels"):
+            segment_customers([1.0, 2.0], [3.0, 4.0], groups=bad)
+    s = segment_customers([1.0, 2.0], [3.0, 4.0], groups=[1.5, None])
+    assert s.to_json()
+
+
+def test_segment_customers_thresholds_are_two_numbers():
+    assert segment_customers([1.0], [2.0], thresholds=np.array([0.5, 1.5])).segment.tolist() == [
+        "premium"
+    ]
+    for bad in (("1", "2"), (True, False), [1.0, None]):
+        with pytest.raises(TypeError, match=r"`thresholds` must be two numbers, not"):
+            segment_customers([1.0], [2.0], thresholds=bad)  # type: ignore[arg-type]
+    for bad in (None, 3, {"a": 1}):
+        with pytest.raises(TypeError, match=r"`thresholds` must be 'median', 'percentile' or two"):
+            segment_customers([1.0], [2.0], thresholds=bad)  # type: ignore[arg-type]
+    for bad in ((1, 2, 3), (np.nan, 1.0)):
+        with pytest.raises(ValidationError, match=r"`thresholds` must be two numbers; got"):
+            segment_customers([1.0], [2.0], thresholds=bad)  # type: ignore[arg-type]
+
+
+def test_trailing_value_window_longer_than_the_instants_hold():
+    at = ["1700-01-01", "2023-07-01", "2024-06-30", "2024-07-01"]
+    for days in (math.inf, 1e300, 10**12, np.int64(10**15)):
+        r = trailing_value(at, [1.0, 2.0, 4.0, 8.0], by=["a"] * 4, as_of="2024-06-30", days=days)
+        assert r.values.tolist() == [7.0]  # everything up to `as_of`
+    r = trailing_value(at, [1.0, 2.0, 4.0, 8.0], by=["a"] * 4, as_of="2024-06-30", days=365)
+    assert r.values.tolist() == [4.0]
+    with pytest.raises(ValidationError, match=r"`days` must be > 0; got nan"):
+        trailing_value(at, [1.0] * 4, by=["a"] * 4, as_of="2024-06-30", days=math.nan)
+    with pytest.raises(TypeError, match=r"`days` must be a number of days, got bool"):
+        trailing_value(at, [1.0] * 4, by=["a"] * 4, as_of="2024-06-30", days=True)
+
+
+def test_customer_names_its_parameter_in_type_errors():
+    with pytest.raises(TypeError, match=r"`customer` as a tuple must be `\(codes, labels\)`"):
+        customer_value([1.0, 2.0], customer=(1, 2, 3))

@@ -257,6 +257,15 @@ def test_csat_errors():
         csat([1], scale=5.0)
 
 
+def test_csat_scale_is_bounded():
+    for huge in (101, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`scale` must be at most 100; got"):
+            csat([1], scale=huge)
+    r = csat([1, 100, 99], scale=np.int64(100))
+    assert r.scale == (1, 100)
+    assert r.satisfied.tolist() == [2]
+
+
 @given(scores=score_arrays(lo=1, hi=5, min_size=1), data=st.data())
 def test_csat_invariant_to_row_order_and_by_equals_separate_calls(scores, data):
     labels = data.draw(group_label_arrays(size=len(scores)))
@@ -395,6 +404,10 @@ def test_feedback_summary_rejects_other_labels_naming_rows():
         feedback_summary([1, 2])
     with pytest.raises(ValidationError, match=r"`kind` and `by` must have the same length"):
         feedback_summary(["negative"], by=["a", "b"])
+    with pytest.raises(TypeError, match=r"`kind` must be a flat array of feedback kinds"):
+        feedback_summary([["negative"], ["negative", "improvement"]])
+    with pytest.raises(ValidationError, match=r"`kind` must be one-dimensional, got shape"):
+        feedback_summary([["negative"], ["improvement"]])
 
 
 def test_feedback_summary_missing_and_empty_groups():

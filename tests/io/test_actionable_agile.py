@@ -99,15 +99,26 @@ def test_other_date_formats():
     t = read(io.StringIO(minutes), workflow=SMALL).table
     assert t["requested_at"][0] == ns("2024-03-01T08:15")
     assert t["committed_at"][0] == ns("2024-03-04T10:30")
+    # US dates with a 12-hour clock, unpadded, as ActionableAgile's own exports may hold
+    us = "ID,Backlog,Doing,Done\nA,3/1/2024 8:15 AM,3/4/2024 1:05 PM,\n"
+    t = read(io.StringIO(us), workflow=SMALL, at_format="%m/%d/%Y %I:%M %p").table
+    assert t["requested_at"][0] == ns("2024-03-01T08:15")
+    assert t["committed_at"][0] == ns("2024-03-04T13:05")
 
 
 def test_columns_of_a_mapping_or_a_frame():
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
 
     frame = pd.read_csv(AA, dtype=str, keep_default_na=False)
-    assert read(frame, fields=MAPPED).table.equals(read(AA, fields=MAPPED).table)
+    expected = read(AA, fields=MAPPED).table
+    assert read(frame, fields=MAPPED).table.equals(expected)
     columns = {k: frame[k].tolist() for k in frame.columns}
-    assert read(columns, fields=MAPPED).table.equals(read(AA, fields=MAPPED).table)
+    assert read(columns, fields=MAPPED).table.equals(expected)
+    assert read(pl.DataFrame(columns), fields=MAPPED).table.equals(expected)
+    assert read(pa.table(columns), fields=MAPPED).table.equals(expected)
+    assert read(frame.astype("category"), fields=MAPPED).table.equals(expected)
 
 
 def test_rejected_rows():

@@ -236,3 +236,56 @@ def test_delimiter_must_be_one_character(tmp_path):
     path = _write(tmp_path / "x.csv", ROWS)
     with pytest.raises(ValidationError, match="`delimiter` must be one character"):
         read_log(path, **{**KW, "delimiter": ";;"})
+
+
+def test_a_gzip_file_is_read_as_it_is_decompressed(tmp_path):
+    import gzip
+
+    plain = _write(tmp_path / "log.csv", ROWS)
+    packed = tmp_path / "log.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    expected = read_log(plain, **KW)
+    for engine in ("auto", "numpy", "arrow"):
+        got = read_log(packed, **KW, engine=engine)
+        assert got.table.equals(expected.table)
+        assert _pairs(got.rejected) == _pairs(expected.rejected)
+    # The input limit counts the decompressed text: a small archive cannot hide a bomb.
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"item,state,at\n" + b"A,Doing,2024-01-01\n" * 100_000))
+    with pytest.raises(ValidationError, match="larger than the limit of 100,000 bytes"):
+        read_event_log(bomb, workflow=WF, input_limit=100_000)
+
+
+def test_a_truncated_gzip_file_is_a_clear_error(tmp_path):
+    import gzip
+
+    packed = tmp_path / "log.csv.gz"
+    rows = "".join(f"I{k},Doing,2024-01-01\n" for k in range(5000)).encode()
+    whole = gzip.compress(b"item,state,at\n" + rows)
+    packed.write_bytes(whole[: len(whole) // 2])
+    message = r"cannot read log\.csv\.gz: not a complete gzip file"
+    with pytest.raises(ValidationError, match=message):
+        read_event_log(packed, workflow=WF)
+
+
+def test_most_rows_rejected_is_said_loudly_with_values_and_format():
+    log = {
+        "item": ["A", "B", "C"],
+        "state": ["Doing"] * 3,
+        "at": ["29/2/2016 01:16", "1/3/2016 9:05", "2016-03-02"],
+    }
+    with pytest.warns(RejectedRowsWarning) as caught:
+        read_event_log(log, workflow=WF)
+    text = str(caught[0].message)
+    assert text.startswith("MOST ROWS REJECTED - the mapping: 2 of 3 rows rejected (66.7%)")
+    assert (
+        "unparseable instants such as '29/2/2016 01:16', '1/3/2016 9:05' were read as ISO 8601"
+        in text
+    )
+    with pytest.warns(RejectedRowsWarning) as caught:
+        read_event_log(log, workflow=WF, at_format="%Y/%m/%d")
+    assert "were read as at_format '%Y/%m/%d'" in str(caught[0].message)
+    # a minority of rejected rows keeps the usual message
+    with pytest.warns(RejectedRowsWarning) as caught:
+        read_event_log(log, workflow=WF, at_format="%d/%m/%Y %H:%M")
+    assert str(caught[0].message).startswith("the mapping: 1 of 3 rows rejected (33.3%)")

@@ -305,3 +305,18 @@ def test_blocker_clusters_codes_equal_labels(case):
     assert r.items[:, columns].tolist() == labelled.items.tolist()
     assert r.days[:, columns].tolist() == labelled.days.tolist()
     assert r.blocks.sum() == labelled.blocks.sum()  # the extra columns are empty
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_ragged_reasons_and_bounds():
+    args = ([0], ["2024-01-01"], ["2024-01-02"])
+    with pytest.raises(ValidationError, match=r"`reason` must be a sequence of labels or codes"):
+        blocker_clusters(*args, [["a"], ["b", "c"]], n_items=1)
+    with pytest.raises(ValidationError, match=r"`reason_labels` must be a sequence of labels"):
+        blocker_clusters(*args, [0], n_items=1, reason_labels=[["a"], ["b", "c"]])
+    with pytest.raises(ValidationError, match=r"`n_items` must be at most 134,217,728"):
+        blocker_clusters(*args, ["a"], n_items=10**12)
+    with pytest.raises(TypeError, match=r"`item` must hold integer codes"):
+        blocker_clusters([0.5], *args[1:], ["a"], n_items=1)

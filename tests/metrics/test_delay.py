@@ -656,3 +656,39 @@ def test_cd3_schedule_properties(p, k):
     # the scaled scores are exact: any other c may round two close scores into a tie.
     scaled = cd3(cod * 2.0**k, duration, requested_at=requested)
     assert scaled.order.tolist() == r.order.tolist()
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(True), "40", np.datetime64("2024-01-01")])
+def test_parameters_must_be_numbers(value):
+    with pytest.raises(TypeError, match=r"`rate` must be a number or numbers, got"):
+        cost_of_delay_rate("standard", [1.0], rate=value)
+    with pytest.raises(TypeError, match=r"`rate` must be a number or numbers, got"):
+        delay_cost("standard", ["2024-01-01"], [None], as_of="2024-01-05", rate=value)
+    with pytest.raises(TypeError, match=r"`duration` must be a number or numbers, got"):
+        cd3([10.0], value)
+
+
+def test_missing_parameter_names_the_urgency():
+    with pytest.raises(ValidationError, match=r"`step` is required .*, whose `urgency` is fixed"):
+        delay_cost(1, ["2024-01-01"], [None], as_of="2024-01-05", rate=40.0, due="2024-01-02")
+    with pytest.raises(ValidationError, match=r"`due` is required .*, whose `urgency` is fixed"):
+        delay_cost(1, ["2024-01-01"], [None], as_of="2024-01-05", rate=40.0, step=1.0)
+    with pytest.raises(ValidationError, match=r"`urgency` must be labels or integer codes"):
+        cost_of_delay_rate([["standard"], ["standard", "expedite"]], [1.0, 2.0], rate=1.0)
+
+
+def test_delay_over_292_years_is_refused():
+    args = {"as_of": "2261-12-31", "rate": 1.0}
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        delay_cost("standard", ["1678-01-01"], [None], **args)
+    # Requested after `as_of`: the wrapped difference would have been a positive cost.
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        delay_cost("standard", ["2261-12-31"], [None], as_of="1678-01-01", rate=1.0)
+    with pytest.raises(ValidationError, match=r"`start` and `due` are more than 292 years"):
+        delay_cost(
+            "fixed_date", ["1678-01-01"], [None], as_of="1700-01-01", rate=1.0, step=1.0,
+            due="2261-12-31",
+        )  # fmt: skip

@@ -202,3 +202,23 @@ def test_blocked_time_and_time_in_state_without_packable_keys():
     tis = time_in_state([1, 1, 0, 0], [0, 1, 1, 0], at, ends)
     assert tis[0].tolist() == [5.0, 5.0]
     assert tis[1].tolist() == pytest.approx([3.0, days])
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_blocked_time_sizes_codes_and_spans():
+    one = (["2024-01-01"], ["2024-01-02"])
+    for huge in (2**27 + 1, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`n_items` must be at most 134,217,728"):
+            blocked_time([0], *one, n_items=huge)
+    with pytest.raises(ValidationError, match=r"`item` must lie in \[0, -1\].*\(`n_items` = 0\)"):
+        blocked_time([0], *one, n_items=0)
+    with pytest.raises(TypeError, match=r"`item` must hold integer codes"):
+        blocked_time([1.7], *one, n_items=3)  # never item 1
+    assert blocked_time([0], *one, n_items=np.int32(2)).tolist() == [1.0, 0.0]
+    span = r"`start` and `end` are more than 292 years apart in 1 row \(row 0\)"
+    with pytest.raises(ValidationError, match=span):
+        blocked_time([0], ["1678-01-01"], ["2261-12-31"], n_items=1)
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        blocked_time([0], ["1678-01-01"], [None], n_items=1, as_of="2261-12-31")

@@ -497,3 +497,15 @@ def test_frame_has_one_row_per_group():
     assert set(frame.columns) == {"group", "distribution", "n", "n_events", *FIELDS}
     assert len(repr(r).splitlines()) <= 20
     assert r.to_frame("polars").shape == (2, len(frame.columns))
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_fitted_curve_methods_refuse_text():
+    fit = fit_lead_times([1.0, 2.0, 4.0, 8.0])
+    for t in ("2", True, [1.0, "x"]):
+        with pytest.raises(TypeError, match=r"`t` must be a number or an array of numbers"):
+            fit.cdf(t)
+        with pytest.raises(TypeError, match=r"`t` must be a number or an array of numbers"):
+            fit.sf(t)

@@ -321,3 +321,57 @@ def test_time_in_state_ties_are_taken_in_state_order():
     # State 1 and 2 both entered on 01-02: state 2 (later in the workflow) holds the time.
     np.testing.assert_array_equal(a, [[1.0, 0.0, 3.0]])
     np.testing.assert_array_equal(b, a)
+
+
+# --------------------------------------------------------------------------- hardening
+
+CENTURIES_APART = (["1800-01-01", "2024-01-01"], ["2000-01-02", "2024-01-02"])
+
+
+def test_spans_over_292_years_are_refused_not_wrapped():
+    # Both instants are representable, but their difference in ns overflows int64.
+    start, end = ["1678-01-01", "2024-01-01"], ["2261-12-31", "2024-01-02"]
+    span = r"`start` and `end` are more than 292 years apart in 1 row \(row 0\)"
+    with pytest.raises(ValidationError, match=span):
+        lead_time(start, end)
+    # Whole days cannot overflow: those day counts stay available.
+    assert lead_time(start, end, day_count="exclusive").tolist() == [213_300.0, 1.0]
+    assert lead_time(*CENTURIES_APART).tolist() == [73_049.0, 1.0]  # 200 years: fine
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        work_item_age(start, [None, None], as_of="2261-12-31")
+    # A finished item is not aged: its start does not matter.
+    assert np.isnan(work_item_age(start, end, as_of="2261-12-31")).all()
+    with pytest.raises(ValidationError, match=r"`at` and `end` are more than 292 years apart"):
+        time_in_state([0, 1], [0, 0], start, end)
+
+
+def test_calendar_options_are_checked_whatever_the_day_count():
+    with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
+        lead_time(["2024-01-01"], ["2024-01-02"], weekmask=None)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
+        lead_time(["2024-01-01"], ["2024-01-02"], weekmask="not this")
+    with pytest.raises(ValidationError, match=r"`holidays` holds text that is not an ISO 8601"):
+        lead_time(["2024-01-01"], ["2024-01-02"], holidays=["soon"])
+
+
+def test_time_in_state_sizes_and_codes():
+    one = (["2024-01-01"], ["2024-01-02"])
+    with pytest.raises(
+        ValidationError, match=r"`n_states` must be at most 10,000; got 1000000000000"
+    ):
+        time_in_state([0], [0], *one, n_states=10**12)
+    with pytest.raises(ValidationError, match=r"`n_states` must be at most 10,000; got 9223"):
+        time_in_state([0], [0], *one, n_states=2**63)
+    with pytest.raises(ValidationError, match=r"`state` codes must be below 10,000"):
+        time_in_state([0], [10**9], *one)
+    with pytest.raises(ValidationError, match=r"`state` must lie in \[0, -1\].*\(`n_states` = 0\)"):
+        time_in_state([0], [0], *one, n_states=0)
+    with pytest.raises(ValidationError, match=r"`item` must lie in \[0, -1\].*0 rows of `end`"):
+        time_in_state([0], [0], one[0], [])
+    with pytest.raises(TypeError, match=r"`item` must hold integer codes"):
+        time_in_state([0.0], [0], *one)  # a float is not an item, not even 0.0
+    with pytest.raises(TypeError, match=r"`state` must hold integer codes"):
+        time_in_state([0], [1.7], *one)
+    with pytest.raises(ValidationError, match=r"would hold 200,000,000 cells, more than the"):
+        time_in_state([0], [0], one[0], ["2024-01-02"] * 20_000, n_states=10_000)
+    assert time_in_state([0], [0], *one, n_states=np.int64(3)).shape == (1, 3)

@@ -288,3 +288,26 @@ def test_results_serialise():
     cfd = cumulative_flow(np.array([["2024-01-01"]], dtype="datetime64[ns]"))
     assert isinstance(cfd, CumulativeFlowResult)
     assert '"counts": [[[1]]]' in cfd.to_json()
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_result_size_is_bounded():
+    # Daily periods over five centuries for a thousand groups: 204 million cells, refused
+    # before anything is allocated.
+    end = np.array(["1700-01-01"] * 1_000, dtype="datetime64[ns]")
+    window = {"since": "1700-01-01", "until": "2259-12-31"}
+    with pytest.raises(ValidationError, match=r"the throughput \(groups × periods\) would hold"):
+        throughput(end, by=np.arange(1_000), **window)
+    entered = np.stack([end, end], axis=1)
+    with pytest.raises(ValidationError, match=r"reduce the window \(`since`, `until`\)"):
+        cumulative_flow(entered, by=np.arange(1_000), **window)
+    # The same window for one group is fine (and spans more than 292 years: no subtraction).
+    assert throughput(end[:1], **window).counts.shape == (1, 204_535)
+
+
+def test_states_must_be_a_flat_sequence():
+    entered = [["2024-01-01", "2024-01-02"]]
+    with pytest.raises(ValidationError, match=r"`states` must be a sequence of labels"):
+        cumulative_flow(entered, states=[["a"], ["b", "c"]])

@@ -13,6 +13,7 @@ from scipy import stats
 
 from customer_kanban.errors import CustomerKanbanWarning, ValidationError
 from customer_kanban.metrics.forecast._monte_carlo import (
+    DailyThroughput,
     HowManyForecast,
     WhenForecast,
     daily_throughput,
@@ -536,3 +537,93 @@ def test_how_many_frame_is_group_by_q_without_trials():
     assert frame["days"].tolist() == [2] * 4
     assert f.to_frame("pyarrow").num_rows == 4
     assert len(repr(forecast_how_many(PAST, 30, rng=0)).splitlines()) <= 20
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_size_bounds():
+    for huge in (36_526, 10**9, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"^`days` must be at most 36525 \[days\]"):
+            forecast_how_many(PAST, huge, trials=1)
+        with pytest.raises(ValidationError, match=r"^`max_days` must be at most 36525 \[days\]"):
+            forecast_when(PAST, 3, trials=1, max_days=huge)
+    for huge in (1_000_001, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"^`trials` must be at most 1000000; got"):
+            forecast_how_many(PAST, 1, trials=huge)
+        with pytest.raises(ValidationError, match=r"^`trials` must be at most 1000000; got"):
+            forecast_when(PAST, 3, trials=huge)
+        with pytest.raises(ValidationError, match=r"^`batch_size` must be at most 262144; got"):
+            forecast_when(PAST, 3, trials=1, batch_size=huge)
+    with pytest.raises(TypeError, match=r"^`days` must be a whole number, got float 1000000000.0"):
+        forecast_how_many(PAST, 1e9)  # type: ignore[arg-type]
+
+
+def test_trials_times_days_is_bounded():
+    message = r"`trials` × `days` must be at most 268,435,456 simulated days per group"
+    with pytest.raises(ValidationError, match=message + r".*10,000 × 36,525"):
+        forecast_how_many(PAST, 36_525, trials=10_000)
+    message = r"`trials` × `max_days` must be at most 268,435,456 .* lower `trials` or `max_days`"
+    with pytest.raises(ValidationError, match=message):
+        forecast_when(PAST, 3, trials=100_000)  # with the default max_days = 3650
+    assert forecast_when(PAST, 3, trials=100_000, max_days=2_000, rng=0).days.shape == (1, 100_000)
+    assert forecast_how_many(PAST, 0, trials=1_000_000, rng=0).values.tolist() == [[0] * 4]
+
+
+def test_items_and_throughput_bounds():
+    with pytest.raises(ValidationError, match=r"^`items` must be at most 1,000,000,000; got 10000"):
+        forecast_when(PAST, 10**12)
+    with pytest.raises(ValidationError, match=r"^`items` must be at most 1,000,000,000; got 9223"):
+        forecast_when(PAST, 2**63)
+    with pytest.raises(ValidationError, match=r"^`items` must be at most 1,000,000,000; got"):
+        forecast_when([[1, 2], [3, 4]], np.array([1, 2**62]))
+    with pytest.raises(ValidationError, match=r"^`items` must be at most 1,000,000,000; got"):
+        forecast_when([[1, 2], [3, 4]], {1: 10**10})
+    with pytest.raises(TypeError, match=r"`items` must be an integer or one integer per group"):
+        forecast_when([[1, 2], [3, 4]], [[1], [2, 3]])
+    # Huge daily throughput would overflow the running totals of int64.
+    msg = r"whole numbers >= 0 \(items per day\); at most 1,000,000,000; it does not in 2 rows"
+    for sample in ([2**62, 2**62], [1e300, 1e300]):
+        with pytest.raises(ValidationError, match=msg):
+            forecast_how_many(sample, 14)
+        with pytest.raises(ValidationError, match=msg):
+            forecast_when(sample, 3)
+    # At the bound the totals are exact.
+    f = forecast_how_many([10**9], 36_525, trials=2, rng=0)
+    assert f.counts.tolist() == [[36_525 * 10**9] * 2]
+    with pytest.raises(ValidationError, match=r"`daily_throughput` must be one history or one row"):
+        forecast_when([[1.0], [2.0, 3.0]], 3)
+
+
+def test_hand_built_daily_throughput_is_checked():
+    good = daily_throughput(["2024-01-01"], since="2024-01-01", until="2024-01-02")
+    bad = DailyThroughput(groups=good.groups, periods=good.periods, counts=np.array([[-1, 2]]))
+    with pytest.raises(ValidationError, match=r"`daily_throughput` must hold counts from 0 to"):
+        forecast_when(bad, 3)
+    odd = DailyThroughput(groups=good.groups, periods=good.periods, counts=np.array([1.0, 2.0]))
+    with pytest.raises(ValidationError, match=r"must hold integer `counts` of shape"):
+        forecast_how_many(odd, 3)
+
+
+def test_split_rate_numbers_and_bound():
+    for rate in ((True, 2.0), ("1.1", "1.5"), (1.0, np.datetime64("2024-01-01"))):
+        with pytest.raises(TypeError, match=r"`split_rate` must be a pair of numbers"):
+            forecast_when(PAST, 3, split_rate=rate)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"`split_rate` high must be at most 100"):
+        forecast_when(PAST, 3, split_rate=(1.0, 1e300))
+    assert forecast_when(PAST, 3, trials=10, rng=0, split_rate=(np.float32(1), 100)).days.size
+
+
+def test_daily_throughput_size_is_bounded():
+    with pytest.raises(ValidationError, match=r"would hold 204,535,000 counts, more than the"):
+        daily_throughput(
+            ["2000-01-01"] * 1_000, by=np.arange(1_000), since="1700-01-01", until="2259-12-31"
+        )
+
+
+def test_completion_dates_stay_instants():
+    # From 2262-04-01, 10 days is the farthest a completion date may be.
+    f = forecast_when([1], 3, trials=2, rng=0, as_of="2262-04-01", max_days=10)
+    assert f.to_dict()["dates"][0][0] == "2262-04-04T00:00:00Z"
+    with pytest.raises(ValidationError, match=r"`as_of` \+ `max_days` must not pass 2262-04-11"):
+        forecast_when([1], 3, trials=2, rng=0, as_of="2262-04-01", max_days=11)

@@ -840,3 +840,24 @@ def test_real_incidents_allocation_by_priority():
         i = np.searchsorted(r.at, r.breaches.start[k])
         assert r.actual[c, i] > r.shares[c]
         assert i == 0 or not r.actual[c, i - 1] > r.shares[c]
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_instants_are_not_limits_or_shares():
+    entered, left = [["2024-01-01"]], [["2024-01-02"]]
+    instants = np.array(["2024-01-01"], dtype="datetime64[ns]")  # as objects: nanoseconds
+    with pytest.raises(TypeError, match=r"`limits` must hold numbers, got an array of dtype"):
+        wip_breaches(entered, left, instants)
+    with pytest.raises(TypeError, match=r"`shares` must hold numbers, got an array of dtype"):
+        allocation(["2024-01-01"], ["2024-01-02"], instants)
+    with pytest.raises(ValidationError, match=r"`states` must be a sequence of labels"):
+        wip_breaches(entered, left, [1], states=[["a"], ["b", "c"]])
+
+
+def test_observations_over_292_years_are_refused():
+    with pytest.raises(ValidationError, match=r"`entered` and `as_of` are more than 292 years"):
+        wip_breaches([["1678-01-01"]], [[None]], [0], as_of="2261-12-31")
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        allocation(["1678-01-01", "2261-12-31"], [None, None], [1.0])

@@ -233,3 +233,16 @@ def test_frames_have_one_row_per_group():
     assert frame["probability"].tolist() == [0.85, 0.85]
     assert len(repr(sle).splitlines()) <= 20
     assert sle.to_frame("pyarrow").num_rows == 2
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_size_bounds():
+    d = np.arange(1.0, 60.0)
+    for huge in (10**9 + 1, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`min_size` must be at most 1000000000"):
+            tail_ratio(d, min_size=huge)
+        with pytest.raises(ValidationError, match=r"`resamples` must be at most 1000000"):
+            recommend_sle(d, resamples=huge, rng=0)
+    assert recommend_sle(d, resamples=10**6, rng=0).n.tolist() == [59]

@@ -350,3 +350,21 @@ def test_sle_attainment_with_observed_needs_one_threshold_per_group():
     assert r.groups.tolist() == ["a", "b"]
     assert r.attainment[0] == 0.5  # S(5): one finished at 1 of 2 at risk, the other censored
     assert np.isnan(r.attainment[1])
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+@pytest.mark.parametrize("days", ["7", True, np.array("7"), np.bool_(True), None])
+def test_sle_days_must_be_numbers(days):
+    with pytest.raises(TypeError, match=r"`days` must be a number of days, got"):
+        sle_attainment([1.0, 8.0], days)
+    with pytest.raises(TypeError, match=r"`sle_days` must be a number of days, got"):
+        at_risk([1.0, 8.0], days)
+
+
+def test_sle_days_of_any_number_type():
+    for days in (7, np.int8(7), np.float32(7.0), np.array(7.0)):
+        assert sle_attainment([1.0, 8.0], days).attainment.tolist() == [0.5]
+    with pytest.raises(TypeError, match=r"`days` must hold numbers, not text"):
+        sle_attainment([1.0, 8.0], ["7", "7"])

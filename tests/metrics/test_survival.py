@@ -602,3 +602,45 @@ def test_survival_frames_in_every_backend(backend):
     for r, rows in zip(results, [4, 2, 4], strict=True):  # event times 1, 2, 3, 9
         frame = r.to_frame(backend)
         assert (frame.num_rows if backend == "pyarrow" else len(frame)) == rows
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_km_from_instants_over_292_years_is_refused():
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        kaplan_meier_from_instants(["1678-01-01"], [None], as_of="2261-12-31")
+
+
+@pytest.mark.parametrize("days", ["5", True, [True, False]])
+def test_km_attainment_days_must_be_numbers(days):
+    with pytest.raises(TypeError, match=r"`days` must (be a number or numbers|hold numbers)"):
+        km_attainment([1.0, 9.0], None, days)
+
+
+def test_single_item_horizons_must_be_numbers():
+    history = [1.0, 2.0, 3.0]
+    for within in ("1.5", True, ["1", "2"], np.array(["2024-01-01"], dtype="datetime64[ns]")):
+        with pytest.raises(TypeError, match=r"`within` must"):
+            single_item_forecast([1.0], history, within=within)
+    with pytest.raises(ValidationError, match=r"`within` must be one-dimensional"):
+        single_item_forecast([1.0], history, within=[[1.0, 2.0]])
+    # Any number of horizons, independent of the other arguments.
+    r = single_item_forecast([1.0], history, within=[1, 2, 3, 4, 5], q=[50, 85])
+    assert r.probability_within.shape == (1, 5)
+
+
+def test_single_item_dates_beyond_datetime64_are_refused():
+    # A history of 100,000-day lead times: an item forecast from 2024 ends after 2262.
+    with pytest.raises(ValidationError, match=r"`as_of` \+ the remaining days .* after 2262"):
+        single_item_forecast([1.0], [1e5, 2e5], as_of="2024-01-01")
+    r = single_item_forecast([1.0], [1e5, 2e5])  # without `as_of`: the days only
+    assert r.remaining[0, 0] == 1e5 - 1
+
+
+def test_curve_methods_refuse_text():
+    r = kaplan_meier([1.0, 2.0, 3.0])
+    for t in ("2", True, ["1", "2"]):
+        with pytest.raises(TypeError, match=r"`t` must be a number or an array of numbers"):
+            r.evaluate(t)
+    assert r.evaluate(np.float32(2.0)) == r.evaluate(2)

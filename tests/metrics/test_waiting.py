@@ -154,3 +154,16 @@ def test_customer_recognisable_share_matches_reference_loop(flags, data):
                 assert 0.0 <= r.share[g] <= 1.0
         perm = _permutation(data, len(flags))
         assert customer_recognisable_share(values[perm], by=labels[perm]) == r
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_waiting_over_292_years_is_refused():
+    start, end = ["1678-01-01", "2024-01-01"], [None, "2024-01-02"]
+    with pytest.raises(ValidationError, match=r"`start` and `as_of` are more than 292 years"):
+        customer_waiting_time(start, end, as_of="2261-12-31")
+    # Requested after `as_of`: not counted, and not subtracted.
+    with pytest.warns(InsufficientDataWarning, match="no item requested by `as_of`"):
+        r = customer_waiting_time(["2261-12-31"], [None], as_of="1678-01-01")
+    assert r.items.tolist() == [0]

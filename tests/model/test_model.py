@@ -257,3 +257,112 @@ def test_policy_carries_acceptance_rules():
     bad = p.to_json().replace('"days": 3.0', '"days": "three"')
     with pytest.raises(ValueError, match=r"@ \$\.acceptance_rules\[1\]"):
         Policy.from_json(bad)
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_a_missing_instant_is_none_in_optional_fields_and_refused_in_required_ones():
+    import numpy as np
+    import pandas as pd
+
+    for missing in (None, pd.NaT, np.datetime64("NaT"), float("nan")):
+        item = WorkItem(id="A", requested_at=T0, committed_at=missing, due_at=missing)
+        assert item.committed_at is None
+        assert item.due_at is None
+        assert WorkItem.from_json(item.to_json()) == item  # no "NaT" in the JSON
+        assert BlockedInterval(T0, missing).end is None
+    for missing in (pd.NaT, np.datetime64("NaT"), float("nan")):
+        with pytest.raises(ValidationError, match=r"`requested_at` must be an instant, got"):
+            WorkItem(id="A", requested_at=missing)
+        with pytest.raises(ValidationError, match=r"`at` must be an instant"):
+            Transition("a", missing)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(9999, 12, 31),
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        dt.datetime(1677, 9, 21),
+        dt.datetime(2262, 4, 12),
+    ],
+)
+def test_instants_outside_the_tables_range_are_refused(value):
+    with pytest.raises(ValidationError, match=r"`requested_at` is outside the representable"):
+        WorkItem(id="A", requested_at=value)
+    with pytest.raises(ValidationError, match=r"`delivered_at` is outside the representable"):
+        WorkItem(id="A", requested_at=T0, committed_at=T0, delivered_at=value)
+    with pytest.raises(ValidationError, match=r"`start` is outside the representable"):
+        BlockedInterval(value)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: WorkItem(id="A", requested_at="2024-01-01"), TypeError, r"`requested_at` must"),
+        (lambda: WorkItem(id="A", requested_at=T0, transitions=5), TypeError, r"`transitions`"),
+        (
+            lambda: WorkItem(id="A", requested_at=T0, transitions=["Doing"]),
+            TypeError,
+            r"`transitions` must hold Transition values; element 0 has type str",
+        ),
+        (lambda: WorkItem(id="A", requested_at=T0, attributes=[1]), TypeError, r"`attributes`"),
+        (lambda: WorkItem(id="A", requested_at=T0, work_type="x"), TypeError, r"`work_type`"),
+        (lambda: WorkItem(id="A\x00", requested_at=T0), ValidationError, r"`id` must not hold"),
+        (lambda: Workflow("abc", "a", "c"), TypeError, r"`states` must be a sequence of strings"),
+        (lambda: Workflow([1, 2], "1", "2"), TypeError, r"`states` element 0 must be a string"),
+        (lambda: Workflow(5, "a", "b"), TypeError, r"`states` must be a sequence"),
+        (
+            lambda: Policy(workflow=Workflow(["a", "b"], "a", "b"), classes_of_service=["x"]),
+            TypeError,
+            r"`classes_of_service` must hold ClassOfService values",
+        ),
+        (lambda: Policy(workflow=None), TypeError, r"`workflow` must be a Workflow, got NoneType"),
+        (
+            lambda: Policy(workflow=Workflow(["a", "b"], "a", "b"), wip_limits=[("a", 1)]),
+            TypeError,
+            r"`wip_limits` must be a mapping",
+        ),
+        (lambda: ServiceLevelExpectation(5, "0.8"), TypeError, r"`probability`: expected a"),
+        (lambda: Customer(id="C", internal=1), TypeError, r"`internal` must be True or False"),
+        (
+            lambda: ClassOfService(name="S", sle=5),
+            TypeError,
+            r"`sle` must be a ServiceLevelExpectation",
+        ),
+    ],
+)
+def test_wrong_types_name_the_field(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_numpy_numbers_are_numbers():
+    import numpy as np
+
+    from customer_kanban.model import CostOfDelay, Feedback, FeedbackKind
+
+    sle = ServiceLevelExpectation(np.int64(5), np.float32(0.5))
+    assert (sle.days, sle.probability) == (5.0, 0.5)
+    assert type(sle.days) is float
+    assert CostOfDelay(rate=np.int32(3)).rate == 3.0
+    wf = Workflow(["a", "b"], "a", "b")
+    policy = Policy(workflow=wf, wip_limits={"a": np.int64(3)})
+    assert type(policy.wip_limits["a"]) is int
+    assert Policy.from_json(policy.to_json()) == policy
+    f = Feedback(customer="C", at=T0, kind=FeedbackKind.NEGATIVE, score=np.int64(7))
+    assert type(f.score) is int
+    assert Feedback.from_json(f.to_json()) == f
+    assert Customer(id="C", internal=np.bool_(True)).internal is True
+
+
+def test_infinite_amounts_and_scores_are_refused():
+    from customer_kanban.model import CostOfDelay, Feedback, FeedbackKind
+
+    with pytest.raises(ValidationError, match=r"`rate` must be >= 0 and finite"):
+        CostOfDelay(rate=float("inf"))
+    with pytest.raises(ValidationError, match=r"`growth` must be >= 0 and finite"):
+        CostOfDelay(rate=1.0, growth=float("inf"))
+    with pytest.raises(ValidationError, match=r"`score` must be finite"):
+        Feedback(customer="C", at=T0, kind=FeedbackKind.NEGATIVE, score=float("-inf"))

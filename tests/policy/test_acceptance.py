@@ -780,3 +780,11 @@ def test_policy_imports_only_the_layers_below_it():
 def test_no_layer_below_or_beside_imports_policy(layer):
     for path in (SRC / layer).rglob("*.py"):
         assert "policy" not in _layers_imported(path), f"{layer}/{path.name}"
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_a_predicate_name_with_a_nul_character_is_refused():
+    with pytest.raises(ValidationError, match=r"`name` must not hold a NUL character"):
+        register_predicate("p\x00", lambda table: table["id"] == table["id"])

@@ -108,3 +108,81 @@ def test_no_limit_uses_slots():
     assert everything.free_slots is None
     refused = sum(d.decision == "refuse" for d in everything.decisions)
     assert len(everything.pulled) == len(backlog) - refused
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_only_requests_not_yet_committed_are_candidates():
+    when = np.datetime64("2016-03-02T12:00", "ns")
+    backlog, in_progress = _split(when)
+    # The whole table as the backlog: committed, delivered and later requests are no
+    # candidates, and the decision about the true backlog does not change.
+    record = replenish(TABLE, in_progress, POLICY, as_of=when)
+    alone = replenish(backlog, in_progress, POLICY, as_of=when)
+    assert [d for d in record.decisions if d.decision != "skip"] == list(alone.decisions)
+    skipped = {d.id: d for d in record.decisions if d.decision == "skip"}
+    assert len(skipped) == len(TABLE) - len(backlog)
+    row = {str(i): k for k, i in enumerate(TABLE["id"])}
+    for item, d in skipped.items():
+        k = row[item]
+        assert d.priority == 0
+        assert np.isnan(d.cd3)
+        assert d.reason.startswith("no candidate: ")
+        if TABLE["delivered_at"][k] <= when:
+            assert "already delivered on" in d.reason
+        elif TABLE["committed_at"][k] <= when:
+            assert "already committed on" in d.reason
+        else:
+            assert "not requested yet" in d.reason
+    assert not set(record.pulled) & set(skipped)
+
+
+def test_requests_in_progress_or_past_the_commitment_point_are_no_candidates():
+    from customer_kanban.table import WorkItemTable
+
+    when = np.datetime64("2016-03-02T12:00", "ns")
+    _, in_progress = _split(when)
+    stale = TABLE.filter(np.isin(TABLE["id"], in_progress["id"][:3]))
+    record = replenish(stale, in_progress, POLICY, as_of=when)
+    assert {d.decision for d in record.decisions} == {"skip"}
+    assert all(d.reason.startswith("no candidate: already") for d in record.decisions)
+    # A request that entered the commitment point by its transitions, without an instant.
+    states = POLICY.workflow.states
+    moved = WorkItemTable.from_columns(
+        {"id": ["A", "B"], "requested_at": ["2016-03-01"] * 2, "category": ["x", "x"]},
+        states=states,
+        transitions={"item": ["A", "B"], "state": ["New", "Active"], "at": ["2016-03-01"] * 2},
+    )
+    record = replenish(moved, in_progress.filter([]), POLICY, as_of=when)
+    assert record.pulled == ("A",)
+    assert record.decisions[1].reason == "no candidate: already in 'Active' or beyond"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"slots": -1}, ValidationError, r"`slots` must be at least 0; got -1"),
+        ({"slots": "3"}, TypeError, r"`slots` must be a whole number"),
+        ({"slots": 2.5}, TypeError, r"`slots` must be a whole number"),
+        ({"slots": 10**12}, ValidationError, r"`slots` must be at most 1000000000"),
+        ({"attendees": None}, TypeError, r"`attendees` must be a sequence of Attendee values"),
+        ({"backlog": None}, TypeError, r"`backlog` must be a WorkItemTable, got NoneType"),
+        ({"in_progress": {}}, TypeError, r"`in_progress` must be a WorkItemTable, got dict"),
+        ({"policy": "p"}, TypeError, r"`policy` must be a Policy, got str"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, error, match):
+    when = np.datetime64("2016-03-02T12:00", "ns")
+    backlog, in_progress = _split(when)
+    args = {"backlog": backlog, "in_progress": in_progress, "policy": POLICY, **kwargs}
+    with pytest.raises(error, match=match):
+        replenish(**args, as_of=when)
+
+
+def test_slots_accept_numpy_integers():
+    when = np.datetime64("2016-03-02T12:00", "ns")
+    backlog, in_progress = _split(when)
+    open_policy = attrs.evolve(POLICY, wip_limits={}, allocation={})
+    record = replenish(backlog, in_progress, open_policy, as_of=when, slots=np.int64(3))
+    assert len(record.pulled) == 3

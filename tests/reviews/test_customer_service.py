@@ -142,3 +142,44 @@ def test_table_without_customers_is_refused():
         service_by_segment(
             WithoutCustomer(), CustomerTable.from_columns({"id": ["x"]}), as_of=AS_OF
         )
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def _segments():
+    table, policy = load_incidents()
+    callers = table.codes("customer")[1]
+    ct = CustomerTable.from_customers(
+        Customer(id=str(c), segment="premium" if k % 3 == 0 else "standard")
+        for k, c in enumerate(callers)
+    )
+    return table, ct, policy
+
+
+def test_permutations_are_bounded():
+    table, ct, policy = _segments()
+    for value in (10**6 + 1, 10**12, 2**63):
+        with pytest.raises(ValidationError, match=r"`permutations` must be at most 1000000"):
+            service_by_segment(table, ct, policy, as_of=AS_OF, permutations=value, rng=0)
+
+
+@pytest.mark.parametrize(
+    ("position", "value", "match"),
+    [
+        (0, None, r"`table` must be a WorkItemTable, got NoneType"),
+        (1, {"a": 1}, r"`customers` must be a CustomerTable, got dict"),
+        (2, "policy", r"`policy` must be a Policy, got str"),
+    ],
+)
+def test_domain_objects_are_checked(position, value, match):
+    args = list(_segments())
+    args[position] = value
+    with pytest.raises(TypeError, match=match):
+        service_by_segment(*args, as_of=AS_OF, rng=0)
+
+
+def test_focus_must_be_a_segment_name():
+    table, ct, policy = _segments()
+    with pytest.raises(TypeError, match=r"`focus` must be a segment name \(a string\), got int"):
+        service_by_segment(table, ct, policy, as_of=AS_OF, focus=1, rng=0)  # type: ignore[arg-type]

@@ -233,3 +233,42 @@ def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
         yield
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("trials", 50_001, r"`trials` must be at most 50000; got 50001"),
+        ("days", 3_651, r"`days` must be at most 3650; got 3651"),
+        ("window_days", 10**12, r"`window_days` must be at most 36525"),
+        ("days", 2**63, r"`days` must be at most 3650"),
+    ],
+)
+def test_sizes_are_bounded(name, value, match):
+    table, policy = load_incidents()
+    with pytest.raises(ValidationError, match=match):
+        forecast_review(table, policy, as_of=AS_OF, **{name: value})
+
+
+def test_the_largest_sizes_are_accepted():
+    table, policy = load_incidents()
+    review = forecast_review(table, policy, as_of=AS_OF, trials=10, days=3650, window_days=36525)
+    assert review.how_many.days == 3650
+
+
+@pytest.mark.parametrize("as_of", ["1700-01-01", "2250-01-01"])
+def test_no_throughput_before_as_of_is_said_of_as_of(as_of):
+    table, policy = load_incidents()
+    with pytest.raises(ValidationError, match=r"no request was delivered .* before `as_of`"):
+        forecast_review(table, policy, as_of=as_of, trials=10)
+
+
+def test_domain_objects_are_checked():
+    table, policy = load_incidents()
+    with pytest.raises(TypeError, match=r"`table` must be a WorkItemTable, got dict"):
+        forecast_review({"id": []}, policy, as_of=AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`policy` must be a Policy, got NoneType"):
+        forecast_review(table, None, as_of=AS_OF)  # type: ignore[arg-type]

@@ -346,3 +346,15 @@ def test_demo_journey_is_consistent() -> None:
     assert sum(p.count for p in j.handoff_pairs) == j.handoffs.sum()
     assert len(j.costliest_steps) == 6
     assert "Waiting per department" in j.render()
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_top_is_bounded():
+    table, policy = load_incidents()
+    with pytest.raises(ValidationError, match=r"`top` must be at most 1000000; got 1000000000000"):
+        customer_journey(table, workflow=policy, top=10**12)
+    with pytest.raises(ValidationError, match=r"`top` must be at most 1000000"):
+        customer_journey(table, workflow=policy, top=2**63)
+    assert len(customer_journey(table, workflow=policy, top=10**6).costliest_steps) > 0

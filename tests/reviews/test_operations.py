@@ -207,3 +207,22 @@ def test_short_repr_and_no_handoff_note():
     assert len(repr(ops)) < 300
     assert repr(ops).startswith("OperationsReview(as_of='2016-03-07T00:00:00+00:00'")
     assert "no two departments are services" in ops.render()
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_top_and_trend_weeks_are_bounded_and_objects_checked():
+    table, policy = load_incidents()
+    with pytest.raises(ValidationError, match=r"`top` must be at most 1000000; got 10000000"):
+        operations_review(table, policy, as_of=DEMO_AS_OF, top=10**7)
+    with pytest.raises(ValidationError, match=r"`trend_weeks` must be at most 520"):
+        operations_review(table, policy, as_of=DEMO_AS_OF, top=2, trend_weeks=10**5)
+    with pytest.raises(TypeError, match=r"`policy` must be a Policy, got Workflow"):
+        operations_review(table, policy.workflow, as_of=DEMO_AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`table` must be a WorkItemTable, got NoneType"):
+        operations_review(None, policy, as_of=DEMO_AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`table` must be a WorkItemTable, got str"):
+        service_of_items("table")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`services` must be a string, got int"):
+        service_of_items(table, services=1)  # type: ignore[arg-type]

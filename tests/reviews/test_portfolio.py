@@ -139,3 +139,17 @@ def test_options_follow_the_conventions(cdnow):
         customer_portfolio(table, as_of="1990-01-01")
     with pytest.raises(TypeError, match="positional"):
         customer_portfolio(table, CDNOW_AS_OF)  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_lost_after_is_bounded_and_the_table_checked():
+    table = load_cdnow()
+    for value in (10**6 + 1, 2**63):
+        with pytest.raises(ValidationError, match=r"`lost_after` must be at most 1000000"):
+            customer_portfolio(table, as_of=AS_OF, lost_after=value)
+    with pytest.raises(TypeError, match=r"`table` must be a TransactionTable, got dict"):
+        customer_portfolio({"customer": []}, as_of=AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`table` must be a TransactionTable, got NoneType"):
+        customer_portfolio(None, as_of=AS_OF)  # type: ignore[arg-type]

@@ -450,3 +450,50 @@ def test_bad_new_options(kwargs, message):
     table = WorkItemTable.from_items(ITEMS)
     with pytest.raises(ValidationError, match=message):
         service_delivery_review(table, POLICY, as_of="2024-01-20", **kwargs)
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+AS_OF = "2016-03-05T12:00"
+
+
+def _incidents():
+    from customer_kanban.datasets import load_incidents
+
+    return load_incidents()
+
+
+def test_trend_weeks_is_bounded():
+    table, policy = _incidents()
+    with pytest.raises(ValidationError, match=r"`trend_weeks` must be at most 520; got 100000"):
+        service_delivery_review(table, policy, as_of=AS_OF, trend_weeks=10**5)
+    review = service_delivery_review(table, policy, as_of=AS_OF, trend_weeks=520)
+    assert len(review.trend_periods) == 520
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"trend_weeks": 520, "as_of": "1680-01-01"}, r"`trend_weeks` \(520 weeks\) reaches"),
+        ({"window_days": 1e300}, r"`window_days` \(1e\+300 days\) reaches before the first"),
+        ({"previous": 1e6}, r"`previous` \(1e\+06 days\) reaches before the first"),
+    ],
+)
+def test_windows_reaching_before_the_first_instant_are_refused(options, match):
+    table, policy = _incidents()
+    with pytest.raises(ValidationError, match=match):
+        service_delivery_review(table, policy, **{"as_of": AS_OF, **options})
+
+
+def test_domain_objects_are_checked():
+    from customer_kanban.reviews import sle_per_item
+
+    table, policy = _incidents()
+    with pytest.raises(TypeError, match=r"`table` must be a WorkItemTable, got list"):
+        service_delivery_review([], policy, as_of=AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`policy` must be a Policy, got Workflow"):
+        service_delivery_review(table, WF, as_of=AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`table` must be a WorkItemTable, got NoneType"):
+        sle_per_item(None, policy)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`policy` must be a Policy, got str"):
+        sle_per_item(table, "policy")  # type: ignore[arg-type]

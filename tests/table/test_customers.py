@@ -108,3 +108,47 @@ def test_columns_of_another_length_are_refused():
         TransactionTable.from_columns({**base, "cost": [0.5]}, cost="cost")
     with pytest.raises(ValidationError, match=r"column 'item' has 3 values"):
         TransactionTable.from_columns({**base, "item": ["x", "y", "z"]}, product="item")
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+def test_customer_lookup_refuses_fractional_float_ids():
+    ct = CustomerTable.from_columns({"id": [1, 2, 3]})
+    assert ct.lookup(np.array([2.0, np.nan, 3.0])).tolist() == [1, -1, 2]
+    with pytest.raises(ValidationError, match=r"`ids` must hold the table's whole-number ids"):
+        ct.lookup(np.array([1.7]))
+    floats = CustomerTable.from_columns({"id": [1.0, 2.0]})
+    assert floats.ids.tolist() == ["1", "2"]
+    with pytest.raises(ValidationError, match=r"`id` must hold the table's whole-number ids"):
+        CustomerTable.from_columns({"id": [1.5, 2.0]})
+
+
+def test_customer_ids_and_segments_with_a_nul_character_are_refused():
+    with pytest.raises(ValidationError, match=r"`id` must not hold a NUL character"):
+        CustomerTable.from_columns({"id": ["D", "D\x00"]})
+    with pytest.raises(ValidationError, match=r"`seg` must not hold a NUL character"):
+        CustomerTable.from_columns({"id": ["a", "b"], "seg": ["x", "x\x00"]}, segment="seg")
+    ct = CustomerTable.from_columns({"id": ["D"]})
+    with pytest.raises(ValidationError, match=r"`ids` must not hold a NUL character"):
+        ct.lookup(["D\x00"])
+    with pytest.raises(ValidationError, match=r"`customer` must not hold a NUL character"):
+        TransactionTable.from_columns(
+            {"customer": ["a", "a\x00"], "at": ["2024-01-01"] * 2, "revenue": [1.0, 2.0]}
+        )
+
+
+def test_tables_refuse_data_that_is_no_mapping():
+    with pytest.raises(TypeError, match=r"`data` must be a mapping of column names"):
+        CustomerTable.from_columns(None)
+    with pytest.raises(TypeError, match=r"`data` must be a mapping of column names"):
+        TransactionTable.from_columns([1, 2])
+    with pytest.raises(TypeError, match=r"`ids` must be a one-dimensional array-like"):
+        CustomerTable.from_columns({"id": ["a"]}).lookup(None)
+
+
+def test_from_customers_checks_its_values():
+    with pytest.raises(TypeError, match=r"`customers` must hold Customer values; element 0"):
+        CustomerTable.from_customers(["a"])
+    with pytest.raises(TypeError, match=r"`customers` must be an iterable of Customer values"):
+        CustomerTable.from_customers(None)

@@ -325,3 +325,109 @@ def test_unknown_and_missing_transition_states_name_the_parameter():
             states=STATES,
             transitions={"item": ["A"], "state": [None], "at": ["2024-01-01"]},
         )
+
+
+# ----------------------------------------------------------------- bad input (issue G)
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "match"),
+    [
+        (None, TypeError, r"`values` must be a one-dimensional array-like, got NoneType"),
+        ({"a": 1}, TypeError, r"`values` must be a one-dimensional array-like, got dict"),
+        (object(), TypeError, r"`values` must be a one-dimensional array-like, got object"),
+        ("abc", TypeError, r"`values` must be a one-dimensional array-like, got str"),
+        (np.zeros((2, 2)), ValidationError, r"`values` must be one-dimensional, got shape"),
+        ([["a"], ["b", "c"]], ValidationError, r"`values` must be one-dimensional"),
+    ],
+)
+def test_factorize_refuses_what_is_no_column(values, error, match):
+    from customer_kanban.table import factorize
+
+    with pytest.raises(error, match=match):
+        factorize(values)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["D", "D\x00"],  # numpy's fixed-width text drops the trailing NUL
+        np.array(["D", "D\x00"], dtype=object),
+        np.array(["D", "a\x00b"]),  # an inner NUL survives in fixed-width text
+        pd.Series(["D", "D\x00"]),
+    ],
+)
+def test_labels_with_a_nul_character_are_refused_not_merged(values):
+    from customer_kanban.table import factorize
+
+    with pytest.raises(ValidationError, match=r"`values` must not hold a NUL character.*row 1"):
+        factorize(values)
+
+
+def test_ids_and_categories_with_a_nul_character_are_refused():
+    with pytest.raises(ValidationError, match=r"`id` must not hold a NUL character"):
+        WorkItemTable.from_columns(_cols(id=["A", "B", "D\x00", "D"]))
+    with pytest.raises(ValidationError, match=r"`segment` must not hold a NUL character"):
+        WorkItemTable.from_columns(_cols(segment=["s", "s\x00", None, "s"]))
+    transitions = {"item": ["A", "A\x00"], "state": ["Doing", "Done"], "at": ["2024-01-02"] * 2}
+    with pytest.raises(ValidationError, match=r"`transitions.item` must not hold a NUL"):
+        WorkItemTable.from_columns(_cols(), states=STATES, transitions=transitions)
+
+
+def test_float_ids_match_whole_number_ids_only():
+    ids = {"id": [1, 2], "requested_at": ["2024-01-01", "2024-01-02"]}
+    ok = {"item": [1.0, 2.0], "state": ["Doing", "Done"], "at": ["2024-01-03"] * 2}
+    table = WorkItemTable.from_columns(ids, states=STATES, transitions=ok)
+    assert table.transitions.item.tolist() == [0, 1]
+    for item in ([1.7, 2.0], ["1.7", "2"], [np.nan, 2.0]):
+        bad = {**ok, "item": item}
+        with pytest.raises(ValidationError, match=r"`transitions.item` must hold the"):
+            WorkItemTable.from_columns(ids, states=STATES, transitions=bad)
+    with pytest.raises(ValidationError, match=r"`blocked.item` must hold the table's whole"):
+        WorkItemTable.from_columns(ids, blocked={"item": [1.5], "start": ["2024-01-03"]})
+
+
+def test_a_float_id_column_is_taken_as_whole_numbers_or_refused():
+    table = WorkItemTable.from_columns({"id": [1.0, 2.0], "requested_at": ["2024-01-01"] * 2})
+    assert table["id"].dtype == np.int64
+    assert table["id"].tolist() == [1, 2]
+    with pytest.raises(ValidationError, match=r"`id` must hold the table's whole-number ids"):
+        WorkItemTable.from_columns({"id": [1.5, 2.0], "requested_at": ["2024-01-01"] * 2})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"columns": [1, 2]}, TypeError, r"`columns` must be a mapping of column names"),
+        ({"transitions": [1, 2]}, TypeError, r"`transitions` must be a mapping"),
+        ({"blocked": "x"}, TypeError, r"`blocked` must be a mapping"),
+        ({"columns": _cols(segment=5)}, TypeError, r"`segment` must be a one-dimensional"),
+    ],
+)
+def test_from_columns_refuses_what_is_no_table(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        WorkItemTable.from_columns(**{"columns": _cols(), "states": STATES, **kwargs})
+
+
+@pytest.mark.parametrize("name", ["class_codes", "cost_of_delay_columns"])
+def test_policy_columns_check_their_arguments_types(name):
+    import customer_kanban.table as tbl
+    from customer_kanban.datasets import load_incidents
+
+    table, policy = load_incidents()
+    func = getattr(tbl, name)
+    with pytest.raises(TypeError, match=r"`table` must be a WorkItemTable, got dict"):
+        func({"id": []}, policy)
+    with pytest.raises(TypeError, match=r"`policy` must be a Policy, got NoneType"):
+        func(table, None)
+
+
+def test_from_items_and_states_check_their_types():
+    with pytest.raises(TypeError, match=r"`items` must hold WorkItem values; element 0 has type"):
+        WorkItemTable.from_items(["A"])
+    with pytest.raises(TypeError, match=r"`items` must be an iterable of WorkItem values"):
+        WorkItemTable.from_items(None)
+    with pytest.raises(TypeError, match=r"`states` must be a sequence of state names, got str"):
+        WorkItemTable.from_columns(_cols(), states="Doing")
+    with pytest.raises(ValidationError, match=r"`states` must not hold a NUL character"):
+        WorkItemTable.from_columns(_cols(), states=["Doing", "Done\x00"])

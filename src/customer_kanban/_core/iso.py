@@ -277,9 +277,25 @@ def parse_iso(text: npt.NDArray[Any]) -> tuple[I64, Mask]:
         out[safe], parsed[safe] = _cast(naive[safe], "ns")
     out -= minutes * _NS_PER_MIN
     if edge.any():
-        us, good = _cast(naive[edge], "us")
-        us -= minutes[edge] * (_NS_PER_MIN // 1000)
-        good &= (us >= NS_MIN // 1000 + 1) & (us <= NS_MAX // 1000)
-        out[edge] = np.where(good, us, 0) * 1000
-        parsed[edge] = good
+        out[edge], parsed[edge] = _edge_years(naive[edge], chars[edge], cut[edge], minutes[edge])
     return out, parsed
+
+
+def _edge_years(
+    naive: npt.NDArray[Any], chars: npt.NDArray[Any], cut: I64, minutes: I64
+) -> tuple[I64, Mask]:
+    """Instants of the boundary years 1677 and 2262: microseconds from numpy's cast, then
+    the fraction's seventh to ninth digits added exactly, then the range checked exactly."""
+    us, good = _cast(naive, "us")
+    us -= minutes * (_NS_PER_MIN // 1000)
+    extra = np.zeros(us.shape, np.int64)
+    for col in (26, 27, 28):  # "YYYY-MM-DDThh:mm:ss.ffffff" then the nanosecond digits
+        extra *= 10
+        if chars.shape[1] > col:
+            extra += np.where(cut > col, chars[:, col].astype(np.int64) - 48, 0)
+    lo, lo_rest = divmod(NS_MIN, 1000)
+    hi, hi_rest = divmod(NS_MAX, 1000)
+    good &= (us > lo) | ((us == lo) & (extra >= lo_rest))
+    good &= (us < hi) | ((us == hi) & (extra <= hi_rest))
+    us = np.where(good, us, 0)
+    return us * 1000 + extra, good

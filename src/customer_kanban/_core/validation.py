@@ -37,11 +37,14 @@ __all__ = [
     "as_instant_scalar",
     "as_instants",
     "as_int_codes",
+    "as_number",
+    "as_numbers",
     "as_optional_instant_scalar",
     "as_positive_days",
     "check_choice",
     "check_not_before",
     "check_same_length",
+    "check_span",
     "warn_insufficient",
 ]
 
@@ -486,3 +489,119 @@ def as_durations(values: object, *, name: str) -> FloatArray:
             rows=rows,
         )
     return d
+
+
+def as_number(value: object, *, name: str, unit: str = "") -> float:
+    """One real number: any Python or numpy integer or float; not a bool, text or an array.
+
+    NaN and infinities pass (the caller states its range).
+
+    Examples
+    --------
+    >>> as_number(np.float32(1.5), name="rate")
+    1.5
+    >>> as_number("1.5", name="rate", unit="days")
+    Traceback (most recent call last):
+    ...
+    TypeError: `rate` must be a number [days], got str '1.5'
+    """
+    if not _is_number(value):
+        suffix = f" [{unit}]" if unit else ""
+        raise TypeError(
+            f"`{name}` must be a number{suffix}, got {type(value).__name__} {value!r:.40}"
+        )
+    return float(value)  # type: ignore[arg-type]
+
+
+#: The longest span between two instants whose difference datetime64[ns] can hold.
+SPAN_LIMIT = "292 years"
+
+
+def _within_one_span(*ns: npt.NDArray[np.int64]) -> bool:
+    """Whether every known instant (int64 ns, NaT the minimum) lies within one int64 span.
+
+    Then no difference of two of them overflows: the cheap test that almost all data pass.
+    """
+    top = max(int(np.max(v, initial=np.iinfo(np.int64).min)) for v in ns)
+    low = min(int(np.min(v, where=v != np.iinfo(np.int64).min, initial=top)) for v in ns)
+    return top - low <= np.iinfo(np.int64).max
+
+
+def check_span(
+    earlier: npt.NDArray[np.datetime64] | np.datetime64,
+    later: npt.NDArray[np.datetime64] | np.datetime64,
+    *,
+    earlier_name: str,
+    later_name: str,
+    where: BoolArray | None = None,
+) -> None:
+    """``later - earlier`` fits a ``datetime64[ns]`` difference (about 292 years either way).
+
+    Checked wherever both instants are known (and `where`, if given); the arrays
+    broadcast, so `earlier` or `later` may be one instant (an ``as_of``).  Two instants
+    more than 292 years apart are both representable, but their difference in
+    nanoseconds overflows int64: it would wrap around into a wrong duration.
+
+    Raises
+    ------
+    customer_kanban.errors.ValidationError
+        Naming both parameters and the offending rows.
+
+    Examples
+    --------
+    >>> a = np.array(["1700-01-01", "2000-01-01"], dtype="datetime64[ns]")
+    >>> check_span(a, np.datetime64("2200-01-01", "ns"), earlier_name="start", later_name="as_of")
+    Traceback (most recent call last):
+    ...
+    customer_kanban.errors.ValidationError: `start` and `as_of` are more than 292 years apart \
+in 1 row (row 0): the difference of two instants must fit numpy's datetime64[ns] (292 years)
+    """
+    a = np.asarray(earlier, dtype="datetime64[ns]").view(np.int64)
+    b = np.asarray(later, dtype="datetime64[ns]").view(np.int64)
+    nat = np.iinfo(np.int64).min
+    if _within_one_span(a, b):
+        return
+    with np.errstate(over="ignore"):
+        diff = np.subtract(b, a, dtype=np.int64)  # wraps around where it overflows
+    overflow = ((a ^ b) & (b ^ diff)) < 0
+    overflow &= (a != nat) & (b != nat)
+    if where is not None:
+        overflow &= where
+    if not overflow.any():
+        return
+    place = "" if overflow.ndim == 0 else f" in {describe_rows(np.flatnonzero(overflow).tolist())}"
+    raise ValidationError(
+        f"`{earlier_name}` and `{later_name}` are more than {SPAN_LIMIT} apart{place}: the "
+        f"difference of two instants must fit numpy's datetime64[ns] ({SPAN_LIMIT})",
+        rows=[] if overflow.ndim == 0 else np.flatnonzero(overflow).tolist(),
+    )
+
+
+def as_numbers(value: object, *, name: str, unit: str = "") -> FloatArray:
+    """A number (shape ``()``) or a 1-D array of numbers (shape ``(n,)``) as float64.
+
+    As :func:`as_number` for one value and :func:`as_float_array` for an array:
+    booleans, text and instants are refused with a TypeError.
+
+    Examples
+    --------
+    >>> as_numbers(3, name="days"), as_numbers([1, 2.5], name="days")
+    (array(3.), array([1. , 2.5]))
+    >>> as_numbers(True, name="days")
+    Traceback (most recent call last):
+    ...
+    TypeError: `days` must be a number or numbers, got bool True
+    """
+    try:
+        scalar = not hasattr(value, "to_numpy") and np.ndim(value) == 0  # type: ignore[arg-type]
+    except ValueError as exc:  # a ragged nested sequence
+        raise ValidationError(f"`{name}` must be a number or a 1-D sequence: {exc}") from exc
+    if not scalar:
+        return as_float_array(value, name=name)
+    one = value.item() if isinstance(value, np.ndarray) else value
+    if not _is_number(one):
+        suffix = f" [{unit}]" if unit else ""
+        raise TypeError(
+            f"`{name}` must be a number or numbers{suffix}, got {type(one).__name__} {one!r:.40}"
+        )
+    return np.asarray(float(one), dtype=np.float64)  # type: ignore[arg-type]

@@ -55,6 +55,7 @@ import math
 import types
 import warnings
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 import numpy as np
@@ -80,7 +81,24 @@ __all__ = [
     "assess_maturity",
 ]
 
-_bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+
+def _as_bool(value: bool) -> bool:
+    """numpy's booleans as bool; anything else is left to :func:`_flag`."""
+    given: object = value
+    return bool(given) if isinstance(given, np.bool_) else value
+
+
+def _flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"`{attribute.name}` must be True or False, got {value!r}")
+
+
+def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"`{attribute.name}` must be a string or None, got {type(value).__name__}")
+
+
+_bool = attrs.field(default=False, converter=_as_bool, validator=_flag)
 
 
 @attrs.frozen(kw_only=True)
@@ -144,9 +162,7 @@ class MaturityEvidence(Serializable):
     customer_feedback_collected: bool = _bool
     operations_review_held: bool = _bool
     strategy_review_held: bool = _bool
-    notes: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
-    )
+    notes: str | None = attrs.field(default=None, validator=_optional_text)
 
     @property
     def declared(self) -> tuple[str, ...]:
@@ -171,6 +187,10 @@ class MaturityEvidence(Serializable):
         """
         if isinstance(practices, str):
             raise TypeError("`practices` must be an iterable of practice names, not one string")
+        if isinstance(practices, (bytes, Mapping)) or not isinstance(practices, Iterable):
+            raise TypeError(
+                f"`practices` must be an iterable of practice names, got {type(practices).__name__}"
+            )
         names = list(practices)
         unknown = sorted({str(p) for p in names} - set(PRACTICES))
         if unknown:

@@ -126,7 +126,8 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         "--active", help="active states, comma-separated (default: commit..deliver)"
     )
     parser.add_argument(
-        "--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y %%H:%%M" (default ISO 8601)'
+        "--at-format",
+        help='strptime format of the instants, e.g. "%%d/%%m/%%Y %%H:%%M" (default ISO 8601)',
     )
     parser.add_argument(
         "--class-of-service", dest="cos", help="column holding the class of service"

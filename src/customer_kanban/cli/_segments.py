@@ -39,7 +39,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--product", help="column of the product or work type (cross-selling)")
     p.add_argument("--cost", help="column of the cost (margin = revenue - cost)")
     p.add_argument(
-        "--at-format", help='format of the instants, e.g. "%%d-%%m-%%Y" (default ISO 8601)'
+        "--at-format", help='strptime format of the instants, e.g. "%%d/%%m/%%Y" (default ISO 8601)'
     )
     add_csv_options(p)
     p.add_argument("--as-of", help="analysis instant (default: the last transaction)")

@@ -62,6 +62,12 @@ _BAND_MIN = 4096
 _CHUNK_FACTOR = 1.5
 # Relative tolerance for "T_perm >= T_obs" (scipy.stats.permutation_test's).
 _RTOL = 100 * float(np.finfo(np.float64).eps)
+# Most relabellings compare_service draws: a p-value resolution of 1e-7.
+_MAX_PERMUTATIONS = 10**7
+# Work bound of one test: relabellings x the work of one relabelling (`_Plan.work`), in
+# units of about 10 ns on one core of the reference machine, so that the largest
+# test allowed takes a few seconds (measured: 1 to 4 s per sampler at the bound).
+_WORK_BUDGET = 3 * 10**8
 
 
 @result
@@ -397,8 +403,7 @@ def _chunks_count(p: _Problem, permutations: int, gen: np.random.Generator) -> i
     """
     r1, r2 = _both_ranks(p)
     n = p.x.size
-    s = max(2, math.ceil(_CHUNK_FACTOR * math.sqrt(n)))
-    m = -(-n // s)
+    s, m = _chunk_size(n)
     sizes = np.full(m, s, dtype=np.int64)
     sizes[-1] = n - s * (m - 1)
     last = int(sizes[-1])
@@ -460,16 +465,67 @@ def _splits_at_most(n: int, n1: int, limit: int) -> bool:
     return log_comb <= math.log(limit) + 1.0 and math.comb(n, n1) <= limit
 
 
-def _pvalue(p: _Problem, permutations: int, gen: np.random.Generator) -> tuple[float, int, bool]:
-    """(p-value, relabellings used, exact)."""
+def _chunk_size(n: int) -> tuple[int, int]:
+    """``(s, m)``: positions per chunk and chunks of :func:`_chunks_count`."""
+    s = max(2, math.ceil(_CHUNK_FACTOR * math.sqrt(n)))
+    return s, -(-n // s)
+
+
+class _Plan(NamedTuple):
+    """How the p-value is computed, and what it costs."""
+
+    engine: str  # "exact", "cells", "chunks" or "masks"
+    relabellings: int  # splits enumerated, or random relabellings
+    work: int  # work of one relabelling, in units of about 10 ns (measured per engine)
+    starts: IntpArray | None  # runs of equal values ("cells")
+
+
+def _random_plan(p: _Problem, permutations: int) -> _Plan:
+    """The sampler of random relabellings, chosen as documented in the Notes."""
     n = p.x.size
-    if _splits_at_most(n, p.n1, permutations):
-        count, total = _exact_count(p)
-        return count / total, total, True
     starts = _runs(p.x)
     if starts.size * _DISTINCT_FRACTION <= n:
-        count = _cells_count(p, starts, permutations, gen)
-    elif p.stat.kind != "mean" and n > _CHUNK_MIN:
+        return _Plan("cells", permutations, 13 * starts.size + 40, starts)
+    if p.stat.kind != "mean" and n > _CHUNK_MIN:
+        s, m = _chunk_size(n)
+        return _Plan("chunks", permutations, 3 * (m + 4 * s), None)
+    return _Plan("masks", permutations, n + 32, None)
+
+
+def _plan(p: _Problem, permutations: int) -> _Plan:
+    """Every split when there are not more than `permutations`, else random relabellings.
+
+    Raises a ValidationError naming `permutations` when the test's work (relabellings x
+    the work of one) exceeds the bound, with the largest number allowed for these values.
+    """
+    n = p.x.size
+    if _splits_at_most(n, p.n1, permutations):
+        plan = _Plan("exact", math.comb(n, p.n1), n + 8 * p.n1 + 16, None)
+    else:
+        plan = _random_plan(p, permutations)
+    if plan.relabellings * plan.work <= _WORK_BUDGET:
+        return plan
+    random = plan if plan.engine != "exact" else _random_plan(p, permutations)
+    allowed = _WORK_BUDGET // random.work
+    if plan.engine == "exact":
+        allowed = min(allowed, plan.relabellings - 1)  # more would enumerate every split
+    raise ValidationError(
+        f"`permutations` must be at most {allowed} for these values ({n} items, "
+        f"{p.n1} in the focus group; the test is bounded to {_WORK_BUDGET:.0e} steps of "
+        f"work, {random.work} per relabelling here); got {permutations}"
+    )
+
+
+def _pvalue(p: _Problem, plan: _Plan, gen: np.random.Generator) -> tuple[float, int, bool]:
+    """(p-value, relabellings used, exact)."""
+    if plan.engine == "exact":
+        count, total = _exact_count(p)
+        return count / total, total, True
+    permutations = plan.relabellings
+    if plan.engine == "cells":
+        assert plan.starts is not None, "the runs of equal values"
+        count = _cells_count(p, plan.starts, permutations, gen)
+    elif plan.engine == "chunks":
         count = _chunks_count(p, permutations, gen)
     else:
         count = _masks_count(p, permutations, gen)
@@ -520,17 +576,25 @@ def _compare_iv(
         raise TypeError(
             f"`higher_is_better` must be True or False, got {type(higher_is_better).__name__}"
         )
-    n_perm = as_whole_number(permutations, name="permutations", minimum=1)
+    n_perm = as_whole_number(
+        permutations, name="permutations", minimum=1, maximum=_MAX_PERMUTATIONS
+    )
+    if isinstance(focus, (list, tuple, set, dict, np.ndarray)):
+        raise TypeError(f"`focus` must be one label of `by`, not a {type(focus).__name__}")
     labels = groups.labels.tolist()
-    hits = [g for g, label in enumerate(labels) if label == focus]  # a loop over groups
+    # Compared as numpy scalars where the labels are (instants stay instants).
+    scalars = list(groups.labels) if groups.labels.dtype.kind == "M" else labels
+    hits = [g for g, label in enumerate(scalars) if label == focus]  # a loop over groups
     if not hits:
-        shown = ", ".join(repr(label) for label in labels[:10])
+        shown = ", ".join(repr(label) for label in scalars[:10])
         raise ValidationError(f"`focus` {focus!r} is not a label of `by` ({shown})")
     assert groups.codes is not None
     used = ~np.isnan(v) & (groups.codes < groups.size)
     is_focus = groups.codes == hits[0]
-    label = labels[hits[0]]
-    return v, used, is_focus, label.item() if isinstance(label, np.generic) else label, n_perm
+    label = scalars[hits[0]]
+    if isinstance(label, np.generic) and groups.labels.dtype.kind != "M":
+        label = label.item()
+    return v, used, is_focus, label, n_perm
 
 
 def _dominance(x: FloatArray, flags: BoolArray, n2: int) -> tuple[int, int]:
@@ -582,9 +646,11 @@ def compare_service(
         numpy's percentile method for ``"pNN"`` statistics (default
         ``"linear"``, numpy's; ``"inverted_cdf"`` = nearest rank).
     permutations : int, optional
-        Random relabellings for the permutation test (>= 1). When the number
-        of distinct splits of the items into the two group sizes is not
-        larger, every split is enumerated instead (an exact p-value).
+        Random relabellings for the permutation test, 1 to 10**7. When the
+        number of distinct splits of the items into the two group sizes is
+        not larger, every split is enumerated instead (an exact p-value).
+        The test's work is bounded (see Notes): on many items fewer are
+        allowed, and the error says how many.
     rng : numpy.random.Generator or int or None, optional
         Source of randomness for the relabellings: a generator, a seed
         (>= 0), or None for fresh entropy. Same seed, same p-value.
@@ -601,8 +667,10 @@ def compare_service(
     ------
     customer_kanban.errors.ValidationError
         If `focus` is not a label of `by`, a value is infinite (the rows
-        are named), lengths differ, `statistic` or `method` is unknown, or
-        `permutations` < 1.
+        are named), lengths differ, `statistic` or `method` is unknown,
+        `permutations` is not in 1..10**7, or relabellings x the work of one
+        (see Notes) exceed 3e8 steps (the message gives the largest
+        `permutations` allowed for the values).
     TypeError
         If `values` are not numbers, or `higher_is_better` is not a bool.
 
@@ -642,6 +710,15 @@ def compare_service(
       subset of the items, O(n) per relabelling.
 
     Each gives the permutation distribution exactly, not an approximation.
+
+    **Bounded work.** The work of one relabelling, in steps of about 10 ns
+    (measured on 2 cores), is ``n + 8 n_focus + 16`` for an enumerated split,
+    ``13 D + 40`` with ``D`` distinct values, ``3 (m + 4 s)`` for chunks
+    (``s = ceil(1.5 sqrt(n))`` items in each of ``m = ceil(n / s)`` chunks)
+    and ``n + 32`` for a random subset. Relabellings x that work must not
+    exceed 3e8 steps, so that the largest test allowed takes a few seconds:
+    for a mean of 10**5 distinct values, at most 2,999 relabellings; a median
+    of 10**6 values still takes the default 9,999.
 
     Examples
     --------
@@ -693,7 +770,8 @@ def compare_service(
         r2=None if stat.kind == "mean" else _ranks(n2, stat),
         sign=-1.0 if hib else 1.0,
     )
-    pvalue, used_permutations, exact = _pvalue(problem, n_perm, gen)
+    plan = _plan(problem, n_perm)
+    pvalue, used_permutations, exact = _pvalue(problem, plan, gen)
     if fields["other_statistic"] == 0:
         warn_insufficient("the others' statistic is 0: the ratio is NaN")
     return _comparison(fields, problem, pvalue, used_permutations, exact)

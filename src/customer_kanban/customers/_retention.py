@@ -77,6 +77,17 @@ _ACQUIRED, _RETAINED, _WON_BACK = 0, 1, 2
 
 _NO_PERIODS = "no transaction at or before `as_of`: the result has no periods"
 
+# Most cells (cohorts x periods) of a cohort_retention result: about 26 bytes each at
+# the peak, so at most about 0.5 GB and 2 s (4e7 cells measured: 1.0 GB, 4.5 s).
+_MAX_COHORT_CELLS = 2 * 10**7
+# Most cells (segments x periods) of a get_keep_grow result: about 130 bytes each at the
+# peak (its 17 arrays and their temporaries), so at most about 0.65 GB and 1.3 s.
+_MAX_FLOW_CELLS = 5 * 10**6
+
+# Largest `lost_after` of get_keep_grow: more periods than ``datetime64[ns]``
+# spans in days (213,503), so that every threshold that can ever be reached is allowed.
+_MAX_LOST_AFTER = 250_000
+
 
 # --------------------------------------------------------------------------- results
 
@@ -301,7 +312,9 @@ def cohort_retention(
     ------
     customer_kanban.errors.ValidationError
         If `customer` and `at` differ in length, `freq` is unknown, `as_of` is
-        not one instant, or codes are out of range.
+        not one instant, codes are out of range, or the result would hold
+        more than 2e7 cells (cohorts x periods, e.g. a daily cohort for each
+        of 4,473 days): the message suggests a longer `freq`.
     TypeError
         If `customer` is None or holds unorderable labels, or `at` does not
         hold instants.
@@ -358,6 +371,7 @@ def cohort_retention(
     since = cells.per - acq_cell
     present = np.bincount(acq, minlength=n_periods) > 0
     cohort_per = np.flatnonzero(present)
+    _check_cells(len(cohort_per), "cohorts", n_periods, f, _MAX_COHORT_CELLS, "freq")
     cohort_of = np.cumsum(present, dtype=np.intp)
     cohort_of -= 1
     flat = cohort_of[acq_cell] * n_periods
@@ -445,7 +459,8 @@ def get_keep_grow(
         or day (UTC).
     lost_after : int
         Consecutive periods without a transaction after which a customer is
-        lost (>= 1), in units of `freq`: with quarters, 4 = a year. Required:
+        lost, 1 to 250,000 (more periods than any log
+        spans), in units of `freq`: with quarters, 4 = a year. Required:
         no threshold suits every business.
     margin : array_like of float, shape (n,), optional
         Margin (profit) of each transaction; finite in every row counted.
@@ -469,9 +484,11 @@ def get_keep_grow(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `freq` is unknown, `lost_after` is below 1, a
-        counted row has a non-finite `value` or `margin`, a customer has two
-        segments, or codes are out of range (messages list the rows).
+        If the lengths differ, `freq` is unknown, `lost_after` is outside
+        1..250,000, a counted row has a non-finite `value` or `margin`, a
+        customer has two segments, codes are out of range (messages list the
+        rows), or the result would hold more than 5e6 cells (segments x
+        periods, e.g. 2,000 segments over 2,500 days).
     TypeError
         If `lost_after` is not a whole number, `customer` is None, or an
         argument has the wrong type.
@@ -534,11 +551,26 @@ def get_keep_grow(
     if log is None:
         warn_insufficient(_NO_PERIODS)
         return _empty_flows(seg, f, lag, margin is not None, product is not None)
-    tally = _Tally(seg_of, 1 if seg is None else seg.size, log.n_periods)
+    n_groups = 1 if seg is None else seg.size
+    _check_cells(n_groups, "segments", log.n_periods, f, _MAX_FLOW_CELLS, "by")
+    tally = _Tally(seg_of, n_groups, log.n_periods)
     return _flows(log, val, mar, prod, seg, tally, lag)
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def _check_cells(rows: int, what: str, n_periods: int, freq: str, limit: int, name: str) -> None:
+    """A result of `rows` x `n_periods` cells stays within `limit` (bounded memory)."""
+    if rows * n_periods <= limit:
+        return
+    longer = [f for f in ("W", "M", "Q") if FREQS.index(f) > FREQS.index(freq)]
+    hint = f"a longer `freq` ({', '.join(repr(f) for f in longer)}), " if longer else ""
+    raise ValidationError(
+        f"`{name}`: {rows} {what} x {n_periods} periods of {freq!r} ({rows * n_periods} "
+        f"cells) exceed the {limit} cells a result may hold; use {hint}fewer {what} or a "
+        "shorter span of transactions"
+    )
 
 
 class _Log(NamedTuple):
@@ -676,6 +708,11 @@ def _get_keep_grow_iv(
     lag = int(lost_after)
     if lag < 1:
         raise ValidationError(f"`lost_after` must be >= 1 [periods]; got {lag}")
+    if lag > _MAX_LOST_AFTER:
+        raise ValidationError(
+            f"`lost_after` must be <= {_MAX_LOST_AFTER} [periods] (more than any log spans); "
+            f"got {lag}"
+        )
     a = as_instants(at, name="at")
     f = check_choice(freq, name="freq", choices=FREQS)
     n = len(a)

@@ -14,7 +14,7 @@ label order), like every ``by=``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -70,6 +70,9 @@ RFM_SEGMENT_RULES: tuple[tuple[str, Mapping[str, tuple[float, float]]], ...] = (
     ("at risk", {"r": (1, 2), "fm": (2, 5)}),
     ("hibernating", {"r": (1, 2), "fm": (1, 2)}),
 )
+
+# The earliest instant datetime64[ns] holds (its minimum is NaT). [ns since the epoch]
+_EARLIEST_NS = int(np.iinfo(np.int64).min) + 1
 
 #: How :func:`segment_customers` places the "high" thresholds.
 Thresholds = Literal["median", "percentile"]
@@ -230,6 +233,8 @@ def _customers(
         groups = factorize(by, n, data_name=data_name)
     except ValidationError as exc:  # factorize speaks of `by`
         raise ValidationError(str(exc).replace("`by`", f"`{name}`"), rows=exc.rows) from exc
+    except TypeError as exc:
+        raise TypeError(str(exc).replace("`by`", f"`{name}`")) from exc
     codes = np.zeros(n, np.intp) if groups.codes is None else groups.codes
     if groups.has_missing:
         rows = np.flatnonzero(codes >= groups.size).tolist()
@@ -295,7 +300,8 @@ def segment_customers(
         (low current, high future), dilemma (high current, low future), basic
         (low, low). The seeds leave this mapping open: it is data.
     unknown : str, optional
-        Segment of customers with a NaN value or potential.
+        Segment of customers with a NaN value or potential (a name: a string,
+        as every segment name in `cells`).
     groups : array_like, shape (n,), optional
         Customer labels, carried into the result's ``groups``.
 
@@ -308,8 +314,11 @@ def segment_customers(
     ------
     customer_kanban.errors.ValidationError
         If lengths differ, `thresholds` is invalid, `q` is outside [0, 100] or
-        looks like a fraction (``0.8``: did you mean 80?), or `cells` does not
-        name all four cells.
+        looks like a fraction (``0.8``: did you mean 80?), `cells` does not
+        name all four cells, or `groups` does not hold one label per customer.
+    TypeError
+        If `cells` is not a mapping, a segment name (in `cells` or `unknown`)
+        is not a string, or a value is not numeric.
 
     Examples
     --------
@@ -322,12 +331,9 @@ def segment_customers(
     cv = as_float_array(current_value, name="current_value")
     fp = as_float_array(future_potential, name="future_potential")
     check_same_length(current_value=cv, future_potential=fp)
-    missing_cells = [c for c in VALUE_CELLS if c not in cells]
-    if missing_cells:
-        raise ValidationError(f"`cells` must name every cell; missing {missing_cells}")
-    labels = np.arange(cv.size) if groups is None else np.asarray(groups)
-    if labels.shape != cv.shape:
-        raise ValidationError(f"`groups` must have one label per customer ({cv.size})")
+    _check_cells(cells)
+    _check_segment_name(unknown, name="unknown")
+    labels = _customer_labels(groups, cv.size)
     known = ~np.isnan(cv) & ~np.isnan(fp)
     t = _thresholds(cv, fp, known, thresholds, q)
     names = list(dict.fromkeys([*(cells[c] for c in VALUE_CELLS), unknown]))
@@ -349,19 +355,83 @@ def segment_customers(
     )
 
 
+def _is_real(value: object) -> bool:
+    """A real number of any width; not a boolean, not text."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _check_segment_name(value: object, *, name: str) -> str:
+    """A segment name: a string (segment names are labels of results exported as JSON)."""
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be a string (a segment name), got {type(value).__name__}")
+    return value
+
+
+def _check_cells(cells: object) -> None:
+    """`cells` maps each of the four (high current, high future) cells to a segment name."""
+    if not isinstance(cells, Mapping):
+        raise TypeError(
+            "`cells` must be a mapping (high current, high future) -> segment name, "
+            f"got {type(cells).__name__}"
+        )
+    missing_cells = [c for c in VALUE_CELLS if c not in cells]
+    if missing_cells:
+        raise ValidationError(f"`cells` must name every cell; missing {missing_cells}")
+    for c in VALUE_CELLS:
+        if not isinstance(cells[c], str):
+            raise TypeError(
+                f"`cells` must map each cell to a segment name (a string); {c} maps to "
+                f"{type(cells[c]).__name__} {cells[c]!r:.40}"
+            )
+
+
+def _customer_labels(groups: object, n: int) -> LabelArray:
+    """The customer labels of :func:`segment_customers` (positions without `groups`)."""
+    if groups is None:
+        return np.arange(n)
+    if isinstance(groups, (str, bytes, Mapping)) or not hasattr(groups, "__len__"):
+        raise TypeError(
+            f"`groups` must be an array of customer labels, got {type(groups).__name__}"
+        )
+    try:
+        labels: LabelArray = np.asarray(groups)
+    except (TypeError, ValueError) as exc:  # ragged input
+        raise TypeError(f"`groups` must be an array of customer labels: {exc}") from exc
+    if labels.shape != (n,):
+        raise ValidationError(
+            f"`groups` must have one label per customer ({n}); got shape {labels.shape}"
+        )
+    if labels.dtype.kind == "O":  # labels are exported as JSON: text, numbers, None
+        for label in labels.tolist():
+            if not (label is None or isinstance(label, str) or _is_real(label)):
+                raise TypeError(
+                    "`groups` must hold labels (text, numbers or None), not "
+                    f"{type(label).__name__} {label!r:.40}"
+                )
+    elif labels.dtype.kind not in "iufUM":
+        raise TypeError(f"`groups` must hold labels, got an array of dtype {labels.dtype}")
+    return labels
+
+
 def _thresholds(
     cv: FloatArray, fp: FloatArray, known: npt.NDArray[np.bool_], thresholds: object, q: object
 ) -> FloatArray:
     """The two "high" thresholds of :func:`segment_customers`, shape (2,)."""
     if not isinstance(thresholds, str):
-        try:
-            t = np.asarray([float(v) for v in thresholds], dtype=np.float64)  # type: ignore[attr-defined]
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"`thresholds` must be 'median', 'percentile' or two numbers: {exc}"
-            ) from exc
-        if t.shape != (2,) or np.isnan(t).any():
-            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r}")
+        if not isinstance(thresholds, (Sequence, np.ndarray)):
+            raise TypeError(
+                "`thresholds` must be 'median', 'percentile' or two numbers (current, future); "
+                f"got {type(thresholds).__name__}"
+            )
+        if len(thresholds) != 2:
+            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r:.60}")
+        if not all(_is_real(v) for v in thresholds):
+            raise TypeError(f"`thresholds` must be two numbers, not {thresholds!r:.60}")
+        t = np.array([float(v) for v in thresholds], dtype=np.float64)
+        if np.isnan(t).any():
+            raise ValidationError(f"`thresholds` must be two numbers; got {thresholds!r:.60}")
         return t
     how = check_choice(thresholds, name="thresholds", choices=_THRESHOLDS)
     pct = as_percentiles(q)
@@ -398,6 +468,8 @@ def trailing_value(
         End of the window (included).
     days : float, optional
         Window length (> 0): transactions in ``(as_of - days, as_of]`` count.
+        A window reaching before 1678 (what ``datetime64[ns]`` holds), or
+        ``inf``, counts every transaction up to `as_of`.
 
     Returns
     -------
@@ -430,8 +502,13 @@ def trailing_value(
         raise TypeError(f"`days` must be a number of days, got {type(days).__name__}")
     if not days > 0:
         raise ValidationError(f"`days` must be > 0; got {days}")
-    start = end - np.timedelta64(round(days * NS_PER_DAY), "ns")
-    inside = (t > start) & (t <= end)  # NaT is outside; a NaN amount inside makes NaN
+    inside = t <= end  # NaT is outside; a NaN amount inside makes NaN
+    # Python numbers: an integer window is exact, a numpy integer cannot overflow.
+    window = (int(days) if isinstance(days, (int, np.integer)) else float(days)) * NS_PER_DAY
+    end_ns = int(end.astype("datetime64[ns]").view(np.int64))
+    if window < end_ns - _EARLIEST_NS:  # else the window starts before every instant
+        start = end - np.timedelta64(round(window), "ns")
+        inside &= t > start
     value = np.bincount(codes, weights=np.where(inside, a, 0.0), minlength=groups.size)
     return TrailingValueResult(
         groups=groups.labels,
@@ -647,6 +724,10 @@ def rfm_segments(
         If a condition names an unknown score, is not a ``(low, high)`` pair
         within ``1..bins``, or the default rules meet scores of other than 5
         levels.
+    TypeError
+        If `scores` is not an :class:`RFMResult`, `rules` is not a sequence
+        of ``(name, conditions)`` pairs with a string name and a mapping of
+        conditions, a bound is not a number, or `default` is not a string.
 
     Examples
     --------
@@ -656,34 +737,23 @@ def rfm_segments(
     >>> rfm_segments(r, rules).segment.tolist()
     ['best', 'lapsed', 'other']
     """
+    if not isinstance(scores, RFMResult):
+        raise TypeError(f"`scores` must be an RFMResult (from rfm), got {type(scores).__name__}")
     if rules is RFM_SEGMENT_RULES and scores.bins != 5:
         raise ValidationError(
             f"the default RFM rules are for 5 score levels; these scores have {scores.bins}: "
             "pass `rules` for them"
         )
+    checked = _rules_iv(rules, scores.bins)
+    _check_segment_name(default, name="default")
     n = scores.r.size
     fm = (scores.f + scores.m) / 2.0
     fields = {"r": scores.r, "f": scores.f, "m": scores.m, "fm": fm}
     names: list[str] = []
     codes = np.full(n, -1, dtype=np.int64)
-    for name, conditions in rules:
+    for name, conditions in checked:
         mask = codes < 0
-        for key, bounds in conditions.items():
-            if key not in fields:
-                raise ValidationError(
-                    f"rule {name!r}: unknown score {key!r}; use 'r', 'f', 'm' or 'fm'"
-                )
-            try:
-                low, high = (float(b) for b in bounds)
-            except (TypeError, ValueError) as exc:
-                raise ValidationError(
-                    f"rule {name!r}: {key!r} must be a (low, high) pair; got {bounds!r}"
-                ) from exc
-            if not 1 <= low <= high <= scores.bins:
-                raise ValidationError(
-                    f"rule {name!r}: {key!r} range ({low:g}, {high:g}) is not within the "
-                    f"scores 1..{scores.bins}"
-                )
+        for key, low, high in conditions:
             mask &= (fields[key] >= low) & (fields[key] <= high)
         if name not in names:
             names.append(name)
@@ -699,3 +769,52 @@ def rfm_segments(
         sizes=np.bincount(codes, minlength=labels.size).astype(np.int64),
         thresholds=np.full(2, np.nan),
     )
+
+
+def _rules_iv(rules: object, bins: int) -> list[tuple[str, list[tuple[str, float, float]]]]:
+    """The rules of :func:`rfm_segments`: ``(name, [(score, low, high), ...])`` in order."""
+    if isinstance(rules, (str, bytes, Mapping)) or not isinstance(rules, Iterable):
+        raise TypeError(
+            f"`rules` must be a sequence of (name, conditions) pairs, got {type(rules).__name__}"
+        )
+    out = []
+    for k, rule in enumerate(rules):
+        pair = isinstance(rule, (Sequence, np.ndarray)) and not isinstance(rule, (str, bytes))
+        if not pair or len(rule) != 2:
+            raise TypeError(f"`rules` must hold (name, conditions) pairs; rule {k} is {rule!r:.60}")
+        name, conditions = rule
+        if not isinstance(name, str):
+            raise TypeError(
+                f"`rules`: the name of rule {k} must be a string (a segment name), "
+                f"got {type(name).__name__}"
+            )
+        if not isinstance(conditions, Mapping):
+            raise TypeError(
+                f"`rules`: rule {name!r} must map scores to (low, high) ranges, "
+                f"got {type(conditions).__name__}"
+            )
+        out.append(
+            (name, [_condition(name, key, bounds, bins) for key, bounds in conditions.items()])
+        )
+    return out
+
+
+def _condition(name: str, key: object, bounds: object, bins: int) -> tuple[str, float, float]:
+    """One condition of an RFM rule: ``(score, low, high)`` within ``1..bins``."""
+    if key not in ("r", "f", "m", "fm"):
+        raise ValidationError(
+            f"`rules`: rule {name!r}: unknown score {key!r}; use 'r', 'f', 'm' or 'fm'"
+        )
+    pair = bounds if isinstance(bounds, Sequence) and not isinstance(bounds, (str, bytes)) else ()
+    if len(pair) != 2 or not all(_is_real(b) for b in pair):
+        raise TypeError(
+            f"`rules`: rule {name!r}: {key!r} must be a (low, high) pair of numbers; "
+            f"got {bounds!r:.60}"
+        )
+    low, high = float(pair[0]), float(pair[1])
+    if not 1 <= low <= high <= bins:
+        raise ValidationError(
+            f"`rules`: rule {name!r}: {key!r} range ({low:g}, {high:g}) is not within the "
+            f"scores 1..{bins}"
+        )
+    return str(key), low, high

@@ -73,6 +73,9 @@ _CES_SCALES: dict[str, tuple[int, int, bool, tuple[int, ...]]] = {
     "1.0": (1, 5, False, (1, 2)),
 }
 _CES_VERSIONS = choices_of(CESVersion)
+# Highest `scale` of csat: answers 1..100 (a percentage-like slider) at most;
+# the result holds a count per group and answer.
+_MAX_CSAT_SCALE = 100
 
 
 # --------------------------------------------------------------------------- results
@@ -425,7 +428,7 @@ def csat(
         Answers to "How satisfied were you?", whole numbers 1..`scale`; NaN
         (or None) = no answer, left out.
     scale : int, optional
-        Highest answer (>= 2); answers run from 1 to `scale`.
+        Highest answer, 2 to 100; answers run from 1 to `scale`.
     satisfied : iterable of int, optional
         The answers that count as satisfied. Default: the top two boxes,
         ``(scale - 1, scale)``, i.e. ``(4, 5)`` on the usual 5-point scale.
@@ -445,7 +448,8 @@ def csat(
     ------
     customer_kanban.errors.ValidationError
         If a score is not a whole number from 1 to `scale` (the rows are
-        named), `satisfied` is empty or outside the scale, `scale` < 2,
+        named), `satisfied` is empty or outside the scale, `scale` is
+        outside 2..100,
         `confidence` is not a fraction in (0, 1), or `by` does not match.
 
     Warns
@@ -474,7 +478,7 @@ def csat(
     (array([40.9]), array([92.9]))
     """
     c = as_fraction(confidence, name="confidence")
-    top = as_whole_number(scale, name="scale", minimum=2)  # answers 1..scale
+    top = as_whole_number(scale, name="scale", minimum=2, maximum=_MAX_CSAT_SCALE)
     boxes = _check_satisfied(satisfied, top)
     groups, counts = _histogram(scores, 1, top, by)
     n = counts.sum(axis=1)
@@ -629,7 +633,10 @@ def _kind_codes(kind: object) -> tuple[npt.NDArray[np.intp], BoolArray]:
     if hasattr(kind, "to_numpy"):  # pandas columns
         arr = kind.to_numpy()
     else:  # enum members (FeedbackKind) stay objects, not their str() names
-        arr = np.asarray(kind, dtype=object if _has_enum(kind) else None)
+        try:
+            arr = np.asarray(kind, dtype=object if _has_enum(kind) else None)
+        except ValueError as exc:  # a ragged nested sequence
+            raise TypeError(f"`kind` must be a flat array of feedback kinds: {exc}") from exc
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.dtype.kind == "O":  # FeedbackKind members -> their values, in one ufunc pass

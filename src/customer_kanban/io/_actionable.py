@@ -19,12 +19,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import frame_columns, is_frame
 from customer_kanban._core.validation import check_choice, choices_of
 from customer_kanban.errors import ValidationError
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT, CsvReader
 from customer_kanban.io._event_log import EventLogResult, Rejections
 from customer_kanban.io._fields import instants
-from customer_kanban.io._instants import FixedFormat
+from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
     _mapping_block,
@@ -65,7 +66,7 @@ def read_actionable_agile(
 
     Parameters
     ----------
-    source : str, os.PathLike, open file, mapping of str to array_like, or DataFrame
+    source : str, os.PathLike, open file, mapping of str to array_like, or data frame
         The CSV file (read in blocks with bounded memory, as :func:`read_event_log`
         reads), or its columns.  The first column is the item id and its name holds
         ``ID``; a column named after each state of `workflow`, contiguous and in
@@ -81,8 +82,8 @@ def read_actionable_agile(
         categorical (text) fields; ``|``-joined values are kept as one text.
     at_format : str, optional
         ``None`` (default): ISO 8601 dates or instants (``2024-03-04``, ``2024-03-04
-        09:15``).  Otherwise a fixed-width format as :func:`read_event_log` takes,
-        e.g. ``"%Y/%m/%d"`` or ``"%d/%m/%Y"``.
+        09:15``).  Otherwise a ``strptime`` format as :func:`read_event_log` takes
+        it, e.g. ``"%d/%m/%Y"`` or ``"%m/%d/%Y %I:%M %p"``.
     delimiter, field_limit, input_limit
         As :func:`read_event_log` takes them.
 
@@ -133,7 +134,7 @@ def read_actionable_agile(
     """
     wf = check_workflow(workflow)
     reader_options(("",), delimiter, field_limit, input_limit)
-    fmt = None if at_format is None else FixedFormat.parse(at_format)
+    fmt = None if at_format is None else TimeFormat.parse(at_format)
     if fields is not None:
         check_fields(fields)
     label, names, blocks = _blocks(source, delimiter, field_limit, input_limit)
@@ -180,13 +181,12 @@ def _blocks(
                 )  # fmt: skip
 
         return reader.label, names, csv_blocks()
-    frame_like = hasattr(source, "columns") and hasattr(source, "__getitem__")
-    if isinstance(source, Mapping) or frame_like:
-        block = _mapping_block(source, [str(k) for k in source])
+    if isinstance(source, Mapping) or is_frame(source):
+        block = _mapping_block(source, frame_columns(source, [])[0])
         return block.label, block.names, iter([block])
     raise TypeError(
-        "`source` must be a CSV path, an open file or a mapping of columns "
-        f"(dict of arrays, DataFrame), got {type(source).__name__}"
+        "`source` must be a CSV path, an open file, a mapping of columns or a data frame "
+        f"(pandas, polars, pyarrow), got {type(source).__name__}"
     )
 
 
@@ -305,7 +305,7 @@ class _Part:
         return out
 
 
-def _accept(block: ColumnBlock, layout: _Layout, fmt: FixedFormat | None) -> _Part:
+def _accept(block: ColumnBlock, layout: _Layout, fmt: TimeFormat | None) -> _Part:
     """Check the rows of a block: ids present, stage dates readable, at least one."""
     cols = block.columns
     raw, id_missing = text_column(cols[layout.item], ())

@@ -22,12 +22,14 @@ not counted.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import stat
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import attrs
 import numpy as np
@@ -111,6 +113,11 @@ def sniff_delimiter(header: bytes) -> str:
     return CANDIDATES[best] if counts[best] else ","
 
 
+def is_file(source: object) -> bool:
+    """Whether `source` is an open file (an object with a ``read`` method, not a class)."""
+    return callable(getattr(source, "read", None)) and not isinstance(source, type)
+
+
 class CsvReader:
     """Read a CSV source block by block.
 
@@ -140,7 +147,7 @@ class CsvReader:
         label: str | None = None,
     ) -> None:
         self._stream, self.label = _open(source, label)
-        self._owned = not hasattr(source, "read")
+        self._owned = not is_file(source)
         self.field_limit = check_limit(field_limit, "field_limit")
         self.input_limit = check_limit(input_limit, "input_limit")
         self.block_bytes = max(int(block_bytes), 1 << 10)
@@ -154,11 +161,16 @@ class CsvReader:
         self.delimiter = sniff_delimiter(first) if delimiter is None else check_delimiter(delimiter)
         self.header = _header_names(first, self.delimiter, self.label)
 
+    def close(self) -> None:
+        """Close the file if this reader opened it (the rows are then no longer readable)."""
+        if self._owned:
+            self._stream.close()
+
     # ------------------------------------------------------------------ reading
     def _fill(self, need: int) -> bytes:
         """Read until `need` bytes are pending or the input ends."""
         while len(self._pending) < need and not self._eof:
-            chunk = self._stream.read(self.block_bytes)
+            chunk = self._read_chunk()
             if isinstance(chunk, str):
                 chunk = chunk.encode("utf-8")
             if not chunk:
@@ -172,6 +184,15 @@ class CsvReader:
                 )
             self._pending += chunk
         return self._pending
+
+    def _read_chunk(self) -> bytes | str:
+        try:
+            chunk: bytes | str = self._stream.read(self.block_bytes)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise ValidationError(
+                f"cannot read {self.label}: not a complete gzip file ({exc})"
+            ) from exc
+        return chunk
 
     def _header_line(self) -> bytes:
         data = self._fill(1)
@@ -424,8 +445,10 @@ def _check_utf8_rows(buf: npt.NDArray[np.uint8], starts: I64, reader: CsvReader,
 # ---------------------------------------------------------------------- opening
 
 
-def _size_of(stream: IO[Any]) -> int | None:
-    """Bytes left in a regular file (None for pipes, sockets and other streams)."""
+def _size_of(stream: Any) -> int | None:
+    """Bytes left in a regular file (None for pipes, sockets, compressed and other streams)."""
+    if isinstance(stream, gzip.GzipFile):
+        return None
     try:
         info = os.fstat(stream.fileno())
         if stat.S_ISREG(info.st_mode):
@@ -461,7 +484,7 @@ def check_delimiter(delimiter: object) -> str:
 
 
 def _open(source: str | os.PathLike[str] | IO[Any], label: str | None) -> tuple[IO[Any], str]:
-    if hasattr(source, "read"):
+    if is_file(source):
         name = getattr(source, "name", None)
         text = label or (Path(str(name)).name if isinstance(name, str) else "the file object")
         stream: IO[Any] = source  # type: ignore[assignment]
@@ -487,6 +510,8 @@ def _open_path(path: Path, label: str | None) -> tuple[IO[Any], str]:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         raise ValidationError(f"cannot read {text}: it is a device, not a file")
     try:
+        if path.suffix.lower() == ".gz":  # decompressed as it is read; limits count its text
+            return cast("IO[Any]", gzip.open(path, "rb")), text
         return open(path, "rb"), text
     except OSError as exc:
         raise ValidationError(f"cannot read {text}: {exc.strerror or exc}") from exc

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import ArrowText, Categorical
 from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
+from customer_kanban.io._arrow import Engine, arrow_block, choose_engine
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._fields import instants
-from customer_kanban.io._instants import FixedFormat
+from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
     LazyText,
+    categories,
     column_blocks,
     decode,
     fixed_bytes,
@@ -26,7 +29,7 @@ from customer_kanban.io._source import (
     warn_rejected,
 )
 from customer_kanban.model import Workflow
-from customer_kanban.table import Transitions, WorkItemTable, factorize
+from customer_kanban.table import Transitions, WorkItemTable
 
 __all__ = [
     "MISSING_INSTANT",
@@ -231,18 +234,36 @@ def _state_lookup(
 
 
 # ------------------------------------------------------------------------- columns
-def _item_column(column: Any, na_values: Sequence[str]) -> tuple[npt.NDArray[Any], Mask]:
-    """Item ids: integer columns are kept as they are (never missing), the rest as text."""
-    values = column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)
+@attrs.frozen(eq=False)
+class _Ids:
+    """Item ids of a block: the ids themselves, or codes into labels in text order."""
+
+    values: npt.NDArray[Any]
+    missing: Mask
+    labels: npt.NDArray[Any] | None = None
+
+
+def _item_column(column: Any, na_values: Sequence[str]) -> _Ids:
+    """Item ids: integer columns are kept as they are (never missing), coded columns as
+    codes, the rest as text."""
+    if isinstance(column, (Categorical, ArrowText)):
+        cat, missing = categories(column, na_values)
+        return _Ids(cat.codes, missing, cat.labels)
+    values = np.asarray(column)
     if values.dtype.kind in "iu":
-        return values, np.zeros(values.shape, bool)
-    return text_column(column, na_values)
+        return _Ids(values, np.zeros(values.shape, bool))
+    return _Ids(*text_column(column, na_values))
 
 
 def _state_codes(
     column: Any, na_values: Sequence[str], keys: npt.NDArray[np.str_], codes: npt.NDArray[np.int32]
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[Any]]:
-    """Workflow index of every row: -1 unknown, -2 missing; and the text of the column."""
+) -> tuple[npt.NDArray[np.int32], LazyText]:
+    """Workflow index of every row: -1 unknown, -2 missing; and the column's text."""
+    if isinstance(column, (Categorical, ArrowText)):  # look up each label once
+        cat, missing = categories(column, na_values)
+        per_label, _ = _state_codes(cat.labels, (), keys, codes)
+        out = np.append(per_label, np.int32(-2))[np.where(missing, cat.labels.size, cat.codes)]
+        return out, LazyText(cat.codes, missing, cat.labels)
     text, missing = text_column(column, na_values)
     probe: npt.NDArray[Any] = text
     if text.dtype.kind != "U":  # bytes read from a file: compare with the encoded keys
@@ -257,7 +278,7 @@ def _state_codes(
     del left
     out[unknown] = -1
     out[missing] = -2
-    return out, text
+    return out, LazyText(text, missing)
 
 
 # --------------------------------------------------------------------------- sorting
@@ -284,7 +305,11 @@ def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
 
 
 def _sort_rows(
-    ids: npt.NDArray[Any], at: I64, state: npt.NDArray[np.int32], n_states: int
+    ids: npt.NDArray[Any],
+    at: I64,
+    state: npt.NDArray[np.int32],
+    n_states: int,
+    id_labels: npt.NDArray[Any] | None = None,
 ) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
     """Sort the accepted rows by (item, instant, state) with one stable ``argsort``.
 
@@ -301,7 +326,7 @@ def _sort_rows(
     tie_next : row k ties with row k + 1 on item, instant and state
     labels_of : item codes -> item ids
     """
-    codes, n_codes, labels_of = _item_codes(ids)
+    codes, n_codes, labels_of = _item_codes(ids, id_labels)
     packed = _time_key(at)
     if packed is None or n_codes * packed[1] * n_states >= 2**63:
         order = np.lexsort((state, at, codes)).astype(np.int64, copy=False)
@@ -391,6 +416,7 @@ def read_event_log(
     delimiter: str | None = ",",
     field_limit: int = FIELD_LIMIT,
     input_limit: int = INPUT_LIMIT,
+    engine: Engine = "auto",
 ) -> EventLogResult:
     """Read an event log (one row per state change) into a :class:`WorkItemTable`.
 
@@ -415,9 +441,12 @@ def read_event_log(
     at_format : str, optional
         ``None`` (default): ISO 8601 text starting ``YYYY-MM-DD`` (naive instants
         are UTC; ``Z`` and ``+hh:mm`` offsets are converted to UTC).  Otherwise a
-        fixed-width format of ``%Y %m %d %H %M %S`` and literal characters, e.g.
-        ``"%d-%m-%Y %H:%M"``; every field must be zero-padded to its width.
-        ``datetime64`` columns of a mapping are taken as they are (UTC).
+        ``strptime`` format, matched as :func:`datetime.datetime.strptime` matches
+        it and parsed vectorized: ``%Y %y %m %d %H %I %M %S %f %p %j %b %B %a %A
+        %z %%`` and literal text, fields with or without zero padding, e.g.
+        ``"%d/%m/%Y %H:%M"`` reads ``29/2/2016 1:16``.  ``datetime64`` columns
+        (and frame columns of instants, with or without a time zone) are taken as
+        they are, in UTC.
     state_map : mapping of str to str, optional
         Raw state value -> workflow state; values not in the map are used as
         they are.
@@ -433,6 +462,15 @@ def read_event_log(
     input_limit : int, optional
         Largest CSV input, in bytes (default 64 GiB); a longer (or endless) input is
         an error.
+    engine : {"auto", "arrow", "numpy"}, optional
+        How a CSV file is parsed.  ``"arrow"``: pyarrow's multi-threaded reader (the
+        ``arrow`` extra), for a file given by its path; a file it cannot read exactly
+        as the numpy engine does (a malformed row, text that is not UTF-8, a quoted
+        line end, a field over `field_limit`) is read by the numpy engine instead.
+        ``"numpy"``: the package's streaming reader (memory bounded by its blocks).
+        ``"auto"`` (default): ``"arrow"`` for a path when pyarrow is installed,
+        else ``"numpy"``.  Both give equal results; mappings and frames take no
+        engine (only ``"auto"``).
 
     Returns
     -------
@@ -532,20 +570,15 @@ def read_event_log(
         department=department,
         targets=targets,
         na=na,
-        fmt=None if at_format is None else FixedFormat.parse(at_format),
+        fmt=None if at_format is None else TimeFormat.parse(at_format),
         lookup=_state_lookup(workflow, state_map),
     )
-    blocks = column_blocks(
-        source,
-        columns=spec.columns,
-        delimiter=delimiter,
-        field_limit=field_limit,
-        input_limit=input_limit,
-    )
+    blocks = _blocks(source, spec, engine, delimiter, field_limit, input_limit)
     accepted = [_accept(block, spec) for block in blocks]
     rejected = _Rejected.concatenate(accepted)
     n_rows = sum(a.n_rows for a in accepted)
     label = accepted[0].label
+    samples = [a.bad_instants for a in accepted]
     rows = _Rows.concatenate(accepted)  # empties the blocks' arrays as it goes
     del accepted
     m = rows.ids.size
@@ -554,8 +587,40 @@ def read_event_log(
         table=table, rejected=rejected, n_rows=n_rows, n_accepted=m, n_merged=m - n_transitions
     )
     if len(rejected):
-        warn_rejected(rejected.rows, rejected.reasons, n_rows, label)
+        hint = _hint([s for a in samples for s in a][:3], at_format)
+        warn_rejected(rejected.rows, rejected.reasons, n_rows, label, hint)
     return result
+
+
+def _blocks(
+    source: Any,
+    spec: _Spec,
+    engine: str,
+    delimiter: str | None,
+    field_limit: int,
+    input_limit: int,
+) -> Iterator[ColumnBlock]:
+    """The source's blocks: one from pyarrow's reader, or the numpy engine's stream."""
+    if choose_engine(engine, source) == "arrow":
+        block = arrow_block(
+            source,
+            columns=spec.columns,
+            texts=[c for c in spec.columns if c != spec.at],
+            instant=spec.at if spec.fmt is None else None,
+            delimiter=delimiter,
+            na_values=spec.na,
+            field_limit=field_limit,
+            input_limit=input_limit,
+        )
+        if block is not None:
+            return iter([block])
+    return column_blocks(
+        source,
+        columns=spec.columns,
+        delimiter=delimiter,
+        field_limit=field_limit,
+        input_limit=input_limit,
+    )
 
 
 @attrs.frozen
@@ -568,7 +633,7 @@ class _Spec:
     department: str | None
     targets: list[tuple[str, str]]
     na: tuple[str, ...]
-    fmt: FixedFormat | None
+    fmt: TimeFormat | None
     lookup: tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]
 
     @property
@@ -593,19 +658,22 @@ class _Accepted:
     label: str
     n_rows: int
     ids: npt.NDArray[Any]
+    id_labels: npt.NDArray[Any] | None
     st: npt.NDArray[np.int32]
     ns: I64
     dept: LazyText | None
     attrs_: list[LazyText]
     rejected_rows: I64
     rejected_reasons: npt.NDArray[np.object_]
+    bad_instants: list[str]
 
 
 def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     """Check every row of a block (each reason once, in the documented order) and compact."""
     spec.require(block)
     cols = block.columns
-    ids, id_missing = _item_column(cols[spec.item], spec.na)
+    ids = _item_column(cols[spec.item], spec.na)
+    id_missing = ids.missing
     st, st_text = _state_codes(cols[spec.state], spec.na, *spec.lookup)
     ns, at_missing, at_bad = instants(cols[spec.at], spec.na, spec.fmt, spec.at)
     ok = ~(id_missing | (st < 0) | at_missing | at_bad)
@@ -613,20 +681,22 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     keep = None if ok.all() else np.flatnonzero(ok)
     dept = None
     if spec.department is not None:
-        dept = LazyText(*text_column(cols[spec.department], spec.na)).take(keep)
+        dept = LazyText.of(cols[spec.department], spec.na).take(keep)
     attr_cols = [LazyText.of(cols[column], spec.na).take(keep) for column, _ in spec.targets]
     rows = np.concatenate((np.asarray(block.rejected_rows, np.int64), block.rows[~ok]))
     why = np.concatenate((np.asarray(block.rejected_reasons, object), reasons))
     return _Accepted(
         label=block.label,
         n_rows=block.n_rows,
-        ids=ids if keep is None else ids[keep],
+        ids=ids.values if keep is None else ids.values[keep],
+        id_labels=ids.labels,
         st=st if keep is None else st[keep],
         ns=ns if keep is None else ns[keep],
         dept=dept,
         attrs_=attr_cols,
         rejected_rows=rows,
         rejected_reasons=why,
+        bad_instants=_first_texts(cols[spec.at], at_bad & ~(id_missing | (st < 0))),
     )
 
 
@@ -647,6 +717,7 @@ class _Rows:
     """The accepted rows of a log, every block's together (a step of :func:`read_event_log`)."""
 
     ids: npt.NDArray[Any]
+    id_labels: npt.NDArray[Any] | None
     st: npt.NDArray[np.int32]
     ns: I64
     dept: LazyText | None
@@ -657,7 +728,9 @@ class _Rows:
         """One set of columns from every block's; each block's column is let go once joined."""
         if len(parts) == 1:
             p = parts[0]
-            return cls(p.ids, p.st, p.ns, p.dept, p.attrs_)
+            return cls(p.ids, p.id_labels, p.st, p.ns, p.dept, p.attrs_)
+        if any(p.id_labels is not None for p in parts):  # pragma: no cover - one block each
+            raise AssertionError("coded item ids come from one block")
         ids = _join(parts, "ids", _EMPTY)
         st = _join(parts, "st", np.empty(0, np.int32))
         ns = _join(parts, "ns", np.empty(0, np.int64))
@@ -671,7 +744,7 @@ class _Rows:
             attr_cols.append(LazyText.concatenate([p.attrs_[k] for p in parts]))
             for p in parts:
                 p.attrs_[k] = _EMPTY_TEXT
-        return cls(ids, st, ns, dept, attr_cols)
+        return cls(ids, None, st, ns, dept, attr_cols)
 
 
 def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -689,7 +762,7 @@ def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
     """Sort the accepted rows, merge repeats into transitions, and build the table."""
     order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(
-        rows.ids, rows.ns, rows.st, len(workflow.states)
+        rows.ids, rows.ns, rows.st, len(workflow.states), rows.id_labels
     )
     # Free the unsorted copies: the sorted ones replace them.
     rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
@@ -706,14 +779,12 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
     tr_item = np.cumsum(first_kept)
     tr_item -= 1
     n_items = int(tr_item[-1]) + 1 if order.size else 0
-    item_ids = labels_of(s_codes[new_item])
+    item_ids = _narrow(labels_of(s_codes[new_item]))
     del s_codes
     tr_state, tr_at = s_state[kept], s_at[kept]
     del s_state, s_at
-    if dept is not None:
-        tr_dept = dept[order[kept]]
-        dept_codes, dept_labels = factorize(tr_dept)  # "" is missing
-        del tr_dept
+    if rows.dept is not None:
+        dept_codes, dept_labels = rows.dept.factorize(order[kept])
     else:
         dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
     n_transitions = int(kept.size)
@@ -728,7 +799,9 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
     ]
     del order, new_item
     for field, lazy, picked, items in picks:
-        categories[field] = _factorize_values(lazy.values[picked], items, n_items)
+        codes = np.full(n_items, -1, np.int32)
+        codes[items], labels = lazy.factorize(picked)
+        categories[field] = (codes, labels)
     transitions = Transitions(
         item=tr_item.astype(np.int64, copy=False),
         state=tr_state,
@@ -782,7 +855,7 @@ def _instant_columns(
 def _reasons_of(
     id_missing: Mask,
     st: npt.NDArray[np.int32],
-    st_text: npt.NDArray[Any],
+    st_text: LazyText,
     at_missing: Mask,
     at_bad: Mask,
     accepted: Mask,
@@ -796,7 +869,7 @@ def _reasons_of(
     reasons[at_missing[rows]] = MISSING_INSTANT
     unknown = st[rows] == -1
     if unknown.any():
-        values, inverse = np.unique(st_text[rows[unknown]], return_inverse=True)
+        values, inverse = np.unique(st_text.text(rows[unknown]), return_inverse=True)
         # One message per distinct unknown value, not per row.
         texts = np.array(
             [f"unknown state {_shown(v)!r}" for v in decode(values, errors="replace").tolist()],
@@ -808,16 +881,41 @@ def _reasons_of(
     return reasons
 
 
+def _first_texts(column: Any, mask: Mask, count: int = 3) -> list[str]:
+    """The text of the first `count` rows where `mask` holds (for a warning)."""
+    rows = np.flatnonzero(mask)[:count]
+    if not rows.size:
+        return []
+    if isinstance(column, ArrowText):
+        column = column.take(rows).objects()
+        rows = np.arange(rows.size)
+    elif isinstance(column, Categorical):
+        column = column.text()
+    values = np.asarray(column)[rows]
+    return [_shown(str(v)) for v in decode(values, errors="replace").tolist()]
+
+
+def _hint(samples: list[str], at_format: str | None) -> str:
+    """What a warning says of the unparseable instants: their first values, the format."""
+    if not samples:
+        return ""
+    how = f"at_format {at_format!r}" if at_format else "ISO 8601 (give `at_format` for other text)"
+    return f"unparseable instants such as {', '.join(map(repr, samples))} were read as {how}"
+
+
 def _shown(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _item_codes(ids: npt.NDArray[Any]) -> tuple[I64, int, Any]:
+def _item_codes(ids: npt.NDArray[Any], labels: npt.NDArray[Any] | None) -> tuple[I64, int, Any]:
     """Integer codes of the item ids (order-preserving) and how to turn codes back into ids.
 
-    Integer ids within a range that packs into the sort key are offset, not
-    sorted; other ids are factorized with one ``np.unique``.
+    Coded ids (`labels` given, in text order) are their codes; integer ids within a
+    range that packs into the sort key are offset, not sorted; other ids are
+    factorized with one ``np.unique``.
     """
+    if labels is not None:
+        return ids.astype(np.int64), max(int(labels.size), 1), lambda c: labels[c]
     if ids.dtype.kind in "iu" and ids.size:
         lo, hi = int(ids.min()), int(ids.max())
         if hi - lo < 2**40:
@@ -827,16 +925,21 @@ def _item_codes(ids: npt.NDArray[Any]) -> tuple[I64, int, Any]:
                 return (c + lo).astype(ids.dtype)
 
             return codes, hi - lo + 1, ints
-    labels, inverse = np.unique(ids, return_inverse=True)
-    labels = decode(labels)
-    if labels.dtype.kind == "U":  # as narrow as the longest id, whatever the source's width
-        width = int(np.char.str_len(labels).max()) if labels.size else 1
-        labels = labels.astype(f"<U{max(width, 1)}")
+    distinct, inverse = np.unique(ids, return_inverse=True)
+    labels = decode(distinct)
 
     def text(c: I64) -> npt.NDArray[Any]:
         return labels[c]
 
     return inverse.astype(np.int64, copy=False), int(labels.size), text
+
+
+def _narrow(labels: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Text labels as narrow as the longest one, whatever the source's width."""
+    if labels.dtype.kind != "U":
+        return labels
+    width = int(np.char.str_len(labels).max()) if labels.size else 1
+    return labels.astype(f"<U{max(width, 1)}")
 
 
 def _latest_rows(
@@ -864,21 +967,3 @@ def _latest_rows(
     if source_rows is not None:
         rows = source_rows[rows]
     return rows, items
-
-
-def _factorize_values(
-    values: npt.NDArray[Any], items: I64, n_items: int
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
-    """Codes (-1 = none) and labels of the items' values; labels are text, in text order."""
-    distinct = np.unique(values)
-    inverse = np.searchsorted(distinct, values)
-    text = distinct.dtype.kind in "US" or (distinct.size and isinstance(distinct[0], bytes))
-    labels = decode(distinct).astype(str)
-    if not text:  # numbers: sort their text, as the table's labels are
-        by_text = np.argsort(labels, kind="stable")
-        rank = np.empty(by_text.size, np.int64)
-        rank[by_text] = np.arange(by_text.size)
-        labels, inverse = labels[by_text], rank[inverse]
-    codes = np.full(n_items, -1, np.int32)
-    codes[items] = inverse
-    return codes, labels.astype(object)

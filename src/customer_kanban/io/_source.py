@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import ArrowText, Categorical, frame_columns, is_frame
 from customer_kanban.errors import RejectedRowsWarning, ValidationError
 from customer_kanban.io._csv import (
     FIELD_LIMIT,
@@ -26,11 +27,13 @@ from customer_kanban.io._csv import (
     CsvReader,
     check_delimiter,
     check_limit,
+    is_file,
 )
 
 __all__ = [
     "ColumnBlock",
     "LazyText",
+    "categories",
     "check_column_names",
     "column_blocks",
     "decode",
@@ -91,17 +94,14 @@ def _values(column: Any) -> npt.NDArray[Any]:
 
 
 def _mapping_block(source: Mapping[str, Any] | Any, columns: Sequence[str]) -> ColumnBlock:
-    label = "the mapping"
-    names = tuple(str(k) for k in source)  # a dict or a DataFrame alike
-    data: dict[str, Any] = {}
-    for key in source:
-        if str(key) not in columns:
-            continue
-        column = source[key]
-        # pandas columns are kept: `.dt` knows their time zone and `.isna()` their
-        # missing entries (pd.NA cannot be compared); the rest become numpy arrays.
-        pandas_like = hasattr(column, "isna") and hasattr(column, "to_numpy")
-        data[str(key)] = column if pandas_like else _values(column)
+    """A mapping of columns or a data frame (pandas, polars, pyarrow, ...) as one block."""
+    label = "the mapping" if isinstance(source, Mapping) else f"the {type(source).__name__}"
+    names, data = frame_columns(source, list(columns))
+    for name, column in data.items():
+        if isinstance(column, np.ndarray) and column.ndim != 1:
+            raise ValidationError(
+                f"column {name!r} of {label} must be one-dimensional, got shape {column.shape}"
+            )
     lengths = {name: len(col) for name, col in data.items()}
     if len(set(lengths.values())) > 1:
         raise ValidationError(f"the columns of {label} have different lengths: {lengths}")
@@ -123,7 +123,7 @@ def column_blocks(
     DataFrame is one block.  The first block is yielded even when the source has no
     data row, so that missing columns are reported.
     """
-    if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
+    if isinstance(source, (str, os.PathLike)) or is_file(source):
         reader = CsvReader(
             source,  # type: ignore[arg-type]
             delimiter=delimiter,
@@ -147,13 +147,12 @@ def column_blocks(
             blank = {c: np.zeros(0, dtype="S1") for c in columns if c in names}
             yield ColumnBlock(reader.label, names, 0, np.zeros(0, np.int64), blank)
         return
-    frame_like = hasattr(source, "columns") and hasattr(source, "__getitem__")
-    if isinstance(source, Mapping) or frame_like:
+    if isinstance(source, Mapping) or is_frame(source):
         yield _mapping_block(source, columns)
         return
     raise TypeError(
-        "`source` must be a CSV path, an open file or a mapping of columns "
-        f"(dict of arrays, DataFrame), got {type(source).__name__}"
+        "`source` must be a CSV path, an open file, a mapping of columns or a data frame "
+        f"(pandas, polars, pyarrow), got {type(source).__name__}"
     )
 
 
@@ -235,17 +234,15 @@ def text_column(column: Any, na_values: Sequence[str]) -> tuple[npt.NDArray[Any]
 
     Missing entries are set to the empty string.  Missing: ``None``, ``NaN``,
     ``NaT``, ``""`` and `na_values`.  Integer, boolean, float and datetime columns
-    are written as text.
+    are written as text; categorical and Arrow columns are written from their labels.
     """
-    isna = getattr(column, "isna", None)
-    pandas_missing = np.asarray(isna(), dtype=bool) if callable(isna) else None
+    if isinstance(column, (Categorical, ArrowText)):
+        cat, missing = categories(column, na_values)
+        return cat.text(), missing
     arr = _values(column)
     if arr.dtype.kind == "O" and not _is_bytes_objects(arr):
-        if pandas_missing is None:
-            missing = np.asarray(arr == None, dtype=bool)  # noqa: E711 - elementwise
-            missing |= np.asarray(arr != arr, dtype=bool)  # NaN and NaT only
-        else:
-            missing = pandas_missing
+        missing = np.asarray(arr == None, dtype=bool)  # noqa: E711 - elementwise
+        missing |= np.asarray(arr != arr, dtype=bool)  # NaN and NaT only
         if missing.any():
             arr = arr.copy()
             arr[missing] = ""
@@ -264,30 +261,54 @@ def text_column(column: Any, na_values: Sequence[str]) -> tuple[npt.NDArray[Any]
     return arr, missing
 
 
+def categories(
+    column: Categorical | ArrowText, na_values: Sequence[str]
+) -> tuple[Categorical, Mask]:
+    """A coded column with its labels in text order, and its missing mask.
+
+    Missing: a null, or a label that is empty or one of `na_values`; those rows get
+    the code -1.
+    """
+    cat = (column.categorical() if isinstance(column, ArrowText) else column).ranked()
+    label_missing = _na_mask(cat.labels, na_values)
+    missing = cat.codes < 0
+    if label_missing.any():
+        missing |= label_missing[np.maximum(cat.codes, 0)] & ~missing
+        cat = Categorical(np.where(missing, np.int32(-1), cat.codes), cat.labels)
+    return cat, missing
+
+
 @attrs.frozen(eq=False)
 class LazyText:
     """A column whose missing mask is known and whose text is made only for rows asked for.
 
     Integer and boolean columns are never missing and become text only where
-    needed (text columns are text already; other kinds are converted at once).
+    needed; categorical columns keep their codes (`values`, -1 where missing) and
+    their labels in text order (`categories`); other text columns are text already.
     """
 
     values: npt.NDArray[Any]
     missing: Mask
+    categories: npt.NDArray[Any] | None = None
 
     @classmethod
     def of(cls, column: Any, na_values: Sequence[str]) -> LazyText:
         """Wrap `column` (``na_values`` apply to text)."""
+        if isinstance(column, (Categorical, ArrowText)):
+            cat, missing = categories(column, na_values)
+            return cls(cat.codes, missing, cat.labels)
         arr = _values(column)
         if arr.dtype.kind in "iub":
             return cls(arr, np.zeros(arr.shape, bool))
-        if arr.dtype.kind in "US" and not callable(getattr(column, "isna", None)):
+        if arr.dtype.kind in "US":
             return cls(arr, _na_mask(arr, na_values))
         return cls(*text_column(column, na_values))
 
     def take(self, rows: npt.NDArray[np.intp] | None) -> LazyText:
         """The same column restricted to `rows` (``None``: all)."""
-        return self if rows is None else LazyText(self.values[rows], self.missing[rows])
+        if rows is None:
+            return self
+        return LazyText(self.values[rows], self.missing[rows], self.categories)
 
     def text(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
         """The text of `rows` (which must not be missing), ordered as text orders it.
@@ -295,18 +316,43 @@ class LazyText:
         UTF-8 bytes order as their code points, so bytes are returned as they are.
         """
         values = self.values[rows]
+        if self.categories is not None:
+            out: npt.NDArray[Any] = self.categories[values]
+            return out
         if values.dtype.kind in "US":
             return values
         if _is_bytes_objects(values):
             return values
         return values.astype(str)
 
+    def factorize(
+        self, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
+        """Codes (-1 where missing) and labels (text, in text order) of `rows`."""
+        values = self.values[rows]
+        present = ~self.missing[rows]
+        codes = np.full(values.shape, -1, np.int32)
+        distinct, inverse = np.unique(values[present], return_inverse=True)
+        if self.categories is not None:
+            labels = self.categories[distinct].astype(str)
+        else:
+            labels = decode(distinct).astype(str)
+            if distinct.dtype.kind not in "US" and not _is_bytes_objects(distinct):
+                by_text = np.argsort(labels, kind="stable")  # numbers: in their text's order
+                rank = np.empty(by_text.size, np.int64)
+                rank[by_text] = np.arange(by_text.size)
+                labels, inverse = labels[by_text], rank[inverse]
+        codes[present] = inverse
+        return codes, labels.astype(object)
+
     @staticmethod
     def concatenate(parts: Sequence[LazyText]) -> LazyText:
         """One column from the same column of successive blocks."""
         if len(parts) == 1:
             return parts[0]
-        values = [p.values for p in parts]
+        values = [
+            p.values if p.categories is None else p.text(np.arange(p.values.size)) for p in parts
+        ]
         kinds = {v.dtype.kind for v in values}
         if len(kinds) > 1:  # e.g. S in most blocks, objects where a value was very long
             values = [v.astype(object) for v in values]
@@ -314,16 +360,21 @@ class LazyText:
 
 
 def warn_rejected(
-    rows: npt.NDArray[Any], reasons: npt.NDArray[Any], n_rows: int, label: str
+    rows: npt.NDArray[Any], reasons: npt.NDArray[Any], n_rows: int, label: str, hint: str = ""
 ) -> None:
     """Issue one :class:`RejectedRowsWarning` for the rows a reader rejected.
 
-    Attributed to the reader's caller (two frames up).
+    When most rows are rejected the message starts ``MOST ROWS REJECTED`` and adds
+    `hint` (the first rejected values and the format tried, say): a table made of
+    the few rows left is rarely what was meant.  Attributed to the reader's caller
+    (two frames up).
     """
     shown = "; ".join(f"row {int(r)}: {why}" for r, why in zip(rows[:3], reasons[:3], strict=True))
     more = "; ..." if len(rows) > 3 else ""
     share = len(rows) / n_rows if n_rows else 1.0
     summary = f"{label}: {len(rows):,} of {n_rows:,} rows rejected ({share:.1%}): {shown}{more}"
+    if share > 0.5:
+        summary = f"MOST ROWS REJECTED - {summary}" + (f"; {hint}" if hint else "")
     warning = RejectedRowsWarning(
         f"{summary} (every rejected row and its reason are in the result's `rejected`)"
     )

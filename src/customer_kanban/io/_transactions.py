@@ -15,7 +15,7 @@ from customer_kanban.errors import ValidationError
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._event_log import Rejections
 from customer_kanban.io._fields import instants, numbers
-from customer_kanban.io._instants import FixedFormat
+from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
     check_column_names,
@@ -168,14 +168,14 @@ def read_transactions(
     >>> len(r.table), r.rejected.rows.tolist(), r.rejected.reasons.tolist()
     (1, [1, 2], ['revenue is not a finite number', 'missing customer'])
     >>> print(caught[0].message)  # doctest: +ELLIPSIS
-    the mapping: 2 of 3 rows rejected (66.7%): row 1: revenue is not a finite number; ...
+    MOST ROWS REJECTED - the mapping: 2 of 3 rows rejected (66.7%): row 1: ...
     """
     if margin is not None and cost is not None:
         raise ValidationError("give `margin` or `cost`, not both")
     roles = _names(("customer", "at", "revenue"), customer=customer, at=at, revenue=revenue,
                    margin=margin, cost=cost, product=product)  # fmt: skip
     na = reader_options(na_values, delimiter, field_limit, input_limit)
-    fmt = None if at_format is None else FixedFormat.parse(at_format)
+    fmt = None if at_format is None else TimeFormat.parse(at_format)
     parts = []
     n_rows = 0
     label = "the mapping"
@@ -197,7 +197,7 @@ def read_transactions(
 
 
 def _transaction_block(
-    block: ColumnBlock, roles: Mapping[str, str], na: tuple[str, ...], fmt: FixedFormat | None
+    block: ColumnBlock, roles: Mapping[str, str], na: tuple[str, ...], fmt: TimeFormat | None
 ) -> dict[str, Any]:
     cols = block.columns
     who, who_missing = text_column(cols[roles["customer"]], na)
@@ -331,7 +331,7 @@ def read_feedback(
     roles = _names(("customer", "at", "kind"), customer=customer, at=at, kind=kind, item=item,
                    score=score, text=text)  # fmt: skip
     na = reader_options(na_values, delimiter, field_limit, input_limit)
-    fmt = None if at_format is None else FixedFormat.parse(at_format)
+    fmt = None if at_format is None else TimeFormat.parse(at_format)
     values: list[Feedback] = []
     rows: list[npt.NDArray[np.int64]] = []
     reasons: list[npt.NDArray[np.object_]] = []
@@ -362,7 +362,7 @@ def read_feedback(
 
 
 def _feedback_block(
-    block: ColumnBlock, roles: Mapping[str, str], na: tuple[str, ...], fmt: FixedFormat | None
+    block: ColumnBlock, roles: Mapping[str, str], na: tuple[str, ...], fmt: TimeFormat | None
 ) -> tuple[list[Feedback], npt.NDArray[np.int64], npt.NDArray[np.object_]]:
     cols = block.columns
     who, who_missing = text_column(cols[roles["customer"]], na)

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 import attrs
 
 from customer_kanban._core.serialize import Serializable
 from customer_kanban.errors import ValidationError
-from customer_kanban.model._checks import non_empty_str, optional_non_empty_str, raise_if
+from customer_kanban.model._checks import (
+    as_bool,
+    flag,
+    non_empty_str,
+    number_or_none,
+    optional_non_empty_str,
+    optional_number,
+    raise_if,
+)
 
 __all__ = ["AcceptanceRule", "RuleKind"]
 
@@ -65,20 +72,9 @@ def _kind(value: RuleKind | str) -> RuleKind:
 def _values(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         raise TypeError(f"`values` must be a sequence of strings, got the string {values!r}")
+    if isinstance(values, (bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"`values` must be a sequence of strings, got {type(values).__name__}")
     return tuple(values)
-
-
-def _opt_number(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"expected a number or None, got {value!r}")
-    return float(value)
-
-
-def _strict_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"`{attribute.name}` must be True or False, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -139,11 +135,17 @@ class AcceptanceRule(Serializable):
     kind: RuleKind = attrs.field(converter=_kind)
     field: str | None = attrs.field(default=None, validator=optional_non_empty_str)
     values: tuple[str, ...] = attrs.field(default=(), converter=_values)
-    minimum: float | None = attrs.field(default=None, converter=_opt_number)
-    maximum: float | None = attrs.field(default=None, converter=_opt_number)
-    days: float | None = attrs.field(default=None, converter=_opt_number)
+    minimum: float | None = attrs.field(
+        default=None, converter=number_or_none, validator=optional_number
+    )
+    maximum: float | None = attrs.field(
+        default=None, converter=number_or_none, validator=optional_number
+    )
+    days: float | None = attrs.field(
+        default=None, converter=number_or_none, validator=optional_number
+    )
     predicate: str | None = attrs.field(default=None, validator=optional_non_empty_str)
-    allow_missing: bool = attrs.field(default=False, validator=_strict_bool)
+    allow_missing: bool = attrs.field(default=False, converter=as_bool, validator=flag)
 
     def __attrs_post_init__(self) -> None:
         who = f"rule {self.name!r}"

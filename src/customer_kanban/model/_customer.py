@@ -9,18 +9,22 @@ import attrs
 
 from customer_kanban._core.serialize import Serializable
 from customer_kanban.model._checks import (
+    as_bool,
+    as_dict,
+    flag,
+    instance_of,
+    instant,
+    mapping,
     non_empty_str,
     opt_utc,
+    optional_instant,
     optional_non_empty_str,
+    plain_number,
     raise_if,
     to_utc,
 )
 
 __all__ = ["Customer", "CustomerSegment", "Feedback", "FeedbackKind"]
-
-
-def _attributes(value: dict[str, str] | None) -> dict[str, str]:
-    return {} if value is None else dict(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -34,7 +38,7 @@ class CustomerSegment(Serializable):
     """
 
     name: str = attrs.field(validator=non_empty_str)
-    description: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    description: str = attrs.field(default="", validator=instance_of(str))
 
 
 @attrs.frozen(kw_only=True)
@@ -64,10 +68,14 @@ class Customer(Serializable):
     """
 
     id: str = attrs.field(validator=non_empty_str)
-    internal: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    internal: bool = attrs.field(default=False, converter=as_bool, validator=flag)
     segment: str | None = attrs.field(default=None, validator=optional_non_empty_str)
-    acquired_at: _dt.datetime | None = attrs.field(default=None, converter=opt_utc)
-    attributes: dict[str, str] = attrs.field(factory=dict, converter=_attributes, hash=False)
+    acquired_at: _dt.datetime | None = attrs.field(
+        default=None, converter=opt_utc, validator=optional_instant
+    )
+    attributes: dict[str, str] = attrs.field(
+        factory=dict, converter=as_dict, validator=mapping, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         for key, value in self.attributes.items():
@@ -122,11 +130,11 @@ class Feedback(Serializable):
     """
 
     customer: str = attrs.field(validator=non_empty_str)
-    at: _dt.datetime = attrs.field(converter=to_utc)
-    kind: FeedbackKind = attrs.field(validator=attrs.validators.instance_of(FeedbackKind))
+    at: _dt.datetime = attrs.field(converter=to_utc, validator=instant)
+    kind: FeedbackKind = attrs.field(validator=instance_of(FeedbackKind))
     item: str | None = attrs.field(default=None, validator=optional_non_empty_str)
-    score: float | None = attrs.field(default=None)
-    text: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    score: float | None = attrs.field(default=None, converter=plain_number)
+    text: str = attrs.field(default="", validator=instance_of(str))
 
     def __attrs_post_init__(self) -> None:
         raise_if(
@@ -137,4 +145,8 @@ class Feedback(Serializable):
                 or self.score != self.score
             ),
             f"`score` must be a number (not NaN) in the feedback of {self.customer!r}",
+        )
+        raise_if(
+            self.score is not None and abs(self.score) == float("inf"),
+            f"`score` must be finite in the feedback of {self.customer!r}, got {self.score}",
         )

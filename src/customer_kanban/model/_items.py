@@ -10,11 +10,20 @@ import attrs
 
 from customer_kanban._core.serialize import Serializable
 from customer_kanban.model._checks import (
+    as_bool,
+    as_dict,
+    as_tuple,
+    flag,
+    instant,
+    mapping,
     non_empty_str,
     opt_utc,
+    optional_instance_of,
+    optional_instant,
     optional_non_empty_str,
     raise_if,
     to_utc,
+    tuple_of,
 )
 
 __all__ = ["BlockedInterval", "Transition", "WorkItem", "WorkType"]
@@ -32,7 +41,7 @@ class WorkType(Serializable):
 
     name: str = attrs.field(validator=non_empty_str)
     customer_recognisable: bool = attrs.field(
-        default=True, kw_only=True, validator=attrs.validators.instance_of(bool)
+        default=True, kw_only=True, converter=as_bool, validator=flag
     )
 
 
@@ -48,7 +57,7 @@ class Transition(Serializable):
     """
 
     state: str = attrs.field(validator=non_empty_str)
-    at: _dt.datetime = attrs.field(converter=to_utc)
+    at: _dt.datetime = attrs.field(converter=to_utc, validator=instant)
     department: str | None = attrs.field(
         default=None, kw_only=True, validator=optional_non_empty_str
     )
@@ -58,8 +67,10 @@ class Transition(Serializable):
 class BlockedInterval(Serializable):
     """A period during which a work item was blocked; ``end=None`` means still blocked."""
 
-    start: _dt.datetime = attrs.field(converter=to_utc)
-    end: _dt.datetime | None = attrs.field(default=None, converter=opt_utc)
+    start: _dt.datetime = attrs.field(converter=to_utc, validator=instant)
+    end: _dt.datetime | None = attrs.field(
+        default=None, converter=opt_utc, validator=optional_instant
+    )
     reason: str | None = attrs.field(default=None, kw_only=True, validator=optional_non_empty_str)
 
     def __attrs_post_init__(self) -> None:
@@ -70,15 +81,11 @@ class BlockedInterval(Serializable):
 
 
 def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
-    return tuple(values)
+    return as_tuple(values)
 
 
 def _blocked(values: Iterable[BlockedInterval]) -> tuple[BlockedInterval, ...]:
-    return tuple(values)
-
-
-def _attributes(value: dict[str, str] | None) -> dict[str, str]:
-    return {} if value is None else dict(value)
+    return as_tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,11 +122,18 @@ class WorkItem(Serializable):
     ------
     customer_kanban.errors.ValidationError
         If committed is before requested, delivered before committed, delivered
-        without a commitment, or transitions or blocked intervals out of time order.
+        without a commitment, transitions or blocked intervals out of time order,
+        `requested_at` missing (``NaT``), an instant outside the range of
+        ``datetime64[ns]`` (1677-09-21 to 2262-04-11, the tables' instants), or an id
+        or label holding a NUL character.
+    TypeError
+        If a field has the wrong type (the message names it).
 
     Notes
     -----
-    Datetimes are stored aware, in UTC; naive ones are taken to be UTC.
+    Datetimes are stored aware, in UTC; naive ones are taken to be UTC.  In the
+    optional instants, ``None``, ``NaT`` and ``NaN`` all mean "missing" (stored as
+    ``None``, serialised as ``null``).
 
     Examples
     --------
@@ -134,27 +148,29 @@ class WorkItem(Serializable):
     """
 
     id: str = attrs.field(validator=non_empty_str)
-    requested_at: _dt.datetime = attrs.field(converter=to_utc)
-    committed_at: _dt.datetime | None = attrs.field(default=None, converter=opt_utc)
-    delivered_at: _dt.datetime | None = attrs.field(default=None, converter=opt_utc)
-    due_at: _dt.datetime | None = attrs.field(default=None, converter=opt_utc)
+    requested_at: _dt.datetime = attrs.field(converter=to_utc, validator=instant)
+    committed_at: _dt.datetime | None = attrs.field(
+        default=None, converter=opt_utc, validator=optional_instant
+    )
+    delivered_at: _dt.datetime | None = attrs.field(
+        default=None, converter=opt_utc, validator=optional_instant
+    )
+    due_at: _dt.datetime | None = attrs.field(
+        default=None, converter=opt_utc, validator=optional_instant
+    )
     customer: str | None = attrs.field(default=None, validator=optional_non_empty_str)
     segment: str | None = attrs.field(default=None, validator=optional_non_empty_str)
-    work_type: WorkType | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(WorkType))
-    )
+    work_type: WorkType | None = attrs.field(default=None, validator=optional_instance_of(WorkType))
     class_of_service: str | None = attrs.field(default=None, validator=optional_non_empty_str)
     transitions: tuple[Transition, ...] = attrs.field(
-        default=(),
-        converter=_transitions,
-        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(Transition)),
+        default=(), converter=_transitions, validator=tuple_of(Transition)
     )
     blocked: tuple[BlockedInterval, ...] = attrs.field(
-        default=(),
-        converter=_blocked,
-        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(BlockedInterval)),
+        default=(), converter=_blocked, validator=tuple_of(BlockedInterval)
     )
-    attributes: dict[str, str] = attrs.field(factory=dict, converter=_attributes, hash=False)
+    attributes: dict[str, str] = attrs.field(
+        factory=dict, converter=as_dict, validator=mapping, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         raise_if(

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import enum
+import math
 
 import attrs
 
 from customer_kanban._core.serialize import Serializable
 from customer_kanban.errors import ValidationError
-from customer_kanban.model._checks import as_float, non_empty_str, positive, probability
+from customer_kanban.model._checks import (
+    as_float,
+    non_empty_str,
+    number,
+    number_or_none,
+    optional_instance_of,
+    optional_number,
+    positive,
+    probability,
+)
 
 __all__ = ["ClassOfService", "CostOfDelay", "ServiceLevelExpectation", "Urgency"]
 
@@ -45,17 +55,15 @@ class ServiceLevelExpectation(Serializable):
     ServiceLevelExpectation(days=10.0, probability=0.85)
     """
 
-    days: float = attrs.field(validator=positive, converter=as_float)
-    probability: float = attrs.field(default=0.85, validator=probability, converter=as_float)
+    days: float = attrs.field(validator=[number, positive], converter=as_float)
+    probability: float = attrs.field(
+        default=0.85, validator=[number, probability], converter=as_float
+    )
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0:
-        raise ValidationError(f"`{attribute.name}` must be >= 0 (got {value})")
-
-
-def _optional_float(value: float | None) -> float | None:
-    return None if value is None else as_float(value)
+    if not 0 <= value < math.inf:
+        raise ValidationError(f"`{attribute.name}` must be >= 0 and finite (got {value})")
 
 
 @attrs.frozen(kw_only=True)
@@ -89,16 +97,20 @@ class CostOfDelay(Serializable):
     5000.0
     """
 
-    rate: float = attrs.field(converter=as_float, validator=_non_negative)
-    step: float = attrs.field(default=0.0, converter=as_float, validator=_non_negative)
-    horizon_days: float | None = attrs.field(default=None, converter=_optional_float)
-    growth: float | None = attrs.field(default=None, converter=_optional_float)
+    rate: float = attrs.field(converter=as_float, validator=[number, _non_negative])
+    step: float = attrs.field(default=0.0, converter=as_float, validator=[number, _non_negative])
+    horizon_days: float | None = attrs.field(
+        default=None, converter=number_or_none, validator=optional_number
+    )
+    growth: float | None = attrs.field(
+        default=None, converter=number_or_none, validator=optional_number
+    )
 
     def __attrs_post_init__(self) -> None:
         for name in ("horizon_days", "growth"):
             value = getattr(self, name)
-            if value is not None and not value >= 0:
-                raise ValidationError(f"`{name}` must be >= 0 (got {value})")
+            if value is not None and not 0 <= value < math.inf:
+                raise ValidationError(f"`{name}` must be >= 0 and finite (got {value})")
 
 
 def _urgency(value: Urgency | str) -> Urgency:
@@ -135,10 +147,8 @@ class ClassOfService(Serializable):
     name: str = attrs.field(validator=non_empty_str)
     urgency: Urgency = attrs.field(default=Urgency.STANDARD, converter=_urgency)
     sle: ServiceLevelExpectation | None = attrs.field(
-        default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(ServiceLevelExpectation)),
+        default=None, validator=optional_instance_of(ServiceLevelExpectation)
     )
     cost_of_delay: CostOfDelay | None = attrs.field(
-        default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(CostOfDelay)),
+        default=None, validator=optional_instance_of(CostOfDelay)
     )

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping
 
 import attrs
+import numpy as np
 
 from customer_kanban._core.serialize import Serializable
 from customer_kanban.model._acceptance import AcceptanceRule
-from customer_kanban.model._checks import non_empty_str, raise_if, unique
+from customer_kanban.model._checks import (
+    as_dict,
+    as_tuple,
+    instance_of,
+    mapping,
+    non_empty_str,
+    optional_strings,
+    raise_if,
+    strings,
+    tuple_of,
+    unique,
+)
 from customer_kanban.model._service import ClassOfService, ServiceLevelExpectation
 
 __all__ = ["Policy", "SegmentServiceLevel", "Workflow"]
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(values, str):
-        raise TypeError("expected a sequence of state names, got one string")
-    return tuple(values)
+    return as_tuple(values)
 
 
 def _opt_str_tuple(values: Iterable[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else _str_tuple(values)
+    return None if values is None else as_tuple(values)
 
 
 @attrs.frozen
@@ -55,11 +66,13 @@ class Workflow(Serializable):
     (2, ('Requested', 'Review', 'Done'))
     """
 
-    states: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=unique("states"))
+    states: tuple[str, ...] = attrs.field(
+        converter=_str_tuple, validator=[strings, unique("states")]
+    )
     commitment_point: str = attrs.field(validator=non_empty_str)
     delivery_point: str = attrs.field(validator=non_empty_str)
     active_states: tuple[str, ...] | None = attrs.field(
-        default=None, kw_only=True, converter=_opt_str_tuple
+        default=None, kw_only=True, converter=_opt_str_tuple, validator=optional_strings
     )
 
     def __attrs_post_init__(self) -> None:
@@ -115,29 +128,27 @@ class SegmentServiceLevel(Serializable):
 
     class_of_service: str = attrs.field(validator=non_empty_str)
     segment: str = attrs.field(validator=non_empty_str)
-    sle: ServiceLevelExpectation = attrs.field(
-        validator=attrs.validators.instance_of(ServiceLevelExpectation)
-    )
+    sle: ServiceLevelExpectation = attrs.field(validator=instance_of(ServiceLevelExpectation))
 
 
 def _limits(values: Mapping[str, int]) -> dict[str, int]:
-    return dict(values)
+    return as_dict(values)
 
 
 def _rules(values: Iterable[AcceptanceRule]) -> tuple[AcceptanceRule, ...]:
-    return tuple(values)
+    return as_tuple(values)
 
 
 def _shares(values: Mapping[str, float]) -> dict[str, float]:
-    return dict(values)
+    return as_dict(values)
 
 
 def _classes(values: Iterable[ClassOfService]) -> tuple[ClassOfService, ...]:
-    return tuple(values)
+    return as_tuple(values)
 
 
 def _segment_sles(values: Iterable[SegmentServiceLevel]) -> tuple[SegmentServiceLevel, ...]:
-    return tuple(values)
+    return as_tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -171,19 +182,30 @@ class Policy(Serializable):
     (10.0, 5.0)
     """
 
-    workflow: Workflow = attrs.field(validator=attrs.validators.instance_of(Workflow))
-    wip_limits: dict[str, int] = attrs.field(factory=dict, converter=_limits, hash=False)
+    workflow: Workflow = attrs.field(validator=instance_of(Workflow))
+    wip_limits: dict[str, int] = attrs.field(
+        factory=dict, converter=_limits, validator=mapping, hash=False
+    )
     classes_of_service: tuple[ClassOfService, ...] = attrs.field(
-        default=(), converter=_classes, validator=unique("classes_of_service", lambda c: c.name)
+        default=(),
+        converter=_classes,
+        validator=[tuple_of(ClassOfService), unique("classes_of_service", lambda c: c.name)],
     )
     segment_sles: tuple[SegmentServiceLevel, ...] = attrs.field(
         default=(),
         converter=_segment_sles,
-        validator=unique("segment_sles", lambda s: (s.class_of_service, s.segment)),
+        validator=[
+            tuple_of(SegmentServiceLevel),
+            unique("segment_sles", lambda s: (s.class_of_service, s.segment)),
+        ],
     )
-    allocation: dict[str, float] = attrs.field(factory=dict, converter=_shares, hash=False)
+    allocation: dict[str, float] = attrs.field(
+        factory=dict, converter=_shares, validator=mapping, hash=False
+    )
     acceptance_rules: tuple[AcceptanceRule, ...] = attrs.field(
-        default=(), converter=_rules, validator=unique("acceptance_rules", lambda r: r.name)
+        default=(),
+        converter=_rules,
+        validator=[tuple_of(AcceptanceRule), unique("acceptance_rules", lambda r: r.name)],
     )
 
     def __attrs_post_init__(self) -> None:
@@ -191,15 +213,20 @@ class Policy(Serializable):
             raise_if(
                 state not in self.workflow.states, f"`wip_limits` names unknown state {state!r}"
             )
-            if isinstance(limit, bool) or not isinstance(limit, int):
-                raise TypeError(f"`wip_limits[{state!r}]` must be an integer")
+            if isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (int, np.integer)):
+                raise TypeError(f"`wip_limits[{state!r}]` must be an integer, got {limit!r}")
             raise_if(limit < 1, f"`wip_limits[{state!r}]` must be >= 1 (got {limit})")
+            self.wip_limits[state] = int(limit)  # numpy integers as int
         names = {c.name for c in self.classes_of_service}
-        for name, share in self.allocation.items():
+        shares: Mapping[str, object] = self.allocation
+        for name, share in shares.items():
             raise_if(name not in names, f"`allocation` names unknown class of service {name!r}")
-            if isinstance(share, bool) or not isinstance(share, (int, float)):
-                raise TypeError(f"`allocation[{name!r}]` must be a number")
-            raise_if(not 0 < share <= 1, f"`allocation[{name!r}]` must lie in (0, 1] (got {share})")
+            if isinstance(share, (bool, np.bool_)) or not isinstance(share, numbers.Real):
+                raise TypeError(f"`allocation[{name!r}]` must be a number, got {share!r}")
+            value = float(share)
+            raise_if(not 0 < value <= 1, f"`allocation[{name!r}]` must lie in (0, 1] (got {share})")
+            if type(share).__module__ == "numpy":  # numpy numbers as Python ones
+                self.allocation[name] = value
         for s in self.segment_sles:
             raise_if(
                 s.class_of_service not in names,

@@ -95,6 +95,8 @@ def register_predicate(name: str, function: Predicate, *, replace: bool = False)
         raise TypeError(f"`name` must be a string, got {type(name).__name__}")
     if not name.strip():
         raise ValidationError("`name` must be a non-empty string")
+    if "\x00" in name:  # a rule's `predicate` cannot hold one: the name could never be used
+        raise ValidationError(f"`name` must not hold a NUL character (\\x00); got {name!r}")
     if not callable(function):
         raise TypeError(f"`function` must be callable, got {type(function).__name__}")
     current = _PREDICATES.get(name)

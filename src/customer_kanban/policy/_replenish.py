@@ -14,7 +14,7 @@ class by one stable sort); nothing loops over the backlog.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,7 @@ import numpy.typing as npt
 from customer_kanban import metrics
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
-from customer_kanban._core.validation import as_instant_scalar
+from customer_kanban._core.validation import as_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Policy, Urgency
 from customer_kanban.table import (
@@ -60,12 +60,13 @@ class ReplenishmentDecision(Result):
     class_of_service : str
         Its class ("" if none).
     decision : str
-        ``"pull"``, ``"wait"`` (acceptable, no room now) or ``"refuse"``
-        (fails acceptance).
+        ``"pull"``, ``"wait"`` (acceptable, no room now), ``"refuse"`` (fails
+        acceptance) or ``"skip"`` (no candidate: already committed or delivered by
+        the meeting, in progress, or not requested yet).
     reason : str
         Why, in words.
     priority : int
-        Position in the pull order (1 = first); 0 for refused requests.
+        Position in the pull order (1 = first); 0 for refused and skipped requests.
     cd3 : float
         Cost of delay per day divided by the expected duration (NaN without
         cost-of-delay parameters). [money/day²]
@@ -98,7 +99,8 @@ class ReplenishmentRecord(Result):
     customer_present : bool
         Whether someone attended as the customer.
     decisions : tuple of ReplenishmentDecision
-        Every candidate, in pull order, the refused ones last.
+        Every request of the backlog: the candidates in pull order, then the refused
+        ones, then the skipped ones (no candidates, with the reason).
     """
 
     as_of: _dt.datetime
@@ -155,9 +157,12 @@ def current_states(table: WorkItemTable, *, as_of: object) -> npt.NDArray[np.int
     >>> [table.states[int(s)] for s in states[:3]]
     ['Resolved', 'Active', 'New']
     """
-    if not isinstance(table, WorkItemTable):
-        raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
+    _expect(table, WorkItemTable, "table")
     when = as_instant_scalar(as_of, name="as_of")
+    return _states_at(table, when)
+
+
+def _states_at(table: WorkItemTable, when: np.datetime64) -> npt.NDArray[np.int64]:
     tr = table.transitions
     keep = tr.at <= when
     item, state, at = tr.item[keep], tr.state[keep], tr.at[keep].view(np.int64)
@@ -187,7 +192,11 @@ def replenish(
     Parameters
     ----------
     backlog : WorkItemTable
-        Candidate requests (not committed yet).
+        Candidate requests (not committed yet).  Only requests that are not yet
+        committed at `as_of` are candidates: those committed or delivered by then
+        (by their instants, or a transition into the commitment point or beyond),
+        those also in `in_progress`, and those requested after `as_of` are decided
+        ``"skip"``, with the reason, and never pulled.
     in_progress : WorkItemTable
         The work in the system now (committed, not delivered): its current
         states and classes decide the free WIP and each class's room.
@@ -197,7 +206,8 @@ def replenish(
     as_of : instant
         When the decision is taken.
     slots : int, optional
-        Items to pull at most when the commitment state has no WIP limit.
+        Items to pull at most when the commitment state has no WIP limit (a whole
+        number in [0, 10**9]).
     attendees : sequence of Attendee, optional
         Who attended; an attendee with role ``"customer"`` marks the customer
         present.
@@ -205,6 +215,15 @@ def replenish(
     Returns
     -------
     ReplenishmentRecord
+
+    Raises
+    ------
+    TypeError
+        If `backlog` or `in_progress` is not a WorkItemTable, `policy` not a Policy,
+        `slots` not a whole number or `attendees` not a sequence.
+    customer_kanban.errors.ValidationError
+        If `as_of` is not one instant, `slots` is outside [0, 10**9] or an attendee
+        is not an :class:`Attendee`.
 
     Notes
     -----
@@ -219,10 +238,10 @@ def replenish(
     progress, capacity = the WIP limit of the commitment state plus those of
     the later states before delivery), and free WIP remains.
     """
-    when = as_instant_scalar(as_of, name="as_of")
-    people = tuple(attendees)
-    if any(not isinstance(a, Attendee) for a in people):
-        raise ValidationError("`attendees` must be Attendee values")
+    when, slots, people = _replenish_iv(backlog, in_progress, policy, as_of, slots, attendees)
+    candidate, skipped = _candidates(backlog, in_progress, policy, when)
+    every = backlog
+    backlog = backlog if candidate.all() else backlog.filter(candidate)
     wf = policy.workflow
     free, room, names = _capacity(in_progress, policy, when, slots)
     cls, _ = _class_of(backlog, policy)
@@ -262,6 +281,7 @@ def replenish(
         )
         for i in order[~accepted[order]]
     )
+    decisions.extend(_skip(every, policy, skipped))
     stamp = to_datetime(when)
     assert stamp is not None  # as_instant_scalar refuses NaT
     return ReplenishmentRecord(
@@ -275,6 +295,93 @@ def replenish(
     )
 
 
+#: The most `slots` a replenishment may fill (far beyond any backlog).
+MAX_SLOTS = 10**9
+
+
+def _expect(value: object, kind: type, name: str) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"`{name}` must be a {kind.__name__}, got {type(value).__name__}")
+
+
+def _replenish_iv(
+    backlog: object,
+    in_progress: object,
+    policy: object,
+    as_of: object,
+    slots: object,
+    attendees: object,
+) -> tuple[np.datetime64, int | None, tuple[Attendee, ...]]:
+    """The arguments of :func:`replenish`, checked: the instant, the slots, the attendees."""
+    _expect(backlog, WorkItemTable, "backlog")
+    _expect(in_progress, WorkItemTable, "in_progress")
+    _expect(policy, Policy, "policy")
+    when = as_instant_scalar(as_of, name="as_of")
+    n = None if slots is None else as_whole_number(slots, name="slots", maximum=MAX_SLOTS)
+    if isinstance(attendees, (str, bytes, Mapping)) or not isinstance(attendees, Iterable):
+        raise TypeError(
+            f"`attendees` must be a sequence of Attendee values, got {type(attendees).__name__}"
+        )
+    people = tuple(attendees)
+    if any(not isinstance(a, Attendee) for a in people):
+        raise ValidationError("`attendees` must be Attendee values")
+    return when, n, people
+
+
+def _candidates(
+    backlog: WorkItemTable, in_progress: WorkItemTable, policy: Policy, when: np.datetime64
+) -> tuple[npt.NDArray[np.bool_], dict[int, str]]:
+    """Which requests of the backlog may be pulled at `when`, and why the others may not."""
+    point = policy.workflow.commitment_point
+    requested, committed, delivered = (
+        backlog[name] for name in ("requested_at", "committed_at", "delivered_at")
+    )
+    past = None
+    if point in backlog.states and len(backlog.transitions):
+        past = _states_at(backlog, when) >= backlog.states.index(point)
+    in_system = None
+    if len(in_progress):
+        in_system = np.isin(backlog["id"].astype(str), in_progress["id"].astype(str))
+    rules = [
+        (delivered <= when, "already delivered on {}", delivered),
+        (committed <= when, "already committed on {}", committed),
+        (past, f"already in {point!r} or beyond", None),
+        (in_system, "already in progress (in `in_progress`)", None),
+        (requested > when, "not requested yet (requested on {})", requested),
+    ]
+    skipped: dict[int, str] = {}
+    for mask, why, instants in rules:  # five rules; a loop over the skipped requests only
+        if mask is None:
+            continue
+        for i in np.flatnonzero(mask).tolist():
+            if i not in skipped:
+                on = "" if instants is None else np.datetime_as_string(instants[i], "s")
+                skipped[i] = "no candidate: " + why.replace("{}", on)
+    candidate = np.ones(len(backlog), dtype=bool)
+    candidate[list(skipped)] = False
+    return candidate, skipped
+
+
+def _skip(
+    backlog: WorkItemTable, policy: Policy, skipped: dict[int, str]
+) -> list[ReplenishmentDecision]:
+    """The decisions of the requests that are no candidates, in backlog order."""
+    cls, names = _class_of(backlog, policy)
+    labels = [*names, ""]
+    ids = backlog["id"]
+    return [
+        ReplenishmentDecision(
+            id=str(ids[i]),
+            class_of_service=labels[cls[i]],
+            decision="skip",
+            reason=skipped[i],
+            priority=0,
+            cd3=float("nan"),
+        )
+        for i in sorted(skipped)
+    ]
+
+
 def _capacity(
     in_progress: WorkItemTable, policy: Policy, when: np.datetime64, slots: int | None
 ) -> tuple[int | None, list[int | None], list[str]]:
@@ -283,11 +390,11 @@ def _capacity(
     commit = wf.states.index(wf.commitment_point)
     deliver = wf.states.index(wf.delivery_point)
     limit = policy.wip_limits.get(wf.commitment_point)
-    state_now = current_states(in_progress, as_of=when)
+    state_now = _states_at(in_progress, when)
     in_commit = int(np.count_nonzero(state_now == commit))
     free = None if limit is None else max(limit - in_commit, 0)
     if free is None and slots is not None:
-        free = int(slots)
+        free = slots
     wip_cls, names = _class_of(in_progress, policy)
     in_system = (state_now >= commit) & (state_now < deliver)
     capacity = sum(policy.wip_limits.get(s, 0) for s in wf.states[commit:deliver])
@@ -347,7 +454,7 @@ def _acceptance(
     accepted = np.ones(len(backlog), dtype=bool)
     reasons: dict[int, str] = {}
     rules = getattr(policy, "acceptance_rules", ())
-    if rules:
+    if rules and len(backlog):
         from customer_kanban.policy._acceptance import evaluate_acceptance
 
         result = evaluate_acceptance(backlog, rules)

@@ -29,6 +29,7 @@ from customer_kanban._core.validation import as_generator, as_instant_scalar, as
 from customer_kanban.customers import ServiceComparison, compare_service, feedback_summary, nps
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
+from customer_kanban.reviews._checks import expect
 from customer_kanban.reviews._service_delivery import check_feedback, sle_per_item
 from customer_kanban.reviews._tables import (
     Cells,
@@ -220,7 +221,9 @@ def service_by_segment(
     focus : str, optional
         Segment compared with all other customers.
     permutations : int, optional
-        Permutations of the comparisons' tests (at least 1).
+        Permutations of each comparison's test (at least 1, at most 1,000,000;
+        :func:`~customer_kanban.customers.compare_service` may bound them further by
+        the size of the data).
     rng : numpy.random.Generator or int or None, optional
         Randomness of the permutation tests (seeded: same seed, same review).
 
@@ -232,9 +235,12 @@ def service_by_segment(
     ------
     customer_kanban.errors.ValidationError
         If the table has no ``customer`` field, `focus` is not a segment of
-        `customers`, `as_of` is not one instant or `permutations` is below 1.
+        `customers`, `as_of` is not one instant or `permutations` is outside
+        [1, 1,000,000].
     TypeError
-        If `permutations` is not a whole number or `rng` not one of its three forms.
+        If `table` is not a WorkItemTable, `customers` not a CustomerTable, `policy`
+        not a Policy (or None), `focus` not a string, `permutations` not a whole
+        number or `rng` not one of its three forms.
 
     Examples
     --------
@@ -251,7 +257,7 @@ def service_by_segment(
     >>> r.row("premium").requests + r.row("standard").requests == r.row("all", "all").requests
     True
     """
-    when = _segment_iv(table, as_of=as_of, permutations=permutations)
+    when = _segment_iv(table, customers, policy, as_of=as_of, focus=focus, perms=permutations)
     gen = as_generator(rng)  # one stream for both comparisons, whatever form `rng` takes
     joined = _join(table, customers, when, focus)
     sle_days = None if policy is None else sle_per_item(table, policy)[0]
@@ -274,12 +280,24 @@ def service_by_segment(
     )
 
 
-def _segment_iv(table: object, *, as_of: object, permutations: object) -> np.datetime64:
+#: Largest `permutations` of :func:`service_by_segment` (both of its tests draw them).
+MAX_PERMUTATIONS = 1_000_000
+
+
+def _segment_iv(
+    table: object, customers: object, policy: object, *, as_of: object, focus: object, perms: object
+) -> np.datetime64:
     """Check the arguments; return the review's instant."""
-    if "customer" not in getattr(table, "categorical_fields", ()):
-        raise ValidationError("the table has no `customer` field to join customers on")
+    if "customer" not in getattr(table, "categorical_fields", ("customer",)):
+        raise ValidationError("`table` has no `customer` field to join customers on")
+    expect(table, WorkItemTable, "table")
+    expect(customers, CustomerTable, "customers")
+    if policy is not None:
+        expect(policy, Policy, "policy")
+    if not isinstance(focus, str):
+        raise TypeError(f"`focus` must be a segment name (a string), got {type(focus).__name__}")
     when = as_instant_scalar(as_of, name="as_of")
-    as_whole_number(permutations, name="permutations", minimum=1)
+    as_whole_number(perms, name="permutations", minimum=1, maximum=MAX_PERMUTATIONS)
     return when
 
 

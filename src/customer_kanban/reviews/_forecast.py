@@ -34,6 +34,7 @@ from customer_kanban._core.validation import (
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import HowManyForecast, WhenForecast
 from customer_kanban.model import Policy
+from customer_kanban.reviews._checks import expect
 from customer_kanban.reviews._forecast_text import render
 from customer_kanban.reviews._tables import (
     Cells,
@@ -54,6 +55,15 @@ __all__ = [
 ]
 
 _DAY = np.timedelta64(1, "D")
+#: Largest `trials`: each forecast "when" of the review simulates up to 3,650 days per
+#: trial (its `max_days`), so that the largest review takes a few seconds (measured 2.6 s
+#: on the incidents at 50,000 trials and `days` 3,650).
+MAX_TRIALS = 50_000
+#: Largest `days` of the "how many" forecast: ten years.
+MAX_DAYS = 3_650
+#: Largest `window_days`: a hundred years of history (the window starts at the first
+#: request anyway).
+MAX_WINDOW_DAYS = 36_525
 #: Per-trial arrays left out of :meth:`ForecastReview.to_dict` (summarised beside them).
 _TRIALS = {"when": ("days", "completion"), "how_many": ("counts",)}
 
@@ -320,11 +330,12 @@ def forecast_review(
         The instant of the review; later requests are left out, later deliveries
         not yet made.
     window_days : int, optional
-        Whole days of history to sample (default 30, at least 1).
+        Whole days of history to sample (default 30, at least 1, at most 36,525).
     days : int, optional
-        Horizon of "how many" (default 30, at least 1). [days]
+        Horizon of "how many" (default 30, at least 1, at most 3,650). [days]
     trials : int, optional
-        Monte Carlo trials of each forecast (default 10,000, at least 1).
+        Monte Carlo trials of each forecast (default 10,000, at least 1, at most
+        50,000).
     rng : numpy.random.Generator or int or None, optional
         Randomness of the forecasts and of the SLE bootstrap: an int seed gives
         each its own generator from that seed (same seed, same review).
@@ -336,11 +347,12 @@ def forecast_review(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `as_of` is not one instant, a whole number is below 1, or no whole day
-        of history lies before `as_of`.
+        If `as_of` is not one instant, a whole number is outside its bounds, no
+        whole day of history lies before `as_of`, or no request was delivered in
+        the window sampled before `as_of` (no throughput to forecast from).
     TypeError
-        If `window_days`, `days` or `trials` is not a whole number, or `rng` not
-        one of its three forms.
+        If `table` is not a WorkItemTable, `policy` not a Policy, `window_days`,
+        `days` or `trials` not a whole number, or `rng` not one of its three forms.
 
     Examples
     --------
@@ -352,14 +364,25 @@ def forecast_review(
     >>> sum(c.open for c in review.by_class_of_service) == review.open_items
     True
     """
+    expect(table, WorkItemTable, "table")
+    expect(policy, Policy, "policy")
     when = as_instant_scalar(as_of, name="as_of")
-    window_days = as_whole_number(window_days, name="window_days", minimum=1)
-    days = as_whole_number(days, name="days", minimum=1)
-    trials = as_whole_number(trials, name="trials", minimum=1)
+    window_days = as_whole_number(
+        window_days, name="window_days", minimum=1, maximum=MAX_WINDOW_DAYS
+    )
+    days = as_whole_number(days, name="days", minimum=1, maximum=MAX_DAYS)
+    trials = as_whole_number(trials, name="trials", minimum=1, maximum=MAX_TRIALS)
     as_generator(rng)  # checked here; each forecast draws from `rng` itself
     history = _History.of(table, policy, when)
     since, until = history.window(window_days)
     sample = metrics.daily_throughput(history.delivered_seen, since=since, until=until).counts[0]
+    if not sample.any():
+        n = int((until - since) / _DAY) + 1
+        raise ValidationError(
+            f"no request was delivered in the {n} day{'s' if n > 1 else ''} sampled before "
+            f"`as_of` ({_day(since)} to {_day(until)}): no throughput to forecast from; "
+            "choose another `as_of` or a longer `window_days`"
+        )
     return ForecastReview(
         as_of=when,
         open_items=history.open_items,

@@ -43,6 +43,7 @@ from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import as_optional_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Policy, Workflow
+from customer_kanban.reviews._checks import MAX_TOP
 from customer_kanban.reviews._tables import Columns, columns_of, constant_columns, html_tables
 from customer_kanban.reviews._text import text_table
 from customer_kanban.table import WorkItemTable
@@ -237,7 +238,7 @@ def _validate(
             f"the table's states {list(table.states)} differ from the workflow's "
             f"`states` {list(wf.states)}"
         )
-    n = as_whole_number(top, name="top", minimum=0)
+    n = as_whole_number(top, name="top", minimum=0, maximum=MAX_TOP)
     return table, wf, as_optional_instant_scalar(as_of, name="as_of"), n
 
 
@@ -262,7 +263,8 @@ def customer_journey(
         open intervals end here).  Default: the table as it is, open intervals
         ending at its latest transition.
     top : int, optional
-        Number of state steps and of department steps in ``costliest_steps`` (>= 0).
+        Number of state steps and of department steps in ``costliest_steps`` (in
+        [0, 1,000,000]).
 
     Returns
     -------
@@ -272,7 +274,7 @@ def customer_journey(
     ------
     customer_kanban.errors.ValidationError
         The workflow's states differ from the table's, `as_of` is not one
-        instant, or `top` is negative.
+        instant, or `top` is outside [0, 1,000,000].
     TypeError
         `table`, `workflow` or `top` of the wrong type.
 

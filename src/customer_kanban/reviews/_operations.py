@@ -14,6 +14,7 @@ from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import as_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
+from customer_kanban.reviews._checks import MAX_TOP, expect
 from customer_kanban.reviews._journey import HandoffPair, customer_journey
 from customer_kanban.reviews._service_delivery import (
     ServiceDeliveryReview,
@@ -191,7 +192,18 @@ def service_of_items(
     >>> codes, labels = service_of_items(table, as_of=DEMO_AS_OF)
     >>> labels[codes[0]]
     'Group 56'
+
+    Raises
+    ------
+    TypeError
+        If `table` is not a WorkItemTable or `services` not a string.
+    customer_kanban.errors.ValidationError
+        If `services` is neither ``"department"`` nor a categorical field of the table,
+        or `as_of` is not one instant.
     """
+    expect(table, WorkItemTable, "table")
+    if not isinstance(services, str):
+        raise TypeError(f"`services` must be a string, got {type(services).__name__}")
     if services != "department":
         return _field_services(table, services)
     tr = table.transitions  # sorted by (item, instant)
@@ -249,7 +261,8 @@ def operations_review(
         name of a categorical field of the table.
     top : int, optional
         Keep the `top` services with the most requests by `as_of` and pool the
-        others as ``"(other services)"`` (nothing is left out); default: all.
+        others as ``"(other services)"`` (nothing is left out); default: all (at
+        most 1,000,000).
         Departments that hold no request at `as_of` but handed work on are pooled
         there too, so that every hand-off between named departments is shown.
     previous, fitness, trend_weeks
@@ -274,9 +287,11 @@ def operations_review(
     ------
     customer_kanban.errors.ValidationError
         If `services` is neither ``"department"`` nor a categorical field, `top` is
-        below 1, or an option of :func:`service_delivery_review` is out of range.
+        outside [1, 1,000,000], or an option of :func:`service_delivery_review` is
+        out of range.
     TypeError
-        If `top` is not a whole number.
+        If `table` is not a WorkItemTable, `policy` not a Policy, or `top` not a
+        whole number.
 
     Examples
     --------
@@ -289,7 +304,9 @@ def operations_review(
     ...     for r in ops.reviews) == len(table.as_of(DEMO_AS_OF))
     True
     """
-    top = None if top is None else as_whole_number(top, name="top", minimum=1)
+    expect(table, WorkItemTable, "table")
+    expect(policy, Policy, "policy")
+    top = None if top is None else as_whole_number(top, name="top", minimum=1, maximum=MAX_TOP)
     when = as_instant_scalar(as_of, name="as_of")
     values = () if feedback is None else check_feedback(feedback)
     codes, labels = service_of_items(table, services=services, as_of=when)

@@ -29,6 +29,7 @@ from customer_kanban._core.validation import (
     choices_of,
 )
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
+from customer_kanban.reviews._checks import expect
 from customer_kanban.reviews._portfolio_text import PERIOD_NAMES, render
 from customer_kanban.reviews._tables import Columns, columns_of, constant_columns, html_tables
 from customer_kanban.table import TransactionTable
@@ -218,6 +219,12 @@ class CustomerPortfolio(Result):
         )
 
 
+#: Largest `lost_after`: more periods than the representable instants hold days (213,503),
+#: so that any larger value means the same (no customer lost); the cost does not grow
+#: with it (measured 0.4 to 2 s on CDNOW from 2 to 10**10).
+MAX_LOST_AFTER = 1_000_000
+
+
 def customer_portfolio(
     table: TransactionTable,
     *,
@@ -237,7 +244,7 @@ def customer_portfolio(
         Period of the get-keep-grow flows (default a quarter).
     lost_after : int, optional
         Periods without a purchase after which a customer is lost (default 2, at
-        least 1).
+        least 1, at most 1,000,000: more days than the instants' range holds).
 
     Returns
     -------
@@ -247,9 +254,9 @@ def customer_portfolio(
     ------
     customer_kanban.errors.ValidationError
         If `as_of` is not one instant or no purchase was made by then, `freq` is not
-        one of its values, or `lost_after` is below 1.
+        one of its values, or `lost_after` is outside [1, 1,000,000].
     TypeError
-        If `lost_after` is not a whole number.
+        If `table` is not a TransactionTable or `lost_after` not a whole number.
 
     Examples
     --------
@@ -260,9 +267,10 @@ def customer_portfolio(
     >>> sum(c.customers for c in p.cells) == p.customers
     True
     """
+    expect(table, TransactionTable, "table")
     when = as_instant_scalar(as_of, name="as_of")
     freq = cast("PortfolioFreq", check_choice(freq, name="freq", choices=_FREQS))
-    lost_after = as_whole_number(lost_after, name="lost_after", minimum=1)
+    lost_after = as_whole_number(lost_after, name="lost_after", minimum=1, maximum=MAX_LOST_AFTER)
     seen = table.as_of(when)
     if len(seen) == 0:
         raise ValidationError("no transaction at or before `as_of`")

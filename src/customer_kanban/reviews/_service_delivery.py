@@ -23,6 +23,7 @@ from customer_kanban._core.validation import (
 )
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
+from customer_kanban.reviews._checks import MAX_TREND_WEEKS, expect
 from customer_kanban.reviews._service_lines import (
     Basis,
     Options,
@@ -52,6 +53,8 @@ __all__ = [
 
 #: The lead times an SLE can apply to (:data:`Basis`).
 BASES = choices_of(Basis)
+#: The first instant ``datetime64[ns]`` holds, to the second.
+_FIRST_INSTANT = "1677-09-21T00:12:44"
 
 
 def sle_per_item(
@@ -76,7 +79,14 @@ def sle_per_item(
     >>> days, probability = sle_per_item(table, policy)
     >>> sorted(set(days.tolist()))
     [1.0, 3.0, 7.0, 14.0]
+
+    Raises
+    ------
+    TypeError
+        If `table` is not a WorkItemTable or `policy` not a Policy.
     """
+    expect(table, WorkItemTable, "table")
+    expect(policy, Policy, "policy")
     everything = np.ones(len(table), dtype=bool)
     cos = group_codes(table, "class_of_service", everything)
     seg = group_codes(table, "segment", everything)
@@ -147,7 +157,8 @@ def service_delivery_review(
         none of whose items has thresholds shows none. Names that are no class (or
         pair) of the table are ignored.
     trend_weeks : int, optional
-        Seven-day windows of the throughput trend, ending at `as_of`; default 4 (at least 1).
+        Seven-day windows of the throughput trend, ending at `as_of`; default 4 (at
+        least 1, at most 520: ten years).
     feedback : sequence of Feedback, optional
         Customers' feedback; a piece about an item (``item``) counts on that item's
         lines, any other on the total line only.  Feedback given after `as_of` is
@@ -161,9 +172,11 @@ def service_delivery_review(
     ------
     customer_kanban.errors.ValidationError
         If an option is out of range (the message names it), `as_of` is not one
-        instant, or `q` is all in (0, 1] ("did you mean 85?").
+        instant, `q` is all in (0, 1] ("did you mean 85?"), or the trend or the
+        earlier review would begin before the first representable instant (1677).
     TypeError
-        If an option has the wrong type (a string `q`, a float `trend_weeks`, ...).
+        If `table` is not a WorkItemTable, `policy` not a Policy, or an option has
+        the wrong type (a string `q`, a float `trend_weeks`, ...).
 
     Examples
     --------
@@ -186,9 +199,31 @@ def service_delivery_review(
         fitness=fitness,
         trend_weeks=trend_weeks,
     )
+    expect(table, WorkItemTable, "table")
+    expect(policy, Policy, "policy")
     when = as_instant_scalar(as_of, name="as_of")
+    _check_reach(when, options)
     feedback = None if feedback is None else check_feedback(feedback)
     return _review(table, policy, when, options, feedback)
+
+
+def _check_reach(when: np.datetime64, options: Options) -> None:
+    """The trend's weeks and the earlier review stay within the representable instants."""
+    first = np.datetime64(_FIRST_INSTANT, "s")  # in seconds: the span overflows nanoseconds
+    back = (when.astype("datetime64[s]") - first) / np.timedelta64(1, "D")
+    trend = 7 * (options.trend_weeks + 1)
+    reach: list[tuple[str, float, str]] = [("trend_weeks", trend, f"{options.trend_weeks} weeks")]
+    if options.window_days is not None:
+        reach.append(("window_days", options.window_days, f"{options.window_days:g} days"))
+    if options.previous is not None:
+        earlier = options.previous + max(trend, options.window_days or 0.0)
+        reach.append(("previous", earlier, f"{options.previous:g} days"))
+    for name, days, shown in reach:
+        if days > back:
+            raise ValidationError(
+                f"`{name}` ({shown}) reaches before the first representable instant "
+                f"({_FIRST_INSTANT}) from `as_of` {when}"
+            )
 
 
 def _review(
@@ -252,7 +287,9 @@ def _options(
         ),
         previous=_days_iv(previous, name="previous"),
         fitness=_fitness_iv(fitness),
-        trend_weeks=as_whole_number(trend_weeks, name="trend_weeks", minimum=1),
+        trend_weeks=as_whole_number(
+            trend_weeks, name="trend_weeks", minimum=1, maximum=MAX_TREND_WEEKS
+        ),
     )
 
 

@@ -18,30 +18,48 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.instants import as_instant_array
+from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import Customer
+from customer_kanban.table._checks import refuse_nul, values_of, whole_number_ids
 from customer_kanban.table._table import (
     Codes,
     Labels,
     _column,
+    _columns_of,
+    _factorize,
     _missing_label,
     _readonly,
-    factorize,
 )
 
 __all__ = ["CustomerTable", "TransactionTable"]
 
 
-def _get(data: object, name: str) -> object:
+def _get(data: object, name: object) -> object:
+    if not isinstance(name, str):
+        raise TypeError(f"column names must be strings, got {type(name).__name__} {name!r}")
+    if not isinstance(data, Mapping) and not hasattr(data, "columns"):
+        _columns_of(data, "data")  # raises the TypeError
     try:
         return data[name]  # type: ignore[index]
-    except (KeyError, IndexError, TypeError) as exc:
-        columns = list(data.keys()) if hasattr(data, "keys") else "?"
-        raise ValidationError(f"column {name!r} not found; the data has {columns}") from exc
+    except KeyError:
+        columns = [str(k) for k in data]  # type: ignore[attr-defined]
+        raise ValidationError(f"column {name!r} not found; the data has {columns}") from None
+
+
+def _ids(values: object, name: str) -> npt.NDArray[Any]:
+    """An id column: whole-number floats as integers (``1.0`` is customer ``"1"``)."""
+    arr = _column(values, name)
+    if arr.dtype.kind == "f":
+        missing = np.isnan(arr)
+        out = np.full(arr.size, None, dtype=object)
+        out[~missing] = whole_number_ids(arr[~missing], name).astype(str)
+        return out
+    return arr
 
 
 def _numbers(values: object, name: str) -> npt.NDArray[np.float64]:
-    arr = _column(values)
+    arr = _column(values, name)
     try:
         out = np.asarray(arr, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -154,8 +172,8 @@ class TransactionTable:
         """
         if margin is not None and cost is not None:
             raise ValidationError("give `margin` or `cost`, not both")
-        cust = factorize(_get(data, customer))
-        when = as_instant_array(_column(_get(data, at)))
+        cust = _factorize(_ids(_get(data, customer), customer), None, customer)
+        when = as_instant_array(_column(_get(data, at), at), name=at)
         rev = _numbers(_get(data, revenue), revenue)
         n = len(cust[0])
         if len(when) != n or len(rev) != n:
@@ -170,7 +188,7 @@ class TransactionTable:
         else:
             marg = np.full(n, np.nan)
         if product is not None:
-            prod = factorize(_get(data, product))
+            prod = _factorize(_get(data, product), None, product)
             _same_length(prod[0], n, product, customer)
         else:
             prod = (np.full(n, -1, dtype=np.int32), np.array([], dtype=object))
@@ -250,10 +268,7 @@ class TransactionTable:
 
     def as_of(self, instant: object) -> TransactionTable:
         """The transactions at or before `instant`."""
-        t = as_instant_array(np.asarray([instant], dtype=object))[0]
-        if np.isnat(t):
-            raise ValidationError("`instant` must be an instant, got NaT")
-        return self.filter(self._at <= t)
+        return self.filter(self._at <= as_instant_scalar(instant, name="instant"))
 
 
 class CustomerTable:
@@ -325,26 +340,26 @@ class CustomerTable:
         >>> ct.segment_of(["b", "a"])[0].tolist()
         [-1, 0]
         """
-        raw = _column(_get(data, id))
-        codes, labels = factorize(raw)
+        raw = _ids(_get(data, id), id)
+        codes, labels = _factorize(raw, None, id)
         ids: npt.NDArray[Any] = np.full(len(codes), None, dtype=object)
         ids[codes >= 0] = labels[codes[codes >= 0]]
         n = len(ids)
         flags = np.zeros(n, dtype=np.bool_)
         if internal is not None:
-            col = _same_length(_column(_get(data, internal)), n, internal, id)
+            col = _same_length(_column(_get(data, internal), internal), n, internal, id)
             if col.dtype != np.bool_:
                 raise TypeError(f"column {internal!r} must hold True/False, got {col.dtype}")
             flags = col.astype(np.bool_)
         seg = (
-            factorize(_get(data, segment))
+            _factorize(_get(data, segment), None, segment)
             if segment is not None
             else (np.full(n, -1, dtype=np.int32), np.array([], dtype=object))
         )
         if segment is not None:
             _same_length(seg[0], n, segment, id)
         acq = (
-            as_instant_array(_column(_get(data, acquired_at)))
+            as_instant_array(_column(_get(data, acquired_at), acquired_at), name=acquired_at)
             if acquired_at is not None
             else np.full(n, np.datetime64("NaT", "ns"))
         )
@@ -358,7 +373,7 @@ class CustomerTable:
     @classmethod
     def from_customers(cls, customers: Iterable[Customer]) -> CustomerTable:
         """Build the table from :class:`~customer_kanban.model.Customer` values."""
-        items = list(customers)
+        items = values_of(customers, Customer, "customers")
         stamps = [None if c.acquired_at is None else c.acquired_at for c in items]
         return cls.from_columns(
             {
@@ -405,7 +420,8 @@ class CustomerTable:
         With ``segment_codes[lookup(ids)]`` any table's customer column is
         joined to the customers' segments (mind the -1 rows).
         """
-        wanted = _column(ids)
+        wanted = _ids(ids, "ids")
+        refuse_nul(wanted, "ids")
         missing = _missing_label(wanted)
         keys = wanted.astype(str)
         own = self._ids.astype(str)

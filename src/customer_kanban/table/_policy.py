@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban.model import Policy, Urgency
+from customer_kanban.table._checks import expect
 from customer_kanban.table._table import WorkItemTable
 
 __all__ = ["URGENCY_LABELS", "CostOfDelayColumns", "class_codes", "cost_of_delay_columns"]
@@ -36,7 +37,14 @@ def class_codes(table: WorkItemTable, policy: Policy) -> npt.NDArray[np.int64]:
     >>> codes = class_codes(table, policy)
     >>> [policy.classes_of_service[k].name for k in codes[:2]]
     ['3 - Moderate', '3 - Moderate']
+
+    Raises
+    ------
+    TypeError
+        If `table` is not a WorkItemTable or `policy` not a Policy.
     """
+    expect(table, WorkItemTable, "table")
+    expect(policy, Policy, "policy")
     names = [c.name for c in policy.classes_of_service]
     if "class_of_service" not in table.categorical_fields:
         return np.full(len(table), -1, dtype=np.int64)
@@ -105,6 +113,11 @@ def cost_of_delay_columns(table: WorkItemTable, policy: Policy) -> CostOfDelayCo
     >>> columns = cost_of_delay_columns(table, incidents_replenishment_policy())
     >>> URGENCY_LABELS[columns.urgency[0]], float(columns.rate[0]), bool(columns.known.all())
     ('standard', 40.0, True)
+
+    Raises
+    ------
+    TypeError
+        If `table` is not a WorkItemTable or `policy` not a Policy.
     """
     cls = class_codes(table, policy)
     n = len(table)

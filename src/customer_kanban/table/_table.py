@@ -14,6 +14,7 @@ import numpy.typing as npt
 from customer_kanban._core.instants import as_instant_array, to_datetime
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import BlockedInterval, Transition, WorkItem, WorkType
+from customer_kanban.table._checks import refuse_nul, state_names, values_of, whole_number_ids
 
 __all__ = ["BlockedIntervals", "Transitions", "WorkItemTable"]
 
@@ -30,8 +31,16 @@ def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return a
 
 
-def _column(values: object) -> npt.NDArray[Any]:
-    """A 1-D numpy array from an array-like or a pandas column (missing values -> None)."""
+def _column(values: object, name: str = "values") -> npt.NDArray[Any]:
+    """A 1-D numpy array from an array-like or a pandas column (missing values -> None).
+
+    Anything else is refused, naming `name`: a scalar, ``None`` or a mapping (TypeError),
+    a nested or ragged sequence (ValidationError).
+    """
+    if values is None or isinstance(values, (str, bytes, Mapping)):
+        raise TypeError(
+            f"`{name}` must be a one-dimensional array-like, got {type(values).__name__}"
+        )
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         isna = getattr(values, "isna", None)
         dtype_kind = getattr(getattr(values, "dtype", None), "kind", "O")
@@ -42,9 +51,19 @@ def _column(values: object) -> npt.NDArray[Any]:
             obj[mask] = None
             return obj
         values = values.to_numpy()
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as exc:  # ragged nesting
+        raise ValidationError(f"`{name}` must be one-dimensional: {exc}") from exc
+    if arr.ndim == 0:
+        raise TypeError(
+            f"`{name}` must be a one-dimensional array-like, got {type(values).__name__}"
+        )
     if arr.ndim != 1:
-        arr = arr.reshape(-1) if arr.ndim == 0 else arr
+        raise ValidationError(f"`{name}` must be one-dimensional, got shape {arr.shape}")
+    if arr.dtype.kind == "U" and isinstance(values, (list, tuple)):
+        # numpy's fixed-width text has dropped trailing NULs: look at the values given.
+        refuse_nul(np.asarray(values, dtype=object), name)
     return arr
 
 
@@ -81,8 +100,27 @@ def factorize(values: object, labels: Sequence[str] | None = None) -> tuple[Code
     >>> codes, labels = factorize(["b", None, "a", "b"])
     >>> codes.tolist(), labels.tolist()
     ([1, -1, 0, 1], ['a', 'b'])
+
+    Raises
+    ------
+    TypeError
+        If `values` is not a one-dimensional array-like (``None``, a scalar, a mapping).
+    customer_kanban.errors.ValidationError
+        If `values` is nested or not one-dimensional, a label holds a NUL character
+        (numpy's fixed-width text would drop a trailing one and merge ``'D\\x00'``
+        with ``'D'``), or a value is not among the known `labels`.
     """
-    arr = _column(values)
+    return _factorize(values, labels, "values")
+
+
+def _factorize(values: object, labels: Sequence[str] | None, name: str) -> tuple[Codes, Labels]:
+    """:func:`factorize`, its messages naming the column `name`."""
+    arr = _column(values, name)
+    refuse_nul(arr, name)
+    if labels is not None:
+        if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+            raise TypeError(f"`labels` must be a sequence of labels, got {type(labels).__name__}")
+        refuse_nul(np.asarray(list(labels), dtype=object), "labels")
     missing = _missing_label(arr)
     codes = np.full(arr.shape, -1, dtype=np.int32)
     if arr.dtype.kind == "S" and labels is None:  # UTF-8 bytes as read from a file
@@ -99,7 +137,7 @@ def factorize(values: object, labels: Sequence[str] | None = None) -> tuple[Code
     known = np.asarray(list(labels), dtype=object)
     if known.size == 0:
         if present.size:
-            raise ValidationError("values found but no labels are known")
+            raise ValidationError(f"`{name}`: values found but no labels are known")
         return codes, known
     order = np.argsort(known.astype(str))
     sorted_known = known.astype(str)[order]
@@ -108,7 +146,7 @@ def factorize(values: object, labels: Sequence[str] | None = None) -> tuple[Code
     ok = sorted_known[pos_clipped] == present
     if not ok.all():
         bad = np.unique(present[~ok])[:5].tolist()
-        raise ValidationError(f"values {bad} are not among the known labels")
+        raise ValidationError(f"`{name}`: values {bad} are not among the known labels")
     codes[~missing] = order[pos_clipped].astype(np.int32)
     return codes, known
 
@@ -377,7 +415,8 @@ class WorkItemTable:
             id): missing or repeated ids, missing request instants, commitment
             before request, delivery before commitment or without it.
         """
-        data = {str(k): columns[k] for k in columns}  # works for dict and DataFrame alike
+        data = _columns_of(columns, "columns")  # works for dict and DataFrame alike
+        states = state_names(states)
         out, cats = _item_columns(data)
         id_index = _IdIndex(out["id"])
         tr = None if transitions is None else _transitions_from(transitions, id_index, states)
@@ -405,7 +444,7 @@ class WorkItemTable:
         >>> WorkItemTable.from_items([item]).to_items() == [item]
         True
         """
-        items = list(items)
+        items = values_of(items, WorkItem, "items")
         if states is None:
             states = tuple(dict.fromkeys(t.state for it in items for t in it.transitions))
         return cls.from_columns(
@@ -769,7 +808,7 @@ def _check_names(extra: Mapping[str, Any]) -> None:
 
 def _booleans(values: object) -> npt.NDArray[np.bool_]:
     """Booleans, strictly: bool or 0/1 values; anything else is an error."""
-    arr = _column(values)
+    arr = _column(values, "customer_recognisable")
     if arr.dtype == bool:
         return arr
     if arr.dtype.kind in "iu" and np.isin(arr, (0, 1)).all():
@@ -827,11 +866,11 @@ class _IdIndex:
         self._sorted = ids[self._order]
 
     def positions(self, values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
-        values = (
-            values.astype(self._sorted.dtype)
-            if self._sorted.dtype.kind in "iu"
-            else values.astype(str)
-        )
+        if self._sorted.dtype.kind in "iu":
+            values = whole_number_ids(values, name).astype(self._sorted.dtype)
+        else:
+            refuse_nul(values, name)
+            values = values.astype(str)
         if self._sorted.size == 0:
             if values.size:
                 raise ValidationError(f"`{name}` names items that are not in the table")
@@ -848,6 +887,28 @@ class _IdIndex:
         return self._order[pos].astype(np.int64)
 
 
+def _columns_of(data: object, name: str) -> dict[str, Any]:
+    """The columns of a mapping or a data frame, by name."""
+    if not isinstance(data, Mapping) and not hasattr(data, "columns"):
+        raise TypeError(
+            f"`{name}` must be a mapping of column names to array-likes or a data frame, "
+            f"got {type(data).__name__}"
+        )
+    frame: Any = data
+    return {str(k): frame[k] for k in frame}
+
+
+def _item_ids(ids: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The `id` column: text (missing: ""), or integers (whole-number floats included)."""
+    refuse_nul(ids, "id")
+    if ids.dtype.kind == "O":
+        missing = _missing_label(ids)
+        return np.where(missing, "", ids).astype(str)
+    if ids.dtype.kind == "f" and not np.isnan(ids).any():  # NaN: reported as missing ids
+        return whole_number_ids(ids, "id")  # 1.0 -> 1, 1.7 refused
+    return ids
+
+
 def _item_columns(
     data: dict[str, Any],
 ) -> tuple[dict[str, npt.NDArray[Any]], dict[str, tuple[Codes, Labels]]]:
@@ -855,10 +916,7 @@ def _item_columns(
     for required in ("id", "requested_at"):
         if required not in data:
             raise ValidationError(f"`columns` must hold `{required}`")
-    ids = _column(data.pop("id"))
-    if ids.dtype.kind == "O":
-        missing = _missing_label(ids)
-        ids = np.where(missing, "", ids).astype(str)
+    ids = _item_ids(_column(data.pop("id"), "id"))
     n = ids.size
     out: dict[str, npt.NDArray[Any]] = {"id": ids}
     for name in INSTANTS:
@@ -871,12 +929,12 @@ def _item_columns(
     cats: dict[str, tuple[Codes, Labels]] = {}
     for name in CATEGORICALS:
         raw = data.pop(name, None)
-        cats[name] = factorize(np.full(n, None, object) if raw is None else raw)
+        cats[name] = _factorize(np.full(n, None, object) if raw is None else raw, None, name)
     _check_names(data)
     for name, raw in data.items():
-        arr = _column(raw)
+        arr = _column(raw, name)
         if arr.dtype.kind in "OUS":
-            cats[name] = factorize(arr)
+            cats[name] = _factorize(arr, None, name)
         elif np.issubdtype(arr.dtype, np.datetime64):
             out[name] = as_instant_array(arr, name=name)
         else:
@@ -888,43 +946,47 @@ def _transitions_from(
     transitions: Mapping[str, Any] | Any, id_index: _IdIndex, states: Sequence[str]
 ) -> Transitions:
     """The `transitions` of :meth:`WorkItemTable.from_columns`, sorted by item then instant."""
-    tdata = {str(k): transitions[k] for k in transitions}
+    tdata = _columns_of(transitions, "transitions")
     for required in ("item", "state", "at"):
         if required not in tdata:
             raise ValidationError(f"`transitions` must hold `{required}`")
-    if not states and len(_column(tdata["item"])):
+    if not states and len(_column(tdata["item"], "transitions.item")):
         raise ValidationError("`states` must be given with `transitions`")
-    item = id_index.positions(_column(tdata["item"]), "transitions.item")
+    item = id_index.positions(_column(tdata["item"], "transitions.item"), "transitions.item")
     try:
-        state, _ = factorize(tdata["state"], labels=states)
+        state, _ = _factorize(tdata["state"], states, "transitions.state")
     except ValidationError as exc:
-        raise ValidationError(f"`transitions.state`: {exc} (`states` {list(states)})") from exc
+        raise ValidationError(f"{exc} (`states` {list(states)})") from exc
     if (state < 0).any():
         rows = np.flatnonzero(state < 0)
         raise ValidationError(f"`transitions.state` is missing in {describe_rows(rows)}", rows=rows)
-    at = as_instant_array(_column(tdata["at"]), name="transitions.at")
+    at = as_instant_array(_column(tdata["at"], "transitions.at"), name="transitions.at")
     dept = tdata.get("department")
-    dcodes, dlabels = factorize(np.full(item.size, None, object) if dept is None else dept)
+    dcodes, dlabels = _factorize(
+        np.full(item.size, None, object) if dept is None else dept, None, "transitions.department"
+    )
     order = np.lexsort((at, item))
     return Transitions(item[order], state[order], at[order], dcodes[order], dlabels)
 
 
 def _blocked_from(blocked: Mapping[str, Any] | Any, id_index: _IdIndex) -> BlockedIntervals:
     """The `blocked` intervals of :meth:`WorkItemTable.from_columns`, sorted by item then start."""
-    bdata = {str(k): blocked[k] for k in blocked}
+    bdata = _columns_of(blocked, "blocked")
     for required in ("item", "start"):
         if required not in bdata:
             raise ValidationError(f"`blocked` must hold `{required}`")
-    item = id_index.positions(_column(bdata["item"]), "blocked.item")
-    start = as_instant_array(_column(bdata["start"]), name="blocked.start")
+    item = id_index.positions(_column(bdata["item"], "blocked.item"), "blocked.item")
+    start = as_instant_array(_column(bdata["start"], "blocked.start"), name="blocked.start")
     end_raw = bdata.get("end")
     end = (
         np.full(item.size, _NAT)
         if end_raw is None
-        else as_instant_array(_column(end_raw), name="blocked.end")
+        else as_instant_array(_column(end_raw, "blocked.end"), name="blocked.end")
     )
     reason = bdata.get("reason")
-    rcodes, rlabels = factorize(np.full(item.size, None, object) if reason is None else reason)
+    rcodes, rlabels = _factorize(
+        np.full(item.size, None, object) if reason is None else reason, None, "blocked.reason"
+    )
     order = np.lexsort((start, item))
     return BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)
 

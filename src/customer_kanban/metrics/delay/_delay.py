@@ -66,10 +66,11 @@ from customer_kanban._core.types import (
     LabelArray,
 )
 from customer_kanban._core.validation import (
-    as_float_array,
     as_instant_scalar,
     as_instants,
+    as_numbers,
     check_not_before,
+    check_span,
 )
 from customer_kanban.errors import ValidationError, describe_rows
 
@@ -161,15 +162,11 @@ class PriorityResult(Result):
 
 
 def _as_numbers(value: object, *, name: str) -> FloatArray:
-    """A number (shape ``()``) or a 1-D array of numbers (shape ``(n,)``) as float64."""
-    if hasattr(value, "to_numpy") or np.ndim(value) > 0:  # type: ignore[arg-type]
-        return as_float_array(value, name=name)
-    if isinstance(value, (np.datetime64, np.timedelta64, str)):
-        raise TypeError(f"`{name}` must be a number or an array of numbers, got {value!r}")
-    try:
-        return np.asarray(float(value), dtype=np.float64)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be a number or an array of numbers: {exc}") from exc
+    """A number (shape ``()``) or a 1-D array of numbers (shape ``(n,)``) as float64.
+
+    Booleans, text and instants are refused (``True`` is no rate).
+    """
+    return as_numbers(value, name=name)
 
 
 def _common_length(arrays: dict[str, npt.NDArray[Any] | None], *, n: int | None = None) -> int:
@@ -188,9 +185,9 @@ def _common_length(arrays: dict[str, npt.NDArray[Any] | None], *, n: int | None 
     return 1 if n is None else n
 
 
-def _rows_error(bad: BoolArray, message: str) -> ValidationError:
+def _rows_error(bad: BoolArray, message: str, suffix: str = "") -> ValidationError:
     rows = np.flatnonzero(bad).tolist()
-    return ValidationError(f"{message} {describe_rows(rows)}", rows=rows)
+    return ValidationError(f"{message} {describe_rows(rows)}{suffix}", rows=rows)
 
 
 def _urgency_from_labels(labels: npt.NDArray[Any]) -> tuple[Int8Array, BoolArray]:
@@ -217,15 +214,18 @@ _URGENCY_RULE = (
 
 def _as_label_array(values: object) -> npt.NDArray[Any]:
     """`values` as an ndarray of labels or codes; str-based enum members become their values."""
-    if isinstance(values, np.ndarray):
-        arr: npt.NDArray[Any] = values
-    elif hasattr(values, "to_numpy"):
-        arr = np.asarray(values.to_numpy())
-    else:
-        # Via objects: numpy would turn str-based enum members into their repr.
-        arr = np.asarray(values, dtype=object)
-    if arr.dtype.kind == "O" and arr.size:
-        arr = np.asarray(np.asarray(_enum_values(arr), dtype=object).tolist())
+    try:
+        if isinstance(values, np.ndarray):
+            arr: npt.NDArray[Any] = values
+        elif hasattr(values, "to_numpy"):
+            arr = np.asarray(values.to_numpy())
+        else:
+            # Via objects: numpy would turn str-based enum members into their repr.
+            arr = np.asarray(values, dtype=object)
+        if arr.dtype.kind == "O" and arr.size:
+            arr = np.asarray(np.asarray(_enum_values(arr), dtype=object).tolist())
+    except ValueError as exc:  # a ragged nested sequence
+        raise ValidationError(f"`urgency` must be labels or integer codes: {exc}") from exc
     return arr
 
 
@@ -291,9 +291,10 @@ def _check_parameter(
     ignored where only used (an optional parameter) or unused.
     """
     required = f"`{name}` is required for {archetypes} items; it is missing in"
+    why = "" if archetypes == "all" else f", whose `urgency` is {archetypes}"
     if values is None:
         if needed is not None and needed.any():
-            raise _rows_error(needed, required)
+            raise _rows_error(needed, required, why)
         return
     if used is None:
         return
@@ -303,13 +304,13 @@ def _check_parameter(
         if needed is not None:
             gap = needed & np.isnan(values)
             if gap.any():
-                raise _rows_error(gap, required)
+                raise _rows_error(gap, required, why)
         return
     missing = np.isnan(values)
     if needed is not None:
         gap = needed & missing
         if gap.any():
-            raise _rows_error(gap, required)
+            raise _rows_error(gap, required, why)
     invalid = used & ~missing & ~((values >= 0) & (values < np.inf))
     if invalid.any():
         rule = f"`{name}` must be a finite number >= 0 [{unit}]"
@@ -448,16 +449,21 @@ def _delay_cost_iv(
     check_not_before(req, dlv, start_name="start", end_name="end")
     if p.fixed is not None:
         required = "`due` is required for fixed_date items; it is missing in"
+        why = ", whose `urgency` is fixed_date"
         if u is None:
-            raise _rows_error(p.fixed, required)
+            raise _rows_error(p.fixed, required, why)
         problem = p.fixed & ~(u >= req)  # NaT compares False: a missing due, or a NaT request
         if problem.any():
             gap = p.fixed & np.isnat(u)
             if gap.any():
-                raise _rows_error(gap, required)
+                raise _rows_error(gap, required, why)
             early = p.fixed & (u < req)
             if early.any():
                 raise _rows_error(early, "`due` is before `start` for fixed_date items in")
+        check_span(req, u, earlier_name="start", later_name="due", where=p.fixed)
+    # The delay of every requested item runs from `start` to `as_of` at most; items
+    # requested after `as_of` are told apart by the sign of `as_of - start`.
+    check_span(req, t, earlier_name="start", later_name="as_of")
     return p, req, dlv, t, u
 
 
@@ -580,6 +586,8 @@ def cost_of_delay_rate(
         If lengths differ, an urgency is unknown, a parameter an item's
         archetype needs is missing (``None`` or NaN), or a used parameter is
         negative or not finite; the message lists the rows.
+    TypeError
+        If a parameter is not numbers (booleans and text are refused).
 
     Examples
     --------
@@ -676,8 +684,13 @@ def delay_cost(
     customer_kanban.errors.ValidationError
         If lengths differ, `as_of` is not one instant, an `end` is before
         its `start`, an urgency is unknown, a parameter an item's archetype
-        needs is missing, a fixed-date item is due before its request, or a
-        used parameter is negative or not finite; the message lists the rows.
+        needs is missing, a fixed-date item is due before its request, a
+        used parameter is negative or not finite, or a request is more than
+        292 years from `as_of` (or from its `due`), a span
+        ``datetime64[ns]`` cannot subtract; the message lists the rows.
+    TypeError
+        If a parameter is not numbers (booleans and text are refused) or the
+        instants cannot be read.
 
     Examples
     --------

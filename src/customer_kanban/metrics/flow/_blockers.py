@@ -170,7 +170,8 @@ def blocker_clusters(
         the sorted labels), or integer codes into `reason_labels` (``-1`` = no
         reason). Intervals without a reason form the cluster ``"(none)"``.
     n_items : int
-        Number of items, blocked or not (the denominator of the likelihood).
+        Number of items, blocked or not (the denominator of the likelihood),
+        at most 2**27.
     as_of : instant, optional
         Required when some interval is open. When given, every interval is
         cut at `as_of`, and intervals starting after it are not counted.
@@ -194,11 +195,13 @@ def blocker_clusters(
     customer_kanban.errors.ValidationError
         If the lengths differ, an item or reason code is out of range, `start`
         holds ``NaT``, an `end` is before its `start`, an interval is open
-        without `as_of`, or `by` does not have `n_items` rows (the messages
-        list the rows).
+        without `as_of`, an interval lasts more than 292 years (a span
+        ``datetime64[ns]`` cannot subtract), or `by` does not have `n_items`
+        rows (the messages list the rows); if `n_items` is negative or above
+        2**27.
     TypeError
         If `reason` holds integer codes without `reason_labels`, or labels
-        with them.
+        with them; if `item` does not hold integer codes.
 
     Warns
     -----
@@ -298,7 +301,10 @@ def blocker_clusters(
 def _reason_codes(reason: object, labels: object, m: int) -> tuple[IntpArray, LabelArray]:
     """Reason code of each interval in ``0..R-1`` and the R reason labels."""
     to_numpy = getattr(reason, "to_numpy", None)
-    arr = np.asarray(to_numpy() if callable(to_numpy) else reason)
+    try:
+        arr = np.asarray(to_numpy() if callable(to_numpy) else reason)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise ValidationError(f"`reason` must be a sequence of labels or codes: {exc}") from exc
     if arr.ndim != 1:
         raise ValidationError(f"`reason` must be one-dimensional, got shape {arr.shape}")
     if len(arr) != m:
@@ -320,7 +326,10 @@ def _reason_codes(reason: object, labels: object, m: int) -> tuple[IntpArray, La
                 "None/NaN for no reason"
             ) from exc
     else:
-        lab = np.asarray(labels)
+        try:
+            lab = np.asarray(labels)
+        except (TypeError, ValueError) as exc:  # ragged nested sequences
+            raise ValidationError(f"`reason_labels` must be a sequence of labels: {exc}") from exc
         if lab.ndim != 1:
             raise ValidationError(f"`reason_labels` must be one-dimensional, got shape {lab.shape}")
         if not integer and arr.size:

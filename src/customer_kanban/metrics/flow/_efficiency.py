@@ -72,7 +72,7 @@ def blocked_time(
     end : array_like of instants, shape (m,)
         End of each blocked interval; ``NaT`` = still blocked (runs to `as_of`).
     n_items : int
-        Number of items (length of the result).
+        Number of items (length of the result), at most 2**27.
     as_of : instant, optional
         Required when some interval is open. When given, every interval is
         cut at `as_of`: time after it is not counted.
@@ -87,8 +87,13 @@ def blocked_time(
     ------
     customer_kanban.errors.ValidationError
         If codes are out of range, lengths differ, `start` holds ``NaT``, an
-        `end` is before its `start`, or an interval is open without `as_of`
-        (the messages list the rows).
+        `end` is before its `start`, an interval is open without `as_of`, or
+        an interval (an open one: to `as_of`) lasts more than 292 years, a
+        span ``datetime64[ns]`` cannot subtract (the messages list the
+        rows); if `n_items` is negative or above 2**27 (a 1 GiB result).
+    TypeError
+        If `item` does not hold integer codes (``1.7`` is not an item) or
+        `n_items` is not an integer.
 
     Notes
     -----

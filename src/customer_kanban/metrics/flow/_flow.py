@@ -13,6 +13,7 @@ from customer_kanban._core.types import FloatArray, Int64Array
 from customer_kanban._core.validation import DayCount, warn_insufficient
 from customer_kanban.metrics.flow._results import CumulativeFlowResult, ThroughputResult
 from customer_kanban.metrics.flow._validation import (
+    check_cells,
     cumulative_flow_iv,
     lead_time_iv,
     throughput_iv,
@@ -80,8 +81,11 @@ def lead_time(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `day_count` or `weekmask` is invalid, or some
-        `end` is before its `start` (the message lists the rows).
+        If the lengths differ, `day_count` or `weekmask` is invalid (both
+        options are checked whatever `day_count` is), some `end` is before
+        its `start`, or (``"elapsed"``) an `end` is more than 292 years after
+        its `start`, a span ``datetime64[ns]`` cannot subtract (the messages
+        list the rows).
     TypeError
         If the inputs cannot be read as instants.
 
@@ -148,7 +152,8 @@ def time_in_state(
     end : array_like of instants, shape (n_items,)
         End of each item (delivery or exit); ``NaT`` = still in progress.
     n_states : int, optional
-        Number of states (default: the largest state code + 1).
+        Number of states (default: the largest state code + 1), at most
+        10,000.
 
     Returns
     -------
@@ -159,7 +164,14 @@ def time_in_state(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, codes are out of range or `at` holds ``NaT``.
+        If the lengths differ, codes are out of range or `at` holds ``NaT``;
+        if `n_states` (or the largest state code + 1) exceeds 10,000, or the
+        result (rows of `end` × `n_states`) would exceed 2**27 cells (1 GiB);
+        or if a transition is more than 292 years from its item's `end` (a
+        span ``datetime64[ns]`` cannot subtract).
+    TypeError
+        If a code array does not hold integers (``1.7`` is not an item), or
+        `n_states` is not an integer.
 
     Notes
     -----
@@ -242,8 +254,9 @@ def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, *, as_of: object) ->
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `as_of` is not one instant, or some `end` is
-        before its `start`.
+        If the lengths differ, `as_of` is not one instant, some `end` is
+        before its `start`, or an item in progress started more than 292
+        years before `as_of` (a span ``datetime64[ns]`` cannot subtract).
 
     Examples
     --------
@@ -391,8 +404,9 @@ def cumulative_flow(
     ------
     customer_kanban.errors.ValidationError
         If `entered` is not two-dimensional, `freq` is unknown, `until` is
-        before `since`, `states` does not match the columns, or `by` does not
-        match the rows.
+        before `since`, `states` does not match the columns, `by` does not
+        match the rows, or the result (groups × periods × states) would
+        exceed 2**27 cells (1 GiB).
 
     Warns
     -----
@@ -451,6 +465,11 @@ def cumulative_flow(
             counts=np.zeros((groups.size, 0, n_states), dtype=np.int64),
         )
     first, last = window
+    check_cells(
+        groups.size * (last - first + 1) * n_states,
+        what="the cumulative flow (groups × periods × states)",
+        names="the window (`since`, `until`), coarsen `freq` or use fewer groups (`by`)",
+    )
     return CumulativeFlowResult(
         groups=groups.labels,
         periods=_periods.period_starts(first, last, f),
@@ -533,8 +552,9 @@ def throughput(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `freq` is not "D", "W" or "M", `until` is before `since`, or `by`
-        does not match `end`.
+        If `freq` is not "D", "W" or "M", `until` is before `since`, `by`
+        does not match `end`, or the result (groups × periods) would exceed
+        2**27 cells (1 GiB).
 
     Warns
     -----
@@ -575,6 +595,11 @@ def throughput(
         )
     first, last = window
     n_periods = last - first + 1
+    check_cells(
+        groups.size * n_periods,
+        what="the throughput (groups × periods)",
+        names="the window (`since`, `until`), coarsen `freq` or use fewer groups (`by`)",
+    )
     # Bin 0 collects deliveries before the window (NaT's ordinal is the smallest
     # of all), bins 1..P the window, bin P+1 those after it: no masks, no copies.
     idx = _periods.ordinals(ns, f)

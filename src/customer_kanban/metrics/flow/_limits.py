@@ -54,9 +54,11 @@ from customer_kanban._core.validation import (
     as_optional_instant_scalar,
     check_no_nat,
     check_same_length,
+    check_span,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
+from customer_kanban.metrics.flow._validation import labels_of_states
 
 __all__ = [
     "AllocationResult",
@@ -360,25 +362,27 @@ def _resolve_as_of(
     return np.datetime64(latest, "ns")
 
 
-def _state_labels(states: object, n_states: int) -> LabelArray:
-    if states is None:
-        out: LabelArray = np.arange(n_states).astype(str)
-        return out
-    labels = np.asarray(states)
-    if labels.ndim != 1 or len(labels) != n_states:
-        raise ValidationError(
-            f"`states` must hold one label per column of `entered` ({n_states}); "
-            f"got shape {labels.shape}"
-        )
-    return labels
-
-
 def _number_or_nan(value: object, name: str) -> float:
     if value is None:
         return float("nan")
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"`{name}` must hold numbers, got {type(value).__name__}")
     return float(value)
+
+
+def _object_numbers(values: object, name: str) -> npt.NDArray[Any]:
+    """`values` as an object array for :func:`_number_or_nan`; instants are not numbers.
+
+    (An array of datetime64 turns into integers of nanoseconds as objects.)
+    """
+    kind = getattr(getattr(values, "dtype", None), "kind", "")
+    if kind in ("M", "m"):
+        dtype = values.dtype  # type: ignore[attr-defined]
+        raise TypeError(f"`{name}` must hold numbers, got an array of dtype {dtype}")
+    try:
+        return np.asarray(values, dtype=object)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise ValidationError(f"`{name}` must be a number, a sequence or a mapping: {exc}") from exc
 
 
 def _limits_iv(limits: object, labels: LabelArray) -> FloatArray:
@@ -395,7 +399,7 @@ def _limits_iv(limits: object, labels: LabelArray) -> FloatArray:
         for key, value in limits.items():
             lim[names.index(key)] = _number_or_nan(value, "limits")
     else:
-        arr = np.asarray(limits, dtype=object)
+        arr = _object_numbers(limits, "limits")
         if arr.ndim == 0:
             lim = np.full(n, _number_or_nan(arr.item(), "limits"))
         elif arr.ndim != 1 or len(arr) != n:
@@ -616,8 +620,9 @@ def wip_breaches(
     customer_kanban.errors.ValidationError
         If `entered` is not two-dimensional, `left` has another shape, some
         `left` is before its `entered` (the rows are listed), a limit is
-        negative or fractional, a mapping names an unknown state, or `states`
-        does not match the columns.
+        negative or fractional, a mapping names an unknown state, `states`
+        does not match the columns, or the first entry is more than 292 years
+        before `as_of` (a span ``datetime64[ns]`` cannot subtract).
     TypeError
         If the instants cannot be read or a limit is not a number.
 
@@ -678,7 +683,7 @@ def wip_breaches(
     (array([3, 2]), array([1.625, 0.75 ]))
     """
     e, lv, known = _instant_pair(entered, left, 2)
-    labels = _state_labels(states, e.shape[1])
+    labels = labels_of_states(states, e.shape[1])
     lim = _limits_iv(limits, labels)
     t = _resolve_as_of(as_of, e, lv, known)
     as_of_ns = int(t.astype("datetime64[ns]").view(np.int64))
@@ -731,6 +736,13 @@ def _state_steps(
     out_ok = inside & ~np.isnat(lv) & (l_ns <= as_of_ns)
     n_in = int(np.count_nonzero(inside))
     t_first = int(np.min(e_ns, where=inside, initial=_INT64_MAX))
+    if n_in:  # every step lies in [t_first, as_of]
+        check_span(
+            np.datetime64(t_first, "ns"),
+            np.datetime64(as_of_ns, "ns"),
+            earlier_name="entered",
+            later_name="as_of",
+        )
     t_last = max(
         int(np.max(e_ns, where=inside, initial=_NAT_NS)),
         int(np.max(l_ns, where=out_ok, initial=_NAT_NS)),
@@ -832,7 +844,7 @@ def _shares_iv(
         for key, value in shares.items():
             pol[names.index(key)] = _number_or_nan(value, "shares")
     else:
-        arr = np.asarray(shares, dtype=object)
+        arr = _object_numbers(shares, "shares")
         if arr.ndim != 1 or len(arr) != size:
             raise ValidationError(
                 f"`shares` must hold one share per class ({size}: {labels.tolist()}) "
@@ -898,8 +910,10 @@ def allocation(
     ------
     customer_kanban.errors.ValidationError
         If lengths differ, some `end` is before its `start`, a share lies
-        outside [0, 1], an array of shares does not match the classes, or
-        `at` holds ``NaT`` or an instant after `as_of`.
+        outside [0, 1], an array of shares does not match the classes,
+        `at` holds ``NaT`` or an instant after `as_of`, or the first entry is
+        more than 292 years before `as_of` (a span ``datetime64[ns]`` cannot
+        subtract).
     TypeError
         If the instants or `by` cannot be read, or a share is not a number.
 
@@ -951,6 +965,10 @@ def allocation(
     inside = known & (e_ns <= as_of_ns)
     out_ok = inside & ~np.isnat(lv) & (l_ns <= as_of_ns)
     t_in = e_ns[inside]
+    if t_in.size:  # every step lies in [first entry, as_of]
+        check_span(
+            np.datetime64(int(t_in.min()), "ns"), t, earlier_name="start", later_name="as_of"
+        )
     # One step function per class (code n_classes = "no class"), then a common grid.
     code, time, level = _sweep(codes[inside], t_in, codes[out_ok], l_ns[out_ok], n_classes + 1)
     grid, counts_all = _on_grid(code, time, level, n_classes + 1)

@@ -22,9 +22,62 @@ from customer_kanban._core.validation import (
     check_no_nat,
     check_not_before,
     check_same_length,
+    check_span,
     to_numpy,
 )
 from customer_kanban.errors import ValidationError, describe_rows
+
+#: Cells of one result array (items × states, groups × periods × states): 2**27 cells,
+#: 1 GiB of float64 or int64, built in about a second.
+MAX_CELLS = 1 << 27
+#: Workflow states of :func:`~customer_kanban.metrics.time_in_state` (`n_states`).
+MAX_STATES = 10_000
+
+
+def check_cells(cells: int, *, what: str, names: str) -> None:
+    """A result of `cells` cells stays within :data:`MAX_CELLS`; the message names the cause."""
+    if cells > MAX_CELLS:
+        raise ValidationError(
+            f"{what} would hold {cells:,} cells, more than the {MAX_CELLS:,} allowed "
+            f"(1 GiB): reduce {names}"
+        )
+
+
+def _codes_into(values: object, *, name: str, upper: int, rows_of: str) -> IntpArray:
+    """Integer codes in ``[0, upper)`` (:func:`as_int_codes`); the message says what `upper` is."""
+    try:
+        return as_int_codes(values, name=name, upper=upper)
+    except ValidationError as exc:
+        raise ValidationError(f"{exc} ({rows_of})", rows=exc.rows) from exc
+
+
+def _whole_number(value: object, *, name: str, maximum: int) -> int:
+    """A count (any Python or numpy integer, not a bool) in ``[0, maximum]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValidationError(f"`{name}` must be >= 0; got {value}")
+    if value > maximum:
+        raise ValidationError(f"`{name}` must be at most {maximum:,}; got {value}")
+    return int(value)
+
+
+def labels_of_states(states: object, n_states: int) -> npt.NDArray[Any]:
+    """State labels: ``"0"``, ``"1"``, ... by default, else one label per column of `entered`."""
+    if states is None:
+        out: npt.NDArray[Any] = np.arange(n_states).astype(str)
+        return out
+    try:
+        labels: npt.NDArray[Any] = to_numpy(states)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise ValidationError(f"`states` must be a sequence of labels: {exc}") from exc
+    if labels.ndim != 1 or len(labels) != n_states:
+        raise ValidationError(
+            f"`states` must hold one label per column of `entered` "
+            f"({n_states}); got shape {labels.shape}"
+        )
+    return labels
+
 
 # --------------------------------------------------------------------------- flow
 
@@ -38,23 +91,24 @@ def lead_time_iv(
     check_same_length(start=s, end=e)
     kind = check_choice(day_count, name="day_count", choices=DAY_COUNTS)
     check_not_before(s, e, start_name="start", end_name="end")
-    calendar = None
-    if kind == "business":
-        days = None
-        if holidays is not None:
-            days = as_instants(holidays, name="holidays").astype("datetime64[D]")
-            days = days[~np.isnat(days)]
-        try:
-            calendar = np.busdaycalendar(
-                weekmask=weekmask,  # type: ignore[arg-type]
-                holidays=[] if days is None else days,
-            )
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"`weekmask` must be seven 0/1 characters such as '1111100' "
-                f"(Monday first) with at least one business day: {exc}"
-            ) from exc
-    return s, e, kind, calendar
+    if kind == "elapsed":
+        check_span(s, e, earlier_name="start", later_name="end")
+    # The calendar options are checked whatever `day_count` is: a wrong one is a mistake.
+    days = None
+    if holidays is not None:
+        days = as_instants(holidays, name="holidays").astype("datetime64[D]")
+        days = days[~np.isnat(days)]
+    try:
+        calendar = np.busdaycalendar(
+            weekmask=weekmask,  # type: ignore[arg-type]
+            holidays=[] if days is None else days,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"`weekmask` must be seven 0/1 characters such as '1111100' "
+            f"(Monday first) with at least one business day: {exc}"
+        ) from exc
+    return s, e, kind, (calendar if kind == "business" else None)
 
 
 def time_in_state_iv(
@@ -62,17 +116,25 @@ def time_in_state_iv(
 ) -> tuple[IntpArray, IntpArray, InstantArray, InstantArray, int]:
     """Validate :func:`~customer_kanban.metrics.time_in_state` arguments."""
     e = as_instants(end, name="end")
-    it = as_int_codes(item, name="item", upper=len(e))
-    if n_states is not None:
-        if isinstance(n_states, bool) or not isinstance(n_states, (int, np.integer)):
-            raise TypeError(f"`n_states` must be an integer, got {type(n_states).__name__}")
-        if n_states < 0:
-            raise ValidationError(f"`n_states` must be >= 0; got {n_states}")
-    st = as_int_codes(state, name="state", upper=None if n_states is None else int(n_states))
+    it = _codes_into(item, name="item", upper=len(e), rows_of=f"the {len(e)} rows of `end`")
+    if n_states is None:
+        st = as_int_codes(state, name="state")
+        s = int(st.max()) + 1 if st.size else 0
+        if s > MAX_STATES:
+            raise ValidationError(
+                f"`state` codes must be below {MAX_STATES:,} (`n_states` at most "
+                f"{MAX_STATES:,}); the largest is {s - 1}"
+            )
+    else:
+        s = _whole_number(n_states, name="n_states", maximum=MAX_STATES)
+        st = _codes_into(state, name="state", upper=s, rows_of=f"`n_states` = {s}")
     a = as_instants(at, name="at")
     check_same_length(item=it, state=st, at=a)
     check_no_nat(a, name="at")
-    s = int(n_states) if n_states is not None else (int(st.max()) + 1 if st.size else 0)
+    check_cells(len(e) * s, what="the time in state (rows of `end` × `n_states`)", names="them")
+    if it.size:
+        item_end = e[it]
+        check_span(a, item_end, earlier_name="at", later_name="end")
     return it, st, a, e, s
 
 
@@ -85,6 +147,8 @@ def work_item_age_iv(
     check_same_length(start=s, end=e)
     t = as_instant_scalar(as_of, name="as_of")
     check_not_before(s, e, start_name="start", end_name="end")
+    active = (s <= t) & ~(e <= t)
+    check_span(s, t, earlier_name="start", later_name="as_of", where=active)
     return s, e, t
 
 
@@ -108,16 +172,7 @@ def cumulative_flow_iv(
     m = as_instants(entered, name="entered", ndim=2)
     f = check_freq(freq)
     lo, hi = _window_iv(since, until)
-    n_states = m.shape[1]
-    if states is None:
-        labels: npt.NDArray[Any] = np.arange(n_states).astype(str)
-    else:
-        labels = to_numpy(states)
-        if labels.ndim != 1 or len(labels) != n_states:
-            raise ValidationError(
-                f"`states` must hold one label per column of `entered` "
-                f"({n_states}); got shape {labels.shape}"
-            )
+    labels = labels_of_states(states, m.shape[1])
     return m, f, lo, hi, labels, check_by(by, len(m), "entered")
 
 
@@ -178,19 +233,17 @@ def blocked_time_iv(
     item: object, start: object, end: object, n_items: object, as_of: object
 ) -> tuple[IntpArray, InstantArray, InstantArray, int, np.datetime64 | None]:
     """Validate :func:`~customer_kanban.metrics.blocked_time` arguments."""
-    if isinstance(n_items, bool) or not isinstance(n_items, (int, np.integer)):
-        raise TypeError(f"`n_items` must be an integer, got {type(n_items).__name__}")
-    if n_items < 0:
-        raise ValidationError(f"`n_items` must be >= 0; got {n_items}")
-    it = as_int_codes(item, name="item", upper=int(n_items))
+    n = _whole_number(n_items, name="n_items", maximum=MAX_CELLS)
+    it = _codes_into(item, name="item", upper=n, rows_of=f"`n_items` = {n}")
     s = as_instants(start, name="start")
     e = as_instants(end, name="end")
     check_same_length(item=it, start=s, end=e)
     check_no_nat(s, name="start")
     check_not_before(s, e, start_name="start", end_name="end")
+    check_span(s, e, earlier_name="start", later_name="end")
     t = as_optional_instant_scalar(as_of, name="as_of")
+    open_ = np.isnat(e)
     if t is None:
-        open_ = np.isnat(e)
         if open_.any():
             rows = np.flatnonzero(open_).tolist()
             raise ValidationError(
@@ -198,4 +251,6 @@ def blocked_time_iv(
                 f"{describe_rows(rows)}",
                 rows=rows,
             )
-    return it, s, e, int(n_items), t
+    else:  # an open interval runs to `as_of`
+        check_span(s, t, earlier_name="start", later_name="as_of", where=open_ & (s <= t))
+    return it, s, e, n, t

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.groups import factorize
+from customer_kanban._core.iso import NS_MAX
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
@@ -35,6 +36,7 @@ from customer_kanban._core.validation import (
     as_generator,
     as_instant_scalar,
     as_instants,
+    as_number,
     as_percentiles,
     as_whole_number,
 )
@@ -57,6 +59,29 @@ _WHEN_BATCH = 1 << 14
 #: Width (days) of the first block of simulated days; later blocks double.
 _FIRST_BLOCK = 64
 _NAT_D = np.datetime64("NaT", "D")
+_LAST_DAY = np.datetime64(NS_MAX, "ns").astype("datetime64[D]")  # 2262-04-11
+
+# Bounds of the size parameters. The cost of a forecast is one random draw per simulated
+# day of every trial of every group: `trials` × `max_days` (forecast_when, when no trial
+# finishes early) or `trials` × `days` (forecast_how_many) per group.
+
+#: Largest `trials`: the result holds 8 (how many) or 16 (when) bytes per trial and group.
+MAX_TRIALS = 1_000_000
+#: Largest `max_days` (forecast_when) and `days` (forecast_how_many): 100 years.
+MAX_DAYS = 36_525
+#: Largest number of simulated days per group, `trials` × `max_days` or `trials` × `days`:
+#: 2**28 draws take about 2 s (forecast_when, no trial finishing) and 1 s
+#: (forecast_how_many) on two cores, in batches of bounded memory.
+MAX_TRIAL_DAYS = 1 << 28
+#: Largest number of items: to deliver (`items`) and delivered on one day (the values of
+#: `daily_throughput`); every running total then stays far inside int64.
+MAX_ITEMS = 10**9
+#: Largest `batch_size`: a batch draws at most 2**18 trials × 64 days = 2**24 days at once.
+MAX_BATCH = 1 << 18
+#: Largest growth factor `high` of `split_rate`.
+MAX_SPLIT = 100.0
+#: Largest :func:`daily_throughput` result, groups × days: 2**27 counts (1 GiB).
+MAX_CELLS = 1 << 27
 
 
 # --------------------------------------------------------------------------- results
@@ -236,25 +261,52 @@ def _group_q_grid(n_groups: int, n_q: int) -> tuple[IntpArray, IntpArray]:
 def _samples_iv(values: object) -> tuple[LabelArray, Int64Array]:
     """Past daily throughput per group: labels (G,) and whole numbers >= 0, shape (G, D)."""
     if isinstance(values, DailyThroughput):
-        return values.groups, values.counts
-    two_d = np.ndim(cast("npt.ArrayLike", values)) == 2
+        return _result_samples(values)
+    try:
+        two_d = np.ndim(cast("npt.ArrayLike", values)) == 2
+    except ValueError as exc:  # a ragged nested sequence
+        raise ValidationError(
+            f"`daily_throughput` must be one history or one row per group: {exc}"
+        ) from exc
     arr = as_float_matrix(values, name="daily_throughput") if two_d else None
     if arr is None:
         arr = as_float_array(values, name="daily_throughput")[None, :]
         labels: LabelArray = np.array(["all"])
     else:
         labels = np.arange(arr.shape[0])
-    bad = ~((arr >= 0) & (arr == np.floor(arr)) & np.isfinite(arr))
+    bad = ~((arr >= 0) & (arr <= MAX_ITEMS) & (arr == np.floor(arr)))  # NaN and inf fail
     if bad.any():
         where = np.argwhere(bad)
         rows = (where[:, 1] if arr.shape[0] == 1 else where[:, 0]).tolist()
         place = describe_rows(rows) if arr.shape[0] == 1 else f"groups {sorted(set(rows))[:5]}"
         raise ValidationError(
             "`daily_throughput` must hold whole numbers >= 0 (items per day); "
-            f"it does not in {place}",
+            f"at most {MAX_ITEMS:,}; it does not in {place}",
             rows=rows,
         )
     return labels, arr.astype(np.int64)
+
+
+def _result_samples(values: DailyThroughput) -> tuple[LabelArray, Int64Array]:
+    """The groups and counts of a :class:`DailyThroughput` (one built by hand is checked)."""
+    counts, groups = values.counts, values.groups
+    ok = (
+        isinstance(counts, np.ndarray)
+        and counts.ndim == 2
+        and counts.dtype.kind in "iu"
+        and isinstance(groups, np.ndarray)
+        and groups.shape == counts.shape[:1]
+    )
+    if not ok:
+        raise ValidationError(
+            "`daily_throughput` as a DailyThroughput must hold integer `counts` of shape "
+            "(groups, days) and one label per group"
+        )
+    if counts.size and not (counts.min() >= 0 and counts.max() <= MAX_ITEMS):
+        raise ValidationError(
+            f"`daily_throughput` must hold counts from 0 to {MAX_ITEMS:,} (items per day)"
+        )
+    return groups, counts.astype(np.int64, copy=False)
 
 
 def _items_iv(items: object, labels: LabelArray) -> tuple[IntpArray, Int64Array]:
@@ -265,7 +317,10 @@ def _items_iv(items: object, labels: LabelArray) -> tuple[IntpArray, Int64Array]
         chosen = np.arange(labels.size, dtype=np.intp)
         values = [items] * labels.size
     else:
-        arr = np.asarray(items)
+        try:
+            arr = np.asarray(items)
+        except (TypeError, ValueError) as exc:  # a ragged nested sequence
+            raise TypeError(f"`items` must be an integer or one integer per group: {exc}") from exc
         if arr.ndim != 1 or arr.size != labels.size or arr.dtype.kind not in "iu":
             raise TypeError(
                 "`items` must be an integer, one integer per group "
@@ -273,14 +328,24 @@ def _items_iv(items: object, labels: LabelArray) -> tuple[IntpArray, Int64Array]
             )
         chosen = np.arange(labels.size, dtype=np.intp)
         values = arr.tolist()
+    return chosen, _item_counts(values)
+
+
+def _item_counts(values: list[object]) -> Int64Array:
+    """Items per group: integers (no bool) in ``[0, MAX_ITEMS]``, as int64."""
     for v in values:
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
             raise TypeError(f"`items` must be integers, got {type(v).__name__}")
-    counts = np.array(values, dtype=np.int64).reshape(-1)
-    if (counts < 0).any():
-        bad = counts[counts < 0].tolist()
-        raise ValidationError(f"`items` must be >= 0; got {bad[0] if len(bad) == 1 else bad[:5]}")
-    return chosen, counts
+    whole = [int(v) for v in values]  # type: ignore[call-overload]
+    for rule, bad in (
+        (">= 0", [v for v in whole if v < 0]),
+        (f"at most {MAX_ITEMS:,}", [v for v in whole if v > MAX_ITEMS]),
+    ):
+        if bad:
+            raise ValidationError(
+                f"`items` must be {rule}; got {bad[0] if len(bad) == 1 else bad[:5]}"
+            )
+    return np.array(whole, dtype=np.int64).reshape(-1)
 
 
 def _items_by_label(
@@ -322,14 +387,42 @@ def _split_rate_iv(split_rate: object) -> tuple[float, float] | None:
     if split_rate is None:
         return None
     try:
-        low, high = (float(v) for v in split_rate)  # type: ignore[attr-defined]
+        low, high = (as_number(v, name="split_rate") for v in split_rate)  # type: ignore[attr-defined]
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`split_rate` must be a pair of numbers (low, high): {exc}") from exc
     if not (0 < low <= high and math.isfinite(high)):
         raise ValidationError(
             f"`split_rate` must satisfy 0 < low <= high (finite); got ({low}, {high})"
         )
+    if high > MAX_SPLIT:
+        raise ValidationError(
+            f"`split_rate` high must be at most {MAX_SPLIT:g} (the backlog growing "
+            f"{MAX_SPLIT:g}-fold); got {high}"
+        )
     return low, high
+
+
+def _start_day(as_of: object, horizon: int) -> np.datetime64:
+    """The date of `as_of` (``NaT`` without it); `horizon` days on must still be an instant."""
+    if as_of is None:
+        return _NAT_D
+    day0: np.datetime64 = as_instant_scalar(as_of, name="as_of").astype("datetime64[D]")
+    if day0 + np.timedelta64(horizon, "D") > _LAST_DAY:
+        raise ValidationError(
+            f"`as_of` + `max_days` must not pass {_LAST_DAY}, the last day an instant "
+            f"(datetime64[ns]) can hold; got {day0} + {horizon} days: lower `max_days`"
+        )
+    return day0
+
+
+def _trial_days(trials: int, days: int, name: str) -> None:
+    """The simulated days per group, ``trials * days``, stay within :data:`MAX_TRIAL_DAYS`."""
+    if trials * days > MAX_TRIAL_DAYS:
+        raise ValidationError(
+            f"`trials` × `{name}` must be at most {MAX_TRIAL_DAYS:,} simulated days per group "
+            f"(about 2 s); got {trials:,} × {days:,} = {trials * days:,}: "
+            f"lower `trials` or `{name}`"
+        )
 
 
 def _index_dtype(n: int) -> type[np.unsignedinteger[Any]]:
@@ -369,8 +462,9 @@ def daily_throughput(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If `until` is before `since`, either is missing or ``NaT``, or `by`
-        does not match `end`.
+        If `until` is before `since`, either is missing or ``NaT``, `by`
+        does not match `end`, or the result (groups × days) would exceed
+        2**27 counts (1 GiB).
 
     Examples
     --------
@@ -392,6 +486,12 @@ def daily_throughput(
     first = int(lo.astype("datetime64[D]").astype(np.int64))
     last = int(hi.astype("datetime64[D]").astype(np.int64))
     width = last - first + 1
+    if groups.size * width > MAX_CELLS:
+        raise ValidationError(
+            f"the daily throughput (groups × days) would hold {groups.size * width:,} counts, "
+            f"more than the {MAX_CELLS:,} allowed (1 GiB): shorten the window (`since`, "
+            "`until`) or use fewer groups (`by`)"
+        )
     day = d.astype("datetime64[D]").view(np.int64)  # NaT: int64 minimum, outside the window
     inside = (day >= first) & (day <= last)
     if groups.codes is not None:
@@ -429,17 +529,19 @@ def forecast_when(
     Parameters
     ----------
     daily_throughput : DailyThroughput or array_like of int, shape (D,) or (G, D)
-        Items delivered per day over a past window, days with zero included:
-        the result of :func:`daily_throughput` (one history per group), one
-        history (the group ``"all"``), or one row per group (groups
-        ``0..G-1``).
+        Items delivered per day over a past window, days with zero included
+        (whole numbers from 0 to 10**9): the result of
+        :func:`daily_throughput` (one history per group), one history (the
+        group ``"all"``), or one row per group (groups ``0..G-1``).
     items : int, array_like of int of shape (G,), or mapping
-        Items still to deliver (>= 0; 0 gives 0 days): one number for every
+        Items still to deliver (0 to 10**9; 0 gives 0 days): one number for every
         group, one per group, or ``{group: items}`` to forecast only those
         groups (e.g. ``{"C042": 12}``: when will this customer's 12 open
         requests be done?), in the mapping's order.
     trials : int, optional
-        Number of simulated futures per group (>= 1).
+        Number of simulated futures per group (1 to 1,000,000), with
+        ``trials * max_days`` at most 2**28 (the simulated days of a group in
+        the worst case, about 2 s).
     as_of : instant, optional
         Day the forecast starts from (day 0; its UTC date): the first
         simulated day is the next one. Needed for `dates` and `completion`.
@@ -449,15 +551,17 @@ def forecast_when(
         Source of randomness: a generator (used, and advanced), a seed >= 0,
         or ``None`` for fresh entropy. The global numpy RNG is never used.
     max_days : int, optional
-        Longest future simulated (>= 1); trials not done by then get
-        ``inf`` days and a warning.
+        Longest future simulated (1 to 36,525, a hundred years); trials not
+        done by then get ``inf`` days and a warning.
     batch_size : int, optional
-        Trials simulated together (default ``16384``). Memory stays below
-        about ``batch_size * max(64, 2**24 // batch_size)`` matrix entries.
+        Trials simulated together (default ``16384``, at most 2**18). Memory
+        stays below about ``batch_size * max(64, 2**24 // batch_size)``
+        matrix entries.
     split_rate : (float, float), optional
         Backlog growth while it is worked (items split or are discovered):
         each trial's target is ``ceil(items * U)``, with ``U`` uniform in
-        ``[low, high)`` drawn from `rng`. ``None`` (default): `items` exactly.
+        ``[low, high)`` drawn from `rng` (``high`` at most 100). ``None``
+        (default): `items` exactly.
 
     Returns
     -------
@@ -469,11 +573,15 @@ def forecast_when(
     ------
     customer_kanban.errors.ValidationError
         If `daily_throughput` is empty, holds no delivery for a group with
-        items to deliver (the forecast would never end), or holds negative or
-        fractional values; if `items` names an unknown group or is negative;
-        if `trials`, `max_days` or `batch_size` is out of range; if a `q` is
-        outside (0, 100] or every `q` is in (0, 1] (a fraction where a
-        percentage is meant); or if `split_rate` is not ``0 < low <= high``.
+        items to deliver (the forecast would never end), or holds negative,
+        fractional or too large (above 10**9) values; if `items` names an
+        unknown group or is negative or above 10**9; if `trials` (1 to
+        1,000,000), `max_days` (1 to 36,525) or `batch_size` (1 to 2**18) is
+        out of range, ``trials * max_days`` exceeds 2**28, or ``as_of +
+        max_days`` passes 2262-04-11 (the last day an instant can hold); if
+        a `q` is outside (0, 100] or every `q` is in (0, 1] (a fraction where
+        a percentage is meant); or if `split_rate` is not ``0 < low <= high
+        <= 100``.
     TypeError
         If `items`, `trials`, `max_days` or `batch_size` is not an integer,
         or `rng` is not None, an int or a :class:`numpy.random.Generator`.
@@ -527,21 +635,20 @@ def forecast_when(
     """
     labels, samples = _samples_iv(daily_throughput)
     chosen, targets = _items_iv(items, labels)
-    n_trials = as_whole_number(trials, name="trials", minimum=1)
-    horizon = as_whole_number(max_days, name="max_days", minimum=1, unit="days")
+    n_trials = as_whole_number(trials, name="trials", minimum=1, maximum=MAX_TRIALS)
+    horizon = as_whole_number(max_days, name="max_days", minimum=1, maximum=MAX_DAYS, unit="days")
+    _trial_days(n_trials, horizon, "max_days")
     batch = (
         min(n_trials, _WHEN_BATCH)
         if batch_size is None
-        else as_whole_number(batch_size, name="batch_size", minimum=1)
+        else as_whole_number(batch_size, name="batch_size", minimum=1, maximum=MAX_BATCH)
     )
     levels = _confidence_levels(q)
     split = _split_rate_iv(split_rate)
     generator = as_generator(rng)
     labels, samples = labels[chosen], samples[chosen]
     _check_deliveries(labels, samples, targets > 0)
-    day0 = (
-        _NAT_D if as_of is None else as_instant_scalar(as_of, name="as_of").astype("datetime64[D]")
-    )
+    day0 = _start_day(as_of, horizon)
     days = np.empty((labels.size, n_trials), dtype=np.float64)
     for g, gen in enumerate(generator.spawn(labels.size)):
         days[g] = _simulate_group(
@@ -668,9 +775,10 @@ def forecast_how_many(
         the result of :func:`daily_throughput`, one history, or one row per
         group (as for :func:`forecast_when`).
     days : int
-        Number of future days (>= 0; 0 gives 0 items).
+        Number of future days (0 to 36,525, a hundred years; 0 gives 0 items).
     trials : int, optional
-        Number of simulated futures (>= 1).
+        Number of simulated futures (1 to 1,000,000), with ``trials * days``
+        at most 2**28 (the simulated days of a group, about 1 s).
     q : float or array_like of float, shape (Q,), optional
         Confidence levels in (0, 100]. [%]
     rng : numpy.random.Generator or int or None, optional
@@ -686,10 +794,11 @@ def forecast_how_many(
     ------
     customer_kanban.errors.ValidationError
         If `daily_throughput` is empty, a group holds no delivery (a forecast
-        of 0 items from no history would be a guess), or holds negative
-        or fractional values; if `days` < 0 or `trials` < 1; or if a `q` is
-        outside (0, 100] or every `q` is in (0, 1] (a fraction where a
-        percentage is meant).
+        of 0 items from no history would be a guess), or holds negative,
+        fractional or too large (above 10**9) values; if `days` is outside
+        [0, 36,525], `trials` outside [1, 1,000,000] or ``trials * days``
+        above 2**28; or if a `q` is outside (0, 100] or every `q` is in
+        (0, 1] (a fraction where a percentage is meant).
     TypeError
         If `days` or `trials` is not an integer, or `rng` is not None, an
         int or a :class:`numpy.random.Generator`.
@@ -718,8 +827,9 @@ def forecast_how_many(
     array([[16, 14, 12,  9]])
     """
     labels, samples = _samples_iv(daily_throughput)
-    n_days = as_whole_number(days, name="days", minimum=0, unit="days")
-    n_trials = as_whole_number(trials, name="trials", minimum=1)
+    n_days = as_whole_number(days, name="days", minimum=0, maximum=MAX_DAYS, unit="days")
+    n_trials = as_whole_number(trials, name="trials", minimum=1, maximum=MAX_TRIALS)
+    _trial_days(n_trials, n_days, "days")
     levels = _confidence_levels(q)
     generator = as_generator(rng)
     _check_deliveries(labels, samples, np.ones(labels.size, dtype=np.bool_))

@@ -233,6 +233,9 @@ def sle_attainment(
     ------
     customer_kanban.errors.ValidationError
         If `days` is not > 0, a duration is negative, or lengths differ.
+    TypeError
+        If `durations` or `days` are not numbers (booleans and text, ``"7"``
+        too, are refused).
 
     Warns
     -----
@@ -332,6 +335,9 @@ def at_risk(
     ------
     customer_kanban.errors.ValidationError
         If `fraction` is outside (0, 1] or `sle_days` is not > 0.
+    TypeError
+        If `age`, `sle_days` or `fraction` are not numbers (booleans and text
+        are refused).
 
     Examples
     --------

@@ -13,6 +13,7 @@ from customer_kanban._core.validation import (
     as_float_array,
     as_instant_scalar,
     as_instants,
+    as_number,
     as_optional_instant_scalar,
     as_percentiles,
     as_positive_days,
@@ -20,8 +21,22 @@ from customer_kanban._core.validation import (
     check_choice,
     check_not_before,
     check_same_length,
+    check_span,
 )
 from customer_kanban.errors import ValidationError
+
+
+def _days(value: object, *, name: str, n: int, n_name: str) -> FloatArray:
+    """:func:`as_positive_days`; a scalar must be a number (not a bool or text)."""
+    if not hasattr(value, "to_numpy") and np.ndim(value) == 0:  # type: ignore[arg-type]
+        one = value.item() if isinstance(value, np.ndarray) else value
+        try:
+            as_number(one, name=name)
+        except TypeError:
+            kind = type(one).__name__
+            raise TypeError(f"`{name}` must be a number of days, got {kind} {one!r:.40}") from None
+    return as_positive_days(value, name=name, n=n, n_name=n_name)
+
 
 # --------------------------------------------------------------------------- service
 
@@ -41,7 +56,7 @@ def sle_attainment_iv(
 ) -> tuple[FloatArray, FloatArray, Groups]:
     """Validate :func:`~customer_kanban.metrics.sle_attainment` arguments."""
     d = as_durations(durations, name="durations")
-    limit = as_positive_days(days, name="days", n=len(d), n_name="durations")
+    limit = _days(days, name="days", n=len(d), n_name="durations")
     return d, limit, check_by(by, len(d), "durations")
 
 
@@ -50,7 +65,7 @@ def at_risk_iv(
 ) -> tuple[FloatArray, FloatArray, float]:
     """Validate :func:`~customer_kanban.metrics.at_risk` arguments."""
     a = as_float_array(age, name="age")
-    limit = as_positive_days(sle_days, name="sle_days", n=len(a), n_name="age")
+    limit = _days(sle_days, name="sle_days", n=len(a), n_name="age")
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.number)):
         raise TypeError(f"`fraction` must be a number, got {type(fraction).__name__}")
     f = float(fraction)
@@ -82,6 +97,7 @@ def customer_waiting_time_iv(
     check_same_length(start=r, end=d)
     t = as_instant_scalar(as_of, name="as_of")
     check_not_before(r, d, start_name="start", end_name="end")
+    check_span(r, t, earlier_name="start", later_name="as_of", where=r <= t)
     return r, d, t, check_by(by, len(r), "start")
 
 

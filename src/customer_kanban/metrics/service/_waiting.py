@@ -52,8 +52,10 @@ def customer_waiting_time(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `as_of` is not one instant, or an `end` is
-        before its `start` (the message lists the rows).
+        If the lengths differ, `as_of` is not one instant, an `end` is
+        before its `start`, or an item was requested more than 292 years
+        before `as_of` (a span ``datetime64[ns]`` cannot subtract); the
+        messages list the rows.
 
     Warns
     -----

@@ -48,6 +48,7 @@ from customer_kanban.metrics.survival._kaplan_meier import (
     _km_iv,
     _levels,
     _survival,
+    times_of,
 )
 
 __all__ = ["LeadTimeFit", "fit_lead_times"]
@@ -110,10 +111,7 @@ def _ppf(distribution: str, shape: FloatArray, scale: FloatArray, p: FloatArray)
 
 
 def _as_times(t: npt.ArrayLike) -> FloatArray:
-    try:
-        arr = np.asarray(t, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`t` must be a number or an array of numbers [days]: {exc}") from exc
+    arr = times_of(t)
     if arr.ndim > 1:
         raise ValidationError(f"`t` must be a scalar or one-dimensional; got shape {arr.shape}")
     return arr

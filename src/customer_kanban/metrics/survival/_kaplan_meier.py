@@ -40,9 +40,11 @@ from customer_kanban._core.validation import (
     as_fraction,
     as_instant_scalar,
     as_instants,
+    as_numbers,
     as_percentiles,
     check_not_before,
     check_same_length,
+    check_span,
     warn_insufficient,
 )
 from customer_kanban.errors import ValidationError, describe_rows
@@ -73,6 +75,25 @@ def _quantile_times(times: FloatArray, survival: FloatArray, p: FloatArray) -> F
     out = np.full(p.shape, np.inf)
     hit = idx < len(times)
     out[hit] = times[idx[hit]]
+    return out
+
+
+def times_of(t: object) -> FloatArray:
+    """Durations [days] of any shape as float64: numbers only (no bool, text or instant)."""
+    try:
+        raw = np.asarray(t)
+    except (TypeError, ValueError) as exc:  # a ragged nested sequence
+        raise TypeError(f"`t` must be a number or an array of numbers [days]: {exc}") from exc
+    numbers = raw.dtype.kind in "iuf"
+    if raw.dtype.kind == "O":  # Python objects: numbers only (a bool is not one)
+        numbers = all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in raw.ravel().tolist()
+        )
+    if not numbers:
+        shown = repr(t)[:40]
+        raise TypeError(f"`t` must be a number or an array of numbers [days], got {shown}")
+    out: FloatArray = raw.astype(np.float64)
     return out
 
 
@@ -201,10 +222,7 @@ class SurvivalResult(Result):
         >>> r.evaluate(1.999), r.evaluate([0.0, 2.0, 10.0])
         (0.75, array([1. , 0.5, 0. ]))
         """
-        try:
-            ta = np.asarray(t, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"`t` must be a number or an array of numbers [days]: {exc}") from exc
+        ta = times_of(t)
         idx = np.searchsorted(self.times, ta, side="right")
         padded = np.concatenate(([1.0], self.survival))
         out = padded[idx]
@@ -483,7 +501,9 @@ def kaplan_meier_from_instants(
     ------
     customer_kanban.errors.ValidationError
         If lengths differ, an `end` is before its `start`, `as_of` is not
-        one instant, or `confidence` is outside (0, 1).
+        one instant, `confidence` is outside (0, 1), or an item started more
+        than 292 years before `as_of` (a span ``datetime64[ns]`` cannot
+        subtract).
 
     Warns
     -----
@@ -505,6 +525,7 @@ def kaplan_meier_from_instants(
     t = as_instant_scalar(as_of, name="as_of")
     check_not_before(s, e, start_name="start", end_name="end")
     started = s <= t  # NaT compares False
+    check_span(s, t, earlier_name="start", later_name="as_of", where=started)
     done = e[started] <= t
     stop = np.where(done, e[started], t)
     d = (stop - s[started]).view(np.int64) / NS_PER_DAY
@@ -612,6 +633,9 @@ def km_attainment(
     customer_kanban.errors.ValidationError
         If a `days` is not > 0 or does not have one value per group, a
         duration is negative, or lengths differ.
+    TypeError
+        If `days` or `durations` are not numbers (booleans and text are
+        refused).
 
     Warns
     -----
@@ -628,10 +652,7 @@ def km_attainment(
     array([0.4])
     """
     groups, fits = _grouped_fits(durations, observed, by)
-    try:
-        limit = np.asarray(days, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`days` must be a number or one number per group: {exc}") from exc
+    limit = as_numbers(days, name="days", unit="days")
     if limit.ndim == 0:
         limit = np.full(groups.size, float(limit))
     elif limit.shape != (groups.size,):

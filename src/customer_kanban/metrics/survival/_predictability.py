@@ -49,6 +49,11 @@ __all__ = ["SLERecommendation", "TailRatioResult", "recommend_sle", "tail_ratio"
 #: Percentile methods of :func:`tail_ratio` without censoring (numpy's names).
 TailMethod = Literal["inverted_cdf", "linear", "hazen", "weibull", "median_unbiased", "higher"]
 TAIL_METHODS = choices_of(TailMethod)
+#: Largest `min_size` of :func:`tail_ratio`: more finished items than any history holds.
+MAX_MIN_SIZE = 10**9
+#: Largest `resamples` of :func:`recommend_sle` per group: O(resamples log n) time and
+#: 24 bytes per resample (about 0.3 s and 24 MB at the bound, n = 10**5).
+MAX_RESAMPLES = 10**6
 
 
 @result
@@ -165,7 +170,7 @@ def tail_ratio(
     by : array_like or tuple, optional
         Groups, as for every grouped metric.
     min_size : int, optional
-        Fewest finished items for a ratio (>= 2). With fewer, Q98 is about the
+        Fewest finished items for a ratio (>= 2, at most 10**9). With fewer, Q98 is about the
         maximum and means little: the ratio is NaN and a warning is issued.
     method : {"inverted_cdf", "linear", "hazen", "weibull", "median_unbiased", "higher"}, optional
         numpy percentile method without censoring (default ``"inverted_cdf"``,
@@ -180,8 +185,8 @@ def tail_ratio(
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If a duration is negative, `min_size` < 2, `method` is unknown, or
-        lengths differ.
+        If a duration is negative, `min_size` < 2 or above 10**9, `method`
+        is unknown, or lengths differ.
 
     Warns
     -----
@@ -201,7 +206,7 @@ def tail_ratio(
     ...     tail_ratio([1.0, 2.0, 30.0]).ratio
     array([nan])
     """
-    smallest = as_whole_number(min_size, name="min_size", minimum=2)
+    smallest = as_whole_number(min_size, name="min_size", minimum=2, maximum=MAX_MIN_SIZE)
     m = check_choice(method, name="method", choices=TAIL_METHODS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
@@ -309,7 +314,7 @@ def recommend_sle(
     confidence : float, optional
         Level of the confidence interval, in (0, 1).
     resamples : int or None, optional
-        Bootstrap resamples per group (>= 1). ``None``: the exact bootstrap
+        Bootstrap resamples per group (1 to 10**6). ``None``: the exact bootstrap
         distribution (the limit of infinitely many resamples; no randomness).
     rng : numpy.random.Generator or int or None, optional
         Source of randomness for the resamples: a generator, a seed >= 0, or
@@ -326,7 +331,8 @@ def recommend_sle(
     ------
     customer_kanban.errors.ValidationError
         If a duration is negative, `probability` or `confidence` is outside
-        (0, 1), `resamples` < 1, `rng` is a negative seed, or lengths differ.
+        (0, 1), `resamples` < 1 or above 10**6, `rng` is a negative seed, or
+        lengths differ.
     TypeError
         If `rng` is not None, an int or a :class:`numpy.random.Generator`
         (a ``RandomState`` or a bit generator is refused), or `resamples` is
@@ -359,7 +365,9 @@ def recommend_sle(
     p = as_fraction(probability, name="probability")
     c = as_fraction(confidence, name="confidence")
     n_resamples = (
-        None if resamples is None else as_whole_number(resamples, name="resamples", minimum=1)
+        None
+        if resamples is None
+        else as_whole_number(resamples, name="resamples", minimum=1, maximum=MAX_RESAMPLES)
     )
     generator = as_generator(rng)
     d = as_durations(durations, name="durations")

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.groups import Groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.iso import NS_MAX
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.types import (
     BoolArray,
@@ -31,6 +32,7 @@ from customer_kanban._core.types import (
 from customer_kanban._core.validation import (
     as_durations,
     as_instant_scalar,
+    as_numbers,
     as_percentiles,
     check_choice,
     choices_of,
@@ -191,13 +193,24 @@ def _labels_of(groups: Groups, item_group: IntpArray) -> LabelArray:
     return labels
 
 
+#: Float64 rounding of nanoseconds near the end of datetime64[ns] (its ulp there is 2048).
+_MARGIN_NS = 1 << 12
+
+
 def _dates(as_of: np.datetime64 | None, remaining: FloatArray) -> InstantArray:
     """``as_of + remaining`` to the nanosecond; ``NaT`` where not finite or without `as_of`."""
     dates = np.full(remaining.shape, np.datetime64("NaT", "ns"))
     if as_of is not None:
         finite = np.isfinite(remaining)
-        step = np.round(remaining[finite] * NS_PER_DAY).astype(np.int64)
-        dates[finite] = as_of + step.astype("timedelta64[ns]")
+        step = np.round(remaining[finite] * NS_PER_DAY)
+        room = NS_MAX - int(as_of.astype("datetime64[ns]").view(np.int64))
+        if step.size and not step.max() < room - _MARGIN_NS:
+            raise ValidationError(
+                f"`as_of` + the remaining days (up to {step.max() / NS_PER_DAY:.6g}) lies after "
+                "2262-04-11, beyond datetime64[ns]: the `durations` history holds lead times "
+                "too long to give dates; leave out `as_of` to get the days only"
+            )
+        dates[finite] = as_of + step.astype(np.int64).astype("timedelta64[ns]")
     return dates
 
 
@@ -209,10 +222,7 @@ def _confidence_levels(q: object) -> FloatArray:
 
 
 def _horizons(within: object) -> FloatArray:
-    try:
-        w = np.asarray(within, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`within` must be a number or numbers of days: {exc}") from exc
+    w = as_numbers(within, name="within", unit="days").reshape(-1)
     if not (w >= 0).all():
         raise ValidationError(f"`within` must be >= 0 [days]; got {w.tolist()}")
     return w
@@ -277,7 +287,12 @@ def single_item_forecast(
         If an age or a history duration is negative, a `q` is outside
         (0, 100] or every `q` is in (0, 1] (a fraction where a percentage is
         meant), a horizon is negative, `method` is unknown, only one of `by`
-        and `history_by` is given, or lengths differ.
+        and `history_by` is given, or lengths differ; or if a date
+        (``as_of`` + remaining days) would fall after 2262-04-11, beyond
+        ``datetime64[ns]``.
+    TypeError
+        If `ages`, `durations` or `within` are not numbers (booleans, text
+        and instants are refused).
 
     Warns
     -----

@@ -1,0 +1,300 @@
+"""The two CSV engines, and every frame library, give equal results on the same rows."""
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reading import read_log
+
+from customer_kanban.errors import ValidationError
+from customer_kanban.io import read_event_log
+from customer_kanban.model import Workflow
+
+WF = Workflow(["Backlog", "Doing", "Done"], "Doing", "Done")
+HEADER = ("item", "state", "at", "team", "prio")
+KW = {"workflow": WF, "department": "team", "attributes": {"prio": "class_of_service"}}
+
+ITEMS = ["A", "B", "C", "10", "9", "é", "", "NA"]
+STATES = ["Backlog", "Doing", "Done", "Nope", "", "doing"]
+INSTANTS = [
+    "2024-01-01",
+    "2024-01-02T09:00",
+    "2024-01-02 09:00:00",
+    "2024-01-02T09:00:00.5",
+    "2024-01-02T09:00:00.123456789",
+    "2024-01-02T09",
+    "2024-01-03T10:00:00",
+    "2024-01-03T10:00:00",
+    "2024-01-04T23:59:59",
+]
+AWKWARD = [
+    "2024-01-02T10:00Z",
+    "2024-01-02T12:00+02:00",
+    "2024-01-02T09:00:00.1234567891",
+    "2024-02-30",
+    "2024-01-02T25:00",
+    "junk",
+    "",
+    "1677-09-21T00:12:43.145224193",
+    "2262-04-11T23:47:17",
+    " 2024-01-02",
+]
+LABELS = ["Sales", "Dev", "", "a,b", 'say "hi"', "ü"]
+
+
+def _pairs(rejected):
+    return list(zip(rejected.rows.tolist(), rejected.reasons.tolist(), strict=True))
+
+
+def _same(a, b):
+    assert a.table.equals(b.table), (a.table, b.table)
+    assert _pairs(a.rejected) == _pairs(b.rejected)
+    assert (a.n_rows, a.n_accepted, a.n_merged) == (b.n_rows, b.n_accepted, b.n_merged)
+
+
+def _write(path: Path, rows, header=HEADER) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _rows(instants):
+    row = st.tuples(
+        st.sampled_from(ITEMS),
+        st.sampled_from(STATES),
+        st.sampled_from(instants),
+        st.sampled_from(LABELS),
+        st.sampled_from(LABELS),
+    )
+    return st.lists(row, max_size=40)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=_rows(INSTANTS + AWKWARD))
+def test_arrow_and_numpy_engines_give_equal_results(tmp_path, rows):
+    path = _write(tmp_path / "log.csv", rows)
+    arrow = read_log(path, **KW, engine="arrow")
+    numpy = read_log(path, **KW, engine="numpy")
+    _same(arrow, numpy)
+    mapping = read_log({k: [r[j] for r in rows] for j, k in enumerate(HEADER)}, **KW)
+    assert mapping.table.equals(numpy.table)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=_rows(INSTANTS))
+def test_clean_iso_instants_take_pyarrows_parser_with_the_same_values(tmp_path, rows):
+    path = _write(tmp_path / "log.csv", rows)
+    _same(read_log(path, **KW, engine="arrow"), read_log(path, **KW, engine="numpy"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"item,state,at\nA,Backlog,2024-01-01\nB,Doing\nA,Done,2024-01-03\n",  # ragged row
+        b"item,state,at\nA,Backlog,2024-01-01\n\xff\xfe,Doing,2024-01-02\n",  # not UTF-8
+        b'item,state,at\n"A\nB",Backlog,2024-01-01\nA,Done,2024-01-03\n',  # quoted line end
+        b"\xef\xbb\xbfitem;state;at\r\nA;Backlog;2024-01-01\r\n\r\nA;Done;2024-01-03\r\n",
+        b"item,state,at\rA,Backlog,2024-01-01\rA,Done,2024-01-03\r",
+        b"item,state,at\n",
+        b'item,state,at\nA,"Backlog",2024-01-01\nA,Done,"2024-01-03T00:00:00"\n',
+    ],
+    ids=["ragged", "not-utf8", "quoted-newline", "bom-crlf-semicolon", "cr", "header", "quotes"],
+)
+def test_files_pyarrow_cannot_read_alike_are_read_by_the_numpy_engine(tmp_path, content):
+    path = tmp_path / "log.csv"
+    path.write_bytes(content)
+    kw = {"workflow": WF, "delimiter": None}
+    outcomes = [_outcome(path, **kw, engine=engine) for engine in ("arrow", "numpy")]
+    if isinstance(outcomes[1], str):
+        assert outcomes[0] == outcomes[1]
+    else:
+        _same(outcomes[0], outcomes[1])
+
+
+def _outcome(*args, **kwargs):
+    """The result, or the message of the ValidationError raised."""
+    try:
+        return read_log(*args, **kwargs)
+    except ValidationError as exc:
+        return str(exc)
+
+
+def test_a_field_over_the_limit_is_the_same_error(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("item,state,at\n" + "A" * (2 << 20) + ",Backlog,2024-01-01\n")
+    messages = []
+    for engine in ("arrow", "numpy"):
+        with pytest.raises(ValidationError, match="field_limit") as exc:
+            read_event_log(path, workflow=WF, engine=engine)
+        messages.append(str(exc.value))
+    assert messages[0] == messages[1]
+
+
+def test_engine_is_a_checked_choice_and_applies_to_files(tmp_path):
+    path = _write(tmp_path / "log.csv", [("A", "Backlog", "2024-01-01", "", "")])
+    with pytest.raises(ValidationError, match="`engine` must be one of 'auto', 'arrow', 'numpy'"):
+        read_event_log(path, workflow=WF, engine="polars")
+    with (
+        open(path, "rb") as fh,
+        pytest.raises(ValidationError, match="engine='arrow' reads a CSV file given by its path"),
+    ):
+        read_event_log(fh, workflow=WF, engine="arrow")
+    with pytest.raises(ValidationError, match="engine='numpy' reads a CSV file"):
+        read_event_log({"item": [], "state": [], "at": []}, workflow=WF, engine="numpy")
+    with open(path, "rb") as fh:
+        assert len(read_event_log(fh, workflow=WF, engine="numpy").table) == 1
+
+
+# ----------------------------------------------------------------------------- frames
+
+ROWS = [
+    ("A", "Backlog", "2024-01-01T09:00:00", "Sales", "High"),
+    ("A", "Doing", "2024-01-02T09:00:00", "Dev", None),
+    ("A", "Doing", "2024-01-02T10:00:00", "Dev", "Low"),
+    ("B", "Doing", "2024-01-03T00:00:00", None, "Low"),
+    (None, "Doing", "2024-01-03T00:00:00", "Dev", None),
+    ("B", "Nope", "2024-01-04T00:00:00", "Dev", None),
+    ("B", "Done", None, "Dev", None),
+    ("A", "Done", "2024-01-05T09:00:00", "QA", "Low"),
+    ("C", None, "2024-01-05T09:00:00", "QA", "High"),
+]
+
+
+def _columns(rows=ROWS):
+    return {name: [r[k] for r in rows] for k, name in enumerate(HEADER)}
+
+
+def _reference(tmp_path):
+    text = [tuple("" if v is None else v for v in r) for r in ROWS]
+    return read_log(_write(tmp_path / "log.csv", text), **KW, engine="numpy")
+
+
+def _utc(values):
+    return pd.to_datetime(pd.Series(values)).dt.tz_localize("UTC")
+
+
+def _frames():
+    cols = _columns()
+    rome = _utc(cols["at"]).dt.tz_convert("Europe/Rome")
+    yield "pandas-object", pd.DataFrame(cols)
+    yield "pandas-string", pd.DataFrame(cols, dtype="string")
+    yield (
+        "pandas-category",
+        pd.DataFrame(cols).astype(
+            {"item": "category", "state": "category", "team": "category", "prio": "category"}
+        ),
+    )
+    yield "pandas-rome", pd.DataFrame({**cols, "at": rome})
+    yield "polars-string", pl.DataFrame(cols)
+    yield (
+        "polars-categorical",
+        pl.DataFrame(cols).with_columns(
+            pl.col("item", "state", "team", "prio").cast(pl.Categorical)
+        ),
+    )
+    yield (
+        "polars-enum",
+        pl.DataFrame(cols).with_columns(
+            pl.col("state").cast(pl.Enum(["Backlog", "Doing", "Done", "Nope"]))
+        ),
+    )
+    yield (
+        "polars-rome",
+        pl.DataFrame(cols).with_columns(
+            pl.col("at")
+            .str.to_datetime()
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone("Europe/Rome")
+        ),
+    )
+    yield "pyarrow-string", pa.table(cols)
+    dictionary = {k: pa.array(v).dictionary_encode() for k, v in cols.items() if k != "at"}
+    yield "pyarrow-dictionary", pa.table({**dictionary, "at": cols["at"]})
+    chunked = {
+        k: pa.chunked_array(
+            [pa.array(v[:4]).dictionary_encode(), pa.array(v[4:]).dictionary_encode()]
+        )
+        for k, v in cols.items()
+    }
+    yield "pyarrow-chunked-dictionaries", pa.table(chunked)
+    stamps = pa.array(rome.dt.tz_convert("UTC").dt.tz_localize(None)).cast(
+        pa.timestamp("us", "Asia/Tokyo")
+    )
+    yield "pyarrow-tokyo", pa.table({**cols, "at": stamps})
+    yield (
+        "mapping-of-series",
+        {
+            "item": pl.Series(cols["item"]),
+            "state": pd.Series(cols["state"], dtype="category"),
+            "at": pa.array(cols["at"]),
+            "team": np.array([v or "" for v in cols["team"]]),
+            "prio": cols["prio"],
+        },
+    )
+
+
+@pytest.mark.parametrize(("name", "frame"), list(_frames()), ids=[n for n, _ in _frames()])
+def test_every_frame_library_gives_the_csv_result(tmp_path, name, frame):
+    _same(read_log(frame, **KW), _reference(tmp_path))
+
+
+def test_coded_columns_are_read_without_python_objects_per_row(monkeypatch):
+    # Categorical and dictionary columns: the labels become text once, never every row.
+    n = 200_000
+    frame = pl.DataFrame(
+        {
+            "item": pl.Series([f"I{k % 5000}" for k in range(n)]).cast(pl.Categorical),
+            "state": pl.Series(["Backlog", "Doing", "Done"] * (n // 3) + ["Done"] * (n % 3)).cast(
+                pl.Categorical
+            ),
+            "at": pl.datetime_range(
+                pl.datetime(2024, 1, 1), pl.datetime(2024, 1, 1) + pl.duration(minutes=n - 1),
+                "1m", eager=True, time_zone="UTC",
+            ).dt.convert_time_zone("Europe/Rome"),
+        }
+    )  # fmt: skip
+    calls = []
+    real = pl.Series.to_list
+    monkeypatch.setattr(pl.Series, "to_list", lambda self: calls.append(len(self)) or real(self))
+    result = read_log(frame, workflow=WF)
+    assert len(result.table) == 5000
+    assert all(size <= 5000 for size in calls)
+
+
+def test_a_frame_column_of_two_dimensions_is_refused():
+    with pytest.raises(ValidationError, match="column 'item' of the mapping must be one-dim"):
+        read_event_log(
+            {"item": np.zeros((2, 2)), "state": ["a", "b"], "at": ["x", "y"]}, workflow=WF
+        )
+
+
+def test_a_frame_that_is_not_a_frame_is_refused():
+    with pytest.raises(TypeError, match="a mapping of columns or a data frame"):
+        read_event_log(io.StringIO, workflow=WF)  # a class, not an open file
+    with pytest.raises(TypeError, match="a mapping of columns or a data frame"):
+        read_event_log(42, workflow=WF)
+
+
+def test_a_well_formed_file_is_read_by_pyarrow_alone(tmp_path, monkeypatch):
+    rows = [("A", "Backlog", t, "a,b", 'say "hi"') for t in INSTANTS + AWKWARD]
+    path = _write(tmp_path / "log.csv", rows)
+    expected = read_log(path, **KW, engine="numpy")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the numpy engine was used")
+
+    monkeypatch.setattr("customer_kanban.io._event_log.column_blocks", refuse)
+    _same(read_log(path, **KW, engine="arrow"), expected)
