@@ -242,3 +242,37 @@ def test_an_unreadable_blocked_change_is_refused():
              "fields": {"Microsoft.VSTS.CMMI.Blocked": {"newValue": "Yes"}}}]  # fmt: skip
     with pytest.raises(ValidationError, match=r"`source`: \[1\] changes the blocked field"):
         read_azure_devops(docs, workflow=SMALL)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("rev", -1, r"\[0\].rev must be a whole number from 0 to 2\*\*63 - 1; got -1"),
+        ("rev", 2**100, r"\[0\].rev must be .*; got a 101-bit number"),
+        ("workItemId", 2**63, r"\[0\].workItemId must be .*; got a 64-bit number"),
+    ],
+)
+def test_numbers_out_of_range_are_refused(key, value, message):
+    doc = update(1, "2024-03-01T08:00:00Z", "New")
+    doc[key] = value
+    with pytest.raises(ValidationError, match=r"`source`: " + message):
+        read_azure_devops([doc], workflow=SMALL)
+
+
+def test_a_field_nested_too_deeply_is_refused():
+    deep: object = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    doc = update(1, "2024-03-01T08:00:00Z", "New", **{"Custom.Customer": deep})
+    with pytest.raises(ValidationError, match=r"\[0\].fields.Custom.Customer.newValue(\[0\])+ is "
+                       "nested deeper than 32 levels"):  # fmt: skip
+        read_azure_devops([doc], workflow=SMALL, fields={"customer": "Custom.Customer"})
+
+
+def test_unreadable_and_oversized_files(tmp_path):
+    path = tmp_path / "updates.json"
+    path.write_text('{"count": 2, "value": [{"id": 1', encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"cannot read updates\.json: not valid JSON"):
+        read_azure_devops(path, workflow=SMALL)
+    with pytest.raises(ValidationError, match=r"larger than `input_limit` \(100 bytes\)"):
+        read_azure_devops(UPDATES, workflow=WF, input_limit=100)

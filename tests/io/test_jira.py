@@ -385,3 +385,70 @@ def test_a_state_map_to_a_state_outside_the_workflow_is_refused():
         warnings.simplefilter("ignore")
         with pytest.raises(ValidationError, match="`state_map` maps to states not in the workflow"):
             read_jira(issue(), workflow=SMALL, state_map={"To Do": "Backlog"})
+
+
+def _nested(depth: int, kind: str):
+    value: object = "deep"
+    for _ in range(depth):
+        value = [value] if kind == "array" else {"value": value}
+    return value
+
+
+@pytest.mark.parametrize("kind", ["array", "object"])
+def test_a_field_nested_too_deeply_is_refused_with_its_path(kind):
+    doc = issue()
+    doc["fields"]["customfield_1"] = _nested(40, kind)
+    step = r"\[0\]" if kind == "array" else r"\.value"
+    with pytest.raises(ValidationError, match=rf"`source`: fields\.customfield_1({step}){{33}} "
+                       r"is nested deeper than 32 levels"):  # fmt: skip
+        read_jira(doc, workflow=SMALL, fields={"customer": "customfield_1"})
+    # as deep as a Python object can be: refused the same way, never a RecursionError
+    doc["fields"]["customfield_1"] = _nested(100_000, kind)
+    with pytest.raises(ValidationError, match="is nested deeper than 32 levels"):
+        read_jira(doc, workflow=SMALL, fields={"customer": "customfield_1"})
+    doc["fields"]["customfield_1"] = _nested(32, kind)
+    table = read_jira(doc, workflow=SMALL, fields={"customer": "customfield_1"}).table
+    assert table["customer"].tolist() == ["deep"]
+
+
+def test_a_field_nested_deeply_in_a_file_is_refused(tmp_path):
+    doc = issue()
+    doc["fields"]["customfield_1"] = "@"
+    text = json.dumps(doc).replace('"@"', "[" * 900 + "]" * 900)
+    path = tmp_path / "issue.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match="is nested deeper than 32 levels"):
+        read_jira(path, workflow=SMALL, fields={"customer": "customfield_1"})
+
+
+def test_a_number_too_long_to_write_is_refused():
+    doc = issue()
+    doc["fields"]["customfield_1"] = 10**5000
+    with pytest.raises(ValidationError, match=r"fields\.customfield_1 is a number too long"):
+        read_jira(doc, workflow=SMALL, fields={"customer": "customfield_1"})
+
+
+def test_a_gzipped_file_is_read_within_the_input_limit(tmp_path):
+    import gzip
+
+    path = tmp_path / "search.json.gz"
+    path.write_bytes(gzip.compress(SERVER.read_bytes()))
+    assert read(path).table.equals(read(SERVER).table)
+    # the limit counts the JSON text, not the compressed bytes: a small bomb is refused
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b" " * 5_000_000 + b"[]"))
+    assert bomb.stat().st_size < 10_000
+    with pytest.raises(ValidationError, match=r"larger than `input_limit` \(1,000,000 bytes\)"):
+        read_jira(bomb, workflow=SMALL, input_limit=1_000_000)
+
+
+def test_an_issue_listed_twice_is_one_item_with_its_later_fields():
+    first, again = issue(histories=[change("2024-03-05T09:00:00Z", "To Do", "In Progress")]), None
+    first["fields"]["priority"] = {"name": "High"}
+    again = copy.deepcopy(first)
+    again["fields"]["priority"] = {"name": "Low"}
+    result = read_jira([{"issues": [first]}, {"issues": [again]}], workflow=SMALL,
+                       fields={"class_of_service": "priority"})  # fmt: skip
+    assert result.table["id"].tolist() == ["KAN-1"]
+    assert result.table["class_of_service"].tolist() == ["Low"]
+    assert (result.n_rows, result.n_accepted, result.n_merged) == (4, 4, 2)

@@ -31,6 +31,7 @@ __all__ = ["read_azure_devops"]
 
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
+_INT64 = 1 << 63
 _CHANGED = "System.ChangedDate"
 _CREATED = "System.CreatedDate"
 _NEITHER = "is neither a list response (with `value` or `values`) nor an update or revision"
@@ -245,6 +246,8 @@ class _Rows:
         rev = record.need("rev")
         if isinstance(rev.value, bool) or not isinstance(rev.value, int):
             raise TypeError(f"`source`: {rev.path} must be a whole number")
+        _check_range(item)
+        _check_range(rev)
         fields = record.get("fields")
         members = {} if fields.value is None and update else fields.obj()
         self.state_found |= state in members
@@ -338,6 +341,14 @@ class _Rows:
         for owner, start in open_at.items():
             blocks.add(owner, start, None, None)
         return blocks
+
+
+def _check_range(number: Walk) -> None:
+    """An id or a revision number: whole numbers in [0, 2**63) (text ids pass)."""
+    value = number.value
+    if isinstance(value, int) and not 0 <= value < _INT64:
+        got = value if abs(value) < _INT64 else f"a {value.bit_length()}-bit number"
+        raise number.refuse(f"must be a whole number from 0 to 2**63 - 1; got {got}")
 
 
 def _new_value(fields: Walk, name: str) -> str | None:

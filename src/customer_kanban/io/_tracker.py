@@ -53,6 +53,8 @@ RESERVED = (
 # Members read from a field's object value, in this order: an option's value, a user's
 # name as people read it, a named object's name (priority, status, component), a key.
 _OBJECT_KEYS = ("value", "displayName", "name", "key")
+#: Deepest nesting of a field's value read as text (an array of options is 2 levels deep).
+MAX_DEPTH = 32
 
 
 # --------------------------------------------------------------------------- checks
@@ -101,25 +103,28 @@ def check_state_map(state_map: object) -> Mapping[str, str] | None:
 
 
 # ------------------------------------------------------------------------ values
-def field_text(node: Walk) -> str | None:
+def field_text(node: Walk, depth: int = 0) -> str | None:
     """A field's value as table text; ``None`` when it has none.
 
     Strings are kept (the empty string is no value); numbers are written as JSON writes
     them (``2``, ``2.5``), booleans ``true``/``false``.  Objects give their ``value``
     (options), ``displayName`` (users, identities), ``name`` (priority, status,
     components) or ``key``, the first present; arrays their elements' texts joined by
-    ``|`` (ActionableAgile's way of writing several values).
+    ``|`` (ActionableAgile's way of writing several values).  A value nested deeper than
+    :data:`MAX_DEPTH` levels is refused (no field of a tracker is).
     """
     value = node.value
+    if depth > MAX_DEPTH and isinstance(value, (Mapping, list, tuple)):
+        raise node.refuse(f"is nested deeper than {MAX_DEPTH} levels; map a field of text")
     if isinstance(value, Mapping):
         for key in _OBJECT_KEYS:
             if value.get(key) is not None:
-                return field_text(node.get(key))
+                return field_text(node.get(key), depth + 1)
         raise node.refuse(
             f"is an object without any of {list(_OBJECT_KEYS)}; map a field that has a text value"
         )
     if isinstance(value, (list, tuple)):
-        texts = [t for t in (field_text(v) for v in node.items()) if t is not None]
+        texts = [t for t in (field_text(v, depth + 1) for v in node.items()) if t is not None]
         return "|".join(texts) if texts else None
     return _scalar_text(node)
 
@@ -131,7 +136,10 @@ def _scalar_text(node: Walk) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python writes (sys.get_int_max_str_digits)
+            raise node.refuse("is a number too long to be a field's value") from None
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
