@@ -274,6 +274,7 @@ def test_quoted_values():
         ({"precision": "second"}, ValidationError, "`precision` must be one of 'day', 'minute'"),
         ({"link": "https://example.com/browse/"}, ValidationError, "`link` must be a URL with"),
         ({"table": "t"}, TypeError, "`table` must be a WorkItemTable"),
+        ({"link": 3}, TypeError, "`link` must be a string or None"),
         ({"path": 3}, TypeError, "`path` must be a path or an open text file"),
         ({"path": ""}, ValidationError, "cannot write `path` ''"),
         ({"path": "no/such/folder/aa.csv"}, ValidationError, "cannot write `path`"),
@@ -294,3 +295,18 @@ def test_field_names_that_clash_with_the_format():
         text(t)
     with pytest.raises(ValidationError, match="no workflow states"):
         text(WorkItemTable.from_columns({"id": ["A"], "requested_at": ["2024-03-01"]}))
+
+
+def test_an_open_binary_file_is_written_as_utf8_and_left_open(tmp_path):
+    table = events()
+    expected = text(table).encode("utf-8")
+    buffer = io.BytesIO()
+    write_actionable_agile(table, buffer)
+    assert buffer.getvalue() == expected
+    assert not buffer.closed
+    path = tmp_path / "aa.csv"
+    with path.open("wb") as handle:
+        write_actionable_agile(table, handle)
+        assert not handle.closed
+    assert path.read_bytes() == expected
+    assert read(path).table.equals(read(io.StringIO(expected.decode("utf-8"))).table)

@@ -11,6 +11,7 @@ values joined by ``|``).
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any, Literal
@@ -357,8 +358,9 @@ def write_actionable_agile(
     table : WorkItemTable
         Items with their transitions (as every reader builds them); its ``states``
         are the stage columns, in order.
-    path : str, os.PathLike or open text file
-        Where to write (UTF-8, RFC 4180: quoted where needed, CRLF line ends).
+    path : str, os.PathLike or open file
+        Where to write (UTF-8, RFC 4180: quoted where needed, CRLF line ends); an
+        open file in text or binary mode (written as UTF-8), left open.
     precision : {"day", "minute"}, optional
         ``"day"`` (default) writes dates, ``2024-03-04``, as ActionableAgile's
         exports do; ``"minute"`` writes ``2024-03-04 09:15``.  Instants are UTC and
@@ -399,11 +401,13 @@ def write_actionable_agile(
     if not isinstance(table, WorkItemTable):
         raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
     check_choice(precision, name="precision", choices=PRECISIONS)
-    if link is not None and (not isinstance(link, str) or "{id}" not in link):
+    if link is not None and not isinstance(link, str):
+        raise TypeError(f"`link` must be a string or None, got {type(link).__name__}")
+    if link is not None and "{id}" not in link:
         raise ValidationError(f"`link` must be a URL with {{id}} in it, or None; got {link!r:.60}")
     header, rows = _rows(table, precision, link)
     if hasattr(path, "write"):
-        _write(path, header, rows)  # type: ignore[arg-type]
+        _write_to(path, header, rows)
         return
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"`path` must be a path or an open text file, got {type(path).__name__}")
@@ -414,6 +418,22 @@ def write_actionable_agile(
         raise ValidationError(f"cannot write `path` {str(path)[:200]!r}: {why}") from exc
     with handle:
         _write(handle, header, rows)
+
+
+def _write_to(stream: Any, header: list[str], rows: Iterator[list[str]]) -> None:
+    """Write to an open file: text as it is, binary through a UTF-8 text layer."""
+    binary = isinstance(stream, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(
+        getattr(stream, "mode", "")
+    )
+    if not binary:
+        _write(stream, header, rows)
+        return
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    try:
+        _write(text, header, rows)
+        text.flush()
+    finally:
+        text.detach()  # the caller's file stays open
 
 
 def _write(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> None:
