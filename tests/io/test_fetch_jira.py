@@ -261,6 +261,34 @@ def test_a_search_that_never_ends():
     assert count["n"] == 5
 
 
+def test_a_changelog_that_never_ends():
+    pages = copy.deepcopy(cloud_pages())
+    issue = pages[0]["issues"][0]
+    issue["changelog"].update(total=10**12)
+    search = search_answer(pages)
+    one = issue["changelog"]["histories"][:1]
+
+    def answer(seen: Seen):
+        if seen.path.endswith("/changelog"):  # always one more, never the last
+            return json_answer({"startAt": int(seen.query["startAt"]), "maxResults": 1,
+                                "total": 10**12, "isLast": False, "values": one})  # fmt: skip
+        return search(seen)
+
+    message = r"the changelog of '.*' did not end after `max_pages` \(3\) pages \(3 of "
+    with serve(answer) as server, pytest.raises(FetchError, match=message):
+        fetch_jira(server.url, JQL, token="secret", max_pages=3)
+    assert len([s for s in server.seen if s.path.endswith("/changelog")]) == 3
+
+
+def test_an_answer_too_large_is_refused(monkeypatch):
+    monkeypatch.setattr(_fetch, "_MAX_BODY", 1000)
+    with (
+        serve(search_answer(cloud_pages())) as server,
+        pytest.raises(FetchError, match=r"with more than 1,000 bytes; ask for fewer issues"),
+    ):
+        fetch_jira(server.url, JQL, token="secret")
+
+
 # ------------------------------------------------------------------------ arguments
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
@@ -269,6 +297,11 @@ def test_a_search_that_never_ends():
         ({"url": "ftp://jira.example.com"}, ValidationError, r"`url` must be an https://"),
         ({"url": "example.atlassian.net"}, ValidationError, r"`url` must be an https://"),
         ({"url": 3}, TypeError, "`url` must be a string"),
+        (
+            {"url": "https://jira.example.com:99999"},
+            ValidationError,
+            r"`url` is not a valid address \(Port out of range",
+        ),
         ({"jql": " "}, TypeError, "`jql` must be a non-empty string"),
         ({"jql": "x" * 7000}, ValidationError, "`jql` must be at most 6,000 characters"),
         ({"token": ""}, TypeError, "`token` must be a non-empty string"),

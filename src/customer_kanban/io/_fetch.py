@@ -32,6 +32,9 @@ _MAX_WAIT = 3600.0
 # The search is a GET: its address must fit a server's request line (8 KiB by default).
 _MAX_JQL = 6000
 _MAX_TOKEN = 4096
+# Largest answer read: a page of 1000 issues with long changelogs stays well below it.
+_MAX_BODY = 1 << 30
+_MAX_ERROR_BODY = 1 << 16
 
 
 def fetch_jira(
@@ -77,8 +80,9 @@ def fetch_jira(
     page_size : int, optional
         Issues per page, 1 to 1000 (default 100; Jira may return fewer).
     max_pages : int, optional
-        Most pages fetched (default 10000): a search that does not end by then is an
-        error rather than an endless loop.
+        Most pages fetched (default 10000), of the search and of each issue's
+        changelog: one that does not end by then is an error rather than an endless
+        loop.  An answer longer than 1 GiB is an error too.
     retries : int, optional
         Retries of a request answered ``429 Too Many Requests`` or ``503``, 0 to 20
         (default 5), each after the ``Retry-After`` the server asks for (else 1, 2,
@@ -128,7 +132,7 @@ def fetch_jira(
     if api == "cloud":
         for page in pages:
             for issue in page.get("issues") or []:
-                _complete_changelog(request, policy, issue)
+                _complete_changelog(request, policy, issue, pages_max)
     if path is not None:
         _save(pages, path)
     return pages
@@ -178,7 +182,11 @@ class _Request:
     def of(cls, url: object, token: object, user: object, timeout: object) -> _Request:
         if not isinstance(url, str):
             raise TypeError(f"`url` must be a string, got {type(url).__name__}")
-        parts = urllib.parse.urlsplit(url.strip())
+        try:
+            parts = urllib.parse.urlsplit(url.strip())
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError as exc:
+            raise ValidationError(f"`url` is not a valid address ({exc}): {url!r:.80}") from None
         local = parts.hostname in _LOCAL
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValidationError(
@@ -218,7 +226,12 @@ class _Request:
                         timeout=self.timeout,
                     ) as response
                 ):
-                    body = response.read()
+                    body = response.read(_MAX_BODY + 1)
+                if len(body) > _MAX_BODY:
+                    raise FetchError(
+                        f"Jira answered {_shown(address)} with more than {_MAX_BODY:,} bytes; "
+                        "ask for fewer issues per page (`page_size`) or fewer `fields`"
+                    )
                 break
             except urllib.error.HTTPError as exc:
                 if exc.code not in _RETRIED or attempt >= policy.retries:
@@ -289,7 +302,7 @@ def _refusal(exc: urllib.error.HTTPError, address: str, attempt: int) -> FetchEr
 def _jira_messages(exc: urllib.error.HTTPError) -> list[str]:
     """The ``errorMessages`` and ``errors`` of Jira's error body, if it sent one."""
     try:
-        body = json.loads(exc.read().decode("utf-8", "replace"))
+        body = json.loads(exc.read(_MAX_ERROR_BODY).decode("utf-8", "replace"))
     except (ValueError, OSError, RecursionError):
         return []
     if not isinstance(body, dict):
@@ -366,8 +379,11 @@ def _page(body: Any, address: str, k: int) -> dict[str, Any]:
     return body
 
 
-def _complete_changelog(request: _Request, policy: _Retry, issue: Any) -> None:
-    """Fetch the histories a Cloud search left out of an issue's changelog."""
+def _complete_changelog(request: _Request, policy: _Retry, issue: Any, max_pages: int) -> None:
+    """Fetch the histories a Cloud search left out of an issue's changelog.
+
+    At most `max_pages` pages per issue: a server whose ``total`` never comes is an error.
+    """
     if not isinstance(issue, dict) or not isinstance(issue.get("changelog"), dict):
         return
     changelog = issue["changelog"]
@@ -377,7 +393,14 @@ def _complete_changelog(request: _Request, policy: _Retry, issue: Any) -> None:
         return
     key = urllib.parse.quote(str(issue.get("key") or issue.get("id")), safe="")
     everything: list[Any] = []
+    requests = 0
     while len(everything) < total:
+        if requests >= max_pages:
+            raise FetchError(
+                f"the changelog of {issue.get('key')!r:.40} did not end after `max_pages` "
+                f"({max_pages}) pages ({len(everything):,} of {total:,} histories)"
+            )
+        requests += 1
         address = request.url(
             f"/rest/api/3/issue/{key}/changelog",
             {"startAt": len(everything), "maxResults": _CHANGELOG_PAGE},
