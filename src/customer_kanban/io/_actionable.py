@@ -346,7 +346,7 @@ def _text(column: Any) -> npt.NDArray[Any]:
 # ------------------------------------------------------------------------ writing
 def write_actionable_agile(
     table: WorkItemTable,
-    path: str | os.PathLike[str] | IO[str],
+    path: str | os.PathLike[str] | IO[Any],
     *,
     precision: Precision = "day",
     link: str | None = None,
