@@ -305,6 +305,12 @@ _VALID = {
     ("delimiter", "None"),  # None: tell the delimiter from the header
     ("input_limit", "huge"),  # a limit, not an amount of work
     ("field_limit", "huge"),
+    ("flag", "None"),  # None: read no blocks
+    ("blocked", "None"),
+    ("flag", "str"),  # a field name nothing may have changed yet (never flagged)
+    ("blocked", "str"),
+    ("jql", "str"),  # any text is a search to send (the recorded server answers all)
+    ("token", "str"),
     ("risk_fraction", "one"),  # (0, 1]: at risk once the age reaches the whole SLE
 }
 
@@ -325,6 +331,8 @@ _OVERRIDES: dict[tuple[str, str], str | None] = {
     ("metrics.forecast_when", "daily_throughput"): "numbers",
     ("metrics.forecast_how_many", "daily_throughput"): "numbers",
     ("customers.purchase_summary", "period"): None,
+    # an output path: any text names a file (the fuzz would write into the working folder)
+    ("io.write_actionable_agile", "path"): None,
 }
 
 
