@@ -3,7 +3,9 @@
 import io
 import json
 import time
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from customer_kanban.cli import _progress, main
@@ -125,3 +127,63 @@ def test_no_progress_bar_when_quiet_or_not_a_terminal(tmp_path, quiet):
     with _progress.reading(str(path), quiet=quiet, stream=stream, delay=0):
         pass
     assert stream.getvalue() == ""
+
+
+TRACKERS = Path(__file__).parents[1] / "io" / "data" / "trackers"
+WORKFLOW = ["--states", "New,Triage,In Progress,Resolved,Closed", "--commit", "In Progress",
+            "--deliver", "Resolved"]  # fmt: skip
+MAP = ["--state-map", "Waiting for customer=In Progress"]
+SOURCES = {
+    "events.csv": [
+        "--item",
+        "item",
+        "--state",
+        "state",
+        "--at",
+        "at",
+        "--class-of-service",
+        "class_of_service",
+    ],
+    "jira_cloud_v3.json": ["--format", "jira", "--field", "class_of_service=customfield_10030"],
+    "jira_server_v2.json": ["--format", "jira", "--class-of-service", "customfield_10030"],
+    "ado_updates.json": ["--format", "ado", "--field", "class_of_service=Custom.ClassOfService"],
+    "ado_reporting_revisions.json": [
+        "--format",
+        "ado",
+        "--class-of-service",
+        "Custom.ClassOfService",
+    ],
+}
+
+
+def _lines(capsys, name, *extra):
+    source = [*SOURCES[name], *MAP] if name in SOURCES else []
+    review = _review(capsys, str(TRACKERS / name), *source, *WORKFLOW, *extra)
+    return [(r["group"], r["delivered"], r["customer_lead_time"]) for r in review["rows"]]
+
+
+@pytest.mark.parametrize("name", sorted(set(SOURCES) - {"events.csv"}))
+def test_every_tracker_format_gives_the_event_logs_review(capsys, name):
+    assert _lines(capsys, name) == _lines(capsys, "events.csv")
+
+
+def test_actionable_agile_gives_the_event_logs_review_to_the_day(capsys):
+    aa = ["--format", "actionable-agile", "--field", "class_of_service=Class of Service"]
+    got = _lines(capsys, "actionable_agile.csv", *aa)
+    want = _lines(capsys, "events.csv")
+    assert [(g, d) for g, d, _ in got] == [(g, d) for g, d, _ in want]
+    for (_, _, a), (_, _, b) in zip(got, want, strict=True):
+        assert np.allclose(a, b, atol=1.0, equal_nan=True)
+
+
+def test_a_readers_other_warnings_are_one_line_on_stderr(tmp_path, capsys):
+    pages = json.loads((TRACKERS / "jira_cloud_v3.json").read_text(encoding="utf-8"))
+    pages[0]["issues"][0]["changelog"]["total"] = 99  # more histories than the page holds
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps(pages), encoding="utf-8")
+    argv = ["review", str(path), *SOURCES["jira_cloud_v3.json"], *MAP, *WORKFLOW]
+    assert main(argv) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("customer-kanban: warning: ")
+    assert "fetch_jira" in err[0]

@@ -72,6 +72,12 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         help="read the table's field TABLE (e.g. work_type) from the column or tracker field "
         "SOURCE (e.g. customfield_10010); repeatable",
     )
+    parser.add_argument(
+        "--state-map",
+        action="append",
+        metavar="FROM=TO",
+        help="read the source's state FROM as the workflow state TO; repeatable",
+    )
     parser.add_argument("--department", help="column holding the department of each change")
     parser.add_argument(
         "--order", help="column of event sequence numbers: events at one instant in this order"
@@ -119,14 +125,15 @@ _READING: dict[str, tuple[str, tuple[str, ...]]] = {
     "customer": ("--customer", FORMATS),
     "segment": ("--segment", FORMATS),
     "field": ("--field", FORMATS),
+    "state_map": ("--state-map", ("events", "jira", "ado")),
     "department": ("--department", ("events",)),
     "order": ("--order", ("events",)),
     "requested": ("--requested", ("events",)),
-    "delivered": ("--delivered", FORMATS),
+    "delivered": ("--delivered", ("events",)),
     "engine": ("--engine", ("events",)),
     "delimiter": ("--delimiter", ("events", "actionable-agile")),
     "field_limit": ("--field-limit", ("events", "actionable-agile")),
-    "input_limit": ("--input-limit", ("events", "actionable-agile")),
+    "input_limit": ("--input-limit", FORMATS),
 }
 _WORKFLOW = {"states": "--states", "commit": "--commit", "deliver": "--deliver",
              "active": "--active"}  # fmt: skip
@@ -213,6 +220,24 @@ def _user_workflow(args: argparse.Namespace) -> Workflow:
         raise UsageError(f"--states/--commit/--deliver/--active: {exc}") from exc
 
 
+def _pairs(texts: list[str] | None, option: str, example: str) -> list[tuple[str, str]]:
+    """``A=B`` option values as pairs, split on the first ``=``."""
+    out = []
+    for text in texts or ():
+        left, sep, right = text.partition("=")
+        left, right = left.strip(), right.strip()
+        if not sep or not left or not right:
+            raise UsageError(f"{option} {text!r}: expected {example}")
+        out.append((left, right))
+    return out
+
+
+def state_map(args: argparse.Namespace) -> dict[str, str] | None:
+    """The --state-map pairs, FROM -> TO."""
+    pairs = _pairs(args.state_map, "--state-map", "FROM=TO, e.g. 'Waiting=In Progress'")
+    return dict(pairs) or None
+
+
 def fields(args: argparse.Namespace) -> dict[str, str]:
     """Table field -> source column or tracker field, from the shortcuts and --field."""
     out = {
@@ -224,13 +249,9 @@ def fields(args: argparse.Namespace) -> dict[str, str]:
         )
         if column
     }
-    for text in args.field or ():
-        table_field, sep, source = text.partition("=")
-        table_field, source = table_field.strip(), source.strip()
-        if not sep or not table_field or not source:
-            raise UsageError(f"--field {text!r}: expected TABLE=SOURCE, e.g. work_type=Type")
+    for table_field, source in _pairs(args.field, "--field", "TABLE=SOURCE, e.g. work_type=Type"):
         if table_field in out:
-            raise UsageError(f"--field {text!r}: the field {table_field!r} is given twice")
+            raise UsageError(f"--field {table_field}={source}: the field is given twice")
         out[table_field] = source
     return out
 
@@ -302,13 +323,24 @@ def _reader(
             "at": args.at,
             "attributes": {column: field for field, column in fields(args).items()},
             "department": args.department,
+            "state_map": state_map(args),
             "order": args.order,
             "requested": args.requested,
             "at_format": args.at_format,
             "engine": args.engine or "auto",
             **_files.csv_options(args),
         }
-    raise UsageError(f"--format {fmt} is not supported")
+    tracker: dict[str, Any] = {"workflow": workflow, "fields": fields(args) or None}
+    if fmt == "actionable-agile":
+        return io.read_actionable_agile, {
+            **tracker,
+            "at_format": args.at_format,
+            **_files.csv_options(args),
+        }
+    tracker["state_map"] = state_map(args)
+    if _given(args, "input_limit"):  # else the JSON readers' own limit: they hold it whole
+        tracker["input_limit"] = args.input_limit
+    return (io.read_jira if fmt == "jira" else io.read_azure_devops), tracker
 
 
 def policy_with_sle(policy: Policy, given: ServiceLevelExpectation | None) -> Policy:
