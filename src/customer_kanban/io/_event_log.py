@@ -306,8 +306,9 @@ def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
         return None
     ticks = at - lo
     unit = 1
+    sample = ticks[:: max(1, ticks.size // 4096)]  # rules out most units without a full pass
     for candidate in _UNITS:
-        if not (ticks % candidate).any():
+        if not (sample % candidate).any() and not (ticks % candidate).any():
             ticks //= candidate
             unit = candidate
             break
@@ -660,7 +661,9 @@ def _blocks(
         block = arrow_block(
             source,
             columns=spec.columns,
-            texts=[c for c in spec.columns if c != spec.at],
+            # Ids as plain text, encoded once in one array: a dictionary per parsed block
+            # of a million distinct ids costs more to unify than to encode.
+            texts=[c for c in spec.columns if c not in (spec.at, spec.item)],
             instant=spec.at if spec.fmt is None else None,
             delimiter=delimiter,
             na_values=spec.na,
