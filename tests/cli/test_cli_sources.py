@@ -187,3 +187,17 @@ def test_a_readers_other_warnings_are_one_line_on_stderr(tmp_path, capsys):
     assert len(err) == 1
     assert err[0].startswith("customer-kanban: warning: ")
     assert "fetch_jira" in err[0]
+
+
+@pytest.mark.parametrize("command", ["review", "ops"])
+def test_day_count_reaches_the_review(capsys, command):
+    def lead_times(*extra):
+        assert main([command, "--demo", "--json", *extra]) == 0
+        text = capsys.readouterr().out
+        return json.loads(text)
+
+    elapsed, inclusive = lead_times(), lead_times("--day-count", "inclusive")
+    assert elapsed != inclusive
+    if command == "review":
+        assert _row(inclusive, "all", "all")["customer_lead_time"] == [2.0, 3.0, 4.0]
+        assert _row(elapsed, "all", "all")["customer_lead_time"][0] < 1.0

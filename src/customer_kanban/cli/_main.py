@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="compare with the review N days earlier: the changes show as (+n)",
     )
+    _add_day_count(review)
     review.add_argument(
         "--segments",
         action="store_true",
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="compare with the review N days earlier: the changes show as (+n)",
     )
+    _add_day_count(ops)
     forecast = sub.add_parser(
         "forecast",
         help="forecast when the open requests will be done, and how many in N days",
@@ -101,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
     _replenish.add_parser(sub)
     _feedback.add_parsers(sub)
     return parser
+
+
+def _add_day_count(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--day-count",
+        choices=("elapsed", "exclusive", "inclusive", "business"),
+        default="elapsed",
+        help="how lead times and ages count days: elapsed (default, fractional), exclusive "
+        "or inclusive calendar days (inclusive: same day = 1, as ActionableAgile), business "
+        "days (Monday to Friday)",
+    )
 
 
 def _positive_days(text: str) -> float:
@@ -129,7 +142,9 @@ def _review(args: argparse.Namespace) -> str:
     from customer_kanban.reviews import ServiceDeliveryReview, service_delivery_review
 
     table, policy, when, extra = _worklog.load(args)
-    review = service_delivery_review(table, policy, as_of=when, previous=args.previous)
+    review = service_delivery_review(
+        table, policy, as_of=when, previous=args.previous, day_count=args.day_count
+    )
     if args.segments:
         rows = tuple(r for r in review.rows if r.dimension in _SEGMENT_DIMENSIONS)
         review = cast("ServiceDeliveryReview", attrs.evolve(cast("Any", review), rows=rows))
@@ -145,7 +160,13 @@ def _ops(args: argparse.Namespace) -> str:
         raise _UsageError(f"--top must be >= 1, got {args.top}")
     table, policy, when, extra = _worklog.load(args)
     review = operations_review(
-        table, policy, as_of=when, services=args.services, top=args.top, previous=args.previous
+        table,
+        policy,
+        as_of=when,
+        services=args.services,
+        top=args.top,
+        previous=args.previous,
+        day_count=args.day_count,
     )
     return _print(review, args, extra)
 
