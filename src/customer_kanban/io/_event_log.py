@@ -323,12 +323,15 @@ def _sort_rows(
     id_labels: npt.NDArray[Any] | None = None,
     seq: npt.NDArray[np.float64] | None = None,
 ) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
-    """Sort the accepted rows by (item, instant, order, state) with one stable ``argsort``.
+    """Sort the accepted rows by (item, instant, order, state), stably.
 
-    Item code, instant and state are packed into one int64 key when they fit in
-    63 bits (the usual case: instants to the second or minute); the sorted columns
-    are then decoded from the sorted key rather than gathered.  Otherwise
-    ``lexsort``.  A stable sort is fast on logs already ordered by time or by item.
+    Instant, order and state are packed into one int64 key within an item (the
+    usual case: instants to the second or minute), and the rows are sorted by it,
+    then by item code, each with a sort of values carrying the row positions in
+    their low bits (:func:`_stable_order`); the sorted instants and states are
+    decoded from the sorted key rather than gathered.  Where the positions do not
+    fit beside the key, one stable ``argsort`` of the item code and the key packed
+    together, and where those do not fit in 63 bits, ``lexsort``.
     `seq` (the log's own order of events, optional) is used by its dense rank.
     Temporaries are released as soon as possible: memory peaks here.
 
@@ -349,31 +352,59 @@ def _sort_rows(
         return order, c, st, a, tie, labels_of
     ticks, span, unit, origin = packed
     del packed
-    key = np.multiply(codes, span)  # `codes` may be the caller's own array: not in place
-    del codes
-    key += ticks
+    # The key within an item: instant, then the log's order, then the state.
+    minor = ticks if ticks is not at else ticks.copy()
     del ticks
     if n_seq > 1:
-        key *= n_seq
-        key += rank
+        minor *= n_seq
+        minor += rank
     del rank
-    key *= n_states
-    key += state
-    order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
-    key = key[order]
-    tie = key[1:] == key[:-1]
-    s_state = np.empty(key.size, np.int32)
-    np.remainder(key, n_states, out=s_state, casting="unsafe")
-    key //= n_states
+    minor *= n_states
+    minor += state
+    row_bits = max(int(at.size - 1).bit_length(), 1)
+    fits = max((n_codes - 1).bit_length(), int(minor.max(initial=0)).bit_length()) + row_bits
+    if fits <= 63:
+        order = _stable_order(minor, row_bits)  # by instant, order and state ...
+        s_codes = codes[order].astype(np.int64)
+        by_item = _stable_order(s_codes, row_bits)  # ... then by item, keeping that order
+        s_codes = s_codes[by_item]
+        order = order[by_item]
+        del by_item
+    else:
+        key = np.multiply(codes, span * n_seq * n_states)
+        key += minor
+        order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+        del key
+        s_codes = codes[order].astype(np.int64)
+    del codes
+    s_minor = minor[order]
+    del minor
+    tie = (s_codes[1:] == s_codes[:-1]) & (s_minor[1:] == s_minor[:-1])
+    s_state = np.empty(s_minor.size, np.int32)
+    np.remainder(s_minor, n_states, out=s_state, casting="unsafe")
+    s_minor //= n_states
     if n_seq > 1:
-        key //= n_seq
-    s_codes = key // span
-    s_at = np.remainder(key, span, out=key)  # the key's buffer becomes the instants
+        s_minor //= n_seq
+    s_at = s_minor  # the key's buffer becomes the instants
     if unit != 1:
         s_at *= unit
     if origin:
         s_at += origin
     return order, s_codes, s_state, s_at, tie, labels_of
+
+
+def _stable_order(key: I64, row_bits: int) -> I64:
+    """The positions that sort `key` stably, by one sort of values.
+
+    ``key << row_bits | position`` is sorted as values (numpy's vectorized sort of
+    values is several times faster than ``argsort``); the low bits are then the
+    positions.  `key` must be >= 0 and below ``2 ** (63 - row_bits)``.
+    """
+    packed = np.left_shift(key, row_bits)
+    packed |= np.arange(key.size, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << row_bits) - 1
+    return packed
 
 
 def _dense_rank(seq: npt.NDArray[np.float64] | None, size: int) -> tuple[I64, int]:
