@@ -318,3 +318,19 @@ def test_many_distinct_ids_and_labels_equal_on_every_engine_and_frame(tmp_path, 
         assert read_log(frame, **KW).table.equals(numpy.table)
     assert sorted(numpy.table["id"].tolist()) == numpy.table["id"].tolist()
     assert len(numpy.table) == 3000
+
+
+@pytest.mark.parametrize("ids", [["7", "10", "9", "100", "0"], ["7", "010", "9"]])
+def test_numbered_ids_equal_on_every_engine(tmp_path, monkeypatch, ids):
+    from customer_kanban.io import _ids
+
+    monkeypatch.setattr(_ids, "MIN_ROWS", 1)  # the coding by value, on a small file
+    rows = [
+        (i, s, f"2024-01-0{d + 1}", "t", "p")
+        for i in ids
+        for d, s in enumerate(["Backlog", "Done"])
+    ]
+    path = _write(tmp_path / "log.csv", rows)
+    numpy = read_log(path, **KW, engine="numpy")
+    _same(read_log(path, **KW, engine="arrow"), numpy)
+    assert numpy.table["id"].tolist() == sorted(ids)  # text order, as text

@@ -17,6 +17,7 @@ from customer_kanban.errors import ValidationError
 from customer_kanban.io._arrow import Engine, arrow_block, choose_engine
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._fields import instants, numbers
+from customer_kanban.io._ids import integer_ids
 from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
@@ -256,6 +257,10 @@ class _Ids:
 def _item_column(column: Any, na_values: Sequence[str]) -> _Ids:
     """Item ids: integer columns are kept as they are (never missing), coded columns as
     codes, the rest as text."""
+    if isinstance(column, ArrowText):
+        numbered = integer_ids(column, tuple(na_values))
+        if numbered is not None:
+            return _Ids(numbered.codes, np.zeros(numbered.codes.shape, bool), numbered.labels)
     if isinstance(column, (Categorical, ArrowText)):
         cat, missing = categories(column, na_values)
         return _Ids(cat.codes, missing, cat.labels)
