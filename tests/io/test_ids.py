@@ -49,3 +49,18 @@ def test_text_order_and_decimal_text_equal_python_str(values):
     assert _ids.decimal_text(v).tolist() == [str(x) for x in values]
     assert v[_ids.text_order(v)].tolist() == sorted(values, key=str)
     assert _ids.digits(v).tolist() == [len(str(x)) for x in values]
+
+
+@given(st.lists(st.integers(0, 5000), min_size=1, max_size=300))
+def test_bytes_ids_equal_numpys_unique(values):
+    ids = np.array([str(v).encode() for v in values])
+    fast = _ids.bytes_integer_ids(ids)
+    distinct, inverse = np.unique(ids, return_inverse=True)
+    assert fast is not None
+    assert fast.labels.tolist() == [d.decode() for d in distinct.tolist()]
+    assert fast.codes.tolist() == inverse.tolist()
+
+
+@pytest.mark.parametrize("odd", [b"017", b"+17", b" 17", b"17 ", b"-3", b"1.0", b"x", b""])
+def test_bytes_ids_but_canonical_decimals_take_the_general_path(odd):
+    assert _ids.bytes_integer_ids(np.array([b"1", b"2", odd, b"4"])) is None

@@ -17,7 +17,7 @@ from customer_kanban.errors import ValidationError
 from customer_kanban.io._arrow import Engine, arrow_block, choose_engine
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._fields import instants, numbers
-from customer_kanban.io._ids import integer_ids
+from customer_kanban.io._ids import bytes_integer_ids, integer_ids
 from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
@@ -1107,6 +1107,13 @@ def _item_codes(ids: npt.NDArray[Any], labels: npt.NDArray[Any] | None) -> tuple
                 return (c + lo).astype(ids.dtype)
 
             return codes, hi - lo + 1, ints
+    numbered = bytes_integer_ids(ids)
+    if numbered is not None:  # numbers as ids: coded by value, still text in text order
+        return (
+            numbered.codes.astype(np.int64),
+            max(int(numbered.labels.size), 1),
+            (lambda c: numbered.labels[c]),
+        )
     distinct, inverse = np.unique(ids, return_inverse=True)
     labels = decode(distinct)
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.frames import ArrowText, Categorical
 
-__all__ = ["decimal_text", "integer_ids", "text_order"]
+__all__ = ["bytes_integer_ids", "decimal_text", "integer_ids", "text_order"]
 
 I64 = npt.NDArray[np.int64]
 #: Below this many rows the general path is as fast.
@@ -105,6 +105,39 @@ def integer_ids(column: ArrowText, na_values: tuple[str, ...] = ()) -> Categoric
         return None
     if not _canonical(array):  # "017", "+17", " 17"
         return None
+    return _coded(values, lo, hi, na_values)
+
+
+def bytes_integer_ids(ids: npt.NDArray[Any], na_values: tuple[str, ...] = ()) -> Categorical | None:
+    """As :func:`integer_ids`, for ids read as UTF-8 bytes (an ``S`` array, the numpy engine).
+
+    The digits are read column by column of the bytes: one pass per digit position.
+    """
+    n = ids.size
+    width = ids.dtype.itemsize
+    if ids.dtype.kind != "S" or n < MIN_ROWS or not 1 <= width <= 15:
+        return None
+    matrix = ids.view(np.uint8).reshape(n, width)
+    lengths = np.count_nonzero(matrix, axis=1)
+    if not lengths.all():  # an empty id: the general path says it is missing
+        return None
+    digit = (matrix >= 48) & (matrix <= 57)
+    if not (digit | (matrix == 0)).all() or not ((matrix[:, 0] != 48) | (lengths == 1)).all():
+        return None
+    values = np.zeros(n, np.int64)
+    for j in range(width):  # one pass per digit position, not per value
+        has = lengths > j
+        values[has] *= 10
+        values[has] += matrix[has, j] - 48
+    del matrix, digit
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > 4 * n + (1 << 20):
+        return None
+    return _coded(values, lo, hi, na_values)
+
+
+def _coded(values: I64, lo: int, hi: int, na_values: tuple[str, ...]) -> Categorical | None:
+    """Integer ids (in ``[lo, hi]``, a dense range) as codes and text labels in text order."""
     values -= lo
     present = np.zeros(hi - lo + 1, bool)
     present[values] = True
@@ -117,8 +150,7 @@ def integer_ids(column: ArrowText, na_values: tuple[str, ...] = ()) -> Categoric
         return None  # an id that is a missing value: the general path says which
     code_of = np.zeros(hi - lo + 1, np.int32)
     code_of[distinct[order] - lo] = np.arange(distinct.size, dtype=np.int32)
-    codes = code_of[values]
-    return Categorical(codes, labels)
+    return Categorical(code_of[values], labels)
 
 
 def _canonical(array: Any) -> bool:
