@@ -71,6 +71,7 @@ _RESERVED = (
 )
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
 _EMPTY: npt.NDArray[Any] = np.empty(0, dtype="S1")
+_EMPTY_I64: I64 = np.empty(0, np.int64)
 _NAT = np.iinfo(np.int64).min
 _UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
 
@@ -322,12 +323,7 @@ def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
 
 
 def _sort_rows(
-    ids: npt.NDArray[Any],
-    at: I64,
-    state: npt.NDArray[np.int32],
-    n_states: int,
-    id_labels: npt.NDArray[Any] | None = None,
-    seq: npt.NDArray[np.float64] | None = None,
+    rows: _Rows, n_states: int
 ) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
     """Sort the accepted rows by (item, instant, order, state), stably.
 
@@ -339,7 +335,8 @@ def _sort_rows(
     fit beside the key, one stable ``argsort`` of the item code and the key packed
     together, and where those do not fit in 63 bits, ``lexsort``.
     `seq` (the log's own order of events, optional) is used by its dense rank.
-    Temporaries are released as soon as possible: memory peaks here.
+    The unsorted columns are taken out of `rows` and released as soon as they are
+    used, temporaries too: memory peaks here.
 
     Returns
     -------
@@ -348,8 +345,13 @@ def _sort_rows(
     tie_next : row k ties with row k + 1 on item, instant and state
     labels_of : item codes -> item ids
     """
-    codes, n_codes, labels_of = _item_codes(ids, id_labels)
+    ids, at, state, seq = rows.ids, rows.ns, rows.st, rows.seq
+    rows.ids, rows.ns, rows.st, rows.seq = _EMPTY, _EMPTY_I64, np.empty(0, np.int32), None
+    codes, n_codes, labels_of = _item_codes(ids, rows.id_labels)
+    del ids
     rank, n_seq = _dense_rank(seq, at.size)
+    del seq
+    n_rows = at.size
     packed = _time_key(at)
     if packed is None or n_codes * packed[1] * n_seq * n_states >= 2**63:
         order = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
@@ -360,14 +362,15 @@ def _sort_rows(
     del packed
     # The key within an item: instant, then the log's order, then the state.
     minor = ticks if ticks is not at else ticks.copy()
-    del ticks
+    del ticks, at
     if n_seq > 1:
         minor *= n_seq
         minor += rank
     del rank
     minor *= n_states
     minor += state
-    row_bits = max(int(at.size - 1).bit_length(), 1)
+    del state
+    row_bits = max(int(n_rows - 1).bit_length(), 1)
     fits = max((n_codes - 1).bit_length(), int(minor.max(initial=0)).bit_length()) + row_bits
     if fits <= 63:
         order = _stable_order(minor, row_bits)  # by instant, order and state ...
@@ -897,9 +900,7 @@ def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt
 
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
     """Sort the accepted rows, merge repeats into transitions, and build the table."""
-    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(
-        rows.ids, rows.ns, rows.st, len(workflow.states), rows.id_labels, rows.seq
-    )
+    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(rows, len(workflow.states))
     # Free the unsorted copies: the sorted ones replace them.
     rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
     rows.seq = None
