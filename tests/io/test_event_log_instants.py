@@ -105,7 +105,10 @@ def formatted(draw, fmt):
             out.append(draw(st.sampled_from([fmt[k]] * 8 + ["/", "_", "  "])))
             k += 1
     text = "".join(out)
-    damage = draw(st.sampled_from(["none"] * 6 + ["cut", "extra", "lower", "upper"]))
+    # A cut or an extra digit in adjacent numbers is a width strptime would backtrack into
+    # (refused here: see test_adjacent_numbers_must_be_padded).
+    damages = ["lower", "upper"] if "%m%d" in fmt else ["cut", "extra", "lower", "upper"]
+    damage = draw(st.sampled_from(["none"] * 6 + damages))
     if damage == "cut":
         text = text[:-1]
     elif damage == "extra":
@@ -113,6 +116,23 @@ def formatted(draw, fmt):
     elif damage in ("lower", "upper"):
         text = getattr(text, damage)()
     return text
+
+
+def test_adjacent_numbers_must_be_padded():
+    # strptime reads '1678010100700' as 00:07:00 by backtracking; a width short by one is
+    # refused here, as documented.
+    assert _ours(["1678010100700", "16780101000700"], "%Y%m%d%H%M%S") == [
+        None,
+        _strptime("16780101000700", "%Y%m%d%H%M%S"),
+    ]
+
+
+def test_day_366_of_a_common_year_is_the_next_new_year_as_strptime_says():
+    assert _ours(["366/1677", "366/2024", "367/2024"], "%j/%Y") == [
+        _strptime("366/1677", "%j/%Y"),
+        _strptime("366/2024", "%j/%Y"),
+        None,
+    ]
 
 
 @given(st.data())

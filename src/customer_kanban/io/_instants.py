@@ -383,7 +383,10 @@ def _calendar_days(year: I64, month: I64, day: I64) -> tuple[I64, Mask]:
 
 
 def _ordinal_days(year: I64, ordinal: I64) -> tuple[I64, Mask]:
-    """Days since the epoch of the `ordinal` day of `year` (1 = 1 January)."""
-    ok = (year >= 1) & (ordinal >= 1) & (ordinal <= 365 + _is_leap(year))
+    """Days since the epoch of the `ordinal` day of `year` (1 = 1 January).
+
+    As ``datetime.strptime``: day 366 of a common year is 1 January of the next.
+    """
+    ok = (year >= 1) & (ordinal >= 1) & (ordinal <= 366) & ((year < 9999) | (ordinal <= 365))
     first = (np.clip(year, 1, 9999) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     return first.astype(np.int64) + ordinal - 1, ok
