@@ -27,7 +27,9 @@ import io
 import os
 import stat
 import zlib
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -228,11 +230,15 @@ class CsvReader:
         index = {name: self.header.index(name) for name in _wanted(self.header, columns)}
         row = 0
         record_limit = self.field_limit * (len(self.header) + 1) + 2 * len(self.header)
+        # Blocks are cut here, in order, and split into fields on a second thread while the
+        # caller checks the previous one (numpy releases the GIL in its kernels).
+        in_flight: deque[Future[Block]] = deque()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv")
         try:
             while True:
                 data = self._fill(self.block_bytes)
                 if not data:
-                    return
+                    break
                 buf = np.frombuffer(data, dtype=np.uint8)
                 inside = np.logical_xor.accumulate(buf == _QUOTE)
                 ends = self._block_ends(buf, inside, row, record_limit)
@@ -240,12 +246,21 @@ class CsvReader:
                     continue  # a record longer than the block: read more
                 cut = int(ends[-1])
                 self._pending = data[cut + 1 :]
-                block = _tokenize(
-                    buf[: cut + 1], inside[: cut + 1], ends, self.delimiter, index, row, self
+                whole = buf[: cut + 1]
+                in_flight.append(
+                    pool.submit(
+                        _tokenize, whole, inside[: cut + 1], ends, self.delimiter, index, row, self
+                    )
                 )
-                row += block.n_rows
-                yield block
+                row += int(_record_bounds(whole, ends)[0].size)
+                if len(in_flight) > 1:
+                    yield in_flight.popleft().result()
+            while in_flight:
+                yield in_flight.popleft().result()
         finally:
+            for future in in_flight:
+                future.cancel()
+            pool.shutdown(wait=True)
             if self._owned:
                 self._stream.close()
 
@@ -316,13 +331,8 @@ def _tokenize(
 ) -> Block:
     """Split a block of whole records into rows and cut out the wanted fields."""
     n_cols = len(reader.header)
-    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
     last = max(buf.size - 1, 0)
-    by_lf = (ends < buf.size) & (buf[np.minimum(ends, last)] == _LF)
-    before_cr = by_lf & (ends > starts) & (buf[np.clip(ends - 1, 0, last)] == _CR)
-    content_end = ends - before_cr
-    blank = content_end <= starts
-    starts, content_end = starts[~blank], content_end[~blank]
+    starts, content_end = _record_bounds(buf, ends)
     n_rows = int(starts.size)
     rows = np.arange(first_row, first_row + n_rows, dtype=np.int64)
     seps = np.flatnonzero((buf == ord(delimiter)) & ~inside).astype(np.int64)
@@ -362,6 +372,17 @@ def _tokenize(
         rejected_rows=[int(rows[r]) for r in bad_rows],
         rejected_reasons=[reasons[r] for r in bad_rows],
     )
+
+
+def _record_bounds(buf: npt.NDArray[np.uint8], ends: I64) -> tuple[I64, I64]:
+    """Start and end (line end excluded) of every record of a block that is not blank."""
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+    last = max(buf.size - 1, 0)
+    by_lf = (ends < buf.size) & (buf[np.minimum(ends, last)] == _LF)
+    before_cr = by_lf & (ends > starts) & (buf[np.clip(ends - 1, 0, last)] == _CR)
+    content_end = ends - before_cr
+    blank = content_end <= starts
+    return starts[~blank], content_end[~blank]
 
 
 def _check_field_lengths(starts: I64, ends: I64, seps: I64, reader: CsvReader, rows: I64) -> None:
