@@ -565,9 +565,10 @@ def read_event_log(
     * ``committed_at`` is the first entry into the commitment point **or any later
       state**, and ``delivered_at`` the first entry into the delivery point or any
       later state (with ``delivered="last"``, the last such entry, and none if the
-      item has since moved back before the delivery point).  States skipped by the log are thus back-filled: an item going
-      ``New -> Closed`` without ``Resolved`` is delivered when it is closed.  This
-      is deliberate, and the same rule for both points;
+      item has since moved back before the delivery point).  States skipped by the
+      log are thus back-filled: an item going ``New -> Closed`` without
+      ``Resolved`` is delivered when it is closed.  This is deliberate, and the
+      same rule for both points;
     * consecutive rows with the same state and the same department are merged
       into one transition at the earliest instant (audit logs repeat a row on
       every update); a change of department within a state is kept, as a
