@@ -14,6 +14,9 @@ Accepted forms:
   (even an empty one), in the given order;
 * a pandas ``Categorical`` column, read as ``(codes, categories)``.
 
+Text labels are factorised by :func:`~customer_kanban._core.labels.unique_inverse`
+(O(n) when the labels are few) rather than sorted row by row.
+
 The helpers below compute per-group counts, sums and sorted values in one
 vectorized pass (``np.bincount``, one sort), never a loop per row or per group.
 """
@@ -26,6 +29,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.labels import unique_inverse
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban.errors import ValidationError, describe_rows
 
@@ -259,7 +263,7 @@ def _from_sortable(arr: npt.NDArray[Any], missing: BoolArray | None) -> Groups:
     has_missing = missing is not None and bool(missing.any())
     keep = arr[~missing] if has_missing and missing is not None else arr
     try:
-        labels, inverse = np.unique(keep, return_inverse=True)
+        labels, inverse = unique_inverse(keep)
     except TypeError as exc:
         raise TypeError(
             "`by` labels must be mutually orderable (e.g. all strings or all numbers) "
