@@ -119,18 +119,27 @@ class Groups:
         if self.codes is None:
             v = values.copy() if mask is None else values[mask]
             return v, np.zeros(1, np.int64), np.array([len(v)], np.int64)
-        rows = self.rows(mask)
-        codes = self.codes_of(rows)
-        counts = np.bincount(codes, minlength=self.size).astype(np.int64, copy=False)
+        size = self.size
+        if size == 1 or size >= 0xFFFF:
+            rows = self.rows(mask)
+            codes = self.codes_of(rows)
+            counts = np.bincount(codes, minlength=size).astype(np.int64, copy=False)
+            offsets = np.cumsum(counts) - counts
+            if size == 1:
+                return values.copy() if rows is None else values[rows], offsets, counts
+            order = np.argsort(codes, kind="stable")
+            if rows is not None:
+                order = np.flatnonzero(rows)[order]
+            return values[order], offsets, counts
+        # Rows left out get code `size`, sorted last: numpy's stable sort of 8- and 16-bit
+        # keys is a radix sort, and no row needs to be picked out before it.
+        small = np.uint8 if size < 0xFF else np.uint16
+        key = self.codes.astype(small)
+        if mask is not None:
+            key[~mask] = size
+        counts = np.bincount(key, minlength=size + 1)[:size].astype(np.int64)
         offsets = np.cumsum(counts) - counts
-        if self.size == 1:
-            v = values.copy() if rows is None else values[rows]
-            return v, offsets, counts
-        # numpy's stable sort is a radix sort for 8- and 16-bit keys.
-        small = np.uint8 if self.size <= 0xFF else np.uint16 if self.size <= 0xFFFF else None
-        order = np.argsort(codes if small is None else codes.astype(small), kind="stable")
-        if rows is not None:
-            order = np.flatnonzero(rows)[order]
+        order = np.argsort(key, kind="stable")[: int(counts.sum())]
         return values[order], offsets, counts
 
     def sorted_values(
