@@ -172,3 +172,55 @@ def test_sort_key_overflow_returns_none():
 
 def test_ratio_is_nan_without_denominator():
     assert np.array_equal(ratio(np.array([1, 0]), np.array([2, 0])), [0.5, np.nan], equal_nan=True)
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+def _frame_columns():
+    """The same labels (None = missing) as a column of each frame library."""
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    values = ["b", None, "a", "b", "c"]
+    yield "pandas-object", pd.Series(values, dtype=object)
+    yield "pandas-string", pd.Series(values, dtype="string")
+    yield "polars-string", pl.Series(values)
+    yield "polars-categorical", pl.Series(values, dtype=pl.Categorical)
+    yield "pyarrow-string", pa.chunked_array([values[:2], values[2:]])
+    yield "pyarrow-large-string", pa.array(values, pa.large_string())
+
+
+FRAME_COLUMNS = ["pandas-object", "pandas-string", "polars-string", "polars-categorical",
+                 "pyarrow-string", "pyarrow-large-string"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FRAME_COLUMNS)
+def test_frame_columns_of_labels_group_as_labels(name):
+    column = dict(_frame_columns())[name]
+    g = factorize(column, 5, data_name="x")
+    assert g.labels.tolist() == ["a", "b", "c"]
+    assert _decoded(g, 5) == ["b", None, "a", "b", "c"]
+
+
+def test_declared_categories_are_every_group_in_their_order():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    enum = pl.Series(["lo", None, "hi"], dtype=pl.Enum(["lo", "mid", "hi"]))
+    dictionary = pa.DictionaryArray.from_arrays(
+        pa.array([0, None, 2], pa.int8()), pa.array(["lo", "mid", "hi"])
+    )
+    for column in (enum, dictionary, pa.chunked_array([dictionary[:1], dictionary[1:]])):
+        g = factorize(column, 3, data_name="x")
+        assert g.labels.tolist() == ["lo", "mid", "hi"]
+        assert _decoded(g, 3) == ["lo", None, "hi"]
+
+
+def test_frame_columns_of_numbers_and_their_length():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    for column in (pl.Series([3, 1, 3]), pa.array([3, 1, 3]), pd.Series([3, 1, 3])):
+        g = factorize(column, 3, data_name="x")
+        assert g.labels.tolist() == [1, 3]
+        assert _decoded(g, 3) == [3, 1, 3]
+    with pytest.raises(ValidationError, match="`values` and `by` must have the same length"):
+        factorize(pl.Series(["a"]), 2, data_name="values")

@@ -56,6 +56,10 @@ class Categorical:
         One code per row, -1 where the frame has a null.
     labels : numpy.ndarray of str
         Distinct labels (the text of the categories); `codes` index them.
+    declared : bool
+        Whether `labels` are the column's own categories in its own order (pandas
+        categories, a polars ``Enum``, an Arrow dictionary), unused ones included,
+        rather than the distinct values found in it.
 
     Examples
     --------
@@ -67,6 +71,7 @@ class Categorical:
 
     codes: I32
     labels: npt.NDArray[Any]
+    declared: bool = True
 
     def __len__(self) -> int:
         return int(self.codes.size)
@@ -81,7 +86,7 @@ class Categorical:
         rank = np.empty(order.size, np.int32)
         rank[order] = np.arange(order.size, dtype=np.int32)
         codes = np.where(self.codes >= 0, rank[np.maximum(self.codes, 0)], np.int32(-1))
-        return Categorical(codes.astype(np.int32, copy=False), self.labels[order])
+        return Categorical(codes.astype(np.int32, copy=False), self.labels[order], self.declared)
 
     def text(self) -> npt.NDArray[Any]:
         """One label per row (``""`` for a null)."""
@@ -120,7 +125,7 @@ class ArrowText:
             )
         else:
             dictionary, indices = encoded.dictionary, encoded.indices
-        return _categorical_of(indices, dictionary)
+        return attrs.evolve(_categorical_of(indices, dictionary), declared=False)
 
     def take(self, rows: npt.NDArray[np.intp]) -> ArrowText:
         """The values of `rows`."""
@@ -296,6 +301,11 @@ def column_values(column: Any) -> Any:
     if isinstance(column, (list, tuple, range)):
         return np.asarray(column)
     nw = _narwhals()
+    if type(column).__module__.startswith("pyarrow"):  # pyarrow is imported already
+        import pyarrow as pa
+
+        if isinstance(column, pa.Array):
+            column = pa.chunked_array([column])  # narwhals takes chunked arrays as series
     series = nw.from_native(column, series_only=True, pass_through=True)
     if isinstance(series, nw.Series):
         return _series(series)
@@ -358,9 +368,16 @@ def _categorical(s: Any) -> Categorical:
 
 
 def _polars_categorical(native: Any) -> Categorical:
-    """polars: the physical codes, mapped to the distinct values present (no object per row)."""
+    """polars: the physical codes, mapped to the distinct values present (no object per row).
+
+    An ``Enum``'s physical codes index its categories, which are its labels.
+    """
     import polars as pl
 
+    if isinstance(native.dtype, pl.Enum):
+        codes = native.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
+        categories = np.asarray(native.dtype.categories.to_numpy(), dtype=object)
+        return Categorical(np.asarray(codes, np.int32), _text(categories))
     physical = native.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     present = native.unique().drop_nulls()
     keys = present.to_physical().cast(pl.Int64).to_numpy()
@@ -369,7 +386,7 @@ def _polars_categorical(native: Any) -> Categorical:
     keys, labels = keys[order], labels[order]
     pos = np.searchsorted(keys, physical)
     codes = np.where(physical >= 0, pos, -1).astype(np.int32)
-    return Categorical(codes, labels)
+    return Categorical(codes, labels, declared=False)
 
 
 def _factorize_objects(text: npt.NDArray[Any]) -> Categorical:
@@ -377,4 +394,4 @@ def _factorize_objects(text: npt.NDArray[Any]) -> Categorical:
     labels, inverse = np.unique(text[~missing].astype(str), return_inverse=True)
     codes = np.full(text.size, -1, np.int32)
     codes[~missing] = inverse
-    return Categorical(codes, labels)
+    return Categorical(codes, labels, declared=False)

@@ -12,7 +12,13 @@ Accepted forms:
 * a tuple ``(codes, labels)`` as returned by a table's ``codes()`` method:
   codes index into `labels`, ``-1`` = missing, and **every** label is a group
   (even an empty one), in the given order;
-* a pandas ``Categorical`` column, read as ``(codes, categories)``.
+* a categorical column of a data frame, read as ``(codes, categories)``: pandas
+  ``Categorical``, polars ``Enum``, Arrow ``dictionary`` (every category is a
+  group, in the column's order); a polars ``Categorical`` has no category list
+  of its own, so its groups are its labels, sorted;
+* any other column of a data frame (pandas, polars, pyarrow, ...), read as an
+  array of labels; Arrow text is dictionary-encoded in Arrow, not copied to
+  Python objects.
 
 Text labels are factorised by :func:`~customer_kanban._core.labels.unique_inverse`
 (O(n) when the labels are few) rather than sorted row by row.
@@ -29,6 +35,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import ArrowText, Categorical, column_values
 from customer_kanban._core.labels import unique_inverse
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban.errors import ValidationError, describe_rows
@@ -191,10 +198,9 @@ def factorize(by: object, n: int, *, data_name: str) -> Groups:
         if len(by) != 2:
             raise TypeError("`by` as a tuple must be `(codes, labels)`")
         return _from_codes(by[0], by[1], n, data_name)
-    cat = getattr(by, "cat", None)
-    if cat is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
-        return _from_codes(cat.codes, cat.categories, n, data_name)
-    arr = _as_array(by)
+    arr = _coded_or_values(by, n, data_name)
+    if isinstance(arr, Groups):
+        return arr
     if arr.ndim != 1:
         raise ValidationError(f"`by` must be one-dimensional, got shape {arr.shape}")
     _check_length(len(arr), n, data_name)
@@ -207,6 +213,30 @@ def factorize(by: object, n: int, *, data_name: str) -> Groups:
     if kind == "O":
         return _from_sortable(arr, _object_missing(arr))
     raise TypeError(f"`by` must hold group labels or integer codes, got dtype {arr.dtype}")
+
+
+def _coded_or_values(by: object, n: int, data_name: str) -> Groups | npt.NDArray[Any]:
+    """The groups of a `by` that carries its codes, or else its values as an array."""
+    cat = getattr(by, "cat", None)
+    if cat is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
+        return _from_codes(cat.codes, cat.categories, n, data_name)
+    column = _frame_column(by)
+    if isinstance(column, Categorical):
+        return _from_codes(column.codes, column.labels.astype(object), n, data_name)
+    return _as_array(by if column is None else column)
+
+
+def _frame_column(by: object) -> Categorical | npt.NDArray[Any] | None:
+    """A data frame's column as codes (categorical columns) or values; None for arrays."""
+    if isinstance(by, (np.ndarray, list, range, str, bytes)) or not hasattr(by, "__len__"):
+        return None
+    column = column_values(by)
+    if isinstance(column, ArrowText):
+        column = column.categorical()
+    if isinstance(column, Categorical):
+        # Found labels (not a declared list of categories) group as labels do: sorted.
+        return column if column.declared else column.ranked()
+    return np.asarray(column)
 
 
 def _as_array(values: object) -> npt.NDArray[Any]:
