@@ -224,3 +224,59 @@ def test_frame_columns_of_numbers_and_their_length():
         assert _decoded(g, 3) == [3, 1, 3]
     with pytest.raises(ValidationError, match="`values` and `by` must have the same length"):
         factorize(pl.Series(["a"]), 2, data_name="values")
+
+
+# ------------------------------------------------------------ a table's label column
+
+
+def _table(labels):
+    from customer_kanban.table import WorkItemTable
+
+    n = len(labels)
+    return WorkItemTable.from_columns(
+        {"id": [str(k) for k in range(n)], "requested_at": ["2024-01-01"] * n, "cos": labels}
+    )
+
+
+@given(st.lists(st.sampled_from(["x", "y", "z", None]), max_size=30), st.data())
+def test_a_tables_label_column_groups_as_its_labels(labels, data):
+    table = _table(labels)
+    keep = data.draw(st.lists(st.booleans(), min_size=len(labels), max_size=len(labels)))
+    for t in (table, table.filter(np.array(keep, dtype=bool))):  # some labels now unused
+        column = t["cos"]
+        g = factorize(column, len(t), data_name="x")
+        plain = factorize(column.copy(), len(t), data_name="x")  # writable: factorised
+        assert g.labels.tolist() == plain.labels.tolist()
+        assert g.labels.dtype == plain.labels.dtype
+        assert _decoded(g, len(t)) == _decoded(plain, len(t)) == column.tolist()
+        assert g.has_missing == plain.has_missing
+
+
+def test_a_tables_label_column_uses_its_codes(monkeypatch):
+    import customer_kanban._core.groups as groups
+
+    column = _table(["b", "a", None, "b"])["cos"]
+    assert not column.flags.writeable
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        column.flags.writeable = True
+    monkeypatch.setattr(groups, "unique_inverse", None)  # factorising would fail
+    assert _decoded(factorize(column, 4, data_name="x"), 4) == ["b", "a", None, "b"]
+    key = id(column)
+    assert key in groups._REMEMBERED
+    del column
+    assert key not in groups._REMEMBERED  # forgotten with the array
+
+
+def test_only_read_only_arrays_of_sorted_text_are_remembered():
+    import customer_kanban._core.groups as groups
+
+    codes = np.array([0, 1], np.int32)
+    for values, labels in [
+        (np.array(["a", "b"], dtype=object), np.array(["a", "b"], dtype=object)),  # writable
+        (np.array(["b", "a"], dtype=object), np.array(["b", "a"], dtype=object)),  # unsorted
+        (np.array([1, 2], dtype=object), np.array([1, 2], dtype=object)),  # not text
+    ]:
+        if values[0] != "a":
+            values.flags.writeable = False
+        groups.remember_codes(values, codes, labels)
+        assert groups._remembered(values) is None

@@ -21,7 +21,9 @@ Accepted forms:
   Python objects.
 
 Text labels are factorised by :func:`~customer_kanban._core.labels.unique_inverse`
-(O(n) when the labels are few) rather than sorted row by row.
+(O(n) when the labels are few) rather than sorted row by row.  An array of labels
+registered with :func:`remember_codes` (a table's categorical field, see
+``WorkItemTable.__getitem__``) is not factorised at all: its codes are used.
 
 The helpers below compute per-group counts, sums and sorted values in one
 vectorized pass (``np.bincount``, one sort), never a loop per row or per group.
@@ -29,6 +31,8 @@ vectorized pass (``np.bincount``, one sort), never a loop per row or per group.
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import Any
 
 import attrs
@@ -46,6 +50,7 @@ __all__ = [
     "factorize",
     "order_by_code_then_time",
     "ratio",
+    "remember_codes",
     "sort_key_by_code_then_time",
 ]
 
@@ -217,6 +222,10 @@ def factorize(by: object, n: int, *, data_name: str) -> Groups:
 
 def _coded_or_values(by: object, n: int, data_name: str) -> Groups | npt.NDArray[Any]:
     """The groups of a `by` that carries its codes, or else its values as an array."""
+    known = _remembered(by)
+    if known is not None:
+        _check_length(len(known[0]), n, data_name)
+        return _from_known(*known)
     cat = getattr(by, "cat", None)
     if cat is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
         return _from_codes(cat.codes, cat.categories, n, data_name)
@@ -237,6 +246,66 @@ def _frame_column(by: object) -> Categorical | npt.NDArray[Any] | None:
         # Found labels (not a declared list of categories) group as labels do: sorted.
         return column if column.declared else column.ranked()
     return np.asarray(column)
+
+
+# Arrays of labels that came with their codes (see remember_codes): id -> (a weak
+# reference to the array, its codes, the sorted labels the codes index).
+_REMEMBERED: dict[int, tuple[weakref.ref[Any], npt.NDArray[np.int32], npt.NDArray[Any]]] = {}
+
+
+def remember_codes(
+    values: npt.NDArray[Any], codes: npt.NDArray[np.int32], labels: npt.NDArray[Any]
+) -> None:
+    """Let ``by=values`` use `codes` instead of factorising `values` again.
+
+    `values` must be the read-only array ``labels[codes]`` (``None`` where a code is
+    -1), as a table hands out a categorical field; `labels` distinct strings in sorted
+    order (other labels are not remembered: those arrays are factorised as any other).
+    The entry lasts as long as `values` does.
+    """
+    if values.flags.writeable or not _sorted_text(labels):
+        return
+    key = id(values)
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        entry = _REMEMBERED.get(key)
+        if entry is not None and entry[0] is ref:
+            del _REMEMBERED[key]
+
+    _REMEMBERED[key] = (weakref.ref(values, forget), codes, labels)
+
+
+def _sorted_text(labels: npt.NDArray[Any]) -> bool:
+    """Whether `labels` are strings in strictly increasing order (as np.unique gives)."""
+    text = labels.tolist()
+    if not all(isinstance(label, str) for label in text):
+        return False
+    return all(a < b for a, b in itertools.pairwise(text))
+
+
+def _remembered(by: object) -> tuple[npt.NDArray[np.int32], npt.NDArray[Any]] | None:
+    """The codes and labels :func:`remember_codes` registered for `by`, if any."""
+    entry = _REMEMBERED.get(id(by))
+    if entry is None or entry[0]() is not by:
+        return None
+    return entry[1], entry[2]
+
+
+def _from_known(codes: npt.NDArray[np.int32], labels: npt.NDArray[Any]) -> Groups:
+    """The groups of ``labels[codes]`` as labels: the labels present, sorted; -1 in none."""
+    size = len(labels)
+    if codes.size == 0:
+        return Groups(labels=labels[:0], codes=np.zeros(0, np.intp))
+    counts = np.bincount(codes.astype(np.intp) + 1, minlength=size + 1)
+    present = counts[1:] > 0
+    has_missing = bool(counts[0])
+    if present.all() and not has_missing:
+        return Groups(labels=labels, codes=codes.astype(np.intp))
+    lookup = np.empty(size + 1, np.intp)  # lookup[-1]: code -1, no group
+    lookup[:size] = np.cumsum(present) - 1
+    kept = labels[present]
+    lookup[size] = len(kept)
+    return Groups(labels=kept, codes=lookup[codes], has_missing=has_missing)
 
 
 def _as_array(values: object) -> npt.NDArray[Any]:

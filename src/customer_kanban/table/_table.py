@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.groups import remember_codes
 from customer_kanban._core.instants import as_instant_array, to_datetime
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import BlockedInterval, Transition, WorkItem, WorkType
@@ -502,12 +503,28 @@ class WorkItemTable:
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         """The column `name`: instants as datetime64[ns], categorical fields as labels.
 
-        Labels come as an object array, ``None`` where missing.
+        Labels come as a read-only object array, ``None`` where missing.  It keeps
+        the field's codes: a metric given it as ``by=`` groups with them, without
+        factorising the labels again (as ``by=table.codes(name)`` would, except that
+        the groups are the labels present, sorted, as for any array of labels).
+
+        Examples
+        --------
+        >>> from customer_kanban.metrics import percentiles
+        >>> t = WorkItemTable.from_columns({
+        ...     "id": ["A", "B", "C"], "requested_at": ["2024-01-01"] * 3,
+        ...     "class_of_service": ["Standard", "Expedite", "Standard"]})
+        >>> percentiles([4.0, 1.0, 6.0], 50, by=t["class_of_service"]).values
+        array([[1.],
+               [5.]])
         """
         if name in self._columns:
             return self._columns[name]
         if name in self._categories:
-            return _labels_of(*self._categories[name])
+            codes, labels = self._categories[name]
+            values: npt.NDArray[Any] = _readonly(_labels_of(codes, labels)).view()
+            remember_codes(values, codes, labels)
+            return values
         raise KeyError(f"no field {name!r}; fields are {list(self.fields)}")
 
     def codes(self, name: str) -> tuple[Codes, Labels]:
