@@ -30,8 +30,10 @@ __all__ = [
     "ArrowText",
     "Categorical",
     "arrow_available",
+    "column_values",
     "frame_columns",
     "is_frame",
+    "is_series",
 ]
 
 I32 = npt.NDArray[np.int32]
@@ -263,6 +265,18 @@ def is_frame(source: object) -> bool:
         return False
     nw = _narwhals()
     return nw.dependencies.is_into_dataframe(source)  # type: ignore[no-any-return]
+
+
+def is_series(source: object) -> bool:
+    """Whether `source` is a column narwhals knows (pandas, polars, pyarrow, ...)."""
+    if isinstance(source, (Mapping, np.ndarray, list, tuple, str, bytes)) or source is None:
+        return False
+    if type(source).__module__.startswith("pyarrow"):  # pyarrow is imported already
+        import pyarrow as pa
+
+        return isinstance(source, (pa.Array, pa.ChunkedArray))
+    nw = _narwhals()
+    return nw.dependencies.is_into_series(source)  # type: ignore[no-any-return]
 
 
 def frame_columns(
