@@ -15,52 +15,49 @@ from customer_kanban.table import (
     _columns,
     factorize,
 )
+from frames import MAKERS, arrow_table, instants, objects, pandas_frame, polars_frame
 
 pl = pytest.importorskip("polars")
 pa = pytest.importorskip("pyarrow")
 
-NAT = np.datetime64("NaT", "ns")
 STATES = ("Backlog", "Doing", "Done")
-
-
-def _ns(*texts):
-    return np.array([NAT if t is None else np.datetime64(t, "ns") for t in texts])
-
-
-def _objects(*values):
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 # The reference: hand-built numpy columns, with a categorical column, instants (given
 # below in UTC, in the frames with a time zone) and missing values of every kind.
 ITEMS = {
     "id": np.array(["A", "B", "C", "D", "E"]),
-    "requested_at": _ns("2024-01-01T08:00", "2024-01-02T23:30", "2024-01-03", "2024-01-03",
-                        "2024-01-05T12:00"),
-    "committed_at": _ns("2024-01-02T09:00", None, "2024-01-04", None, "2024-01-06"),
-    "delivered_at": _ns("2024-01-05T17:45", None, None, None, "2024-01-09"),
-    "class_of_service": _objects("Standard", "Expedite", None, "Standard", "Fixed date"),
-    "customer": _objects("c2", None, "c1", "c1", "c3"),
+    "requested_at": instants(
+        "2024-01-01T08:00", "2024-01-02T23:30", "2024-01-03", "2024-01-03", "2024-01-05T12:00"
+    ),
+    "committed_at": instants("2024-01-02T09:00", None, "2024-01-04", None, "2024-01-06"),
+    "delivered_at": instants("2024-01-05T17:45", None, None, None, "2024-01-09"),
+    "class_of_service": objects("Standard", "Expedite", None, "Standard", "Fixed date"),
+    "customer": objects("c2", None, "c1", "c1", "c3"),
     "customer_recognisable": np.array([True, False, True, True, False]),
     "size": np.array([3.0, np.nan, 1.0, 8.0, 2.0]),
-    "team": _objects("red", "blue", None, "red", "blue"),
-}  # fmt: skip
+    "team": objects("red", "blue", None, "red", "blue"),
+}
 CATEGORICAL = ("class_of_service", "customer", "team")
-INSTANTS = ("requested_at", "committed_at", "delivered_at")
 TRANSITIONS = {
     "item": np.array(["A", "A", "A", "C", "E", "E", "B"]),
     "state": np.array(["Backlog", "Doing", "Done", "Doing", "Doing", "Done", "Backlog"]),
-    "at": _ns("2024-01-01T08:00", "2024-01-02T09:00", "2024-01-05T17:45", "2024-01-04",
-              "2024-01-06", "2024-01-09", "2024-01-02T23:30"),
-    "department": _objects("sales", "dev", None, "dev", "dev", "ops", "sales"),
-}  # fmt: skip
+    "at": instants(
+        "2024-01-01T08:00",
+        "2024-01-02T09:00",
+        "2024-01-05T17:45",
+        "2024-01-04",
+        "2024-01-06",
+        "2024-01-09",
+        "2024-01-02T23:30",
+    ),
+    "department": objects("sales", "dev", None, "dev", "dev", "ops", "sales"),
+}
 BLOCKED = {
     "item": np.array(["A", "E", "C"]),
-    "start": _ns("2024-01-03", "2024-01-07", "2024-01-04T12:00"),
-    "end": _ns("2024-01-04", None, None),
-    "reason": _objects("vendor", None, "customer"),
+    "start": instants("2024-01-03", "2024-01-07", "2024-01-04T12:00"),
+    "end": instants("2024-01-04", None, None),
+    "reason": objects("vendor", None, "customer"),
 }
 
 
@@ -70,42 +67,6 @@ def _reference():
     )
 
 
-def _pandas(columns, coded, zone="Europe/Rome"):
-    frame = pd.DataFrame(columns)
-    for name in frame.columns:
-        if frame[name].dtype.kind == "M":
-            frame[name] = frame[name].dt.tz_localize("UTC").dt.tz_convert(zone)
-        elif name in coded:
-            frame[name] = frame[name].astype("category")
-    return frame
-
-
-def _polars(columns, coded, zone="America/New_York", dtype=lambda name: pl.Categorical):
-    frame = pl.DataFrame({k: list(v) if v.dtype == object else v for k, v in columns.items()})
-    zoned = [k for k, v in columns.items() if v.dtype.kind == "M"]
-    return frame.with_columns(
-        *[pl.col(k).dt.replace_time_zone("UTC").dt.convert_time_zone(zone) for k in zoned],
-        *[pl.col(k).cast(dtype(k)) for k in coded],
-    )
-
-
-def _arrow(columns, coded, zone="Asia/Tokyo", chunked=False):
-    arrays = {}
-    for k, v in columns.items():
-        if v.dtype.kind == "M":
-            array = pa.array(v.astype("datetime64[us]"), from_pandas=True).cast(
-                pa.timestamp("us", zone)
-            )
-        else:
-            array = pa.array(list(v) if v.dtype == object else v)
-            if k in coded:
-                array = array.dictionary_encode()
-        arrays[k] = (
-            pa.chunked_array([array[:2], array[2:]]) if chunked else pa.chunked_array([array])
-        )
-    return pa.table(arrays)
-
-
 def _enum(name):
     values = {**ITEMS, **TRANSITIONS, **BLOCKED}.get(name)
     labels = sorted({v for v in values.tolist() if v is not None})
@@ -113,27 +74,26 @@ def _enum(name):
 
 
 def _sources():
-    item_coded, tr_coded, bl_coded = (*CATEGORICAL, "id"), ("item", "state", "department"), (
-        "item", "reason")  # fmt: skip
-    plain = ((), (), ())
+    coded = ((*CATEGORICAL, "id"), ("item", "state", "department"), ("item", "reason"))
+    item_coded, tr_coded, bl_coded = coded
     for name, make in [
-        ("pandas", _pandas),
-        ("polars", _polars),
-        ("pyarrow", _arrow),
+        ("pandas", pandas_frame),
+        ("polars", polars_frame),
+        ("pyarrow", arrow_table),
     ]:
-        for coding, (a, b, c) in [("coded", (item_coded, tr_coded, bl_coded)), ("text", plain)]:
+        for coding, (a, b, c) in [("coded", coded), ("text", ((), (), ()))]:
             yield f"{name}-{coding}", make(ITEMS, a), make(TRANSITIONS, b), make(BLOCKED, c)
     yield (
         "polars-enum",
-        _polars(ITEMS, CATEGORICAL, dtype=_enum),
-        _polars(TRANSITIONS, ("state", "department"), dtype=_enum),
-        _polars(BLOCKED, ("reason",), dtype=_enum),
+        polars_frame(ITEMS, CATEGORICAL, dtype=_enum),
+        polars_frame(TRANSITIONS, ("state", "department"), dtype=_enum),
+        polars_frame(BLOCKED, ("reason",), dtype=_enum),
     )
     yield (
         "pyarrow-chunked-dictionaries",
-        _arrow(ITEMS, item_coded, chunked=True),
-        _arrow(TRANSITIONS, tr_coded, chunked=True),
-        _arrow(BLOCKED, bl_coded, chunked=True),
+        arrow_table(ITEMS, item_coded, chunked=True),
+        arrow_table(TRANSITIONS, tr_coded, chunked=True),
+        arrow_table(BLOCKED, bl_coded, chunked=True),
     )
     yield (
         "mapping-of-series",
@@ -142,8 +102,8 @@ def _sources():
             "id": pl.Series(ITEMS["id"]),
             "class_of_service": pd.Series(ITEMS["class_of_service"], dtype="category"),
             "customer": pa.array(list(ITEMS["customer"])).dictionary_encode(),
-            "requested_at": _pandas({"t": ITEMS["requested_at"]}, ())["t"],
-            "delivered_at": _arrow({"t": ITEMS["delivered_at"]}, ())["t"],
+            "requested_at": pandas_frame({"t": ITEMS["requested_at"]}, ())["t"],
+            "delivered_at": arrow_table({"t": ITEMS["delivered_at"]}, ())["t"],
             "team": pl.Series(list(ITEMS["team"]), dtype=pl.Categorical),
         },
         {**TRANSITIONS, "state": pa.array(TRANSITIONS["state"])},
@@ -196,7 +156,7 @@ def test_coded_columns_are_read_without_a_python_object_per_row(monkeypatch):
     assert texts == [len(ITEMS["id"])]
 
 
-@pytest.mark.parametrize("make", [_pandas, _polars, _arrow])
+@pytest.mark.parametrize("make", [pandas_frame, polars_frame, arrow_table])
 def test_a_label_outside_the_states_is_the_same_error(make):
     bad = {**TRANSITIONS, "state": np.array(["Backlog", "Doing", "Nope", *["Done"] * 4])}
     messages = []
@@ -207,7 +167,7 @@ def test_a_label_outside_the_states_is_the_same_error(make):
     assert messages[0] == messages[1]
 
 
-@pytest.mark.parametrize("make", [_pandas, _polars, _arrow])
+@pytest.mark.parametrize("make", [pandas_frame, polars_frame, arrow_table])
 def test_an_unknown_item_is_the_same_error(make):
     bad = {**BLOCKED, "item": np.array(["A", "Z", "C"])}
     messages = []
@@ -218,7 +178,7 @@ def test_an_unknown_item_is_the_same_error(make):
     assert messages[0] == messages[1]
 
 
-@pytest.mark.parametrize("make", [_pandas, _polars, _arrow])
+@pytest.mark.parametrize("make", [pandas_frame, polars_frame, arrow_table])
 def test_a_bad_instant_names_its_row(make):
     columns = {"id": np.array(["A", "B", "C"]), "requested_at": np.array(["2024-01-01"] * 3),
                "class_of_service": np.array(["x", "y", "x"])}  # fmt: skip
@@ -251,22 +211,21 @@ def test_factorize_takes_frame_columns():
 
 
 TRANSACTIONS = {
-    "customer": _objects("b", "a", "b", None, "c"),
-    "at": _ns("2024-01-05T10:00", "2024-01-09", "2024-01-20", None, "2024-02-03T23:00"),
+    "customer": objects("b", "a", "b", None, "c"),
+    "at": instants("2024-01-05T10:00", "2024-01-09", "2024-01-20", None, "2024-02-03T23:00"),
     "revenue": np.array([100.0, 40.0, 60.0, 10.0, 5.0]),
     "cost": np.array([70.0, np.nan, 30.0, 1.0, 2.0]),
-    "product": _objects("x", "y", None, "x", "x"),
+    "product": objects("x", "y", None, "x", "x"),
 }
 CUSTOMERS = {
     "id": np.array(["a", "b", "c"]),
     "internal": np.array([False, True, False]),
-    "segment": _objects("premium", None, "premium"),
-    "acquired_at": _ns("2023-05-01T12:00", None, "2024-01-01"),
+    "segment": objects("premium", None, "premium"),
+    "acquired_at": instants("2023-05-01T12:00", None, "2024-01-01"),
 }
-COLUMN_MAKERS = {"pandas": _pandas, "polars": _polars, "pyarrow": _arrow}
 
 
-@pytest.mark.parametrize("library", list(COLUMN_MAKERS))
+@pytest.mark.parametrize("library", list(MAKERS))
 @pytest.mark.parametrize("coding", ["coded", "text"])
 def test_transaction_table_of_every_frame_equals_that_of_numpy_arrays(library, coding):
     kw = {"cost": "cost", "product": "product"}
@@ -274,26 +233,26 @@ def test_transaction_table_of_every_frame_equals_that_of_numpy_arrays(library, c
     numpy = {k: v[rows] for k, v in TRANSACTIONS.items()}
     expected = TransactionTable.from_columns(numpy, **kw)
     coded = ("customer", "product") if coding == "coded" else ()
-    got = TransactionTable.from_columns(COLUMN_MAKERS[library](numpy, coded), **kw)
+    got = TransactionTable.from_columns(MAKERS[library](numpy, coded), **kw)
     for name in ("customer", "product"):
         assert [a.tolist() for a in got.codes(name)] == [b.tolist() for b in expected.codes(name)]
     for name in ("at", "revenue", "margin"):
         assert np.array_equal(got[name], expected[name], equal_nan=True), name
         assert got[name].dtype == expected[name].dtype
     with pytest.raises(ValidationError) as info:
-        TransactionTable.from_columns(COLUMN_MAKERS[library](TRANSACTIONS, coded), **kw)
+        TransactionTable.from_columns(MAKERS[library](TRANSACTIONS, coded), **kw)
     with pytest.raises(ValidationError) as reference:
         TransactionTable.from_columns(TRANSACTIONS, **kw)
     assert str(info.value) == str(reference.value)
 
 
-@pytest.mark.parametrize("library", list(COLUMN_MAKERS))
+@pytest.mark.parametrize("library", list(MAKERS))
 @pytest.mark.parametrize("coding", ["coded", "text"])
 def test_customer_table_of_every_frame_equals_that_of_numpy_arrays(library, coding):
     kw = {"internal": "internal", "segment": "segment", "acquired_at": "acquired_at"}
     expected = CustomerTable.from_columns(CUSTOMERS, **kw)
     coded = ("id", "segment") if coding == "coded" else ()
-    got = CustomerTable.from_columns(COLUMN_MAKERS[library](CUSTOMERS, coded), **kw)
+    got = CustomerTable.from_columns(MAKERS[library](CUSTOMERS, coded), **kw)
     assert got.ids.tolist() == expected.ids.tolist()
     assert got.internal.tolist() == expected.internal.tolist()
     assert [a.tolist() for a in got.codes("segment")] == [
