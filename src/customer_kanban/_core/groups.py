@@ -296,9 +296,9 @@ def _from_known(codes: npt.NDArray[np.int32], labels: npt.NDArray[Any]) -> Group
     size = len(labels)
     if codes.size == 0:
         return Groups(labels=labels[:0], codes=np.zeros(0, np.intp))
-    counts = np.bincount(codes.astype(np.intp) + 1, minlength=size + 1)
-    present = counts[1:] > 0
-    has_missing = bool(counts[0])
+    found = np.zeros(size + 1, bool)  # found[-1]: some row has code -1
+    found[codes] = True
+    present, has_missing = found[:size], bool(found[size])
     if present.all() and not has_missing:
         return Groups(labels=labels, codes=codes.astype(np.intp))
     lookup = np.empty(size + 1, np.intp)  # lookup[-1]: code -1, no group

@@ -113,7 +113,7 @@ def _fixed_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray
     inverse = _lookup(sample_key, key)
     found = inverse >= 0
     inverse[~found] = 0
-    found &= sample[inverse] == values  # the key only names a candidate: check it
+    found &= np.take(sample, inverse) == values  # the key only names a candidate: check it
     if found.all():
         return sample, inverse.astype(np.intp, copy=False)
     rest = np.flatnonzero(~found)

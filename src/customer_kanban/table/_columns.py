@@ -153,9 +153,9 @@ def _missing_label(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
 
 def _labels_of(codes: Codes, labels: Labels) -> Labels:
     """Labels of `codes` as an object array, ``None`` where the code is -1."""
-    out = np.full(codes.size, None, dtype=object)
-    present = codes >= 0
-    out[present] = labels[codes[present]]
+    with_none = np.empty(labels.size + 1, dtype=object)  # with_none[-1]: code -1
+    with_none[:-1] = labels
+    out: Labels = with_none[codes]
     return out
 
 
