@@ -59,6 +59,9 @@ _ALL = np.array(["all"])
 _NONE = np.array(None, dtype=object)
 # Integer labels spanning at most this many values (or len(by)) use a lookup table.
 _TABLE_SPAN = 1 << 16
+# Up to this many groups, Groups.grouped_values picks each group's rows by a comparison
+# (G passes of O(n), each a fraction of the cost of a radix sort); beyond, it sorts.
+_FEW_GROUPS = 8
 
 
 @attrs.frozen
@@ -143,16 +146,21 @@ class Groups:
             if rows is not None:
                 order = np.flatnonzero(rows)[order]
             return values[order], offsets, counts
-        # Rows left out get code `size`, sorted last: numpy's stable sort of 8- and 16-bit
-        # keys is a radix sort, and no row needs to be picked out before it.
+        # Rows left out get code `size`: sorted last, or never picked.
         small = np.uint8 if size < 0xFF else np.uint16
         key = self.codes.astype(small)
         if mask is not None:
-            key[~mask] = size
-        counts = np.bincount(key, minlength=size + 1)[:size].astype(np.int64)
-        offsets = np.cumsum(counts) - counts
-        order = np.argsort(key, kind="stable")[: int(counts.sum())]
-        return values[order], offsets, counts
+            key = np.where(mask, key, small(size))
+        if size <= _FEW_GROUPS:
+            # A few groups: each group's rows picked out by one comparison, in row order.
+            rows_of = [np.flatnonzero(key == g) for g in range(size)]
+            counts = np.array([r.size for r in rows_of], np.int64)
+            order = np.concatenate(rows_of) if rows_of else np.zeros(0, np.intp)
+        else:
+            # numpy's stable sort of 8- and 16-bit keys is a radix sort.
+            counts = np.bincount(key, minlength=size + 1)[:size].astype(np.int64)
+            order = np.argsort(key, kind="stable")[: int(counts.sum())]
+        return values[order], np.cumsum(counts) - counts, counts
 
     def sorted_values(
         self, values: FloatArray, mask: BoolArray | None = None
