@@ -280,3 +280,21 @@ def test_only_read_only_arrays_of_sorted_text_are_remembered():
             values.flags.writeable = False
         groups.remember_codes(values, codes, labels)
         assert groups._remembered(values) is None
+
+
+@given(
+    hnp.arrays(np.intp, st.integers(0, 60), elements=st.integers(-1, 19)),
+    st.integers(1, 20),
+    st.data(),
+)
+def test_grouped_values_gathers_each_group_in_row_order(codes, size, data):
+    # Few groups are picked by comparisons, more by a radix sort: the same result.
+    codes = np.minimum(codes, size - 1)
+    n = len(codes)
+    values = np.arange(n, dtype=np.float64)
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    g = factorize((codes, np.arange(size)), n, data_name="x")
+    grouped, offsets, counts = g.grouped_values(values, mask)
+    for k in range(size):
+        segment = grouped[offsets[k] : offsets[k] + counts[k]]
+        assert segment.tolist() == values[(codes == k) & mask].tolist()
