@@ -21,6 +21,7 @@ Both stay O(n) whatever the labels; many distinct labels (above :data:`_FEW`) ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,8 @@ _SAMPLE = 4096
 _FEW = 256
 # Bits per character in a packed key: UCS-4 code points, UTF-8 bytes.
 _BITS = {"U": 21, "S": 8}
+# Rows checked against their candidate label at a time.
+_BLOCK = 1 << 16
 # Keys spanning fewer values than this are looked up in a table, others by bisection.
 _TABLE_SPAN = 1 << 20
 
@@ -108,12 +111,16 @@ def _fixed_text(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray
     if columns is None:
         return None
     chars = values.view(unit).reshape(n, width)
-    key = _packed(chars, columns, bits)
-    sample_key = _packed(sample.view(unit).reshape(sample.size, width), columns, bits)
-    inverse = _lookup(sample_key, key)
-    found = inverse >= 0
-    inverse[~found] = 0
-    found &= np.take(sample, inverse) == values  # the key only names a candidate: check it
+    find = _finder(_packed(sample.view(unit).reshape(sample.size, width), columns, bits))
+    inverse = np.empty(n, np.intp)
+    found = np.empty(n, bool)
+    for start in range(0, n, _BLOCK):  # a block at a time: its temporaries stay in cache
+        rows = slice(start, start + _BLOCK)
+        candidate = find(_packed(chars[rows], columns, bits))
+        ok = candidate >= 0
+        candidate[~ok] = 0
+        ok &= np.take(sample, candidate) == values[rows]  # the key only names a candidate
+        inverse[rows], found[rows] = candidate, ok
     if found.all():
         return sample, inverse.astype(np.intp, copy=False)
     rest = np.flatnonzero(~found)
@@ -151,8 +158,10 @@ def _telling_columns(chars: npt.NDArray[Any], most: int) -> list[int] | None:
     return None
 
 
-def _lookup(known: npt.NDArray[np.uint64], key: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
-    """Position of each `key` in `known` (distinct keys), -1 where absent.
+def _finder(
+    known: npt.NDArray[np.uint64],
+) -> Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.intp]]:
+    """A function giving the position of each key in `known` (distinct keys), -1 if absent.
 
     A table indexed by the key when the known keys span a small range, else a binary
     search among them.
@@ -162,14 +171,22 @@ def _lookup(known: npt.NDArray[np.uint64], key: npt.NDArray[np.uint64]) -> npt.N
     if span < _TABLE_SPAN:
         table = np.full(span + 2, -1, dtype=np.intp)
         table[(known - low).astype(np.intp)] = np.arange(known.size)
-        offset = key - low  # below `low`: wraps round to a huge number
-        np.minimum(offset, np.uint64(span + 1), out=offset)
-        out: npt.NDArray[np.intp] = table[offset]
-        return out
+
+        def look_up(key: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+            offset = key - low  # below `low`: wraps round to a huge number
+            np.minimum(offset, np.uint64(span + 1), out=offset)
+            out: npt.NDArray[np.intp] = table[offset]
+            return out
+
+        return look_up
     order = np.argsort(known)
     ordered = known[order]
-    pos = np.minimum(np.searchsorted(ordered, key), ordered.size - 1)
-    return np.where(ordered[pos] == key, order[pos], -1).astype(np.intp, copy=False)
+
+    def bisect(key: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        pos = np.minimum(np.searchsorted(ordered, key), ordered.size - 1)
+        return np.where(ordered[pos] == key, order[pos], -1).astype(np.intp, copy=False)
+
+    return bisect
 
 
 def _packed(chars: npt.NDArray[Any], columns: list[int], bits: int) -> npt.NDArray[np.uint64]:
