@@ -85,10 +85,10 @@ class Categorical:
         order = np.argsort(self.labels, kind="stable")
         if (order[1:] > order[:-1]).all():
             return self
-        rank = np.empty(order.size, np.int32)
+        rank = np.empty(order.size + 1, np.int32)  # rank[-1]: a null stays -1
         rank[order] = np.arange(order.size, dtype=np.int32)
-        codes = np.where(self.codes >= 0, rank[np.maximum(self.codes, 0)], np.int32(-1))
-        return Categorical(codes.astype(np.int32, copy=False), self.labels[order], self.declared)
+        rank[-1] = -1
+        return Categorical(rank[self.codes], self.labels[order], self.declared)
 
     def text(self) -> npt.NDArray[Any]:
         """One label per row (``""`` for a null)."""
