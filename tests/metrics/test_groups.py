@@ -255,7 +255,10 @@ def test_a_tables_label_column_groups_as_its_labels(labels, data):
 def test_a_tables_label_column_uses_its_codes(monkeypatch):
     import customer_kanban._core.groups as groups
 
-    column = _table(["b", "a", None, "b"])["cos"]
+    table = _table(["b", "a", None, "b"])
+    column = table["cos"]
+    assert table["cos"] is column  # made once, kept with the table
+    del table
     assert not column.flags.writeable
     with pytest.raises(ValueError, match="WRITEABLE"):
         column.flags.writeable = True

@@ -152,14 +152,19 @@ class Groups:
         if mask is not None:
             key = np.where(mask, key, small(size))
         if size <= _FEW_GROUPS:
-            # A few groups: each group's rows picked out by one comparison, in row order.
-            rows_of = [np.flatnonzero(key == g) for g in range(size)]
-            counts = np.array([r.size for r in rows_of], np.int64)
-            order = np.concatenate(rows_of) if rows_of else np.zeros(0, np.intp)
-        else:
-            # numpy's stable sort of 8- and 16-bit keys is a radix sort.
-            counts = np.bincount(key, minlength=size + 1)[:size].astype(np.int64)
-            order = np.argsort(key, kind="stable")[: int(counts.sum())]
+            # A few groups: each group's values picked out by one comparison, in row order.
+            grouped = np.empty(values.size, values.dtype)
+            counts = np.zeros(size, np.int64)
+            start = 0
+            for g in range(size):
+                rows = key == g
+                counts[g] = np.count_nonzero(rows)
+                np.compress(rows, values, out=grouped[start : start + counts[g]])
+                start += int(counts[g])
+            return grouped[:start], np.cumsum(counts) - counts, counts
+        # numpy's stable sort of 8- and 16-bit keys is a radix sort.
+        counts = np.bincount(key, minlength=size + 1)[:size].astype(np.int64)
+        order = np.argsort(key, kind="stable")[: int(counts.sum())]
         return values[order], np.cumsum(counts) - counts, counts
 
     def sorted_values(

@@ -151,7 +151,15 @@ class WorkItemTable:
     ['A']
     """
 
-    __slots__ = ("_blocked", "_categories", "_columns", "_n", "_states", "_transitions")
+    __slots__ = (
+        "_blocked",
+        "_categories",
+        "_columns",
+        "_labels",
+        "_n",
+        "_states",
+        "_transitions",
+    )
 
     def __init__(
         self,
@@ -168,6 +176,7 @@ class WorkItemTable:
             k: (_readonly(np.asarray(c, dtype=np.int32)), _readonly(np.asarray(lab, dtype=object)))
             for k, (c, lab) in categories.items()
         }
+        self._labels: dict[str, npt.NDArray[Any]] = {}  # categorical fields as labels
         self._states = tuple(states)
         self._transitions = transitions if transitions is not None else _empty_transitions()
         self._blocked = blocked if blocked is not None else _empty_blocked()
@@ -427,10 +436,11 @@ class WorkItemTable:
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         """The column `name`: instants as datetime64[ns], categorical fields as labels.
 
-        Labels come as a read-only object array, ``None`` where missing.  It keeps
-        the field's codes: a metric given it as ``by=`` groups with them, without
-        factorising the labels again (as ``by=table.codes(name)`` would, except that
-        the groups are the labels present, sorted, as for any array of labels).
+        Labels come as a read-only object array, ``None`` where missing, made on
+        first use and kept with the table (8 bytes per item).  It keeps the field's
+        codes: a metric given it as ``by=`` groups with them, without factorising
+        the labels again (as ``by=table.codes(name)`` would, except that the groups
+        are the labels present, sorted, as for any array of labels).
 
         Examples
         --------
@@ -444,10 +454,13 @@ class WorkItemTable:
         """
         if name in self._columns:
             return self._columns[name]
+        if name in self._labels:
+            return self._labels[name]
         if name in self._categories:
             codes, labels = self._categories[name]
             values: npt.NDArray[Any] = _readonly(_labels_of(codes, labels)).view()
             remember_codes(values, codes, labels)
+            self._labels[name] = values
             return values
         raise KeyError(f"no field {name!r}; fields are {list(self.fields)}")
 
@@ -659,7 +672,7 @@ class WorkItemTable:
         """Convert back to :class:`~customer_kanban.model.WorkItem` values (see from_items)."""
         cols = self._columns
         inst = {name: [to_datetime(v) for v in cols[name]] for name in INSTANTS}
-        labels = {name: self[name] for name in self._categories}
+        labels = {name: _labels_of(*self._categories[name]) for name in self._categories}
         extra = [n for n in self._categories if n not in CATEGORICALS]
         tr, bl = self._transitions, self._blocked
         t_bounds = np.searchsorted(tr.item, np.arange(self._n + 1))
@@ -710,7 +723,8 @@ class WorkItemTable:
             if not _same(self[name], other[name]):
                 return False
         for name in self._categories:
-            if not np.array_equal(self[name], other[name]):
+            ours, theirs = _labels_of(*self._categories[name]), _labels_of(*other.codes(name))
+            if not np.array_equal(ours, theirs):
                 return False
         a, b = self._transitions, other._transitions
         if not (
