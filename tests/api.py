@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from customer_kanban import assess, customers, datasets, io, metrics, policy, re
 from customer_kanban.assess import MaturityEvidence
 from customer_kanban.datasets import CDNOW_AS_OF, DEMO_AS_OF
 from customer_kanban.model import AcceptanceRule, Customer, Feedback, FeedbackKind, Workflow
+from tracker_server import TRACKERS, jira_cloud_site
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -152,10 +154,23 @@ def _transitions() -> tuple[Any, ...]:
     return tr.item, tr.state, tr.at, seen()["delivered_at"]
 
 
+@functools.cache
+def _scratch() -> str:
+    """A folder for the files the examples write (one per session)."""
+    return tempfile.mkdtemp(prefix="customer-kanban-examples-")
+
+
 # ---------------------------------------------------------------------- the calls
 
 T0, T1 = "2016-02-29", DEMO_AS_OF
 WORKFLOW = Workflow(["New", "Doing", "Done"], "Doing", "Done")
+#: The workflow and mappings of the tracker fixtures (tests/io/data/trackers).
+INCIDENT_FLOW = Workflow(
+    ["New", "Triage", "In Progress", "Resolved", "Closed"], "In Progress", "Resolved"
+)
+WAITING = {"Waiting for customer": "In Progress"}
+JIRA_FIELDS = {"class_of_service": "customfield_10030", "customer": "customfield_10010"}
+ADO_FIELDS = {"class_of_service": "Custom.ClassOfService", "customer": "Custom.Customer"}
 LOG = {
     "item": ["A", "A", "B", "A"],
     "state": ["New", "Doing", "New", "Done"],
@@ -405,6 +420,26 @@ def _examples() -> dict[str, Callable[[], Call]]:
                 },
             ),
             {"score": "score"},
+        ),
+        "io.read_jira": lambda: (
+            (TRACKERS / "jira_cloud_v3.json",),
+            {"workflow": INCIDENT_FLOW, "fields": JIRA_FIELDS, "state_map": WAITING},
+        ),
+        "io.read_azure_devops": lambda: (
+            (TRACKERS / "ado_updates.json",),
+            {"workflow": INCIDENT_FLOW, "fields": ADO_FIELDS, "state_map": WAITING},
+        ),
+        "io.read_actionable_agile": lambda: (
+            (TRACKERS / "actionable_agile.csv",),
+            {"workflow": INCIDENT_FLOW},
+        ),
+        "io.write_actionable_agile": lambda: (
+            (seen(), f"{_scratch()}/incidents.csv"),
+            {"precision": "minute"},
+        ),
+        "io.fetch_jira": lambda: (
+            (jira_cloud_site(), "project = INC ORDER BY created"),
+            {"token": "recorded-token", "page_size": 50},
         ),
         "table.class_codes": lambda: (incidents(), {}),
         "table.cost_of_delay_columns": lambda: (

@@ -305,7 +305,24 @@ _VALID = {
     ("delimiter", "None"),  # None: tell the delimiter from the header
     ("input_limit", "huge"),  # a limit, not an amount of work
     ("field_limit", "huge"),
+    ("flag", "None"),  # None: read no blocks
+    ("blocked", "None"),
+    ("flag", "str"),  # a field name nothing may have changed yet (never flagged)
+    ("blocked", "str"),
+    ("jql", "str"),  # any text is a search to send (the recorded server answers all)
+    ("token", "str"),
     ("risk_fraction", "one"),  # (0, 1]: at risk once the age reaches the whole SLE
+}
+
+# The same, for one function's parameter.
+_VALID_FOR = {
+    ("customers.rfm_segments", "default", "str"),  # a segment name
+    ("customers.segment_customers", "unknown", "str"),  # a segment name
+    ("metrics.allocation", "shares", "dict"),  # {class: share}; unnamed classes: no policy
+    ("metrics.forecast_how_many", "daily_throughput", "2-D"),  # one row per group
+    ("metrics.forecast_when", "daily_throughput", "2-D"),
+    ("metrics.recommend_sle", "resamples", "None"),  # the exact bootstrap distribution
+    ("metrics.single_item_forecast", "within", "wrong length"),  # horizons, not per item
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,
@@ -314,6 +331,8 @@ _OVERRIDES: dict[tuple[str, str], str | None] = {
     ("metrics.forecast_when", "daily_throughput"): "numbers",
     ("metrics.forecast_how_many", "daily_throughput"): "numbers",
     ("customers.purchase_summary", "period"): None,
+    # an output path: any text names a file (the fuzz would write into the working folder)
+    ("io.write_actionable_agile", "path"): None,
 }
 
 
@@ -348,7 +367,7 @@ def cases() -> Iterator[tuple[str, str, str, Bad]]:
             for bad in KINDS[kind]:
                 if bad.label == "None" and (example is None or defaults.get(param) is None):
                     continue  # None is the default: valid
-                if (param, bad.label) in _VALID:
+                if (param, bad.label) in _VALID or (name, param, bad.label) in _VALID_FOR:
                     bad = Bad(bad.label, bad.make, False)
                 if bad.label == "wrong length" and not aligned:
                     continue

@@ -135,6 +135,6 @@ def test_deeply_nested_and_huge_json(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text(EVENTS, encoding="utf-8")
     _refused(
-        _run(*REVIEW[:1], str(log), *REVIEW[1:], "--policy", str(policy), cwd=tmp_path),
+        _run(*REVIEW[:1], str(log), *REVIEW[1:7], "--policy", str(policy), cwd=tmp_path),
         "not valid JSON",
     )

@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "CustomerKanbanError",
     "CustomerKanbanWarning",
+    "FetchError",
     "InsufficientDataWarning",
     "RejectedRowsWarning",
     "ValidationError",
@@ -53,6 +54,22 @@ class ValidationError(CustomerKanbanError, ValueError):
         super().__init__(message)
         self.rows: tuple[int, ...] = tuple(int(r) for r in rows)
         self.items: tuple[str, ...] = tuple(str(i) for i in items)
+
+
+class FetchError(CustomerKanbanError):
+    """A tracker's server refused, failed or did not answer a request, after any retries.
+
+    Parameters
+    ----------
+    message : str
+        What was asked, what the server answered (its own messages when it sent some).
+    status : int, optional
+        The HTTP status of the answer (``None`` when there was no answer).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class CustomerKanbanWarning(UserWarning):

@@ -149,6 +149,19 @@ def test_console_entry_point_runs_as_module():
     assert "Traceback" not in done.stderr
 
 
+def _without_workflow(args):
+    """The options without --states/--commit/--deliver/--active and their values."""
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--states", "--commit", "--deliver", "--active"):
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -159,7 +172,8 @@ def test_console_entry_point_runs_as_module():
 )
 def test_options_are_checked_before_the_file_is_read(tmp_path, extra, message, capsys):
     missing = tmp_path / "never-read.csv"
-    assert main(["review", str(missing), *ARGS, *extra]) == 2
+    args = _without_workflow(ARGS) if "--policy" in extra else ARGS
+    assert main(["review", str(missing), *args, *extra]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert "never-read" not in err

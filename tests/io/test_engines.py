@@ -298,3 +298,39 @@ def test_a_well_formed_file_is_read_by_pyarrow_alone(tmp_path, monkeypatch):
 
     monkeypatch.setattr("customer_kanban.io._event_log.column_blocks", refuse)
     _same(read_log(path, **KW, engine="arrow"), expected)
+
+
+@pytest.mark.parametrize("suffix", ["", "é"])
+def test_many_distinct_ids_and_labels_equal_on_every_engine_and_frame(tmp_path, suffix):
+    # Over 1,024 distinct values take the vectorized label path (ASCII only: "é" does not).
+    rng = np.random.default_rng(7)
+    ids = [f"id-{k}{suffix if k % 3 == 0 else ''}" for k in rng.permutation(3000)]
+    rows = [
+        (i, state, f"2024-01-{1 + d:02d}T0{h}:00:00", f"team-{k % 1500}{suffix}", "P1")
+        for k, i in enumerate(ids)
+        for d, (h, state) in enumerate(zip((1, 2, 3), ("Backlog", "Doing", "Done"), strict=True))
+    ]
+    path = _write(tmp_path / "log.csv", rows)
+    numpy = read_log(path, **KW, engine="numpy")
+    _same(read_log(path, **KW, engine="arrow"), numpy)
+    columns = {k: [r[j] for r in rows] for j, k in enumerate(HEADER)}
+    for frame in (pa.table(columns), pl.DataFrame(columns), pd.DataFrame(columns)):
+        assert read_log(frame, **KW).table.equals(numpy.table)
+    assert sorted(numpy.table["id"].tolist()) == numpy.table["id"].tolist()
+    assert len(numpy.table) == 3000
+
+
+@pytest.mark.parametrize("ids", [["7", "10", "9", "100", "0"], ["7", "010", "9"]])
+def test_numbered_ids_equal_on_every_engine(tmp_path, monkeypatch, ids):
+    from customer_kanban.io import _ids
+
+    monkeypatch.setattr(_ids, "MIN_ROWS", 1)  # the coding by value, on a small file
+    rows = [
+        (i, s, f"2024-01-0{d + 1}", "t", "p")
+        for i in ids
+        for d, s in enumerate(["Backlog", "Done"])
+    ]
+    path = _write(tmp_path / "log.csv", rows)
+    numpy = read_log(path, **KW, engine="numpy")
+    _same(read_log(path, **KW, engine="arrow"), numpy)
+    assert numpy.table["id"].tolist() == sorted(ids)  # text order, as text

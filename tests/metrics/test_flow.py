@@ -26,6 +26,50 @@ def _permutation(data, n):
     return np.array(data.draw(st.permutations(range(n))), dtype=np.intp)
 
 
+DAY_COUNTS = ("elapsed", "exclusive", "inclusive", "business")
+HOLIDAY = dt.date(2024, 1, 15)
+
+
+def _days_by_hand(s: dt.datetime, e: dt.datetime, kind: str) -> float:
+    """The span from `s` to `e` counted as `kind`, with datetime.date arithmetic."""
+    if kind == "elapsed":
+        return (e - s).total_seconds() / 86400
+    days = (e.date() - s.date()).days
+    if kind == "exclusive":
+        return days
+    if kind == "inclusive":
+        return days + 1
+    n_business = 0
+    day = s.date()
+    while day < e.date():
+        n_business += day.weekday() < 5 and day != HOLIDAY
+        day += dt.timedelta(days=1)
+    return n_business
+
+
+# (start, end) and the day counts (elapsed, exclusive, inclusive, business), by hand.
+SPANS = {
+    # Wednesday 09:00 -> 17:00: one UTC date; the minimum inclusive count is 1.
+    "same day": (("2024-01-03T09:00", "2024-01-03T17:00"), (1 / 3, 0, 1, 0)),
+    # Wednesday 23:00 -> Thursday 01:00: two hours, but two dates.
+    "across midnight": (("2024-01-03T23:00", "2024-01-04T01:00"), (1 / 12, 1, 2, 1)),
+    # Friday 17:00 -> Monday 09:00: dates Fri, Sat, Sun, Mon; Friday the one business day.
+    "across a weekend": (("2024-01-05T17:00", "2024-01-08T09:00"), (8 / 3, 3, 4, 1)),
+    # Saturday 12:00 CET -> Sunday 12:00 CEST (Rome's clocks move on 2024-03-31): 23 hours
+    # in UTC, from 11:00Z to 10:00Z, over one UTC date boundary. No business day.
+    "across a DST change": (
+        ("2024-03-30T12:00+01:00", "2024-03-31T12:00+02:00"),
+        (23 / 24, 1, 2, 0),
+    ),
+    # 23:30 -> 00:30 local time (+01:00) is 22:30Z -> 23:30Z: one UTC date, so the local
+    # midnight between them does not count.
+    "local midnight, one UTC date": (
+        ("2024-03-29T23:30+01:00", "2024-03-30T00:30+01:00"),
+        (1 / 24, 0, 1, 0),
+    ),
+}
+
+
 # --------------------------------------------------------------------------- lead_time
 
 
@@ -85,30 +129,29 @@ def test_lead_time_errors():
         lead_time([1.5], [2.5])
 
 
+@pytest.mark.parametrize("case", SPANS)
+def test_day_counts_of_a_lead_time_and_an_age_by_hand(case):
+    (start, end), expected = SPANS[case]
+    for kind, value in zip(DAY_COUNTS, expected, strict=True):
+        assert lead_time([start], [end], day_count=kind)[0] == pytest.approx(value, abs=1e-12)
+        # An open item's age at `as_of` is its lead time had it finished then.
+        assert work_item_age([start], [None], as_of=end, day_count=kind)[0] == pytest.approx(
+            value, abs=1e-12
+        )
+
+
 @given(start_end_arrays(allow_unstarted=True))
 def test_lead_time_matches_reference_loop(pair):
     start, end = pair
-    elapsed = lead_time(start, end)
-    exclusive = lead_time(start, end, day_count="exclusive")
-    inclusive = lead_time(start, end, day_count="inclusive")
-    business = lead_time(start, end, day_count="business", holidays=["2024-01-15"])
-    assert np.array_equal(elapsed, days_between(start, end), equal_nan=True)
-    for k in range(len(start)):
-        s, e = _dt(start[k]), _dt(end[k])
-        if s is None or e is None:
-            assert np.isnan([elapsed[k], exclusive[k], inclusive[k], business[k]]).all()
-            continue
-        assert elapsed[k] == pytest.approx((e - s).total_seconds() / 86400, abs=1e-9)
-        days = (e.date() - s.date()).days
-        assert exclusive[k] == days
-        assert inclusive[k] == days + 1
-        n_business = 0
-        day = s.date()
-        while day < e.date():
-            if day.weekday() < 5 and day != dt.date(2024, 1, 15):
-                n_business += 1
-            day += dt.timedelta(days=1)
-        assert business[k] == n_business
+    assert np.array_equal(lead_time(start, end), days_between(start, end), equal_nan=True)
+    for kind in DAY_COUNTS:
+        got = lead_time(start, end, day_count=kind, holidays=[HOLIDAY.isoformat()])
+        for k in range(len(start)):
+            s, e = _dt(start[k]), _dt(end[k])
+            if s is None or e is None:
+                assert np.isnan(got[k])
+            else:
+                assert got[k] == pytest.approx(_days_by_hand(s, e, kind), abs=1e-9)
 
 
 # --------------------------------------------------------------------------- time_in_state
@@ -262,6 +305,60 @@ def test_work_item_age_matches_reference_loop(pair, as_of):
             assert np.isnan(got[k])
 
 
+@pytest.mark.parametrize("kind", DAY_COUNTS)
+@given(
+    pair=start_end_arrays(allow_unstarted=True),
+    as_of=instant_arrays(size=1, allow_nat=False),
+)
+def test_work_item_age_matches_reference_loop_for_every_day_count(kind, pair, as_of):
+    start, end = pair
+    t = as_of[0]
+    got = work_item_age(start, end, as_of=t, day_count=kind, holidays=[HOLIDAY.isoformat()])
+    when = _dt(t)
+    for k in range(len(start)):
+        s, e = _dt(start[k]), _dt(end[k])
+        if s is not None and s <= when and (e is None or e > when):
+            assert got[k] == pytest.approx(_days_by_hand(s, when, kind), abs=1e-9)
+        else:
+            assert np.isnan(got[k])
+
+
+def test_work_item_age_day_count_options():
+    # As of Monday 2024-01-08 12:00, an item open since Thursday 2024-01-04 09:00 has
+    # aged over the business days Thursday and Friday; with Friday a holiday, Thursday
+    # only; with a seven-day week, Thursday to Sunday.
+    start, end = ["2024-01-04T09:00", "2024-01-01"], [None, "2024-01-02"]
+    as_of = "2024-01-08T12:00"
+    kw = {"as_of": as_of, "day_count": "business"}
+    assert work_item_age(start, end, **kw)[0] == 2.0
+    assert work_item_age(start, end, **kw, holidays=["2024-01-05"])[0] == 1.0
+    assert work_item_age(start, end, **kw, weekmask="1111111")[0] == 4.0
+    # A finished item has no age whatever the day count.
+    for kind in DAY_COUNTS:
+        assert np.isnan(work_item_age(start, end, as_of=as_of, day_count=kind)[1])
+
+
+def test_work_item_age_day_count_errors_name_the_parameter():
+    one = (["2024-01-01"], [None])
+    with pytest.raises(
+        ValidationError,
+        match=r"`day_count` must be one of 'elapsed', 'exclusive', 'inclusive', 'business'; "
+        r"got 'calendar'",
+    ):
+        work_item_age(*one, as_of="2024-01-03", day_count="calendar")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
+        work_item_age(*one, as_of="2024-01-03", day_count="business", weekmask="11")
+    # The calendar options are checked whatever the day count, as lead_time does.
+    with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
+        work_item_age(*one, as_of="2024-01-03", weekmask="not this")
+    with pytest.raises(ValidationError, match=r"`holidays` holds text that is not an ISO 8601"):
+        work_item_age(*one, as_of="2024-01-03", holidays=["soon"])
+    with pytest.raises(ValidationError, match=r"`end` is before `start`"):
+        work_item_age(["2024-01-02"], ["2024-01-01"], as_of="2024-01-03", day_count="inclusive")
+    with pytest.raises(TypeError, match="positional"):
+        work_item_age(*one, "2024-01-03", "inclusive")  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------- wip
 
 
@@ -341,6 +438,10 @@ def test_spans_over_292_years_are_refused_not_wrapped():
         work_item_age(start, [None, None], as_of="2261-12-31")
     # A finished item is not aged: its start does not matter.
     assert np.isnan(work_item_age(start, end, as_of="2261-12-31")).all()
+    # Whole days cannot overflow: the ages in days stay available, as the lead times.
+    age = work_item_age(start, [None, None], as_of="2261-12-31", day_count="exclusive")
+    last = dt.date(2261, 12, 31)
+    assert age.tolist() == [(last - dt.date(1678, 1, 1)).days, (last - dt.date(2024, 1, 1)).days]
     with pytest.raises(ValidationError, match=r"`at` and `end` are more than 292 years apart"):
         time_in_state([0, 1], [0, 0], start, end)
 

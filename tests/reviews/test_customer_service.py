@@ -109,6 +109,38 @@ def test_every_figure_is_the_metrics(demo):
     assert r.lead_time_comparison == direct
 
 
+@pytest.mark.parametrize("day_count", ["exclusive", "inclusive", "business"])
+def test_day_count_of_the_lead_times_and_ages(demo, day_count):
+    table, policy, customers, _feedback = demo
+    kw = {"as_of": AS_OF, "focus": "premium <&>", "rng": 1, "permutations": 99}
+    r = service_by_segment(table, customers, policy, **kw, day_count=day_count)
+    requested, delivered = table["requested_at"], table["delivered_at"]
+    seen = requested <= AS_OF
+    done = seen & (delivered <= AS_OF)
+    # The lead time had the open requests been delivered at AS_OF: their age.
+    lead = metrics.lead_time(
+        requested[seen], np.where(done, delivered, AS_OF)[seen], day_count=day_count
+    )
+    age = metrics.work_item_age(requested, delivered, as_of=AS_OF, day_count=day_count)
+    np.testing.assert_array_equal(lead[~done[seen]], age[seen & ~done])
+    p = metrics.percentiles(lead[done[seen]], [50, 85], method="inverted_cdf").values[0]
+    everyone = r.row("all", "all")
+    assert (everyone.lead_time_p50, everyone.lead_time_p85) == (p[0], p[1])
+    km = metrics.km_percentiles(lead, done[seen], 85).values[0, 0]
+    assert everyone.lead_time_p85_censored == km
+    days = sle_per_item(table, policy)[0][seen]
+    within = done[seen] & np.isfinite(days)
+    assert everyone.attainment == pytest.approx((lead[within] <= days[within]).mean())
+    w = metrics.customer_waiting_time(requested, delivered, as_of=AS_OF)
+    assert everyone.waiting_days == pytest.approx(w.total_days[0], rel=1e-12)  # elapsed
+    assert r.day_count == day_count
+    assert set(r.to_frame()["day_count"]) == {day_count}
+    if day_count == "inclusive":
+        assert "(calendar days counted inclusively, same day = 1)" in r.render()
+    with pytest.raises(ValidationError, match="`day_count` must be one of 'elapsed'"):
+        service_by_segment(table, customers, policy, **kw, day_count="whole")  # type: ignore[arg-type]
+
+
 def test_rendering_escapes_names_and_serialises(demo):
     table, policy, customers, _feedback = demo
     r = service_by_segment(

@@ -226,3 +226,27 @@ def test_top_and_trend_weeks_are_bounded_and_objects_checked():
         service_of_items("table")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"`services` must be a string, got int"):
         service_of_items(table, services=1)  # type: ignore[arg-type]
+
+
+def test_day_count_is_forwarded_to_every_service():
+    table = _table()
+    policy = incidents_like_policy()
+    ops = operations_review(table, policy, as_of="2024-01-07", day_count="inclusive")
+    codes, labels = service_of_items(table, as_of="2024-01-07")
+    for name, review in zip(ops.services[:2], ops.reviews[:2], strict=True):
+        direct = service_delivery_review(
+            table.filter(codes == labels.index(name)),
+            policy,
+            as_of="2024-01-07",
+            window_days=6,
+            day_count="inclusive",
+        )
+        assert review.to_json() == direct.to_json()
+    assert {r.day_count for r in ops.reviews} == {"inclusive"}
+    assert "customer lead time in calendar days counted inclusively" in ops.render()
+    assert (
+        "customer lead time in days."
+        in operations_review(table, policy, as_of="2024-01-07").render()
+    )
+    with pytest.raises(ValidationError, match="`day_count` must be one of 'elapsed'"):
+        operations_review(table, policy, as_of="2024-01-07", day_count="days")  # type: ignore[arg-type]

@@ -275,7 +275,7 @@ def test_counts_against_a_plain_loop(items, when):
 # --------------------------------------------------------------------------- extensions
 
 
-def _direct(table, when, cos):
+def _direct(table, when, cos, day_count="elapsed"):
     """Customer lead time, age, delivered mask and SLE-less mask of class `cos` at `when`,
     computed with the metric functions directly."""
     from customer_kanban import metrics
@@ -285,8 +285,8 @@ def _direct(table, when, cos):
     req = table["requested_at"][seen]
     dlv = table["delivered_at"][seen].copy()
     dlv[dlv > when] = np.datetime64("NaT", "ns")
-    lead = metrics.lead_time(req, dlv)
-    age = metrics.work_item_age(req, dlv, as_of=when)
+    lead = metrics.lead_time(req, dlv, day_count=day_count)
+    age = metrics.work_item_age(req, dlv, as_of=when, day_count=day_count)
     mine = np.asarray(table["class_of_service"][seen] == cos, dtype=bool)
     return lead[mine], age[mine], ~np.isnat(dlv[mine])
 
@@ -497,3 +497,94 @@ def test_domain_objects_are_checked():
         sle_per_item(None, policy)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"`policy` must be a Policy, got str"):
         sle_per_item(table, "policy")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- day_count
+
+DAY_COUNTS = ("elapsed", "exclusive", "inclusive", "business")
+
+
+@pytest.mark.parametrize(
+    ("day_count", "lead", "attainment", "at_risk"),
+    [
+        # Friday 17:00 -> Monday 09:00: 2 2/3 days elapsed; dates Fri..Mon: 3 exclusive,
+        # 4 inclusive; Friday the one business day. SLE 3 days: the inclusive count misses
+        # it. At risk from 0.8 * 3 = 2.4 days of age.
+        ("elapsed", 8 / 3, 1.0, ["Y"]),
+        ("exclusive", 3.0, 1.0, ["Y"]),
+        ("inclusive", 4.0, 0.0, ["Y"]),
+        ("business", 1.0, 1.0, []),
+    ],
+)
+def test_day_count_of_lead_times_and_ages_by_hand(day_count, lead, attainment, at_risk):
+    fri, mon = dt.datetime(2024, 1, 5, 17), dt.datetime(2024, 1, 8, 9)
+    standard = {"class_of_service": "Standard", "requested_at": fri, "committed_at": fri}
+    items = [WorkItem(id="X", delivered_at=mon, **standard), WorkItem(id="Y", **standard)]
+    policy = Policy(
+        workflow=WF,
+        classes_of_service=[ClassOfService(name="Standard", sle=ServiceLevelExpectation(3, 0.85))],
+    )
+    review = service_delivery_review(
+        WorkItemTable.from_items(items), policy, as_of=mon, day_count=day_count
+    )
+    std = review.row("Standard")
+    assert std.customer_lead_time == pytest.approx((lead,) * 3)
+    assert std.system_lead_time == pytest.approx((lead,) * 3)
+    assert std.attainment == attainment
+    assert std.at_risk.tolist() == at_risk
+    assert std.customer_waiting_days == pytest.approx(2 * 8 / 3)  # elapsed, whatever the count
+    assert review.day_count == day_count
+    assert set(review.to_frame()["day_count"]) == {day_count}
+    assert json.loads(review.to_json())["day_count"] == day_count
+
+
+def test_day_count_is_said_in_the_text_and_checked():
+    table = WorkItemTable.from_items(ITEMS)
+    plain = service_delivery_review(table, POLICY, as_of="2024-01-20").render()
+    assert "(days, p50/p85/p95)" in plain
+    assert "Ages are counted" not in plain
+    text = service_delivery_review(table, POLICY, as_of="2024-01-20", day_count="inclusive")
+    assert "(calendar days counted inclusively, same day = 1, p50/p85/p95)" in text.render()
+    assert "Ages are counted the same way" in text.render()
+    with pytest.raises(
+        ValidationError,
+        match="`day_count` must be one of 'elapsed', 'exclusive', 'inclusive', 'business'; "
+        "got 'calendar'",
+    ):
+        service_delivery_review(table, POLICY, as_of="2024-01-20", day_count="calendar")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("day_count", DAY_COUNTS)
+def test_day_count_figures_are_the_metrics_on_the_demo_data(day_count):
+    from customer_kanban import metrics
+    from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+
+    table, policy = load_incidents()
+    review = service_delivery_review(
+        table, policy, as_of=DEMO_AS_OF, day_count=day_count, risk_fraction=0.5
+    )
+    when = np.datetime64(DEMO_AS_OF, "ns")
+    seen = table.as_of(DEMO_AS_OF)
+    for c in policy.classes_of_service:
+        lead, age, done = _direct(table, DEMO_AS_OF, c.name, day_count)
+        row = review.row(c.name)
+        q = metrics.percentiles(lead, [50, 85, 95]).values[0]
+        np.testing.assert_array_equal(row.customer_lead_time, q)
+        attained = metrics.sle_attainment(lead, c.sle.days).attainment[0]
+        assert row.attainment == pytest.approx(attained, nan_ok=True)
+        censored = metrics.sle_attainment(
+            np.where(done, lead, age), c.sle.days, observed=done
+        ).attainment[0]
+        assert row.attainment_censored == pytest.approx(censored, nan_ok=True)
+        risky = metrics.at_risk(age, c.sle.days, fraction=0.5)
+        assert len(row.at_risk) == int(np.count_nonzero(risky & ~done))
+        mine = np.asarray(seen["class_of_service"] == c.name, dtype=bool)
+        com = np.where(
+            seen["committed_at"] > when, np.datetime64("NaT", "ns"), seen["committed_at"]
+        )
+        dlv = np.where(
+            seen["delivered_at"] > when, np.datetime64("NaT", "ns"), seen["delivered_at"]
+        )
+        system = metrics.lead_time(com[mine], dlv[mine], day_count=day_count)
+        q = metrics.percentiles(system, [50, 85, 95]).values[0]
+        np.testing.assert_array_equal(row.system_lead_time, q)

@@ -82,10 +82,10 @@ class Categorical:
         """The same column with its labels in text order (codes then order as the text)."""
         if self.labels.size < 2:
             return self
-        order = np.argsort(self.labels, kind="stable")
-        if (order[1:] > order[:-1]).all():
+        if (self.labels[1:] > self.labels[:-1]).all():  # already in order: one pass
             return self
-        rank = np.empty(order.size + 1, np.int32)  # rank[-1]: a null stays -1
+        order = np.argsort(self.labels)  # labels are distinct: any sort gives one order
+        rank = np.empty(order.size + 1, np.int32)  # the last entry: code -1 stays -1
         rank[order] = np.arange(order.size, dtype=np.int32)
         rank[-1] = -1
         return Categorical(rank[self.codes], self.labels[order], self.declared)
@@ -114,20 +114,12 @@ class ArrowText:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(_as_large(self.array))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.unify_dictionaries()
-            dictionary = (
-                encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
-            )
-            indices = (
-                pa.chunked_array([c.indices for c in encoded.chunks], pa.int32())
-                if encoded.num_chunks
-                else pa.array([], pa.int32())
-            )
-        else:
-            dictionary, indices = encoded.dictionary, encoded.indices
-        return attrs.evolve(_categorical_of(indices, dictionary), declared=False)
+        # One array, one dictionary: the chunks of an encoded ChunkedArray each carry the
+        # whole dictionary, and unifying them costs chunks x labels (17 s for 10**6 ids).
+        whole = _as_large(self.array)
+        whole = whole.combine_chunks() if whole.num_chunks else pa.array([], pa.large_string())
+        encoded = pc.dictionary_encode(whole)
+        return attrs.evolve(_categorical_of(encoded.indices, encoded.dictionary), declared=False)
 
     def take(self, rows: npt.NDArray[np.intp]) -> ArrowText:
         """The values of `rows`."""
@@ -237,8 +229,26 @@ def _categorical_of(indices: Any, dictionary: Any) -> Categorical:
     codes = pc.fill_null(pc.cast(indices, pa.int32()), -1)
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks() if codes.num_chunks else pa.array([], pa.int32())
-    labels = np.asarray(dictionary.cast(pa.large_string()).to_numpy(zero_copy_only=False))
-    return Categorical(np.asarray(codes.to_numpy(zero_copy_only=False), np.int32), _text(labels))
+    labels = _dictionary_text(dictionary.cast(pa.large_string()), pa)
+    return Categorical(np.asarray(codes.to_numpy(zero_copy_only=False), np.int32), labels)
+
+
+def _dictionary_text(dictionary: Any, pa: Any) -> npt.NDArray[Any]:
+    """An Arrow ``large_string`` dictionary as a ``str`` array.
+
+    A large ASCII dictionary (item ids) goes through fixed-width bytes, vectorized, instead
+    of one Python string per label.
+    """
+    if len(dictionary) > 1024 and not dictionary.null_count:
+        data = dictionary.buffers()[2]
+        ascii_only = data is None or not len(data) or int(np.frombuffer(data, np.uint8).max()) < 128
+        offsets = np.frombuffer(dictionary.buffers()[1], dtype=np.int64)
+        offsets = offsets[dictionary.offset : dictionary.offset + len(dictionary) + 1]
+        width = int(np.diff(offsets).max(initial=0))
+        if ascii_only and 0 < width <= 256:
+            fixed, _ = _chunk_bytes(dictionary, width, pa)
+            return fixed.astype(f"U{width}")
+    return _text(np.asarray(dictionary.to_numpy(zero_copy_only=False)))
 
 
 def _text(labels: npt.NDArray[Any]) -> npt.NDArray[Any]:

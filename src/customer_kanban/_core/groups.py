@@ -321,11 +321,14 @@ def _from_known(codes: npt.NDArray[np.int32], labels: npt.NDArray[Any]) -> Group
     return Groups(labels=kept, codes=lookup[codes], has_missing=has_missing)
 
 
-def _as_array(values: object) -> npt.NDArray[Any]:
+def _as_array(values: object, name: str = "by") -> npt.NDArray[Any]:
     to_numpy = getattr(values, "to_numpy", None)
     if callable(to_numpy) and not isinstance(values, np.ndarray):
         return np.asarray(to_numpy())
-    return np.asarray(values)
+    try:
+        return np.asarray(values)
+    except ValueError as exc:  # a ragged nested sequence
+        raise ValidationError(f"`{name}` must be a 1-D sequence of labels: {exc}") from exc
 
 
 def _check_length(got: int, n: int, data_name: str) -> None:

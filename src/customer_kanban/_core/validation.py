@@ -83,11 +83,19 @@ def warn_insufficient(message: str) -> None:
     warnings.warn(message, InsufficientDataWarning, stacklevel=2)
 
 
-def to_numpy(values: object) -> Any:
-    """Return `values` as an ndarray without importing pandas."""
+def to_numpy(values: object, name: str | None = None) -> Any:
+    """Return `values` as an ndarray without importing pandas.
+
+    A ragged nested sequence is a ValidationError naming `name` when given.
+    """
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         return values.to_numpy()
-    return np.asarray(values)
+    try:
+        return np.asarray(values)
+    except ValueError as exc:
+        if name is None:
+            raise
+        raise ValidationError(f"`{name}` must not be a ragged nested sequence: {exc}") from exc
 
 
 def as_float_array(values: object, *, name: str) -> FloatArray:
@@ -106,7 +114,7 @@ def as_float_array(values: object, *, name: str) -> FloatArray:
     ...
     TypeError: `durations` must hold numbers, not text (got '1.5')
     """
-    arr = _column_values(values)
+    arr = _column_values(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -114,7 +122,7 @@ def as_float_array(values: object, *, name: str) -> FloatArray:
     return _numbers(arr, name)
 
 
-def _column_values(values: object) -> npt.NDArray[Any]:
+def _column_values(values: object, name: str) -> npt.NDArray[Any]:
     """A column's values; nullable frame columns with their missing entries as NaN."""
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         raw = values.to_numpy()
@@ -124,7 +132,10 @@ def _column_values(values: object) -> npt.NDArray[Any]:
             except (TypeError, ValueError):
                 return np.asarray(raw)
         return np.asarray(raw)
-    return np.asarray(values)
+    try:
+        return np.asarray(values)
+    except ValueError as exc:  # a ragged nested sequence
+        raise ValidationError(f"`{name}` must be a 1-D sequence: {exc}") from exc
 
 
 def _numbers(arr: npt.NDArray[Any], name: str) -> FloatArray:
@@ -160,7 +171,7 @@ def _check_number_objects(arr: npt.NDArray[Any], name: str) -> None:
 
 def as_float_matrix(values: object, *, name: str) -> FloatArray:
     """Convert a 2-D numeric array-like (or DataFrame) to float64."""
-    arr = to_numpy(values)
+    arr = to_numpy(values, name)
     if arr.ndim != 2:
         raise ValidationError(f"`{name}` must be two-dimensional, got shape {arr.shape}")
     return _numbers(arr, name)
@@ -197,7 +208,7 @@ def as_instant_scalar(value: object, *, name: str) -> np.datetime64:
 
 def as_int_codes(values: object, *, name: str, upper: int | None = None) -> IntpArray:
     """Integer codes in ``[0, upper)`` (``upper=None``: only ``>= 0``), as intp."""
-    arr = to_numpy(values)
+    arr = to_numpy(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -227,7 +238,7 @@ def as_bool_or_unknown(values: object, *, name: str) -> tuple[BoolArray, BoolArr
     (value, known)
         `known` is ``None`` when every row is known.
     """
-    arr = to_numpy(values)
+    arr = to_numpy(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:

@@ -11,7 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from customer_kanban.errors import CustomerKanbanError, RejectedRowsWarning
+from customer_kanban.errors import (
+    CustomerKanbanError,
+    CustomerKanbanWarning,
+    RejectedRowsWarning,
+)
 
 __all__ = [
     "JSON_LIMIT",
@@ -71,13 +75,16 @@ _PENDING: list[str] = []
 
 
 def reading(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a reader; keep its RejectedRowsWarning to say on stderr (:func:`say_warnings`)."""
+    """Call a reader; keep its warnings (rejected rows, an incomplete changelog) to say on
+    stderr, one line each (:func:`say_warnings`)."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RejectedRowsWarning)
+        warnings.simplefilter("always", CustomerKanbanWarning)
         result = read(*args, **kwargs)
     for w in caught:
         if isinstance(w.message, RejectedRowsWarning):
             _PENDING.append(f"{w.message.summary or w.message} (--json lists them all)")
+        elif isinstance(w.message, CustomerKanbanWarning):  # e.g. an incomplete changelog
+            _PENDING.append(" ".join(str(w.message).split()))
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return result

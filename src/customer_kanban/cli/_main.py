@@ -8,21 +8,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, cast
 
-import numpy as np
-
 from customer_kanban._core.results import Result
 from customer_kanban._core.serialize import to_json
-from customer_kanban._core.validation import as_instant_scalar
-from customer_kanban.cli import _feedback, _files, _replenish, _segments
+from customer_kanban.cli import _feedback, _files, _replenish, _segments, _worklog
 from customer_kanban.errors import CustomerKanbanError
-from customer_kanban.model import ClassOfService, Policy, ServiceLevelExpectation, Workflow
-from customer_kanban.table import WorkItemTable
 
 __all__ = ["main"]
 
 
-class _UsageError(Exception):
-    """A bad option or argument: one line, exit status 2."""
+_UsageError = _worklog.UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,13 +41,14 @@ def _parser() -> argparse.ArgumentParser:
             "delay cost incurred."
         ),
     )
-    _add_source_options(review)
+    _worklog.add_source_options(review)
     review.add_argument(
         "--previous",
         type=_positive_days,
         metavar="N",
         help="compare with the review N days earlier: the changes show as (+n)",
     )
+    _add_day_count(review)
     review.add_argument(
         "--segments",
         action="store_true",
@@ -68,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
             "and the hand-offs between the services."
         ),
     )
-    _add_source_options(ops)
+    _worklog.add_source_options(ops)
     ops.add_argument(
         "--services",
         default="department",
@@ -87,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="compare with the review N days earlier: the changes show as (+n)",
     )
+    _add_day_count(ops)
     forecast = sub.add_parser(
         "forecast",
         help="forecast when the open requests will be done, and how many in N days",
@@ -96,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
             "delivered in the next --days days."
         ),
     )
-    _add_source_options(forecast)
+    _worklog.add_source_options(forecast)
     forecast.add_argument(
         "--window", type=int, default=30, help="days of history to sample (default 30)"
     )
@@ -109,165 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_source_options(parser: argparse.ArgumentParser) -> None:
-    """The options naming the data: --demo, or a CSV event log and how to read it."""
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", help="event log CSV, one row per state change")
-    source.add_argument(
-        "--demo", action="store_true", help="use the embedded ServiceNow incident log"
-    )
-    parser.add_argument("--item", help="column of the item id")
-    parser.add_argument("--state", help="column of the state entered")
-    parser.add_argument("--at", help="column of the instant of the change")
-    parser.add_argument("--states", help="workflow states in order, comma-separated")
-    parser.add_argument("--commit", help="the commitment point (a state)")
-    parser.add_argument("--deliver", help="the delivery point (a state)")
+def _add_day_count(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--active", help="active states, comma-separated (default: commit..deliver)"
+        "--day-count",
+        choices=("elapsed", "exclusive", "inclusive", "business"),
+        default="elapsed",
+        help="how lead times and ages count days: elapsed (default, fractional), exclusive "
+        "or inclusive calendar days (inclusive: same day = 1, as ActionableAgile), business "
+        "days (Monday to Friday)",
     )
-    parser.add_argument(
-        "--at-format",
-        help='strptime format of the instants, e.g. "%%d/%%m/%%Y %%H:%%M" (default ISO 8601)',
-    )
-    parser.add_argument(
-        "--class-of-service", dest="cos", help="column holding the class of service"
-    )
-    parser.add_argument("--customer", help="column holding the customer")
-    parser.add_argument("--segment", help="column holding the customer segment")
-    parser.add_argument("--department", help="column holding the department of each change")
-    parser.add_argument("--sle", help="SLE for every class, DAYS or DAYS@PROBABILITY, e.g. 10@0.85")
-    parser.add_argument(
-        "--policy", help="a Policy as JSON (overrides --states/--commit/--deliver/--sle)"
-    )
-    parser.add_argument(
-        "--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)"
-    )
-    _files.add_csv_options(parser)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-
-def _split(text: str | None, option: str) -> list[str]:
-    if not text:
-        raise _UsageError(f"{option} is required with FILE")
-    return [s.strip() for s in text.split(",") if s.strip()]
-
-
-def _sle(text: str | None) -> ServiceLevelExpectation | None:
-    if text is None:
-        return None
-    days, _, prob = text.partition("@")
-    try:
-        return ServiceLevelExpectation(float(days), float(prob) if prob else 0.85)
-    except (TypeError, ValueError) as exc:
-        raise _UsageError(
-            f"--sle {text!r}: expected DAYS or DAYS@PROBABILITY, e.g. 10@0.85 ({exc})"
-        ) from exc
-
-
-def _as_of(text: object) -> np.datetime64:
-    try:
-        return as_instant_scalar(text, name="--as-of")
-    except (TypeError, ValueError) as exc:
-        raise _UsageError(f"--as-of {text!r} is not an ISO 8601 instant") from exc
-
-
-def _user_policy(args: argparse.Namespace) -> Policy | None:
-    """The policy named by --policy, or None; errors name the option."""
-    if not args.policy:
-        return None
-    text = _files.read_json_text(args.policy, what="--policy")
-    try:
-        return Policy.from_json(text)
-    except ValueError as exc:
-        raise _UsageError(f"--policy {args.policy}: {exc}") from exc
-
-
-def _user_workflow(args: argparse.Namespace) -> Workflow:
-    states = _split(args.states, "--states")
-    for option, value in (("--commit", args.commit), ("--deliver", args.deliver)):
-        if not value:
-            raise _UsageError(f"{option} is required with FILE")
-        if value not in states:
-            raise _UsageError(f"{option} {value!r} is not one of --states {states}")
-    try:
-        return Workflow(
-            states,
-            args.commit,
-            args.deliver,
-            active_states=_split(args.active, "--active") if args.active else None,
-        )
-    except ValueError as exc:
-        raise _UsageError(f"--states/--commit/--deliver/--active: {exc}") from exc
-
-
-def _load(
-    args: argparse.Namespace,
-) -> tuple[WorkItemTable, Policy, np.datetime64, dict[str, object]]:
-    """The table, policy and instant named by the options, plus extra JSON (rejected rows)."""
-    if args.demo:
-        from customer_kanban.datasets import (
-            DEMO_AS_OF,
-            incidents_replenishment_policy,
-            load_incidents,
-        )
-
-        table, _ = load_incidents()
-        # The demo policy, with costs of delay.
-        return table, incidents_replenishment_policy(), _as_of(args.as_of or DEMO_AS_OF), {}
-    return _load_file(args)
-
-
-def _load_file(
-    args: argparse.Namespace,
-) -> tuple[WorkItemTable, Policy, np.datetime64, dict[str, object]]:
-    """The event log FILE read as the options say (every option checked first)."""
-    from customer_kanban.io import read_event_log
-
-    for option in ("item", "state", "at"):
-        if not getattr(args, option):
-            raise _UsageError(f"--{option} is required with FILE")
-    user_policy = _user_policy(args)
-    workflow = user_policy.workflow if user_policy else _user_workflow(args)
-    sle = _sle(args.sle)
-    given_as_of = _as_of(args.as_of) if args.as_of else None
-    columns = (
-        (args.cos, "class_of_service"),
-        (args.customer, "customer"),
-        (args.segment, "segment"),
-    )
-    result = _files.reading(
-        read_event_log,
-        args.file,
-        workflow=workflow,
-        item=args.item,
-        state=args.state,
-        at=args.at,
-        attributes={col: field for col, field in columns if col},
-        department=args.department,
-        at_format=args.at_format,
-        **_files.csv_options(args),
-    )
-    extra: dict[str, object] = {}
-    if len(result.rejected):
-        extra["rejected"] = result.rejected.to_dict()
-    table = result.table
-    policy = user_policy or Policy(
-        workflow=workflow,
-        classes_of_service=[
-            ClassOfService(name=str(n), sle=sle) for n in table.codes("class_of_service")[1]
-        ],
-    )
-    return table, policy, given_as_of or _last_event(table, args.file), extra
-
-
-def _last_event(table: WorkItemTable, file: str) -> np.datetime64:
-    """The instant of the table's last transition (the default --as-of)."""
-    stamps = table.transitions.at
-    if stamps.size == 0:
-        why = "; ".join(_files.pending_warnings())
-        raise CustomerKanbanError(f"{file}: no usable rows" + (f" ({why})" if why else ""))
-    last: np.datetime64 = stamps.max()
-    return last
 
 
 def _positive_days(text: str) -> float:
@@ -295,8 +141,10 @@ def _review(args: argparse.Namespace) -> str:
 
     from customer_kanban.reviews import ServiceDeliveryReview, service_delivery_review
 
-    table, policy, when, extra = _load(args)
-    review = service_delivery_review(table, policy, as_of=when, previous=args.previous)
+    table, policy, when, extra = _worklog.load(args)
+    review = service_delivery_review(
+        table, policy, as_of=when, previous=args.previous, day_count=args.day_count
+    )
     if args.segments:
         rows = tuple(r for r in review.rows if r.dimension in _SEGMENT_DIMENSIONS)
         review = cast("ServiceDeliveryReview", attrs.evolve(cast("Any", review), rows=rows))
@@ -310,9 +158,15 @@ def _ops(args: argparse.Namespace) -> str:
 
     if args.top < 1:
         raise _UsageError(f"--top must be >= 1, got {args.top}")
-    table, policy, when, extra = _load(args)
+    table, policy, when, extra = _worklog.load(args)
     review = operations_review(
-        table, policy, as_of=when, services=args.services, top=args.top, previous=args.previous
+        table,
+        policy,
+        as_of=when,
+        services=args.services,
+        top=args.top,
+        previous=args.previous,
+        day_count=args.day_count,
     )
     return _print(review, args, extra)
 
@@ -323,7 +177,7 @@ def _forecast(args: argparse.Namespace) -> str:
     for option in ("window", "days", "trials"):
         if getattr(args, option) < 1:
             raise _UsageError(f"--{option} must be at least 1")
-    table, policy, when, extra = _load(args)
+    table, policy, when, extra = _worklog.load(args)
     review = forecast_review(
         table,
         policy,

@@ -201,7 +201,7 @@ class CsvReader:
         limit = self.field_limit * 64 + 1
         while True:
             buf = np.frombuffer(self._pending, dtype=np.uint8)
-            ends = _record_ends(buf)
+            ends = _first_record_end(buf)
             if ends.size:
                 end = int(ends[0])
                 line = self._pending[:end]
@@ -287,6 +287,18 @@ def _record_ends(buf: npt.NDArray[np.uint8], inside: Mask | None = None) -> I64:
     lone_cr[:-1] &= ~lf[1:]  # a CR at the very end of a block is settled by the caller
     out: I64 = np.flatnonzero((lf | lone_cr) & ~inside).astype(np.int64)
     return out
+
+
+def _first_record_end(buf: npt.NDArray[np.uint8]) -> I64:
+    """The first line end outside quotes (as :func:`_record_ends`, at most one), scanning
+    growing prefixes so that a header does not cost a pass over a whole block."""
+    width = 1 << 16
+    while width < buf.size:
+        ends = _record_ends(buf[:width])
+        if ends.size and ends[0] < width - 1:  # a CR at the prefix's end may precede an LF
+            return ends[:1]
+        width *= 4
+    return _record_ends(buf)[:1]
 
 
 def _is_blank(tail: npt.NDArray[np.uint8]) -> bool:

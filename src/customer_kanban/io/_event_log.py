@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from customer_kanban.errors import ValidationError
 from customer_kanban.io._arrow import Engine, arrow_block, choose_engine
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._fields import instants, numbers
+from customer_kanban.io._ids import bytes_integer_ids, integer_ids
 from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
@@ -69,6 +71,7 @@ _RESERVED = (
 )
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
 _EMPTY: npt.NDArray[Any] = np.empty(0, dtype="S1")
+_EMPTY_I64: I64 = np.empty(0, np.int64)
 _NAT = np.iinfo(np.int64).min
 _UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
 
@@ -256,6 +259,10 @@ class _Ids:
 def _item_column(column: Any, na_values: Sequence[str]) -> _Ids:
     """Item ids: integer columns are kept as they are (never missing), coded columns as
     codes, the rest as text."""
+    if isinstance(column, ArrowText):
+        numbered = integer_ids(column, tuple(na_values))
+        if numbered is not None:
+            return _Ids(numbered.codes, np.zeros(numbered.codes.shape, bool), numbered.labels)
     if isinstance(column, (Categorical, ArrowText)):
         cat, missing = categories(column, na_values)
         return _Ids(cat.codes, missing, cat.labels)
@@ -306,8 +313,9 @@ def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
         return None
     ticks = at - lo
     unit = 1
+    sample = ticks[:: max(1, ticks.size // 4096)]  # rules out most units without a full pass
     for candidate in _UNITS:
-        if not (ticks % candidate).any():
+        if not (sample % candidate).any() and not (ticks % candidate).any():
             ticks //= candidate
             unit = candidate
             break
@@ -315,21 +323,20 @@ def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
 
 
 def _sort_rows(
-    ids: npt.NDArray[Any],
-    at: I64,
-    state: npt.NDArray[np.int32],
-    n_states: int,
-    id_labels: npt.NDArray[Any] | None = None,
-    seq: npt.NDArray[np.float64] | None = None,
+    rows: _Rows, n_states: int
 ) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
-    """Sort the accepted rows by (item, instant, order, state) with one stable ``argsort``.
+    """Sort the accepted rows by (item, instant, order, state), stably.
 
-    Item code, instant and state are packed into one int64 key when they fit in
-    63 bits (the usual case: instants to the second or minute); the sorted columns
-    are then decoded from the sorted key rather than gathered.  Otherwise
-    ``lexsort``.  A stable sort is fast on logs already ordered by time or by item.
+    Instant, order and state are packed into one int64 key within an item (the
+    usual case: instants to the second or minute), and the rows are sorted by it,
+    then by item code, each with a sort of values carrying the row positions in
+    their low bits (:func:`_stable_order`); the sorted instants and states are
+    decoded from the sorted key rather than gathered.  Where the positions do not
+    fit beside the key, one stable ``argsort`` of the item code and the key packed
+    together, and where those do not fit in 63 bits, ``lexsort``.
     `seq` (the log's own order of events, optional) is used by its dense rank.
-    Temporaries are released as soon as possible: memory peaks here.
+    The unsorted columns are taken out of `rows` and released as soon as they are
+    used, temporaries too: memory peaks here.
 
     Returns
     -------
@@ -338,8 +345,13 @@ def _sort_rows(
     tie_next : row k ties with row k + 1 on item, instant and state
     labels_of : item codes -> item ids
     """
-    codes, n_codes, labels_of = _item_codes(ids, id_labels)
+    ids, at, state, seq = rows.ids, rows.ns, rows.st, rows.seq
+    rows.ids, rows.ns, rows.st, rows.seq = _EMPTY, _EMPTY_I64, np.empty(0, np.int32), None
+    codes, n_codes, labels_of = _item_codes(ids, rows.id_labels)
+    del ids
     rank, n_seq = _dense_rank(seq, at.size)
+    del seq
+    n_rows = at.size
     packed = _time_key(at)
     if packed is None or n_codes * packed[1] * n_seq * n_states >= 2**63:
         order = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
@@ -348,31 +360,60 @@ def _sort_rows(
         return order, c, st, a, tie, labels_of
     ticks, span, unit, origin = packed
     del packed
-    key = np.multiply(codes, span)  # `codes` may be the caller's own array: not in place
-    del codes
-    key += ticks
-    del ticks
+    # The key within an item: instant, then the log's order, then the state.
+    minor = ticks if ticks is not at else ticks.copy()
+    del ticks, at
     if n_seq > 1:
-        key *= n_seq
-        key += rank
+        minor *= n_seq
+        minor += rank
     del rank
-    key *= n_states
-    key += state
-    order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
-    key = key[order]
-    tie = key[1:] == key[:-1]
-    s_state = np.empty(key.size, np.int32)
-    np.remainder(key, n_states, out=s_state, casting="unsafe")
-    key //= n_states
+    minor *= n_states
+    minor += state
+    del state
+    row_bits = max(int(n_rows - 1).bit_length(), 1)
+    fits = max((n_codes - 1).bit_length(), int(minor.max(initial=0)).bit_length()) + row_bits
+    if fits <= 63:
+        order = _stable_order(minor, row_bits)  # by instant, order and state ...
+        s_codes = codes[order].astype(np.int64)
+        by_item = _stable_order(s_codes, row_bits)  # ... then by item, keeping that order
+        s_codes = s_codes[by_item]
+        order = order[by_item]
+        del by_item
+    else:
+        key = np.multiply(codes, span * n_seq * n_states)
+        key += minor
+        order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+        del key
+        s_codes = codes[order].astype(np.int64)
+    del codes
+    s_minor = minor[order]
+    del minor
+    tie = (s_codes[1:] == s_codes[:-1]) & (s_minor[1:] == s_minor[:-1])
+    s_state = np.empty(s_minor.size, np.int32)
+    np.remainder(s_minor, n_states, out=s_state, casting="unsafe")
+    s_minor //= n_states
     if n_seq > 1:
-        key //= n_seq
-    s_codes = key // span
-    s_at = np.remainder(key, span, out=key)  # the key's buffer becomes the instants
+        s_minor //= n_seq
+    s_at = s_minor  # the key's buffer becomes the instants
     if unit != 1:
         s_at *= unit
     if origin:
         s_at += origin
     return order, s_codes, s_state, s_at, tie, labels_of
+
+
+def _stable_order(key: I64, row_bits: int) -> I64:
+    """The positions that sort `key` stably, by one sort of values.
+
+    ``key << row_bits | position`` is sorted as values (numpy's vectorized sort of
+    values is several times faster than ``argsort``); the low bits are then the
+    positions.  `key` must be >= 0 and below ``2 ** (63 - row_bits)``.
+    """
+    packed = np.left_shift(key, row_bits)
+    packed |= np.arange(key.size, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << row_bits) - 1
+    return packed
 
 
 def _dense_rank(seq: npt.NDArray[np.float64] | None, size: int) -> tuple[I64, int]:
@@ -633,6 +674,7 @@ def read_event_log(
     )
     blocks = _blocks(source, spec, engine, delimiter, field_limit, input_limit)
     accepted = [_accept(block, spec) for block in blocks]
+    _release_arrow_memory()
     rejected = _Rejected.concatenate(accepted)
     n_rows = sum(a.n_rows for a in accepted)
     label = accepted[0].label
@@ -650,6 +692,14 @@ def read_event_log(
     return result
 
 
+def _release_arrow_memory() -> None:
+    """Give the memory of pyarrow's parsed file back once its columns are converted (its
+    allocator keeps freed memory otherwise, and the sort that follows is the peak)."""
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
+
+
 def _blocks(
     source: Any,
     spec: _Spec,
@@ -663,7 +713,9 @@ def _blocks(
         block = arrow_block(
             source,
             columns=spec.columns,
-            texts=[c for c in spec.columns if c != spec.at],
+            # Ids as plain text, encoded once in one array: a dictionary per parsed block
+            # of a million distinct ids costs more to unify than to encode.
+            texts=[c for c in spec.columns if c not in (spec.at, spec.item)],
             instant=spec.at if spec.fmt is None else None,
             delimiter=delimiter,
             na_values=spec.na,
@@ -851,9 +903,7 @@ def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt
 
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
     """Sort the accepted rows, merge repeats into transitions, and build the table."""
-    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(
-        rows.ids, rows.ns, rows.st, len(workflow.states), rows.id_labels, rows.seq
-    )
+    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(rows, len(workflow.states))
     # Free the unsorted copies: the sorted ones replace them.
     rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
     rows.seq = None
@@ -1071,6 +1121,13 @@ def _item_codes(ids: npt.NDArray[Any], labels: npt.NDArray[Any] | None) -> tuple
                 return (c + lo).astype(ids.dtype)
 
             return codes, hi - lo + 1, ints
+    numbered = bytes_integer_ids(ids)
+    if numbered is not None:  # numbers as ids: coded by value, still text in text order
+        return (
+            numbered.codes.astype(np.int64),
+            max(int(numbered.labels.size), 1),
+            (lambda c: numbered.labels[c]),
+        )
     distinct, inverse = np.unique(ids, return_inverse=True)
     labels = decode(distinct)
 

@@ -174,7 +174,7 @@ def read_transactions(
     >>> len(r.table), r.rejected.rows.tolist(), r.rejected.reasons.tolist()
     (1, [1, 2], ['revenue is not a finite number', 'missing customer'])
     >>> print(caught[0].message)  # doctest: +ELLIPSIS
-    MOST ROWS REJECTED - the mapping: 2 of 3 rows rejected (66.7%): row 1: ...; row 2: ...
+    MOST ROWS REJECTED - the mapping: 2 of 3 rows rejected (66.7%): row 1: revenue is ...
     """
     if margin is not None and cost is not None:
         raise ValidationError("give `margin` or `cost`, not both")

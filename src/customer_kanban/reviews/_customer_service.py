@@ -16,21 +16,29 @@ from __future__ import annotations
 import datetime as _dt
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import metrics
-from customer_kanban._core.instants import NS_PER_DAY, to_datetime
+from customer_kanban._core.instants import to_datetime
 from customer_kanban._core.results import Result, result
-from customer_kanban._core.validation import as_generator, as_instant_scalar, as_whole_number
+from customer_kanban._core.validation import (
+    DAY_COUNTS,
+    DayCount,
+    as_generator,
+    as_instant_scalar,
+    as_whole_number,
+    check_choice,
+)
 from customer_kanban.customers import ServiceComparison, compare_service, feedback_summary, nps
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._checks import expect
 from customer_kanban.reviews._service_delivery import check_feedback, sle_per_item
+from customer_kanban.reviews._service_text import day_words
 from customer_kanban.reviews._tables import (
     Cells,
     Columns,
@@ -115,6 +123,10 @@ class SegmentServiceReview(Result):
     sle_comparison : ServiceComparison or None
         The same on "delivered within its SLE" (1/0, higher is better);
         ``None`` without a policy.
+    day_count : str
+        How the lead times and ages count days (``"elapsed"``, ``"exclusive"``,
+        ``"inclusive"`` or ``"business"``; see
+        :func:`customer_kanban.metrics.lead_time`).
     """
 
     as_of: _dt.datetime
@@ -122,6 +134,7 @@ class SegmentServiceReview(Result):
     focus: str
     lead_time_comparison: ServiceComparison | None
     sle_comparison: ServiceComparison | None
+    day_count: str = "elapsed"
 
     def row(self, group: str, dimension: str = "segment") -> SegmentServiceRow:
         """The line of `group` in `dimension` (KeyError if absent)."""
@@ -141,7 +154,10 @@ class SegmentServiceReview(Result):
         """One row per line (``dimension``, ``group``, the figures, the feedback counts as
         ``feedback_confirmation`` ...); ``as_of`` and ``focus`` constant."""
         columns = columns_of([row_cells(r) for r in self.rows])
-        return {**columns, **constant_columns(len(self.rows), as_of=self.as_of, focus=self.focus)}
+        settings = constant_columns(
+            len(self.rows), as_of=self.as_of, focus=self.focus, day_count=self.day_count
+        )
+        return {**columns, **settings}
 
     def _html_title(self) -> str:
         return f"Service by customer segment as of {self.as_of:%Y-%m-%d %H:%M} UTC"
@@ -203,6 +219,7 @@ def service_by_segment(
     focus: str = "premium",
     permutations: int = 9999,
     rng: np.random.Generator | int | None = None,
+    day_count: DayCount = "elapsed",
 ) -> SegmentServiceReview:
     """Service per customer segment and for internal vs external customers.
 
@@ -226,6 +243,12 @@ def service_by_segment(
         the size of the data).
     rng : numpy.random.Generator or int or None, optional
         Randomness of the permutation tests (seeded: same seed, same review).
+    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+        How the customer lead times and the ages of open requests count days, as
+        :func:`customer_kanban.metrics.lead_time` and
+        :func:`customer_kanban.metrics.work_item_age` count them (business days:
+        Monday to Friday without holidays). The percentiles, SLE attainment and both
+        comparisons use these counts; waiting stays in elapsed days.
 
     Returns
     -------
@@ -235,8 +258,8 @@ def service_by_segment(
     ------
     customer_kanban.errors.ValidationError
         If the table has no ``customer`` field, `focus` is not a segment of
-        `customers`, `as_of` is not one instant or `permutations` is outside
-        [1, 1,000,000].
+        `customers`, `as_of` is not one instant, `permutations` is outside
+        [1, 1,000,000] or `day_count` is not one of its four names.
     TypeError
         If `table` is not a WorkItemTable, `customers` not a CustomerTable, `policy`
         not a Policy (or None), `focus` not a string, `permutations` not a whole
@@ -257,9 +280,17 @@ def service_by_segment(
     >>> r.row("premium").requests + r.row("standard").requests == r.row("all", "all").requests
     True
     """
-    when = _segment_iv(table, customers, policy, as_of=as_of, focus=focus, perms=permutations)
+    when, days = _segment_iv(
+        table,
+        customers,
+        policy,
+        as_of=as_of,
+        focus=focus,
+        perms=permutations,
+        day_count=day_count,
+    )
     gen = as_generator(rng)  # one stream for both comparisons, whatever form `rng` takes
-    joined = _join(table, customers, when, focus)
+    joined = _join(table, customers, when, focus, days)
     sle_days = None if policy is None else sle_per_item(table, policy)[0]
     voice = _voice(check_feedback(feedback), customers, when, len(joined.segments))
     rows: list[SegmentServiceRow] = []
@@ -277,6 +308,7 @@ def service_by_segment(
         focus=focus,
         lead_time_comparison=lead_cmp,
         sle_comparison=sle_cmp,
+        day_count=days,
     )
 
 
@@ -285,9 +317,16 @@ MAX_PERMUTATIONS = 1_000_000
 
 
 def _segment_iv(
-    table: object, customers: object, policy: object, *, as_of: object, focus: object, perms: object
-) -> np.datetime64:
-    """Check the arguments; return the review's instant."""
+    table: object,
+    customers: object,
+    policy: object,
+    *,
+    as_of: object,
+    focus: object,
+    perms: object,
+    day_count: object,
+) -> tuple[np.datetime64, DayCount]:
+    """Check the arguments; return the review's instant and day count."""
     if "customer" not in getattr(table, "categorical_fields", ("customer",)):
         raise ValidationError("`table` has no `customer` field to join customers on")
     expect(table, WorkItemTable, "table")
@@ -298,7 +337,8 @@ def _segment_iv(
         raise TypeError(f"`focus` must be a segment name (a string), got {type(focus).__name__}")
     when = as_instant_scalar(as_of, name="as_of")
     as_whole_number(perms, name="permutations", minimum=1, maximum=MAX_PERMUTATIONS)
-    return when
+    days = check_choice(day_count, name="day_count", choices=DAY_COUNTS)
+    return when, cast("DayCount", days)
 
 
 @attrs.frozen(eq=False)
@@ -320,13 +360,22 @@ class _Joined:
 
 
 def _join(
-    table: WorkItemTable, customers: CustomerTable, when: np.datetime64, focus: str
+    table: WorkItemTable,
+    customers: CustomerTable,
+    when: np.datetime64,
+    focus: str,
+    day_count: DayCount,
 ) -> _Joined:
     requested, delivered = table["requested_at"], table["delivered_at"]
     seen = requested <= when
     done = seen & (delivered <= when)
-    lead = np.where(done, delivered - requested, when - requested).view(np.int64) / NS_PER_DAY
-    lead[~seen] = np.nan
+    # The lead time of the requests delivered by `when`, the age of the others (NaN: not
+    # requested yet).
+    lead = np.where(
+        done,
+        metrics.lead_time(requested, delivered, day_count=day_count),
+        metrics.work_item_age(requested, delivered, as_of=when, day_count=day_count),
+    )
     customer_codes, customer_labels = table.codes("customer")
     row_of_label = customers.lookup(customer_labels)
     item_row = np.where(customer_codes >= 0, row_of_label[np.maximum(customer_codes, 0)], -1)
@@ -501,8 +550,8 @@ def _comparison_cells(name: str, cmp: ServiceComparison) -> Cells:
 def _render(review: SegmentServiceReview) -> str:
     head = [
         f"Service by customer segment as of {review.as_of:%Y-%m-%d %H:%M} UTC",
-        "Customer lead time: request -> delivery (days); 'p85 all' counts open requests as "
-        "'at least this old'.",
+        f"Customer lead time: request -> delivery ({day_words(review.day_count)}); 'p85 all' "
+        "counts open requests as 'at least this old'.",
         "",
     ]
     columns = [

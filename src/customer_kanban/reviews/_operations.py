@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
-from customer_kanban._core.validation import as_instant_scalar, as_whole_number
+from customer_kanban._core.validation import DayCount, as_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
 from customer_kanban.model import Feedback, Policy
 from customer_kanban.reviews._checks import MAX_TOP, expect
@@ -24,6 +24,7 @@ from customer_kanban.reviews._service_delivery import (
     service_delivery_review,
 )
 from customer_kanban.reviews._service_results import UNCHANGING, line_cells
+from customer_kanban.reviews._service_text import day_words
 from customer_kanban.reviews._tables import (
     Cells,
     Columns,
@@ -243,6 +244,7 @@ def operations_review(
     fitness: Mapping[str, tuple[float, float]] | None = None,
     feedback: Sequence[Feedback] | None = None,
     trend_weeks: int = 4,
+    day_count: DayCount = "elapsed",
 ) -> OperationsReview:
     """Operations Review: several services side by side, and the hand-offs between them.
 
@@ -265,7 +267,7 @@ def operations_review(
         most 1,000,000).
         Departments that hold no request at `as_of` but handed work on are pooled
         there too, so that every hand-off between named departments is shown.
-    previous, fitness, trend_weeks
+    previous, fitness, trend_weeks, day_count
         As for :func:`service_delivery_review`.
     feedback : sequence of Feedback, optional
         As for :func:`service_delivery_review`; each service counts the feedback about
@@ -332,6 +334,7 @@ def operations_review(
             feedback=None if feedback is None else own[k],
             trend_weeks=trend_weeks,
             window_days=window_days,
+            day_count=day_count,
         )
         for k, mask in enumerate(masks)
     )
@@ -466,10 +469,11 @@ def _previous(review: OperationsReview) -> float | None:
 
 def _head(review: OperationsReview) -> list[str]:
     previous = _previous(review)
+    days = day_words(review.reviews[0].day_count if review.reviews else "elapsed")
     head = [
         f"Operations Review as of {review.as_of:%Y-%m-%d %H:%M} UTC",
         f"{len(review.services)} services ({review.services_by}), each with its own "
-        "Service Delivery Review (all its work); customer lead time in days.",
+        f"Service Delivery Review (all its work); customer lead time in {days}.",
         "hand-offs in/out: between the services of this review; waited after: days "
         "customers waited after the hand-offs in.",
     ]

@@ -12,7 +12,9 @@ import numpy.typing as npt
 
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.validation import (
+    DAY_COUNTS,
     PERCENTILE_METHODS,
+    DayCount,
     PercentileMethod,
     _is_number,
     as_instant_scalar,
@@ -100,6 +102,7 @@ def service_delivery_review(
     as_of: object,
     q: Sequence[float] = (50, 85, 95),
     basis: Basis = "customer",
+    day_count: DayCount = "elapsed",
     risk_fraction: float = 0.8,
     window_days: float | None = None,
     method: PercentileMethod = "linear",
@@ -136,6 +139,16 @@ def service_delivery_review(
     basis : {"customer", "system"}, optional
         Lead time the SLEs apply to and age is measured on: from the customer's
         request (default) or from the commitment point.
+    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+        How the customer and system lead times and the ages of open requests count
+        days, as :func:`customer_kanban.metrics.lead_time` and
+        :func:`customer_kanban.metrics.work_item_age` count them: fractional elapsed
+        days (default); whole UTC calendar days, same day = 0 (``"exclusive"``, as
+        jira-agile-metrics) or same day = 1 (``"inclusive"``, as ActionableAgile);
+        or business days, Monday to Friday without holidays (``"business"``). The
+        lead-time percentiles, SLE attainment (also censoring-aware), at-risk requests
+        and fitness use these counts; throughput, waiting, blocked days and delay cost
+        stay in elapsed time.
     risk_fraction : float, optional
         An open request is at risk once its age reaches this share of its SLE
         (default 0.8); those already past it count too.
@@ -192,6 +205,7 @@ def service_delivery_review(
     options = _options(
         q=q,
         basis=basis,
+        day_count=day_count,
         risk_fraction=risk_fraction,
         window_days=window_days,
         method=method,
@@ -245,6 +259,7 @@ def _review(
         as_of=as_of,
         q=options.q,
         basis=options.basis,
+        day_count=options.day_count,
         risk_fraction=options.risk_fraction,
         window_start=lines.window_start,
         rows=tuple(rows),
@@ -269,6 +284,7 @@ def _options(
     *,
     q: object,
     basis: object,
+    day_count: object,
     risk_fraction: object,
     window_days: object,
     method: object,
@@ -280,6 +296,7 @@ def _options(
     return Options(
         q=tuple(float(x) for x in as_percentiles(q)),
         basis=cast("Basis", check_choice(basis, name="basis", choices=BASES)),
+        day_count=cast("DayCount", check_choice(day_count, name="day_count", choices=DAY_COUNTS)),
         risk_fraction=_risk_fraction_iv(risk_fraction),
         window_days=_days_iv(window_days, name="window_days"),
         method=cast(

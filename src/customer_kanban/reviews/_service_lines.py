@@ -23,7 +23,7 @@ import numpy.typing as npt
 from customer_kanban import customers, metrics
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.periods import floor, ordinal, period_starts
-from customer_kanban._core.validation import PercentileMethod
+from customer_kanban._core.validation import DayCount, PercentileMethod
 from customer_kanban.errors import InsufficientDataWarning
 from customer_kanban.model import Feedback, Policy, SegmentServiceLevel, ServiceLevelExpectation
 from customer_kanban.reviews._service_results import BlockerCluster, ServiceLevelRow
@@ -45,6 +45,7 @@ class Options:
 
     q: tuple[float, ...]
     basis: Basis
+    day_count: DayCount
     risk_fraction: float
     window_days: float | None
     method: PercentileMethod
@@ -99,14 +100,16 @@ def _until(values: npt.NDArray[np.datetime64], when: np.datetime64) -> npt.NDArr
     return out
 
 
-def _seen(table: WorkItemTable, when: np.datetime64, basis: Basis) -> Seen:
+def _seen(table: WorkItemTable, when: np.datetime64, options: Options) -> Seen:
     seen = table["requested_at"] <= when
     req = table["requested_at"][seen]
     com, dlv = (_until(table[name][seen], when) for name in ("committed_at", "delivered_at"))
-    customer_lt = metrics.lead_time(req, dlv)
-    system_lt = metrics.lead_time(com, dlv)
-    basis_lt = customer_lt if basis == "customer" else system_lt
-    age = metrics.work_item_age(req if basis == "customer" else com, dlv, as_of=when)
+    days = options.day_count
+    customer_lt = metrics.lead_time(req, dlv, day_count=days)
+    system_lt = metrics.lead_time(com, dlv, day_count=days)
+    customer = options.basis == "customer"
+    basis_lt = customer_lt if customer else system_lt
+    age = metrics.work_item_age(req if customer else com, dlv, as_of=when, day_count=days)
     open_request = np.isnat(dlv)
     return Seen(
         when=when,
@@ -426,7 +429,7 @@ def _inputs(
     options: Options,
     feedback: Sequence[Feedback] | None,
 ) -> Inputs:
-    items = _seen(table, when, options.basis)
+    items = _seen(table, when, options)
     policy_classes = [c.name for c in policy.classes_of_service]
     cos = group_codes(table, "class_of_service", items.seen, policy_classes)
     seg = group_codes(table, "segment", items.seen)

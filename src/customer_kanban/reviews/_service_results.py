@@ -216,6 +216,10 @@ class ServiceDeliveryReview(Result):
     basis : str
         Which lead time the SLEs apply to: ``"customer"`` (request -> delivery)
         or ``"system"`` (commitment -> delivery).
+    day_count : str
+        How the lead times and ages count days (``"elapsed"``, ``"exclusive"``,
+        ``"inclusive"`` or ``"business"``; see
+        :func:`customer_kanban.metrics.lead_time`).
     risk_fraction : float
         An open request is at risk once its age reaches this share of its SLE.
     window_start : datetime
@@ -241,6 +245,7 @@ class ServiceDeliveryReview(Result):
     previous: float | None = None
     fitness: dict[str, tuple[float, float]] | None = None
     trend_periods: tuple[_dt.datetime, ...] = ()
+    day_count: str = "elapsed"
 
     def row(self, group: str, dimension: str = "class_of_service") -> ServiceLevelRow:
         """The line of `group` in `dimension` (KeyError if absent)."""
@@ -278,6 +283,7 @@ class ServiceDeliveryReview(Result):
             len(self.rows),
             as_of=self.as_of,
             basis=self.basis,
+            day_count=self.day_count,
             risk_fraction=self.risk_fraction,
             window_start=self.window_start,
         )

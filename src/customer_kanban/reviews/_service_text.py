@@ -12,13 +12,21 @@ from customer_kanban.reviews._text import no_negative_zero, number, text_table, 
 if TYPE_CHECKING:
     from customer_kanban.reviews._service_results import ServiceDeliveryReview, ServiceLevelRow
 
-__all__ = ["render"]
+__all__ = ["day_words", "render"]
 
 _TITLES = {
     "all": "All work",
     "class_of_service": "Class of service",
     "class_of_service/segment": "Class of service / customer segment",
     "segment": "Customer segment",
+}
+
+#: What a day of the lead times and ages is, for each day count.
+_DAYS = {
+    "elapsed": "days",
+    "exclusive": "whole calendar days, same day = 0",
+    "inclusive": "calendar days counted inclusively, same day = 1",
+    "business": "business days, Monday to Friday",
 }
 
 _Cells = Callable[["ServiceLevelRow", "ServiceLevelRow | None"], list[str]]
@@ -34,17 +42,24 @@ def render(review: ServiceDeliveryReview) -> str:
     )
 
 
+def day_words(day_count: str) -> str:
+    """What a day of the lead times and ages is: ``"days"`` for elapsed days."""
+    return _DAYS.get(day_count, day_count)
+
+
 def _head(review: ServiceDeliveryReview) -> list[str]:
     qs = _q_names(review)
     head = [
         f"Service Delivery Review as of {review.as_of:%Y-%m-%d %H:%M} UTC",
         f"Customer lead time: request -> delivery; system lead time: commitment -> delivery "
-        f"(days, {qs}).",
+        f"({day_words(review.day_count)}, {qs}).",
         f"SLEs apply to the {review.basis} lead time; at risk = open requests aged >= "
         f"{review.risk_fraction:.0%} of their SLE; "
         f"throughput since {review.window_start:%Y-%m-%d}.",
         "attained (KM) counts open requests with their age (Kaplan-Meier).",
     ]
+    if review.day_count != "elapsed":
+        head.append("Ages are counted the same way; waited and blocked days are elapsed time.")
     if review.previous is not None:
         head.append(
             f"(+n): change since {review.previous:g} days earlier "

@@ -9,7 +9,7 @@ from customer_kanban._core import periods as _periods
 from customer_kanban._core.groups import Groups, order_by_code_then_time
 from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.periods import Freq
-from customer_kanban._core.types import FloatArray, Int64Array
+from customer_kanban._core.types import FloatArray, InstantArray, Int64Array
 from customer_kanban._core.validation import DayCount, warn_insufficient
 from customer_kanban.metrics.flow._results import CumulativeFlowResult, ThroughputResult
 from customer_kanban.metrics.flow._validation import (
@@ -112,6 +112,15 @@ def lead_time(
     array([ 3.,  0., nan])
     """
     s, e, kind, calendar = lead_time_iv(start, end, day_count, weekmask, holidays)
+    return _days(s, e, kind, calendar)
+
+
+def _days(
+    s: InstantArray, e: InstantArray, kind: str, calendar: np.busdaycalendar | None
+) -> FloatArray:
+    """Days from `s` to `e` counted as `kind` (a :data:`DayCount`); NaN where either is NaT.
+
+    The one day count of :func:`lead_time` and :func:`work_item_age`."""
     if kind == "elapsed":
         # timedelta / timedelta: float64 days with NaT -> NaN in one pass (as days_between).
         out: FloatArray = (e - s) / _ONE_DAY
@@ -231,8 +240,20 @@ def time_in_state(
     return out
 
 
-def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, *, as_of: object) -> FloatArray:
+def work_item_age(
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    *,
+    as_of: object,
+    day_count: DayCount = "elapsed",
+    weekmask: str = "1111100",
+    holidays: npt.ArrayLike | None = None,
+) -> FloatArray:
     """Age of each unfinished item at `as_of`.
+
+    The age is the span from `start` to `as_of`, counted as :func:`lead_time`
+    counts the span from `start` to `end` (same `day_count` options, same
+    rules): an item's age is its lead time had it finished at `as_of`.
 
     Parameters
     ----------
@@ -243,33 +264,69 @@ def work_item_age(start: npt.ArrayLike, end: npt.ArrayLike, *, as_of: object) ->
     as_of : instant
         The instant at which ages are measured (keyword-only, required: never
         "today").
+    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+        How to count days, as in :func:`lead_time`:
+
+        * ``"elapsed"`` (default): fractional days, ``(as_of - start) / 1 day``;
+        * ``"exclusive"``: whole calendar days between the UTC dates of
+          `start` and `as_of`, started the same day = 0 (jira-agile-metrics'
+          aging WIP);
+        * ``"inclusive"``: the exclusive count + 1, so at least 1 (the
+          ActionableAgile / Vacanti convention);
+        * ``"business"``: business days in ``[start date, as_of date)`` by
+          :func:`numpy.busday_count` (started the same day = 0).
+    weekmask : str, optional
+        Business days of the week, Monday first (``"business"`` only).
+    holidays : array_like of instants, optional
+        Dates that are not business days (``"business"`` only).
 
     Returns
     -------
     numpy.ndarray of float64, shape (n,)
-        ``as_of - start`` for items started at or before `as_of` and not
-        finished by then (`end` is ``NaT`` or after `as_of`); NaN for finished
-        and not-yet-started items. [days]
+        The age of items started at or before `as_of` and not finished by then
+        (`end` is ``NaT`` or after `as_of`); NaN for finished and not-yet-started
+        items. [days]
 
     Raises
     ------
     customer_kanban.errors.ValidationError
-        If the lengths differ, `as_of` is not one instant, some `end` is
-        before its `start`, or an item in progress started more than 292
-        years before `as_of` (a span ``datetime64[ns]`` cannot subtract).
+        If the lengths differ, `as_of` is not one instant, `day_count` or
+        `weekmask` is invalid (both options are checked whatever `day_count`
+        is), some `end` is before its `start`, or (``"elapsed"``) an item in
+        progress started more than 292 years before `as_of` (a span
+        ``datetime64[ns]`` cannot subtract).
+    TypeError
+        If the inputs cannot be read as instants.
+
+    See Also
+    --------
+    lead_time : the same count from `start` to `end`, for finished items.
+
+    Notes
+    -----
+    Dates are UTC calendar dates.
 
     Examples
     --------
-    >>> start = ["2024-01-01", "2024-01-01", "2024-01-09", None]
-    >>> end = [None, "2024-01-05", None, None]
-    >>> work_item_age(start, end, as_of="2024-01-08T12:00")
-    array([7.5, nan, nan, nan])
+    As of Monday 2024-01-08 09:00: an item started on Friday 17:00, one started
+    an hour earlier, a finished item and one not started yet.
+
+    >>> start = ["2024-01-05T17:00", "2024-01-08T08:00", "2024-01-01", None]
+    >>> end = [None, None, "2024-01-05", None]
+    >>> as_of = "2024-01-08T09:00"
+    >>> work_item_age(start, end, as_of=as_of)
+    array([2.66666667, 0.04166667,        nan,        nan])
+    >>> work_item_age(start, end, as_of=as_of, day_count="exclusive")
+    array([ 3.,  0., nan, nan])
+    >>> work_item_age(start, end, as_of=as_of, day_count="inclusive")
+    array([ 4.,  1., nan, nan])
+    >>> work_item_age(start, end, as_of=as_of, day_count="business")  # Friday only
+    array([ 1.,  0., nan, nan])
     """
-    s, e, t = work_item_age_iv(start, end, as_of)
+    s, e, t, kind, calendar = work_item_age_iv(start, end, as_of, day_count, weekmask, holidays)
     active = (s <= t) & ~(e <= t)  # NaT compares False: unknown start excluded, open end kept
-    age = (t - s).view(np.int64) / NS_PER_DAY
-    out: FloatArray = np.where(active, age, np.nan)
-    return out
+    # The span from start to `as_of` where active; a NaT end elsewhere gives NaN.
+    return _days(s, np.where(active, t, np.datetime64("NaT", "ns")), kind, calendar)
 
 
 def wip(start: npt.ArrayLike, end: npt.ArrayLike, at: npt.ArrayLike) -> Int64Array:

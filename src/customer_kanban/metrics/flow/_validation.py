@@ -82,18 +82,15 @@ def labels_of_states(states: object, n_states: int) -> npt.NDArray[Any]:
 # --------------------------------------------------------------------------- flow
 
 
-def lead_time_iv(
-    start: object, end: object, day_count: object, weekmask: object, holidays: object
-) -> tuple[InstantArray, InstantArray, str, np.busdaycalendar | None]:
-    """Validate :func:`~customer_kanban.metrics.lead_time` arguments."""
-    s = as_instants(start, name="start")
-    e = as_instants(end, name="end")
-    check_same_length(start=s, end=e)
-    kind = check_choice(day_count, name="day_count", choices=DAY_COUNTS)
-    check_not_before(s, e, start_name="start", end_name="end")
-    if kind == "elapsed":
-        check_span(s, e, earlier_name="start", later_name="end")
-    # The calendar options are checked whatever `day_count` is: a wrong one is a mistake.
+def day_count_iv(day_count: object) -> str:
+    """The `day_count` of :func:`~customer_kanban.metrics.lead_time` and
+    :func:`~customer_kanban.metrics.work_item_age`, checked."""
+    return check_choice(day_count, name="day_count", choices=DAY_COUNTS)
+
+
+def calendar_iv(kind: str, weekmask: object, holidays: object) -> np.busdaycalendar | None:
+    """The business-day calendar of `weekmask` and `holidays` (``"business"`` only; both
+    options are checked whatever the day count is: a wrong one is a mistake)."""
     days = None
     if holidays is not None:
         days = as_instants(holidays, name="holidays").astype("datetime64[D]")
@@ -108,7 +105,21 @@ def lead_time_iv(
             f"`weekmask` must be seven 0/1 characters such as '1111100' "
             f"(Monday first) with at least one business day: {exc}"
         ) from exc
-    return s, e, kind, (calendar if kind == "business" else None)
+    return calendar if kind == "business" else None
+
+
+def lead_time_iv(
+    start: object, end: object, day_count: object, weekmask: object, holidays: object
+) -> tuple[InstantArray, InstantArray, str, np.busdaycalendar | None]:
+    """Validate :func:`~customer_kanban.metrics.lead_time` arguments."""
+    s = as_instants(start, name="start")
+    e = as_instants(end, name="end")
+    check_same_length(start=s, end=e)
+    kind = day_count_iv(day_count)
+    check_not_before(s, e, start_name="start", end_name="end")
+    if kind == "elapsed":
+        check_span(s, e, earlier_name="start", later_name="end")
+    return s, e, kind, calendar_iv(kind, weekmask, holidays)
 
 
 def time_in_state_iv(
@@ -139,17 +150,25 @@ def time_in_state_iv(
 
 
 def work_item_age_iv(
-    start: object, end: object, as_of: object
-) -> tuple[InstantArray, InstantArray, np.datetime64]:
-    """Validate :func:`~customer_kanban.metrics.work_item_age` arguments."""
+    start: object,
+    end: object,
+    as_of: object,
+    day_count: object,
+    weekmask: object,
+    holidays: object,
+) -> tuple[InstantArray, InstantArray, np.datetime64, str, np.busdaycalendar | None]:
+    """Validate :func:`~customer_kanban.metrics.work_item_age` arguments (the day count
+    as :func:`lead_time_iv`, the span to `as_of` in place of the span to `end`)."""
     s = as_instants(start, name="start")
     e = as_instants(end, name="end")
     check_same_length(start=s, end=e)
     t = as_instant_scalar(as_of, name="as_of")
+    kind = day_count_iv(day_count)
     check_not_before(s, e, start_name="start", end_name="end")
-    active = (s <= t) & ~(e <= t)
-    check_span(s, t, earlier_name="start", later_name="as_of", where=active)
-    return s, e, t
+    if kind == "elapsed":
+        active = (s <= t) & ~(e <= t)
+        check_span(s, t, earlier_name="start", later_name="as_of", where=active)
+    return s, e, t, kind, calendar_iv(kind, weekmask, holidays)
 
 
 def wip_iv(
