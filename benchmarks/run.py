@@ -70,7 +70,7 @@ OPERATIONS = (
     "kaplan_meier",
     "review",
 )
-EXTRAS = ("import", "memory", "forecast", "customers", "policies", "blockers")
+EXTRAS = ("import", "memory", "forecast", "customers", "policies", "blockers", "grouping")
 FORECAST_TARGET_S = 1.0  # forecast_when, 10^5 trials, a 365-day horizon
 IMPORT_TARGET_S = 0.2
 MEMORY_TARGET = 2.0  # peak / table.nbytes
@@ -710,6 +710,12 @@ def main(argv: list[str] | None = None) -> int:
 
         log_progress("blockers: blocker clusters by group and reason, blocked time")
         blockers.run(sizes, args.repeat, args.seed)
+        print()
+    if not only or "grouping" in only:
+        import grouping
+
+        log_progress("grouping: percentiles by a string label beside duckdb, polars, pyarrow")
+        grouping.run(sizes, args.repeat, args.seed)
         print()
     memory = format_memory(runs, args.markdown)
     if memory:

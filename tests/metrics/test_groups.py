@@ -172,3 +172,132 @@ def test_sort_key_overflow_returns_none():
 
 def test_ratio_is_nan_without_denominator():
     assert np.array_equal(ratio(np.array([1, 0]), np.array([2, 0])), [0.5, np.nan], equal_nan=True)
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+def _frame_columns():
+    """The same labels (None = missing) as a column of each frame library."""
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    values = ["b", None, "a", "b", "c"]
+    yield "pandas-object", pd.Series(values, dtype=object)
+    yield "pandas-string", pd.Series(values, dtype="string")
+    yield "polars-string", pl.Series(values)
+    yield "polars-categorical", pl.Series(values, dtype=pl.Categorical)
+    yield "pyarrow-string", pa.chunked_array([values[:2], values[2:]])
+    yield "pyarrow-large-string", pa.array(values, pa.large_string())
+
+
+FRAME_COLUMNS = ["pandas-object", "pandas-string", "polars-string", "polars-categorical",
+                 "pyarrow-string", "pyarrow-large-string"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FRAME_COLUMNS)
+def test_frame_columns_of_labels_group_as_labels(name):
+    column = dict(_frame_columns())[name]
+    g = factorize(column, 5, data_name="x")
+    assert g.labels.tolist() == ["a", "b", "c"]
+    assert _decoded(g, 5) == ["b", None, "a", "b", "c"]
+
+
+def test_declared_categories_are_every_group_in_their_order():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    enum = pl.Series(["lo", None, "hi"], dtype=pl.Enum(["lo", "mid", "hi"]))
+    dictionary = pa.DictionaryArray.from_arrays(
+        pa.array([0, None, 2], pa.int8()), pa.array(["lo", "mid", "hi"])
+    )
+    for column in (enum, dictionary, pa.chunked_array([dictionary[:1], dictionary[1:]])):
+        g = factorize(column, 3, data_name="x")
+        assert g.labels.tolist() == ["lo", "mid", "hi"]
+        assert _decoded(g, 3) == ["lo", None, "hi"]
+
+
+def test_frame_columns_of_numbers_and_their_length():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    for column in (pl.Series([3, 1, 3]), pa.array([3, 1, 3]), pd.Series([3, 1, 3])):
+        g = factorize(column, 3, data_name="x")
+        assert g.labels.tolist() == [1, 3]
+        assert _decoded(g, 3) == [3, 1, 3]
+    with pytest.raises(ValidationError, match="`values` and `by` must have the same length"):
+        factorize(pl.Series(["a"]), 2, data_name="values")
+
+
+# ------------------------------------------------------------ a table's label column
+
+
+def _table(labels):
+    from customer_kanban.table import WorkItemTable
+
+    n = len(labels)
+    return WorkItemTable.from_columns(
+        {"id": [str(k) for k in range(n)], "requested_at": ["2024-01-01"] * n, "cos": labels}
+    )
+
+
+@given(st.lists(st.sampled_from(["x", "y", "z", None]), max_size=30), st.data())
+def test_a_tables_label_column_groups_as_its_labels(labels, data):
+    table = _table(labels)
+    keep = data.draw(st.lists(st.booleans(), min_size=len(labels), max_size=len(labels)))
+    for t in (table, table.filter(np.array(keep, dtype=bool))):  # some labels now unused
+        column = t["cos"]
+        g = factorize(column, len(t), data_name="x")
+        plain = factorize(column.copy(), len(t), data_name="x")  # writable: factorised
+        assert g.labels.tolist() == plain.labels.tolist()
+        assert g.labels.dtype == plain.labels.dtype
+        assert _decoded(g, len(t)) == _decoded(plain, len(t)) == column.tolist()
+        assert g.has_missing == plain.has_missing
+
+
+def test_a_tables_label_column_uses_its_codes(monkeypatch):
+    import customer_kanban._core.groups as groups
+
+    table = _table(["b", "a", None, "b"])
+    column = table["cos"]
+    assert table["cos"] is column  # made once, kept with the table
+    del table
+    assert not column.flags.writeable
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        column.flags.writeable = True
+    monkeypatch.setattr(groups, "unique_inverse", None)  # factorising would fail
+    assert _decoded(factorize(column, 4, data_name="x"), 4) == ["b", "a", None, "b"]
+    key = id(column)
+    assert key in groups._REMEMBERED
+    del column
+    assert key not in groups._REMEMBERED  # forgotten with the array
+
+
+def test_only_read_only_arrays_of_sorted_text_are_remembered():
+    import customer_kanban._core.groups as groups
+
+    codes = np.array([0, 1], np.int32)
+    for values, labels in [
+        (np.array(["a", "b"], dtype=object), np.array(["a", "b"], dtype=object)),  # writable
+        (np.array(["b", "a"], dtype=object), np.array(["b", "a"], dtype=object)),  # unsorted
+        (np.array([1, 2], dtype=object), np.array([1, 2], dtype=object)),  # not text
+    ]:
+        if values[0] != "a":
+            values.flags.writeable = False
+        groups.remember_codes(values, codes, labels)
+        assert groups._remembered(values) is None
+
+
+@given(
+    hnp.arrays(np.intp, st.integers(0, 60), elements=st.integers(-1, 19)),
+    st.integers(1, 20),
+    st.data(),
+)
+def test_grouped_values_gathers_each_group_in_row_order(codes, size, data):
+    # Few groups are picked by comparisons, more by a radix sort: the same result.
+    codes = np.minimum(codes, size - 1)
+    n = len(codes)
+    values = np.arange(n, dtype=np.float64)
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    g = factorize((codes, np.arange(size)), n, data_name="x")
+    grouped, offsets, counts = g.grouped_values(values, mask)
+    for k in range(size):
+        segment = grouped[offsets[k] : offsets[k] + counts[k]]
+        assert segment.tolist() == values[(codes == k) & mask].tolist()

@@ -123,6 +123,21 @@ def test_percentiles_match_np_percentile_per_group(method, values, q, data):
     assert any(w.category is InsufficientDataWarning for w in record) == bool(empty)
 
 
+@pytest.mark.parametrize("method", ["linear", "inverted_cdf", "midpoint"])
+def test_percentiles_of_large_groups_with_ties_match_np_percentile(method):
+    # Many values, many ties and many percentiles: each group's segment is partitioned
+    # at every position needed, one after the other.
+    rng = np.random.default_rng(5)
+    values = np.round(rng.lognormal(2, 1, 60_000), 1)
+    values[rng.random(values.size) < 0.1] = np.nan
+    labels = np.array(["b", "a", "c"])[rng.integers(0, 3, values.size)]
+    q = [0, 1, 50, 50.5, 85, 95, 99.99, 100]
+    r = percentiles(values, q, by=labels, method=method)
+    for g, label in enumerate(r.groups):
+        sample = values[(labels == label) & ~np.isnan(values)]
+        assert np.array_equal(r.values[g], np.percentile(sample, q, method=method))
+
+
 @given(values=duration_arrays(min_size=1), q=qs, method=st.sampled_from(PERCENTILE_METHODS))
 def test_percentiles_monotone_in_q(values, q, method):
     if np.isnan(values).all():

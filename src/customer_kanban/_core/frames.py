@@ -30,8 +30,10 @@ __all__ = [
     "ArrowText",
     "Categorical",
     "arrow_available",
+    "column_values",
     "frame_columns",
     "is_frame",
+    "is_series",
 ]
 
 I32 = npt.NDArray[np.int32]
@@ -56,6 +58,10 @@ class Categorical:
         One code per row, -1 where the frame has a null.
     labels : numpy.ndarray of str
         Distinct labels (the text of the categories); `codes` index them.
+    declared : bool
+        Whether `labels` are the column's own categories in its own order (pandas
+        categories, a polars ``Enum``, an Arrow dictionary), unused ones included,
+        rather than the distinct values found in it.
 
     Examples
     --------
@@ -67,6 +73,7 @@ class Categorical:
 
     codes: I32
     labels: npt.NDArray[Any]
+    declared: bool = True
 
     def __len__(self) -> int:
         return int(self.codes.size)
@@ -81,7 +88,7 @@ class Categorical:
         rank = np.empty(order.size + 1, np.int32)  # the last entry: code -1 stays -1
         rank[order] = np.arange(order.size, dtype=np.int32)
         rank[-1] = -1
-        return Categorical(rank[self.codes], self.labels[order])
+        return Categorical(rank[self.codes], self.labels[order], self.declared)
 
     def text(self) -> npt.NDArray[Any]:
         """One label per row (``""`` for a null)."""
@@ -112,7 +119,7 @@ class ArrowText:
         whole = _as_large(self.array)
         whole = whole.combine_chunks() if whole.num_chunks else pa.array([], pa.large_string())
         encoded = pc.dictionary_encode(whole)
-        return _categorical_of(encoded.indices, encoded.dictionary)
+        return attrs.evolve(_categorical_of(encoded.indices, encoded.dictionary), declared=False)
 
     def take(self, rows: npt.NDArray[np.intp]) -> ArrowText:
         """The values of `rows`."""
@@ -270,6 +277,18 @@ def is_frame(source: object) -> bool:
     return nw.dependencies.is_into_dataframe(source)  # type: ignore[no-any-return]
 
 
+def is_series(source: object) -> bool:
+    """Whether `source` is a column narwhals knows (pandas, polars, pyarrow, ...)."""
+    if isinstance(source, (Mapping, np.ndarray, list, tuple, str, bytes)) or source is None:
+        return False
+    if type(source).__module__.startswith("pyarrow"):  # pyarrow is imported already
+        import pyarrow as pa
+
+        return isinstance(source, (pa.Array, pa.ChunkedArray))
+    nw = _narwhals()
+    return nw.dependencies.is_into_series(source)  # type: ignore[no-any-return]
+
+
 def frame_columns(
     source: Mapping[str, Any] | Any, wanted: list[str] | None = None
 ) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -306,6 +325,11 @@ def column_values(column: Any) -> Any:
     if isinstance(column, (list, tuple, range)):
         return np.asarray(column)
     nw = _narwhals()
+    if type(column).__module__.startswith("pyarrow"):  # pyarrow is imported already
+        import pyarrow as pa
+
+        if isinstance(column, pa.Array):
+            column = pa.chunked_array([column])  # narwhals takes chunked arrays as series
     series = nw.from_native(column, series_only=True, pass_through=True)
     if isinstance(series, nw.Series):
         return _series(series)
@@ -368,9 +392,16 @@ def _categorical(s: Any) -> Categorical:
 
 
 def _polars_categorical(native: Any) -> Categorical:
-    """polars: the physical codes, mapped to the distinct values present (no object per row)."""
+    """polars: the physical codes, mapped to the distinct values present (no object per row).
+
+    An ``Enum``'s physical codes index its categories, which are its labels.
+    """
     import polars as pl
 
+    if isinstance(native.dtype, pl.Enum):
+        codes = native.to_physical().cast(pl.Int32).fill_null(-1).to_numpy()
+        categories = np.asarray(native.dtype.categories.to_numpy(), dtype=object)
+        return Categorical(np.asarray(codes, np.int32), _text(categories))
     physical = native.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     present = native.unique().drop_nulls()
     keys = present.to_physical().cast(pl.Int64).to_numpy()
@@ -379,7 +410,7 @@ def _polars_categorical(native: Any) -> Categorical:
     keys, labels = keys[order], labels[order]
     pos = np.searchsorted(keys, physical)
     codes = np.where(physical >= 0, pos, -1).astype(np.int32)
-    return Categorical(codes, labels)
+    return Categorical(codes, labels, declared=False)
 
 
 def _factorize_objects(text: npt.NDArray[Any]) -> Categorical:
@@ -387,4 +418,4 @@ def _factorize_objects(text: npt.NDArray[Any]) -> Categorical:
     labels, inverse = np.unique(text[~missing].astype(str), return_inverse=True)
     codes = np.full(text.size, -1, np.int32)
     codes[~missing] = inverse
-    return Categorical(codes, labels)
+    return Categorical(codes, labels, declared=False)

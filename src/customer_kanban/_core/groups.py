@@ -12,7 +12,18 @@ Accepted forms:
 * a tuple ``(codes, labels)`` as returned by a table's ``codes()`` method:
   codes index into `labels`, ``-1`` = missing, and **every** label is a group
   (even an empty one), in the given order;
-* a pandas ``Categorical`` column, read as ``(codes, categories)``.
+* a categorical column of a data frame, read as ``(codes, categories)``: pandas
+  ``Categorical``, polars ``Enum``, Arrow ``dictionary`` (every category is a
+  group, in the column's order); a polars ``Categorical`` has no category list
+  of its own, so its groups are its labels, sorted;
+* any other column of a data frame (pandas, polars, pyarrow, ...), read as an
+  array of labels; Arrow text is dictionary-encoded in Arrow, not copied to
+  Python objects.
+
+Text labels are factorised by :func:`~customer_kanban._core.labels.unique_inverse`
+(O(n) when the labels are few) rather than sorted row by row.  An array of labels
+registered with :func:`remember_codes` (a table's categorical field, see
+``WorkItemTable.__getitem__``) is not factorised at all: its codes are used.
 
 The helpers below compute per-group counts, sums and sorted values in one
 vectorized pass (``np.bincount``, one sort), never a loop per row or per group.
@@ -20,12 +31,16 @@ vectorized pass (``np.bincount``, one sort), never a loop per row or per group.
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import ArrowText, Categorical, column_values
+from customer_kanban._core.labels import unique_inverse
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban.errors import ValidationError, describe_rows
 
@@ -35,6 +50,7 @@ __all__ = [
     "factorize",
     "order_by_code_then_time",
     "ratio",
+    "remember_codes",
     "sort_key_by_code_then_time",
 ]
 
@@ -43,6 +59,9 @@ _ALL = np.array(["all"])
 _NONE = np.array(None, dtype=object)
 # Integer labels spanning at most this many values (or len(by)) use a lookup table.
 _TABLE_SPAN = 1 << 16
+# Up to this many groups, Groups.grouped_values picks each group's rows by a comparison
+# (G passes of O(n), each a fraction of the cost of a radix sort); beyond, it sorts.
+_FEW_GROUPS = 8
 
 
 @attrs.frozen
@@ -115,19 +134,38 @@ class Groups:
         if self.codes is None:
             v = values.copy() if mask is None else values[mask]
             return v, np.zeros(1, np.int64), np.array([len(v)], np.int64)
-        rows = self.rows(mask)
-        codes = self.codes_of(rows)
-        counts = np.bincount(codes, minlength=self.size).astype(np.int64, copy=False)
-        offsets = np.cumsum(counts) - counts
-        if self.size == 1:
-            v = values.copy() if rows is None else values[rows]
-            return v, offsets, counts
-        # numpy's stable sort is a radix sort for 8- and 16-bit keys.
-        small = np.uint8 if self.size <= 0xFF else np.uint16 if self.size <= 0xFFFF else None
-        order = np.argsort(codes if small is None else codes.astype(small), kind="stable")
-        if rows is not None:
-            order = np.flatnonzero(rows)[order]
-        return values[order], offsets, counts
+        size = self.size
+        if size == 1 or size >= 0xFFFF:
+            rows = self.rows(mask)
+            codes = self.codes_of(rows)
+            counts = np.bincount(codes, minlength=size).astype(np.int64, copy=False)
+            offsets = np.cumsum(counts) - counts
+            if size == 1:
+                return values.copy() if rows is None else values[rows], offsets, counts
+            order = np.argsort(codes, kind="stable")
+            if rows is not None:
+                order = np.flatnonzero(rows)[order]
+            return values[order], offsets, counts
+        # Rows left out get code `size`: sorted last, or never picked.
+        small = np.uint8 if size < 0xFF else np.uint16
+        key = self.codes.astype(small)
+        if mask is not None:
+            key = np.where(mask, key, small(size))
+        if size <= _FEW_GROUPS:
+            # A few groups: each group's values picked out by one comparison, in row order.
+            grouped = np.empty(values.size, values.dtype)
+            counts = np.zeros(size, np.int64)
+            start = 0
+            for g in range(size):
+                rows = key == g
+                counts[g] = np.count_nonzero(rows)
+                np.compress(rows, values, out=grouped[start : start + counts[g]])
+                start += int(counts[g])
+            return grouped[:start], np.cumsum(counts) - counts, counts
+        # numpy's stable sort of 8- and 16-bit keys is a radix sort.
+        counts = np.bincount(key, minlength=size + 1)[:size].astype(np.int64)
+        order = np.argsort(key, kind="stable")[: int(counts.sum())]
+        return values[order], np.cumsum(counts) - counts, counts
 
     def sorted_values(
         self, values: FloatArray, mask: BoolArray | None = None
@@ -178,10 +216,9 @@ def factorize(by: object, n: int, *, data_name: str) -> Groups:
         if len(by) != 2:
             raise TypeError("`by` as a tuple must be `(codes, labels)`")
         return _from_codes(by[0], by[1], n, data_name)
-    cat = getattr(by, "cat", None)
-    if cat is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
-        return _from_codes(cat.codes, cat.categories, n, data_name)
-    arr = _as_array(by)
+    arr = _coded_or_values(by, n, data_name)
+    if isinstance(arr, Groups):
+        return arr
     if arr.ndim != 1:
         raise ValidationError(f"`by` must be one-dimensional, got shape {arr.shape}")
     _check_length(len(arr), n, data_name)
@@ -194,6 +231,94 @@ def factorize(by: object, n: int, *, data_name: str) -> Groups:
     if kind == "O":
         return _from_sortable(arr, _object_missing(arr))
     raise TypeError(f"`by` must hold group labels or integer codes, got dtype {arr.dtype}")
+
+
+def _coded_or_values(by: object, n: int, data_name: str) -> Groups | npt.NDArray[Any]:
+    """The groups of a `by` that carries its codes, or else its values as an array."""
+    known = _remembered(by)
+    if known is not None:
+        _check_length(len(known[0]), n, data_name)
+        return _from_known(*known)
+    cat = getattr(by, "cat", None)
+    if cat is not None and hasattr(cat, "codes") and hasattr(cat, "categories"):
+        return _from_codes(cat.codes, cat.categories, n, data_name)
+    column = _frame_column(by)
+    if isinstance(column, Categorical):
+        return _from_codes(column.codes, column.labels.astype(object), n, data_name)
+    return _as_array(by if column is None else column)
+
+
+def _frame_column(by: object) -> Categorical | npt.NDArray[Any] | None:
+    """A data frame's column as codes (categorical columns) or values; None for arrays."""
+    if isinstance(by, (np.ndarray, list, range, str, bytes)) or not hasattr(by, "__len__"):
+        return None
+    column = column_values(by)
+    if isinstance(column, ArrowText):
+        column = column.categorical()
+    if isinstance(column, Categorical):
+        # Found labels (not a declared list of categories) group as labels do: sorted.
+        return column if column.declared else column.ranked()
+    return np.asarray(column)
+
+
+# Arrays of labels that came with their codes (see remember_codes): id -> (a weak
+# reference to the array, its codes, the sorted labels the codes index).
+_REMEMBERED: dict[int, tuple[weakref.ref[Any], npt.NDArray[np.int32], npt.NDArray[Any]]] = {}
+
+
+def remember_codes(
+    values: npt.NDArray[Any], codes: npt.NDArray[np.int32], labels: npt.NDArray[Any]
+) -> None:
+    """Let ``by=values`` use `codes` instead of factorising `values` again.
+
+    `values` must be the read-only array ``labels[codes]`` (``None`` where a code is
+    -1), as a table hands out a categorical field; `labels` distinct strings in sorted
+    order (other labels are not remembered: those arrays are factorised as any other).
+    The entry lasts as long as `values` does.
+    """
+    if values.flags.writeable or not _sorted_text(labels):
+        return
+    key = id(values)
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        entry = _REMEMBERED.get(key)
+        if entry is not None and entry[0] is ref:
+            del _REMEMBERED[key]
+
+    _REMEMBERED[key] = (weakref.ref(values, forget), codes, labels)
+
+
+def _sorted_text(labels: npt.NDArray[Any]) -> bool:
+    """Whether `labels` are strings in strictly increasing order (as np.unique gives)."""
+    text = labels.tolist()
+    if not all(isinstance(label, str) for label in text):
+        return False
+    return all(a < b for a, b in itertools.pairwise(text))
+
+
+def _remembered(by: object) -> tuple[npt.NDArray[np.int32], npt.NDArray[Any]] | None:
+    """The codes and labels :func:`remember_codes` registered for `by`, if any."""
+    entry = _REMEMBERED.get(id(by))
+    if entry is None or entry[0]() is not by:
+        return None
+    return entry[1], entry[2]
+
+
+def _from_known(codes: npt.NDArray[np.int32], labels: npt.NDArray[Any]) -> Groups:
+    """The groups of ``labels[codes]`` as labels: the labels present, sorted; -1 in none."""
+    size = len(labels)
+    if codes.size == 0:
+        return Groups(labels=labels[:0], codes=np.zeros(0, np.intp))
+    found = np.zeros(size + 1, bool)  # found[-1]: some row has code -1
+    found[codes] = True
+    present, has_missing = found[:size], bool(found[size])
+    if present.all() and not has_missing:
+        return Groups(labels=labels, codes=codes.astype(np.intp))
+    lookup = np.empty(size + 1, np.intp)  # lookup[-1]: code -1, no group
+    lookup[:size] = np.cumsum(present) - 1
+    kept = labels[present]
+    lookup[size] = len(kept)
+    return Groups(labels=kept, codes=lookup[codes], has_missing=has_missing)
 
 
 def _as_array(values: object, name: str = "by") -> npt.NDArray[Any]:
@@ -262,7 +387,7 @@ def _from_sortable(arr: npt.NDArray[Any], missing: BoolArray | None) -> Groups:
     has_missing = missing is not None and bool(missing.any())
     keep = arr[~missing] if has_missing and missing is not None else arr
     try:
-        labels, inverse = np.unique(keep, return_inverse=True)
+        labels, inverse = unique_inverse(keep)
     except TypeError as exc:
         raise TypeError(
             "`by` labels must be mutually orderable (e.g. all strings or all numbers) "

@@ -1,7 +1,9 @@
 """Importers at the package's edge: event logs, transactions and feedback into tables.
 
 Every reader takes a CSV file (a path or an open file, read in blocks with bounded
-memory), a mapping of columns or a DataFrame, and returns what it could build together
+memory), a mapping of columns or a data frame (pandas, polars, pyarrow, or any other
+narwhals supports, none of them imported before one is given), and returns what it could
+build together
 with every row it rejected and why (``rejected``; accepted + rejected = the input's rows),
 and warns :class:`~customer_kanban.errors.RejectedRowsWarning` when it rejected any.
 

@@ -493,10 +493,13 @@ def read_event_log(
 
     Parameters
     ----------
-    source : str, os.PathLike, open file, mapping of str to array_like, or DataFrame
+    source : str, os.PathLike, open file, mapping of str to array_like, or data frame
         A CSV file with a header row (UTF-8 with or without a byte-order mark,
         ``"`` quotes, LF, CRLF or CR line ends), read in blocks with bounded
-        memory; or columns.
+        memory; or columns: a pandas, polars or pyarrow table (or any eager frame
+        narwhals supports), or a mapping of arrays, lists or frame columns.
+        Categorical and dictionary columns are read as their codes and labels,
+        each label once; timestamps with a time zone are converted to UTC.
     workflow : Workflow
         The states, in order, with the commitment and delivery points.
     item, state, at : str, optional

@@ -9,6 +9,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import ArrowText, Categorical
 from customer_kanban._core.instants import to_datetime
 from customer_kanban._core.results import Result, result
 from customer_kanban.errors import ValidationError
@@ -18,6 +19,7 @@ from customer_kanban.io._fields import instants, numbers
 from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
+    categories,
     check_column_names,
     column_blocks,
     decode,
@@ -130,8 +132,12 @@ def read_transactions(
 
     Parameters
     ----------
-    source : str, os.PathLike, open file, mapping of str to array_like, or DataFrame
-        A CSV file with a header row (read in blocks, bounded memory), or columns.
+    source : str, os.PathLike, open file, mapping of str to array_like, or data frame
+        A CSV file with a header row (read in blocks, bounded memory), or columns: a
+        pandas, polars or pyarrow table (or any eager frame narwhals supports), or a
+        mapping of arrays, lists or frame columns.  Categorical and dictionary
+        columns are read as their codes and labels, each label once; timestamps
+        with a time zone are converted to UTC.
     customer, at, revenue : str, optional
         Names of the customer id, instant and revenue columns.
     margin, cost : str, optional
@@ -200,7 +206,7 @@ def _transaction_block(
     block: ColumnBlock, roles: Mapping[str, str], na: tuple[str, ...], fmt: TimeFormat | None
 ) -> dict[str, Any]:
     cols = block.columns
-    who, who_missing = text_column(cols[roles["customer"]], na)
+    who, who_missing = _labels(cols[roles["customer"]], na)
     ns, at_missing, at_bad = instants(cols[roles["at"]], na, fmt, roles["at"])
     rev, rev_missing, rev_bad = numbers(cols[roles["revenue"]], na, roles["revenue"])
     checks = [
@@ -218,7 +224,7 @@ def _transaction_block(
     reasons, failed = _reasons(checks, len(ns))
     ok = ~failed
     out = {
-        "customer": who[ok],
+        "customer": _take(who, ok),
         "at": ns[ok].view("datetime64[ns]"),
         "revenue": rev[ok],
         "extra": None if extra is None else extra[ok],
@@ -227,15 +233,36 @@ def _transaction_block(
         "reasons": np.concatenate((np.asarray(block.rejected_reasons, object), reasons[~ok])),
     }
     if "product" in roles:
-        text, _ = text_column(cols[roles["product"]], na)
-        out["product"] = text[ok]
+        out["product"] = _take(_labels(cols[roles["product"]], na)[0], ok)
     return out
 
 
-def _concat(values: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
-    if len({v.dtype.kind for v in values}) > 1:
-        values = [v.astype(object) for v in values]
-    return np.concatenate(values)
+def _labels(column: Any, na: tuple[str, ...]) -> tuple[Categorical | npt.NDArray[Any], Mask]:
+    """A text column and its missing mask: a coded one (or Arrow text) as codes and labels."""
+    if isinstance(column, (Categorical, ArrowText)):
+        return categories(column, na)
+    return text_column(column, na)
+
+
+def _take(values: Categorical | npt.NDArray[Any], rows: Mask) -> Categorical | npt.NDArray[Any]:
+    if isinstance(values, Categorical):
+        return Categorical(values.codes[rows], values.labels)
+    return values[rows]
+
+
+def _concat(
+    values: list[Categorical | npt.NDArray[Any]], *, decoded: bool = False
+) -> Categorical | npt.NDArray[Any]:
+    """One column from those of the blocks (a frame, the one block, may keep its codes);
+    UTF-8 bytes `decoded` to text if asked."""
+    if len(values) == 1 and isinstance(values[0], Categorical):
+        return values[0]
+    text = [v.text() if isinstance(v, Categorical) else v for v in values]
+    if decoded:
+        text = [decode(v) for v in text]
+    if len({v.dtype.kind for v in text}) > 1:
+        text = [v.astype(object) for v in text]
+    return np.concatenate(text)
 
 
 def _transactions(
@@ -253,7 +280,7 @@ def _transactions(
         margin, cost = ("extra", None) if "margin" in roles else (None, "extra")
     product = None
     if "product" in roles:
-        columns["product"] = _concat([decode(p["product"]) for p in parts])
+        columns["product"] = _concat([p["product"] for p in parts], decoded=True)
         product = "product"
     table = TransactionTable.from_columns(
         columns, customer="customer", at="at", revenue="revenue", margin=margin, cost=cost,
@@ -291,8 +318,12 @@ def read_feedback(
 
     Parameters
     ----------
-    source : str, os.PathLike, open file, mapping of str to array_like, or DataFrame
-        A CSV file with a header row (read in blocks, bounded memory), or columns.
+    source : str, os.PathLike, open file, mapping of str to array_like, or data frame
+        A CSV file with a header row (read in blocks, bounded memory), or columns: a
+        pandas, polars or pyarrow table (or any eager frame narwhals supports), or a
+        mapping of arrays, lists or frame columns.  Categorical and dictionary
+        columns are read as their codes and labels, each label once; timestamps
+        with a time zone are converted to UTC.
     customer, at, kind : str, optional
         Names of the customer id, instant and kind columns; the kind is
         ``confirmation``, ``improvement`` or ``negative`` (any case).

@@ -29,8 +29,11 @@ Grouping (``by=``)
     group, rows left out; groups are the sorted labels); an array of integer
     codes (groups = the sorted unique codes); a tuple ``(codes, labels)`` with
     ``-1`` = no group, where every label is a group, in order (even empty
-    ones); or a categorical column. Grouped results always have ``groups`` and
-    the group axis first, also for ``by=None``.
+    ones); or a column of a pandas, polars or pyarrow frame (a categorical one
+    read as its codes and categories). A table's categorical field,
+    ``table["class_of_service"]``, groups as its labels with the table's codes,
+    without factorising again. Grouped results always have ``groups`` and the
+    group axis first, also for ``by=None``.
 
 Insufficient data
     Empty input, single items and all-NaN groups never crash: statistics are

@@ -1,5 +1,6 @@
 """The columnar forms: work items (:class:`WorkItemTable`), customers and transactions."""
 
+from customer_kanban.table._columns import factorize
 from customer_kanban.table._customers import CustomerTable, TransactionTable
 from customer_kanban.table._policy import (
     URGENCY_LABELS,
@@ -7,7 +8,7 @@ from customer_kanban.table._policy import (
     class_codes,
     cost_of_delay_columns,
 )
-from customer_kanban.table._table import BlockedIntervals, Transitions, WorkItemTable, factorize
+from customer_kanban.table._table import BlockedIntervals, Transitions, WorkItemTable
 
 __all__ = [
     "URGENCY_LABELS",

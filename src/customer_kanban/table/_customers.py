@@ -17,38 +17,47 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.instants import as_instant_array
 from customer_kanban._core.validation import as_instant_scalar
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import Customer
 from customer_kanban.table._checks import refuse_nul, values_of, whole_number_ids
-from customer_kanban.table._table import (
+from customer_kanban.table._columns import (
     Codes,
     Labels,
     _column,
     _columns_of,
     _factorize,
+    _instants,
+    _is_coded,
     _missing_label,
     _readonly,
+    _values,
 )
 
 __all__ = ["CustomerTable", "TransactionTable"]
 
-
-def _get(data: object, name: object) -> object:
-    if not isinstance(name, str):
-        raise TypeError(f"column names must be strings, got {type(name).__name__} {name!r}")
-    if not isinstance(data, Mapping) and not hasattr(data, "columns"):
-        _columns_of(data, "data")  # raises the TypeError
-    try:
-        return data[name]  # type: ignore[index]
-    except KeyError:
-        columns = [str(k) for k in data]  # type: ignore[attr-defined]
-        raise ValidationError(f"column {name!r} not found; the data has {columns}") from None
+Columns = tuple[tuple[str, ...], dict[str, Any]]
 
 
-def _ids(values: object, name: str) -> npt.NDArray[Any]:
+def _data(data: object, *names: str | None) -> Columns:
+    """The column names of `data` and its columns `names` (None: not asked for)."""
+    for name in names:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"column names must be strings, got {type(name).__name__} {name!r}")
+    return _columns_of(data, "data", [name for name in names if name is not None])
+
+
+def _get(data: Columns, name: str) -> object:
+    names, columns = data
+    if name not in columns:
+        raise ValidationError(f"column {name!r} not found; the data has {list(names)}")
+    return columns[name]
+
+
+def _ids(values: object, name: str) -> Any:
     """An id column: whole-number floats as integers (``1.0`` is customer ``"1"``)."""
+    if _is_coded(values):
+        return values
     arr = _column(values, name)
     if arr.dtype.kind == "f":
         missing = np.isnan(arr)
@@ -144,12 +153,18 @@ class TransactionTable:
         cost: str | None = None,
         product: str | None = None,
     ) -> TransactionTable:
-        """Build the table from a mapping of columns or a pandas DataFrame.
+        """Build the table from a mapping of columns or a data frame.
 
         Parameters
         ----------
-        data : mapping of str to array_like, or pandas.DataFrame
-            The columns.
+        data : mapping of str to array_like, or data frame
+            The columns: a pandas, polars or pyarrow table (or any eager frame
+            narwhals supports), or a mapping of numpy arrays, lists or frame
+            columns.  Categorical and dictionary columns are read as their codes
+            and labels (no Python object per row), Arrow strings are
+            dictionary-encoded in Arrow, and timestamps with a time zone are
+            converted to UTC: the table equals that of the same values as numpy
+            arrays.
         customer, at, revenue : str, optional
             Names of the customer id, instant and revenue columns.
         margin : str, optional
@@ -169,12 +184,29 @@ class TransactionTable:
             If a column is missing, both `margin` and `cost` are given, or
             rows have no customer, no instant, or a revenue that is not a
             finite number (every such row is named).
+        TypeError
+            If `data` is neither a mapping nor a data frame, or a column name is
+            not a string.
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> data = pa.table({
+        ...     "customer": pa.array(["b", "a", "b"]).dictionary_encode(),
+        ...     "at": pa.array([0, 86_400, 3_600], pa.timestamp("s", tz="Asia/Tokyo")),
+        ...     "revenue": [10.0, 20.0, 5.0]})
+        >>> t = TransactionTable.from_columns(data)
+        >>> t.customers.tolist(), t.codes("customer")[0].tolist()
+        (['a', 'b'], [1, 0, 1])
+        >>> str(t["at"][1])
+        '1970-01-02T00:00:00.000000000'
         """
         if margin is not None and cost is not None:
             raise ValidationError("give `margin` or `cost`, not both")
-        cust = _factorize(_ids(_get(data, customer), customer), None, customer)
-        when = as_instant_array(_column(_get(data, at), at), name=at)
-        rev = _numbers(_get(data, revenue), revenue)
+        columns = _data(data, customer, at, revenue, margin, cost, product)
+        cust = _factorize(_ids(_get(columns, customer), customer), None, customer)
+        when = _instants(_values(_get(columns, at), at), at)
+        rev = _numbers(_get(columns, revenue), revenue)
         n = len(cust[0])
         if len(when) != n or len(rev) != n:
             raise ValidationError(
@@ -182,13 +214,13 @@ class TransactionTable:
                 f"{revenue}={len(rev)}"
             )
         if margin is not None:
-            marg = _same_length(_numbers(_get(data, margin), margin), n, margin, customer)
+            marg = _same_length(_numbers(_get(columns, margin), margin), n, margin, customer)
         elif cost is not None:
-            marg = rev - _same_length(_numbers(_get(data, cost), cost), n, cost, customer)
+            marg = rev - _same_length(_numbers(_get(columns, cost), cost), n, cost, customer)
         else:
             marg = np.full(n, np.nan)
         if product is not None:
-            prod = _factorize(_get(data, product), None, product)
+            prod = _factorize(_get(columns, product), None, product)
             _same_length(prod[0], n, product, customer)
         else:
             prod = (np.full(n, -1, dtype=np.int32), np.array([], dtype=object))
@@ -309,12 +341,14 @@ class CustomerTable:
         segment: str | None = None,
         acquired_at: str | None = None,
     ) -> CustomerTable:
-        """Build the table from a mapping of columns or a pandas DataFrame.
+        """Build the table from a mapping of columns or a data frame.
 
         Parameters
         ----------
-        data : mapping of str to array_like, or pandas.DataFrame
-            The columns.
+        data : mapping of str to array_like, or data frame
+            The columns: a pandas, polars or pyarrow table (or any eager frame
+            narwhals supports), or a mapping of numpy arrays, lists or frame
+            columns, read as by :meth:`TransactionTable.from_columns`.
         id : str, optional
             Name of the customer id column.
         internal, segment, acquired_at : str, optional
@@ -331,7 +365,8 @@ class CustomerTable:
             If a column is missing or has another length, or an id is
             missing or repeated (the rows are named).
         TypeError
-            If the `internal` column does not hold booleans.
+            If `data` is neither a mapping nor a data frame, or the `internal`
+            column does not hold booleans.
 
         Examples
         --------
@@ -339,27 +374,32 @@ class CustomerTable:
         ...                                 segment="seg")
         >>> ct.segment_of(["b", "a"])[0].tolist()
         [-1, 0]
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"id": ["a", "b"], "seg": ["gold", None]}, dtype="category")
+        >>> CustomerTable.from_columns(frame, segment="seg").codes("segment")[0].tolist()
+        [0, -1]
         """
-        raw = _ids(_get(data, id), id)
+        columns = _data(data, id, internal, segment, acquired_at)
+        raw = _ids(_get(columns, id), id)
         codes, labels = _factorize(raw, None, id)
         ids: npt.NDArray[Any] = np.full(len(codes), None, dtype=object)
         ids[codes >= 0] = labels[codes[codes >= 0]]
         n = len(ids)
         flags = np.zeros(n, dtype=np.bool_)
         if internal is not None:
-            col = _same_length(_column(_get(data, internal), internal), n, internal, id)
+            col = _same_length(_column(_get(columns, internal), internal), n, internal, id)
             if col.dtype != np.bool_:
                 raise TypeError(f"column {internal!r} must hold True/False, got {col.dtype}")
             flags = col.astype(np.bool_)
         seg = (
-            _factorize(_get(data, segment), None, segment)
+            _factorize(_get(columns, segment), None, segment)
             if segment is not None
             else (np.full(n, -1, dtype=np.int32), np.array([], dtype=object))
         )
         if segment is not None:
             _same_length(seg[0], n, segment, id)
         acq = (
-            as_instant_array(_column(_get(data, acquired_at), acquired_at), name=acquired_at)
+            _instants(_values(_get(columns, acquired_at), acquired_at), acquired_at)
             if acquired_at is not None
             else np.full(n, np.datetime64("NaT", "ns"))
         )

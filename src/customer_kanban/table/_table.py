@@ -11,144 +11,33 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.frames import Categorical
+from customer_kanban._core.groups import remember_codes
 from customer_kanban._core.instants import as_instant_array, to_datetime
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.model import BlockedInterval, Transition, WorkItem, WorkType
 from customer_kanban.table._checks import refuse_nul, state_names, values_of, whole_number_ids
+from customer_kanban.table._columns import (
+    Codes,
+    Labels,
+    _coded,
+    _coded_text,
+    _column,
+    _columns_of,
+    _factorize,
+    _instants,
+    _is_coded,
+    _labels_of,
+    _missing_label,
+    _readonly,
+    _values,
+)
 
 __all__ = ["BlockedIntervals", "Transitions", "WorkItemTable"]
 
 INSTANTS = ("requested_at", "committed_at", "delivered_at", "due_at")
 CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
 _NAT = np.datetime64("NaT", "ns")
-
-Codes = npt.NDArray[np.int32]
-Labels = npt.NDArray[np.object_]
-
-
-def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    a.flags.writeable = False
-    return a
-
-
-def _column(values: object, name: str = "values") -> npt.NDArray[Any]:
-    """A 1-D numpy array from an array-like or a pandas column (missing values -> None).
-
-    Anything else is refused, naming `name`: a scalar, ``None`` or a mapping (TypeError),
-    a nested or ragged sequence (ValidationError).
-    """
-    if values is None or isinstance(values, (str, bytes, Mapping)):
-        raise TypeError(
-            f"`{name}` must be a one-dimensional array-like, got {type(values).__name__}"
-        )
-    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        isna = getattr(values, "isna", None)
-        dtype_kind = getattr(getattr(values, "dtype", None), "kind", "O")
-        if callable(isna) and dtype_kind not in "biufcmM":
-            # pandas extension columns (string, category, nullable) may hold pd.NA.
-            mask = np.asarray(isna(), dtype=bool)
-            obj = np.asarray(values.to_numpy(dtype=object), dtype=object)
-            obj[mask] = None
-            return obj
-        values = values.to_numpy()
-    try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError) as exc:  # ragged nesting
-        raise ValidationError(f"`{name}` must be one-dimensional: {exc}") from exc
-    if arr.ndim == 0:
-        raise TypeError(
-            f"`{name}` must be a one-dimensional array-like, got {type(values).__name__}"
-        )
-    if arr.ndim != 1:
-        raise ValidationError(f"`{name}` must be one-dimensional, got shape {arr.shape}")
-    if arr.dtype.kind == "U" and isinstance(values, (list, tuple)):
-        # numpy's fixed-width text has dropped trailing NULs: look at the values given.
-        refuse_nul(np.asarray(values, dtype=object), name)
-    return arr
-
-
-def _missing_label(arr: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Missing categorical entries: None, NaN, empty strings."""
-    if arr.dtype.kind in "US":
-        empty: npt.NDArray[np.bool_] = np.char.str_len(arr) == 0
-        return empty
-    if arr.dtype.kind == "f":
-        nan: npt.NDArray[np.bool_] = np.isnan(arr)
-        return nan
-    if arr.dtype.kind == "O":
-        # Vectorised tests for None, NaN and "" in an object array.
-        is_none = np.equal(arr, np.array(None, dtype=object))
-        is_empty = np.equal(arr, "")
-        is_nan = arr != arr  # NaN is the only value not equal to itself
-        return np.asarray(is_none | is_empty | is_nan, dtype=bool)
-    return np.zeros(arr.shape, dtype=bool)
-
-
-def factorize(values: object, labels: Sequence[str] | None = None) -> tuple[Codes, Labels]:
-    """Encode labels as ``int32`` codes (-1 for missing) and an object array of labels.
-
-    Parameters
-    ----------
-    values : array_like
-        Labels; ``None``, ``NaN`` and ``""`` are missing.
-    labels : sequence of str, optional
-        Known labels, in order; values outside them raise ValidationError.
-        Default: the sorted distinct values, as strings.
-
-    Examples
-    --------
-    >>> codes, labels = factorize(["b", None, "a", "b"])
-    >>> codes.tolist(), labels.tolist()
-    ([1, -1, 0, 1], ['a', 'b'])
-
-    Raises
-    ------
-    TypeError
-        If `values` is not a one-dimensional array-like (``None``, a scalar, a mapping).
-    customer_kanban.errors.ValidationError
-        If `values` is nested or not one-dimensional, a label holds a NUL character
-        (numpy's fixed-width text would drop a trailing one and merge ``'D\\x00'``
-        with ``'D'``), or a value is not among the known `labels`.
-    """
-    return _factorize(values, labels, "values")
-
-
-def _factorize(values: object, labels: Sequence[str] | None, name: str) -> tuple[Codes, Labels]:
-    """:func:`factorize`, its messages naming the column `name`."""
-    arr = _column(values, name)
-    refuse_nul(arr, name)
-    if labels is not None:
-        if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
-            raise TypeError(f"`labels` must be a sequence of labels, got {type(labels).__name__}")
-        refuse_nul(np.asarray(list(labels), dtype=object), "labels")
-    missing = _missing_label(arr)
-    codes = np.full(arr.shape, -1, dtype=np.int32)
-    if arr.dtype.kind == "S" and labels is None:  # UTF-8 bytes as read from a file
-        uniq, inverse = np.unique(arr[~missing], return_inverse=True)
-        codes[~missing] = inverse.astype(np.int32)
-        return codes, np.char.decode(uniq, "utf-8").astype(object)
-    if arr.dtype.kind == "S":
-        arr = np.char.decode(arr, "utf-8")
-    present = arr[~missing].astype(str) if arr.dtype.kind != "U" else arr[~missing]
-    if labels is None:
-        uniq, inverse = np.unique(present, return_inverse=True)
-        codes[~missing] = inverse.astype(np.int32)
-        return codes, np.asarray(uniq.astype(object), dtype=object)
-    known = np.asarray(list(labels), dtype=object)
-    if known.size == 0:
-        if present.size:
-            raise ValidationError(f"`{name}`: values found but no labels are known")
-        return codes, known
-    order = np.argsort(known.astype(str))
-    sorted_known = known.astype(str)[order]
-    pos = np.searchsorted(sorted_known, present)
-    pos_clipped = np.minimum(pos, sorted_known.size - 1)
-    ok = sorted_known[pos_clipped] == present
-    if not ok.all():
-        bad = np.unique(present[~ok])[:5].tolist()
-        raise ValidationError(f"`{name}`: values {bad} are not among the known labels")
-    codes[~missing] = order[pos_clipped].astype(np.int32)
-    return codes, known
 
 
 @attrs.frozen(eq=False)
@@ -262,7 +151,15 @@ class WorkItemTable:
     ['A']
     """
 
-    __slots__ = ("_blocked", "_categories", "_columns", "_n", "_states", "_transitions")
+    __slots__ = (
+        "_blocked",
+        "_categories",
+        "_columns",
+        "_labels",
+        "_n",
+        "_states",
+        "_transitions",
+    )
 
     def __init__(
         self,
@@ -279,6 +176,7 @@ class WorkItemTable:
             k: (_readonly(np.asarray(c, dtype=np.int32)), _readonly(np.asarray(lab, dtype=object)))
             for k, (c, lab) in categories.items()
         }
+        self._labels: dict[str, npt.NDArray[Any]] = {}  # categorical fields as labels
         self._states = tuple(states)
         self._transitions = transitions if transitions is not None else _empty_transitions()
         self._blocked = blocked if blocked is not None else _empty_blocked()
@@ -388,11 +286,13 @@ class WorkItemTable:
         transitions: Mapping[str, Any] | Any | None = None,
         blocked: Mapping[str, Any] | Any | None = None,
     ) -> WorkItemTable:
-        """Build a table from a mapping of array-likes or a pandas DataFrame.
+        """Build a table from a mapping of array-likes or a data frame.
 
         Parameters
         ----------
-        columns : mapping of str to array_like, or DataFrame
+        columns : mapping of str to array_like, or data frame
+            A pandas, polars or pyarrow table (or any eager frame narwhals
+            supports), or a mapping of numpy arrays, lists or frame columns.
             Must hold ``id`` and ``requested_at``.  Known fields:
             ``committed_at``, ``delivered_at``, ``due_at`` (instants),
             ``customer``, ``segment``, ``work_type``, ``class_of_service``
@@ -401,12 +301,16 @@ class WorkItemTable:
             columns as they are.
         states : sequence of str, optional
             Workflow states, in order; required when `transitions` are given.
-        transitions : mapping or DataFrame, optional
+        transitions : mapping or data frame, optional
             Columns ``item`` (values of `id`), ``state`` (names in `states`),
             ``at`` (instants) and optionally ``department``.
-        blocked : mapping or DataFrame, optional
+        blocked : mapping or data frame, optional
             Columns ``item``, ``start``, ``end`` (NaT = still blocked) and
             optionally ``reason``.
+
+        Returns
+        -------
+        WorkItemTable
 
         Raises
         ------
@@ -414,8 +318,38 @@ class WorkItemTable:
             Listing every rule broken and every offending row (position and item
             id): missing or repeated ids, missing request instants, commitment
             before request, delivery before commitment or without it.
+        TypeError
+            If `columns`, `transitions` or `blocked` is neither a mapping nor a data
+            frame.
+
+        Notes
+        -----
+        Every kind of input gives the table the same values would give as numpy
+        arrays.  Categorical and dictionary columns (pandas ``category``, polars
+        ``Categorical`` and ``Enum``, Arrow ``dictionary``) are read as their codes
+        and labels: each label is converted once, no Python object is made per
+        row.  Arrow strings (polars and pyarrow text) are dictionary-encoded in
+        Arrow, and instants among them cast by pyarrow.  Timestamps with a time
+        zone are converted to UTC; naive ones are taken to be in UTC already.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> frame = pl.DataFrame({
+        ...     "id": ["A", "B"],
+        ...     "requested_at": ["2024-01-01T09:00:00+01:00", "2024-01-02T00:00:00Z"],
+        ...     "class_of_service": ["Standard", "Expedite"],
+        ... }).with_columns(
+        ...     pl.col("requested_at").str.to_datetime(time_zone="Europe/Rome"),
+        ...     pl.col("class_of_service").cast(pl.Categorical),
+        ... )
+        >>> t = WorkItemTable.from_columns(frame)
+        >>> np.datetime_as_string(t["requested_at"], unit="m").tolist()  # UTC
+        ['2024-01-01T08:00', '2024-01-02T00:00']
+        >>> t.codes("class_of_service")[1].tolist()
+        ['Expedite', 'Standard']
         """
-        data = _columns_of(columns, "columns")  # works for dict and DataFrame alike
+        _, data = _columns_of(columns, "columns")
         states = state_names(states)
         out, cats = _item_columns(data)
         id_index = _IdIndex(out["id"])
@@ -502,12 +436,32 @@ class WorkItemTable:
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         """The column `name`: instants as datetime64[ns], categorical fields as labels.
 
-        Labels come as an object array, ``None`` where missing.
+        Labels come as a read-only object array, ``None`` where missing, made on
+        first use and kept with the table (8 bytes per item).  It keeps the field's
+        codes: a metric given it as ``by=`` groups with them, without factorising
+        the labels again (as ``by=table.codes(name)`` would, except that the groups
+        are the labels present, sorted, as for any array of labels).
+
+        Examples
+        --------
+        >>> from customer_kanban.metrics import percentiles
+        >>> t = WorkItemTable.from_columns({
+        ...     "id": ["A", "B", "C"], "requested_at": ["2024-01-01"] * 3,
+        ...     "class_of_service": ["Standard", "Expedite", "Standard"]})
+        >>> percentiles([4.0, 1.0, 6.0], 50, by=t["class_of_service"]).values
+        array([[1.],
+               [5.]])
         """
         if name in self._columns:
             return self._columns[name]
+        if name in self._labels:
+            return self._labels[name]
         if name in self._categories:
-            return _labels_of(*self._categories[name])
+            codes, labels = self._categories[name]
+            values: npt.NDArray[Any] = _readonly(_labels_of(codes, labels)).view()
+            remember_codes(values, codes, labels)
+            self._labels[name] = values
+            return values
         raise KeyError(f"no field {name!r}; fields are {list(self.fields)}")
 
     def codes(self, name: str) -> tuple[Codes, Labels]:
@@ -718,7 +672,7 @@ class WorkItemTable:
         """Convert back to :class:`~customer_kanban.model.WorkItem` values (see from_items)."""
         cols = self._columns
         inst = {name: [to_datetime(v) for v in cols[name]] for name in INSTANTS}
-        labels = {name: self[name] for name in self._categories}
+        labels = {name: _labels_of(*self._categories[name]) for name in self._categories}
         extra = [n for n in self._categories if n not in CATEGORICALS]
         tr, bl = self._transitions, self._blocked
         t_bounds = np.searchsorted(tr.item, np.arange(self._n + 1))
@@ -769,7 +723,8 @@ class WorkItemTable:
             if not _same(self[name], other[name]):
                 return False
         for name in self._categories:
-            if not np.array_equal(self[name], other[name]):
+            ours, theirs = _labels_of(*self._categories[name]), _labels_of(*other.codes(name))
+            if not np.array_equal(ours, theirs):
                 return False
         a, b = self._transitions, other._transitions
         if not (
@@ -827,14 +782,6 @@ def _booleans(values: object) -> npt.NDArray[np.bool_]:
     )
 
 
-def _labels_of(codes: Codes, labels: Labels) -> Labels:
-    """Labels of `codes` as an object array, ``None`` where the code is -1."""
-    out = np.full(codes.size, None, dtype=object)
-    present = codes >= 0
-    out[present] = labels[codes[present]]
-    return out
-
-
 def _same(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
     """Array equality where NaT equals NaT and NaN equals NaN."""
     if a.dtype != b.dtype or a.shape != b.shape:
@@ -865,41 +812,57 @@ class _IdIndex:
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
 
-    def positions(self, values: npt.NDArray[Any], name: str) -> npt.NDArray[np.int64]:
+    def positions(self, values: object, name: str) -> npt.NDArray[np.int64]:
+        """Row of the item each of `values` names (a coded column: once per label)."""
+        coded = _coded(values)
+        if coded is not None:
+            found = self._coded_positions(coded)
+            if found is not None:
+                return found
+            values = coded  # a label names no item: the message, from the rows
+        ids = _column(values, name)
         if self._sorted.dtype.kind in "iu":
-            values = whole_number_ids(values, name).astype(self._sorted.dtype)
+            ids = whole_number_ids(ids, name).astype(self._sorted.dtype)
         else:
-            refuse_nul(values, name)
-            values = values.astype(str)
+            refuse_nul(ids, name)
+            ids = ids.astype(str)
         if self._sorted.size == 0:
-            if values.size:
+            if ids.size:
                 raise ValidationError(f"`{name}` names items that are not in the table")
             return np.empty(0, np.int64)
-        pos = np.minimum(np.searchsorted(self._sorted, values), self._sorted.size - 1)
-        ok = self._sorted[pos] == values
+        pos, ok = self._find(ids)
         if not ok.all():
             rows = np.flatnonzero(~ok)
             raise ValidationError(
                 f"`{name}` names items that are not in the table in "
-                f"{describe_rows(rows, values[rows])}",
+                f"{describe_rows(rows, ids[rows])}",
                 rows=rows,
             )
-        return self._order[pos].astype(np.int64)
+        return pos
+
+    def _find(self, ids: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        pos = np.minimum(np.searchsorted(self._sorted, ids), self._sorted.size - 1)
+        return self._order[pos].astype(np.int64), self._sorted[pos] == ids
+
+    def _coded_positions(self, column: Categorical) -> npt.NDArray[np.int64] | None:
+        """Rows named by a coded column of text ids, or None if one names no item."""
+        if self._sorted.dtype.kind not in "US" or not self._sorted.size or (column.codes < 0).any():
+            return None
+        text = column.labels
+        pos, ok = self._find(text if text.dtype.kind == "U" else text.astype(str))
+        used = np.bincount(column.codes, minlength=text.size) > 0
+        if not ok[used].all():
+            return None
+        return pos[column.codes]
 
 
-def _columns_of(data: object, name: str) -> dict[str, Any]:
-    """The columns of a mapping or a data frame, by name."""
-    if not isinstance(data, Mapping) and not hasattr(data, "columns"):
-        raise TypeError(
-            f"`{name}` must be a mapping of column names to array-likes or a data frame, "
-            f"got {type(data).__name__}"
-        )
-    frame: Any = data
-    return {str(k): frame[k] for k in frame}
-
-
-def _item_ids(ids: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def _item_ids(values: object) -> npt.NDArray[Any]:
     """The `id` column: text (missing: ""), or integers (whole-number floats included)."""
+    if isinstance(values, Categorical):
+        text = _coded_text(values)
+        if text is not None:
+            return text
+    ids = _column(values, "id")  # Arrow text: its strings (item ids are mostly distinct)
     refuse_nul(ids, "id")
     if ids.dtype.kind == "O":
         missing = _missing_label(ids)
@@ -909,6 +872,11 @@ def _item_ids(ids: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return ids
 
 
+def _no_labels(n: int) -> tuple[Codes, Labels]:
+    """The codes and labels of a categorical column left out: every row missing."""
+    return np.full(n, -1, np.int32), np.empty(0, dtype=object)
+
+
 def _item_columns(
     data: dict[str, Any],
 ) -> tuple[dict[str, npt.NDArray[Any]], dict[str, tuple[Codes, Labels]]]:
@@ -916,12 +884,12 @@ def _item_columns(
     for required in ("id", "requested_at"):
         if required not in data:
             raise ValidationError(f"`columns` must hold `{required}`")
-    ids = _item_ids(_column(data.pop("id"), "id"))
+    ids = _item_ids(data.pop("id"))
     n = ids.size
     out: dict[str, npt.NDArray[Any]] = {"id": ids}
     for name in INSTANTS:
         raw = data.pop(name, None)
-        out[name] = np.full(n, _NAT) if raw is None else as_instant_array(raw, name=name)
+        out[name] = np.full(n, _NAT) if raw is None else _instants(raw, name)
     recognisable = data.pop("customer_recognisable", None)
     out["customer_recognisable"] = (
         np.zeros(n, bool) if recognisable is None else _booleans(recognisable)
@@ -929,9 +897,12 @@ def _item_columns(
     cats: dict[str, tuple[Codes, Labels]] = {}
     for name in CATEGORICALS:
         raw = data.pop(name, None)
-        cats[name] = _factorize(np.full(n, None, object) if raw is None else raw, None, name)
+        cats[name] = _no_labels(n) if raw is None else _factorize(raw, None, name)
     _check_names(data)
     for name, raw in data.items():
+        if _is_coded(raw):
+            cats[name] = _factorize(raw, None, name)
+            continue
         arr = _column(raw, name)
         if arr.dtype.kind in "OUS":
             cats[name] = _factorize(arr, None, name)
@@ -946,13 +917,14 @@ def _transitions_from(
     transitions: Mapping[str, Any] | Any, id_index: _IdIndex, states: Sequence[str]
 ) -> Transitions:
     """The `transitions` of :meth:`WorkItemTable.from_columns`, sorted by item then instant."""
-    tdata = _columns_of(transitions, "transitions")
+    _, tdata = _columns_of(transitions, "transitions")
     for required in ("item", "state", "at"):
         if required not in tdata:
             raise ValidationError(f"`transitions` must hold `{required}`")
-    if not states and len(_column(tdata["item"], "transitions.item")):
+    items = _values(tdata["item"], "transitions.item")
+    if not states and len(items):
         raise ValidationError("`states` must be given with `transitions`")
-    item = id_index.positions(_column(tdata["item"], "transitions.item"), "transitions.item")
+    item = id_index.positions(items, "transitions.item")
     try:
         state, _ = _factorize(tdata["state"], states, "transitions.state")
     except ValidationError as exc:
@@ -960,10 +932,10 @@ def _transitions_from(
     if (state < 0).any():
         rows = np.flatnonzero(state < 0)
         raise ValidationError(f"`transitions.state` is missing in {describe_rows(rows)}", rows=rows)
-    at = as_instant_array(_column(tdata["at"], "transitions.at"), name="transitions.at")
+    at = _instants(_values(tdata["at"], "transitions.at"), "transitions.at")
     dept = tdata.get("department")
-    dcodes, dlabels = _factorize(
-        np.full(item.size, None, object) if dept is None else dept, None, "transitions.department"
+    dcodes, dlabels = (
+        _no_labels(item.size) if dept is None else _factorize(dept, None, "transitions.department")
     )
     order = np.lexsort((at, item))
     return Transitions(item[order], state[order], at[order], dcodes[order], dlabels)
@@ -971,21 +943,21 @@ def _transitions_from(
 
 def _blocked_from(blocked: Mapping[str, Any] | Any, id_index: _IdIndex) -> BlockedIntervals:
     """The `blocked` intervals of :meth:`WorkItemTable.from_columns`, sorted by item then start."""
-    bdata = _columns_of(blocked, "blocked")
+    _, bdata = _columns_of(blocked, "blocked")
     for required in ("item", "start"):
         if required not in bdata:
             raise ValidationError(f"`blocked` must hold `{required}`")
-    item = id_index.positions(_column(bdata["item"], "blocked.item"), "blocked.item")
-    start = as_instant_array(_column(bdata["start"], "blocked.start"), name="blocked.start")
+    item = id_index.positions(_values(bdata["item"], "blocked.item"), "blocked.item")
+    start = _instants(_values(bdata["start"], "blocked.start"), "blocked.start")
     end_raw = bdata.get("end")
     end = (
         np.full(item.size, _NAT)
         if end_raw is None
-        else as_instant_array(_column(end_raw, "blocked.end"), name="blocked.end")
+        else _instants(_values(end_raw, "blocked.end"), "blocked.end")
     )
     reason = bdata.get("reason")
-    rcodes, rlabels = _factorize(
-        np.full(item.size, None, object) if reason is None else reason, None, "blocked.reason"
+    rcodes, rlabels = (
+        _no_labels(item.size) if reason is None else _factorize(reason, None, "blocked.reason")
     )
     order = np.lexsort((start, item))
     return BlockedIntervals(item[order], start[order], end[order], rcodes[order], rlabels)

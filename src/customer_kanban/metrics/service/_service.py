@@ -40,6 +40,20 @@ def _positions(previous: IntpArray, counts: Int64Array, offsets: Int64Array) -> 
     return out
 
 
+def _select(segment: FloatArray, kth: IntpArray) -> None:
+    """Partition `segment` in place so that each position of `kth` (sorted) holds the
+    value it would hold sorted.
+
+    One single-position partition after another, each of the part right of the
+    previous position: numpy's partition at one position is several times faster
+    than at many (for six positions, 2 ms instead of 15 ms on 850,000 values).
+    """
+    start = 0
+    for k in kth.tolist():
+        segment[start:].partition(k - start)
+        start = k + 1
+
+
 def _quantiles(
     values: FloatArray,
     offsets: Int64Array,
@@ -67,11 +81,11 @@ def _quantiles(
     if hi is not None:
         np.clip(hi, 0, values.size - 1, out=hi)
     if partition:
-        # A loop over groups (bounded by the caller), each an O(n_g) introselect.
+        # A loop over groups (bounded by the caller), each O(n_g) introselects.
         for g in np.flatnonzero(counts).tolist():
             begin = int(offsets[g])
             kth = lo[g] if hi is None else np.concatenate((lo[g], hi[g]))
-            values[begin : begin + int(counts[g])].partition(np.unique(kth) - begin)
+            _select(values[begin : begin + int(counts[g])], np.unique(kth) - begin)
     out = values[lo] if hi is None or gamma is None else lerp(values[lo], values[hi], gamma)
     out[empty] = np.nan
     return out
