@@ -138,3 +138,28 @@ def test_reader_options_are_checked_before_any_reading(reader):
         reader({}, input_limit=-1)
     with pytest.raises(ValidationError, match=r"`delimiter` must be one character"):
         reader({}, delimiter=";;")
+
+
+def test_many_blocks_give_the_table_of_one(tmp_path, monkeypatch):
+    import functools
+
+    from customer_kanban.io import _source
+    from customer_kanban.io._csv import CsvReader
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    customers = [f"c{k}é" if k % 7 == 0 else f"c{k}" for k in rng.integers(0, 400, n)]
+    days = rng.integers(1, 28, n)
+    text = "customer,at,revenue\n" + "".join(
+        f"{c},2024-02-{d:02d},{k % 50}.5\n"
+        for k, (c, d) in enumerate(zip(customers, days, strict=True))
+    )
+    path = tmp_path / "purchases.csv"
+    path.write_text(text, encoding="utf-8")
+    one = read_transactions(path).table
+    monkeypatch.setattr(_source, "CsvReader", functools.partial(CsvReader, block_bytes=4096))
+    many = read_transactions(path).table
+    assert many.codes("customer")[1].tolist() == one.codes("customer")[1].tolist()
+    assert many.codes("customer")[0].tolist() == one.codes("customer")[0].tolist()
+    assert sorted(one.codes("customer")[1].tolist()) == sorted(set(customers))
+    np.testing.assert_array_equal(many["revenue"], one["revenue"])

@@ -224,7 +224,7 @@ def _transaction_block(
     reasons, failed = _reasons(checks, len(ns))
     ok = ~failed
     out = {
-        "customer": _take(who, ok),
+        "customer": _coded_bytes(_take(who, ok)),
         "at": ns[ok].view("datetime64[ns]"),
         "revenue": rev[ok],
         "extra": None if extra is None else extra[ok],
@@ -244,10 +244,45 @@ def _labels(column: Any, na: tuple[str, ...]) -> tuple[Categorical | npt.NDArray
     return text_column(column, na)
 
 
+def _coded_bytes(values: Categorical | npt.NDArray[Any]) -> Categorical | npt.NDArray[Any]:
+    """A block's ids read as UTF-8 bytes, as codes into the block's sorted distinct ids (the
+    blocks' codes are joined by :func:`_join_coded`): memory holds codes, not one sort of
+    every row at once."""
+    if isinstance(values, Categorical) or values.dtype.kind != "S":
+        return values
+    labels, codes = np.unique(values, return_inverse=True)
+    return Categorical(codes.reshape(-1).astype(np.int32), labels)
+
+
+def _join_coded(parts: list[Categorical | npt.NDArray[Any]]) -> Categorical | None:
+    """The blocks' coded ids as one coded column with decoded labels, or None if a block
+    is not coded bytes."""
+    if not all(isinstance(p, Categorical) and p.labels.dtype.kind == "S" for p in parts):
+        return None
+    coded = [p for p in parts if isinstance(p, Categorical)]
+    labels = np.unique(np.concatenate([p.labels for p in coded]))
+    codes = np.concatenate(
+        [np.searchsorted(labels, p.labels).astype(np.int32)[p.codes] for p in coded]
+    )
+    return Categorical(codes, np.asarray(decode(labels)))
+
+
 def _take(values: Categorical | npt.NDArray[Any], rows: Mask) -> Categorical | npt.NDArray[Any]:
     if isinstance(values, Categorical):
         return Categorical(values.codes[rows], values.labels)
     return values[rows]
+
+
+def _customers(values: list[Categorical | npt.NDArray[Any]]) -> Categorical | npt.NDArray[Any]:
+    """The customer column: the blocks' codes joined, else their text."""
+    if (
+        len(values) == 1
+        and isinstance(values[0], Categorical)
+        and values[0].labels.dtype.kind != "S"
+    ):
+        return values[0]  # a frame's coded column
+    joined = _join_coded(values)
+    return joined if joined is not None else _concat(values)
 
 
 def _concat(
@@ -270,7 +305,7 @@ def _transactions(
 ) -> TransactionLogResult:
     # Each column is joined, then the blocks' copies are let go: memory holds one copy.
     columns: dict[str, Any] = {
-        "customer": _concat([p.pop("customer") for p in parts]),
+        "customer": _customers([p.pop("customer") for p in parts]),
         "at": np.concatenate([p.pop("at") for p in parts]),
         "revenue": np.concatenate([p.pop("revenue") for p in parts]),
     }
