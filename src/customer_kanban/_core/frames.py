@@ -226,9 +226,11 @@ def _categorical_of(indices: Any, dictionary: Any) -> Categorical:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    codes = pc.fill_null(pc.cast(indices, pa.int32()), -1)
+    codes = indices if indices.type == pa.int32() else pc.cast(indices, pa.int32())
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks() if codes.num_chunks else pa.array([], pa.int32())
+    if codes.null_count:  # (a pass over every row: only when there are nulls)
+        codes = pc.fill_null(codes, -1)
     labels = _dictionary_text(dictionary.cast(pa.large_string()), pa)
     return Categorical(np.asarray(codes.to_numpy(zero_copy_only=False), np.int32), labels)
 
