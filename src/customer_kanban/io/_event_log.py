@@ -373,9 +373,11 @@ def _sort_rows(
     row_bits = max(int(n_rows - 1).bit_length(), 1)
     fits = max((n_codes - 1).bit_length(), int(minor.max(initial=0)).bit_length()) + row_bits
     if fits <= 63:
-        order = _stable_order(minor, row_bits)  # by instant, order and state ...
+        positions = np.arange(n_rows, dtype=np.int64)
+        order = _stable_order(minor, row_bits, positions)  # by instant, order and state ...
         s_codes = codes[order].astype(np.int64)
-        by_item = _stable_order(s_codes, row_bits)  # ... then by item, keeping that order
+        by_item = _stable_order(s_codes, row_bits, positions)  # ... then by item, keeping it
+        del positions
         s_codes = s_codes[by_item]
         order = order[by_item]
         del by_item
@@ -402,15 +404,16 @@ def _sort_rows(
     return order, s_codes, s_state, s_at, tie, labels_of
 
 
-def _stable_order(key: I64, row_bits: int) -> I64:
+def _stable_order(key: I64, row_bits: int, positions: I64) -> I64:
     """The positions that sort `key` stably, by one sort of values.
 
     ``key << row_bits | position`` is sorted as values (numpy's vectorized sort of
     values is several times faster than ``argsort``); the low bits are then the
-    positions.  `key` must be >= 0 and below ``2 ** (63 - row_bits)``.
+    positions.  `key` must be >= 0 and below ``2 ** (63 - row_bits)``; `positions` is
+    ``arange(key.size)``, made once for both sorts.
     """
     packed = np.left_shift(key, row_bits)
-    packed |= np.arange(key.size, dtype=np.int64)
+    packed |= positions
     packed.sort()
     packed &= (1 << row_bits) - 1
     return packed

@@ -64,21 +64,17 @@ def text_order(values: I64) -> I64:
 
 
 def decimal_text(values: I64) -> npt.NDArray[np.str_]:
-    """Non-negative integers as their decimal text, digit column by digit column.
+    """Non-negative integers as their decimal text, as wide as the longest.
+
+    numpy's own conversion (faster than writing the digits column by column here).
 
     Examples
     --------
     >>> decimal_text(np.array([0, 7, 42, 1000], np.int64)).tolist()
     ['0', '7', '42', '1000']
     """
-    nd = digits(values)
-    width = int(nd.max(initial=1))
-    matrix = np.zeros((values.size, width), np.uint8)
-    for j in range(width):  # one pass per digit position, not per value
-        has = nd > j
-        power = _POW10[np.maximum(nd - 1 - j, 0)]
-        matrix[:, j] = np.where(has, (values // power) % 10 + 48, 0)
-    return matrix.view(f"S{width}").reshape(values.size).astype(f"U{width}")
+    width = int(digits(values).max(initial=1))
+    return values.astype(f"U{width}")
 
 
 def integer_ids(column: ArrowText, na_values: tuple[str, ...] = ()) -> Categorical | None:
@@ -138,7 +134,7 @@ def bytes_integer_ids(ids: npt.NDArray[Any], na_values: tuple[str, ...] = ()) ->
 
 def _coded(values: I64, lo: int, hi: int, na_values: tuple[str, ...]) -> Categorical | None:
     """Integer ids (in ``[lo, hi]``, a dense range) as codes and text labels in text order."""
-    values -= lo
+    values = np.subtract(values, lo)  # a new array: `values` may be Arrow's, read-only
     present = np.zeros(hi - lo + 1, bool)
     present[values] = True
     distinct = np.flatnonzero(present).astype(np.int64)
@@ -191,4 +187,4 @@ def _numpy(values: Any) -> I64:
     if hasattr(values, "combine_chunks"):
         values = values.combine_chunks()
     out: I64 = np.asarray(values.to_numpy(zero_copy_only=False))
-    return out.copy() if not out.flags.writeable else out
+    return out  # read-only when Arrow's: `_coded` writes to a new array
