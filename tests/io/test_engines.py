@@ -334,3 +334,23 @@ def test_numbered_ids_equal_on_every_engine(tmp_path, monkeypatch, ids):
     numpy = read_log(path, **KW, engine="numpy")
     _same(read_log(path, **KW, engine="arrow"), numpy)
     assert numpy.table["id"].tolist() == sorted(ids)  # text order, as text
+
+
+def test_the_arrow_engine_does_not_import_pandas(tmp_path):
+    import subprocess
+    import sys
+
+    rows = [(f"{k}", "Backlog", "2024-01-01T00:00:00", "t", "p") for k in range(200)]
+    path = _write(tmp_path / "log.csv", rows)
+    code = (
+        "import sys\n"
+        "from customer_kanban.io import read_event_log\n"
+        "from customer_kanban.model import Workflow\n"
+        "wf = Workflow(['Backlog', 'Doing', 'Done'], 'Doing', 'Done')\n"
+        f"t = read_event_log({str(path)!r}, workflow=wf, engine='arrow',\n"
+        "                   attributes={'prio': 'class_of_service'}).table\n"
+        "assert len(t) == 200\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

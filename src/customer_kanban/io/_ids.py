@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.frames import ArrowText, Categorical
+from customer_kanban._core.frames import ArrowText, Categorical, primitive_values
 
 __all__ = ["bytes_integer_ids", "decimal_text", "integer_ids", "text_order"]
 
@@ -183,8 +183,7 @@ def _large_string() -> Any:
 
 
 def _numpy(values: Any) -> I64:
-    """An Arrow integer array or chunked array as one numpy array."""
-    if hasattr(values, "combine_chunks"):
-        values = values.combine_chunks()
-    out: I64 = np.asarray(values.to_numpy(zero_copy_only=False))
-    return out  # read-only when Arrow's: `_coded` writes to a new array
+    """An Arrow integer array or chunked array (no nulls) as one numpy array (read-only
+    when it is Arrow's own buffer: `_coded` writes to a new array)."""
+    out: I64 = primitive_values(values, np.int64)
+    return out
