@@ -61,7 +61,8 @@ DELIVERED = choices_of(Delivered)
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
-_RESERVED = (
+#: Table fields an attribute cannot be read into (the reader sets them).
+RESERVED = (
     "id",
     "requested_at",
     "committed_at",
@@ -216,7 +217,7 @@ def _attribute_targets(attributes: Sequence[str] | Mapping[str, str]) -> list[tu
             raise TypeError(
                 f"`attributes` must name columns and fields as strings, got {column!r}: {field!r}"
             )
-        if field in _RESERVED:
+        if field in RESERVED:
             raise ValidationError(
                 f"`attributes` maps {column!r} to the reserved table field {field!r}"
             )

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.iso import parse_iso
 from customer_kanban.errors import RejectedRowsWarning, ValidationError
-from customer_kanban.io._event_log import EventLogResult, read_event_log
+from customer_kanban.io._event_log import RESERVED, EventLogResult, read_event_log
 from customer_kanban.io._json import Walk, kind_of
 from customer_kanban.model import Workflow
 from customer_kanban.table import BlockedIntervals, WorkItemTable
@@ -41,15 +41,6 @@ __all__ = [
 
 I64 = npt.NDArray[np.int64]
 _NAT = np.iinfo(np.int64).min
-#: Table fields a tracker's field cannot be mapped to (the reader sets them).
-RESERVED = (
-    "id",
-    "requested_at",
-    "committed_at",
-    "delivered_at",
-    "due_at",
-    "customer_recognisable",
-)
 # Members read from a field's object value, in this order: an option's value, a user's
 # name as people read it, a named object's name (priority, status, component), a key.
 _OBJECT_KEYS = ("value", "displayName", "name", "key")
