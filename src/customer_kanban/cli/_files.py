@@ -18,6 +18,7 @@ from customer_kanban.errors import (
 )
 
 __all__ = [
+    "CSV_DEFAULTS",
     "JSON_LIMIT",
     "add_csv_options",
     "csv_options",
@@ -28,6 +29,8 @@ __all__ = [
     "say_warnings",
 ]
 
+#: The CSV options' defaults (an option left at its default was not given).
+CSV_DEFAULTS = {"delimiter": "auto", "field_limit": 1 << 20, "input_limit": 1 << 36}
 #: Largest JSON file (a policy, maturity evidence) read, in bytes.
 JSON_LIMIT = 16 << 20
 T = TypeVar("T")
@@ -37,21 +40,21 @@ def add_csv_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that reads a CSV file takes."""
     parser.add_argument(
         "--delimiter",
-        default="auto",
+        default=CSV_DEFAULTS["delimiter"],
         help="field delimiter of the CSV: one character, or 'auto' (default) to tell it from "
         "the header among , ; tab |",
     )
     parser.add_argument(
         "--field-limit",
         type=int,
-        default=1 << 20,
+        default=CSV_DEFAULTS["field_limit"],
         metavar="BYTES",
         help="largest field of the CSV in bytes (default 1 MiB)",
     )
     parser.add_argument(
         "--input-limit",
         type=int,
-        default=1 << 36,
+        default=CSV_DEFAULTS["input_limit"],
         metavar="BYTES",
         help="largest CSV input in bytes (default 64 GiB)",
     )

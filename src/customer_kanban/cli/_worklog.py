@@ -141,9 +141,8 @@ _WORKFLOW = {"states": "--states", "commit": "--commit", "deliver": "--deliver",
 
 def _given(args: argparse.Namespace, dest: str) -> bool:
     """Whether the user gave the option (its value is not the parser's default)."""
-    defaults = {"delimiter": "auto", "field_limit": 1 << 20, "input_limit": 1 << 36}
     value = getattr(args, dest, None)
-    return value is not None and value is not False and value != defaults.get(dest)
+    return value is not None and value is not False and value != _files.CSV_DEFAULTS.get(dest)
 
 
 def check_options(args: argparse.Namespace) -> str:
