@@ -143,6 +143,25 @@ def test_a_field_over_the_limit_is_the_same_error(tmp_path):
     assert messages[0] == messages[1]
 
 
+@pytest.mark.parametrize("extra", [-1, 0, 1])
+def test_a_field_at_the_limit_is_read_alike(tmp_path, extra):
+    """pyarrow's blocks are at most half the limit: a longer field never gets through it."""
+    limit = 1 << 20
+    path = tmp_path / "log.csv"
+    rows = "".join(f"B{k},Backlog,2024-01-0{1 + k % 9}\n" for k in range(2000))
+    path.write_text(f"item,state,at\n{rows}{'A' * (limit + extra)},Doing,2024-01-02\n{rows}")
+    outcomes = [
+        _outcome(path, workflow=WF, engine=engine, field_limit=limit)
+        for engine in ("arrow", "numpy")
+    ]
+    if extra > 0:
+        assert "field_limit" in outcomes[0]
+        assert outcomes[0] == outcomes[1]
+    else:
+        _same(outcomes[0], outcomes[1])
+        assert len(outcomes[0].table) == 2001
+
+
 def test_engine_is_a_checked_choice_and_applies_to_files(tmp_path):
     path = _write(tmp_path / "log.csv", [("A", "Backlog", "2024-01-01", "", "")])
     with pytest.raises(ValidationError, match="`engine` must be one of 'auto', 'arrow', 'numpy'"):

@@ -61,6 +61,8 @@ def test_bytes_ids_equal_numpys_unique(values):
     assert fast.codes.tolist() == inverse.tolist()
 
 
-@pytest.mark.parametrize("odd", [b"017", b"+17", b" 17", b"17 ", b"-3", b"1.0", b"x", b""])
+@pytest.mark.parametrize(
+    "odd", [b"017", b"+17", b" 17", b"17 ", b"-3", b"1.0", b"x", b"", b"1\x002", b"\x001"]
+)
 def test_bytes_ids_but_canonical_decimals_take_the_general_path(odd):
     assert _ids.bytes_integer_ids(np.array([b"1", b"2", odd, b"4"])) is None

@@ -28,7 +28,9 @@ from customer_kanban.io._source import ColumnBlock
 
 __all__ = ["ENGINES", "Engine", "arrow_block", "choose_engine"]
 
-# Rows longer than this are left to the numpy engine (pyarrow's block must hold a row).
+# pyarrow's parser holds at most two blocks of a file at once, so it refuses ("straddling
+# object") any row of two blocks or more: with blocks of at most half `field_limit`, no
+# value it reads is longer than the limit, and longer rows go to the numpy engine.
 _BLOCK_BYTES = 16 << 20
 
 
@@ -111,9 +113,7 @@ def _read(
     dictionary = pa.dictionary(pa.int32(), pa.string())
     types = {c: (dictionary if c in texts else pa.string()) for c in wanted}
     attempts = [pa.timestamp("ns"), pa.string()] if instant is not None else [pa.string()]
-    read_options = csv.ReadOptions(
-        use_threads=True, block_size=min(max(field_limit, 1 << 20), _BLOCK_BYTES)
-    )
+    read_options = csv.ReadOptions(use_threads=True, block_size=min(field_limit // 2, _BLOCK_BYTES))
     parse_options = csv.ParseOptions(
         delimiter=delimiter,
         quote_char='"',
@@ -143,25 +143,5 @@ def _read(
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
             continue  # the instants as text, or the file by the numpy engine
-        return table if _within(table, field_limit) else None
+        return table
     return None
-
-
-def _within(table: Any, field_limit: int) -> bool:
-    """Whether no value read is longer than `field_limit` bytes."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    for column in table.columns:
-        values = column
-        if pa.types.is_dictionary(column.type):
-            chunks = [c.dictionary for c in column.chunks]
-            values = pa.chunked_array(chunks, column.type.value_type) if chunks else None
-        if values is None or not (
-            pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
-        ):
-            continue
-        longest = pc.max(pc.binary_length(values)).as_py()
-        if longest is not None and longest > field_limit:
-            return False
-    return True

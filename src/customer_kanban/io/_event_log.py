@@ -324,8 +324,8 @@ def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
 
 
 def _sort_rows(
-    rows: _Rows, n_states: int
-) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
+    rows: _Rows, n_states: int, *, need_order: bool = True
+) -> tuple[I64 | None, I64, npt.NDArray[np.int32], I64, Mask, Callable[[I64], npt.NDArray[Any]]]:
     """Sort the accepted rows by (item, instant, order, state), stably.
 
     Instant, order and state are packed into one int64 key within an item (the
@@ -336,12 +336,16 @@ def _sort_rows(
     fit beside the key, one stable ``argsort`` of the item code and the key packed
     together, and where those do not fit in 63 bits, ``lexsort``.
     `seq` (the log's own order of events, optional) is used by its dense rank.
+    Without `need_order` (no other column is to be gathered in sorted order) and when
+    item code and key pack into one int64, that packed key is sorted alone: one sort of
+    values, no positions (rows equal in every sorted column are interchangeable).
     The unsorted columns are taken out of `rows` and released as soon as they are
     used, temporaries too: memory peaks here.
 
     Returns
     -------
-    order : positions of the rows in sorted order
+    order : positions of the rows in sorted order (``None`` when not `need_order`
+        and not computed)
     codes, state, at : the sorted item codes, states and instants
     tie_next : row k ties with row k + 1 on item, instant and state
     labels_of : item codes -> item ids
@@ -355,10 +359,10 @@ def _sort_rows(
     n_rows = at.size
     packed = _time_key(at)
     if packed is None or n_codes * packed[1] * n_seq * n_states >= 2**63:
-        order = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
-        c, a, st, r = codes[order], at[order], state[order], rank[order]
+        lex = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
+        c, a, st, r = codes[lex], at[lex], state[lex], rank[lex]
         tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1]) & (r[1:] == r[:-1])
-        return order, c, st, a, tie, labels_of
+        return lex, c, st, a, tie, labels_of
     ticks, span, unit, origin = packed
     del packed
     # The key within an item: instant, then the log's order, then the state.
@@ -372,8 +376,19 @@ def _sort_rows(
     minor += state
     del state
     row_bits = max(int(n_rows - 1).bit_length(), 1)
-    fits = max((n_codes - 1).bit_length(), int(minor.max(initial=0)).bit_length()) + row_bits
-    if fits <= 63:
+    minor_bits = int(minor.max(initial=0)).bit_length()
+    fits = max((n_codes - 1).bit_length(), minor_bits) + row_bits
+    order: I64 | None = None
+    if not need_order and (n_codes - 1).bit_length() + minor_bits <= 63:
+        key = np.left_shift(codes, minor_bits, dtype=np.int64)
+        del codes
+        key |= minor
+        del minor
+        key.sort()
+        s_codes = np.right_shift(key, minor_bits)
+        key &= (1 << minor_bits) - 1
+        s_minor = key
+    elif fits <= 63:
         positions = np.arange(n_rows, dtype=np.int64)
         order = _stable_order(minor, row_bits, positions)  # by instant, order and state ...
         s_codes = codes[order].astype(np.int64)
@@ -388,9 +403,10 @@ def _sort_rows(
         order = np.argsort(key, kind="stable").astype(np.int64, copy=False)
         del key
         s_codes = codes[order].astype(np.int64)
-    del codes
-    s_minor = minor[order]
-    del minor
+    if order is not None:
+        del codes
+        s_minor = minor[order]
+        del minor
     tie = (s_codes[1:] == s_codes[:-1]) & (s_minor[1:] == s_minor[:-1])
     s_state = np.empty(s_minor.size, np.int32)
     np.remainder(s_minor, n_states, out=s_state, casting="unsafe")
@@ -907,7 +923,10 @@ def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt
 
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
     """Sort the accepted rows, merge repeats into transitions, and build the table."""
-    order, s_codes, s_state, s_at, tie_next, labels_of = _sort_rows(rows, len(workflow.states))
+    need_order = rows.dept is not None or bool(rows.attrs_) or rows.req is not None
+    sorted_rows = _sort_rows(rows, len(workflow.states), need_order=need_order)
+    order, s_codes, s_state, s_at, tie_next, labels_of = sorted_rows
+    del sorted_rows
     # Free the unsorted copies: the sorted ones replace them.
     rows.ids, rows.st, rows.ns = np.empty(0, object), np.empty(0, np.int32), np.empty(0, np.int64)
     rows.seq = None
@@ -915,23 +934,22 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
     dept = None if rows.dept is None else rows.dept.values  # missing entries are empty
     attr_cols = [(field, lazy) for (_, field), lazy in zip(spec.targets, rows.attrs_, strict=True)]
     # Tied rows share item, instant and state: reordering them keeps those columns sorted.
-    order = _break_ties(order, tie_next, contents, None)
+    if order is not None:
+        order = _break_ties(order, tie_next, contents, None)
     del tie_next
-    new_item = np.ones(order.size, bool)
+    new_item = np.ones(s_codes.size, bool)
     np.not_equal(s_codes[1:], s_codes[:-1], out=new_item[1:])
-    requested = None if rows.req is None else _earliest_request(rows.req, order, new_item)
+    requested = None if rows.req is None else _earliest_request(rows.req, _rows_of(order), new_item)
     rows.req = None
-    kept = _kept_rows(new_item, s_state, None if dept is None else dept[order])
-    first_kept = new_item[kept]  # every item's first row is kept
-    tr_item = np.cumsum(first_kept)
-    tr_item -= 1
-    n_items = int(tr_item[-1]) + 1 if order.size else 0
+    kept = _kept_rows(new_item, s_state, None if dept is None else dept[_rows_of(order)])
     item_ids = _narrow(labels_of(s_codes[new_item]))
-    del s_codes
-    tr_state, tr_at = s_state[kept], s_at[kept]
-    del s_state, s_at
+    n_items = int(item_ids.size)
+    tr_item, tr_state, tr_at, first_kept = _transition_columns(
+        (s_codes, s_state, s_at, new_item), kept, n_items
+    )
+    del s_codes, s_state, s_at
     if rows.dept is not None:
-        dept_codes, dept_labels = rows.dept.factorize(order[kept])
+        dept_codes, dept_labels = rows.dept.factorize(_rows_of(order)[kept])
     else:
         dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
     n_transitions = int(kept.size)
@@ -943,7 +961,7 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
         name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
     }
     picks = [
-        (field, lazy, *_latest_rows(lazy, None, order, new_item, n_items))
+        (field, lazy, *_latest_rows(lazy, None, _rows_of(order), new_item, n_items))
         for field, lazy in attr_cols
     ]
     del order, new_item
@@ -966,6 +984,33 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
         validate=False,
     )
     return table, n_transitions
+
+
+def _transition_columns(
+    sorted_rows: tuple[I64, npt.NDArray[np.int32], I64, Mask],
+    kept: npt.NDArray[np.intp],
+    n_items: int,
+) -> tuple[I64, npt.NDArray[np.int32], I64, Mask]:
+    """Item (its table position), state, instant and is-first of each kept sorted row.
+
+    The sorted columns are used as they are when every row is kept, and the item codes
+    are the positions when they are dense (ids coded by rank): no copy then.
+    """
+    codes, state, at, new_item = sorted_rows
+    if kept.size != codes.size:
+        codes, state, at, new_item = codes[kept], state[kept], at[kept], new_item[kept]
+    if codes.size and int(codes[-1]) + 1 == n_items and int(codes[0]) == 0:
+        return codes, state, at, new_item  # sorted and dense: the codes are the positions
+    item: I64 = np.cumsum(new_item, dtype=np.int64)  # every item's first row is kept
+    item -= 1
+    return item, state, at, new_item
+
+
+def _rows_of(order: I64 | None) -> I64:
+    """The sorted order of the rows, computed whenever another column needs it."""
+    if order is None:  # pragma: no cover - _sort_rows computes it when a column needs it
+        raise AssertionError("the rows' order was not computed")
+    return order
 
 
 def _kept_rows(

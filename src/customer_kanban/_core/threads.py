@@ -1,0 +1,83 @@
+"""Work split over a few threads, for numpy kernels that release the GIL.
+
+numpy's ufuncs, sorts and integer gathers run without the GIL, so slices of one large
+array can be processed on several cores by plain threads.  :func:`split` runs a function
+over contiguous slices of ``range(size)`` and returns its results in slice order; each
+slice's work is the serial work restricted to it, so results do not depend on the
+number of threads.  The number of threads is ``os.cpu_count()`` (at most
+:data:`MAX_THREADS`), or the ``CUSTOMER_KANBAN_THREADS`` environment variable when set;
+1 runs everything in the calling thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+__all__ = ["MAX_THREADS", "MIN_SLICE", "n_threads", "split"]
+
+T = TypeVar("T")
+
+#: Most threads used, whatever the machine.
+MAX_THREADS = 8
+#: Below this many elements per slice, threads cost more than they give.
+MIN_SLICE = 1 << 18
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def n_threads() -> int:
+    """Threads to use: ``CUSTOMER_KANBAN_THREADS`` when set, else the machine's cores.
+
+    Examples
+    --------
+    >>> n_threads() >= 1
+    True
+    """
+    value = os.environ.get("CUSTOMER_KANBAN_THREADS", "").strip()
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            raise ValueError(
+                f"CUSTOMER_KANBAN_THREADS must be a whole number >= 1, got {value!r}"
+            ) from None
+        if count < 1:
+            raise ValueError(f"CUSTOMER_KANBAN_THREADS must be a whole number >= 1, got {value!r}")
+        return min(count, MAX_THREADS)
+    return max(1, min(os.cpu_count() or 1, MAX_THREADS))
+
+
+def split(func: Callable[[int, int], T], size: int, *, min_slice: int | None = None) -> list[T]:
+    """``[func(start, stop), ...]`` over contiguous slices covering ``range(size)``.
+
+    As many slices as threads (fewer when a slice would hold under `min_slice`
+    elements, :data:`MIN_SLICE` by default); one slice, in the calling thread, when
+    that is all there is.
+
+    Examples
+    --------
+    >>> split(lambda a, b: (a, b), 10)
+    [(0, 10)]
+    >>> sum(b - a for a, b in split(lambda a, b: (a, b), 10**6, min_slice=1000)) == 10**6
+    True
+    """
+    smallest = MIN_SLICE if min_slice is None else min_slice
+    parts = max(1, min(n_threads(), size // max(smallest, 1)))
+    bounds = [size * k // parts for k in range(parts + 1)]
+    if parts == 1:
+        return [func(0, size)]
+    pool = _shared_pool()
+    futures = [pool.submit(func, a, b) for a, b in itertools.pairwise(bounds)]
+    return [f.result() for f in futures]
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """One pool for the process, made on first use (no thread at import)."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="customer_kanban")
+    return _pool
