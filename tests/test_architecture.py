@@ -20,14 +20,26 @@ ALLOWED = {
     "table": BASE | {"model"},
     "metrics": BASE,
     "customers": BASE | {"metrics"},
-    "reviews": BASE | {"model", "table", "metrics", "customers"},
+    "plot": BASE | {"model", "table", "metrics", "customers", "policy"},
+    "reviews": BASE | {"model", "table", "metrics", "customers", "plot"},
     "policy": BASE | {"model", "table", "metrics"},
     "assess": BASE | {"model", "table", "metrics", "customers", "reviews"},
     "io": BASE | {"model", "table"},
     "datasets": BASE | {"model", "table", "io"},
     "testing": BASE | {"model", "table"},
     "cli": BASE
-    | {"model", "table", "metrics", "customers", "io", "reviews", "policy", "assess", "datasets"},
+    | {
+        "model",
+        "table",
+        "metrics",
+        "customers",
+        "io",
+        "reviews",
+        "policy",
+        "assess",
+        "datasets",
+        "plot",
+    },
 }
 # The metrics sub-packages by concern, and which others each builds on (module-level
 # imports; `service` reaches `survival` lazily for its censoring-aware option).

@@ -42,6 +42,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.plotting import chart_function, chart_svg
 from customer_kanban._core.serialize import to_dict
 from customer_kanban._core.validation import check_choice
 
@@ -139,6 +140,29 @@ class Result:
 
     #: Optional dimensions of array fields that the inference cannot tell (field -> axes).
     _dims: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: The function that draws this result, ``"module:function"`` (None: no chart).
+    _chart: ClassVar[str | None] = None
+
+    # ------------------------------------------------------------------ charts
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw this result with matplotlib and return the ``Axes`` drawn on.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+        **kwargs
+            Options of the chart (see its function in :mod:`customer_kanban.plot`).
+
+        Raises
+        ------
+        ImportError
+            Without matplotlib (``pip install "customer-kanban[plot]"``).
+        TypeError
+            When this result has no chart.
+        """
+        return chart_function(self, self._chart)(self, ax=ax, **kwargs)
 
     # ------------------------------------------------------------------ export
 
@@ -236,7 +260,8 @@ class Result:
         return _repr(self)
 
     def _repr_html_(self) -> str:
-        return _html_table(self._html_title(), self._frame_columns())
+        table = _html_table(self._html_title(), self._frame_columns())
+        return table + chart_svg(self) if self._chart is not None else table
 
     def _html_title(self) -> str:
         """The caption of the HTML table (plain text; escaped when shown)."""

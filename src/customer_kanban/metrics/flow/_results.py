@@ -44,6 +44,8 @@ class CumulativeFlowResult(Result):
     states: LabelArray
     counts: Int64Array
 
+    _chart = "customer_kanban.plot._flow:cumulative_flow"
+
     def wip(self, from_state: int | str, to_state: int | str) -> npt.NDArray[np.int64]:
         """Items between two states at the end of each period, per group.
 
