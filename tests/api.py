@@ -377,6 +377,10 @@ def _examples() -> dict[str, Callable[[], Call]]:
             {"as_of": DEMO_AS_OF, "trials": 500, "rng": 1, "window_days": 7},
         ),
         "reviews.customer_portfolio": lambda: ((cdnow(),), {"as_of": CDNOW_AS_OF}),
+        "reviews.report": lambda: (
+            incidents(),
+            {"as_of": DEMO_AS_OF, "trials": 200, "rng": 1, "charts": False},
+        ),
         "reviews.sle_per_item": lambda: (incidents(), {}),
         # policy
         "policy.current_states": lambda: ((incidents()[0],), {"as_of": DEMO_AS_OF}),

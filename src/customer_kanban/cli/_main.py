@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, cast
 
 from customer_kanban._core.results import Result
 from customer_kanban._core.serialize import to_json
-from customer_kanban.cli import _feedback, _files, _replenish, _segments, _worklog
+from customer_kanban.cli import _feedback, _files, _replenish, _report, _segments, _worklog
 from customer_kanban.errors import CustomerKanbanError
 
 __all__ = ["main"]
@@ -44,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     _worklog.add_source_options(review)
     review.add_argument(
         "--previous",
-        type=_positive_days,
+        type=_worklog.positive_days,
         metavar="N",
         help="compare with the review N days earlier: the changes show as (+n)",
     )
@@ -78,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ops.add_argument(
         "--previous",
-        type=_positive_days,
+        type=_worklog.positive_days,
         metavar="N",
         help="compare with the review N days earlier: the changes show as (+n)",
     )
@@ -102,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     _segments.add_parser(sub)
     _replenish.add_parser(sub)
     _feedback.add_parsers(sub)
+    _report.add_parser(sub)
     return parser
 
 
@@ -114,16 +114,6 @@ def _add_day_count(parser: argparse.ArgumentParser) -> None:
         "or inclusive calendar days (inclusive: same day = 1, as ActionableAgile), business "
         "days (Monday to Friday)",
     )
-
-
-def _positive_days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}")
-    return value
 
 
 _SEGMENT_DIMENSIONS = ("class_of_service/segment", "segment")
@@ -195,10 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _files.forget_warnings()
     try:
         args = _parser().parse_args(argv)
-        if args.command in ("review", "forecast", "ops"):
+        if args.command in ("review", "forecast", "ops", "report"):
             if args.demo and args.file:
                 raise _UsageError("give FILE or --demo, not both")
-            run = {"review": _review, "forecast": _forecast, "ops": _ops}[args.command]
+            run = {"review": _review, "forecast": _forecast, "ops": _ops, "report": _report.run}[
+                args.command
+            ]
             out = run(args)
         elif args.command == "segments":
             out = _segments.run(args)

@@ -8,6 +8,7 @@ ignored.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,17 @@ __all__ = ["UsageError", "add_source_options", "as_of", "load"]
 FORMATS = ("events", "jira", "ado", "actionable-agile")
 #: The label of every item's class when --sle is given for a table without classes of service.
 ALL_WORK = "all work"
+
+
+def positive_days(text: str) -> float:
+    """An argparse type: a number of days > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}")
+    return value
 
 
 class UsageError(Exception):

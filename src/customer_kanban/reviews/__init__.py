@@ -19,6 +19,8 @@
 :func:`forecast_review`
     When the open requests will be done, how many items in the coming days, per class
     of service, and how predictable each class's lead time is.
+:func:`report`
+    All of them in one self-contained HTML report with charts (:class:`Report`).
 
 Every review is a result object (:class:`customer_kanban.Result`): ``render()`` gives
 the text, ``to_dict()`` / ``to_json()`` strict JSON, ``to_frame()`` one row per line and
@@ -57,6 +59,7 @@ from customer_kanban.reviews._portfolio import (
     ValueCell,
     customer_portfolio,
 )
+from customer_kanban.reviews._report import Report, ReportSection, report
 from customer_kanban.reviews._service_delivery import (
     BlockerCluster,
     ServiceDeliveryReview,
@@ -79,6 +82,8 @@ __all__ = [
     "OperationsReview",
     "PortfolioFlows",
     "RFMSegmentSize",
+    "Report",
+    "ReportSection",
     "SegmentServiceReview",
     "SegmentServiceRow",
     "ServiceDeliveryReview",
@@ -89,6 +94,7 @@ __all__ = [
     "customer_portfolio",
     "forecast_review",
     "operations_review",
+    "report",
     "service_by_segment",
     "service_delivery_review",
     "service_of_items",

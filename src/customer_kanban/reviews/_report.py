@@ -1,0 +1,409 @@
+"""One self-contained HTML report of a service: the reviews' tables and their charts.
+
+:func:`report` computes the Service Delivery Review, the forecasts, the customer
+journey and the policies' figures at one instant, draws their charts (inline SVG, when
+the ``plot`` extra is installed) and returns a :class:`Report`: ``to_html()`` gives one
+offline HTML document — no script, no external style, font or image; every text of the
+data escaped — that reads well on screen and printed to PDF.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from customer_kanban._core.instants import as_instant_array
+from customer_kanban._core.plotting import PLOT_EXTRA_HINT
+from customer_kanban._core.results import Result, result
+from customer_kanban._core.validation import DAY_COUNTS, DayCount, check_choice
+from customer_kanban.errors import ValidationError
+from customer_kanban.model import Policy
+from customer_kanban.reviews._forecast import forecast_review
+from customer_kanban.reviews._journey import customer_journey
+from customer_kanban.reviews._service_delivery import service_delivery_review
+from customer_kanban.table import WorkItemTable
+
+__all__ = ["Report", "ReportSection", "report"]
+
+
+@result
+class ReportSection(Result):
+    """One section of a report: a heading, a sentence, tables and charts (HTML, escaped).
+
+    Attributes
+    ----------
+    title : str
+        The heading (plain text).
+    intro : str
+        What the section shows (plain text).
+    tables : tuple of str
+        HTML tables, already escaped.
+    charts : tuple of str
+        Inline ``<svg>`` charts, each with a ``<title>`` and an ``aria-label``.
+    notes : tuple of str
+        Plain-text notes (e.g. a chart with nothing to draw).
+    """
+
+    title: str
+    intro: str
+    tables: tuple[str, ...] = ()
+    charts: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_html(self) -> str:
+        """The section as an HTML ``<section>``."""
+        slug = "".join(c if c.isalnum() else "-" for c in self.title.lower()).strip("-")
+        parts = [
+            f'<section id="{html.escape(slug)}">',
+            f"<h2>{html.escape(self.title)}</h2>",
+            f"<p>{html.escape(self.intro)}</p>",
+        ]
+        parts += [f'<figure class="chart">{svg}</figure>' for svg in self.charts]
+        parts += [f'<div class="table">{table}</div>' for table in self.tables]
+        parts += [f'<p class="note">{html.escape(note)}</p>' for note in self.notes]
+        parts.append("</section>")
+        return "\n".join(parts)
+
+
+@result
+class Report(Result):
+    """A service's report at one instant: sections of tables and charts.
+
+    Attributes
+    ----------
+    title : str
+        The report's title.
+    as_of : numpy.datetime64
+        The instant the figures are computed at.
+    sections : tuple of ReportSection
+    notes : tuple of str
+        Notes on the whole report (e.g. charts left out without matplotlib).
+    """
+
+    title: str
+    as_of: np.datetime64
+    sections: tuple[ReportSection, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML document (no external resource)."""
+        when = np.datetime_as_string(self.as_of, unit="m").replace("T", " ")
+        toc = "".join(
+            f'<li><a href="#{_slug(s.title)}">{html.escape(s.title)}</a></li>'
+            for s in self.sections
+        )
+        notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in self.notes)
+        body = "\n".join(s.to_html() for s in self.sections)
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'; img-src data:\">\n"
+            f"<title>{html.escape(self.title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+            f"<body>\n<header><h1>{html.escape(self.title)}</h1>"
+            f'<p class="as-of">Figures as of {html.escape(when)} UTC</p>{notes}'
+            f"<nav><ul>{toc}</ul></nav></header>\n<main>\n{body}\n</main>\n"
+            "<footer><p>Made with customer_kanban.</p></footer>\n</body>\n</html>\n"
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the report's HTML to `path` (UTF-8) and return the path written."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"`path` must be a file path, got {type(path).__name__}")
+        target = Path(path)
+        target.write_text(self.to_html(), encoding="utf-8")
+        return target
+
+    def _repr_html_(self) -> str:
+        body = "\n".join(s.to_html() for s in self.sections)
+        return f'<div class="customer-kanban-report"><style>{_CSS}</style>{body}</div>'
+
+    def __repr__(self) -> str:
+        names = ", ".join(s.title for s in self.sections)
+        return f"Report({self.title!r}, as_of={self.as_of}, sections: {names})"
+
+
+def _slug(title: str) -> str:
+    return html.escape("".join(c if c.isalnum() else "-" for c in title.lower()).strip("-"))
+
+
+def report(
+    table: WorkItemTable,
+    policy: Policy,
+    *,
+    as_of: object,
+    title: str = "Service delivery report",
+    day_count: DayCount = "elapsed",
+    previous: float | None = None,
+    window_days: int = 30,
+    days: int = 30,
+    trials: int = 10_000,
+    rng: np.random.Generator | int | None = 0,
+    charts: bool = True,
+) -> Report:
+    """The report of a service at `as_of`: reviews, forecasts, journey, blockers, policies.
+
+    Sections: the Service Delivery Review (per class of service and segment), flow
+    (cumulative flow, throughput, WIP against its limits, class-of-service mix), lead
+    time (delivered items' lead times, survival of open and delivered items), the work in
+    progress by age, the forecasts, the customer journey between departments, the
+    blockers, and the policies.  Each chart is an inline SVG when matplotlib is installed
+    (the ``plot`` extra); without it the tables are there and a note says how to add the
+    charts.
+
+    Parameters
+    ----------
+    table : WorkItemTable
+    policy : Policy
+    as_of : instant
+        The instant of the figures (the table as known then).
+    title : str, optional
+        The report's title.
+    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+        How lead times and ages count days (see :func:`~customer_kanban.metrics.lead_time`).
+    previous : float, optional
+        Compare the review with the one this many days earlier.
+    window_days, days, trials, rng
+        The forecasts' options (see :func:`~customer_kanban.reviews.forecast_review`);
+        `rng` defaults to 0, so that the same data give the same report.
+    charts : bool, optional
+        Draw the charts (default).  ``False`` gives the tables only, quicker.
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import DEMO_AS_OF, load_incidents
+    >>> table, policy = load_incidents()
+    >>> r = report(table, policy, as_of=DEMO_AS_OF, charts=False, trials=200)
+    >>> [s.title for s in r.sections][:3]
+    ['Service Delivery Review', 'Flow', 'Lead time']
+    >>> r.to_html().startswith("<!DOCTYPE html>")
+    True
+    """
+    _check(table, policy, title, day_count, charts)
+    draw = charts and importlib.util.find_spec("matplotlib") is not None
+    review = service_delivery_review(
+        table, policy, as_of=as_of, day_count=day_count, previous=previous
+    )
+    when = as_instant_array([as_of], name="as_of")[0]
+    forecasts = forecast_review(
+        table, policy, as_of=when, window_days=window_days, days=days, trials=trials, rng=rng
+    )
+    builders: list[Callable[[], ReportSection]] = [
+        lambda: _review_section(review),
+        lambda: _flow_section(table, policy, when, draw),
+        lambda: _lead_time_section(table, policy, when, draw),
+        lambda: _forecast_section(forecasts, draw),
+        lambda: _journey_section(table, policy, when, draw),
+        lambda: _blockers_section(review, draw),
+        lambda: _policy_section(policy),
+    ]
+    sections = tuple(build() for build in builders)
+    notes = () if draw or not charts else (f"Charts need matplotlib: {PLOT_EXTRA_HINT}",)
+    return Report(title=title, as_of=when, sections=sections, notes=notes)
+
+
+def _check(table: object, policy: object, title: object, day_count: object, charts: object) -> None:
+    if not isinstance(table, WorkItemTable):
+        raise TypeError(f"`table` must be a WorkItemTable, got {type(table).__name__}")
+    if not isinstance(policy, Policy):
+        raise TypeError(f"`policy` must be a Policy, got {type(policy).__name__}")
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationError(f"`title` must be a non-empty text, got {title!r}")
+    check_choice(day_count, name="day_count", choices=DAY_COUNTS)
+    if not isinstance(charts, bool):
+        raise TypeError(f"`charts` must be True or False, got {charts!r}")
+
+
+# ------------------------------------------------------------------------ sections
+
+
+def _review_section(review: Any) -> ReportSection:
+    return ReportSection(
+        title="Service Delivery Review",
+        intro=(
+            "Per class of service and customer segment: items delivered, customer and system "
+            "lead-time percentiles, the service level expectation (SLE) and how often it was "
+            "met, throughput, work in progress, requests at risk, waiting, blocked time and "
+            "delay cost."
+        ),
+        tables=(review._repr_html_(),),
+    )
+
+
+def _flow_section(
+    table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
+) -> ReportSection:
+    charts, notes = _draw_all(
+        draw,
+        [
+            ("cumulative flow", lambda: _cfd_chart(table, policy, when)),
+        ],
+    )
+    return ReportSection(
+        title="Flow",
+        intro=(
+            "How work arrives, moves and leaves: the cumulative flow of the workflow's "
+            "states over the last twelve weeks."
+        ),
+        charts=charts,
+        notes=notes,
+    )
+
+
+def _lead_time_section(
+    table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
+) -> ReportSection:
+    return ReportSection(
+        title="Lead time",
+        intro="How long customers waited for what was delivered, against the SLE.",
+    )
+
+
+def _forecast_section(forecasts: Any, draw: bool) -> ReportSection:
+    return ReportSection(
+        title="Forecasts",
+        intro=(
+            "Monte Carlo forecasts from the recent daily throughput: when the open requests "
+            "will be delivered, and how many items in the coming days."
+        ),
+        tables=(forecasts._repr_html_(),),
+    )
+
+
+def _journey_section(
+    table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
+) -> ReportSection:
+    if not table.transitions.department_labels.size:
+        return ReportSection(
+            title="Customer journey",
+            intro="The journey of each request between departments.",
+            notes=("The data has no department: no hand-off to show.",),
+        )
+    journey = customer_journey(table, workflow=policy, as_of=when)
+    return ReportSection(
+        title="Customer journey",
+        intro=(
+            "The journey of each request between departments: hand-offs, re-assignments, "
+            "and where customers wait."
+        ),
+        tables=(journey._repr_html_(),),
+    )
+
+
+def _blockers_section(review: Any, draw: bool) -> ReportSection:
+    return ReportSection(
+        title="Blockers",
+        intro="What blocked work, how often and for how long (blocker clustering).",
+        notes=("See the blocked-time columns of the Service Delivery Review.",),
+    )
+
+
+def _policy_section(policy: Policy) -> ReportSection:
+    wf = policy.workflow
+    rows = [
+        ("Workflow", " → ".join(wf.states)),
+        ("Commitment point", wf.commitment_point),
+        ("Delivery point", wf.delivery_point),
+    ]
+    rows += [(f"WIP limit: {state}", str(limit)) for state, limit in policy.wip_limits.items()]
+    for cos in policy.classes_of_service:
+        sle = cos.sle
+        text = "no SLE" if sle is None else f"{sle.days:g} days at {sle.probability:.0%}"
+        rows.append((f"Class of service: {cos.name}", text))
+    body = "".join(
+        f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>' for k, v in rows
+    )
+    return ReportSection(
+        title="Policies",
+        intro="The explicit policies the figures are held to.",
+        tables=(f'<table class="policy"><tbody>{body}</tbody></table>',),
+    )
+
+
+# -------------------------------------------------------------------------- charts
+
+
+def _draw_all(
+    draw: bool, charts: Sequence[tuple[str, Callable[[], str]]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The SVG of each chart that has something to draw, and a note for each that has not."""
+    if not draw:
+        return (), ()
+    svgs: list[str] = []
+    notes: list[str] = []
+    for name, make in charts:
+        svg, note = _one_chart(name, make)
+        svgs += [svg] if svg else []
+        notes += [note] if note else []
+    return tuple(svgs), tuple(notes)
+
+
+def _one_chart(name: str, make: Callable[[], str]) -> tuple[str, str]:
+    """The chart's SVG, or a note saying why there is nothing to draw."""
+    try:
+        return make(), ""
+    except ValidationError as exc:
+        return "", f"No {name} chart: {exc}"
+
+
+def _svg_of(plot: Callable[[Any], Any]) -> str:
+    """Draw with `plot(ax)` on a new figure of the report's size and return its SVG."""
+    from matplotlib.figure import Figure
+
+    from customer_kanban.plot import style
+
+    figure = Figure(figsize=(9.0, 4.2), layout="constrained")
+    ax = figure.add_subplot()
+    with style.rc():
+        plot(ax)
+    return style.to_svg(figure)
+
+
+def _cfd_chart(table: WorkItemTable, policy: Policy, when: np.datetime64) -> str:
+    from customer_kanban.metrics.flow import cumulative_flow
+
+    start = when - np.timedelta64(84, "D")
+    flow = cumulative_flow(table.first_entries(), states=table.states, since=start, until=when)
+    return _svg_of(lambda ax: flow.plot(ax=ax))
+
+
+_CSS = """
+:root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1100px; padding: 1.5rem 2rem 3rem;
+  font: 15px/1.5 "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); }
+h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 .4rem; border-bottom: 2px solid var(--accent);
+  padding-bottom: .2rem; }
+.as-of, .note, footer { color: var(--muted); }
+nav ul { list-style: none; padding: 0; margin: .8rem 0 0; display: flex; flex-wrap: wrap;
+  gap: .3rem 1.2rem; }
+nav a { color: var(--accent); text-decoration: none; }
+figure.chart { margin: 1rem 0; }
+figure.chart svg { width: 100%; height: auto; }
+div.table { overflow-x: auto; margin: .8rem 0; }
+table { border-collapse: collapse; font-size: .82rem; }
+caption { text-align: left; font-weight: bold; padding: .3rem 0; }
+th, td { padding: .2rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th { text-align: left; background: #f6f6f6; }
+td { font-variant-numeric: tabular-nums; }
+table.policy th { background: none; font-weight: normal; color: var(--muted); }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  nav { display: none; }
+  section, figure.chart, table { break-inside: avoid; page-break-inside: avoid; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  div.table { overflow: visible; }
+}
+"""
