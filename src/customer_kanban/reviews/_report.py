@@ -229,16 +229,81 @@ def _check(table: object, policy: object, title: object, day_count: object, char
 
 
 def _review_section(review: Any) -> ReportSection:
+    q = "/".join(f"{v:g}" for v in review.q)
+    head = (
+        "Line", "Delivered", f"Customer lead time p{q} (days)", "SLE", "Met the SLE",
+        "Throughput per week", "Last weeks", "WIP", "Open requests", "At risk",
+        "Blocked days", "Delay cost",
+    )  # fmt: skip
+    rows = [_review_cells(row) for row in review.rows]
+    caption = (
+        f"As of {review.as_of:%Y-%m-%d %H:%M} UTC; lead times in {review.day_count} days on the "
+        f"{review.basis} lead time; throughput since {review.window_start:%Y-%m-%d}"
+    )
     return ReportSection(
         title="Service Delivery Review",
         intro=(
-            "Per class of service and customer segment: items delivered, customer and system "
-            "lead-time percentiles, the service level expectation (SLE) and how often it was "
-            "met, throughput, work in progress, requests at risk, waiting, blocked time and "
-            "delay cost."
+            "Per class of service and customer segment: items delivered, customer lead-time "
+            "percentiles, the service level expectation (SLE) and how often it was met, "
+            "throughput, work in progress, requests at risk of missing their SLE, blocked "
+            "time and delay cost. Every figure is also in the review's JSON and frame."
         ),
-        tables=(review._repr_html_(),),
+        tables=(_table(caption, head, rows),),
     )
+
+
+def _review_cells(row: Any) -> list[str]:
+    line = "All work" if row.dimension == "all" else f"{_DIMENSION[row.dimension]}: {row.group}"
+    sle = "—" if row.sle_days is None else f"{row.sle_days:g} d at {row.sle_probability:.0%}"
+    met = "—" if row.attainment != row.attainment else f"{row.attainment:.0%}"
+    if row.sle_met is not None:
+        met += " ✓" if row.sle_met else " ✗"
+    return [
+        line,
+        f"{row.delivered:,}",
+        " / ".join(_num(v) for v in row.customer_lead_time),
+        sle,
+        met,
+        _num(row.throughput_per_week),
+        " ".join(str(v) for v in row.throughput_trend),
+        f"{row.wip:,}",
+        f"{row.open_requests:,}",
+        f"{len(row.at_risk):,}",
+        _num(row.blocked_days),
+        "—" if row.delay_cost != row.delay_cost else f"{row.delay_cost:,.0f}",
+    ]
+
+
+_DIMENSION = {
+    "class_of_service": "Class",
+    "class_of_service/segment": "Class / segment",
+    "segment": "Segment",
+}
+
+
+def _num(value: float) -> str:
+    """A figure rounded for reading: one decimal, none from 100 up; a dash for NaN."""
+    if value != value:
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table of plain-text cells (escaped here); figures right-aligned."""
+    th = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td{_align(c)}>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<table><caption>{html.escape(caption)}</caption>"
+        f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _align(cell: str) -> str:
+    """The class of a cell holding a figure (digits, a dash, a sign first)."""
+    return ' class="num"' if cell[:1].isdigit() or cell[:1] in ("—", "-") else ""
 
 
 def _flow_section(
@@ -302,11 +367,24 @@ def _journey_section(
 
 
 def _blockers_section(review: Any, draw: bool) -> ReportSection:
-    return ReportSection(
-        title="Blockers",
-        intro="What blocked work, how often and for how long (blocker clustering).",
-        notes=("See the blocked-time columns of the Service Delivery Review.",),
+    everything = next((r for r in review.rows if r.dimension == "all"), None)
+    clusters = () if everything is None else everything.blockers
+    intro = (
+        "What blocked work, how often and for how long: each reason's impact (days per "
+        "block) and likelihood (share of the items it blocked)."
     )
+    if not clusters:
+        return ReportSection(
+            title="Blockers", intro=intro, notes=("Nothing was blocked by the review's instant.",)
+        )
+    head = ("Reason", "Blocks", "Items", "Days blocked", "Days per block", "Items affected")
+    rows = [
+        [c.reason, f"{c.blocks:,}", f"{c.items:,}", _num(c.days), _num(c.impact),
+         f"{c.likelihood:.0%}"]
+        for c in clusters
+    ]  # fmt: skip
+    caption = "Blocker clusters, all work, most blocked days first"
+    return ReportSection(title="Blockers", intro=intro, tables=(_table(caption, head, rows),))
 
 
 def _policy_section(policy: Policy) -> ReportSection:
@@ -321,13 +399,11 @@ def _policy_section(policy: Policy) -> ReportSection:
         sle = cos.sle
         text = "no SLE" if sle is None else f"{sle.days:g} days at {sle.probability:.0%}"
         rows.append((f"Class of service: {cos.name}", text))
-    body = "".join(
-        f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>' for k, v in rows
-    )
+    table = _table("The service's policy", ("Policy", "Value"), [list(r) for r in rows])
     return ReportSection(
         title="Policies",
         intro="The explicit policies the figures are held to.",
-        tables=(f'<table class="policy"><tbody>{body}</tbody></table>',),
+        tables=(table,),
     )
 
 
@@ -370,10 +446,17 @@ def _svg_of(plot: Callable[[Any], Any]) -> str:
     return style.to_svg(figure)
 
 
+def _window_start(table: WorkItemTable, when: np.datetime64, weeks: int = 12) -> np.datetime64:
+    """The start of the charts' window: `weeks` before `when`, not before the first request."""
+    requested = table["requested_at"]
+    first = requested[~np.isnat(requested)].min() if requested.size else when
+    return max(when - np.timedelta64(7 * weeks, "D"), min(first, when))
+
+
 def _cfd_chart(table: WorkItemTable, policy: Policy, when: np.datetime64) -> str:
     from customer_kanban.metrics.flow import cumulative_flow
 
-    start = when - np.timedelta64(84, "D")
+    start = _window_start(table, when)
     flow = cumulative_flow(table.first_entries(), states=table.states, since=start, until=when)
     return _svg_of(lambda ax: flow.plot(ax=ax))
 
@@ -398,7 +481,7 @@ caption { text-align: left; font-weight: bold; padding: .3rem 0; }
 th, td { padding: .2rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
 th { text-align: left; background: #f6f6f6; }
 td { font-variant-numeric: tabular-nums; }
-table.policy th { background: none; font-weight: normal; color: var(--muted); }
+td.num { text-align: right; white-space: nowrap; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   nav { display: none; }
