@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -301,9 +302,12 @@ def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> 
     )
 
 
+_FIGURE = re.compile(r"[\d,.\-—/%✓✗ ]+( d at \d+%)?")
+
+
 def _align(cell: str) -> str:
-    """The class of a cell holding a figure (digits, a dash, a sign first)."""
-    return ' class="num"' if cell[:1].isdigit() or cell[:1] in ("—", "-") else ""
+    """The class of a cell holding figures (numbers, dates, percentages, a dash)."""
+    return ' class="num"' if _FIGURE.fullmatch(cell) else ""
 
 
 def _flow_section(
@@ -395,20 +399,44 @@ def _forecast_section(forecasts: Any, draw: bool) -> ReportSection:
 def _journey_section(
     table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
 ) -> ReportSection:
+    title, intro = (
+        "Customer journey",
+        (
+            "The journey of each request between departments: hand-offs, re-assignments, "
+            "re-opens, and where customers wait before delivery."
+        ),
+    )
     if not table.transitions.department_labels.size:
         return ReportSection(
-            title="Customer journey",
-            intro="The journey of each request between departments.",
-            notes=("The data has no department: no hand-off to show.",),
+            title=title, intro=intro, notes=("The data has no department: no hand-off to show.",)
         )
-    journey = customer_journey(table, workflow=policy, as_of=when)
+    journey = customer_journey(table, workflow=policy, as_of=when, top=10)
+    summary = [
+        ["Requests", f"{journey.ids.size:,}"],
+        ["Hand-offs", f"{int(journey.handoffs.sum()):,}"],
+        ["Re-assignments", f"{int(journey.reassignments.sum()):,}"],
+        ["Re-opens", f"{int(journey.reopens.sum()):,}"],
+        ["Ping-pong loops", f"{int(journey.ping_pongs.sum()):,}"],
+        ["Days waited before delivery", _num(float(journey.waiting_days.sum()))],
+    ]
+    steps = [
+        [s.kind, s.origin, s.destination, f"{s.count:,}", _num(s.waiting_days)]
+        for s in journey.costliest_steps
+    ]
+    charts, notes = _draw_all(draw, [("hand-off", lambda: _svg_of(lambda ax: journey.plot(ax=ax)))])
     return ReportSection(
-        title="Customer journey",
-        intro=(
-            "The journey of each request between departments: hand-offs, re-assignments, "
-            "and where customers wait."
+        title=title,
+        intro=intro,
+        tables=(
+            _table("The journey in figures", ("", "Total"), summary),
+            _table(
+                "The steps that cost customers the most waiting",
+                ("Step", "From", "To", "Times", "Days waited"),
+                steps,
+            ),
         ),
-        tables=(journey._repr_html_(),),
+        charts=charts,
+        notes=notes,
     )
 
 
