@@ -588,22 +588,8 @@ def aging_wip(
     x = column + _spread(column, ages)
     with style.rc():
         ax = style.axes_for(ax)
-        labels = ["≤ 50th percentile", "50th–85th", "85th–95th", "> 95th"]
         top = max(float(np.nanmax(np.r_[ages, pace.ravel(), 0.0])), 1.0) * 1.15
-        for j in range(len(shown)):
-            edges = [0.0, *pace[j].tolist(), np.inf]
-            if np.isnan(pace[j]).any():
-                continue
-            for b in range(4):
-                ax.fill_between(
-                    [j - 0.5, j + 0.5],
-                    edges[b],
-                    min(edges[b + 1], top * 10),
-                    color=_PACE_COLORS[b],
-                    alpha=0.22,
-                    linewidth=0,
-                    label=f"pace of finished items: {labels[b]}" if j == 0 else None,
-                )
+        _pace_bands(ax, pace, top)
         if not at_risk.all():
             ax.scatter(
                 x[~at_risk],
@@ -642,6 +628,27 @@ def aging_wip(
             xlabel="workflow state",
             ylabel=f"age [days] ({'since request' if basis == 'customer' else 'since commitment'})",
         )
+
+
+def _pace_bands(ax: Any, pace: npt.NDArray[np.float64], top: float) -> None:
+    """Per state (column j), bands 0–p50, p50–p85, p85–p95 and above p95, up to `top`."""
+    labels = ["≤ 50th percentile", "50th–85th", "85th–95th", "> 95th"]
+    named = False
+    for j in range(pace.shape[0]):
+        if np.isnan(pace[j]).any():
+            continue  # no finished item passed through this state
+        edges = [0.0, *pace[j].tolist(), max(top, float(pace[j, -1]))]
+        for b in range(4):
+            ax.fill_between(
+                [j - 0.5, j + 0.5],
+                edges[b],
+                edges[b + 1],
+                color=_PACE_COLORS[b],
+                alpha=0.22,
+                linewidth=0,
+                label=None if named else f"pace of finished items: {labels[b]}",
+            )
+        named = True
 
 
 def _current_states(table: WorkItemTable) -> npt.NDArray[np.int64]:
@@ -724,6 +731,45 @@ def _state_intervals(
     return at[mask], nxt[mask]
 
 
+_Series = tuple[str, npt.NDArray[np.datetime64], npt.NDArray[np.datetime64], float]
+
+
+def _wip_series(table: WorkItemTable, policy: Policy) -> list[_Series]:
+    """(name, stay starts, stay ends, limit) of each limited state in workflow order; the
+    whole system (commitment to delivery, no limit) when the policy limits none."""
+    limited = [s for s in policy.workflow.states if s in policy.wip_limits]
+    if not limited:
+        starts = table["committed_at"]
+        keep = ~np.isnat(starts)
+        return [("the system", starts[keep], table["delivered_at"][keep], np.nan)]
+    out: list[_Series] = []
+    for name in limited:
+        starts, ends = _state_intervals(table, policy.workflow.index(name))
+        out.append((name, starts, ends, float(policy.wip_limits[name])))
+    return out
+
+
+def _shade_breaches(
+    ax: Any,
+    stays: tuple[npt.NDArray[np.datetime64], npt.NDArray[np.datetime64]],
+    limit: float,
+    name: str,
+    window: tuple[np.datetime64, np.datetime64],
+    label: str,
+) -> bool:
+    """Shade the intervals where the stays exceed `limit` within `window`; any shaded?"""
+    t0, t1 = window
+    starts, ends = stays
+    # each stay is one row of the breach sweep (an item may return to a state)
+    b = wip_breaches(starts[:, None], ends[:, None], [limit], states=[name], as_of=t1).breaches
+    b_end = np.where(np.isnat(b.end), t1, b.end)
+    visible = (b_end > t0) & (b.start < t1)
+    for s0, s1 in zip(b.start[visible], b_end[visible], strict=True):
+        ax.axvspan(max(s0, t0), min(s1, t1), color=_ALERT, alpha=0.15, linewidth=0, label=label)
+        label = "_breach"
+    return bool(visible.any())
+
+
 def wip_limits(
     table: WorkItemTable,
     policy: Policy,
@@ -782,17 +828,7 @@ def wip_limits(
     hi = as_optional_instant_scalar(until, name="until")
     if lo is not None and hi is not None and hi < lo:
         raise ValidationError(f"`until` ({until!r}) must not be before `since` ({since!r})")
-    limited = [s for s in policy.workflow.states if s in policy.wip_limits]
-    series: list[tuple[str, npt.NDArray[np.datetime64], npt.NDArray[np.datetime64], float]] = []
-    if limited:
-        for name in limited:
-            starts, ends = _state_intervals(table, policy.workflow.index(name))
-            series.append((name, starts, ends, float(policy.wip_limits[name])))
-    else:
-        starts = table["committed_at"]
-        ends = table["delivered_at"]
-        keep = ~np.isnat(starts)
-        series.append(("the system", starts[keep], ends[keep], np.nan))
+    series = _wip_series(table, policy)
     events = np.concatenate([np.r_[s, e] for _, s, e, _ in series]).astype("datetime64[ns]")
     events = events[~np.isnat(events)]
     if events.size == 0:
@@ -828,20 +864,7 @@ def wip_limits(
                 label=f"WIP limit of {name}: {limit:g}",
                 gid=f"limit-{name}",
             )
-            # each stay is one row of the breach sweep (an item may return to a state)
-            r = wip_breaches(starts[:, None], ends[:, None], [limit], states=[name], as_of=t1)
-            b = r.breaches
-            b_end = np.where(np.isnat(b.end), t1, b.end)
-            visible = (b_end > t0) & (b.start < t1)
-            for s0, s1 in zip(b.start[visible], b_end[visible], strict=True):
-                ax.axvspan(
-                    max(s0, t0),
-                    min(s1, t1),
-                    color=_ALERT,
-                    alpha=0.15,
-                    linewidth=0,
-                    label=breach_label,
-                )
+            if _shade_breaches(ax, (starts, ends), limit, name, (t0, t1), breach_label):
                 breach_label = "_breach"
         _legend_right(ax)
         style.date_axis(ax)
@@ -849,7 +872,7 @@ def wip_limits(
         ax.set_ylim(bottom=0)
         title = (
             "Work in progress against WIP limits"
-            if limited
+            if policy.wip_limits
             else "Work in progress of the system (the policy sets no WIP limit)"
         )
         return style.finish(ax, title=title, xlabel="date", ylabel="items in progress")
