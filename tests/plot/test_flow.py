@@ -371,7 +371,7 @@ def test_mix_bars_are_the_shares_of_throughput_per_class():
     table, policy = demo()
     ax = plot.class_of_service_mix(table, policy, freq="M")
     names = [c.name for c in policy.classes_of_service]
-    assert _legend(ax) == names
+    assert _legend(ax)[:4] == names
     tp = throughput(table["delivered_at"], freq="M", by=table["class_of_service"])
     total = tp.counts.sum(axis=0)
     heights = {}
@@ -381,6 +381,12 @@ def test_mix_bars_are_the_shares_of_throughput_per_class():
         g = tp.groups.tolist().index(name)
         expected = np.where(total > 0, 100.0 * tp.counts[g] / np.maximum(total, 1), 0.0)
         np.testing.assert_allclose(heights[name], expected)
+    few = (total > 0) & (total < 10)
+    assert few.any()
+    for container in ax.containers:
+        pale = np.array([p.get_alpha() == 0.35 for p in container])
+        np.testing.assert_array_equal(pale, few)
+    assert _legend(ax)[-1] == "pale: fewer than 10 items delivered"
     stacked = sum(heights.values())
     np.testing.assert_allclose(stacked[total > 0], 100.0)
     assert _labelled(ax)[1:] == ("month of delivery", "share of delivered items [%]")

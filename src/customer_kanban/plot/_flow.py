@@ -54,6 +54,8 @@ _PACE_Q = (50.0, 85.0, 95.0)
 _BEFORE_GREYS = ("#D4D4D4", "#E4E4E4", "#C4C4C4")
 _AFTER_GREYS = ("#8C8C8C", "#B0B0B0", "#6E6E6E")
 _NO_CLASS = "no class of service"
+#: Periods of the class-of-service mix with fewer deliveries are drawn pale.
+_FEW_ITEMS = 10
 
 
 # --------------------------------------------------------------------------- helpers
@@ -907,6 +909,8 @@ def class_of_service_mix(
     matplotlib.axes.Axes
         One bar container per class (its label the class name), heights in percent of
         the period's deliveries (:func:`customer_kanban.metrics.throughput` by class).
+        Periods with fewer than 10 deliveries are drawn pale (their shares are of a
+        handful of items); with at most 40 periods, each bar is topped by its count.
 
     Raises
     ------
@@ -922,7 +926,7 @@ def class_of_service_mix(
     >>> from customer_kanban import plot
     >>> table, policy = load_incidents()
     >>> ax = plot.class_of_service_mix(table, policy, freq="M")
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:4]
     ['1 - Critical', '2 - High', '3 - Moderate', '4 - Low']
     """
     table, policy = _check_table_policy(table, policy)
@@ -944,9 +948,10 @@ def class_of_service_mix(
     n_classes = len(policy.classes_of_service)
     with style.rc():
         ax = style.axes_for(ax)
+        few = (total > 0) & (total < _FEW_ITEMS)  # shares of a handful of items: pale
         bottom = np.zeros(total.size)
         for g, k in enumerate(present.tolist()):
-            ax.bar(
+            bars = ax.bar(
                 x,
                 share[g],
                 width=length * 0.8,
@@ -955,6 +960,8 @@ def class_of_service_mix(
                 label=names[k],
                 gid=f"mix-{k}",
             )
+            for bar in np.asarray(bars.patches, dtype=object)[few]:
+                bar.set_alpha(0.35)
             bottom += share[g]
         labelled = total.size <= 40
         if labelled:
@@ -964,6 +971,11 @@ def class_of_service_mix(
                         xi, 101, f"{n:g}", ha="center", va="bottom", fontsize=7, color=style.INK
                     )
         handles, legend_labels = ax.get_legend_handles_labels()
+        if few.any():
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(color=style.MUTED, alpha=0.35))
+            legend_labels.append(f"pale: fewer than {_FEW_ITEMS} items delivered")
         _legend_right(ax, handles, legend_labels)
         style.date_axis(ax)
         ax.set_ylim(0, 108)
