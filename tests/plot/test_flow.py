@@ -144,17 +144,18 @@ def test_throughput_run_chart_median_and_least_squares_trend():
         _by_gid(ax, "trend").get_ydata(), np.polyval(np.polyfit(x, counts, 1), x)
     )
     legend = _legend(ax)
-    assert legend[0] == "delivered per day"
-    assert legend[1] == f"median: {np.median(counts):g} per day"
+    assert legend[0] == "delivered"
+    assert legend[1] == f"median: {np.median(counts):g}"
     assert legend[2].startswith("trend: ")
-    assert legend[2].endswith("items/day per day")
-    assert _labelled(ax) == ("Throughput", "date (period start)", "items delivered per day")
+    assert legend[2].endswith(" per day")
+    assert _labelled(ax) == ("Throughput", "date", "items delivered per day")
 
 
 def test_weekly_throughput_is_labelled_per_week():
     table, _ = demo()
     ax = throughput(table["delivered_at"], freq="W").plot()
     assert ax.get_ylabel() == "items delivered per week"
+    assert ax.get_xlabel() == "week starting"
 
 
 def test_throughput_of_one_period_has_no_trend():

@@ -321,7 +321,7 @@ def throughput(result: ThroughputResult, ax: Any = None, *, group: object = None
     >>> tp = throughput(["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-04"])
     >>> ax = tp.plot()
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['delivered per day', 'median: 1 per day', 'trend: -0.2 items/day per day']
+    ['delivered', 'median: 1', 'trend: -0.2 per day']
     """
     g = _group_index(result.groups, group)
     counts = np.asarray(result.counts[g], dtype=np.float64)
@@ -339,7 +339,7 @@ def throughput(result: ThroughputResult, ax: Any = None, *, group: object = None
             marker="o",
             markersize=4,
             linewidth=1.2,
-            label=f"delivered per {per}",
+            label="delivered",
             gid="throughput",
         )
         ax.axhline(
@@ -347,7 +347,7 @@ def throughput(result: ThroughputResult, ax: Any = None, *, group: object = None
             color=style.INK,
             linewidth=1.0,
             linestyle=":",
-            label=f"median: {median:g} per {per}",
+            label=f"median: {median:g}",
             gid="median",
         )
         if counts.size >= 2:
@@ -359,7 +359,7 @@ def throughput(result: ThroughputResult, ax: Any = None, *, group: object = None
                 color=style.color(1),
                 linewidth=1.4,
                 linestyle="--",
-                label=f"trend: {slope:+.2g} items/{per} per {per}",
+                label=f"trend: {slope:+.2g} per {per}",
                 gid="trend",
             )
         _legend_right(ax)
@@ -367,7 +367,10 @@ def throughput(result: ThroughputResult, ax: Any = None, *, group: object = None
         ax.set_ylim(bottom=0)
         title = "Throughput" + ("" if result.groups.size == 1 else f" — {result.groups[g]}")
         return style.finish(
-            ax, title=title, xlabel="date (period start)", ylabel=f"items delivered per {per}"
+            ax,
+            title=title,
+            xlabel="date" if per in ("day", "period") else f"{per} starting",
+            ylabel=f"items delivered per {per}",
         )
 
 
