@@ -116,3 +116,5 @@ class ThroughputResult(Result):
     groups: LabelArray
     periods: InstantArray
     counts: Int64Array
+
+    _chart = "customer_kanban.plot._flow:throughput"
