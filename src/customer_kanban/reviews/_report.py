@@ -200,10 +200,12 @@ def report(
     forecasts = forecast_review(
         table, policy, as_of=when, window_days=window_days, days=days, trials=trials, rng=rng
     )
+    known = table.as_of(when)  # the charts show what was known at `when`
     builders: list[Callable[[], ReportSection]] = [
         lambda: _review_section(review),
-        lambda: _flow_section(table, policy, when, draw),
-        lambda: _lead_time_section(table, policy, when, draw),
+        lambda: _flow_section(known, policy, when, draw),
+        lambda: _lead_time_section(known, policy, when, draw),
+        lambda: _aging_section(known, policy, when, draw),
         lambda: _forecast_section(forecasts, draw),
         lambda: _journey_section(table, policy, when, draw),
         lambda: _blockers_section(review, draw),
@@ -313,30 +315,96 @@ def _align(cell: str) -> str:
 def _flow_section(
     table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
 ) -> ReportSection:
+    from customer_kanban.metrics.flow import cumulative_flow, throughput
+
+    start = _window_start(table, when)
+    wf = policy.workflow
+
+    def cfd(ax: Any) -> Any:
+        flow = cumulative_flow(table.first_entries(), states=table.states, since=start, until=when)
+        return flow.plot(ax=ax, commitment=wf.commitment_point, delivery=wf.delivery_point)
+
+    def weekly(ax: Any) -> Any:
+        return throughput(table["delivered_at"], freq="W", since=start, until=when).plot(ax=ax)
+
     charts, notes = _draw_all(
         draw,
         [
-            ("cumulative flow", lambda: _cfd_chart(table, policy, when)),
+            ("cumulative flow", lambda: _svg_of(cfd)),
+            ("throughput", lambda: _svg_of(weekly)),
+            ("WIP", lambda: _svg_of(lambda ax: _plot().wip_limits(
+                table, policy, since=start, until=when, ax=ax))),
+            ("class-of-service mix", lambda: _svg_of(lambda ax: _plot().class_of_service_mix(
+                table.filter(_delivered_since(table, start)), policy, ax=ax))),
         ],
-    )
+    )  # fmt: skip
     return ReportSection(
         title="Flow",
         intro=(
-            "How work arrives, moves and leaves: the cumulative flow of the workflow's "
-            "states over the last twelve weeks."
+            "How work arrives, moves and leaves over the last twelve weeks: the cumulative flow "
+            "of the workflow's states, the weekly throughput with its trend, the work in "
+            "progress against its limits, and the mix of classes of service delivered."
         ),
         charts=charts,
         notes=notes,
     )
 
 
+def _delivered_since(table: WorkItemTable, start: np.datetime64) -> Any:
+    """Items delivered at or after `start`."""
+    delivered = table["delivered_at"]
+    return ~np.isnat(delivered) & (delivered >= start)
+
+
 def _lead_time_section(
     table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
 ) -> ReportSection:
+    charts, notes = _draw_all(
+        draw,
+        [
+            ("lead-time", lambda: _svg_of(lambda ax: _plot().lead_time_scatter(
+                table, policy, as_of=when, ax=ax))),
+        ],
+    )  # fmt: skip
     return ReportSection(
         title="Lead time",
-        intro="How long customers waited for what was delivered, against the SLE.",
+        intro=(
+            "How long customers waited for what was delivered: each delivered item at its "
+            "delivery date, the 50th, 85th and 95th percentiles, and each class's SLE."
+        ),
+        charts=charts,
+        notes=notes,
     )
+
+
+def _aging_section(
+    table: WorkItemTable, policy: Policy, when: np.datetime64, draw: bool
+) -> ReportSection:
+    charts, notes = _draw_all(
+        draw,
+        [
+            (
+                "aging",
+                lambda: _svg_of(lambda ax: _plot().aging_wip(table, policy, as_of=when, ax=ax)),
+            )
+        ],
+    )
+    return ReportSection(
+        title="Work in progress",
+        intro=(
+            "The open items by state and age, against the pace of the finished items: an item "
+            "above the 85th percentile band, or past its SLE, is at risk."
+        ),
+        charts=charts,
+        notes=notes,
+    )
+
+
+def _plot() -> Any:
+    """The plot package (imported when charts are drawn)."""
+    import customer_kanban.plot as plot
+
+    return plot
 
 
 def _forecast_section(forecasts: Any, draw: bool) -> ReportSection:
@@ -529,14 +597,6 @@ def _window_start(table: WorkItemTable, when: np.datetime64, weeks: int = 12) ->
     requested = table["requested_at"]
     first = requested[~np.isnat(requested)].min() if requested.size else when
     return max(when - np.timedelta64(7 * weeks, "D"), min(first, when))
-
-
-def _cfd_chart(table: WorkItemTable, policy: Policy, when: np.datetime64) -> str:
-    from customer_kanban.metrics.flow import cumulative_flow
-
-    start = _window_start(table, when)
-    flow = cumulative_flow(table.first_entries(), states=table.states, since=start, until=when)
-    return _svg_of(lambda ax: flow.plot(ax=ax))
 
 
 _CSS = """
