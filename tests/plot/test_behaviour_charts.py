@@ -96,7 +96,7 @@ def test_the_backtest_chart_draws_each_level_and_the_actual_counts():
     delivered = by_label["actually delivered"].get_offsets()
     assert np.array_equal(delivered[:, 1], r.delivered[0])
     for k, q in enumerate(r.q):
-        label = f"{q:g} % forecast (coverage {r.coverage[0, k]:.2f})"
+        label = f"{q:g} %: coverage {r.coverage[0, k]:.2f}"
         assert np.array_equal(by_label[label].get_offsets()[:, 1], r.forecast[0, :, k])
     assert "next 7 days" in ax.get_title(loc="left")
 

@@ -85,8 +85,16 @@ def process_behaviour(
         )
     with style.rc():
         ax = style.axes_for(ax)
-        ax.plot(x, y, color=style.PALETTE[0], linewidth=1.2, marker=".", markersize=4,
-                label="moving range" if ranges else "value", zorder=2)  # fmt: skip
+        ax.plot(
+            x,
+            y,
+            color=style.PALETTE[0],
+            linewidth=1.2,
+            marker=".",
+            markersize=4,
+            label="moving range" if ranges else "value",
+            zorder=2,
+        )
         _limit_lines(ax, lines)
         _signals(ax, result, g, x, y, ranges)
         if dated:
@@ -101,9 +109,20 @@ def process_behaviour(
         ylabel = f"moving range of {ylabel}" if ranges else ylabel
         xlabel = "period" if dated else "position in time order"
         style.finish(ax, title=title, xlabel=xlabel, ylabel=ylabel)
-        # below the chart: the limits' labels take the right margin, the data the inside
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=5, fontsize=8)
+        _legend_outside(ax)
         return ax
+
+
+def _legend_outside(ax: Any, title: str | None = None) -> None:
+    """The legend at the right of the axes, outside the data (which fills the axes)."""
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        borderaxespad=0,
+        title=title,
+        title_fontsize=8,
+    )
 
 
 def _signal_text(count: int, n: int, ranges: bool) -> str:
@@ -120,10 +139,25 @@ def _limit_lines(ax: Any, lines: tuple[tuple[str, Any, str], ...]) -> None:
         v = float(value)
         if not np.isfinite(v):
             continue
-        ax.axhline(v, color=style.INK if dash == "-" else style.PALETTE[5], linewidth=1.0,
-                   linestyle=dash, zorder=1, label=f"_{label}")  # fmt: skip
-        ax.text(1.0, v, f"{label} {v:.3g}", transform=at_right, ha="left", va="center",
-                fontsize=8, color=style.INK, clip_on=False)  # fmt: skip
+        ax.axhline(
+            v,
+            color=style.INK if dash == "-" else style.PALETTE[5],
+            linewidth=1.0,
+            linestyle=dash,
+            zorder=1,
+            label=f"_{label}",
+        )
+        ax.text(
+            0.995,
+            v,
+            f"{label} {v:.3g}",
+            transform=at_right,
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=style.INK,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+        )
 
 
 def _signals(ax: Any, result: ProcessBehaviourResult, g: int, x: Any, y: Any, ranges: bool) -> None:
@@ -135,8 +169,17 @@ def _signals(ax: Any, result: ProcessBehaviourResult, g: int, x: Any, y: Any, ra
         at = result.signal_index[mine & (result.signal_rule == rule)]
         if at.size == 0:
             continue
-        ax.scatter(x[at], y[at], s=size, marker=marker, facecolors="none",
-                   edgecolors=colour, linewidths=1.6, label=label, zorder=3)  # fmt: skip
+        ax.scatter(
+            x[at],
+            y[at],
+            s=size,
+            marker=marker,
+            facecolors="none",
+            edgecolors=colour,
+            linewidths=1.6,
+            label=label,
+            zorder=3,
+        )
 
 
 def backtest(result: BacktestResult, ax: Any = None, *, group: object = None) -> Any:
@@ -168,7 +211,7 @@ def backtest(result: BacktestResult, ax: Any = None, *, group: object = None) ->
     >>> tp = daily_throughput(end, since="2024-01-01", until="2024-04-29")
     >>> ax = backtest_forecast(tp, horizon=7, trials=200, rng=1).plot()
     >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
-    ['forecast band', '50 % forecast (coverage 1.00)']
+    ['range of the levels', '50 %: coverage 1.00']
     """
     g = _group_index(result.groups, group)
     if result.periods.size == 0:
@@ -178,15 +221,29 @@ def backtest(result: BacktestResult, ax: Any = None, *, group: object = None) ->
     with style.rc():
         ax = style.axes_for(ax)
         made = ~np.isnan(forecast).all(axis=1)
-        ax.vlines(dates[made], np.nanmin(forecast[made], axis=1), np.nanmax(forecast[made], axis=1),
-                  color=style.MUTED, alpha=0.35, linewidth=_bar_width(ax, dates.size),
-                  zorder=1, label="forecast band")  # fmt: skip
+        ax.vlines(
+            dates[made],
+            np.nanmin(forecast[made], axis=1),
+            np.nanmax(forecast[made], axis=1),
+            color=style.MUTED,
+            alpha=0.35,
+            linewidth=_bar_width(ax, dates.size),
+            zorder=1,
+            label="range of the levels",
+        )
         for k in range(result.q.size):
             cov = result.coverage[g, k]
             text = "n/a" if np.isnan(cov) else f"{cov:.2f}"
-            ax.scatter(dates, forecast[:, k], marker="_", s=120, linewidths=2.0,
-                       color=style.color(k), zorder=3,
-                       label=f"{result.q[k]:g} % forecast (coverage {text})")  # fmt: skip
+            ax.scatter(
+                dates,
+                forecast[:, k],
+                marker="_",
+                s=120,
+                linewidths=2.0,
+                color=style.color(k),
+                zorder=3,
+                label=f"{result.q[k]:g} %: coverage {text}",
+            )
         ax.scatter(
             dates, result.delivered[g], s=22, color=style.INK, zorder=4, label="actually delivered"
         )
@@ -195,7 +252,9 @@ def backtest(result: BacktestResult, ax: Any = None, *, group: object = None) ->
         name = "" if result.groups.size == 1 else f" — {result.groups[g]}"
         title = f"Forecast backtest{name}: items in the next {result.horizon} days"
         ylabel = f"items delivered in {result.horizon} days"
-        return style.finish(ax, title=title, xlabel="forecast date", ylabel=ylabel, legend=True)
+        style.finish(ax, title=title, xlabel="forecast date", ylabel=ylabel)
+        _legend_outside(ax, "forecast level (well calibrated:\ncoverage ≈ level)")
+        return ax
 
 
 def _bar_width(ax: Any, count: int) -> float:
