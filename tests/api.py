@@ -92,6 +92,21 @@ def lead_or_age() -> tuple[np.ndarray, np.ndarray]:
     return np.where(done, lead(), age), done
 
 
+def _delivery_order() -> np.ndarray:
+    done = np.flatnonzero(~np.isnat(seen()["delivered_at"]))
+    return done[np.argsort(seen()["delivered_at"][done], kind="stable")]
+
+
+def lead_in_delivery_order() -> np.ndarray:
+    """Lead times of the delivered items, in delivery order (an XmR chart's input)."""
+    return lead()[_delivery_order()]
+
+
+def cos_in_order() -> tuple[np.ndarray, np.ndarray]:
+    codes, labels = classes()
+    return codes[_delivery_order()], labels
+
+
 def classes() -> tuple[np.ndarray, np.ndarray]:
     return seen().codes("class_of_service")
 
@@ -199,6 +214,7 @@ def _examples() -> dict[str, Callable[[], Call]]:
             {"states": list(t().states), "by": cos()},
         ),
         "metrics.throughput": lambda: ((t()["delivered_at"],), {"freq": "W", "by": cos()}),
+        "metrics.process_behaviour": lambda: ((lead_in_delivery_order(),), {"by": cos_in_order()}),
         "metrics.flow_efficiency": lambda: (
             (np.ones((3, 4)), np.array([True, False, True, False])),
             {},
@@ -270,6 +286,10 @@ def _examples() -> dict[str, Callable[[], Call]]:
         "metrics.forecast_how_many": lambda: (
             (metrics.daily_throughput(t()["delivered_at"], since=T0, until=T1), 14),
             {"trials": 500, "rng": 1, "q": [50, 85]},
+        ),
+        "metrics.backtest_forecast": lambda: (
+            (metrics.daily_throughput(t()["delivered_at"], since=T0, until=T1, by=cos()),),
+            {"horizon": 2, "every": "D", "window_days": 3, "trials": 200, "rng": 1, "q": [50, 85]},
         ),
         # metrics.delay
         "metrics.cost_of_delay_rate": lambda: (

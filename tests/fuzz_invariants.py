@@ -11,13 +11,13 @@ import customer_kanban as ck
 
 SHARES = {
     "attainment", "share", "rate", "retention", "churn", "fit_share", "probability",
-    "probability_within", "likelihood", "acceptance_rate", "shares", "actual",
+    "probability_within", "likelihood", "acceptance_rate", "shares", "actual", "coverage",
 }  # fmt: skip
 COUNTS = {
     "counts", "n", "n_events", "within", "items", "blocks", "on_time", "active", "acquired",
     "retained", "won_back", "lost", "let_go", "cross_sold", "size", "sizes", "wip", "peak",
     "breach_count", "blocked_items", "n_items", "transactions", "n_customers", "open_items",
-    "n_transactions", "lost_so_far", "live", "at_risk", "events",
+    "n_transactions", "lost_so_far", "live", "at_risk", "events", "delivered",
 }  # fmt: skip
 NON_NEGATIVE = {"total_days", "mean_days", "blocked_days", "breach_days", "days", "duration"}
 # Plain arrays returned by these functions are durations or shares.

@@ -211,6 +211,35 @@ CASES["forecast_how_many"] = {
     "all_missing": (([0], 3), {"rng": 1}, False, NO_DELIVERIES),
 }
 
+
+# A backtest takes a DailyThroughput: a history of no day, one group of three days, no delivery.
+def _days(counts: list[list[int]]) -> metrics.DailyThroughput:
+    counts_array = np.array(counts, dtype=np.int64).reshape(len(counts), -1)
+    return metrics.DailyThroughput(
+        groups=np.array(["all"]),
+        periods=np.datetime64(T0, "D") + np.arange(counts_array.shape[1]).astype("timedelta64[D]"),
+        counts=counts_array,
+    )
+
+
+_DAILY = {"every": "D", "window_days": 1, "horizon": 1, "rng": 1, "trials": 10}
+CASES["backtest_forecast"] = {
+    "empty": ((_days([[]]),), _DAILY, True, {"coverage": [[NAN] * 4], "n": [0]}),
+    "one": ((_days([[1, 1, 1]]),), _DAILY, False, {"coverage": [[1.0] * 4], "delivered": [[1, 1]]}),
+    "all_missing": ((_days([[0, 0, 0]]),), _DAILY, True, {"coverage": [[NAN] * 4], "n": [0]}),
+}
+CASES["process_behaviour"] = {
+    "empty": (([],), {}, True, {"centre": [NAN], "n": [0], "values": np.zeros((1, 0))}),
+    "one": (([3.0],), {}, True, {"centre": [3.0], "high": [NAN], "n": [1]}),
+    "all_missing": (([NAN],), {}, False, NOT_A_NUMBER),
+    "empty_groups": (
+        (np.array([]),),
+        {"by": NO_GROUPS},
+        True,
+        {"centre": [NAN, NAN], "n": [0, 0]},
+    ),
+}
+
 CASES["single_item_forecast"] = {
     "empty": (
         ([], []),

@@ -10,7 +10,8 @@ One sub-package per concern; every name is also re-exported here:
 
 :mod:`~customer_kanban.metrics.flow`
     Lead time, age, WIP, cumulative flow, throughput, time in state, flow
-    efficiency, blocked time and blocker clusters, WIP limits and allocation.
+    efficiency, blocked time and blocker clusters, WIP limits and allocation,
+    process behaviour (XmR) charts.
 :mod:`~customer_kanban.metrics.service`
     Percentiles, SLE attainment, at-risk WIP, on-time rate, customer waiting time.
 :mod:`~customer_kanban.metrics.survival`
@@ -18,7 +19,8 @@ One sub-package per concern; every name is also re-exported here:
     Weibull / lognormal fits, tail ratio, SLE advice.
 :mod:`~customer_kanban.metrics.forecast`
     Daily throughput and the Monte Carlo "when" and "how many" forecasts,
-    single-item forecasts from the age of work in progress.
+    single-item forecasts from the age of work in progress, backtests of the
+    forecast at past dates.
 :mod:`~customer_kanban.metrics.delay`
     Cost of delay per urgency archetype, delay cost, CD3 and WSJF.
 
@@ -60,6 +62,7 @@ from customer_kanban.metrics.flow import (
     BreachResult,
     CumulativeFlowResult,
     LimitBreaches,
+    ProcessBehaviourResult,
     ShareBreaches,
     ThroughputResult,
     allocation,
@@ -68,6 +71,7 @@ from customer_kanban.metrics.flow import (
     cumulative_flow,
     flow_efficiency,
     lead_time,
+    process_behaviour,
     throughput,
     time_in_state,
     wip,
@@ -75,9 +79,11 @@ from customer_kanban.metrics.flow import (
     work_item_age,
 )
 from customer_kanban.metrics.forecast import (
+    BacktestResult,
     DailyThroughput,
     HowManyForecast,
     WhenForecast,
+    backtest_forecast,
     daily_throughput,
     forecast_how_many,
     forecast_when,
@@ -116,6 +122,7 @@ __all__ = [
     "URGENCIES",
     "AllocationResult",
     "AttainmentResult",
+    "BacktestResult",
     "BlockerClusters",
     "BreachResult",
     "CumulativeFlowResult",
@@ -128,6 +135,7 @@ __all__ = [
     "OnTimeResult",
     "PercentileResult",
     "PriorityResult",
+    "ProcessBehaviourResult",
     "SLERecommendation",
     "ShareBreaches",
     "ShareResult",
@@ -139,6 +147,7 @@ __all__ = [
     "WhenForecast",
     "allocation",
     "at_risk",
+    "backtest_forecast",
     "blocked_time",
     "blocker_clusters",
     "cd3",
@@ -159,6 +168,7 @@ __all__ = [
     "lead_time",
     "on_time_rate",
     "percentiles",
+    "process_behaviour",
     "recommend_sle",
     "single_item_forecast",
     "sle_attainment",

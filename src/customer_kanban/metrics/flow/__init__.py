@@ -1,11 +1,16 @@
 """Flow: how work moves through the workflow.
 
 lead_time, work_item_age, wip, time_in_state, cumulative_flow, throughput,
-flow_efficiency, blocked_time, blocker_clusters, wip_breaches, allocation.
+flow_efficiency, blocked_time, blocker_clusters, wip_breaches, allocation, and
+process_behaviour (XmR charts of throughput or lead time).
 """
 
 from __future__ import annotations
 
+from customer_kanban.metrics.flow._behaviour import (
+    ProcessBehaviourResult,
+    process_behaviour,
+)
 from customer_kanban.metrics.flow._blockers import (
     BlockerClusters,
     blocker_clusters,
@@ -41,6 +46,7 @@ __all__ = [
     "BreachResult",
     "CumulativeFlowResult",
     "LimitBreaches",
+    "ProcessBehaviourResult",
     "ShareBreaches",
     "ThroughputResult",
     "allocation",
@@ -49,6 +55,7 @@ __all__ = [
     "cumulative_flow",
     "flow_efficiency",
     "lead_time",
+    "process_behaviour",
     "throughput",
     "time_in_state",
     "wip",
