@@ -8,5 +8,6 @@ All charts share :mod:`customer_kanban.plot.style`.
 """
 
 from customer_kanban.plot import style
+from customer_kanban.plot._survival import censored_positions
 
-__all__ = ["style"]
+__all__ = ["censored_positions", "style"]
