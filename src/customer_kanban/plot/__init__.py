@@ -8,6 +8,7 @@ All charts share :mod:`customer_kanban.plot.style`.
 """
 
 from customer_kanban.plot import style
+from customer_kanban.plot._journey import blocker_chart, handoff_matrix
 from customer_kanban.plot._survival import censored_positions
 
-__all__ = ["censored_positions", "style"]
+__all__ = ["blocker_chart", "censored_positions", "handoff_matrix", "style"]
