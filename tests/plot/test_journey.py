@@ -86,7 +86,7 @@ def test_journey_chart_cells_equal_the_journeys_waiting(demo):
     assert texts == sorted(counts[counts > 0].tolist())
     assert sum(texts) == sum(p.count for p in j.handoff_pairs)
     assert [t.get_text() for t in ax.get_xticklabels()] == names
-    assert ax.get_xlabel() == "to department"
+    assert ax.get_xlabel() == "to department (numbers: hand-offs)"
     assert ax.get_ylabel() == "from department"
     assert ax.images[0].colorbar.ax.get_ylabel() == "waiting [days]"
     mean = j.plot(top=8, waiting="mean")
@@ -98,7 +98,7 @@ def test_journey_svg_is_deterministic_and_in_the_html(demo):
     j = reviews.customer_journey(table, workflow=policy, as_of=DEMO_AS_OF)
     a, b = style.to_svg(j.plot().figure), style.to_svg(j.plot().figure)
     assert a == b
-    assert "<title>Hand-offs between departments" in a
+    assert "<title>Hand-offs and waiting between departments</title>" in a
     assert j._repr_html_().count("<svg") == 1
 
 

@@ -142,7 +142,7 @@ def portfolio_matrix(portfolio: Any, ax: Any = None) -> Any:
     >>> from customer_kanban.reviews import customer_portfolio
     >>> ax = customer_portfolio(load_cdnow(), as_of=CDNOW_AS_OF).plot()
     >>> ax.get_title(loc="left")
-    'Customer portfolio: customers and revenue per cell'
+    'Customer portfolio by revenue'
     """
     cells = list(portfolio.cells)
     if len(cells) != len(_CELLS) + 1:
@@ -162,7 +162,7 @@ def portfolio_matrix(portfolio: Any, ax: Any = None) -> Any:
     with style.rc():
         ax = style.axes_for(ax)
         _quadrants(ax, names, counts, notes=notes)
-        title = f"Customer portfolio: customers and {portfolio.value} per cell"
+        title = f"Customer portfolio by {portfolio.value}"
         title += f" ({unknown} unknown)" if unknown else ""
         return style.finish(
             ax,
@@ -196,7 +196,7 @@ def _quadrants(ax: Any, names: dict[Any, str], counts: dict[Any, int], *, notes:
         if notes is not None:
             text += "\n" + notes[(high_c, high_f)]
         ax.text(x0 + 0.25, y0 + 0.4, name, ha="center", va="center", fontweight="bold")
-        ax.text(x0 + 0.25, y0 + 0.33, text, ha="center", va="top", color=style.INK)
+        ax.text(x0 + 0.25, y0 + 0.33, text, ha="center", va="top", color=style.INK, fontsize=8.5)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xticks([0.25, 0.75], ["low", "high"])
@@ -342,7 +342,7 @@ def rfm_heatmap(result: RFMResult, ax: Any = None, *, value: str = "customers") 
         ax.grid(False)
         return style.finish(
             ax,
-            title=f"RFM: customers by recency and frequency score ({result.groups.size:,})",
+            title=f"RFM scores of {result.groups.size:,} customers",
             xlabel=f"recency score (1 = longest ago, {bins} = most recent)",
             ylabel=f"frequency score ({bins} = most frequent)",
         )

@@ -98,12 +98,12 @@ def forecast_when_chart(result: WhenForecast, ax: Any = None, *, group: object =
     day0 = result.as_of.astype("datetime64[D]")
     with style.rc():
         ax = style.axes_for(ax)
-        x_edges: Any = day0 + edges.astype("timedelta64[D]") if dated else edges
         centres = (edges[:-1] + edges[1:]) / 2
         x = _day_positions(day0, centres) if dated else centres
         width = float(edges[1] - edges[0]) * 0.9
         ax.bar(x, counts, width=width, color=style.color(0), alpha=0.85, label="trials")
-        ax.set_xlim(_day_positions(day0, edges[[0, -1]]) if dated else x_edges[[0, -1]])
+        span = np.array([min(edges[0], -0.5), edges[-1]])  # from the start, day 0
+        ax.set_xlim(_day_positions(day0, span) if dated else span)
         labels = [
             f"{q:g} %: {_day_text(result.dates[g, k]) if dated else f'{v:g} days'}"
             for k, (q, v) in enumerate(

@@ -122,7 +122,7 @@ def journey_chart(journey: Any, ax: Any = None, *, waiting: str = "total", top: 
     >>> table, policy = load_incidents()
     >>> ax = customer_journey(table, workflow=policy, as_of=DEMO_AS_OF).plot(top=5)
     >>> ax.get_xlabel()
-    'to department'
+    'to department (numbers: hand-offs)'
     """
     names, days, counts = handoff_matrix(journey, waiting=waiting, top=top)
     with style.rc():
@@ -144,11 +144,10 @@ def journey_chart(journey: Any, ax: Any = None, *, waiting: str = "total", top: 
         ax.set_xticks(ticks, names, rotation=45, ha="right", rotation_mode="anchor", fontsize=8)
         ax.set_yticks(ticks, names, fontsize=8)
         ax.grid(False)
-        what = "mean waiting per hand-off" if waiting == "mean" else "waiting"
         return style.finish(
             ax,
-            title=f"Hand-offs between departments: {what} (colour), hand-offs (number)",
-            xlabel="to department",
+            title="Hand-offs and waiting between departments",
+            xlabel="to department (numbers: hand-offs)",
             ylabel="from department",
         )
 
