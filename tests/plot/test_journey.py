@@ -160,3 +160,12 @@ def test_blocker_chart_of_review_rows(demo):
         TypeError, match="`clusters` must be a sequence of blocker clusters, got int"
     ):
         blocker_chart(3)
+
+
+def test_a_result_without_groups_has_nothing_to_draw():
+    empty = np.array([], "datetime64[ns]")
+    none = metrics.blocker_clusters([], empty, empty, [], n_items=0, by=[])
+    assert none.groups.size == 0
+    with pytest.raises(ValidationError, match="the result has no group to draw"):
+        none.plot()
+    assert "<svg" not in none._repr_html_()

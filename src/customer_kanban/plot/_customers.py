@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from customer_kanban.errors import ValidationError
 from customer_kanban.plot import style
-from customer_kanban.plot._flow import _group_index
+from customer_kanban.plot._groups import group_index
 
 if TYPE_CHECKING:
     from customer_kanban.customers import CustomerSegments, GetKeepGrowResult, RFMResult
@@ -404,7 +404,7 @@ def get_keep_grow_chart(result: GetKeepGrowResult, ax: Any = None, *, group: obj
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['acquired (get)', 'retained (keep)', 'won back', 'lost']
     """
-    g = _group_index(result.groups, group)
+    g = group_index(result.groups, group)
     parts = {
         "acquired": result.acquired[g],
         "retained": result.retained[g],

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from customer_kanban.errors import ValidationError
 from customer_kanban.plot import style
-from customer_kanban.plot._flow import _group_index
+from customer_kanban.plot._groups import group_index
 
 if TYPE_CHECKING:
     from customer_kanban.metrics.forecast import HowManyForecast, WhenForecast
@@ -85,7 +85,7 @@ def forecast_when_chart(result: WhenForecast, ax: Any = None, *, group: object =
     >>> ax.get_xlabel()
     'finish date (UTC)'
     """
-    g = _group_index(result.groups, group)
+    g = group_index(result.groups, group)
     days = np.asarray(result.days[g], dtype=np.float64)
     done = days[np.isfinite(days)]
     if done.size == 0:
@@ -165,7 +165,7 @@ def forecast_how_many_chart(
     >>> ax.get_xlabel()
     'items delivered in 10 days [items]'
     """
-    g = _group_index(result.groups, group)
+    g = group_index(result.groups, group)
     counts_per_trial = np.asarray(result.counts[g], dtype=np.float64)
     if counts_per_trial.size == 0:
         raise ValidationError(

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from customer_kanban.errors import ValidationError
 from customer_kanban.plot import style
-from customer_kanban.plot._flow import _group_index
+from customer_kanban.plot._groups import group_index
 
 if TYPE_CHECKING:
     from customer_kanban.metrics.flow import BlockerClusters
@@ -191,7 +191,7 @@ def blocker_clusters_chart(result: BlockerClusters, ax: Any = None, *, group: ob
     >>> sorted(t.get_text() for t in ax.texts)
     ['a\\n2 items', 'b\\n1 item']
     """
-    g = _group_index(result.groups, group)
+    g = group_index(result.groups, group)
     title = "Blocker clusters" + ("" if result.groups.size == 1 else f" — {result.groups[g]}")
     return _bubbles(
         ax,

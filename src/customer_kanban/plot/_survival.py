@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from customer_kanban.errors import ValidationError
 from customer_kanban.plot import style
-from customer_kanban.plot._flow import _group_index
+from customer_kanban.plot._groups import group_index
 
 if TYPE_CHECKING:
     from customer_kanban.metrics.survival import LeadTimeFit, SurvivalResult
@@ -193,7 +193,7 @@ def lead_time_fit_chart(result: LeadTimeFit, ax: Any = None, *, group: object = 
     'Weibull: k = 1.60, λ = 4.26 days'
     """
     if group is not None:
-        g = _group_index(result.groups, group)
+        g = group_index(result.groups, group)
         chosen = [g]
     else:
         chosen = list(range(result.groups.size))
