@@ -254,6 +254,8 @@ class GetKeepGrowResult(Result):
     lost_so_far: Int64Array
     live: Int64Array
 
+    _chart = "customer_kanban.plot._customers:get_keep_grow_chart"
+
     @property
     def lost_profitable(self) -> Int64Array | None:
         """Lost customers with a positive margin so far (``lost - let_go``): win-back targets.

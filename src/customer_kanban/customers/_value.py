@@ -115,6 +115,8 @@ class CustomerSegments(Result):
     sizes: Int64Array
     thresholds: FloatArray
 
+    _chart = "customer_kanban.plot._customers:segment_matrix"
+
     @property
     def segment(self) -> LabelArray:
         """Segment name of each customer (``labels[codes]``), shape (n,)."""
@@ -164,6 +166,8 @@ class RFMResult(Result):
     m: Int64Array
     score: Int64Array
     bins: int
+
+    _chart = "customer_kanban.plot._customers:rfm_heatmap"
 
 
 @result

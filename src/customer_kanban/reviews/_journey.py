@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
+from customer_kanban._core.plotting import chart_svg
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import as_optional_instant_scalar, as_whole_number
 from customer_kanban.errors import ValidationError
@@ -151,6 +152,8 @@ class CustomerJourney(Result):
     handoff_pairs: tuple[HandoffPair, ...]
     costliest_steps: tuple[CostlyStep, ...]
 
+    _chart = "customer_kanban.plot._journey:journey_chart"
+
     def item(self, item_id: object) -> dict[str, Any]:
         """The per-item figures of `item_id` (KeyError if absent)."""
         hits = np.flatnonzero(self.ids == item_id)
@@ -216,7 +219,7 @@ class CustomerJourney(Result):
             (self._html_title() + ". Waiting per department", departments),
             ("Hand-offs (from -> to), most waiting first", pairs),
             ("Steps that cost customers the most waiting", steps),
-        )
+        ) + chart_svg(self)
 
 
 def _workflow_of(workflow: Workflow | Policy) -> Workflow:

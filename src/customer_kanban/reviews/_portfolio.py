@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import customers as ck
+from customer_kanban._core.plotting import chart_svg
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import (
     as_instant_scalar,
@@ -128,6 +129,8 @@ class PortfolioFlows(Result):
     lost_after: int
     periods: tuple[FlowPeriod, ...]
 
+    _chart = "customer_kanban.plot._customers:portfolio_flows_chart"
+
 
 @result
 class CustomerPortfolio(Result):
@@ -171,6 +174,8 @@ class CustomerPortfolio(Result):
     cells: tuple[ValueCell, ...]
     rfm_segments: tuple[RFMSegmentSize, ...]
     get_keep_grow: PortfolioFlows
+
+    _chart = "customer_kanban.plot._customers:portfolio_matrix"
 
     def render(self, *, source: str = "") -> str:
         """The portfolio as readable text; `source` names the data on the first line."""
@@ -216,7 +221,7 @@ class CustomerPortfolio(Result):
                 f"(lost after {flows.lost_after} periods without a purchase)",
                 periods,
             ),
-        )
+        ) + chart_svg(self)
 
 
 #: Largest `lost_after`: more periods than the representable instants hold days (213,503),

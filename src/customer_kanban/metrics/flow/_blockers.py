@@ -70,6 +70,8 @@ class BlockerClusters(Result):
     blocked_items: Int64Array
     blocked_days: FloatArray
 
+    _chart = "customer_kanban.plot._journey:blocker_clusters_chart"
+
     def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per group and reason, with the group's totals repeated on its rows."""
         grid = np.meshgrid(np.arange(len(self.groups)), np.arange(len(self.reasons)), indexing="ij")

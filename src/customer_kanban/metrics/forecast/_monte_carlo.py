@@ -149,6 +149,8 @@ class WhenForecast(Result):
     completion: InstantArray
     as_of: np.datetime64
 
+    _chart = "customer_kanban.plot._forecast:forecast_when_chart"
+
     def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
         g, k = _group_q_grid(self.groups.size, self.q.size)
         return {
@@ -239,6 +241,8 @@ class HowManyForecast(Result):
     days: int
     q: FloatArray
     values: Int64Array
+
+    _chart = "customer_kanban.plot._forecast:forecast_how_many_chart"
 
     def _frame_columns(self) -> dict[str, npt.NDArray[Any]]:
         g, k = _group_q_grid(self.groups.size, self.q.size)

@@ -170,6 +170,8 @@ class LeadTimeFit(Result):
     aic: FloatArray
     ks_distance: FloatArray
 
+    _chart = "customer_kanban.plot._survival:lead_time_fit_chart"
+
     def percentile(self, q: npt.ArrayLike) -> FloatArray:
         """Duration by which `q` % of items are expected to be done.
 

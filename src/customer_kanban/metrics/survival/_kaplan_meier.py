@@ -145,6 +145,8 @@ class SurvivalResult(Result):
     n_events: int
     confidence: float
 
+    _chart = "customer_kanban.plot._survival:survival_chart"
+
     @property
     def median(self) -> float:
         """Median duration ``percentile(50)`` [days]; ``inf`` if ``S`` stays above 0.5."""
