@@ -21,8 +21,21 @@ SKIP = frozenset({"customer_kanban.cli.__main__"})
 #: The order of the index: the layers bottom up, then the edges and helpers.
 LAYERS = [
     f"{ROOT}.{n}"
-    for n in ("model", "table", "metrics", "customers", "reviews", "policy", "assess",
-              "io", "datasets", "plot", "errors", "cli", "testing")
+    for n in (
+        "model",
+        "table",
+        "metrics",
+        "customers",
+        "reviews",
+        "policy",
+        "assess",
+        "io",
+        "datasets",
+        "plot",
+        "errors",
+        "cli",
+        "testing",
+    )
 ]
 
 
@@ -102,8 +115,12 @@ def page(module: types.ModuleType, home: dict[int, str], modules: list[str]) -> 
             elsewhere.append((n, home[id(obj)]))
     for kind in ("Classes", "Functions", "Exceptions", "Constants"):
         if kind in own:
-            lines += [_title(kind, "-"), ".. autosummary::", "   :toctree: generated/",
-                      "   :nosignatures:\n"]
+            lines += [
+                _title(kind, "-"),
+                ".. autosummary::",
+                "   :toctree: generated/",
+                "   :nosignatures:\n",
+            ]
             lines += [f"   {n}" for n in sorted(own[kind], key=str.lower)]
             lines.append("")
     if elsewhere:
@@ -139,18 +156,57 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def aliases(modules: list[types.ModuleType], home: dict[int, str]) -> dict[str, str]:
+    """Re-exported dotted name -> the documented one.
+
+    ``customer_kanban.metrics.lead_time`` -> ``customer_kanban.metrics.flow.lead_time``.
+    """
+    out: dict[str, str] = {}
+    for module in modules:
+        for n, obj in _exports(module).items():
+            if not inspect.ismodule(obj) and home[id(obj)] != module.__name__:
+                out[f"{module.__name__}.{n}"] = f"{home[id(obj)]}.{n}"
+    return out
+
+
+def resolve_alias(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve a reference to a re-exported name (in a docstring) to its documented home."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"]
+    table = app.env.customer_kanban_aliases
+    contexts = (node.get("py:class"), node.get("py:module"))
+    candidates = [target, *(f"{c}.{target}" for c in contexts if c)]
+    for name in candidates:
+        if name in table:
+            domain = env.get_domain("py")
+            new = node.deepcopy()
+            new["reftarget"] = table[name]
+            return domain.resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], table[name], new, contnode
+            )
+    return None
+
+
 def write_pages(app: Any, config: Any = None) -> None:
     out = Path(app.srcdir) / "api"
     out.mkdir(exist_ok=True)
     modules = public_modules()
     home = homes(modules)
+    app.customer_kanban_aliases = aliases(modules, home)
     names = [m.__name__ for m in modules]
     for module in modules:
         _write(out / f"{module.__name__}.rst", page(module, home, names))
     _write(out / "index.rst", index(names))
 
 
+def _keep_aliases(app: Any) -> None:
+    app.env.customer_kanban_aliases = app.customer_kanban_aliases
+
+
 def setup(app: Any) -> dict[str, Any]:
     # before the sources are listed and autosummary generates its stubs
     app.connect("config-inited", write_pages, priority=100)
+    app.connect("builder-inited", _keep_aliases)
+    app.connect("missing-reference", resolve_alias)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
