@@ -27,4 +27,3 @@ print(cfd)
 # ``plot`` returns the matplotlib ``Axes`` it drew on, so the chart can be refined or
 # placed in a figure of several panels (``cfd.plot(ax=axes[0])``).
 ax = cfd.plot()
-ax.set_title("Incidents by state, March 2016")
