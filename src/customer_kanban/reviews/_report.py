@@ -364,17 +364,47 @@ def _lead_time_section(
         [
             ("lead-time", lambda: _svg_of(lambda ax: _plot().lead_time_scatter(
                 table, policy, as_of=when, ax=ax))),
+            ("survival", lambda: _svg_of(lambda ax: _survival(table, when, ax))),
+            ("process behaviour", lambda: _svg_of(lambda ax: _behaviour(table, when, ax))),
         ],
     )  # fmt: skip
     return ReportSection(
         title="Lead time",
         intro=(
-            "How long customers waited for what was delivered: each delivered item at its "
-            "delivery date, the 50th, 85th and 95th percentiles, and each class's SLE."
+            "How long customers waited: each delivered item at its delivery date with the "
+            "50th, 85th and 95th percentiles and each class's SLE; the chance that a request "
+            "is still open after so many days, open requests counted (Kaplan–Meier, with "
+            "Weibull and lognormal fits); and the weekly throughput as a process behaviour "
+            "chart, whose signals say when the process changed."
         ),
         charts=charts,
         notes=notes,
     )
+
+
+def _survival(table: WorkItemTable, when: np.datetime64, ax: Any) -> Any:
+    """Kaplan–Meier of the customer lead time, open requests censored at `when`."""
+    from customer_kanban.metrics import fit_lead_times, kaplan_meier, lead_time
+
+    start, end = table["requested_at"], table["delivered_at"]
+    known = ~np.isnat(start) & (start <= when)
+    observed = known & ~np.isnat(end) & (end <= when)
+    stop = np.where(observed, end, when)
+    durations = lead_time(start[known], stop[known])
+    seen = observed[known]
+    survival = kaplan_meier(durations, seen)
+    fits = [fit_lead_times(durations, seen, distribution=d) for d in ("weibull", "lognormal")]
+    return survival.plot(ax=ax, fit=fits, censored=durations[~seen])
+
+
+def _behaviour(table: WorkItemTable, when: np.datetime64, ax: Any) -> Any:
+    """The XmR chart of the weekly deliveries in the charts' window."""
+    from customer_kanban.metrics import process_behaviour, throughput
+
+    weekly = throughput(
+        table["delivered_at"], freq="W", since=_window_start(table, when), until=when
+    )
+    return process_behaviour(weekly).plot(ax=ax, ylabel="items delivered per week")
 
 
 def _aging_section(
@@ -526,7 +556,16 @@ def _blockers_section(review: Any, draw: bool) -> ReportSection:
         for c in clusters
     ]  # fmt: skip
     caption = "Blocker clusters, all work, most blocked days first"
-    return ReportSection(title="Blockers", intro=intro, tables=(_table(caption, head, rows),))
+    charts, notes = _draw_all(
+        draw, [("blocker", lambda: _svg_of(lambda ax: _plot().blocker_chart(clusters, ax=ax)))]
+    )
+    return ReportSection(
+        title="Blockers",
+        intro=intro,
+        tables=(_table(caption, head, rows),),
+        charts=charts,
+        notes=notes,
+    )
 
 
 def _policy_section(policy: Policy) -> ReportSection:
