@@ -49,11 +49,13 @@ INCIDENT_STATES = (
 AWAITING_STATES = INCIDENT_STATES[2:6]
 
 #: The instant at which the demo review looks at the log: Monday 9 May 2016, the end
-#: of the last whole week of arrivals.  From 28 March to 8 May both arrivals and
-#: departures (first resolution) run at about 2,000 a week (1,400 in the week of
-#: 18 April, both sides alike) and about 1,200 incidents are open at any time, so
-#: the board is in steady state: the default four-week throughput trend reads
-#: 2098 1389 2138 2023 and 1,247 incidents are open.
+#: of the last whole week of arrivals (they stop on 13 May, after which the log drains
+#: out).  Per week from 28 March to 8 May, arrivals (first event) were 2174 2008 1995
+#: 1401 2046 2064 and departures (first entry into ``Resolved`` or later) 2230 2147
+#: 2098 1389 2138 2023 — about 2,000 a week on both sides, both low in the week of
+#: 18 April — and 1,200 to 1,550 incidents were open at each week's end: a board in
+#: steady state.  The review's four-week throughput trend reads 2098 1389 2138 2023,
+#: 1,247 incidents are open, 902 of them committed.
 DEMO_AS_OF = "2016-05-09T00:00:00"
 
 #: The instant at which the reference tests look at the cohort
