@@ -44,7 +44,10 @@ def log_file(tmp_path):
 def test_demo_text(capsys):
     assert main(["review", "--demo"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Service Delivery Review as of 2016-03-07 00:00 UTC")
+    assert out.startswith("Service Delivery Review as of 2016-05-09 00:00 UTC")
+    # The steady-state board: four weeks of about 2,000 deliveries (the raw log's
+    # first Resolved/Closed rows per week, counted with pandas: tests/datasets).
+    assert "2098 1389 2138 2023" in out
     for label in ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low"):
         assert label in out
 
@@ -233,8 +236,8 @@ def test_policy_file(log_file, tmp_path, capsys):
 def test_forecast_demo(capsys):
     assert main(["forecast", "--demo"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Forecast as of 2016-03-07 00:00 UTC (10,000 trials, seed 0)")
-    assert "When will the 359 open requests be done?" in out
+    assert out.startswith("Forecast as of 2016-05-09 00:00 UTC (10,000 trials, seed 0)")
+    assert "When will the 1247 open requests be done?" in out
     assert "85% chance of" in out
 
 
@@ -244,14 +247,21 @@ def test_forecast_json_is_seeded_and_ordered(capsys):
     first = json.loads(capsys.readouterr().out)
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out) == first
-    assert first["open_items"] == 359
-    # The window is clipped to the first request.
-    assert (first["since"], first["until"]) == ("2016-02-29", "2016-03-06")
+    assert first["open_items"] == 1247  # 19,280 arrived - 18,033 delivered (tests/datasets)
+    assert (first["since"], first["until"]) == ("2016-04-09", "2016-05-08")  # 30 days
     assert (first["trials"], first["seed"]) == (2000, 7)
     dates = first["when"]["dates"][0]
     assert dates == sorted(dates)
     counts = first["how_many"]["values"][0]
     assert counts == sorted(counts, reverse=True)  # more confidence, fewer items
+
+
+def test_forecast_window_is_clipped_to_the_first_request(capsys):
+    argv = ["forecast", "--demo", "--json", "--trials", "100", "--as-of", "2016-03-07"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["since"], data["until"]) == ("2016-02-29", "2016-03-06")
+    assert data["open_items"] == 1858 - 876  # the first week's arrivals - deliveries
 
 
 def test_forecast_user_file_and_bad_options(log_file, capsys):
@@ -309,7 +319,8 @@ def test_demo_previous(capsys):
     assert main(["review", "--demo", "--previous", "2"]) == 0
     out = capsys.readouterr().out
     assert "change since 2 days earlier" in out
-    assert "531 (+1)" in out
+    # 65 incidents were first resolved on the weekend of 7-8 May (counted with pandas).
+    assert "18033 (+65)" in out
 
 
 def test_demo_segments_without_segments(capsys):
@@ -362,7 +373,7 @@ def test_demo_review_new_figures(capsys):
 def test_ops_demo(capsys):
     assert main(["ops", "--demo", "--top", "3", "--previous", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Operations Review as of 2016-03-07 00:00 UTC")
+    assert out.startswith("Operations Review as of 2016-05-09 00:00 UTC")
     assert "(other services)" in out
     assert "Hand-offs between services" in out
     assert main(["ops", "--demo", "--json", "--top", "3"]) == 0

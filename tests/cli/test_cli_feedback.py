@@ -17,7 +17,8 @@ def test_journey_demo_is_the_review(capsys):
     direct = customer_journey(table, workflow=policy, as_of=DEMO_AS_OF)
     assert data["reassignments"] == direct.reassignments.tolist()
     assert main(["journey", "--demo"]) == 0
-    assert capsys.readouterr().out.startswith("Customer journey of 890 items")
+    # The incidents requested by DEMO_AS_OF: ten weeks of arrivals (tests/datasets).
+    assert capsys.readouterr().out.startswith("Customer journey of 19280 items")
 
 
 def test_assess_file(tmp_path, capsys):

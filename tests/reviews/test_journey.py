@@ -292,9 +292,10 @@ HIDDEN_CHANGES = {"INC0000173": (1, 0), "INC0000722": (1, 0), "INC0001252": (4, 
 
 
 def test_reassignments_agree_with_servicenow_reassignment_count() -> None:
-    table, policy = load_incidents()
+    # On the cohort: each difference from the log's own counter is explained below.
+    table, policy = load_incidents(cohort=True)
     j = customer_journey(table, workflow=policy)
-    with incidents_path().open(newline="", encoding="utf-8") as f:
+    with incidents_path(cohort=True).open(newline="", encoding="utf-8") as f:
         raw = list(csv.DictReader(f))
     rows_of: dict[str, list[dict[str, str]]] = collections.defaultdict(list)
     for row in raw:
@@ -340,7 +341,7 @@ def test_demo_journey_is_consistent() -> None:
     table, policy = load_incidents()
     j = customer_journey(table, workflow=policy, top=3)
     assert isinstance(j, CustomerJourney)
-    assert len(j.ids) == len(table) == 890
+    assert len(j.ids) == len(table) == 20_769
     assert (j.handoffs <= j.reassignments).all()
     assert j.department_waiting_days.sum() == pytest.approx(j.waiting_days.sum())
     assert sum(p.count for p in j.handoff_pairs) == j.handoffs.sum()

@@ -205,7 +205,7 @@ def test_short_repr_and_no_handoff_note():
     table, policy = load_incidents()
     ops = operations_review(table, policy, as_of=DEMO_AS_OF, services="category", top=3)
     assert len(repr(ops)) < 300
-    assert repr(ops).startswith("OperationsReview(as_of='2016-03-07T00:00:00+00:00'")
+    assert repr(ops).startswith("OperationsReview(as_of='2016-05-09T00:00:00+00:00'")
     assert "no two departments are services" in ops.render()
 
 

@@ -20,7 +20,7 @@ def add_parser(sub: Any) -> None:
         ),
     )
     p.add_argument("--demo", action="store_true", required=True, help="use the embedded data")
-    p.add_argument("--as-of", help="instant of the meeting (default 2016-03-02 12:00)")
+    p.add_argument("--as-of", help="instant of the meeting (default 2016-05-09 09:00)")
     p.add_argument(
         "--customer",
         default="",

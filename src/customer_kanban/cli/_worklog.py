@@ -117,7 +117,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         "--policy", help="a Policy as JSON (instead of --states/--commit/--deliver/--sle)"
     )
     parser.add_argument(
-        "--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-03-07)"
+        "--as-of", help="ISO 8601 instant of the review (default: the last event; demo: 2016-05-09)"
     )
     _files.add_csv_options(parser)
     parser.add_argument(

@@ -1,8 +1,10 @@
 """Real data embedded in the package, for demos, tests and tutorials.
 
-:func:`load_incidents` — 890 incidents of a real IT company's ServiceNow incident
-process (UCI Machine Learning Repository #498, Amaral, Fantinato and Peres, 2018;
-CC BY 4.0; see the NOTICE file).
+:func:`load_incidents` — 20,769 incidents of a real IT company's ServiceNow incident
+process, opened over ten weeks at about 2,000 a week: a board in steady state (UCI
+Machine Learning Repository #498, Amaral, Fantinato and Peres, 2018; CC BY 4.0; see
+the NOTICE file).  ``load_incidents(cohort=True)``: its first 890 incidents, an
+arrival cohort of three days, for tests against reference figures computed on it.
 
 :func:`load_cdnow` — 69,659 purchases of 23,570 CDNOW customers, 1997–1998
 (Fader and Hardie; "CDNOW data, via the lifetimes package"; MIT; see NOTICE).
@@ -11,6 +13,7 @@ CC BY 4.0; see the NOTICE file).
 from customer_kanban.datasets._cdnow import CDNOW_AS_OF, cdnow_path, load_cdnow
 from customer_kanban.datasets._incidents import (
     AWAITING_STATES,
+    COHORT_AS_OF,
     DEMO_AS_OF,
     INCIDENT_STATES,
     REPLENISHMENT_AS_OF,
@@ -24,6 +27,7 @@ from customer_kanban.datasets._incidents import (
 __all__ = [
     "AWAITING_STATES",
     "CDNOW_AS_OF",
+    "COHORT_AS_OF",
     "DEMO_AS_OF",
     "INCIDENT_STATES",
     "REPLENISHMENT_AS_OF",

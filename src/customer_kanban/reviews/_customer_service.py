@@ -267,17 +267,18 @@ def service_by_segment(
 
     Examples
     --------
-    >>> from customer_kanban.datasets import load_incidents
+    >>> from customer_kanban.datasets import DEMO_AS_OF, load_incidents
     >>> from customer_kanban.model import Customer
     >>> table, policy = load_incidents()
     >>> callers = table.codes("customer")[1]
     >>> ct = CustomerTable.from_customers(
     ...     Customer(id=c, segment="premium" if k % 5 == 0 else "standard",
     ...              internal=k % 2 == 0) for k, c in enumerate(callers))
-    >>> r = service_by_segment(table, ct, policy, as_of="2016-03-07", rng=0)
+    >>> r = service_by_segment(table, ct, policy, as_of=DEMO_AS_OF, rng=0)  # 3 have no caller
     >>> [row.group for row in r.rows]
-    ['all', 'premium', 'standard', 'internal', 'external']
-    >>> r.row("premium").requests + r.row("standard").requests == r.row("all", "all").requests
+    ['all', 'premium', 'standard', '(none)', 'internal', 'external']
+    >>> segments = ("premium", "standard", "(none)")
+    >>> sum(r.row(g).requests for g in segments) == r.row("all", "all").requests
     True
     """
     when, days = _segment_iv(

@@ -360,7 +360,7 @@ def forecast_review(
     >>> table, policy = load_incidents()
     >>> review = forecast_review(table, policy, as_of=DEMO_AS_OF, trials=1000, rng=0)
     >>> review.open_items, str(review.since), str(review.until)
-    (359, '2016-02-29', '2016-03-06')
+    (1247, '2016-04-09', '2016-05-08')
     >>> sum(c.open for c in review.by_class_of_service) == review.open_items
     True
     """

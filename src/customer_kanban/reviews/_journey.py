@@ -25,7 +25,7 @@ hand-off
 re-assignment
     Any change of the department value between consecutive transitions, "none"
     counting as a value, the first transition's department not counted.  This is
-    what ServiceNow's ``reassignment_count`` counts in the demo log (887 of 890
+    what ServiceNow's ``reassignment_count`` counts in the demo's cohort (887 of 890
     incidents on the raw rows, see the tests).
 """
 

@@ -301,7 +301,7 @@ def operations_review(
     >>> table, policy = load_incidents()
     >>> ops = operations_review(table, policy, as_of=DEMO_AS_OF, top=3)
     >>> ops.services
-    ('Group 70', 'Group 25', 'Group 24', '(other services)')
+    ('Group 70', 'Group 25', 'Group 39', '(other services)')
     >>> sum(r.row("all", "all").open_requests + r.row("all", "all").delivered
     ...     for r in ops.reviews) == len(table.as_of(DEMO_AS_OF))
     True
