@@ -150,7 +150,7 @@ def _limit_lines(ax: Any, lines: tuple[tuple[str, Any, str], ...]) -> None:
         ax.text(
             0.995,
             v,
-            f"{label} {v:.3g}",
+            f"{label} {_figure(v)}",
             transform=at_right,
             ha="right",
             va="bottom",
@@ -278,3 +278,14 @@ def _group_index(groups: Any, group: object) -> int:
             f"`group` must be one of the result's groups ({shown}...), got {group!r}"
         )
     return labels.index(str(group))
+
+
+def _figure(value: float) -> str:
+    """A limit as read on the chart: whole numbers with separators from 100, else 3 digits.
+
+    Examples
+    --------
+    >>> _figure(2987.4), _figure(12.345), _figure(-1146.0)
+    ('2,987', '12.3', '-1,146')
+    """
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"

@@ -474,6 +474,7 @@ def lead_time_scatter(
                 linewidths=0,
                 label=f"{names[k]} (n={int(mask.sum())})",
                 gid=f"class-{k}",
+                rasterized=style.dense(int(mask.sum())),
                 zorder=2 + 0.01 * z,
             )
         if log:
@@ -605,6 +606,7 @@ def aging_wip(
                 linewidths=0,
                 label=f"in progress (n={int((~at_risk).sum())})",
                 gid="open",
+                rasterized=style.dense(int((~at_risk).sum())),
             )
         if at_risk.any():
             ax.scatter(
@@ -616,6 +618,7 @@ def aging_wip(
                 linewidths=0,
                 label=f"at risk: past 85th percentile or SLE (n={int(at_risk.sum())})",
                 gid="at-risk",
+                rasterized=style.dense(int(at_risk.sum())),
             )
         _sle_lines(ax, policy, sorted(set(codes[open_].tolist()) - {len(sle) - 1}))
         _legend_right(ax)

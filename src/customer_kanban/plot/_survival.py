@@ -127,6 +127,7 @@ def survival_chart(
             alpha=0.2,
             linewidth=0,
             label=f"{result.confidence:.0%} confidence band",
+            rasterized=style.dense(x_step.size),
         )
         ax.step(
             x_step,
@@ -145,6 +146,7 @@ def survival_chart(
                 markersize=8,
                 color=style.INK,
                 label=f"censored (still open: {result.n - result.n_events})",
+                rasterized=style.dense(marks.size),
             )
         grid = _grid(end * 1.05)
         for k, (label, sf) in enumerate(_fitted(fits, grid)):

@@ -26,6 +26,7 @@ from typing import Any, cast
 from customer_kanban._core.plotting import require_matplotlib
 
 __all__ = [
+    "DENSE",
     "FIGSIZE",
     "INK",
     "MUTED",
@@ -34,6 +35,7 @@ __all__ = [
     "axes_for",
     "color",
     "date_axis",
+    "dense",
     "finish",
     "rc",
     "small_svg",
@@ -59,6 +61,15 @@ MUTED = "#9A9A9A"
 FIGSIZE = (8.0, 4.5)
 #: Size of the charts shown beside a result's table in a notebook.
 SMALL_FIGSIZE = (5.0, 2.8)
+#: Marks beyond which a layer is drawn as an image inside the SVG (``rasterized``): ten
+#: thousand dots as vector paths weigh megabytes, as an image tens of kilobytes.
+DENSE = 2000
+
+
+def dense(count: int) -> bool:
+    """Whether a layer of `count` marks is drawn as an image inside vector output."""
+    return count > DENSE
+
 
 _RC: dict[str, Any] = {
     "svg.hashsalt": "customer_kanban",
@@ -138,7 +149,7 @@ def to_svg(figure: Any, *, label: str | None = None) -> str:
     """
     buffer = io.StringIO()
     with rc():
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        figure.savefig(buffer, format="svg", dpi=120, metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     start = text.find("<svg")
     text = text[start:] if start >= 0 else text

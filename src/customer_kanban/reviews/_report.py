@@ -325,7 +325,8 @@ def _flow_section(
         return flow.plot(ax=ax, commitment=wf.commitment_point, delivery=wf.delivery_point)
 
     def weekly(ax: Any) -> Any:
-        return throughput(table["delivered_at"], freq="W", since=start, until=when).plot(ax=ax)
+        weeks = throughput(table["delivered_at"], freq="W", since=start, until=_last_week(when))
+        return weeks.plot(ax=ax)
 
     charts, notes = _draw_all(
         draw,
@@ -348,6 +349,15 @@ def _flow_section(
         charts=charts,
         notes=notes,
     )
+
+
+def _last_week(when: np.datetime64) -> np.datetime64:
+    """The last instant of the last whole week (Monday to Sunday) before `when`: the week
+    under way is left out of weekly charts, where its few days would read as a drop."""
+    day = when.astype("datetime64[D]")
+    monday = day - np.timedelta64((int(day.astype(np.int64)) - 4) % 7, "D")  # 1970-01-01: Thu
+    last: np.datetime64 = monday.astype("datetime64[ns]") - np.timedelta64(1, "ns")
+    return last
 
 
 def _delivered_since(table: WorkItemTable, start: np.datetime64) -> Any:
@@ -402,7 +412,7 @@ def _behaviour(table: WorkItemTable, when: np.datetime64, ax: Any) -> Any:
     from customer_kanban.metrics import process_behaviour, throughput
 
     weekly = throughput(
-        table["delivered_at"], freq="W", since=_window_start(table, when), until=when
+        table["delivered_at"], freq="W", since=_window_start(table, when), until=_last_week(when)
     )
     return process_behaviour(weekly).plot(ax=ax, ylabel="items delivered per week")
 
