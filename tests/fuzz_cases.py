@@ -323,6 +323,7 @@ _VALID_FOR = {
     ("metrics.forecast_when", "daily_throughput", "2-D"),
     ("metrics.recommend_sle", "resamples", "None"),  # the exact bootstrap distribution
     ("metrics.single_item_forecast", "within", "wrong length"),  # horizons, not per item
+    ("reviews.report", "title", "str"),  # any non-empty text is a title
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,

@@ -255,7 +255,7 @@ def test_aging_dots_are_the_ages_of_open_items_in_their_states():
     np.testing.assert_array_equal(np.sort(columns), np.sort(state[open_] - 1))
     assert [t.get_text() for t in ax.get_xticklabels()] == list(policy.workflow.states[1:6])
     assert _labelled(ax) == (
-        "Aging work in progress on 2016-03-07",
+        f"Aging work in progress on {DEMO_AS_OF[:10]}",
         "workflow state",
         "age [days] (since request)",
     )
@@ -332,13 +332,14 @@ def test_wip_limits_line_is_the_wip_of_the_state_and_breaches_are_shaded():
     # reference: the items whose latest state at t is Active, at a sample of instants
     for k in np.linspace(0, x.size - 1, 25).astype(int):
         assert y[k] == np.sum(current_states(table, as_of=x[k]) == 1), x[k]
-    assert _by_gid(ax, "limit-Active").get_ydata()[0] == 140
+    limit = policy.wip_limits["Active"]
+    assert _by_gid(ax, "limit-Active").get_ydata()[0] == limit
     spans = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches]
-    over = mdates.date2num(x[y > 140])
+    over = mdates.date2num(x[y > limit])
     assert over.size
     assert spans
     assert all(any(a <= t <= b for a, b in spans) for t in over)
-    assert _legend(ax) == ["WIP in Active", "WIP limit of Active: 140", "above the limit"]
+    assert _legend(ax) == ["WIP in Active", "WIP limit of Active: 500", "above the limit"]
     assert _labelled(ax) == ("Work in progress against WIP limits", "date", "items in progress")
 
 

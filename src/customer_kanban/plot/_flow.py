@@ -829,7 +829,7 @@ def wip_limits(
     >>> ax = plot.wip_limits(table, incidents_replenishment_policy(),
     ...                      since="2016-02-29", until="2016-03-14")
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['WIP in Active', 'WIP limit of Active: 140', 'above the limit']
+    ['WIP in Active', 'WIP limit of Active: 500', 'above the limit']
     """
     table, policy = _check_table_policy(table, policy)
     lo = as_optional_instant_scalar(since, name="since")
