@@ -675,5 +675,8 @@ td.num { text-align: right; white-space: nowrap; }
   section, figure.chart, table { break-inside: avoid; page-break-inside: avoid; }
   h2 { break-after: avoid; page-break-after: avoid; }
   div.table { overflow: visible; }
+  table { font-size: 7pt; width: 100%; }
+  th, td { padding: 1pt 3pt; }
+  td.num { white-space: normal; }
 }
 """
