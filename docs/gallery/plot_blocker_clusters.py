@@ -24,7 +24,7 @@ clusters = blocker_clusters(
     n_items=len(seen),
     as_of=DEMO_AS_OF,
 )
-print(dict(zip(clusters.reasons.tolist(), clusters.blocks[0].tolist())))
+print(dict(zip(clusters.reasons.tolist(), clusters.blocks[0].tolist(), strict=True)))
 
 # %%
 ax = clusters.plot()

@@ -34,7 +34,7 @@ backtest = backtest_forecast(
     trials=2000,
     rng=1,
 )
-print(dict(zip(backtest.q.tolist(), backtest.coverage[0].round(2).tolist())))
+print(dict(zip(backtest.q.tolist(), backtest.coverage[0].round(2).tolist(), strict=True)))
 
 # %%
 ax = backtest.plot()

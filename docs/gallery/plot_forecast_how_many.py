@@ -24,7 +24,7 @@ history = daily_throughput(
     until=today - np.timedelta64(1, "D"),
 )
 how_many = forecast_how_many(history, 14, rng=1)
-print(dict(zip(how_many.q.tolist(), how_many.values[0].tolist())))
+print(dict(zip(how_many.q.tolist(), how_many.values[0].tolist(), strict=True)))
 
 # %%
 ax = how_many.plot()

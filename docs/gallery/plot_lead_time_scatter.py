@@ -2,7 +2,7 @@
 Lead-time scatter
 =================
 
-The customer lead time of every incident resolved by 7 March 2016, by resolution date,
+The customer lead time of every incident resolved by the demo's instant, by resolution date,
 with the 50th, 85th and 95th percentiles and each class's service level expectation. A
 logarithmic axis keeps the same-day resolutions and the multi-day ones readable together.
 """
