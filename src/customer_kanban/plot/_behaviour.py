@@ -250,7 +250,8 @@ def backtest(result: BacktestResult, ax: Any = None, *, group: object = None) ->
         style.date_axis(ax)
         ax.set_ylim(bottom=0)
         name = "" if result.groups.size == 1 else f" — {result.groups[g]}"
-        title = f"Forecast backtest{name}: items in the next {result.horizon} days"
+        days = "day" if result.horizon == 1 else f"{result.horizon} days"
+        title = f"Forecast backtest{name}: items in the next {days}"
         ylabel = f"items delivered in {result.horizon} days"
         style.finish(ax, title=title, xlabel="forecast date", ylabel=ylabel)
         _legend_outside(ax, "forecast level (well calibrated:\ncoverage ≈ level)")

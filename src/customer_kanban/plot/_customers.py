@@ -482,6 +482,8 @@ def _flows(ax: Any, periods: Any, freq: str, parts: dict[str, Any], grown: Any, 
                 x, grown, linestyle="none", marker="o", color=style.INK, label="cross-sold (grow)"
             )
         ax.axhline(0, color=style.INK, linewidth=0.8)
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + 0.08 * (high - low))  # room above the tallest bar
         ax.set_xticks(x, _period_labels(periods, freq))
         ax.grid(axis="x", visible=False)
         ax.yaxis.set_major_formatter(_absolute_formatter())
