@@ -11,11 +11,15 @@ from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.periods import Freq
 from customer_kanban._core.types import FloatArray, InstantArray, Int64Array
 from customer_kanban._core.validation import DayCount, warn_insufficient
+from customer_kanban.metrics.flow._kernels import elapsed_age, elapsed_lead_time
 from customer_kanban.metrics.flow._results import CumulativeFlowResult, ThroughputResult
 from customer_kanban.metrics.flow._validation import (
+    age_order,
+    calendar_iv,
     check_cells,
     cumulative_flow_iv,
     lead_time_iv,
+    lead_time_order,
     throughput_iv,
     time_in_state_iv,
     wip_iv,
@@ -111,7 +115,14 @@ def lead_time(
     >>> lead_time(start, end, day_count="business")  # Wed → Sat: Wed, Thu, Fri
     array([ 3.,  0., nan])
     """
-    s, e, kind, calendar = lead_time_iv(start, end, day_count, weekmask, holidays)
+    s, e, kind, calendar = lead_time_iv(start, end, day_count, weekmask, holidays, order=False)
+    if kind == "elapsed":
+        days = elapsed_lead_time(s, e)  # checked as computed
+        if days is None:
+            lead_time_order(s, e, kind)  # raises, naming the rows
+        calendar_iv(kind, weekmask, holidays)  # checked whatever the day count
+        if days is not None:
+            return days
     return _days(s, e, kind, calendar)
 
 
@@ -323,7 +334,16 @@ def work_item_age(
     >>> work_item_age(start, end, as_of=as_of, day_count="business")  # Friday only
     array([ 1.,  0., nan, nan])
     """
-    s, e, t, kind, calendar = work_item_age_iv(start, end, as_of, day_count, weekmask, holidays)
+    s, e, t, kind, calendar = work_item_age_iv(
+        start, end, as_of, day_count, weekmask, holidays, order=False
+    )
+    if kind == "elapsed":
+        age = elapsed_age(s, e, t)  # checked as computed
+        if age is None:
+            age_order(s, e, t, kind)  # raises, naming the rows
+        calendar_iv(kind, weekmask, holidays)  # checked whatever the day count
+        if age is not None:
+            return age
     active = (s <= t) & ~(e <= t)  # NaT compares False: unknown start excluded, open end kept
     # The span from start to `as_of` where active; a NaT end elsewhere gives NaN.
     return _days(s, np.where(active, t, np.datetime64("NaT", "ns")), kind, calendar)

@@ -109,17 +109,32 @@ def calendar_iv(kind: str, weekmask: object, holidays: object) -> np.busdaycalen
 
 
 def lead_time_iv(
-    start: object, end: object, day_count: object, weekmask: object, holidays: object
+    start: object,
+    end: object,
+    day_count: object,
+    weekmask: object,
+    holidays: object,
+    *,
+    order: bool = True,
 ) -> tuple[InstantArray, InstantArray, str, np.busdaycalendar | None]:
-    """Validate :func:`~customer_kanban.metrics.lead_time` arguments."""
+    """Validate :func:`~customer_kanban.metrics.lead_time` arguments (without `order`,
+    for elapsed days, the checks of the instants' order and span and then of the
+    calendar options are left to the caller: its kernel checks as it computes)."""
     s = as_instants(start, name="start")
     e = as_instants(end, name="end")
     check_same_length(start=s, end=e)
     kind = day_count_iv(day_count)
+    if not order and kind == "elapsed":
+        return s, e, kind, None
+    lead_time_order(s, e, kind)
+    return s, e, kind, calendar_iv(kind, weekmask, holidays)
+
+
+def lead_time_order(s: InstantArray, e: InstantArray, kind: str) -> None:
+    """No end before its start; (elapsed) no span beyond ``datetime64[ns]``."""
     check_not_before(s, e, start_name="start", end_name="end")
     if kind == "elapsed":
         check_span(s, e, earlier_name="start", later_name="end")
-    return s, e, kind, calendar_iv(kind, weekmask, holidays)
 
 
 def time_in_state_iv(
@@ -156,6 +171,8 @@ def work_item_age_iv(
     day_count: object,
     weekmask: object,
     holidays: object,
+    *,
+    order: bool = True,
 ) -> tuple[InstantArray, InstantArray, np.datetime64, str, np.busdaycalendar | None]:
     """Validate :func:`~customer_kanban.metrics.work_item_age` arguments (the day count
     as :func:`lead_time_iv`, the span to `as_of` in place of the span to `end`)."""
@@ -164,11 +181,18 @@ def work_item_age_iv(
     check_same_length(start=s, end=e)
     t = as_instant_scalar(as_of, name="as_of")
     kind = day_count_iv(day_count)
+    if not order and kind == "elapsed":
+        return s, e, t, kind, None
+    age_order(s, e, t, kind)
+    return s, e, t, kind, calendar_iv(kind, weekmask, holidays)
+
+
+def age_order(s: InstantArray, e: InstantArray, t: np.datetime64, kind: str) -> None:
+    """No end before its start; (elapsed) no item in progress older than 292 years."""
     check_not_before(s, e, start_name="start", end_name="end")
     if kind == "elapsed":
         active = (s <= t) & ~(e <= t)
         check_span(s, t, earlier_name="start", later_name="as_of", where=active)
-    return s, e, t, kind, calendar_iv(kind, weekmask, holidays)
 
 
 def wip_iv(

@@ -1,0 +1,87 @@
+"""Elapsed days per item, checked and computed in one pass over cache-sized blocks.
+
+``lead_time`` and ``work_item_age`` in elapsed days are a subtraction and a division per
+item, but their checks (no end before its start, no span over 292 years) were whole-array
+passes of their own: about seven passes over memory for two of work.  Here each thread
+takes a contiguous slice (:func:`customer_kanban._core.threads.split`) and walks it in
+blocks small enough to stay in cache, checking and computing each block at once.  The
+values are those of the whole-array expression to the bit: ``(double) (end - start) /
+(double) ns_per_day``, NaN where an instant is unknown, as numpy divides two
+``timedelta64``.  A block that fails a check stops the kernel (``None``); the caller then
+runs the whole-array checks, which name every offending row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from customer_kanban._core.instants import NS_PER_DAY
+from customer_kanban._core.threads import split
+from customer_kanban._core.types import FloatArray, InstantArray
+
+__all__ = ["BLOCK", "elapsed_age", "elapsed_lead_time"]
+
+#: Items per block: three int64 and a few bool temporaries stay in a core's L2 cache.
+BLOCK = 1 << 14
+_NAT = np.iinfo(np.int64).min
+_DAY = float(NS_PER_DAY)
+
+
+def elapsed_lead_time(start: InstantArray, end: InstantArray) -> FloatArray | None:
+    """``(end - start)`` in days, NaN where either is NaT; ``None`` when some end is before
+    its start or a span overflows (the caller's checks then say where)."""
+    s, e = start.view(np.int64), end.view(np.int64)
+    out = np.empty(s.size, np.float64)
+
+    def run(first: int, stop: int) -> bool:
+        for lo in range(first, stop, BLOCK):
+            hi = min(lo + BLOCK, stop)
+            if not _days(s[lo:hi], e[lo:hi], out[lo:hi]):
+                return False
+        return True
+
+    return out if all(split(run, s.size)) else None
+
+
+def elapsed_age(start: InstantArray, end: InstantArray, as_of: np.datetime64) -> FloatArray | None:
+    """``(as_of - start)`` in days for items started by `as_of` and not finished by then
+    (NaN for the others); ``None`` when some end is before its start or a span overflows."""
+    s, e = start.view(np.int64), end.view(np.int64)
+    t = np.int64(as_of.astype("datetime64[ns]").view(np.int64))
+    out = np.empty(s.size, np.float64)
+
+    def run(first: int, stop: int) -> bool:
+        for lo in range(first, stop, BLOCK):
+            hi = min(lo + BLOCK, stop)
+            if not _age(s[lo:hi], e[lo:hi], t, out[lo:hi]):
+                return False
+        return True
+
+    return out if all(split(run, s.size)) else None
+
+
+def _days(s: Any, e: Any, out: Any) -> bool:
+    """One block of :func:`elapsed_lead_time`; False if a check fails."""
+    known = (s != _NAT) & (e != _NAT)
+    d = e - s  # wraps where the span overflows: then negative, or e < s
+    if (known & ((e < s) | (d < 0))).any():
+        return False
+    np.divide(d, _DAY, out=out)
+    out[~known] = np.nan
+    return True
+
+
+def _age(s: Any, e: Any, t: np.int64, out: Any) -> bool:
+    """One block of :func:`elapsed_age`; False if a check fails."""
+    s_known, e_known = s != _NAT, e != _NAT
+    if (s_known & e_known & (e < s)).any():
+        return False
+    active = s_known & (s <= t) & ~(e_known & (e <= t))
+    d = t - s
+    if (active & (d < 0)).any():  # wrapped: started more than 292 years before as_of
+        return False
+    np.divide(d, _DAY, out=out)
+    out[~active] = np.nan
+    return True
