@@ -121,18 +121,8 @@ def cost_of_delay_columns(table: WorkItemTable, policy: Policy) -> CostOfDelayCo
     """
     cls = class_codes(table, policy)
     n = len(table)
-    k = len(policy.classes_of_service)
-    # Per class (and a last entry for "no class"), then one lookup per column.
-    urgency_of = np.full(k + 1, URGENCY_LABELS.index(Urgency.STANDARD.value), dtype=np.int8)
-    rate_of, step_of = np.full(k + 1, np.nan), np.zeros(k + 1)
-    horizon_of, growth_of = np.zeros(k + 1), np.zeros(k + 1)
-    for j, klass in enumerate(policy.classes_of_service):  # a handful of classes
-        urgency_of[j] = URGENCY_LABELS.index(klass.urgency.value)
-        cost = klass.cost_of_delay
-        if cost is not None:
-            rate_of[j], step_of[j] = cost.rate, cost.step
-            horizon_of[j], growth_of[j] = cost.horizon_days or 0.0, cost.growth or 0.0
-    at = np.where(cls >= 0, cls, k)
+    urgency_of, rate_of, step_of, horizon_of, growth_of = cost_of_delay_by_class(policy)
+    at = np.where(cls >= 0, cls, len(policy.classes_of_service))
     urgency, rate, step = urgency_of[at], rate_of[at], step_of[at]
     horizon, growth = horizon_of[at], growth_of[at]
     if "due_at" in table.fields:
@@ -145,3 +135,35 @@ def cost_of_delay_columns(table: WorkItemTable, policy: Policy) -> CostOfDelayCo
     return CostOfDelayColumns(
         urgency=urgency, rate=rate, step=step, horizon=horizon, growth=growth, due=due, known=known
     )
+
+
+def cost_of_delay_by_class(
+    policy: Policy,
+) -> tuple[
+    npt.NDArray[np.int8],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]:
+    """Urgency code, rate, step, horizon and growth of each class of the policy, and a last
+    entry for items of no class (standard urgency, no cost: NaN rate).
+
+    Examples
+    --------
+    >>> from customer_kanban.datasets import incidents_replenishment_policy
+    >>> urgency, rate, *_ = cost_of_delay_by_class(incidents_replenishment_policy())
+    >>> rate.size == len(incidents_replenishment_policy().classes_of_service) + 1
+    True
+    """
+    k = len(policy.classes_of_service)
+    urgency_of = np.full(k + 1, URGENCY_LABELS.index(Urgency.STANDARD.value), dtype=np.int8)
+    rate_of, step_of = np.full(k + 1, np.nan), np.zeros(k + 1)
+    horizon_of, growth_of = np.zeros(k + 1), np.zeros(k + 1)
+    for j, klass in enumerate(policy.classes_of_service):  # a handful of classes
+        urgency_of[j] = URGENCY_LABELS.index(klass.urgency.value)
+        cost = klass.cost_of_delay
+        if cost is not None:
+            rate_of[j], step_of[j] = cost.rate, cost.step
+            horizon_of[j], growth_of[j] = cost.horizon_days or 0.0, cost.growth or 0.0
+    return urgency_of, rate_of, step_of, horizon_of, growth_of
