@@ -886,7 +886,7 @@ def header(argv: list[str]) -> str:
         f"Python {platform.python_version()}",
         f"- numpy {np.__version__} ({blas}); duckdb {duckdb.__version__}, polars "
         f"{pl.__version__}, pyarrow {pa.__version__}, pandas {pd.__version__}",
-        f"- command: `python benchmarks/peers_metrics.py {' '.join(argv)}`".replace(" `", " `"),
+        f"- command: `python benchmarks/peers_metrics.py {' '.join(argv)}`",
         f"- {git_line()}",
     ])  # fmt: skip
 
