@@ -818,6 +818,22 @@ MAKERS: dict[str, Callable[[str, dict[str, np.ndarray]], Callable[[], Any]]] = {
 }  # fmt: skip
 
 
+def peak_rss() -> int:
+    """Peak resident memory of this process in bytes.
+
+    ``VmHWM`` of ``/proc/self/status`` (Linux): unlike ``ru_maxrss``, which keeps the
+    parent's resident size at ``fork`` across ``exec``, it counts this program only.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+
+
 def one(contender: str, op: str, n: int, repeat: int, seed: int, out: str) -> None:
     """In a child: build the native input, time the call, save the answer, print JSON."""
     d = load(n, seed)
@@ -830,7 +846,7 @@ def one(contender: str, op: str, n: int, repeat: int, seed: int, out: str) -> No
         wall = time.perf_counter() - t0
         if wall < best:
             best, cores = wall, (time.process_time() - c0) / wall
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss = peak_rss()
     if contender == "ours":
         answer = ours_answer(op, r, d)
     elif contender == "floor":
@@ -843,9 +859,13 @@ def one(contender: str, op: str, n: int, repeat: int, seed: int, out: str) -> No
     print(json.dumps({"time": best, "rss": rss, "cores": cores}))
 
 
+def child_env() -> dict[str, str]:
+    path = (str(SRC), str(HERE), os.environ.get("PYTHONPATH"))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+
+
 def child(contender: str, op: str, n: int, repeat: int, seed: int, tmp: str) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        p for p in (str(SRC), str(HERE), os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
+    env = child_env()
     out = os.path.join(tmp, f"{op}.{contender}.npy")
     cmd = [sys.executable, __file__, "--one", contender, "--op", op, "--n", str(n),
            "--repeat", str(repeat), "--seed", str(seed), "--out", out]  # fmt: skip
@@ -958,7 +978,9 @@ def main() -> None:
     print(header(sys.argv[1:]))
     for n in (int(s.replace("_", "")) for s in a.sizes.split(",")):
         print(f"N={n:,}: building the data", file=sys.stderr)
-        build_data(n, a.seed)
+        build = f"import peers_metrics; peers_metrics.build_data({n}, {a.seed})"
+        # in a child: the parent stays small while the peers run
+        subprocess.run([sys.executable, "-c", build], env=child_env(), check=True, cwd=HERE)
         repeat = a.repeat if n < 10_000_000 else 1
         rows: dict[str, dict[str, dict[str, Any]]] = {}
         with tempfile.TemporaryDirectory() as tmp:
