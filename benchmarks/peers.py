@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -42,6 +41,7 @@ except ImportError:  # a source checkout: use src/
     sys.path.insert(0, str(SRC))
 
 from _generate import STATES, generate_event_log, make_workflow  # noqa: E402
+from peers_metrics import peak_rss  # noqa: E402
 
 COMMIT, DELIVER = STATES.index("Analysis"), STATES.index("Done")
 CONTENDERS = ("ours-arrow", "ours-numpy", "ours", "floor", "duckdb", "polars", "pyarrow")
@@ -253,7 +253,7 @@ def one(contender: str, mode: str, n: int, repeat: int) -> None:
     order = np.argsort(out["id"], kind="stable")
     digest = [int(np.sum(out[k][order].astype(np.float64) % 1e6)) for k in ("requested",)]
     check = {k: _digest(out[k][order]) for k in ("requested", "committed", "delivered")}
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss = peak_rss()  # VmHWM: ru_maxrss would keep the parent's size at fork
     print(json.dumps({"time": best, "rss": rss, "cores": cpu_share, "check": check,
                       "items": int(out["id"].size), "digest": digest}))  # fmt: skip
 
