@@ -17,9 +17,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["MAX_THREADS", "MIN_SLICE", "n_threads", "split"]
+__all__ = ["MAX_THREADS", "MIN_SLICE", "n_threads", "pair", "split"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: Most threads used, whatever the machine.
 MAX_THREADS = 8
@@ -73,6 +74,21 @@ def split(func: Callable[[int, int], T], size: int, *, min_slice: int | None = N
     pool = _shared_pool()
     futures = [pool.submit(func, a, b) for a, b in itertools.pairwise(bounds)]
     return [f.result() for f in futures]
+
+
+def pair(first: Callable[[], T], second: Callable[[], U], *, size: int) -> tuple[T, U]:
+    """``(first(), second())``, the second on another thread when there is one and the
+    work (`size` elements) is worth it.
+
+    Examples
+    --------
+    >>> pair(lambda: 1, lambda: "two", size=10)
+    (1, 'two')
+    """
+    if n_threads() < 2 or size < MIN_SLICE:
+        return first(), second()
+    other = _shared_pool().submit(second)
+    return first(), other.result()
 
 
 def _shared_pool() -> ThreadPoolExecutor:

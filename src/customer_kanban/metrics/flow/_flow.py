@@ -9,6 +9,7 @@ from customer_kanban._core import periods as _periods
 from customer_kanban._core.groups import Groups, order_by_code_then_time
 from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.periods import Freq
+from customer_kanban._core.threads import pair
 from customer_kanban._core.types import FloatArray, InstantArray, Int64Array
 from customer_kanban._core.validation import DayCount, warn_insufficient
 from customer_kanban.metrics.flow._kernels import elapsed_age, elapsed_lead_time
@@ -386,12 +387,18 @@ def wip(start: npt.ArrayLike, end: npt.ArrayLike, at: npt.ArrayLike) -> Int64Arr
     array([1, 2, 1])
     """
     s, e, t = wip_iv(start, end, at)
-    started = ~np.isnat(s)
-    done = started & ~np.isnat(e)
-    starts = s.view(np.int64)[started]
-    starts.sort()
-    ends = e.view(np.int64)[done]
-    ends.sort()
+
+    def sorted_starts() -> Int64Array:
+        values: Int64Array = s.view(np.int64)[~np.isnat(s)]
+        values.sort()
+        return values
+
+    def sorted_ends() -> Int64Array:
+        values: Int64Array = e.view(np.int64)[~np.isnat(s) & ~np.isnat(e)]
+        values.sort()
+        return values
+
+    starts, ends = pair(sorted_starts, sorted_ends, size=s.size)  # two sorts, two cores
     tv = t.view(np.int64)
     out = np.searchsorted(starts, tv, side="right").astype(np.int64)
     out -= np.searchsorted(ends, tv, side="right")
