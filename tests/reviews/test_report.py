@@ -211,3 +211,33 @@ def test_hostile_labels_open_no_dialog_even_without_the_content_policy(hostile, 
     assert browser.dialogs() == []
     assert _outside(browser.requests()) == [path.resolve().as_uri()]
     assert HOSTILE[0] in shown  # the title, as text
+
+
+def test_the_command_reads_a_file_with_the_data_options(tmp_path, capsys):
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "id,status,when,prio\n"
+        "A,New,2024-01-01T09:00,P1\nA,Doing,2024-01-02T09:00,P1\nA,Done,2024-01-04T09:00,P1\n"
+        "B,New,2024-01-02T09:00,P2\nB,Doing,2024-01-03T09:00,P2\nB,Lost,2024-01-05T09:00,P2\n"
+        "C,New,2024-01-03T09:00,P2\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.html"
+    argv = ["report", str(log), "--item", "id", "--state", "status", "--at", "when",
+            "--states", "New,Doing,Done", "--commit", "Doing", "--deliver", "Done",
+            "--class-of-service", "prio", "--sle", "3@0.85", "-o", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    assert "1 of 7 rows rejected" in said.err
+    assert "--json" not in said.err  # the report has no JSON to list them in
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    assert "3 d at 85%" in text
+    # three items: no throughput to forecast from, fits without data: said, not failed
+    assert "No forecast: no request was delivered" in text
+    assert "In the survival chart: cannot fit" in text
+
+
+def test_the_command_does_not_offer_json(capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    assert "--json" not in capsys.readouterr().out

@@ -75,6 +75,8 @@ def csv_options(args: argparse.Namespace) -> dict[str, Any]:
 #: Rejected-rows summaries of this run, said on stderr once the command has succeeded (a
 #: command that fails says only its error, on one line).
 _PENDING: list[str] = []
+#: Where the rejected rows are listed: the JSON output (a command without it says nothing).
+_WHERE_LISTED = {"hint": " (--json lists them all)"}
 
 
 def reading(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -85,7 +87,7 @@ def reading(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         result = read(*args, **kwargs)
     for w in caught:
         if isinstance(w.message, RejectedRowsWarning):
-            _PENDING.append(f"{w.message.summary or w.message} (--json lists them all)")
+            _PENDING.append(f"{w.message.summary or w.message}{_WHERE_LISTED['hint']}")
         elif isinstance(w.message, CustomerKanbanWarning):  # e.g. an incomplete changelog
             _PENDING.append(" ".join(str(w.message).split()))
         else:
@@ -107,6 +109,12 @@ def say_warnings() -> None:
 
 def forget_warnings() -> None:
     _PENDING.clear()
+    _WHERE_LISTED["hint"] = " (--json lists them all)"
+
+
+def without_json() -> None:
+    """This command has no JSON output: the rejected-rows line does not point to it."""
+    _WHERE_LISTED["hint"] = ""
 
 
 def read_json_text(path: str, *, what: str) -> str:

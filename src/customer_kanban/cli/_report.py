@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from customer_kanban.cli import _worklog
+from customer_kanban.cli import _files, _worklog
 
 __all__ = ["add_parser", "run"]
 
@@ -24,6 +24,9 @@ def add_parser(sub: Any) -> None:
         ),
     )
     _worklog.add_source_options(p)
+    for action in p._actions:  # the shared --json does not apply: the report is HTML
+        if "--json" in action.option_strings:
+            action.help = argparse.SUPPRESS
     p.add_argument(
         "--output",
         "-o",
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace) -> str:
     output = Path(args.output)
     if output.is_dir():
         raise _worklog.UsageError(f"--output {args.output!r} is a folder; give a file path")
+    _files.without_json()
     table, policy, when, _ = _worklog.load(args)
     result = report(
         table,

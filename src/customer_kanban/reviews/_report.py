@@ -13,6 +13,7 @@ import html
 import importlib.util
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from customer_kanban._core.instants import as_instant_array
 from customer_kanban._core.plotting import PLOT_EXTRA_HINT
 from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import DAY_COUNTS, DayCount, check_choice
-from customer_kanban.errors import ValidationError
+from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy
 from customer_kanban.reviews._forecast import forecast_review
 from customer_kanban.reviews._journey import customer_journey
@@ -197,16 +198,15 @@ def report(
         table, policy, as_of=as_of, day_count=day_count, previous=previous
     )
     when = as_instant_array([as_of], name="as_of")[0]
-    forecasts = forecast_review(
-        table, policy, as_of=when, window_days=window_days, days=days, trials=trials, rng=rng
-    )
+    forecast = (table, policy, when, {"window_days": window_days, "days": days,
+                                      "trials": trials, "rng": rng})  # fmt: skip
     known = table.as_of(when)  # the charts show what was known at `when`
     builders: list[Callable[[], ReportSection]] = [
         lambda: _review_section(review),
         lambda: _flow_section(known, policy, when, draw),
         lambda: _lead_time_section(known, policy, when, draw),
         lambda: _aging_section(known, policy, when, draw),
-        lambda: _forecast_section(forecasts, draw),
+        lambda: _forecast_or_why(*forecast, draw=draw),
         lambda: _journey_section(table, policy, when, draw),
         lambda: _blockers_section(review, draw),
         lambda: _policy_section(policy),
@@ -447,6 +447,21 @@ def _plot() -> Any:
     return plot
 
 
+def _forecast_or_why(
+    table: WorkItemTable, policy: Policy, when: np.datetime64, options: Any, *, draw: bool
+) -> ReportSection:
+    """The forecasts, or what keeps them from being made (no recent throughput...)."""
+    try:
+        forecasts = forecast_review(table, policy, as_of=when, **options)
+    except ValidationError as exc:
+        return ReportSection(
+            title="Forecasts",
+            intro="Monte Carlo forecasts from the recent daily throughput.",
+            notes=(f"No forecast: {' '.join(str(exc).split())}",),
+        )
+    return _forecast_section(forecasts, draw)
+
+
 def _forecast_section(forecasts: Any, draw: bool) -> ReportSection:
     when, how_many = forecasts.when, forecasts.how_many
     chances = [
@@ -618,14 +633,14 @@ def _draw_all(
 
 def _one_chart(name: str, make: Callable[[], str]) -> tuple[str, str]:
     """The chart's SVG, or a note saying why there is nothing to draw."""
-    try:
-        return make(), ""
-    except ValidationError as exc:
-        return "", f"No {name} chart: {exc}"
-    except TypeError as exc:
-        if "has no chart" not in str(exc):
-            raise
-        return "", ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InsufficientDataWarning)
+        try:
+            svg = make()
+        except ValidationError as exc:
+            return "", f"No {name} chart: {exc}"
+    said = "; ".join(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    return svg, (f"In the {name} chart: {said}" if said else "")
 
 
 def _svg_of(plot: Callable[[Any], Any]) -> str:
