@@ -98,9 +98,13 @@ def test_one_thread_and_several_give_the_same_bits(monkeypatch):
 def test_the_errors_still_name_every_row():
     s = np.array(["2024-01-02", "2024-01-01", "2024-01-05", "2024-01-09"], "datetime64[ns]")
     e = np.array(["2024-01-01", "2024-01-03", "2024-01-04", "NaT"], "datetime64[ns]")
-    with pytest.raises(ValidationError, match=r"`end` is before `start` in 2 rows \(row 0; row 2\)"):
+    with pytest.raises(
+        ValidationError, match=r"`end` is before `start` in 2 rows \(row 0; row 2\)"
+    ):
         lead_time(s, e)
-    with pytest.raises(ValidationError, match=r"`end` is before `start` in 2 rows \(row 0; row 2\)"):
+    with pytest.raises(
+        ValidationError, match=r"`end` is before `start` in 2 rows \(row 0; row 2\)"
+    ):
         work_item_age(s, e, as_of="2024-02-01")
     old = np.array(["1700-01-01"], "datetime64[ns]")
     with pytest.raises(ValidationError, match="more than 292 years apart"):
