@@ -21,9 +21,9 @@ ALLOWED = {
     "metrics": BASE,
     "customers": BASE | {"metrics"},
     "plot": BASE | {"model", "table", "metrics", "customers", "policy"},
-    "reviews": BASE | {"model", "table", "metrics", "customers", "plot"},
+    "reviews": BASE | {"model", "table", "metrics", "customers", "plot", "summaries"},
     "policy": BASE | {"model", "table", "metrics"},
-    "assess": BASE | {"model", "table", "metrics", "customers", "reviews"},
+    "assess": BASE | {"model", "table", "metrics", "customers", "reviews", "summaries"},
     "io": BASE | {"model", "table"},
     "datasets": BASE | {"model", "table", "io"},
     "testing": BASE | {"model", "table"},
@@ -42,6 +42,7 @@ ALLOWED = {
         "assess",
         "datasets",
         "plot",
+        "summaries",
     },
 }
 # The metrics sub-packages by concern, and which others each builds on (module-level

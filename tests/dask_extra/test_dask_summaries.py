@@ -18,6 +18,7 @@ from customer_kanban import metrics  # noqa: E402
 from customer_kanban.dask import summarize  # noqa: E402
 from customer_kanban.errors import ValidationError  # noqa: E402
 from customer_kanban.io import read_event_log  # noqa: E402
+from customer_kanban.reviews import service_delivery_review  # noqa: E402
 from customer_kanban.summaries import FlowSummary, flow_summary  # noqa: E402
 
 ATTRIBUTES = ["class_of_service", "segment"]
@@ -79,6 +80,19 @@ def test_shuffled_rows_in_partitions_give_the_single_process_summary(client, log
     assert got.daily_throughput() == metrics.daily_throughput(
         seen["delivered_at"], since=got.periods[0], until=AS_OF, by=seen["class_of_service"]
     )
+    # the single-process Service Delivery Review, at the summary's resolution
+    ours = service_delivery_review(got, POLICY, as_of=AS_OF)
+    theirs = service_delivery_review(table, POLICY, as_of=AS_OF)
+    assert ours.resolution == "1min"
+    for a in ours.rows:
+        b = theirs.row(a.group, a.dimension)
+        for name in ("delivered", "wip", "open_requests", "throughput_trend", "sle_met"):
+            assert getattr(a, name) == getattr(b, name), (a.group, name)
+        assert a.attainment == pytest.approx(b.attainment, rel=1e-12, nan_ok=True)
+        assert a.delay_cost == pytest.approx(b.delay_cost, rel=1e-9, nan_ok=True)
+        diff = np.subtract(a.customer_lead_time, b.customer_lead_time)
+        assert (diff >= -1e-9).all()
+        assert (diff < got.resolution_days).all()
 
 
 def test_csv_and_parquet_files_with_items_split_across_files(client, log, single, tmp_path):

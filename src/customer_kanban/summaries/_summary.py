@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, cast
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -131,6 +132,10 @@ class FlowSummary(Result):
         Lead times of delivered items from request, and from commitment (committed ones).
     customer_age, system_age : BinCounts
         Ages at `as_of` of open requests from request, and of WIP from commitment.
+    delivery_times : BinCounts
+        Delivery instants, in bins ``ceil((instant - 1970-01-01) / resolution)``: the
+        deliveries in a window ``(lo, hi]`` whose ends are multiples of the resolution
+        are exactly the bins in ``(lo, hi]``.
     waiting_days : numpy.ndarray of float64, shape (G,)
         Total time customers waited, delivered and open items. [days]
     blocked_items : numpy.ndarray of int64, shape (G,)
@@ -162,6 +167,7 @@ class FlowSummary(Result):
     system_lead: BinCounts
     customer_age: BinCounts
     system_age: BinCounts
+    delivery_times: BinCounts
     waiting_days: Floats
     blocked_items: Ints
     blocked_days: Floats
@@ -203,7 +209,44 @@ class FlowSummary(Result):
         """
         return merge_summaries([self, other])
 
+    def total(self) -> FlowSummary:
+        """The summary of all the items in one group, ``"all"`` (``by`` None)."""
+        if not self.groups.size:
+            return cast("FlowSummary", attrs.evolve(cast("Any", self), by=None))
+        merged = _merged(
+            [self], np.array(["all"], dtype=object), [np.zeros(self.groups.size, np.int64)]
+        )
+        return cast("FlowSummary", attrs.evolve(cast("Any", merged), by=None))
+
     # ------------------------------------------------------------------ figures
+
+    def delivered_between(self, since: object, until: object) -> Ints:
+        """Deliveries per group in the window ``(since, until]``: exact when both ends
+        are multiples of the resolution (whole minutes for ``"1min"``), else counted by
+        the bins whose end lies in the window."""
+        res = RESOLUTIONS[self.resolution]
+        lo, hi = (
+            int(as_instant_scalar(v, name=n).astype("datetime64[ns]").view(np.int64))
+            for v, n in ((since, "since"), (until, "until"))
+        )
+        h = self.delivery_times
+        inside = (h.bin > lo // res) & (h.bin <= hi // res)
+        out: Ints = np.bincount(
+            h.group[inside], weights=h.count[inside], minlength=self.groups.size
+        ).astype(np.int64)
+        return out
+
+    def at_risk(self, days: float, *, basis: Basis = "customer", fraction: float = 0.8) -> Ints:
+        """Open requests per group whose age, rounded up to the resolution, reaches
+        ``fraction × days`` (as :func:`customer_kanban.metrics.at_risk` on the rounded
+        ages; at most the requests of one bin more than on the exact ages)."""
+        hist = self._hist(basis, "age")
+        threshold = fraction * float(days) / self.resolution_days
+        inside = hist.bin >= np.ceil(threshold - 1e-9)
+        out: Ints = np.bincount(
+            hist.group[inside], weights=hist.count[inside], minlength=self.groups.size
+        ).astype(np.int64)
+        return out
 
     def _hist(self, basis: object, kind: str) -> BinCounts:
         name = check_choice(basis, name="basis", choices=_BASES)
@@ -504,6 +547,7 @@ def _summarise(
         system_lead=_hist(group, com, dlv, delivered & committed, res_ns),
         customer_age=_hist(group, req, np.full(req.size, stamp), open_req, res_ns),
         system_age=_hist(group, com, np.full(req.size, stamp), open_req & committed, res_ns),
+        delivery_times=_hist(group, np.zeros(req.size, "datetime64[ns]"), dlv, delivered, res_ns),
         waiting_days=waiting,
         blocked_items=blocked_items,
         blocked_days=blocked_days,
@@ -591,7 +635,7 @@ def _hist(
     res_ns: int,
 ) -> BinCounts:
     span = end[mask].view(np.int64) - start[mask].view(np.int64)
-    bins = bin_of(np.maximum(span, 0), res_ns)
+    bins = bin_of(span, res_ns)
     return BinCounts.of(group[mask], bins, np.ones(bins.size, np.int64))
 
 
@@ -769,6 +813,7 @@ def _merged(parts: list[FlowSummary], labels: Any, maps: list[Ints]) -> FlowSumm
         system_lead=_join([s.system_lead for s in parts], maps),
         customer_age=_join([s.customer_age for s in parts], maps),
         system_age=_join([s.system_age for s in parts], maps),
+        delivery_times=_join([s.delivery_times for s in parts], maps),
         waiting_days=added("waiting_days"),
         blocked_items=added("blocked_items"),
         blocked_days=added("blocked_days"),
