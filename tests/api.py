@@ -19,7 +19,17 @@ from typing import Any
 import numpy as np
 
 import customer_kanban as ck
-from customer_kanban import assess, customers, datasets, io, metrics, policy, reviews, table
+from customer_kanban import (
+    assess,
+    customers,
+    datasets,
+    io,
+    metrics,
+    policy,
+    reviews,
+    summaries,
+    table,
+)
 from customer_kanban.assess import MaturityEvidence
 from customer_kanban.datasets import CDNOW_AS_OF, DEMO_AS_OF
 from customer_kanban.model import AcceptanceRule, Customer, Feedback, FeedbackKind, Workflow
@@ -37,6 +47,7 @@ MODULES = {
     "io": io,
     "table": table,
     "datasets": datasets,
+    "summaries": summaries,
     "customer_kanban": ck,  # last: the names it re-exports count under their own package
 }
 
@@ -70,6 +81,12 @@ def public_classes() -> dict[str, type]:
 @functools.cache
 def incidents() -> tuple[ck.WorkItemTable, ck.Policy]:
     return datasets.load_incidents()
+
+
+@functools.cache
+def flow() -> summaries.FlowSummary:
+    """The incidents' flow summary at the demo date."""
+    return summaries.flow_summary(*incidents(), as_of=DEMO_AS_OF)
 
 
 @functools.cache
@@ -402,6 +419,9 @@ def _examples() -> dict[str, Callable[[], Call]]:
             {"as_of": DEMO_AS_OF, "trials": 200, "rng": 1, "charts": False},
         ),
         "reviews.sle_per_item": lambda: (incidents(), {}),
+        # summaries
+        "summaries.flow_summary": lambda: (incidents(), {"as_of": DEMO_AS_OF}),
+        "summaries.merge_summaries": lambda: (([flow(), flow()],), {}),
         # policy
         "policy.current_states": lambda: ((incidents()[0],), {"as_of": DEMO_AS_OF}),
         "policy.evaluate_acceptance": lambda: ((t(), [RULE]), {"as_of": DEMO_AS_OF}),

@@ -324,6 +324,7 @@ _VALID_FOR = {
     ("metrics.recommend_sle", "resamples", "None"),  # the exact bootstrap distribution
     ("metrics.single_item_forecast", "within", "wrong length"),  # horizons, not per item
     ("reviews.report", "title", "str"),  # any non-empty text is a title
+    ("summaries.flow_summary", "by", "None"),  # one group, "all"
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,
@@ -334,6 +335,8 @@ _OVERRIDES: dict[tuple[str, str], str | None] = {
     ("customers.purchase_summary", "period"): None,
     # an output path: any text names a file (the fuzz would write into the working folder)
     ("io.write_actionable_agile", "path"): None,
+    # the name of the table's field to group by (the groups are its labels, merged by name)
+    ("summaries.flow_summary", "by"): "choice",
 }
 
 

@@ -11,6 +11,9 @@ seen from the customer's side.  The layers, bottom up:
     Pure vectorized functions on arrays (lead time, throughput, SLE attainment, ...).
 ``reviews``
     Feedback-loop reports that combine metrics and policy.
+``summaries``
+    :class:`~customer_kanban.summaries.FlowSummary` — the flow in bounded, mergeable
+    counts (built in parallel by the ``dask`` extra, :mod:`customer_kanban.dask`).
 ``io``, ``datasets``, ``cli``
     The edges: event logs, embedded data, the ``customer-kanban`` command.
 
@@ -54,7 +57,7 @@ from customer_kanban.model import (
 from customer_kanban.table import CustomerTable, TransactionTable, WorkItemTable
 
 if TYPE_CHECKING:
-    from customer_kanban import assess, datasets, io, metrics, policy, reviews
+    from customer_kanban import assess, datasets, io, metrics, policy, reviews, summaries
     from customer_kanban.assess import MaturityEvidence, assess_maturity
 
 __version__ = "0.2.0"
@@ -92,11 +95,12 @@ __all__ = [
     "metrics",
     "policy",
     "reviews",
+    "summaries",
     "to_dict",
     "to_json",
 ]
 
-_LAZY = frozenset({"assess", "datasets", "io", "metrics", "policy", "reviews"})
+_LAZY = frozenset({"assess", "datasets", "io", "metrics", "policy", "reviews", "summaries"})
 #: Names re-exported lazily from a subpackage (importing them loads the metrics).
 _LAZY_NAMES = {"assess_maturity": "assess", "MaturityEvidence": "assess"}
 

@@ -147,6 +147,7 @@ def test_text_json_frame_and_repr(demo):
         "oldest_open",
         "trials",
         "seed",
+        "resolution",
     ]
     assert data["as_of"] == "2016-03-03T00:00:00Z"
     assert data["since"] == "2016-02-29"

@@ -35,6 +35,12 @@ from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.metrics import HowManyForecast, WhenForecast
 from customer_kanban.model import Policy
 from customer_kanban.reviews._checks import expect
+from customer_kanban.reviews._forecast_summary import (
+    class_labels,
+    class_throughput,
+    rounded_history,
+    summary_check,
+)
 from customer_kanban.reviews._forecast_text import render
 from customer_kanban.reviews._tables import (
     Cells,
@@ -44,6 +50,7 @@ from customer_kanban.reviews._tables import (
     constant_columns,
     html_tables,
 )
+from customer_kanban.summaries import FlowSummary
 from customer_kanban.table import WorkItemTable
 
 __all__ = [
@@ -178,6 +185,10 @@ class ForecastReview(Result):
         Monte Carlo trials of each forecast.
     seed : int or None
         The seed the randomness came from (``None``: a Generator or fresh entropy).
+    resolution : str or None
+        For a review of a :class:`~customer_kanban.summaries.FlowSummary`: its
+        resolution, the predictability figures being those of the lead times and ages
+        rounded up to it; None for a table's review.
 
     Notes
     -----
@@ -198,6 +209,7 @@ class ForecastReview(Result):
     oldest_open: tuple[OpenItemForecast, ...]
     trials: int
     seed: int | None
+    resolution: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """This review as plain data, the forecasts' trials left out (see Notes)."""
@@ -304,7 +316,7 @@ def _midnights(days: npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
 
 
 def forecast_review(
-    table: WorkItemTable,
+    table: WorkItemTable | FlowSummary,
     policy: Policy,
     *,
     as_of: object,
@@ -323,7 +335,13 @@ def forecast_review(
 
     Parameters
     ----------
-    table : WorkItemTable
+    table : WorkItemTable or FlowSummary
+        The items, or their :class:`~customer_kanban.summaries.FlowSummary` (by class
+        of service, or by None; `as_of` its own instant). From a summary the forecasts
+        equal the table's (the daily deliveries are kept exactly; same `rng`, same
+        draws), the predictability figures are those of the lead times and ages
+        rounded up to its resolution (the review's ``resolution``), and
+        ``oldest_open`` is empty: a summary keeps no ids.
     policy : Policy
         Its classes of service come first, in its order (then the table's others).
     as_of : instant
@@ -364,18 +382,25 @@ def forecast_review(
     >>> sum(c.open for c in review.by_class_of_service) == review.open_items
     True
     """
-    expect(table, WorkItemTable, "table")
     expect(policy, Policy, "policy")
     when = as_instant_scalar(as_of, name="as_of")
+    if isinstance(table, FlowSummary):
+        summary_check(table, when)
+    else:
+        expect(table, WorkItemTable, "table")
     window_days = as_whole_number(
         window_days, name="window_days", minimum=1, maximum=MAX_WINDOW_DAYS
     )
     days = as_whole_number(days, name="days", minimum=1, maximum=MAX_DAYS)
     trials = as_whole_number(trials, name="trials", minimum=1, maximum=MAX_TRIALS)
     as_generator(rng)  # checked here; each forecast draws from `rng` itself
-    history = _History.of(table, policy, when)
+    history = (
+        _History.of_summary(table, policy, when)
+        if isinstance(table, FlowSummary)
+        else _History.of(table, policy, when)
+    )
     since, until = history.window(window_days)
-    sample = metrics.daily_throughput(history.delivered_seen, since=since, until=until).counts[0]
+    sample = history.daily(since, until)
     if not sample.any():
         n = int((until - since) / _DAY) + 1
         raise ValidationError(
@@ -393,9 +418,10 @@ def forecast_review(
         how_many=metrics.forecast_how_many(sample, days, trials=trials, rng=rng),
         by_class_of_service=_class_forecasts(history, since, until, trials, rng),
         predictability=_predictability(history, rng),
-        oldest_open=_oldest_open(history),
+        oldest_open=() if history.summary is not None else _oldest_open(history),
         trials=trials,
         seed=int(rng) if isinstance(rng, (int, np.integer)) else None,
+        resolution=None if history.summary is None else history.summary.resolution,
     )
 
 
@@ -413,6 +439,44 @@ class _History:
     codes: npt.NDArray[np.int32]  # class of service (-1: none, or not requested yet)
     labels: list[str]
     first_day: np.datetime64 | None  # of the first request
+    summary: FlowSummary | None = None  # the summary the history was rebuilt from
+
+    @classmethod
+    def of_summary(cls, summary: FlowSummary, policy: Policy, when: np.datetime64) -> _History:
+        """The history of a summary: lead times and ages rounded up to its resolution."""
+        labels = class_labels(summary, policy)
+        lead, done, codes = rounded_history(summary, labels)
+        first = summary.first_requested[~np.isnat(summary.first_requested)]
+        return cls(
+            when=when,
+            ids=np.empty(0, object),
+            seen=np.ones(lead.size, bool),
+            delivered=np.full(lead.size, np.datetime64("NaT", "ns")),
+            done=done,
+            open=~done,
+            lead=lead,
+            codes=codes,
+            labels=labels,
+            first_day=first.min().astype("datetime64[D]") if first.size else None,
+            summary=summary,
+        )
+
+    def daily(self, since: np.datetime64, until: np.datetime64) -> npt.NDArray[np.int64]:
+        """Deliveries on each day from `since` to `until`, all work."""
+        if self.summary is not None:
+            counts: npt.NDArray[np.int64] = (
+                self.summary.total().daily_throughput(since=since, until=until).counts.sum(axis=0)
+            )
+            return counts
+        tp = metrics.daily_throughput(self.delivered_seen, since=since, until=until)
+        out: npt.NDArray[np.int64] = tp.counts[0]
+        return out
+
+    def class_daily(self, since: np.datetime64, until: np.datetime64) -> Any:
+        """Daily deliveries per class of service (a DailyThroughput)."""
+        if self.summary is not None:
+            return class_throughput(self.summary, self.labels, since, until)
+        return metrics.daily_throughput(self.delivered, since=since, until=until, by=self.by)
 
     @classmethod
     def of(cls, table: WorkItemTable, policy: Policy, when: np.datetime64) -> _History:
@@ -491,7 +555,7 @@ def _class_forecasts(
 ) -> tuple[ClassForecast, ...]:
     """When each class's open requests will be done (85 %), from its own throughput."""
     open_per_class = _open_per_class(history)
-    tp = metrics.daily_throughput(history.delivered, since=since, until=until, by=history.by)
+    tp = history.class_daily(since, until)
     can = (tp.counts.sum(axis=1) > 0) & (open_per_class > 0)
     items = {tp.groups[g]: int(open_per_class[g]) for g in np.flatnonzero(can)}
     dates: dict[Any, _dt.date | None] = {}

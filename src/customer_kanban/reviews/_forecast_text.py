@@ -40,6 +40,14 @@ def _head(review: ForecastReview) -> list[str]:
         f"({review.trials:,} trials{seed})",
         f"Daily throughput sampled from {review.since} to {review.until} ({sample.size} days): "
         f"{int(sample.sum())} deliveries, {sample.mean():.1f} a day.",
+        *(
+            [
+                f"From a flow summary at a resolution of {review.resolution}: lead times and "
+                "ages rounded up to it; open requests' own forecasts not kept."
+            ]
+            if review.resolution is not None
+            else []
+        ),
         "",
         f"When will the {review.open_items} open requests be done?",
     ]

@@ -39,6 +39,8 @@ from customer_kanban.reviews._service_results import (
     ServiceDeliveryReview,
     ServiceLevelRow,
 )
+from customer_kanban.reviews._service_summary import summary_review
+from customer_kanban.summaries import FlowSummary
 from customer_kanban.table import WorkItemTable
 
 __all__ = [
@@ -96,7 +98,7 @@ def sle_per_item(
 
 
 def service_delivery_review(
-    table: WorkItemTable,
+    table: WorkItemTable | FlowSummary,
     policy: Policy,
     *,
     as_of: object,
@@ -127,7 +129,17 @@ def service_delivery_review(
 
     Parameters
     ----------
-    table : WorkItemTable
+    table : WorkItemTable or FlowSummary
+        The items, or their :class:`~customer_kanban.summaries.FlowSummary` (by class
+        of service, or by None for the total line only; `as_of` its own instant). From
+        a summary the review has the total and class lines, its figures are those of
+        the durations rounded up to the summary's resolution (the review's
+        ``resolution`` says which; lead-time percentiles within one bin above the
+        table's, attainment and trend exact when the SLE days and `as_of` are multiples
+        of it), ``at_risk`` holds one ``None`` per request at risk (ids are not kept),
+        and ``blockers`` is empty; `previous`, `fitness`, `feedback`, a `day_count`
+        other than ``"elapsed"``, a `method` other than ``"linear"`` and
+        ``"inverted_cdf"`` and per-segment SLEs are refused.
     policy : Policy
         Classes of service with their SLEs and costs of delay, and per-segment SLEs.
     as_of : datetime-like
@@ -213,10 +225,17 @@ def service_delivery_review(
         fitness=fitness,
         trend_weeks=trend_weeks,
     )
-    expect(table, WorkItemTable, "table")
     expect(policy, Policy, "policy")
     when = as_instant_scalar(as_of, name="as_of")
     _check_reach(when, options)
+    if isinstance(table, FlowSummary):
+        if feedback is not None:
+            raise ValidationError(
+                "`feedback` is not available from a FlowSummary (it keeps no items); "
+                "review the table instead"
+            )
+        return summary_review(table, policy, when, options)
+    expect(table, WorkItemTable, "table")
     feedback = None if feedback is None else check_feedback(feedback)
     return _review(table, policy, when, options, feedback)
 

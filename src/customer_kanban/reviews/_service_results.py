@@ -234,6 +234,12 @@ class ServiceDeliveryReview(Result):
     trend_periods : tuple of datetime
         Start (excluded) of each seven-day window of the rows' ``throughput_trend``:
         ``as_of - 7 * trend_weeks`` days, ..., ``as_of - 7`` days.
+    day_count : str
+        How lead times and ages count days.
+    resolution : str or None
+        For a review of a :class:`~customer_kanban.summaries.FlowSummary`: its
+        resolution (``"1min"``, ``"1h"``, ``"1D"``), the figures being those of the
+        durations rounded up to it (``docs/summaries.md``); None for a table's review.
     """
 
     as_of: _dt.datetime
@@ -246,6 +252,7 @@ class ServiceDeliveryReview(Result):
     fitness: dict[str, tuple[float, float]] | None = None
     trend_periods: tuple[_dt.datetime, ...] = ()
     day_count: str = "elapsed"
+    resolution: str | None = None
 
     def row(self, group: str, dimension: str = "class_of_service") -> ServiceLevelRow:
         """The line of `group` in `dimension` (KeyError if absent)."""

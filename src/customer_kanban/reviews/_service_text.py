@@ -58,6 +58,11 @@ def _head(review: ServiceDeliveryReview) -> list[str]:
         f"throughput since {review.window_start:%Y-%m-%d}.",
         "attained (KM) counts open requests with their age (Kaplan-Meier).",
     ]
+    if review.resolution is not None:
+        head.append(
+            f"From a flow summary at a resolution of {review.resolution}: lead times and ages "
+            "rounded up to it; at-risk ids, blockers by reason, fitness and feedback not kept."
+        )
     if review.day_count != "elapsed":
         head.append("Ages are counted the same way; waited and blocked days are elapsed time.")
     if review.previous is not None:
