@@ -20,6 +20,7 @@ and shared storage (``--out`` on it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import tempfile
 import time
@@ -125,13 +126,20 @@ def on_dask(out: Path, pol, args):  # type: ignore[no-untyped-def]
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0")
         client = Client(cluster)
     try:
+        client.run(_reset_peak)
         t0 = time.perf_counter()
         summary = summarize(str(out / "*.parquet"), pol, as_of=AS_OF)
         t1 = time.perf_counter()
         review = service_delivery_review(summary, pol, as_of=AS_OF)
         t2 = time.perf_counter()
-        workers = len(client.scheduler_info()["workers"])
-        print(f"dask ({workers} workers): summary {t1 - t0:.2f} s, review from it {t2 - t1:.3f} s")
+        peaks = client.run(_peak_bytes)
+        workers = len(peaks)
+        per_1e7 = (t1 - t0) * 1e7 / args.items
+        print(
+            f"dask ({workers} workers, {args.files} files): summary {t1 - t0:.2f} s "
+            f"({per_1e7:.1f} s per 10^7 items), review from it {t2 - t1:.3f} s; peak memory per "
+            f"worker: {', '.join(f'{b / 1e9:.2f} GB' for b in peaks.values())}"
+        )
         total = review.row("all", "all")
         print(
             f"all work: {total.delivered:,} delivered, customer lead time p50/p85/p95 "
@@ -143,6 +151,22 @@ def on_dask(out: Path, pol, args):  # type: ignore[no-untyped-def]
         if cluster is not None:
             cluster.close()
     return summary
+
+
+def _reset_peak() -> None:
+    """Reset the worker process's peak resident memory (Linux: /proc/self/clear_refs)."""
+    with contextlib.suppress(OSError):  # elsewhere the peak counts from the worker's start
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_bytes() -> int:
+    """The worker process's peak resident memory (VmHWM), in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def same(a, b) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +205,11 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         rows = write_log(args.items, args.files, out, args.seed)
-        print(f"{args.items:,} items, {rows:,} rows written in {time.perf_counter() - t0:.1f} s")
+        size = sum(p.stat().st_size for p in out.glob("*.parquet"))
+        print(
+            f"{args.items:,} items, {rows:,} rows written in {time.perf_counter() - t0:.1f} s "
+            f"as {args.files} Parquet files, {size / 1e9:.2f} GB"
+        )
         distributed_summary = on_dask(out, pol, args)
         print(
             f"summary: {summary_bytes(distributed_summary) / 1e6:.2f} MB for {args.items:,} items"

@@ -486,6 +486,7 @@ def _examples() -> dict[str, Callable[[], Call]]:
             {"token": "recorded-token", "page_size": 50},
         ),
         "table.class_codes": lambda: (incidents(), {}),
+        "table.cost_of_delay_by_class": lambda: ((datasets.incidents_replenishment_policy(),), {}),
         "table.cost_of_delay_columns": lambda: (
             (incidents()[0], datasets.incidents_replenishment_policy()),
             {},

@@ -388,12 +388,7 @@ def forecast_review(
         summary_check(table, when)
     else:
         expect(table, WorkItemTable, "table")
-    window_days = as_whole_number(
-        window_days, name="window_days", minimum=1, maximum=MAX_WINDOW_DAYS
-    )
-    days = as_whole_number(days, name="days", minimum=1, maximum=MAX_DAYS)
-    trials = as_whole_number(trials, name="trials", minimum=1, maximum=MAX_TRIALS)
-    as_generator(rng)  # checked here; each forecast draws from `rng` itself
+    window_days, days, trials = forecast_options_iv(window_days, days, trials, rng)
     history = (
         _History.of_summary(table, policy, when)
         if isinstance(table, FlowSummary)
@@ -423,6 +418,17 @@ def forecast_review(
         seed=int(rng) if isinstance(rng, (int, np.integer)) else None,
         resolution=None if history.summary is None else history.summary.resolution,
     )
+
+
+def forecast_options_iv(
+    window_days: object, days: object, trials: object, rng: object
+) -> tuple[int, int, int]:
+    """Check :func:`forecast_review`'s options (`rng` is checked, not used)."""
+    window = as_whole_number(window_days, name="window_days", minimum=1, maximum=MAX_WINDOW_DAYS)
+    horizon = as_whole_number(days, name="days", minimum=1, maximum=MAX_DAYS)
+    n_trials = as_whole_number(trials, name="trials", minimum=1, maximum=MAX_TRIALS)
+    as_generator(rng)  # each forecast draws from `rng` itself
+    return window, horizon, n_trials
 
 
 @attrs.frozen(eq=False)

@@ -26,7 +26,7 @@ from customer_kanban._core.results import Result, result
 from customer_kanban._core.validation import DAY_COUNTS, DayCount, check_choice
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy
-from customer_kanban.reviews._forecast import forecast_review
+from customer_kanban.reviews._forecast import forecast_options_iv, forecast_review
 from customer_kanban.reviews._journey import customer_journey
 from customer_kanban.reviews._service_delivery import service_delivery_review
 from customer_kanban.table import WorkItemTable
@@ -193,6 +193,7 @@ def report(
     True
     """
     _check(table, policy, title, day_count, charts)
+    forecast_options_iv(window_days, days, trials, rng)  # the data may yet allow no forecast
     draw = charts and importlib.util.find_spec("matplotlib") is not None
     review = service_delivery_review(
         table, policy, as_of=as_of, day_count=day_count, previous=previous

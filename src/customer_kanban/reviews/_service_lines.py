@@ -33,8 +33,12 @@ from customer_kanban.model import (
     Urgency,
 )
 from customer_kanban.reviews._service_results import BlockerCluster, ServiceLevelRow
-from customer_kanban.table import URGENCY_LABELS, WorkItemTable, class_codes
-from customer_kanban.table._policy import cost_of_delay_by_class
+from customer_kanban.table import (
+    URGENCY_LABELS,
+    WorkItemTable,
+    class_codes,
+    cost_of_delay_by_class,
+)
 
 __all__ = ["Grouping", "Lines", "Options", "group_codes", "item_sle", "review_lines"]
 

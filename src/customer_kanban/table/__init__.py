@@ -6,6 +6,7 @@ from customer_kanban.table._policy import (
     URGENCY_LABELS,
     CostOfDelayColumns,
     class_codes,
+    cost_of_delay_by_class,
     cost_of_delay_columns,
 )
 from customer_kanban.table._table import BlockedIntervals, Transitions, WorkItemTable
@@ -19,6 +20,7 @@ __all__ = [
     "Transitions",
     "WorkItemTable",
     "class_codes",
+    "cost_of_delay_by_class",
     "cost_of_delay_columns",
     "factorize",
 ]

@@ -149,6 +149,25 @@ def cost_of_delay_by_class(
     """Urgency code, rate, step, horizon and growth of each class of the policy, and a last
     entry for items of no class (standard urgency, no cost: NaN rate).
 
+    :func:`cost_of_delay_columns` gathers them for every item; a caller that needs them
+    for a few items gathers these, indexed by :func:`class_codes` (``-1`` -> the last).
+
+    Parameters
+    ----------
+    policy : Policy
+
+    Returns
+    -------
+    urgency : numpy.ndarray of int8, shape (k + 1,)
+        Codes into :data:`URGENCY_LABELS`.
+    rate, step, horizon, growth : numpy.ndarray of float64, shape (k + 1,)
+        As in :class:`CostOfDelayColumns` (rate NaN: no cost of delay).
+
+    Raises
+    ------
+    TypeError
+        If `policy` is not a Policy.
+
     Examples
     --------
     >>> from customer_kanban.datasets import incidents_replenishment_policy
@@ -156,6 +175,7 @@ def cost_of_delay_by_class(
     >>> rate.size == len(incidents_replenishment_policy().classes_of_service) + 1
     True
     """
+    expect(policy, Policy, "policy")
     k = len(policy.classes_of_service)
     urgency_of = np.full(k + 1, URGENCY_LABELS.index(Urgency.STANDARD.value), dtype=np.int8)
     rate_of, step_of = np.full(k + 1, np.nan), np.zeros(k + 1)
