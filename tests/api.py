@@ -25,6 +25,7 @@ from customer_kanban import (
     datasets,
     io,
     metrics,
+    plot,
     policy,
     reviews,
     summaries,
@@ -48,6 +49,7 @@ MODULES = {
     "table": table,
     "datasets": datasets,
     "summaries": summaries,
+    "plot": plot,
     "customer_kanban": ck,  # last: the names it re-exports count under their own package
 }
 
@@ -184,6 +186,23 @@ def _blocked() -> tuple[Any, ...]:
 def _transitions() -> tuple[Any, ...]:
     tr = seen().transitions
     return tr.item, tr.state, tr.at, seen()["delivered_at"]
+
+
+@functools.cache
+def journey() -> reviews.CustomerJourney:
+    return reviews.customer_journey(incidents()[0], workflow=incidents()[1], as_of=DEMO_AS_OF)
+
+
+@functools.cache
+def blocker_rows() -> tuple[Any, ...]:
+    """The blocker clusters of the first review line that has any."""
+    rows = reviews.service_delivery_review(*incidents(), as_of=DEMO_AS_OF).rows
+    return next(tuple(r.blockers) for r in rows if r.blockers)
+
+
+@functools.cache
+def survival() -> metrics.SurvivalResult:
+    return metrics.kaplan_meier(*lead_or_age())
 
 
 @functools.cache
@@ -492,6 +511,17 @@ def _examples() -> dict[str, Callable[[], Call]]:
             {},
         ),
         "table.factorize": lambda: ((["b", None, "a"],), {}),
+        # plot (a chart returns its Axes; the tests close the figures)
+        "plot.lead_time_scatter": lambda: (incidents(), {"as_of": DEMO_AS_OF, "q": [50, 85]}),
+        "plot.aging_wip": lambda: (incidents(), {"as_of": DEMO_AS_OF, "basis": "customer"}),
+        "plot.wip_limits": lambda: (
+            (incidents()[0], datasets.incidents_replenishment_policy()),
+            {"since": T0, "until": T1},
+        ),
+        "plot.class_of_service_mix": lambda: (incidents(), {"freq": "W"}),
+        "plot.handoff_matrix": lambda: ((journey(),), {"waiting": "total", "top": 5}),
+        "plot.blocker_chart": lambda: ((list(blocker_rows()),), {"title": "Blockers"}),
+        "plot.censored_positions": lambda: ((survival(),), {}),
     }
     return ex
 

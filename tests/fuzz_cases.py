@@ -206,6 +206,49 @@ OBJECT = [
     *WRONG_TYPES,
 ]
 
+
+def _figure() -> Any:
+    from matplotlib.figure import Figure  # not pyplot's: nothing to close
+
+    return Figure()
+
+
+AXES = [
+    Bad("int", lambda e: 42, True),
+    Bad("text", lambda e: "ax", True),
+    Bad("list", lambda e: [1, 2], True),
+    Bad("Figure", lambda e: _figure(), True),
+    Bad("array of Axes", lambda e: _figure().subplots(1, 2), True),  # plt.subplots(1, 2)[1]
+    Bad("closed figure's Axes", lambda e: _figure().subplots(), False),  # any Axes: drawn on
+    *WRONG_TYPES,
+]
+
+
+def _cluster(**fields: Any) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{"reason": "vendor", "items": 3, "impact": 2.5, "likelihood": 0.1,
+                              **fields})  # fmt: skip
+
+
+#: A sequence of records (objects with named attributes), e.g. blocker clusters.
+RECORDS = [
+    Bad("empty", lambda e: [], True),
+    Bad("ints", lambda e: [1, 2], True),
+    Bad("generator", lambda e: (c for c in e), True),
+    Bad("text field", lambda e: [_cluster(impact="2.5")], True),
+    Bad("bool field", lambda e: [_cluster(items=True)], True),
+    Bad("None field", lambda e: [_cluster(likelihood=None)], True),
+    Bad("negative", lambda e: [_cluster(impact=-1.0)], True),
+    Bad("share over 1", lambda e: [_cluster(likelihood=5.0)], True),
+    Bad("fractional count", lambda e: [_cluster(items=2.5)], True),
+    Bad("NaN", lambda e: [_cluster(impact=math.nan), _cluster(reason="b")], False),
+    Bad("no block", lambda e: [_cluster(items=0)], True),
+    Bad("one", lambda e: list(e)[:1], False),
+    Bad("tuple", lambda e: tuple(e), False),
+    *WRONG_TYPES,
+]
+
 RNG = [
     Bad("RandomState", lambda e: np.random.RandomState(0), True),
     Bad("MT19937", lambda e: np.random.MT19937(0), True),
@@ -230,6 +273,8 @@ KINDS = {
     "flag": FLAG,
     "object": OBJECT,
     "rng": RNG,
+    "axes": AXES,
+    "records": RECORDS,
 }
 
 # Parameters whose kind the example value cannot tell.
@@ -246,9 +291,10 @@ _BY_NAME = {
     "as_of": "instant",
     "since": "instant",
     "until": "instant",
+    "ax": "axes",  # a matplotlib Axes; None (the default): a new figure
 }
 _LITERALS = {"freq", "method", "day_count", "distribution", "basis", "version", "statistic",
-             "period", "thresholds", "services", "monetary", "frequency"}  # fmt: skip
+             "period", "thresholds", "services", "monetary", "frequency", "waiting"}  # fmt: skip
 
 
 def kind_of(func: Callable[..., Any], name: str, example: Any) -> str | None:
@@ -325,6 +371,7 @@ _VALID_FOR = {
     ("metrics.single_item_forecast", "within", "wrong length"),  # horizons, not per item
     ("reviews.report", "title", "str"),  # any non-empty text is a title
     ("summaries.flow_summary", "by", "None"),  # one group, "all"
+    ("plot.blocker_chart", "title", "str"),  # any text is a chart's title
 }
 
 # Parameters whose kind the example misleads about (an array-like accepted besides a result,
@@ -337,6 +384,8 @@ _OVERRIDES: dict[tuple[str, str], str | None] = {
     ("io.write_actionable_agile", "path"): None,
     # the name of the table's field to group by (the groups are its labels, merged by name)
     ("summaries.flow_summary", "by"): "choice",
+    # the blocker clusters of a review line: records with reason, items, impact, likelihood
+    ("plot.blocker_chart", "clusters"): "records",
 }
 
 

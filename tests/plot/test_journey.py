@@ -62,12 +62,24 @@ def test_handoff_matrix_sums_the_rest_into_other():
 
 
 def test_handoff_matrix_bad_inputs_are_named():
-    with pytest.raises(ValidationError, match="`waiting` must be 'total' or 'mean', got 'max'"):
+    with pytest.raises(
+        ValidationError, match="`waiting` must be one of 'total', 'mean'; got 'max'"
+    ):
         handoff_matrix(HAND, waiting="max")
-    with pytest.raises(ValidationError, match=r"`top` must be a whole number >= 1, got 0"):
+    with pytest.raises(ValidationError, match=r"`top` must be at least 1; got 0"):
         handoff_matrix(HAND, top=0)
-    with pytest.raises(ValidationError, match="no hand-off between departments"):
+    with pytest.raises(ValidationError, match=r"`top` must be at most 1000000; got 10000000"):
+        handoff_matrix(HAND, top=10**7)
+    with pytest.raises(TypeError, match=r"`top` must be a whole number, got str '3'"):
+        handoff_matrix(HAND, top="3")
+    with pytest.raises(ValidationError, match="`journey` has no hand-off between departments"):
         handoff_matrix(NS(handoff_pairs=()))
+    with pytest.raises(TypeError, match=r"`journey` must be a CustomerJourney"):
+        handoff_matrix(None)
+    with pytest.raises(TypeError, match=r"`journey` hand-off 0 must have .* no waiting_days"):
+        handoff_matrix(NS(handoff_pairs=(NS(from_department="A", to_department="B", count=1),)))
+    with pytest.raises(ValidationError, match=r"`journey` hand-off 0: `count` must be >= 0"):
+        handoff_matrix(NS(handoff_pairs=(_pair("A", "B", -1, 1.0),)))
 
 
 def test_journey_chart_cells_equal_the_journeys_waiting(demo):

@@ -58,6 +58,14 @@ def process_behaviour(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    TypeError
+        If `ylabel` is not text, or `ax` not a matplotlib Axes.
+    customer_kanban.errors.ValidationError
+        If `panel` is unknown, `group` is not one of the result's groups, or the
+        group has no value.
+
     Examples
     --------
     >>> from customer_kanban.metrics import process_behaviour as xmr
@@ -66,6 +74,8 @@ def process_behaviour(
     ['UNPL', 'CL', 'LNPL']
     """
     which = check_choice(panel, name="panel", choices=_PANELS)
+    if ylabel is not None and not isinstance(ylabel, str):
+        raise TypeError(f"`ylabel` must be text or None, got {type(ylabel).__name__} {ylabel!r}")
     g = _group_index(result.groups, group)
     n = int(result.n[g])
     if n == 0:

@@ -93,6 +93,8 @@ def segment_matrix(
         raise ValidationError(
             "`current_value` and `future_potential` go together: give both or neither"
         )
+    if current_value is not None:  # checked before a figure is made
+        cv, fp = _values_iv(current_value, future_potential, int(result.codes.size))
     labels = [str(x) for x in result.labels.tolist()]
     if not np.isfinite(result.thresholds).all() or len(labels) != len(_CELLS) + 1:
         return _segment_bars(labels, result.sizes, ax)
@@ -104,7 +106,6 @@ def segment_matrix(
         if current_value is None:
             _quadrants(ax, names, counts, notes=None)
         else:
-            cv, fp = _values_iv(current_value, future_potential, int(result.codes.size))
             _dots(ax, cv, fp, result.thresholds, names, counts, scale)
         title = "Customers by current value and future potential"
         title += f" ({unknown} unknown)" if unknown else ""

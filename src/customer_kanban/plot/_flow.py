@@ -9,7 +9,7 @@ library's own metrics, so that a line on a chart equals the metric's value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,7 @@ from customer_kanban._core.validation import (
     as_optional_instant_scalar,
     as_percentiles,
     check_choice,
+    choices_of,
 )
 from customer_kanban.errors import ValidationError
 from customer_kanban.metrics.flow import lead_time, wip, wip_breaches, work_item_age
@@ -41,8 +42,12 @@ __all__ = [
     "wip_limits",
 ]
 
-_BASES = ("customer", "system")
-_FREQS = ("D", "W", "M")
+#: Whose lead time or age: since the request (the customer's) or the commitment.
+Basis = Literal["customer", "system"]
+#: Periods of the class-of-service mix: calendar day, week from Monday, calendar month.
+MixFreq = Literal["D", "W", "M"]
+_BASES = choices_of(Basis)
+_FREQS = choices_of(MixFreq)
 _PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 #: Colour of marks that need attention (breaches, items at risk): Okabe–Ito vermillion.
 _ALERT = style.PALETTE[5]
@@ -383,7 +388,7 @@ def lead_time_scatter(
     *,
     as_of: object = None,
     q: npt.ArrayLike = (50, 85, 95),
-    basis: str = "customer",
+    basis: Basis = "customer",
     log: bool = False,
     ax: Any = None,
 ) -> Any:
@@ -422,7 +427,8 @@ def lead_time_scatter(
     Raises
     ------
     TypeError
-        If `table` is not a WorkItemTable, `policy` not a Policy, or `q` not numbers.
+        If `table` is not a WorkItemTable, `policy` not a Policy, `q` not numbers, `log`
+        not True or False, or `ax` not a matplotlib Axes.
     customer_kanban.errors.ValidationError
         If `q` is outside [0, 100] or a fraction, `basis` is unknown, `as_of` is not one
         instant, the table's states are not the policy's, or no item was delivered.
@@ -439,8 +445,9 @@ def lead_time_scatter(
     ['50%', '85%', '95%']
     """
     table, policy = _check_table_policy(table, policy)
+    style.check_axes(ax)
     qa = as_percentiles(q, name="q")
-    basis = check_choice(basis, name="basis", choices=_BASES)
+    basis = cast("Basis", check_choice(basis, name="basis", choices=_BASES))
     if not isinstance(log, (bool, np.bool_)):
         raise TypeError(f"`log` must be True or False, got {log!r}")
     if as_of is not None:
@@ -514,7 +521,7 @@ def aging_wip(
     policy: Policy,
     *,
     as_of: object,
-    basis: str = "customer",
+    basis: Basis = "customer",
     ax: Any = None,
 ) -> Any:
     """Aging work in progress: each open item a dot in its state at its age.
@@ -550,7 +557,8 @@ def aging_wip(
     Raises
     ------
     TypeError
-        If `table` is not a WorkItemTable or `policy` not a Policy.
+        If `table` is not a WorkItemTable, `policy` not a Policy, or `ax` not a
+        matplotlib Axes.
     customer_kanban.errors.ValidationError
         If `as_of` is not one instant, `basis` is unknown, the table's states are not
         the policy's, or no item is in progress at `as_of`.
@@ -565,8 +573,9 @@ def aging_wip(
     ['Active', 'Awaiting User Info']
     """
     table, policy = _check_table_policy(table, policy)
+    style.check_axes(ax)
     when = as_instant_scalar(as_of, name="as_of")
-    basis = check_choice(basis, name="basis", choices=_BASES)
+    basis = cast("Basis", check_choice(basis, name="basis", choices=_BASES))
     if not table.states:
         raise ValidationError("`table` has no workflow states: no state to place its items in")
     seen = table.as_of(when)
@@ -816,7 +825,8 @@ def wip_limits(
     Raises
     ------
     TypeError
-        If `table` is not a WorkItemTable or `policy` not a Policy.
+        If `table` is not a WorkItemTable, `policy` not a Policy, or `ax` not a
+        matplotlib Axes.
     customer_kanban.errors.ValidationError
         If `since` or `until` is not one instant, `until` is before `since`, the
         table's states are not the policy's, or nothing entered a state in the window.
@@ -832,6 +842,7 @@ def wip_limits(
     ['WIP in Active', 'WIP limit of Active: 500', 'above the limit']
     """
     table, policy = _check_table_policy(table, policy)
+    style.check_axes(ax)
     lo = as_optional_instant_scalar(since, name="since")
     hi = as_optional_instant_scalar(until, name="until")
     if lo is not None and hi is not None and hi < lo:
@@ -893,7 +904,7 @@ def class_of_service_mix(
     table: WorkItemTable,
     policy: Policy,
     *,
-    freq: str = "W",
+    freq: MixFreq = "W",
     ax: Any = None,
 ) -> Any:
     """Share of the delivered items per class of service, per period (stacked bars).
@@ -921,7 +932,8 @@ def class_of_service_mix(
     Raises
     ------
     TypeError
-        If `table` is not a WorkItemTable or `policy` not a Policy.
+        If `table` is not a WorkItemTable, `policy` not a Policy, or `ax` not a
+        matplotlib Axes.
     customer_kanban.errors.ValidationError
         If `freq` is not "D", "W" or "M", the table's states are not the policy's, or
         no item was delivered.
@@ -936,6 +948,7 @@ def class_of_service_mix(
     ['1 - Critical', '2 - High', '3 - Moderate', '4 - Low']
     """
     table, policy = _check_table_policy(table, policy)
+    style.check_axes(ax)
     f = cast("Freq", check_choice(freq, name="freq", choices=_FREQS))
     end = table["delivered_at"]
     if np.isnat(end).all():

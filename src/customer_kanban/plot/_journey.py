@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from customer_kanban._core.validation import as_whole_number, check_choice, choices_of
 from customer_kanban.errors import ValidationError
 from customer_kanban.plot import style
 from customer_kanban.plot._groups import group_index
@@ -17,11 +19,17 @@ if TYPE_CHECKING:
 
 __all__ = ["blocker_chart", "blocker_clusters_chart", "handoff_matrix", "journey_chart"]
 
-_WAITING = ("total", "mean")
+#: What a cell of the hand-off matrix shows: the days waited in all, or per hand-off.
+Waiting = Literal["total", "mean"]
+_WAITING = choices_of(Waiting)
+#: Most departments a hand-off matrix shows (the docs' bound of `top`).
+_MAX_TOP = 10**6
+_PAIR_FIELDS = ("from_department", "to_department", "count", "waiting_days")
+_CLUSTER_FIELDS = ("reason", "items", "impact", "likelihood")
 
 
 def handoff_matrix(
-    journey: Any, *, waiting: str = "total", top: int = 12
+    journey: Any, *, waiting: Waiting = "total", top: int = 12
 ) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """The hand-offs of a customer journey as a department × department matrix.
 
@@ -37,7 +45,7 @@ def handoff_matrix(
     waiting : {"total", "mean"}, optional
         Days waited after the hand-offs of a cell in all, or per hand-off.
     top : int, optional
-        Departments shown (at least 1).
+        Departments shown: 1 to 1,000,000.
 
     Returns
     -------
@@ -50,8 +58,12 @@ def handoff_matrix(
 
     Raises
     ------
+    TypeError
+        If `journey` has no ``handoff_pairs`` of hand-offs (with departments, a whole
+        count and days waited), or `top` is not a whole number.
     customer_kanban.errors.ValidationError
-        If `waiting` or `top` is invalid, or the journey has no hand-off.
+        If `waiting` is unknown, `top` is outside [1, 1,000,000], a hand-off's count or
+        days are negative, or the journey has no hand-off.
 
     Examples
     --------
@@ -62,13 +74,11 @@ def handoff_matrix(
     >>> names, days.tolist(), n.tolist()
     (['A', 'B'], [[nan, 1.5], [nan, nan]], [[0, 2], [0, 0]])
     """
-    if waiting not in _WAITING:
-        raise ValidationError(f"`waiting` must be 'total' or 'mean', got {waiting!r}")
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValidationError(f"`top` must be a whole number >= 1, got {top!r}")
-    pairs = list(journey.handoff_pairs)
+    waiting = cast("Waiting", check_choice(waiting, name="waiting", choices=_WAITING))
+    top = as_whole_number(top, name="top", minimum=1, maximum=_MAX_TOP)
+    pairs = _handoff_pairs(journey)
     if not pairs:
-        raise ValidationError("the journey has no hand-off between departments to draw")
+        raise ValidationError("`journey` has no hand-off between departments to draw")
     load: dict[str, float] = {}
     for p in pairs:
         for name in (p.from_department, p.to_department):
@@ -88,7 +98,55 @@ def handoff_matrix(
     return names, np.where(seen, shown, np.nan), counts
 
 
-def journey_chart(journey: Any, ax: Any = None, *, waiting: str = "total", top: int = 12) -> Any:
+def _handoff_pairs(journey: object) -> list[Any]:
+    """The hand-offs of `journey`, each with text departments and counts and days >= 0."""
+    pairs = getattr(journey, "handoff_pairs", None)
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sequence):
+        raise TypeError(
+            "`journey` must be a CustomerJourney (an object with a sequence of "
+            f"`handoff_pairs`), got {type(journey).__name__}"
+        )
+    for k, p in enumerate(pairs):
+        missing = [f for f in _PAIR_FIELDS if not hasattr(p, f)]
+        if missing:
+            raise TypeError(
+                f"`journey` hand-off {k} must have {', '.join(_PAIR_FIELDS)}; "
+                f"{type(p).__name__} has no {', '.join(missing)}"
+            )
+        for f in ("from_department", "to_department"):
+            if not isinstance(getattr(p, f), str):
+                raise TypeError(
+                    f"`journey` hand-off {k}: `{f}` must be text, got {getattr(p, f)!r}"
+                )
+        _whole(p.count, f"`journey` hand-off {k}: `count`")
+        _days(p.waiting_days, f"`journey` hand-off {k}: `waiting_days`", nan=False)
+    return list(pairs)
+
+
+def _whole(value: object, what: str) -> int:
+    """A count: a whole number >= 0 (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be a whole number, got {value!r}")
+    if value < 0:
+        raise ValidationError(f"{what} must be >= 0, got {value!r}")
+    return int(value)
+
+
+def _days(value: object, what: str, *, nan: bool) -> float:
+    """A finite number >= 0 (NaN too where `nan`), not a bool or text."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    f = float(value)
+    if (math.isnan(f) and not nan) or math.isinf(f) or f < 0:
+        raise ValidationError(f"{what} must be a finite number >= 0, got {value!r}")
+    return f
+
+
+def journey_chart(
+    journey: Any, ax: Any = None, *, waiting: Waiting = "total", top: int = 12
+) -> Any:
     """Draw a customer journey's hand-offs: departments × departments (from → to).
 
     The colour of a cell is the waiting after the hand-offs from its row's
@@ -104,7 +162,7 @@ def journey_chart(journey: Any, ax: Any = None, *, waiting: str = "total", top: 
     waiting : {"total", "mean"}, optional
         Days waited in all, or per hand-off.
     top : int, optional
-        Departments shown; the rest are summed into ``"(other)"``.
+        Departments shown (1 to 1,000,000); the rest are summed into ``"(other)"``.
 
     Returns
     -------
@@ -112,6 +170,8 @@ def journey_chart(journey: Any, ax: Any = None, *, waiting: str = "total", top: 
 
     Raises
     ------
+    TypeError
+        As :func:`handoff_matrix`, or if `ax` is not a matplotlib Axes.
     customer_kanban.errors.ValidationError
         As :func:`handoff_matrix`.
 
@@ -124,6 +184,7 @@ def journey_chart(journey: Any, ax: Any = None, *, waiting: str = "total", top: 
     >>> ax.get_xlabel()
     'to department (numbers: hand-offs)'
     """
+    style.check_axes(ax)
     names, days, counts = handoff_matrix(journey, waiting=waiting, top=top)
     with style.rc():
         ax = style.axes_for(ax)
@@ -204,7 +265,7 @@ def blocker_clusters_chart(result: BlockerClusters, ax: Any = None, *, group: ob
 
 
 def blocker_chart(
-    clusters: Sequence[Any], ax: Any = None, *, title: str = "Blocker clusters"
+    clusters: Sequence[Any], *, title: str = "Blocker clusters", ax: Any = None
 ) -> Any:
     """Draw the blocker clusters of a service delivery review line (impact × likelihood).
 
@@ -212,11 +273,12 @@ def blocker_chart(
     ----------
     clusters : sequence of BlockerCluster
         The ``blockers`` of a :class:`customer_kanban.reviews.ServiceLevelRow` (any
-        objects with ``reason``, ``items``, ``impact`` and ``likelihood``).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure when omitted.
+        objects with ``reason``, ``items`` (a whole number >= 0), ``impact`` (days
+        >= 0, NaN: none) and ``likelihood`` (a share in [0, 1], NaN: none)).
     title : str, optional
         The chart's title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
 
     Returns
     -------
@@ -225,9 +287,10 @@ def blocker_chart(
     Raises
     ------
     TypeError
-        If `clusters` is not a sequence.
+        If `clusters` is not a sequence of such objects, a field is not a number,
+        `title` is not text, or `ax` is not a matplotlib Axes.
     customer_kanban.errors.ValidationError
-        If no cluster has a block.
+        If a field is out of its range, or no cluster has a block.
 
     Examples
     --------
@@ -240,23 +303,51 @@ def blocker_chart(
         raise TypeError(
             f"`clusters` must be a sequence of blocker clusters, got {type(clusters).__name__}"
         )
+    if not isinstance(title, str):
+        raise TypeError(f"`title` must be text, got {type(title).__name__} {title!r}")
+    style.check_axes(ax)
+    reasons, impact, likelihood, items = [], [], [], []
+    for k, c in enumerate(clusters):
+        missing = [f for f in _CLUSTER_FIELDS if not hasattr(c, f)]
+        if missing:
+            raise TypeError(
+                f"`clusters` must hold blocker clusters (with {', '.join(_CLUSTER_FIELDS)}); "
+                f"{type(c).__name__} at position {k} has no {', '.join(missing)}"
+            )
+        reasons.append(str(c.reason))
+        items.append(_whole(c.items, f"`clusters` position {k}: `items`"))
+        impact.append(_days(c.impact, f"`clusters` position {k}: `impact`", nan=True))
+        share = _days(c.likelihood, f"`clusters` position {k}: `likelihood`", nan=True)
+        if share > 1:
+            raise ValidationError(
+                f"`clusters` position {k}: `likelihood` must be a share in [0, 1], got {share!r}"
+            )
+        likelihood.append(share)
     return _bubbles(
         ax,
-        [str(c.reason) for c in clusters],
-        np.array([c.impact for c in clusters], dtype=np.float64),
-        np.array([c.likelihood for c in clusters], dtype=np.float64),
-        np.array([c.items for c in clusters], dtype=np.int64),
+        reasons,
+        np.array(impact, dtype=np.float64),
+        np.array(likelihood, dtype=np.float64),
+        np.array(items, dtype=np.int64),
         title,
+        source="`clusters`",
     )
 
 
 def _bubbles(
-    ax: Any, reasons: list[str], impact: Any, likelihood: Any, items: Any, title: str
+    ax: Any,
+    reasons: list[str],
+    impact: Any,
+    likelihood: Any,
+    items: Any,
+    title: str,
+    *,
+    source: str = "the group",
 ) -> Any:
     """One bubble per reason with a block: impact (x), likelihood [%] (y), area = items."""
     keep = np.isfinite(impact) & np.isfinite(likelihood) & (np.asarray(items) > 0)
     if not keep.any():
-        raise ValidationError("no blocker reason has a block to draw")
+        raise ValidationError(f"{source}: no blocker reason has a block to draw")
     x = np.asarray(impact, dtype=np.float64)[keep]
     y = 100.0 * np.asarray(likelihood, dtype=np.float64)[keep]
     n = np.asarray(items, dtype=np.float64)[keep]

@@ -40,6 +40,11 @@ def censored_positions(result: SurvivalResult) -> tuple[npt.NDArray[np.float64],
     counts : numpy.ndarray of int64, shape (K,)
         Censored items in it.
 
+    Raises
+    ------
+    TypeError
+        If `result` is not a SurvivalResult.
+
     Examples
     --------
     >>> from customer_kanban.metrics import kaplan_meier
@@ -47,6 +52,13 @@ def censored_positions(result: SurvivalResult) -> tuple[npt.NDArray[np.float64],
     >>> censored_positions(r)
     (array([3.]), array([2]))
     """
+    from customer_kanban.metrics.survival import SurvivalResult
+
+    if not isinstance(result, SurvivalResult):
+        raise TypeError(
+            "`result` must be a SurvivalResult (from metrics.kaplan_meier), "
+            f"got {type(result).__name__}"
+        )
     at_risk = np.asarray(result.at_risk, dtype=np.int64)
     events = np.asarray(result.events, dtype=np.int64)
     times = np.asarray(result.times, dtype=np.float64)

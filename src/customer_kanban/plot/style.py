@@ -33,6 +33,7 @@ __all__ = [
     "PALETTE",
     "SMALL_FIGSIZE",
     "axes_for",
+    "check_axes",
     "color",
     "date_axis",
     "dense",
@@ -109,8 +110,46 @@ def rc() -> Iterator[None]:
         yield
 
 
+def check_axes(ax: object) -> None:
+    """`ax` is None or one matplotlib ``Axes``: a ``TypeError`` naming it otherwise.
+
+    Examples
+    --------
+    >>> check_axes(None)
+    >>> check_axes("left")
+    Traceback (most recent call last):
+    ...
+    TypeError: `ax` must be a matplotlib Axes (or None: a new figure), got str 'left'
+    """
+    if ax is None:
+        return
+    require_matplotlib()
+    from matplotlib.axes import Axes
+
+    if isinstance(ax, Axes):
+        return
+    shape = getattr(ax, "shape", None)
+    if shape is not None and all(isinstance(a, Axes) for a in getattr(ax, "flat", ())):
+        raise TypeError(
+            f"`ax` must be one matplotlib Axes, got an array of {getattr(ax, 'size', '?')} "
+            f"(shape {shape}): pass one of them, e.g. `axes[0]`"
+        )
+    shown = repr(ax)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise TypeError(
+        f"`ax` must be a matplotlib Axes (or None: a new figure), got {type(ax).__name__} {shown}"
+    )
+
+
 def axes_for(ax: Any = None, *, figsize: tuple[float, float] = FIGSIZE) -> Any:
-    """`ax`, or the axes of a new figure (pyplot's, so that notebooks show it)."""
+    """`ax`, or the axes of a new figure (pyplot's, so that notebooks show it).
+
+    Raises
+    ------
+    TypeError
+        If `ax` is neither None nor a matplotlib ``Axes`` (checked before any figure is made).
+    """
+    check_axes(ax)
     if ax is not None:
         return ax
     require_matplotlib()
