@@ -59,3 +59,21 @@ def test_threaded_kernels_equal_one_thread(values, shift):
     assert one.labels.tolist() == many.labels.tolist()
     assert one.labels[one.codes].tolist() == [str(x) for x in ids.tolist()]
     assert one.labels.tolist() == sorted(one.labels.tolist())
+
+
+def test_a_forked_child_gets_a_pool_of_its_own():
+    """The parent's pool threads do not survive fork: the child must not wait on them."""
+    import multiprocessing as mp
+
+    threads.split(lambda a, b: b - a, 10, min_slice=1)  # the parent's pool exists
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_split_sum, (10_000,)).get(timeout=30)
+    assert got == 10_000
+
+
+def _split_sum(n):
+    import os
+
+    os.environ["CUSTOMER_KANBAN_THREADS"] = "2"
+    return sum(threads.split(lambda a, b: b - a, n, min_slice=1))

@@ -121,3 +121,14 @@ def test_importing_the_package_or_its_plot_layer_does_not_import_matplotlib():
     code = "import sys, customer_kanban, customer_kanban.plot; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_dollar_signs_in_labels_are_text_not_formulas():
+    import numpy as np
+
+    from customer_kanban.metrics import throughput
+
+    d = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], "datetime64[ns]")
+    r = throughput(d, by=["$\\foo$ <x>", "b", "b"])
+    ax = r.plot(group="$\\foo$ <x>")  # matplotlib's math parser would raise on \foo
+    assert "$\\foo$ <x>" in ax.get_title(loc="left")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -28,6 +29,17 @@ MAX_THREADS = 8
 MIN_SLICE = 1 << 18
 
 _pool: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads do not exist: make a new pool on first use."""
+    global _pool, _lock
+    _pool = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def n_threads() -> int:
@@ -94,6 +106,9 @@ def pair(first: Callable[[], T], second: Callable[[], U], *, size: int) -> tuple
 def _shared_pool() -> ThreadPoolExecutor:
     """One pool for the process, made on first use (no thread at import)."""
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="customer_kanban")
-    return _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=MAX_THREADS, thread_name_prefix="customer_kanban"
+            )
+        return _pool

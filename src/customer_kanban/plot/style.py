@@ -75,6 +75,7 @@ def dense(count: int) -> bool:
 _RC: dict[str, Any] = {
     "svg.hashsalt": "customer_kanban",
     "svg.fonttype": "path",
+    "text.parse_math": False,  # labels come from the data: "$5" is text, never a formula
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
