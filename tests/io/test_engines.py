@@ -373,3 +373,81 @@ def test_the_arrow_engine_does_not_import_pandas(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 1 KiB on both engines and two lanes for pyarrow: a small file streams as a
+    large one does, in many blocks."""
+    from customer_kanban.io import _arrow, _csv
+
+    monkeypatch.setattr(_arrow, "_BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(_csv, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setenv("CUSTOMER_KANBAN_THREADS", "2")
+
+
+NUMBERED = [str(k) for k in (0, 7, 9, 10, 99, 100, 123456)]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(NUMBERED + ITEMS),
+            st.sampled_from(STATES),
+            st.sampled_from(INSTANTS + AWKWARD[:3]),
+            st.sampled_from(LABELS),
+            st.sampled_from(LABELS),
+        ),
+        min_size=50,
+        max_size=400,
+    ),
+    numbered=st.booleans(),
+)
+def test_a_file_read_in_many_blocks_equals_it_read_in_one(tmp_path, rows, numbered):
+    if numbered:  # numbered ids in most blocks (text ones only where a row says so)
+        rows = [
+            (r[0] if r[0] in NUMBERED or k % 97 == 0 else "5", *r[1:]) for k, r in enumerate(rows)
+        ]
+    path = _write(tmp_path / "log.csv", rows)
+    whole = {engine: read_log(path, **KW, engine=engine) for engine in ("arrow", "numpy")}
+    _same(whole["arrow"], whole["numpy"])
+    mp = pytest.MonkeyPatch()
+    try:
+        from customer_kanban.io import _arrow, _csv
+
+        mp.setattr(_arrow, "_BLOCK_BYTES", 1 << 10)
+        mp.setattr(_csv, "BLOCK_BYTES", 1 << 10)
+        mp.setenv("CUSTOMER_KANBAN_THREADS", "2")
+        for engine in ("arrow", "numpy"):
+            _same(read_log(path, **KW, engine=engine), whole["numpy"])
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("where", [0.25, 0.5, 0.75])
+def test_a_quoted_line_end_where_the_lanes_are_cut_is_read_alike(tmp_path, small_blocks, where):
+    rows = [
+        (str(k % 50), ("Backlog", "Doing", "Done")[k % 3], INSTANTS[k % 7], "t", "p")
+        for k in range(600)
+    ]
+    at = int(len(rows) * where)
+    rows[at] = (rows[at][0], rows[at][1], rows[at][2], "a\nlong\nteam,name", "p")
+    path = _write(tmp_path / "log.csv", rows)
+    numpy = read_log(path, **KW, engine="numpy")
+    _same(read_log(path, **KW, engine="arrow"), numpy)
+    assert numpy.table.transitions.department_labels.tolist().count("a\nlong\nteam,name") == 1
+
+
+def test_numbered_ids_in_many_blocks_are_coded_as_text(tmp_path, small_blocks):
+    rows = [
+        (str(k), s, f"2024-01-0{d + 1}", "t", "p")
+        for k in range(300)
+        for d, s in enumerate(["Backlog", "Done"])
+    ]
+    path = _write(tmp_path / "log.csv", rows)
+    for engine in ("arrow", "numpy"):
+        table = read_log(path, **KW, engine=engine).table
+        assert table["id"].tolist() == sorted(str(k) for k in range(300))

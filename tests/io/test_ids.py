@@ -54,15 +54,24 @@ def test_text_order_and_decimal_text_equal_python_str(values):
 @given(st.lists(st.integers(0, 5000), min_size=1, max_size=300))
 def test_bytes_ids_equal_numpys_unique(values):
     ids = np.array([str(v).encode() for v in values])
-    fast = _ids.bytes_integer_ids(ids)
+    codes = _ids.decimal_values(ids)
+    assert codes is not None
+    assert codes.tolist() == [int(v) for v in values]
+    labels = _ids.code_in_place(codes)  # the values become codes in text order
     distinct, inverse = np.unique(ids, return_inverse=True)
-    assert fast is not None
-    assert fast.labels.tolist() == [d.decode() for d in distinct.tolist()]
-    assert fast.codes.tolist() == inverse.tolist()
+    assert labels is not None
+    assert labels.tolist() == [d.decode() for d in distinct.tolist()]
+    assert codes.tolist() == inverse.tolist()
 
 
 @pytest.mark.parametrize(
     "odd", [b"017", b"+17", b" 17", b"17 ", b"-3", b"1.0", b"x", b"", b"1\x002", b"\x001"]
 )
 def test_bytes_ids_but_canonical_decimals_take_the_general_path(odd):
-    assert _ids.bytes_integer_ids(np.array([b"1", b"2", odd, b"4"])) is None
+    assert _ids.decimal_values(np.array([b"1", b"2", odd, b"4"])) is None
+
+
+def test_values_in_a_sparse_range_are_left_for_the_general_path():
+    values = np.array([0, 10**12, 5], np.int64)
+    assert _ids.code_in_place(values) is None
+    assert values.tolist() == [0, 10**12, 5]  # untouched

@@ -158,6 +158,13 @@ class ArrowText:
         out: npt.NDArray[Any] = np.asarray(self.array.to_numpy(zero_copy_only=False), dtype=object)
         return out
 
+    def width(self) -> int:
+        """Bytes of the longest value (at least 1)."""
+        import pyarrow.compute as pc
+
+        longest = pc.max(pc.binary_length(self.array)).as_py() if len(self) else None
+        return max(int(longest or 0), 1)
+
     def fixed_bytes(self, width: int) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
         """The UTF-8 bytes of every value in an ``S{width}`` array (``b""`` for nulls) and
         which values were longer than `width` (and were cut)."""

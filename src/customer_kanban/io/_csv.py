@@ -86,6 +86,8 @@ class Block:
         of :class:`bytes` in that block.
     rejected_rows, rejected_reasons : list
         The malformed rows of the block and why.
+    n_bytes : int
+        Bytes of input the block's rows take.
     """
 
     first_row: int
@@ -94,6 +96,7 @@ class Block:
     columns: dict[str, npt.NDArray[Any]]
     rejected_rows: list[int]
     rejected_reasons: list[str]
+    n_bytes: int = 0
 
 
 def sniff_delimiter(header: bytes) -> str:
@@ -145,14 +148,14 @@ class CsvReader:
         delimiter: str | None = ",",
         field_limit: int = FIELD_LIMIT,
         input_limit: int = INPUT_LIMIT,
-        block_bytes: int = BLOCK_BYTES,
+        block_bytes: int | None = None,
         label: str | None = None,
     ) -> None:
         self._stream, self.label = _open(source, label)
         self._owned = not is_file(source)
         self.field_limit = check_limit(field_limit, "field_limit")
         self.input_limit = check_limit(input_limit, "input_limit")
-        self.block_bytes = max(int(block_bytes), 1 << 10)
+        self.block_bytes = max(int(BLOCK_BYTES if block_bytes is None else block_bytes), 1 << 10)
         size = _size_of(self._stream)
         if size is not None:  # a small file needs no large read buffer
             self.block_bytes = min(self.block_bytes, max(size + 1, 1 << 10))
@@ -371,6 +374,7 @@ def _tokenize(
         columns=columns,
         rejected_rows=[int(rows[r]) for r in bad_rows],
         rejected_reasons=[reasons[r] for r in bad_rows],
+        n_bytes=int(buf.size),
     )
 
 

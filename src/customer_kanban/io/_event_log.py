@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -13,12 +12,19 @@ import numpy.typing as npt
 
 from customer_kanban._core.frames import ArrowText, Categorical
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.threads import split
 from customer_kanban._core.validation import check_choice, choices_of
 from customer_kanban.errors import ValidationError
-from customer_kanban.io._arrow import Engine, arrow_block, choose_engine
+from customer_kanban.io._arrow import ArrowFallback, Engine, Lane, arrow_lanes, choose_engine
 from customer_kanban.io._csv import FIELD_LIMIT, INPUT_LIMIT
 from customer_kanban.io._fields import instants, numbers
-from customer_kanban.io._ids import bytes_integer_ids, integer_ids
+from customer_kanban.io._ids import (
+    arrow_decimal_values,
+    code_in_place,
+    decimal_text,
+    decimal_values,
+    integer_ids,
+)
 from customer_kanban.io._instants import TimeFormat
 from customer_kanban.io._source import (
     ColumnBlock,
@@ -73,6 +79,7 @@ RESERVED = (
 _CATEGORICALS = ("customer", "segment", "work_type", "class_of_service")
 _EMPTY: npt.NDArray[Any] = np.empty(0, dtype="S1")
 _EMPTY_I64: I64 = np.empty(0, np.int64)
+_EMPTY_I32: npt.NDArray[np.int32] = np.empty(0, np.int32)
 _NAT = np.iinfo(np.int64).min
 _UNITS = (60 * 10**9, 10**9, 10**6, 10**3)
 
@@ -255,11 +262,18 @@ class _Ids:
     values: npt.NDArray[Any]
     missing: Mask
     labels: npt.NDArray[Any] | None = None
+    decimal: bool = False  # values of ids that are canonical decimal text
 
 
-def _item_column(column: Any, na_values: Sequence[str]) -> _Ids:
+def _item_column(column: Any, na_values: Sequence[str], streamed: bool = False) -> _Ids:
     """Item ids: integer columns are kept as they are (never missing), coded columns as
-    codes, the rest as text."""
+    codes, the rest as text; a streamed block's Arrow ids as UTF-8 bytes (the collector
+    reads the values of decimal ones)."""
+    if isinstance(column, ArrowText) and streamed:
+        values = arrow_decimal_values(column)
+        if values is not None:
+            return _Ids(values, np.zeros(values.shape, bool), decimal=True)
+        return _Ids(*text_column(column.fixed_bytes(column.width())[0], na_values))
     if isinstance(column, ArrowText):
         numbered = integer_ids(column, tuple(na_values))
         if numbered is not None:
@@ -300,27 +314,42 @@ def _state_codes(
 
 
 # --------------------------------------------------------------------------- sorting
-def _time_key(at: I64) -> tuple[I64, int, int, int] | None:
+def _time_key(at: I64, *, in_place: bool = False) -> tuple[I64, int, int, int] | None:
     """Instants as small non-negative integers in the coarsest exact unit.
 
     Returns ``(ticks, span, unit, origin)`` with ``at == ticks * unit + origin`` and
     ``0 <= ticks < span``, or ``None`` when the span of the instants does not fit
-    in an int64.
+    in an int64.  With `in_place`, `at` itself becomes `ticks` (no second array).
     """
     if at.size == 0:
         return at, 1, 1, 0
     lo = int(at.min())
     if int(at.max()) - lo >= 2**63:
         return None
-    ticks = at - lo
+    if in_place:
+        at -= lo
+        ticks = at
+    else:
+        ticks = at - lo
     unit = 1
     sample = ticks[:: max(1, ticks.size // 4096)]  # rules out most units without a full pass
     for candidate in _UNITS:
-        if not (sample % candidate).any() and not (ticks % candidate).any():
+        if not (sample % candidate).any() and _divisible(ticks, candidate):
             ticks //= candidate
             unit = candidate
             break
     return ticks, int(ticks.max()) + 1, unit, lo
+
+
+def _divisible(values: I64, divisor: int) -> bool:
+    """Whether every value is a multiple of `divisor` (in slices: no full-size temporary)."""
+
+    def check(start: int, stop: int) -> bool:
+        return not any(
+            (values[a : min(stop, a + _SLICE)] % divisor).any() for a in range(start, stop, _SLICE)
+        )
+
+    return all(split(check, values.size))
 
 
 def _sort_rows(
@@ -338,7 +367,9 @@ def _sort_rows(
     `seq` (the log's own order of events, optional) is used by its dense rank.
     Without `need_order` (no other column is to be gathered in sorted order) and when
     item code and key pack into one int64, that packed key is sorted alone: one sort of
-    values, no positions (rows equal in every sorted column are interchangeable).
+    values, no positions (rows equal in every sorted column are interchangeable); it is
+    built in the item codes' buffer and the instants' (when the reader owns them), so
+    that the rows take no more memory sorted than read.
     The unsorted columns are taken out of `rows` and released as soon as they are
     used, temporaries too: memory peaks here.
 
@@ -347,18 +378,20 @@ def _sort_rows(
     order : positions of the rows in sorted order (``None`` when not `need_order`
         and not computed)
     codes, state, at : the sorted item codes, states and instants
-    tie_next : row k ties with row k + 1 on item, instant and state
+    tie_next : row k ties with row k + 1 on item, instant and state (empty when
+        `order` is ``None``: nothing is reordered then)
     labels_of : item codes -> item ids
     """
     ids, at, state, seq = rows.ids, rows.ns, rows.st, rows.seq
-    rows.ids, rows.ns, rows.st, rows.seq = _EMPTY, _EMPTY_I64, np.empty(0, np.int32), None
-    codes, n_codes, labels_of = _item_codes(ids, rows.id_labels)
+    rows.ids, rows.ns, rows.st, rows.seq = _EMPTY, _EMPTY_I64, _EMPTY_I32, None
+    codes, n_codes, labels_of = _item_codes(ids, rows.id_labels, rows.numbered)
     del ids
     rank, n_seq = _dense_rank(seq, at.size)
     del seq
     n_rows = at.size
-    packed = _time_key(at)
+    packed = _time_key(at, in_place=rows.owned)
     if packed is None or n_codes * packed[1] * n_seq * n_states >= 2**63:
+        rank = np.zeros(n_rows, np.int64) if rank is None else rank
         lex = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
         c, a, st, r = codes[lex], at[lex], state[lex], rank[lex]
         tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1]) & (r[1:] == r[:-1])
@@ -366,9 +399,9 @@ def _sort_rows(
     ticks, span, unit, origin = packed
     del packed
     # The key within an item: instant, then the log's order, then the state.
-    minor = ticks if ticks is not at else ticks.copy()
+    minor = ticks if ticks is not at or rows.owned else ticks.copy()
     del ticks, at
-    if n_seq > 1:
+    if rank is not None:
         minor *= n_seq
         minor += rank
     del rank
@@ -380,8 +413,9 @@ def _sort_rows(
     fits = max((n_codes - 1).bit_length(), minor_bits) + row_bits
     order: I64 | None = None
     if not need_order and (n_codes - 1).bit_length() + minor_bits <= 63:
-        key = np.left_shift(codes, minor_bits, dtype=np.int64)
+        key = codes  # the codes are the reader's own: the key is built in their buffer
         del codes
+        key <<= minor_bits
         key |= minor
         del minor
         key.sort()
@@ -407,7 +441,9 @@ def _sort_rows(
         del codes
         s_minor = minor[order]
         del minor
-    tie = (s_codes[1:] == s_codes[:-1]) & (s_minor[1:] == s_minor[:-1])
+        tie = (s_codes[1:] == s_codes[:-1]) & (s_minor[1:] == s_minor[:-1])
+    else:
+        tie = np.zeros(0, bool)
     s_state = np.empty(s_minor.size, np.int32)
     np.remainder(s_minor, n_states, out=s_state, casting="unsafe")
     s_minor //= n_states
@@ -436,10 +472,11 @@ def _stable_order(key: I64, row_bits: int, positions: I64) -> I64:
     return packed
 
 
-def _dense_rank(seq: npt.NDArray[np.float64] | None, size: int) -> tuple[I64, int]:
-    """The rank of each value among the distinct values (all 0 without `seq`), and their count."""
+def _dense_rank(seq: npt.NDArray[np.float64] | None, size: int) -> tuple[I64 | None, int]:
+    """The rank of each value among the distinct values (``None`` without `seq`: all 0),
+    and their count."""
     if seq is None or not size:
-        return np.zeros(size, np.int64), 1
+        return None, 1
     values, rank = np.unique(seq, return_inverse=True)
     return rank.astype(np.int64, copy=False).reshape(-1), int(values.size)
 
@@ -479,12 +516,16 @@ def _break_ties(
 def _first_per_item(item: I64, mask: Mask, at: I64, n_items: int) -> I64:
     """Earliest instant per item among rows where `mask` holds (rows sorted by item, then time)."""
     out = np.full(n_items, _NAT, np.int64)
-    idx = np.flatnonzero(mask)
-    if idx.size:
-        it = item[idx]
-        first = np.ones(idx.size, bool)
-        first[1:] = it[1:] != it[:-1]
-        out[it[first]] = at[idx[first]]
+    for a in range(0, item.size, _SLICE):  # slices: no index the size of the rows
+        idx = np.flatnonzero(mask[a : a + _SLICE])
+        if idx.size:
+            idx += a
+            it = item[idx]
+            first = np.ones(idx.size, bool)
+            first[1:] = it[1:] != it[:-1]
+            it, when = it[first], at[idx[first]]
+            unset = out[it] == _NAT  # an item begun in an earlier slice keeps its first
+            out[it[unset]] = when[unset]
     return out
 
 
@@ -573,11 +614,13 @@ def read_event_log(
         Largest CSV input, in bytes (default 64 GiB); a longer (or endless) input is
         an error.
     engine : {"auto", "arrow", "numpy"}, optional
-        How a CSV file is parsed.  ``"arrow"``: pyarrow's multi-threaded reader (the
-        ``arrow`` extra), for a file given by its path; a file it cannot read exactly
+        How a CSV file is parsed.  ``"arrow"``: pyarrow's streaming reader on two
+        lanes of the file (the ``arrow`` extra), for a file given by its path; a file
+        it cannot read exactly
         as the numpy engine does (a malformed row, text that is not UTF-8, a quoted
         line end, a field over `field_limit`) is read by the numpy engine instead.
-        ``"numpy"``: the package's streaming reader (memory bounded by its blocks).
+        ``"numpy"``: the package's streaming reader.  Either way the peak memory is
+        the table's bytes and a few blocks of text.
         ``"auto"`` (default): ``"arrow"`` for a path when pyarrow is installed,
         else ``"numpy"``.  Both give equal results; mappings and frames take no
         engine (only ``"auto"``).
@@ -692,65 +735,103 @@ def read_event_log(
         fmt=None if at_format is None else TimeFormat.parse(at_format),
         lookup=_state_lookup(workflow, state_map),
     )
-    blocks = _blocks(source, spec, engine, delimiter, field_limit, input_limit)
-    accepted = [_accept(block, spec) for block in blocks]
-    _release_arrow_memory()
-    rejected = _Rejected.concatenate(accepted)
-    n_rows = sum(a.n_rows for a in accepted)
-    label = accepted[0].label
-    samples = [a.bad_instants for a in accepted]
-    rows = _Rows.concatenate(accepted)  # empties the blocks' arrays as it goes
-    del accepted
+    collector = _collect(source, spec, engine, delimiter, field_limit, input_limit)
+    rejected = collector.rejections()
+    rows = collector.rows()
     m = rows.ids.size
     table, n_transitions = _table(rows, workflow, spec)
     result = EventLogResult(
-        table=table, rejected=rejected, n_rows=n_rows, n_accepted=m, n_merged=m - n_transitions
+        table=table,
+        rejected=rejected,
+        n_rows=collector.n_rows,
+        n_accepted=m,
+        n_merged=m - n_transitions,
     )
     if len(rejected):
-        hint = _hint([s for a in samples for s in a][:3], at_format)
-        warn_rejected(rejected.rows, rejected.reasons, n_rows, label, hint)
+        hint = _hint(collector.samples[:3], at_format)
+        warn_rejected(rejected.rows, rejected.reasons, collector.n_rows, collector.label, hint)
     return result
 
 
-def _release_arrow_memory() -> None:
-    """Give the memory of pyarrow's parsed file back once its columns are converted (its
-    allocator keeps freed memory otherwise, and the sort that follows is the peak)."""
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
-
-
-def _blocks(
+def _collect(
     source: Any,
     spec: _Spec,
     engine: str,
     delimiter: str | None,
     field_limit: int,
     input_limit: int,
-) -> Iterator[ColumnBlock]:
-    """The source's blocks: one from pyarrow's reader, or the numpy engine's stream."""
+) -> _Collector:
+    """Every block of the source checked and gathered: by pyarrow's streaming reader
+    (instants as timestamps, then as text) when the arrow engine can read the file,
+    else by the numpy engine's stream."""
     if choose_engine(engine, source) == "arrow":
-        block = arrow_block(
-            source,
-            columns=spec.columns,
-            # Ids as plain text, encoded once in one array: a dictionary per parsed block
-            # of a million distinct ids costs more to unify than to encode.
-            texts=[c for c in spec.columns if c not in (spec.at, spec.item)],
-            instant=spec.at if spec.fmt is None else None,
-            delimiter=delimiter,
-            na_values=spec.na,
-            field_limit=field_limit,
-            input_limit=input_limit,
-        )
-        if block is not None:
-            return iter([block])
-    return column_blocks(
+        for as_text in (False, True) if spec.fmt is None else (True,):
+            lanes = arrow_lanes(
+                source,
+                columns=spec.columns,
+                # Ids as plain text: a dictionary of a batch's ids is of no use to the next.
+                texts=[c for c in spec.columns if c not in (spec.at, spec.item)],
+                instant=None if as_text else spec.at,
+                delimiter=delimiter,
+                na_values=spec.na,
+                field_limit=field_limit,
+                input_limit=input_limit,
+            )
+            if lanes is None:
+                break
+            try:
+                return _gather_lanes(lanes, spec)
+            except ArrowFallback:
+                continue
+    blocks = column_blocks(
         source,
         columns=spec.columns,
         delimiter=delimiter,
         field_limit=field_limit,
         input_limit=input_limit,
     )
+    return _gather(blocks, spec, _expected_bytes(source))
+
+
+def _expected_bytes(source: Any) -> int:
+    """Bytes of a plain CSV file (0 when unknown: a stream, a .gz, a frame)."""
+    if isinstance(source, (str, os.PathLike)) and not os.fspath(source).lower().endswith(".gz"):
+        try:
+            return os.path.getsize(source)
+        except OSError:
+            return 0
+    return 0
+
+
+def _gather_lanes(lanes: list[Lane], spec: _Spec) -> _Collector:
+    """The lanes' blocks gathered lane by lane, taking a block of each in turn (their
+    readers parse on as the blocks are taken), then joined in lane order."""
+    collectors = [_Collector(expected_rows=lane.expected_rows) for lane in lanes]
+    active = list(range(len(lanes)))
+    try:
+        while active:
+            for k in list(active):
+                block = next(lanes[k], None)
+                if block is None:
+                    active.remove(k)
+                else:
+                    collectors[k].add(_accept(block, spec))
+                    del block
+    finally:
+        for lane in lanes:
+            lane.close()
+    first = collectors[0]
+    for other in collectors[1:]:
+        first.extend(other)
+    return first
+
+
+def _gather(blocks: Iterator[ColumnBlock], spec: _Spec, expected_bytes: int) -> _Collector:
+    collector = _Collector(expected_bytes)
+    for block in blocks:
+        collector.add(_accept(block, spec))
+        del block  # the block's text goes before the next is read
+    return collector
 
 
 @attrs.frozen
@@ -792,8 +873,10 @@ class _Accepted:
 
     label: str
     n_rows: int
+    n_bytes: int
     ids: npt.NDArray[Any]
     id_labels: npt.NDArray[Any] | None
+    decimal: bool
     st: npt.NDArray[np.int32]
     ns: I64
     dept: LazyText | None
@@ -809,7 +892,7 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     """Check every row of a block (each reason once, in the documented order) and compact."""
     spec.require(block)
     cols = block.columns
-    ids = _item_column(cols[spec.item], spec.na)
+    ids = _item_column(cols[spec.item], spec.na, block.streamed)
     id_missing = ids.missing
     st, st_text = _state_codes(cols[spec.state], spec.na, *spec.lookup)
     ns, at_missing, at_bad = instants(cols[spec.at], spec.na, spec.fmt, spec.at)
@@ -828,8 +911,10 @@ def _accept(block: ColumnBlock, spec: _Spec) -> _Accepted:
     return _Accepted(
         label=block.label,
         n_rows=block.n_rows,
+        n_bytes=block.n_bytes,
         ids=ids.values if keep is None else ids.values[keep],
         id_labels=ids.labels,
+        decimal=ids.decimal,
         st=st if keep is None else st[keep],
         ns=ns if keep is None else ns[keep],
         dept=dept,
@@ -859,20 +944,18 @@ def _optional_columns(
 
 
 _EMPTY_TEXT = LazyText(_EMPTY, np.zeros(0, bool))
-
-
-class _Rejected:
-    @staticmethod
-    def concatenate(parts: Sequence[_Accepted]) -> Rejections:
-        rows = np.concatenate([p.rejected_rows for p in parts])
-        reasons = np.concatenate([p.rejected_reasons for p in parts])
-        order = np.argsort(rows, kind="stable")
-        return Rejections(rows=rows[order], reasons=reasons[order])
+#: Rows per slice of the in-place passes over the accepted rows (cache-sized).
+_SLICE = 1 << 16
 
 
 @attrs.define
 class _Rows:
-    """The accepted rows of a log, every block's together (a step of :func:`read_event_log`)."""
+    """The accepted rows of a log, every block's together (a step of :func:`read_event_log`).
+
+    `numbered`: `ids` holds the values of ids that are canonical decimal text (the text
+    is still the id).  `owned`: `ns` and `st` are the reader's own buffers, which the
+    sort may overwrite.
+    """
 
     ids: npt.NDArray[Any]
     id_labels: npt.NDArray[Any] | None
@@ -882,43 +965,177 @@ class _Rows:
     attrs_: list[LazyText]
     seq: npt.NDArray[np.float64] | None = None
     req: I64 | None = None
-
-    @classmethod
-    def concatenate(cls, parts: Sequence[_Accepted]) -> _Rows:
-        """One set of columns from every block's; each block's column is let go once joined."""
-        if len(parts) == 1:
-            p = parts[0]
-            return cls(p.ids, p.id_labels, p.st, p.ns, p.dept, p.attrs_, p.seq, p.req)
-        if any(p.id_labels is not None for p in parts):  # pragma: no cover - one block each
-            raise AssertionError("coded item ids come from one block")
-        ids = _join(parts, "ids", _EMPTY)
-        st = _join(parts, "st", np.empty(0, np.int32))
-        ns = _join(parts, "ns", np.empty(0, np.int64))
-        seq = None if parts[0].seq is None else _join(parts, "seq", np.empty(0))
-        req = None if parts[0].req is None else _join(parts, "req", np.empty(0, np.int64))
-        dept = None
-        if parts[0].dept is not None:
-            dept = LazyText.concatenate([p.dept for p in parts if p.dept is not None])
-            for p in parts:
-                p.dept = None
-        attr_cols = []
-        for k in range(len(parts[0].attrs_)):
-            attr_cols.append(LazyText.concatenate([p.attrs_[k] for p in parts]))
-            for p in parts:
-                p.attrs_[k] = _EMPTY_TEXT
-        return cls(ids, None, st, ns, dept, attr_cols, seq, req)
+    numbered: bool = False
+    owned: bool = False
 
 
-def _join(parts: Sequence[_Accepted], name: str, empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The blocks' column `name` joined (objects if their kinds differ); theirs emptied."""
-    values = [getattr(p, name) for p in parts]
-    if len({v.dtype.kind for v in values}) > 1:  # bytes in most blocks, objects in some
-        values = [v.astype(object) for v in values]
-    joined = np.concatenate(values)
-    del values
-    for p in parts:
-        setattr(p, name, empty)
-    return joined
+class _Growing:
+    """One column of the accepted rows, grown block by block in place.
+
+    The first block's array is kept as it is; from the second block on, the column is
+    a buffer of its own, grown with ``ndarray.resize`` (``realloc``: a large buffer is
+    remapped, not copied), so appending never holds two copies of the column.
+    """
+
+    def __init__(self, first: npt.NDArray[Any], capacity: int = 0) -> None:
+        self.values = first
+        self.size = int(first.size)
+        self.owned = False
+        self.capacity = capacity
+
+    def append(self, part: npt.NDArray[Any]) -> None:
+        dtype = _joined_dtype(self.values.dtype, part.dtype)
+        need = self.size + int(part.size)
+        if not self.owned or dtype != self.values.dtype:  # a second block, or wider ids
+            # Room for the rows expected: pages not yet written take no memory.
+            values = np.empty(max(need, self.capacity), dtype)
+            values[: self.size] = self.values[: self.size]
+            self.values = values
+            self.owned = True
+        if need > self.values.size:  # more rows than expected: grow (numpy zero-fills)
+            self.values.resize(max(need, self.values.size * 9 // 8), refcheck=False)
+        self.values[self.size : need] = part
+        self.size = need
+
+    def take(self) -> npt.NDArray[Any]:
+        """The column, trimmed to its size; the buffer is the caller's from now on."""
+        values = self.values
+        if self.owned and values.size != self.size:
+            values.resize(self.size, refcheck=False)
+        self.values = _EMPTY
+        return values
+
+
+def _joined_dtype(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype of two blocks' columns joined: the wider text, objects if kinds differ."""
+    if a == b:
+        return a
+    if a.kind != b.kind:  # bytes in most blocks, objects in some
+        return np.dtype(object)
+    return np.result_type(a, b)
+
+
+class _Collector:
+    """The accepted rows of every block, gathered as the blocks stream by.
+
+    Ids that are canonical decimal text (most numbered logs) are kept as their int64
+    values, read block by block; the first block that is not turns the values back
+    into their (identical) text.
+    """
+
+    def __init__(self, expected_bytes: int = 0, expected_rows: int = 0) -> None:
+        self.expected_bytes = expected_bytes
+        self.expected_rows = expected_rows
+        self.label = ""
+        self.n_rows = 0
+        self.samples: list[str] = []
+        self._rejected: list[tuple[I64, npt.NDArray[np.object_]]] = []
+        self._columns: dict[str, _Growing] = {}
+        self._first: _Accepted | None = None
+        self._blocks = 0
+        self._texts: list[tuple[LazyText | None, list[LazyText]]] = []
+        self.numbered = False
+
+    def add(self, part: _Accepted) -> None:
+        if not self._blocks:
+            self.label = part.label
+        self._blocks += 1
+        self.n_rows += part.n_rows
+        self.samples.extend(part.bad_instants[: max(0, 3 - len(self.samples))])
+        self._rejected.append((part.rejected_rows, part.rejected_reasons))
+        ids = self._ids(part)
+        if self._blocks == 1:
+            self._first = part
+            named = {"ids": ids, "st": part.st, "ns": part.ns, "seq": part.seq, "req": part.req}
+            capacity = self.expected_rows  # room for the rows expected, and a little more
+            if part.n_bytes:
+                capacity = int(part.ids.size * self.expected_bytes / part.n_bytes)
+            capacity = int(capacity * 1.1) + 1024  # pages never written take no memory
+            self._columns = {k: _Growing(v, capacity) for k, v in named.items() if v is not None}
+        else:
+            if part.id_labels is not None:  # pragma: no cover - coded ids come in one block
+                raise AssertionError("coded item ids come from one block")
+            for name, column in self._columns.items():
+                column.append(ids if name == "ids" else getattr(part, name))
+        self._texts.append((part.dept, part.attrs_))
+        part.ids, part.st, part.ns, part.seq, part.req = _EMPTY, _EMPTY_I32, _EMPTY_I64, None, None
+
+    def _ids(self, part: _Accepted) -> npt.NDArray[Any]:
+        """The block's ids as values while every block's are decimal text, else as they are."""
+        if part.id_labels is not None:
+            return part.ids
+        if self._blocks > 1 and not self.numbered:
+            return decimal_text(part.ids).astype("S") if part.decimal else part.ids
+        values = part.ids if part.decimal else decimal_values(part.ids)
+        if self._blocks == 1:
+            self.numbered = values is not None
+            return part.ids if values is None else values
+        if values is not None:
+            return values
+        self._as_text()  # the first block whose ids are not numbers
+        return part.ids
+
+    def extend(self, other: _Collector) -> None:
+        """Append the rows of `other` (the rest of the source), emptying it."""
+        if not other._blocks:
+            return
+        if not self._blocks:
+            self.__dict__.update(other.__dict__)
+            return
+        offset = self.n_rows
+        self.n_rows += other.n_rows
+        self.samples.extend(other.samples[: max(0, 3 - len(self.samples))])
+        self._rejected += [(rows + offset, why) for rows, why in other._rejected]
+        if self.numbered != other.numbered:
+            (other if other.numbered else self)._as_text()
+        for name, column in self._columns.items():
+            column.append(other._columns[name].take())
+        self._texts += other._texts
+        self._blocks += other._blocks
+        other.__init__()  # type: ignore[misc]
+
+    def _as_text(self) -> None:
+        """The ids' values back into their text (a later block's ids are not numbers)."""
+        column = self._columns["ids"]
+        column.values = decimal_text(column.values[: column.size]).astype("S")
+        column.owned = True
+        self.numbered = False
+
+    def rejections(self) -> Rejections:
+        rows = np.concatenate([r for r, _ in self._rejected])
+        reasons = np.concatenate([w for _, w in self._rejected])
+        self._rejected = []
+        order = np.argsort(rows, kind="stable")
+        return Rejections(rows=rows[order], reasons=reasons[order])
+
+    def rows(self) -> _Rows:
+        first = self._first
+        if first is None:  # pragma: no cover - every source yields a block
+            raise AssertionError("no block was read")
+        cols = {k: c.take() for k, c in self._columns.items()}
+        owned = self._blocks > 1
+        dept: LazyText | None = None
+        attr_cols: list[LazyText] = []
+        if len(self._texts) == 1:
+            dept, attr_cols = self._texts[0]
+        else:
+            if self._texts[0][0] is not None:
+                dept = LazyText.concatenate([d for d, _ in self._texts if d is not None])
+            for k in range(len(self._texts[0][1])):
+                attr_cols.append(LazyText.concatenate([a[k] for _, a in self._texts]))
+        self._texts = []
+        return _Rows(
+            ids=cols["ids"],
+            id_labels=first.id_labels,
+            st=cols["st"],
+            ns=cols["ns"],
+            dept=dept,
+            attrs_=attr_cols,
+            seq=cols.get("seq"),
+            req=cols.get("req"),
+            numbered=self.numbered,
+            owned=owned,
+        )
 
 
 def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable, int]:
@@ -941,30 +1158,41 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
     np.not_equal(s_codes[1:], s_codes[:-1], out=new_item[1:])
     requested = None if rows.req is None else _earliest_request(rows.req, _rows_of(order), new_item)
     rows.req = None
-    kept = _kept_rows(new_item, s_state, None if dept is None else dept[_rows_of(order)])
     item_ids = _narrow(labels_of(s_codes[new_item]))
+    del labels_of  # it holds the labels: the table keeps its own copy
     n_items = int(item_ids.size)
-    tr_item, tr_state, tr_at, first_kept = _transition_columns(
-        (s_codes, s_state, s_at, new_item), kept, n_items
-    )
-    del s_codes, s_state, s_at
-    if rows.dept is not None:
-        dept_codes, dept_labels = rows.dept.factorize(_rows_of(order)[kept])
+    if order is None:  # no other column: merge the repeats in place
+        keep = _kept_mask(new_item, s_state, None)
+        sorted_columns = _compacted((s_codes, s_state, s_at, new_item), keep)
+        del keep
+        tr_item, tr_state, tr_at, first_kept = _transition_columns(sorted_columns, None, n_items)
+        del sorted_columns, s_codes, s_state, s_at
+        n_transitions = int(tr_item.size)
+        dept_codes, dept_labels = np.full(n_transitions, -1, np.int32), np.empty(0, object)
     else:
-        dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
-    n_transitions = int(kept.size)
-    del kept
-    columns = _instant_columns(
-        item_ids, (tr_item, tr_state, tr_at, first_kept), workflow, requested, spec.delivered
-    )
-    categories: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]] = {
-        name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
-    }
+        kept = np.flatnonzero(_kept_mask(new_item, s_state, None if dept is None else dept[order]))
+        tr_item, tr_state, tr_at, first_kept = _transition_columns(
+            (s_codes, s_state, s_at, new_item), kept, n_items
+        )
+        del s_codes, s_state, s_at
+        if rows.dept is not None:
+            dept_codes, dept_labels = rows.dept.factorize(order[kept])
+        else:
+            dept_codes, dept_labels = np.full(kept.size, -1, np.int32), np.empty(0, object)
+        n_transitions = int(kept.size)
+        del kept
     picks = [
         (field, lazy, *_latest_rows(lazy, None, _rows_of(order), new_item, n_items))
         for field, lazy in attr_cols
     ]
     del order, new_item
+    columns = _instant_columns(
+        item_ids, (tr_item, tr_state, tr_at, first_kept), workflow, requested, spec.delivered
+    )
+    del first_kept
+    categories: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]] = {
+        name: (np.full(n_items, -1, np.int32), np.empty(0, object)) for name in _CATEGORICALS
+    }
     for field, lazy, picked, items in picks:
         codes = np.full(n_items, -1, np.int32)
         codes[items], labels = lazy.factorize(picked)
@@ -988,16 +1216,17 @@ def _table(rows: _Rows, workflow: Workflow, spec: _Spec) -> tuple[WorkItemTable,
 
 def _transition_columns(
     sorted_rows: tuple[I64, npt.NDArray[np.int32], I64, Mask],
-    kept: npt.NDArray[np.intp],
+    kept: npt.NDArray[np.intp] | None,
     n_items: int,
 ) -> tuple[I64, npt.NDArray[np.int32], I64, Mask]:
-    """Item (its table position), state, instant and is-first of each kept sorted row.
+    """Item (its table position), state, instant and is-first of each kept sorted row
+    (`kept` ``None``: every row).
 
     The sorted columns are used as they are when every row is kept, and the item codes
     are the positions when they are dense (ids coded by rank): no copy then.
     """
     codes, state, at, new_item = sorted_rows
-    if kept.size != codes.size:
+    if kept is not None and kept.size != codes.size:
         codes, state, at, new_item = codes[kept], state[kept], at[kept], new_item[kept]
     if codes.size and int(codes[-1]) + 1 == n_items and int(codes[0]) == 0:
         return codes, state, at, new_item  # sorted and dense: the codes are the positions
@@ -1013,15 +1242,30 @@ def _rows_of(order: I64 | None) -> I64:
     return order
 
 
-def _kept_rows(
-    new_item: Mask, s_state: npt.NDArray[Any], s_dept: npt.NDArray[Any] | None
-) -> npt.NDArray[np.intp]:
+def _kept_mask(new_item: Mask, s_state: npt.NDArray[Any], s_dept: npt.NDArray[Any] | None) -> Mask:
     """Sorted rows that open a transition: a new item, or a change of state or department."""
-    keep = new_item.copy()
+    keep: Mask = new_item.copy()
     keep[1:] |= s_state[1:] != s_state[:-1]
     if s_dept is not None:
         keep[1:] |= s_dept[1:] != s_dept[:-1]
-    return np.flatnonzero(keep)
+    return keep
+
+
+def _compacted(columns: tuple[I64, npt.NDArray[np.int32], I64, Mask], keep: Mask) -> Any:
+    """The columns' rows where `keep` holds, moved to the front of each column in place
+    (slice by slice, no full-size temporary) and returned as views; the columns
+    themselves when every row is kept."""
+    if keep.all():
+        return columns
+    out = []
+    for values in columns:
+        end = 0
+        for a in range(0, values.size, _SLICE):
+            part = values[a : a + _SLICE][keep[a : a + _SLICE]]
+            values[end : end + part.size] = part  # end <= a: rows still to read are untouched
+            end += part.size
+        out.append(values[:end])
+    return tuple(out)
 
 
 def _earliest_request(req: I64, order: I64, new_item: Mask) -> I64:
@@ -1152,31 +1396,33 @@ def _shown(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _item_codes(ids: npt.NDArray[Any], labels: npt.NDArray[Any] | None) -> tuple[I64, int, Any]:
+def _item_codes(
+    ids: npt.NDArray[Any], labels: npt.NDArray[Any] | None, numbered: bool = False
+) -> tuple[I64, int, Any]:
     """Integer codes of the item ids (order-preserving) and how to turn codes back into ids.
 
-    Coded ids (`labels` given, in text order) are their codes; integer ids within a
-    range that packs into the sort key are offset, not sorted; other ids are
-    factorized with one ``np.unique``.
+    Coded ids (`labels` given, in text order) are their codes; the values of decimal
+    text ids (`numbered`) are replaced by their codes in text order, in place; integer
+    ids within a range that packs into the sort key are offset, not sorted; other ids
+    are factorized with one ``np.unique``.  The codes are always a new array or `ids`'
+    own buffer when `numbered`: the sort may overwrite them.
     """
+    if numbered:
+        coded = code_in_place(ids)
+        if coded is not None:
+            return ids, max(int(coded.size), 1), lambda c: coded[c]
+        ids = decimal_text(ids).astype("S")  # not dense: the general path, on their text
     if labels is not None:
         return ids.astype(np.int64), max(int(labels.size), 1), lambda c: labels[c]
     if ids.dtype.kind in "iu" and ids.size:
         lo, hi = int(ids.min()), int(ids.max())
         if hi - lo < 2**40:
-            codes = np.subtract(ids, lo, dtype=np.int64) if lo else ids.astype(np.int64, copy=False)
+            codes = np.subtract(ids, lo, dtype=np.int64)
 
             def ints(c: I64) -> npt.NDArray[Any]:
                 return (c + lo).astype(ids.dtype)
 
             return codes, hi - lo + 1, ints
-    numbered = bytes_integer_ids(ids)
-    if numbered is not None:  # numbers as ids: coded by value, still text in text order
-        return (
-            numbered.codes.astype(np.int64),
-            max(int(numbered.labels.size), 1),
-            (lambda c: numbered.labels[c]),
-        )
     distinct, inverse = np.unique(ids, return_inverse=True)
     labels = decode(distinct)
 
@@ -1191,7 +1437,7 @@ def _narrow(labels: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if labels.dtype.kind != "U":
         return labels
     width = int(np.char.str_len(labels).max()) if labels.size else 1
-    return labels.astype(f"<U{max(width, 1)}")
+    return labels.astype(f"<U{max(width, 1)}", copy=False)
 
 
 def _latest_rows(

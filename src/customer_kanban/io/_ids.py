@@ -3,10 +3,13 @@
 Many logs number their items (Azure DevOps ids, database keys). Such ids are still ids: the
 table keeps them as text, in text order, as it does any other id. But a column of canonical
 decimal integers (``"0"``, ``"17"``, never ``"017"``, ``"+17"`` or ``" 17"``) over a dense
-range is coded faster by value: pyarrow casts the text to integers, the canonical form is
-checked by comparing each value's byte length with its number of digits, and the distinct
-values are found with one presence array over the range instead of a hash table of strings
-(at 10**7 items and 57 M rows, about 4 s instead of 16 s).
+range is coded faster by value: each block's ids are read as int64 values as the file
+streams (:func:`decimal_values` from the bytes of the numpy engine, pyarrow's cast in
+:func:`arrow_decimal_values`; the canonical form checked by comparing each value's byte length
+with its number of digits), and once every block is read :func:`code_in_place` finds the
+distinct values with one presence array over the range instead of a hash table of strings
+and writes each row's code over its value (at 10**7 items and 57 M rows, about 2 s instead
+of 16 s, and 8 bytes a row held instead of the text).
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ import numpy.typing as npt
 from customer_kanban._core.frames import ArrowText, Categorical, primitive_values
 from customer_kanban._core.threads import split
 
-__all__ = ["bytes_integer_ids", "decimal_text", "integer_ids", "text_order"]
+__all__ = [
+    "arrow_decimal_values",
+    "code_in_place",
+    "decimal_text",
+    "decimal_values",
+    "integer_ids",
+    "text_order",
+]
 
 I64 = npt.NDArray[np.int64]
 #: Below this many rows the general path is as fast.
@@ -36,12 +46,9 @@ def digits(values: I64) -> I64:
     >>> digits(np.array([0, 9, 10, 99, 100, 10**18], np.int64)).tolist()
     [1, 1, 2, 2, 3, 19]
     """
-    estimate = np.floor(np.log10(np.maximum(values, 1).astype(np.float64))).astype(np.int64) + 1
-    estimate = np.clip(estimate, 1, 19)
-    # float64 rounding near a power of ten: one step either way fixes it
-    estimate[(estimate < 19) & (values >= _POW10[np.minimum(estimate, 18)])] += 1
-    estimate[(estimate > 1) & (values < _POW10[estimate - 1])] -= 1
-    return estimate
+    found: I64 = np.searchsorted(_POW10[1:], values, side="right")  # powers <= value
+    found += 1
+    return found
 
 
 def text_order(values: I64) -> I64:
@@ -141,29 +148,104 @@ def integer_ids(column: ArrowText, na_values: tuple[str, ...] = ()) -> Categoric
     return _coded(values, lo, hi, na_values)
 
 
-def bytes_integer_ids(ids: npt.NDArray[Any], na_values: tuple[str, ...] = ()) -> Categorical | None:
-    """As :func:`integer_ids`, for ids read as UTF-8 bytes (an ``S`` array, the numpy engine).
+def decimal_values(ids: npt.NDArray[Any]) -> I64 | None:
+    """The values of ids read as UTF-8 bytes (an ``S`` array) when every one is a canonical
+    decimal integer of at most 15 digits; ``None`` otherwise.
 
-    The digits are read column by column of the bytes (one pass per digit position,
-    not per value): each byte's digit from a lookup table, the padding after a
-    shorter id read as 0, so that the sum is the value times ``10 ** padding``.
+    Examples
+    --------
+    >>> decimal_values(np.array([b"7", b"42", b"1000"])).tolist()
+    [7, 42, 1000]
+    >>> decimal_values(np.array([b"7", b"017"])) is None  # not canonical
+    True
     """
     n = ids.size
     width = ids.dtype.itemsize
-    if ids.dtype.kind != "S" or n < MIN_ROWS or not 1 <= width <= 15:
+    if ids.dtype.kind != "S" or not 1 <= width <= 15:
         return None
-    read = _read_digits(ids.view(np.uint8).reshape(n, width))
+    if not n:
+        return np.empty(0, np.int64)
+    read = _read_digits(np.ascontiguousarray(ids).view(np.uint8).reshape(n, width))
     if read is None:
         return None
     scaled, lengths = read
     if not lengths.all() or not ((scaled >= _POW10[width - 1]) | (lengths == 1)).all():
         return None  # an empty id (the general path says it is missing), or "017"
-    values = np.floor_divide(scaled, _POW10[width - lengths])
-    del scaled, lengths
-    lo, hi = int(values.min()), int(values.max())
-    if hi - lo > 4 * n + (1 << 20):
+    np.floor_divide(scaled, _POW10[width - lengths], out=scaled)
+    return scaled
+
+
+def arrow_decimal_values(column: ArrowText) -> I64 | None:
+    """The values of an Arrow text column when every value is a canonical decimal
+    integer in ``[0, 10**16)`` (no nulls); ``None`` otherwise (see :func:`decimal_values`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = column.array
+    if array.null_count:
         return None
-    return _coded(values, lo, hi, na_values)
+    try:
+        ints = pc.cast(array, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = _numpy(ints)
+    if values.size and (int(values.min()) < 0 or int(values.max()) >= 10**16):
+        return None
+    if not _canonical(array):  # "017", "+17", " 17"
+        return None
+    return values if values.flags.writeable else values.copy()
+
+
+def code_in_place(values: I64) -> npt.NDArray[np.str_] | None:
+    """Replace the values of canonical decimal ids by their codes in text order, in place,
+    and return the labels (the distinct ids as text, in text order); ``None`` (and
+    `values` untouched) unless the values are >= 0, below ``10**16`` and in a dense range.
+
+    The work is done in slices of :data:`SLICE` values: no temporary the size of
+    `values` (the streaming reader's memory bound rests on it).
+
+    Examples
+    --------
+    >>> v = np.array([10, 9, 10, 100], np.int64)
+    >>> code_in_place(v).tolist(), v.tolist()
+    (['10', '100', '9'], [0, 2, 0, 1])
+    """
+    n = values.size
+    if not n:
+        return np.empty(0, "<U1")
+    lo, hi = int(values.min()), int(values.max())
+    if lo < 0 or hi >= 10**16 or hi - lo > 4 * n + (1 << 20):
+        return None
+    present = np.zeros(hi - lo + 1, bool)
+
+    def mark(start: int, stop: int, present: npt.NDArray[np.bool_] = present) -> None:
+        for a in range(start, stop, SLICE):
+            present[values[a : min(stop, a + SLICE)] - lo] = True
+
+    split(mark, n)
+    distinct = np.flatnonzero(present).astype(np.int64)
+    del present
+    distinct += lo
+    order = text_order(distinct)
+    labels = decimal_text(distinct)[order]
+    in_order = distinct[order]
+    del distinct, order
+    code_of = np.zeros(hi - lo + 1, np.int64)
+    code_of[in_order - lo] = np.arange(in_order.size, dtype=np.int64)
+    del in_order
+
+    def gather(start: int, stop: int) -> None:
+        for a in range(start, stop, SLICE):
+            part = values[a : min(stop, a + SLICE)]
+            part -= lo
+            np.take(code_of, part, out=part)  # take buffers an output that is its input
+
+    split(gather, n)
+    return labels
+
+
+#: Values per slice of the in-place passes (a few hundred kilobytes: cache-sized).
+SLICE = 1 << 16
 
 
 #: The value of each byte as a decimal digit (0 for the padding byte 0).

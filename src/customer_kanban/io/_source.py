@@ -67,6 +67,11 @@ class ColumnBlock:
     rejected_rows, rejected_reasons : sequence
         Rows the source itself refused (a CSV row with another number of fields than
         the header, say) and why.
+    streamed : bool
+        One of several blocks of the source (a coding of its columns holds for this
+        block only).
+    n_bytes : int
+        Bytes of the source the block's rows take (about; 0 when not known).
     """
 
     label: str
@@ -76,6 +81,8 @@ class ColumnBlock:
     columns: dict[str, Any]
     rejected_rows: Sequence[int] = ()
     rejected_reasons: Sequence[str] = ()
+    streamed: bool = False
+    n_bytes: int = 0
 
     def require(self, name: str, role: str) -> None:
         """Raise ValidationError if the column `name` (used as `role`) is absent."""
@@ -142,6 +149,7 @@ def column_blocks(
                 block.columns,
                 block.rejected_rows,
                 block.rejected_reasons,
+                n_bytes=block.n_bytes,
             )
         if empty:
             blank = {c: np.zeros(0, dtype="S1") for c in columns if c in names}
@@ -325,6 +333,15 @@ class LazyText:
             return values
         return values.astype(str)
 
+    def full_text(self) -> npt.NDArray[Any]:
+        """The text of every row, empty where missing (as a text column holds it)."""
+        categories = np.asarray(self.values if self.categories is None else self.categories)
+        if self.categories is None:
+            return categories
+        labels = np.append(categories, np.zeros(1, categories.dtype))
+        out: npt.NDArray[Any] = labels[np.where(self.missing, labels.size - 1, self.values)]
+        return out
+
     def factorize(
         self, rows: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
@@ -350,9 +367,7 @@ class LazyText:
         """One column from the same column of successive blocks."""
         if len(parts) == 1:
             return parts[0]
-        values = [
-            p.values if p.categories is None else p.text(np.arange(p.values.size)) for p in parts
-        ]
+        values = [p.values if p.categories is None else p.full_text() for p in parts]
         kinds = {v.dtype.kind for v in values}
         if len(kinds) > 1:  # e.g. S in most blocks, objects where a value was very long
             values = [v.astype(object) for v in values]
