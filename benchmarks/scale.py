@@ -64,34 +64,56 @@ def policy():  # type: ignore[no-untyped-def]
 
 def write_log(n_items: int, n_files: int, out: Path, seed: int, block: int = 2_000_000) -> int:
     """Write the log as `n_files` Parquet files, rows sorted by time within each block of
-    items (files split by time: an item's rows land in several files). Returns rows."""
-    import pandas as pd
+    items (files split by time: an item's rows land in several files). Returns rows.
 
-    rng = np.random.default_rng(seed)
-    rows = 0
-    blocks = range(0, n_items, block)
+    The blocks are written by a pool of processes (one per core), each block seeded from
+    `seed` and its number, so the log is the same whatever the number of processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    blocks = list(range(0, n_items, block))
     per_block = max(n_files // len(blocks), 1)
-    for b, first in enumerate(blocks):
-        n = min(block, n_items - first)
-        request = START + (rng.uniform(0, 380, n) * DAY_NS).astype("timedelta64[ns]")
-        steps = rng.choice([1, 2, 3, 4, 5], n, p=[0.05, 0.05, 0.1, 0.1, 0.7])
-        gaps = (rng.exponential(1.5, (n, len(STATES))) * DAY_NS).astype("timedelta64[ns]")
-        gaps[:, 0] = np.timedelta64(0, "ns")
-        at = (request[:, None] + np.cumsum(gaps, axis=1)).astype("datetime64[s]")
-        item, state = np.nonzero(np.arange(len(STATES))[None, :] < steps[:, None])
-        ids = item + first
-        frame = pd.DataFrame(
-            {
-                "item": np.char.add("I-", ids.astype(str)),
-                "state": np.array(STATES)[state],
-                "at": at[item, state].astype("datetime64[ns]"),
-                "class_of_service": np.where(ids % 7 == 0, "Expedite", "Standard"),
-            }
-        ).sort_values("at", kind="stable")
-        for k, part in enumerate(np.array_split(np.arange(len(frame)), per_block)):
-            frame.iloc[part].to_parquet(out / f"events-{b:04d}-{k:04d}.parquet", index=False)
-        rows += len(frame)
-    return rows
+    jobs = [
+        (b, first, min(block, n_items - first), per_block, out, seed)
+        for b, first in enumerate(blocks)
+    ]
+    if len(jobs) == 1:
+        return _write_block(*jobs[0])
+    with ProcessPoolExecutor() as pool:
+        return sum(pool.map(_write_block, *zip(*jobs, strict=True)))
+
+
+def _write_block(b: int, first: int, n: int, per_block: int, out: Path, seed: int) -> int:
+    """One block of items, as `per_block` Parquet files."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng([seed, b])
+    request = START + (rng.uniform(0, 380, n) * DAY_NS).astype("timedelta64[ns]")
+    steps = rng.choice([1, 2, 3, 4, 5], n, p=[0.05, 0.05, 0.1, 0.1, 0.7])
+    gaps = (rng.exponential(1.5, (n, len(STATES))) * DAY_NS).astype("timedelta64[ns]")
+    gaps[:, 0] = np.timedelta64(0, "ns")
+    at = (request[:, None] + np.cumsum(gaps, axis=1)).astype("datetime64[s]")
+    item, state = np.nonzero(np.arange(len(STATES))[None, :] < steps[:, None])
+    when = at[item, state].astype("datetime64[ns]")
+    order = np.argsort(when, kind="stable")
+    ids = (item + first)[order]
+    names = pc.binary_join_element_wise("I-", pc.cast(pa.array(ids), pa.string()), "")
+    table = pa.table(
+        {
+            "item": names,
+            "state": pa.DictionaryArray.from_arrays(
+                pa.array(state[order].astype(np.int32)), pa.array(STATES)
+            ).cast(pa.string()),
+            "at": pa.array(when[order]),
+            "class_of_service": pc.if_else(
+                pa.array(ids % 7 == 0), pa.scalar("Expedite"), pa.scalar("Standard")
+            ),
+        }
+    )
+    for k, part in enumerate(np.array_split(np.arange(len(table)), per_block)):
+        pq.write_table(table.slice(part[0], part.size), out / f"events-{b:04d}-{k:04d}.parquet")
+    return len(table)
 
 
 def single_process(out: Path, pol):  # type: ignore[no-untyped-def]

@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.frames import ArrowText, Categorical, column_values
 from customer_kanban._core.labels import unique_inverse
+from customer_kanban._core.threads import split
 from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban.errors import ValidationError, describe_rows
 
@@ -110,6 +111,25 @@ class Groups:
         # Weighting by the mask avoids materialising codes[mask]; counts stay exact.
         counts = np.bincount(self.codes, weights=mask, minlength=self.size + 1)
         return counts[: self.size].astype(np.int64)
+
+    def count_two(self, first: BoolArray, second: BoolArray) -> tuple[Int64Array, Int64Array]:
+        """Rows per group where `first` holds, and where `second` holds: ``count(first),
+        count(second)`` in one counting pass (on every core), shape (G,) each."""
+        if self.codes is None:
+            a, b = int(np.count_nonzero(first)), int(np.count_nonzero(second))
+            return np.array([a], dtype=np.int64), np.array([b], dtype=np.int64)
+        codes, slots = self.codes, 4 * (self.size + 1)
+
+        def part(start: int, stop: int) -> Int64Array:
+            key = np.left_shift(codes[start:stop], 2, dtype=np.intp)
+            key += np.left_shift(first[start:stop], 1, dtype=np.intp)
+            key += second[start:stop]
+            counts: Int64Array = np.bincount(key, minlength=slots)
+            return counts
+
+        parts = split(part, codes.size, min_slice=1 << 16)
+        counts = np.sum(parts, axis=0).reshape(-1, 4)[: self.size]
+        return counts[:, 2:].sum(axis=1), counts[:, 1::2].sum(axis=1)
 
     def sum(self, weights: FloatArray, mask: BoolArray | None = None) -> FloatArray:
         """Sum of `weights` per group among `mask` (``None`` = all rows), shape (G,)."""

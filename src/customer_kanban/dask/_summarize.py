@@ -96,7 +96,8 @@ def summarize(
         Summaries merged per task of the tree (2 to 1,000; default 8).
     compute : bool, optional
         Compute on the active scheduler and return the summary (default), or return
-        the ``dask.delayed`` value to compute later (``client.compute(...)``).
+        the ``dask.delayed`` value of the summary to compute later
+        (``client.compute(...)``; rows the readers rejected are then not warned about).
 
     Returns
     -------
@@ -153,7 +154,7 @@ def summarize(
         ]
     final = dask.delayed(_finish)(parts[0], policy, when, by, res)
     if not compute:
-        return final
+        return dask.delayed(_summary_only)(final)
     summary, rejected = final.compute()
     _warn(rejected)
     return summary
@@ -181,6 +182,11 @@ def _attributes(attributes: Sequence[str] | Mapping[str, str], by: str | None) -
     if by is not None and by not in fields.values():
         fields[by] = by
     return fields
+
+
+def _summary_only(result: tuple[FlowSummary, Any]) -> FlowSummary:
+    """The summary of :func:`_finish`'s (summary, rejections)."""
+    return result[0]
 
 
 def _check_items_in_one_partition(frame: Any, item: str) -> None:

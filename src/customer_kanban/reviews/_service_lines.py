@@ -120,10 +120,20 @@ def _until(values: npt.NDArray[np.datetime64], when: np.datetime64) -> npt.NDArr
     return out
 
 
+def _of_seen(values: npt.NDArray[Any], seen: Bools) -> npt.NDArray[Any]:
+    """`values` of the seen items: the array itself when every item is seen (the usual
+    case; no copy), else a gather.  The table's columns are read-only: never written."""
+    return values if seen.all() else values[seen]
+
+
 def _seen(table: WorkItemTable, when: np.datetime64, options: Options) -> Seen:
     seen = table["requested_at"] <= when
-    req = table["requested_at"][seen]
-    com, dlv = (_until(table[name][seen], when) for name in ("committed_at", "delivered_at"))
+
+    def column(name: str) -> npt.NDArray[np.datetime64]:
+        return _of_seen(table[name], seen)
+
+    req = column("requested_at")
+    com, dlv = (_until(column(name), when) for name in ("committed_at", "delivered_at"))
     days = options.day_count
     customer_lt = metrics.lead_time(req, dlv, day_count=days)
     system_lt = metrics.lead_time(com, dlv, day_count=days)
@@ -158,7 +168,7 @@ def group_codes(
     """Codes of `field` for the `seen` items, over labels `first` (in that order) then the
     table's other labels that occur among them."""
     codes, table_labels = table.codes(field)
-    codes = codes[seen]
+    codes = _of_seen(codes, seen)
     present = np.bincount(codes + 1, minlength=len(table_labels) + 1)[1:] > 0
     labels = list(first) + [
         str(x) for x, p in zip(table_labels, present, strict=True) if p and str(x) not in first
@@ -260,11 +270,11 @@ def _costs(table: WorkItemTable, policy: Policy, items: Seen) -> Costs:
     gathered for those items only (as :func:`cost_of_delay_columns`, which gathers every
     column for every item)."""
     urgency_of, rate_of, step_of, horizon_of, growth_of = cost_of_delay_by_class(policy)
-    cls = class_codes(table, policy)[items.seen]
+    cls = _of_seen(class_codes(table, policy), items.seen)
     at = np.where(cls >= 0, cls, len(policy.classes_of_service))
     del cls
     known = ~np.isnan(rate_of)[at]
-    due = table["due_at"][items.seen]
+    due = _of_seen(table["due_at"], items.seen)
     fixed = urgency_of == URGENCY_LABELS.index(Urgency.FIXED_DATE.value)
     if fixed[:-1].any():  # a fixed-date class: its items need a due instant from the request
         dated = ~np.isnat(due) & (due >= items.req)

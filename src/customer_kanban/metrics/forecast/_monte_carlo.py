@@ -429,6 +429,16 @@ def _trial_days(trials: int, days: int, name: str) -> None:
         )
 
 
+def _narrowest(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """`values` (daily counts, >= 0) in the narrowest integer type that holds them: their
+    gathers move a quarter of the bytes or less."""
+    top = int(values.max(initial=0))
+    for dtype in (np.int8, np.int16, np.int32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values
+
+
 def _index_dtype(n: int) -> type[np.unsignedinteger[Any]]:
     """Smallest unsigned type holding indices ``0..n-1`` (cheaper random draws)."""
     if n <= 1 << 8:
@@ -847,6 +857,7 @@ def forecast_how_many(
     for g, gen in enumerate(streams):
         if not n_days:
             break
+        history = _narrowest(samples[g])  # a narrow gather, summed exactly in int64
         for lo in range(0, n_trials, rows):
             b = min(rows, n_trials - lo)
             for first in range(0, n_days, cols):
@@ -854,6 +865,6 @@ def forecast_how_many(
                 # Day-major draws: with one batch and one block, the first `days` days
                 # of every trial are the same for any larger `days`.
                 idx = gen.integers(0, width, size=(w, b), dtype=index_type)
-                counts[g, lo : lo + b] += samples[g][idx].sum(axis=0)
+                counts[g, lo : lo + b] += np.take(history, idx).sum(axis=0, dtype=np.int64)
     values = -np.percentile(-counts, levels, axis=1, method="inverted_cdf").T.astype(np.int64)
     return HowManyForecast(groups=labels, counts=counts, days=n_days, q=levels, values=values)

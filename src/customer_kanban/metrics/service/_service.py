@@ -7,6 +7,7 @@ import numpy.typing as npt
 
 from customer_kanban._core.groups import describe_groups, ratio
 from customer_kanban._core.quantiles import lerp, quantile_plan
+from customer_kanban._core.threads import pair
 from customer_kanban._core.types import FloatArray, Int64Array, IntpArray
 from customer_kanban._core.validation import PercentileMethod, warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
@@ -38,6 +39,23 @@ def _positions(previous: IntpArray, counts: Int64Array, offsets: Int64Array) -> 
     absolute = np.where(previous < 0, last, previous + offsets[:, np.newaxis])
     out: IntpArray = absolute.astype(np.intp)
     return out
+
+
+def _two_shares(counts: Int64Array) -> tuple[list[int], list[int]]:
+    """The non-empty groups in two lists of about equal rows (the largest first, each to
+    the lighter list)."""
+    shares: tuple[list[int], list[int]] = ([], [])
+    rows = [0, 0]
+    for g in np.argsort(-counts, kind="stable").tolist():
+        if counts[g]:
+            k = 0 if rows[0] <= rows[1] else 1
+            shares[k].append(g)
+            rows[k] += int(counts[g])
+    return shares
+
+
+def _sum(counts: Int64Array, groups: list[int]) -> int:
+    return int(counts[groups].sum()) if groups else 0
 
 
 def _select(segment: FloatArray, kth: IntpArray) -> None:
@@ -81,11 +99,21 @@ def _quantiles(
     if hi is not None:
         np.clip(hi, 0, values.size - 1, out=hi)
     if partition:
-        # A loop over groups (bounded by the caller), each O(n_g) introselects.
-        for g in np.flatnonzero(counts).tolist():
-            begin = int(offsets[g])
-            kth = lo[g] if hi is None else np.concatenate((lo[g], hi[g]))
-            _select(values[begin : begin + int(counts[g])], np.unique(kth) - begin)
+        # A loop over groups (bounded by the caller), each O(n_g) introselects, the
+        # groups shared between two threads by size (numpy selects without the GIL).
+
+        def select(groups: list[int]) -> None:
+            for g in groups:
+                begin = int(offsets[g])
+                kth = lo[g] if hi is None else np.concatenate((lo[g], hi[g]))
+                _select(values[begin : begin + int(counts[g])], np.unique(kth) - begin)
+
+        first, second = _two_shares(counts)
+        pair(
+            lambda: select(first),
+            lambda: select(second),
+            size=min(_sum(counts, first), _sum(counts, second)),
+        )
     out = values[lo] if hi is None or gamma is None else lerp(values[lo], values[hi], gamma)
     out[empty] = np.nan
     return out
@@ -273,9 +301,7 @@ def sle_attainment(
     if observed is not None:
         return _censored_attainment(durations, days, by, observed)
     d, limit, groups = sle_attainment_iv(durations, days, by)
-    finished = ~np.isnan(d)
-    n = groups.count(None if finished.all() else finished, n=len(d))
-    within = groups.count(d <= limit, n=len(d))
+    n, within = groups.count_two(~np.isnan(d), d <= limit)
     attainment = ratio(within, n)
     empty = n == 0
     if empty.any():
