@@ -50,7 +50,7 @@ __all__ = [
 
 
 #: How :func:`~customer_kanban.metrics.lead_time` counts days.
-DayCount = Literal["elapsed", "exclusive", "inclusive", "business"]
+DayCount = Literal["elapsed", "exclusive", "inclusive", "business", "calendar"]
 
 #: numpy's percentile methods (``numpy.percentile(..., method=...)``).
 PercentileMethod = Literal[

@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_day_count(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--day-count",
-        choices=("elapsed", "exclusive", "inclusive", "business"),
+        choices=("elapsed", "exclusive", "inclusive", "calendar", "business"),
         default="elapsed",
         help="how lead times and ages count days: elapsed (default, fractional), exclusive "
         "or inclusive calendar days (inclusive: same day = 1, as ActionableAgile), business "

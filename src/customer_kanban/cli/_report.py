@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--day-count",
-        choices=("elapsed", "exclusive", "inclusive", "business"),
+        choices=("elapsed", "exclusive", "inclusive", "calendar", "business"),
         default="elapsed",
         help="how lead times and ages count days (default: elapsed)",
     )

@@ -243,7 +243,7 @@ def service_by_segment(
         the size of the data).
     rng : numpy.random.Generator or int or None, optional
         Randomness of the permutation tests (seeded: same seed, same review).
-    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+    day_count : {"elapsed", "exclusive", "inclusive", "calendar", "business"}, optional
         How the customer lead times and the ages of open requests count days, as
         :func:`customer_kanban.metrics.lead_time` and
         :func:`customer_kanban.metrics.work_item_age` count them (business days:

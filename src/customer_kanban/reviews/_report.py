@@ -168,7 +168,7 @@ def report(
         The instant of the figures (the table as known then).
     title : str, optional
         The report's title.
-    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+    day_count : {"elapsed", "exclusive", "inclusive", "calendar", "business"}, optional
         How lead times and ages count days (see :func:`~customer_kanban.metrics.lead_time`).
     previous : float, optional
         Compare the review with the one this many days earlier.

@@ -151,7 +151,7 @@ def service_delivery_review(
     basis : {"customer", "system"}, optional
         Lead time the SLEs apply to and age is measured on: from the customer's
         request (default) or from the commitment point.
-    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+    day_count : {"elapsed", "exclusive", "inclusive", "calendar", "business"}, optional
         How the customer and system lead times and the ages of open requests count
         days, as :func:`customer_kanban.metrics.lead_time` and
         :func:`customer_kanban.metrics.work_item_age` count them: fractional elapsed

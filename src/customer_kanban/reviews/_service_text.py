@@ -27,6 +27,7 @@ _DAYS = {
     "exclusive": "whole calendar days, same day = 0",
     "inclusive": "calendar days counted inclusively, same day = 1",
     "business": "business days, Monday to Friday",
+    "calendar": "calendar days counted inclusively, same day = 1",
 }
 
 _Cells = Callable[["ServiceLevelRow", "ServiceLevelRow | None"], list[str]]

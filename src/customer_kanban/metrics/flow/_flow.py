@@ -65,14 +65,15 @@ def lead_time(
         Start instant of each item (``NaT`` = unknown).
     end : array_like of instants, shape (n,)
         End instant of each item (``NaT`` = still in progress).
-    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+    day_count : {"elapsed", "exclusive", "inclusive", "calendar", "business"}, optional
         How to count days:
 
         * ``"elapsed"`` (default): fractional days, ``(end - start) / 1 day``;
         * ``"exclusive"``: whole calendar days between the UTC dates, same
           day = 0 (the jira-agile-metrics convention);
-        * ``"inclusive"``: the exclusive count + 1, so at least 1 (the
-          ActionableAgile / Vacanti convention: 2018-01-03 → 2018-01-06 is 4);
+        * ``"inclusive"`` or ``"calendar"`` (two names of one count): the
+          exclusive count + 1, so at least 1 (the ActionableAgile / Vacanti
+          convention: 2018-01-03 → 2018-01-06 is 4);
         * ``"business"``: business days in ``[start date, end date)`` by
           :func:`numpy.busday_count` (same day = 0).
     weekmask : str, optional
@@ -149,7 +150,7 @@ def _days(
         out[missing] = np.nan
         return out
     out = (end_day - start_day) / np.timedelta64(1, "D")
-    if kind == "inclusive":
+    if kind in ("inclusive", "calendar"):  # two names of one count
         out += 1.0
     return out
 
@@ -278,7 +279,7 @@ def work_item_age(
     as_of : instant
         The instant at which ages are measured (keyword-only, required: never
         "today").
-    day_count : {"elapsed", "exclusive", "inclusive", "business"}, optional
+    day_count : {"elapsed", "exclusive", "inclusive", "calendar", "business"}, optional
         How to count days, as in :func:`lead_time`:
 
         * ``"elapsed"`` (default): fractional days, ``(as_of - start) / 1 day``;
