@@ -451,3 +451,31 @@ def test_numbered_ids_in_many_blocks_are_coded_as_text(tmp_path, small_blocks):
     for engine in ("arrow", "numpy"):
         table = read_log(path, **KW, engine=engine).table
         assert table["id"].tolist() == sorted(str(k) for k in range(300))
+
+
+def test_instants_too_fine_to_pack_are_sorted_alike_in_many_blocks(tmp_path):
+    # Nanosecond instants over two centuries for 2,000 items: item, instant and state do
+    # not fit one int64 key, so the rows are sorted by lexsort, here from the reader's own
+    # buffers (many blocks) and from one block's.
+    rng = np.random.default_rng(11)
+    rows = []
+    for k in range(2000):
+        base = int(rng.integers(-3 * 10**18, 3 * 10**18))
+        for j, state in enumerate(("Backlog", "Doing", "Done")):
+            t = np.datetime64(base + j * 1_000_000_007, "ns")
+            rows.append((str(k), state, str(t), "t", "p"))
+    rng.shuffle(rows)
+    path = _write(tmp_path / "log.csv", rows)
+    one = read_log(path, **KW, engine="numpy")
+    mp = pytest.MonkeyPatch()
+    try:
+        from customer_kanban.io import _csv
+
+        mp.setattr(_csv, "BLOCK_BYTES", 1 << 10)
+        many = read_log(path, **KW, engine="numpy")
+    finally:
+        mp.undo()
+    _same(many, one)
+    at = one.table.transitions.at
+    assert at.min() < np.datetime64("1900-01-01")
+    assert at.max() > np.datetime64("2040-01-01")

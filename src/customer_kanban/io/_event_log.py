@@ -391,6 +391,9 @@ def _sort_rows(
     n_rows = at.size
     packed = _time_key(at, in_place=rows.owned)
     if packed is None or n_codes * packed[1] * n_seq * n_states >= 2**63:
+        if packed is not None and packed[0] is at:  # made ticks in place: instants again
+            at *= packed[2]
+            at += packed[3]
         rank = np.zeros(n_rows, np.int64) if rank is None else rank
         lex = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
         c, a, st, r = codes[lex], at[lex], state[lex], rank[lex]
