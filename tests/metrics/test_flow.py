@@ -122,7 +122,7 @@ def test_lead_time_errors():
     ):
         lead_time(["2024-01-01"], ["2024-01-02", "2024-01-03"])
     with pytest.raises(ValidationError, match=r"`day_count` must be one of 'elapsed', 'exclusive'"):
-        lead_time([], [], day_count="calendar")
+        lead_time([], [], day_count="weekdays")
     with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
         lead_time(["2024-01-01"], ["2024-01-02"], day_count="business", weekmask="11")
     with pytest.raises(TypeError, match=r"`start` must hold instants"):
@@ -342,10 +342,10 @@ def test_work_item_age_day_count_errors_name_the_parameter():
     one = (["2024-01-01"], [None])
     with pytest.raises(
         ValidationError,
-        match=r"`day_count` must be one of 'elapsed', 'exclusive', 'inclusive', 'business'; "
-        r"got 'calendar'",
+        match=r"`day_count` must be one of 'elapsed', 'exclusive', 'inclusive', 'business', "
+        r"'calendar'; got 'weekdays'",
     ):
-        work_item_age(*one, as_of="2024-01-03", day_count="calendar")  # type: ignore[arg-type]
+        work_item_age(*one, as_of="2024-01-03", day_count="weekdays")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"`weekmask` must be seven 0/1 characters"):
         work_item_age(*one, as_of="2024-01-03", day_count="business", weekmask="11")
     # The calendar options are checked whatever the day count, as lead_time does.

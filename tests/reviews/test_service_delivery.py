@@ -548,10 +548,10 @@ def test_day_count_is_said_in_the_text_and_checked():
     assert "Ages are counted the same way" in text.render()
     with pytest.raises(
         ValidationError,
-        match="`day_count` must be one of 'elapsed', 'exclusive', 'inclusive', 'business'; "
-        "got 'calendar'",
+        match="`day_count` must be one of 'elapsed', 'exclusive', 'inclusive', 'business', "
+        "'calendar'; got 'weekdays'",
     ):
-        service_delivery_review(table, POLICY, as_of="2024-01-20", day_count="calendar")  # type: ignore[arg-type]
+        service_delivery_review(table, POLICY, as_of="2024-01-20", day_count="weekdays")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("day_count", DAY_COUNTS)

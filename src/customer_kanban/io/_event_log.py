@@ -394,11 +394,7 @@ def _sort_rows(
         if packed is not None and packed[0] is at:  # made ticks in place: instants again
             at *= packed[2]
             at += packed[3]
-        rank = np.zeros(n_rows, np.int64) if rank is None else rank
-        lex = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
-        c, a, st, r = codes[lex], at[lex], state[lex], rank[lex]
-        tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1]) & (r[1:] == r[:-1])
-        return lex, c, st, a, tie, labels_of
+        return (*_lexsorted(codes, at, state, rank), labels_of)
     ticks, span, unit, origin = packed
     del packed
     # The key within an item: instant, then the log's order, then the state.
@@ -458,6 +454,18 @@ def _sort_rows(
     if origin:
         s_at += origin
     return order, s_codes, s_state, s_at, tie, labels_of
+
+
+def _lexsorted(
+    codes: I64, at: I64, state: npt.NDArray[np.int32], rank: I64 | None
+) -> tuple[I64, I64, npt.NDArray[np.int32], I64, Mask]:
+    """The general sort of :func:`_sort_rows`, when the key does not fit an int64: order,
+    sorted codes, states and instants, and the ties."""
+    rank = np.zeros(at.size, np.int64) if rank is None else rank
+    lex = np.lexsort((state, rank, at, codes)).astype(np.int64, copy=False)
+    c, a, st, r = codes[lex], at[lex], state[lex], rank[lex]
+    tie = (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (st[1:] == st[:-1]) & (r[1:] == r[:-1])
+    return lex, c, st, a, tie
 
 
 def _stable_order(key: I64, row_bits: int, positions: I64) -> I64:
