@@ -128,22 +128,12 @@ def integer_ids(column: ArrowText, na_values: tuple[str, ...] = ()) -> Categoric
     Dense: the range of values is at most four times the number of rows (plus 2**20), so
     that the presence array stays within the memory of the column itself.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = column.array
-    n = len(array)
-    if n < MIN_ROWS or array.null_count:
+    n = len(column)
+    values = None if n < MIN_ROWS else _arrow_values(column.array)
+    if values is None:
         return None
-    try:
-        ints = pc.cast(array, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    values = _numpy(ints)
     lo, hi = int(values.min()), int(values.max())
-    if lo < 0 or hi >= 10**16 or hi - lo > 4 * n + (1 << 20):  # 10**16: text_order's key
-        return None
-    if not _canonical(array):  # "017", "+17", " 17"
+    if hi - lo > 4 * n + (1 << 20):
         return None
     return _coded(values, lo, hi, na_values)
 
@@ -178,10 +168,20 @@ def decimal_values(ids: npt.NDArray[Any]) -> I64 | None:
 def arrow_decimal_values(column: ArrowText) -> I64 | None:
     """The values of an Arrow text column when every value is a canonical decimal
     integer in ``[0, 10**16)`` (no nulls); ``None`` otherwise (see :func:`decimal_values`)."""
+    values = _arrow_values(column.array)
+    if values is None or values.flags.writeable:
+        return values
+    own: I64 = values.copy()  # Arrow's own buffer: the caller codes the values in place
+    return own
+
+
+def _arrow_values(array: Any) -> I64 | None:
+    """The integer values of an Arrow text array (possibly Arrow's read-only buffer) when
+    every value is a canonical decimal in ``[0, 10**16)`` (text_order's key) and none is
+    null; ``None`` otherwise."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = column.array
     if array.null_count:
         return None
     try:
@@ -193,7 +193,7 @@ def arrow_decimal_values(column: ArrowText) -> I64 | None:
         return None
     if not _canonical(array):  # "017", "+17", " 17"
         return None
-    return values if values.flags.writeable else values.copy()
+    return values
 
 
 def code_in_place(values: I64) -> npt.NDArray[np.str_] | None:

@@ -24,8 +24,8 @@ from customer_kanban.summaries import BinCounts, FlowSummary
 __all__ = ["class_labels", "class_throughput", "rounded_history", "summary_check"]
 
 
-def summary_check(summary: FlowSummary, when: np.datetime64) -> None:
-    """The review's instant is the summary's, and the summary is by class of service."""
+def summary_check(summary: FlowSummary, when: np.datetime64, what: str = "forecast review") -> None:
+    """The `what`'s instant is the summary's, and the summary is by class of service."""
     if to_datetime(when) != summary.as_of:
         raise ValidationError(
             f"`as_of` ({when}) must be the summary's own instant "
@@ -33,8 +33,8 @@ def summary_check(summary: FlowSummary, when: np.datetime64) -> None:
         )
     if summary.by not in (None, "class_of_service"):
         raise ValidationError(
-            f"a forecast review from a summary needs a summary by class of service (or by "
-            f"None); this one is by {summary.by!r}"
+            f"a {what} from a summary needs a summary by class of service (or by None); "
+            f"this one is by {summary.by!r}"
         )
 
 

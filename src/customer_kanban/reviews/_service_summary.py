@@ -21,6 +21,7 @@ import numpy.typing as npt
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy, ServiceLevelExpectation
+from customer_kanban.reviews._forecast_summary import summary_check
 from customer_kanban.reviews._service_lines import Options, Trend
 from customer_kanban.reviews._service_results import ServiceDeliveryReview, ServiceLevelRow
 from customer_kanban.summaries import FlowSummary
@@ -32,16 +33,7 @@ _METHODS = ("linear", "inverted_cdf")
 
 def _check(summary: FlowSummary, policy: Policy, when: np.datetime64, options: Options) -> None:
     """Refuse what a summary cannot answer, naming the option."""
-    if to_datetime(when) != summary.as_of:
-        raise ValidationError(
-            f"`as_of` ({when}) must be the summary's own instant "
-            f"({summary.as_of:%Y-%m-%dT%H:%M:%S})"
-        )
-    if summary.by not in (None, "class_of_service"):
-        raise ValidationError(
-            f"a review from a summary needs a summary by class of service (or by None); "
-            f"this one is by {summary.by!r}"
-        )
+    summary_check(summary, when, "review")
     refused = {
         "previous": options.previous is not None,
         "fitness": options.fitness is not None,
