@@ -5,6 +5,8 @@ group and one integer code per row (rows in no group are left out).
 Accepted forms:
 
 * ``None``: one group labelled ``"all"``;
+* a :class:`Groups` already factorised (a caller computing many figures over one
+  grouping, such as a review, factorises it once);
 * an array of labels (strings, numbers, any mutually orderable hashables);
   ``None``/``NaN``/``NaT`` labels mean "no group"; groups are the sorted
   unique labels;
@@ -232,6 +234,10 @@ def factorize(by: object, n: int, *, data_name: str) -> Groups:
     """
     if by is None:
         return Groups(labels=_ALL, codes=None)
+    if isinstance(by, Groups):  # factorised once by a caller that groups many figures
+        if by.codes is not None:
+            _check_length(len(by.codes), n, data_name)
+        return by
     if isinstance(by, tuple):
         if len(by) != 2:
             raise TypeError("`by` as a tuple must be `(codes, labels)`")

@@ -14,11 +14,11 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["MAX_THREADS", "MIN_SLICE", "n_threads", "pair", "split"]
+__all__ = ["MAX_THREADS", "MIN_SLICE", "each", "n_threads", "pair", "split"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -101,6 +101,39 @@ def pair(first: Callable[[], T], second: Callable[[], U], *, size: int) -> tuple
         return first(), second()
     other = _shared_pool().submit(second)
     return first(), other.result()
+
+
+def each(func: Callable[[int], T], weights: Sequence[int]) -> list[T]:
+    """``[func(k) for k in range(len(weights))]``, the tasks shared among the threads by
+    their `weights` (the heaviest first, each to the lightest thread so far); in the
+    calling thread when there is one thread or the work (the weights' sum, in elements)
+    is under :data:`MIN_SLICE`.  Each task is independent: results do not depend on the
+    number of threads.
+
+    Examples
+    --------
+    >>> each(lambda k: k * k, [3, 1, 2])
+    [0, 1, 4]
+    """
+    threads = min(n_threads(), len(weights))
+    if threads < 2 or sum(weights) < MIN_SLICE:
+        return [func(k) for k in range(len(weights))]
+    lanes: list[list[int]] = [[] for _ in range(threads)]
+    load = [0] * threads
+    for k in sorted(range(len(weights)), key=lambda k: -weights[k]):  # a task per group
+        lightest = load.index(min(load))
+        lanes[lightest].append(k)
+        load[lightest] += weights[k]
+
+    def run(lane: list[int]) -> list[tuple[int, T]]:
+        return [(k, func(k)) for k in lane]
+
+    pool = _shared_pool()
+    futures = [pool.submit(run, lane) for lane in lanes[1:] if lane]
+    done = dict(run(lanes[0]))
+    for future in futures:
+        done.update(future.result())
+    return [done[k] for k in range(len(weights))]
 
 
 def _shared_pool() -> ThreadPoolExecutor:

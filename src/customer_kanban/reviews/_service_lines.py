@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import customers, metrics
+from customer_kanban._core.groups import Groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.periods import floor, ordinal, period_starts
 from customer_kanban._core.validation import DayCount, PercentileMethod
@@ -252,23 +253,17 @@ def _row_sle(
 
 @attrs.frozen(eq=False)
 class Costs:
-    """The cost-of-delay columns of the seen items whose class has a cost of delay."""
+    """The delay cost of the seen items whose class has a cost of delay, computed once for
+    every line (each line sums its items')."""
 
     known: Bools  # among the seen items
-    urgency: npt.NDArray[Any]
-    rate: Floats
-    due: npt.NDArray[np.datetime64]
-    step: Floats
-    horizon: Floats
-    growth: Floats
-    start: npt.NDArray[np.datetime64]
-    end: npt.NDArray[np.datetime64]
+    incurred: Any  # DelayCostResult of the known items, one group
 
 
 def _costs(table: WorkItemTable, policy: Policy, items: Seen) -> Costs:
-    """The cost-of-delay parameters of the seen items that have one: the per-class values
-    gathered for those items only (as :func:`cost_of_delay_columns`, which gathers every
-    column for every item)."""
+    """The delay cost of the seen items that have a cost of delay: the per-class
+    parameters gathered for those items only (as :func:`cost_of_delay_columns`, which
+    gathers every column for every item)."""
     urgency_of, rate_of, step_of, horizon_of, growth_of = cost_of_delay_by_class(policy)
     cls = _of_seen(class_codes(table, policy), items.seen)
     at = np.where(cls >= 0, cls, len(policy.classes_of_service))
@@ -281,17 +276,18 @@ def _costs(table: WorkItemTable, policy: Policy, items: Seen) -> Costs:
         known &= ~fixed[at] | dated
     rows = np.flatnonzero(known)
     at = at[rows]
-    return Costs(
-        known=known,
-        urgency=urgency_of[at],
+    incurred = metrics.delay_cost(
+        urgency_of[at],
+        items.req[rows],
+        items.dlv[rows],
+        as_of=items.when,
         rate=rate_of[at],
         due=due[rows],
         step=step_of[at],
         horizon=horizon_of[at],
         growth=growth_of[at],
-        start=items.req[rows],
-        end=items.dlv[rows],
     )
+    return Costs(known=known, incurred=incurred)
 
 
 @attrs.frozen(eq=False)
@@ -348,9 +344,15 @@ def _fitness(
     cos: Grouping,
     seg: Grouping,
     items: Seen,
-) -> Fitness:
+) -> Fitness | None:
+    """Each item judged by its thresholds; None when no item has any (no line shows
+    fitness then)."""
+    if not thresholds:
+        return None
     fit_lo, fit_hi = _item_fitness(thresholds, cos, seg)
     has_fit = ~np.isnan(fit_lo)
+    if not has_fit.any():
+        return None
     judged = items.delivered & has_fit
     return Fitness(
         has_fit=has_fit,
@@ -426,7 +428,7 @@ class Inputs:
     seg: Grouping
     own_days: Floats  # each item's own SLE (segment overrides applied)
     class_days: Floats  # each item's class's SLE
-    fitness: Fitness
+    fitness: Fitness | None  # None: no item has fitness thresholds
     blocks: Any
     costs: Costs
     voice: Voice | None
@@ -506,6 +508,7 @@ class Dimension:
     has_sle: Bools  # the item is held to an SLE on its lines
     sle_days: Floats  # its SLE days where it has one, else 1.0 (never read)
     bins: npt.NDArray[np.int32] | None  # codes + 1: code -1 (no group) in bin 0, dropped
+    groups: Groups | None  # the lines factorised once for every figure (None: one line)
 
     @classmethod
     def holding(
@@ -513,12 +516,17 @@ class Dimension:
     ) -> Dimension:
         """The dimension whose items are held to `days` (NaN: no SLE)."""
         has_sle = ~np.isnan(days)
-        bins = None if codes is None else codes + 1
-        return cls(name, codes, labels, has_sle, np.where(has_sle, days, 1.0), bins)
+        bins = groups = None
+        if codes is not None:
+            bins = codes + 1
+            by = (codes, np.asarray(labels, dtype=object))
+            groups = factorize(by, codes.size, data_name="items")
+        return cls(name, codes, labels, has_sle, np.where(has_sle, days, 1.0), bins, groups)
 
     @property
-    def by(self) -> Any:
-        return None if self.codes is None else (self.codes, np.asarray(self.labels, dtype=object))
+    def by(self) -> Groups | None:
+        """The metrics' `by`: the factorised lines (None: one line)."""
+        return self.groups
 
     @property
     def single_sle(self) -> bool:
@@ -585,19 +593,37 @@ def _levels(inputs: Inputs, dim: Dimension) -> Levels:
         censored = metrics.sle_attainment(
             np.where(has_sle, items.lead_or_age, np.nan), days, by=by, observed=items.delivered
         ).attainment
-    fit_share = metrics.sle_attainment(fitness.lead_time, fitness.fit_days, by=by).attainment
-    fit, unfit = dim.count(fitness.fit), dim.count(fitness.unfit)
     return Levels(
         customer=c_pct,
         system=s_pct,
         attainment=attain.attainment,
         censored=censored,
-        fit_share=fit_share,
-        fit=fit,
-        neutral=dim.count(fitness.judged) - fit - unfit,
-        unfit=unfit,
-        any_fit=dim.count(fitness.has_fit) > 0,
+        **_fitness_levels(fitness, dim),
     )
+
+
+def _fitness_levels(fitness: Fitness | None, dim: Dimension) -> dict[str, Any]:
+    """Fitness per line: the share fit, the fit, neutral and unfit items, and whether any
+    item of the line has thresholds (all zero without thresholds: no line shows them)."""
+    if fitness is None:
+        none = np.zeros(len(dim.labels), np.int64)
+        return {
+            "fit_share": np.full(len(dim.labels), np.nan),
+            "fit": none,
+            "neutral": none,
+            "unfit": none,
+            "any_fit": none > 0,
+        }
+    fit, unfit = dim.count(fitness.fit), dim.count(fitness.unfit)
+    return {
+        "fit_share": metrics.sle_attainment(
+            fitness.lead_time, fitness.fit_days, by=dim.by
+        ).attainment,
+        "fit": fit,
+        "neutral": dim.count(fitness.judged) - fit - unfit,
+        "unfit": unfit,
+        "any_fit": dim.count(fitness.has_fit) > 0,
+    }
 
 
 @attrs.frozen(eq=False)
@@ -660,21 +686,16 @@ def _at_risk(inputs: Inputs, dim: Dimension) -> list[npt.NDArray[Any]]:
     return [ids[bounds[k] : bounds[k + 1]] for k in range(len(dim.labels))]
 
 
-def _cost(inputs: Inputs, dim: Dimension) -> Any:
-    """The delay cost incurred per line (DelayCostResult)."""
+def _cost(inputs: Inputs, dim: Dimension) -> tuple[Floats, Counts]:
+    """The delay cost incurred per line and the items it is of: the items' costs summed
+    per line (as :func:`metrics.delay_cost` sums them with ``by``)."""
     c = inputs.costs
-    return metrics.delay_cost(
-        c.urgency,
-        c.start,
-        c.end,
-        as_of=inputs.items.when,
-        rate=c.rate,
-        due=c.due,
-        step=c.step,
-        horizon=c.horizon,
-        growth=c.growth,
-        by=None if dim.codes is None else (dim.codes[c.known], dim.by[1]),
-    )
+    if dim.groups is None:
+        return c.incurred.total, c.incurred.items
+    assert dim.groups.codes is not None
+    codes, slots = dim.groups.codes[c.known], dim.groups.size + 1
+    total: Floats = np.bincount(codes, weights=c.incurred.cost, minlength=slots)[:-1]
+    return total, np.bincount(codes, minlength=slots)[:-1].astype(np.int64)
 
 
 def _voice_figures(inputs: Inputs, dim: Dimension) -> tuple[Counts, Floats] | None:
@@ -712,8 +733,8 @@ def _rows(inputs: Inputs, dim: Dimension) -> list[ServiceLevelRow]:
                 group=str(label),
                 **_level_cells(levels, k, sle, dim.single_sle),
                 **_flow_cells(flow, k),
-                delay_cost=float(cost.total[k]) if cost.items[k] else math.nan,
-                delay_cost_items=int(cost.items[k]),
+                delay_cost=float(cost[0][k]) if cost[1][k] else math.nan,
+                delay_cost_items=int(cost[1][k]),
                 **_voice_cells(voice, k),
             )
         )

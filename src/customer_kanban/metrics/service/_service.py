@@ -334,14 +334,9 @@ def _censored_attainment(
                 rows=bad,
             )
         per_group[np.isnan(per_group)] = 1.0  # empty groups: any threshold, result NaN
-    by_arg = (
-        by
-        if groups.codes is None
-        else (np.where(groups.codes < groups.size, groups.codes, -1), groups.labels)
-    )
     from customer_kanban.metrics.survival import km_attainment  # survival builds on service
 
-    r = km_attainment(d, observed, per_group, by=by_arg)
+    r = km_attainment(d, observed, per_group, by=groups)
     finished = groups.count(
         ~np.isnan(d)
         & (d <= np.broadcast_to(limit, d.shape))

@@ -18,6 +18,7 @@ Definitions (the standard ones, as in lifelines and R's ``survival``):
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 from typing import Any, overload
 
@@ -27,6 +28,7 @@ import numpy.typing as npt
 from customer_kanban._core.groups import Groups, describe_groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.threads import each
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -602,6 +604,41 @@ def km_percentiles(
     return PercentileResult(q=qa, groups=groups.labels, values=values, counts=counts)
 
 
+def _attainment_days(days: npt.ArrayLike, size: int) -> FloatArray:
+    """`days` of :func:`km_attainment`, one per group, each > 0."""
+    limit = as_numbers(days, name="days", unit="days")
+    if limit.ndim == 0:
+        limit = np.full(size, float(limit))
+    elif limit.shape != (size,):
+        raise ValidationError(
+            f"`days` must be one number or one per group ({size}); got shape {limit.shape}"
+        )
+    if not (limit > 0).all():
+        raise ValidationError(f"`days` must be > 0 [days]; got {limit.tolist()}")
+    return limit
+
+
+def _survival_at(
+    d: FloatArray, censored: BoolArray | None, groups: Groups, g: int, limit: float, size: int
+) -> float:
+    """``1 - S(limit)`` of group `g` (NaN when it has no duration), from its durations up
+    to `limit` only: they are the start of the group's sorted durations, so their event
+    table is the start of the group's, with ``n_j`` short by the later ones (``size``
+    non-NaN durations in all), and the product up to `limit` is the same to the last bit.
+    """
+    if not size:
+        return math.nan
+    upto = d <= limit  # NaN compares False
+    if groups.codes is not None:
+        upto &= groups.codes == g
+    dg = d[upto]
+    times, at_risk, events = _event_table(dg, None if censored is None else censored[upto])
+    if not times.size:
+        return 0.0
+    at_risk += size - dg.size
+    return 1.0 - float(_survival(at_risk, events)[-1])
+
+
 def km_attainment(
     durations: npt.ArrayLike,
     observed: npt.ArrayLike | None,
@@ -653,25 +690,16 @@ def km_attainment(
     >>> km_attainment(d, obs, 5).attainment  # S(5) = 4/5 * 3/4
     array([0.4])
     """
-    groups, fits = _grouped_fits(durations, observed, by)
-    limit = as_numbers(days, name="days", unit="days")
-    if limit.ndim == 0:
-        limit = np.full(groups.size, float(limit))
-    elif limit.shape != (groups.size,):
-        raise ValidationError(
-            f"`days` must be one number or one per group ({groups.size}); got shape {limit.shape}"
-        )
-    if not (limit > 0).all():
-        raise ValidationError(f"`days` must be > 0 [days]; got {limit.tolist()}")
-    attainment = np.full(groups.size, np.nan)
-    n = np.zeros(groups.size, dtype=np.int64)
-    n_events = np.zeros(groups.size, dtype=np.int64)
-    for g, (times, at_risk, events, size) in enumerate(fits):
-        n[g] = size
-        n_events[g] = int(events.sum())
-        if size:
-            k = int(np.searchsorted(times, limit[g], side="right"))
-            attainment[g] = 1.0 - (_survival(at_risk, events)[k - 1] if k else 1.0)
+    d, censored = _km_iv(durations, observed)
+    groups = factorize(by, len(d), data_name="durations")
+    limit = _attainment_days(days, groups.size)
+    known = ~np.isnan(d)
+    n, n_events = groups.count_two(known, known if censored is None else known & ~censored)
+
+    def one(g: int) -> float:
+        return _survival_at(d, censored, groups, g, float(limit[g]), int(n[g]))
+
+    attainment = np.array(each(one, n.tolist()), dtype=np.float64).reshape(groups.size)
     empty = n == 0
     if empty.any():
         warn_insufficient(

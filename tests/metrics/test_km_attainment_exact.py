@@ -1,0 +1,77 @@
+"""``km_attainment`` from each group's durations up to its `days` only: the same bits as
+``1 - S(days)`` read off the group's whole Kaplan–Meier curve, on any number of threads."""
+
+import warnings
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from customer_kanban._core.threads import each
+from customer_kanban.errors import InsufficientDataWarning
+from customer_kanban.metrics import kaplan_meier, km_attainment
+
+
+def whole_curve(d, obs, codes, labels, days):
+    """Per group: the whole curve of its non-NaN durations, read at its days."""
+    out = []
+    for g in range(len(labels)):
+        sel = (codes == g) & ~np.isnan(d)
+        if not sel.any():
+            out.append(np.nan)
+            continue
+        out.append(1.0 - kaplan_meier(d[sel], obs[sel]).evaluate(float(days[g])))
+    return np.array(out)
+
+
+@st.composite
+def grouped(draw):
+    n = draw(st.integers(1, 60))
+    values = st.one_of(st.integers(0, 9).map(float), st.floats(0, 10), st.just(np.nan))
+    d = np.array(draw(st.lists(values, min_size=n, max_size=n)))
+    obs = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    codes = np.array(draw(st.lists(st.integers(-1, 3), min_size=n, max_size=n)))
+    days = np.array(draw(st.lists(st.sampled_from([0.5, 1.0, 2.5, 3.0, 9.0, 11.0]),
+                                  min_size=4, max_size=4)))  # fmt: skip
+    return d, obs, codes, days
+
+
+@given(grouped())
+def test_equals_the_whole_curve_to_the_last_bit(sample):
+    d, obs, codes, days = sample
+    labels = np.array(["a", "b", "c", "d"], dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)  # empty groups: NaN
+        r = km_attainment(d, obs, days, by=(codes, labels))
+    expected = whole_curve(d, obs, codes, labels, days)
+    assert np.array_equal(r.attainment, expected, equal_nan=True)
+    for g in range(4):
+        sel = (codes == g) & ~np.isnan(d)
+        assert r.n[g] == sel.sum()
+        assert r.n_events[g] == (sel & obs).sum()
+
+
+def test_threads_give_the_same_bits(monkeypatch):
+    rng = np.random.default_rng(7)
+    n = 1_200_000
+    d = np.round(rng.exponential(5.0, n), 3)
+    obs = rng.random(n) < 0.8
+    codes = rng.integers(-1, 5, n)
+    labels = np.array(list("abcde"), dtype=object)
+    days = np.array([1.0, 3.0, 7.0, 14.0, 30.0])
+    monkeypatch.setenv("CUSTOMER_KANBAN_THREADS", "1")
+    one = km_attainment(d, obs, days, by=(codes, labels))
+    monkeypatch.setenv("CUSTOMER_KANBAN_THREADS", "2")
+    two = km_attainment(d, obs, days, by=(codes, labels))
+    assert one.attainment.tobytes() == two.attainment.tobytes()
+    assert np.array_equal(one.attainment, whole_curve(d, obs, codes, labels, days))
+    assert one.n.tolist() == two.n.tolist()
+    assert one.n_events.tolist() == two.n_events.tolist()
+
+
+@given(st.lists(st.integers(0, 10**6), max_size=12))
+def test_each_runs_every_task_once_in_order(weights):
+    calls = []
+    out = each(lambda k: calls.append(k) or k * 10, weights)
+    assert out == [10 * k for k in range(len(weights))]
+    assert sorted(calls) == list(range(len(weights)))
