@@ -694,7 +694,7 @@ def _cost(inputs: Inputs, dim: Dimension) -> tuple[Floats, Counts]:
         return c.incurred.total, c.incurred.items
     assert dim.groups.codes is not None
     codes, slots = dim.groups.codes[c.known], dim.groups.size + 1
-    total: Floats = np.bincount(codes, weights=c.incurred.cost, minlength=slots)[:-1]
+    total = np.bincount(codes, weights=c.incurred.cost, minlength=slots)[:-1].view(np.float64)
     return total, np.bincount(codes, minlength=slots)[:-1].astype(np.int64)
 
 
