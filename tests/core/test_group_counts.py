@@ -35,3 +35,46 @@ def test_count_two_on_two_threads_equals_one(monkeypatch):
     two = groups.count_two(first, second)
     assert all(np.array_equal(x, y) for x, y in zip(one, two, strict=True))
     assert one[0].tolist() == np.bincount(codes[first], minlength=7).tolist()
+
+
+@given(
+    st.integers(1, 40_000),
+    st.integers(0, 4),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_counts_of_many_masks_equal_a_plain_loop(n_groups, n_masks, seed, missing):
+    """Any number of masks, few or many groups (blocks, or one pass over the rows), rows
+    in no group (code -1) left out."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    codes = rng.integers(-1 if missing else 0, n_groups, n)
+    masks = [rng.random(n) < rng.random() for _ in range(n_masks)]
+    labels = np.arange(n_groups)
+    groups = factorize((codes, labels), n, data_name="values")
+    out = groups.counts(*masks)
+    assert out.shape == (n_masks, n_groups)
+    assert out.dtype == np.int64
+    for j, mask in enumerate(masks):
+        expected = [0] * n_groups
+        for code, hit in zip(codes.tolist(), mask.tolist(), strict=True):
+            if code >= 0 and hit:
+                expected[code] += 1
+        assert out[j].tolist() == expected
+        assert groups.count(mask).tolist() == expected
+
+
+def test_counts_in_blocks_on_two_threads_equal_one(monkeypatch):
+    rng = np.random.default_rng(5)
+    n = 1_000_003  # several blocks per thread, a ragged last one
+    codes = rng.integers(-1, 9, n)
+    masks = [rng.random(n) < 0.5, rng.random(n) < 0.1, rng.random(n) < 0.9]
+    groups = factorize((codes, np.arange(9)), n, data_name="values")
+    monkeypatch.setenv("CUSTOMER_KANBAN_THREADS", "1")
+    one = groups.counts(*masks)
+    monkeypatch.setenv("CUSTOMER_KANBAN_THREADS", "2")
+    two = groups.counts(*masks)
+    assert np.array_equal(one, two)
+    for j, mask in enumerate(masks):
+        keep = mask & (codes >= 0)
+        assert one[j].tolist() == np.bincount(codes[keep], minlength=9).tolist()

@@ -65,6 +65,8 @@ _TABLE_SPAN = 1 << 16
 # Up to this many groups, Groups.grouped_values picks each group's rows by a comparison
 # (G passes of O(n), each a fraction of the cost of a radix sort); beyond, it sorts.
 _FEW_GROUPS = 8
+# Rows per block of the counting pass: the block's keys stay in cache.
+_COUNT_BLOCK = 1 << 16
 
 
 @attrs.frozen
@@ -110,28 +112,45 @@ class Groups:
         if self.codes is None:
             total = n if mask is None else int(np.count_nonzero(mask))
             return np.array([total], dtype=np.int64)
-        # Weighting by the mask avoids materialising codes[mask]; counts stay exact.
-        counts = np.bincount(self.codes, weights=mask, minlength=self.size + 1)
-        return counts[: self.size].astype(np.int64)
+        if mask is None:
+            return np.bincount(self.codes, minlength=self.size + 1)[: self.size].astype(np.int64)
+        return self.counts(mask)[0]
 
     def count_two(self, first: BoolArray, second: BoolArray) -> tuple[Int64Array, Int64Array]:
         """Rows per group where `first` holds, and where `second` holds: ``count(first),
         count(second)`` in one counting pass (on every core), shape (G,) each."""
+        both = self.counts(first, second)
+        return both[0], both[1]
+
+    def counts(self, *masks: BoolArray) -> Int64Array:
+        """Rows per group where each of `masks` holds, shape (len(masks), G), in one
+        counting pass on every core.
+
+        Each row's key is its group code with one bit per mask beside it; keys are
+        counted by ``np.bincount`` block by block (no array the size of the rows) and
+        the counts of the keys with each bit set are added up: exact integers.
+        """
+        k, n = len(masks), (0 if self.codes is None else self.codes.size)
         if self.codes is None:
-            a, b = int(np.count_nonzero(first)), int(np.count_nonzero(second))
-            return np.array([a], dtype=np.int64), np.array([b], dtype=np.int64)
-        codes, slots = self.codes, 4 * (self.size + 1)
+            return np.array([[np.count_nonzero(m)] for m in masks], dtype=np.int64)
+        slots = (self.size + 1) << k
+        block = _COUNT_BLOCK if slots <= _COUNT_BLOCK >> 2 else max(n, 1)
+        codes = self.codes
 
         def part(start: int, stop: int) -> Int64Array:
-            key = np.left_shift(codes[start:stop], 2, dtype=np.intp)
-            key += np.left_shift(first[start:stop], 1, dtype=np.intp)
-            key += second[start:stop]
-            counts: Int64Array = np.bincount(key, minlength=slots)
+            counts = np.zeros(slots, dtype=np.int64)
+            for a in range(start, stop, block):
+                b = min(a + block, stop)
+                key = np.left_shift(codes[a:b], k, dtype=np.intp)
+                for bit, mask in enumerate(masks):
+                    key += np.left_shift(mask[a:b], bit, dtype=np.intp)
+                counts += np.bincount(key, minlength=slots)
             return counts
 
-        parts = split(part, codes.size, min_slice=1 << 16)
-        counts = np.sum(parts, axis=0).reshape(-1, 4)[: self.size]
-        return counts[:, 2:].sum(axis=1), counts[:, 1::2].sum(axis=1)
+        per_key = np.sum(split(part, n, min_slice=1 << 16), axis=0).reshape(self.size + 1, -1)
+        has_bit = (np.arange(1 << k)[:, np.newaxis] >> np.arange(k)) & 1  # (keys, masks)
+        out: Int64Array = (per_key[: self.size] @ has_bit).T.astype(np.int64)
+        return out
 
     def sum(self, weights: FloatArray, mask: BoolArray | None = None) -> FloatArray:
         """Sum of `weights` per group among `mask` (``None`` = all rows), shape (G,)."""

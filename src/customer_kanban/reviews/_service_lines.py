@@ -24,6 +24,7 @@ from customer_kanban import customers, metrics
 from customer_kanban._core.groups import Groups, factorize
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.periods import floor, ordinal, period_starts
+from customer_kanban._core.threads import split
 from customer_kanban._core.validation import DayCount, PercentileMethod
 from customer_kanban.errors import InsufficientDataWarning
 from customer_kanban.model import (
@@ -257,37 +258,72 @@ class Costs:
     every line (each line sums its items')."""
 
     known: Bools  # among the seen items
-    incurred: Any  # DelayCostResult of the known items, one group
+    cost: Floats  # of each known item, in row order
+
+    def total(self) -> tuple[Floats, Counts]:
+        """The cost of all known items and their number (as :func:`metrics.delay_cost`
+        totals them without ``by``)."""
+        return np.array([self.cost.sum()]), np.array([self.cost.size], dtype=np.int64)
+
+
+#: Items per block of the delay-cost pass (its gathered parameters stay in cache).
+_COST_BLOCK = 1 << 16
 
 
 def _costs(table: WorkItemTable, policy: Policy, items: Seen) -> Costs:
-    """The delay cost of the seen items that have a cost of delay: the per-class
-    parameters gathered for those items only (as :func:`cost_of_delay_columns`, which
-    gathers every column for every item)."""
-    urgency_of, rate_of, step_of, horizon_of, growth_of = cost_of_delay_by_class(policy)
+    """The delay cost of the seen items that have a cost of delay, by
+    :func:`metrics.delay_cost` on blocks of items (on every core): each block gathers the
+    per-class parameters for its items only, so no parameter column is ever the size of
+    the table (as :func:`cost_of_delay_columns` is).  Each item's cost is computed alone,
+    so the blocks change no bit."""
+    by_class = cost_of_delay_by_class(policy)
+    fixed = by_class[0] == URGENCY_LABELS.index(Urgency.FIXED_DATE.value)
     cls = _of_seen(class_codes(table, policy), items.seen)
-    at = np.where(cls >= 0, cls, len(policy.classes_of_service))
-    del cls
-    known = ~np.isnan(rate_of)[at]
     due = _of_seen(table["due_at"], items.seen)
-    fixed = urgency_of == URGENCY_LABELS.index(Urgency.FIXED_DATE.value)
+    known = np.empty(items.n, dtype=np.bool_)
+
+    def part(start: int, stop: int) -> list[Floats]:
+        out = []
+        for a in range(start, stop, _COST_BLOCK):
+            b = min(a + _COST_BLOCK, stop)
+            out.append(_block_cost(by_class, fixed, cls[a:b], due[a:b], items, a, known[a:b]))
+        return out
+
+    parts = split(part, items.n, min_slice=4 * _COST_BLOCK)
+    cost = np.concatenate([c for p in parts for c in p]) if items.n else np.zeros(0)
+    return Costs(known=known, cost=cost)
+
+
+def _block_cost(
+    by_class: tuple[npt.NDArray[Any], ...],
+    fixed: Bools,
+    cls: npt.NDArray[np.int64],
+    due: npt.NDArray[np.datetime64],
+    items: Seen,
+    offset: int,
+    known: Bools,
+) -> Floats:
+    """The costs of one block's items that have one (`known` written for the block)."""
+    urgency_of, rate_of, step_of, horizon_of, growth_of = by_class
+    at = np.where(cls >= 0, cls, len(urgency_of) - 1)
+    np.logical_not(np.isnan(rate_of)[at], out=known)
+    req, dlv = items.req[offset : offset + cls.size], items.dlv[offset : offset + cls.size]
     if fixed[:-1].any():  # a fixed-date class: its items need a due instant from the request
-        dated = ~np.isnat(due) & (due >= items.req)
-        known &= ~fixed[at] | dated
+        known &= ~fixed[at] | (~np.isnat(due) & (due >= req))
     rows = np.flatnonzero(known)
     at = at[rows]
-    incurred = metrics.delay_cost(
+    cost: Floats = metrics.delay_cost(
         urgency_of[at],
-        items.req[rows],
-        items.dlv[rows],
+        req[rows],
+        dlv[rows],
         as_of=items.when,
         rate=rate_of[at],
         due=due[rows],
         step=step_of[at],
         horizon=horizon_of[at],
         growth=growth_of[at],
-    )
-    return Costs(known=known, incurred=incurred)
+    ).cost
+    return cost
 
 
 @attrs.frozen(eq=False)
@@ -436,6 +472,7 @@ class Inputs:
     weeks: float
     in_window: Bools  # delivered in the throughput window
     trend: Trend
+    shifted_dlv: npt.NDArray[np.datetime64]  # deliveries shifted into the trend's weeks
 
     @property
     def policy_classes(self) -> list[str]:
@@ -475,6 +512,7 @@ def _inputs(
     cos = group_codes(table, "class_of_service", items.seen, policy_classes)
     seg = group_codes(table, "segment", items.seen)
     window_start, weeks = _window(items, options.window_days)
+    trend = Trend.ending(when, options.trend_weeks)
     return Inputs(
         policy=policy,
         options=options,
@@ -490,7 +528,8 @@ def _inputs(
         window_start=window_start,
         weeks=weeks,
         in_window=(items.dlv >= window_start) & (items.dlv <= when),
-        trend=Trend.ending(when, options.trend_weeks),
+        trend=trend,
+        shifted_dlv=items.dlv + trend.shift,
     )
 
 
@@ -507,7 +546,6 @@ class Dimension:
     labels: list[str]
     has_sle: Bools  # the item is held to an SLE on its lines
     sle_days: Floats  # its SLE days where it has one, else 1.0 (never read)
-    bins: npt.NDArray[np.int32] | None  # codes + 1: code -1 (no group) in bin 0, dropped
     groups: Groups | None  # the lines factorised once for every figure (None: one line)
 
     @classmethod
@@ -516,12 +554,11 @@ class Dimension:
     ) -> Dimension:
         """The dimension whose items are held to `days` (NaN: no SLE)."""
         has_sle = ~np.isnan(days)
-        bins = groups = None
+        groups = None
         if codes is not None:
-            bins = codes + 1
             by = (codes, np.asarray(labels, dtype=object))
             groups = factorize(by, codes.size, data_name="items")
-        return cls(name, codes, labels, has_sle, np.where(has_sle, days, 1.0), bins, groups)
+        return cls(name, codes, labels, has_sle, np.where(has_sle, days, 1.0), groups)
 
     @property
     def by(self) -> Groups | None:
@@ -537,11 +574,11 @@ class Dimension:
         """Each item's line (-1: none)."""
         return np.zeros(n, np.int32) if self.codes is None else self.codes
 
-    def count(self, mask: Bools) -> Counts:
-        """Items of `mask` on each line."""
-        if self.bins is None:
-            return np.array([np.count_nonzero(mask)], dtype=np.int64)
-        return np.bincount(self.bins[mask], minlength=len(self.labels) + 1)[1:]
+    def counts(self, *masks: Bools) -> Counts:
+        """Items of each of `masks` on each line, shape (len(masks), lines): one pass."""
+        if self.groups is None:
+            return np.array([[np.count_nonzero(m)] for m in masks], dtype=np.int64)
+        return self.groups.counts(*masks)
 
 
 def _dimensions(inputs: Inputs) -> list[Dimension]:
@@ -614,15 +651,17 @@ def _fitness_levels(fitness: Fitness | None, dim: Dimension) -> dict[str, Any]:
             "unfit": none,
             "any_fit": none > 0,
         }
-    fit, unfit = dim.count(fitness.fit), dim.count(fitness.unfit)
+    fit, unfit, judged, has_fit = dim.counts(
+        fitness.fit, fitness.unfit, fitness.judged, fitness.has_fit
+    )
     return {
         "fit_share": metrics.sle_attainment(
             fitness.lead_time, fitness.fit_days, by=dim.by
         ).attainment,
         "fit": fit,
-        "neutral": dim.count(fitness.judged) - fit - unfit,
+        "neutral": judged - fit - unfit,
         "unfit": unfit,
-        "any_fit": dim.count(fitness.has_fit) > 0,
+        "any_fit": has_fit > 0,
     }
 
 
@@ -645,14 +684,17 @@ def _flow(inputs: Inputs, dim: Dimension) -> Flow:
     items, trend = inputs.items, inputs.trend
     when, by = items.when, dim.by
     b = inputs.blocks
+    delivered, in_window, wip, open_requests = dim.counts(
+        items.delivered, inputs.in_window, items.in_wip, items.open_request
+    )
     return Flow(
-        delivered=dim.count(items.delivered),
-        throughput=dim.count(inputs.in_window) / inputs.weeks,
+        delivered=delivered,
+        throughput=in_window / inputs.weeks,
         trend=metrics.throughput(
-            items.dlv + trend.shift, freq="W", since=trend.since, until=trend.until, by=by
+            inputs.shifted_dlv, freq="W", since=trend.since, until=trend.until, by=by
         ),
-        wip=dim.count(items.in_wip),
-        open_requests=dim.count(items.open_request),
+        wip=wip,
+        open_requests=open_requests,
         at_risk=_at_risk(inputs, dim),
         waiting_days=metrics.customer_waiting_time(
             items.req, items.dlv, as_of=when, by=by
@@ -691,10 +733,10 @@ def _cost(inputs: Inputs, dim: Dimension) -> tuple[Floats, Counts]:
     per line (as :func:`metrics.delay_cost` sums them with ``by``)."""
     c = inputs.costs
     if dim.groups is None:
-        return c.incurred.total, c.incurred.items
+        return c.total()
     assert dim.groups.codes is not None
     codes, slots = dim.groups.codes[c.known], dim.groups.size + 1
-    total = np.bincount(codes, weights=c.incurred.cost, minlength=slots)[:-1].view(np.float64)
+    total = np.bincount(codes, weights=c.cost, minlength=slots)[:-1].view(np.float64)
     return total, np.bincount(codes, minlength=slots)[:-1].astype(np.int64)
 
 
