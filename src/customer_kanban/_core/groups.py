@@ -49,6 +49,7 @@ from customer_kanban.errors import ValidationError, describe_rows
 
 __all__ = [
     "Groups",
+    "count_codes",
     "describe_groups",
     "factorize",
     "order_by_code_then_time",
@@ -239,6 +240,27 @@ class Groups:
         counts = np.bincount(codes, minlength=self.size).astype(np.int64, copy=False)
         offsets = np.cumsum(counts) - counts
         return packed.imag, offsets, counts
+
+
+def count_codes(codes: npt.NDArray[np.integer[Any]], size: int) -> Int64Array:
+    """Rows of each code ``0..size-1`` among `codes` (``-1`` = none, not counted), by
+    ``np.bincount`` block by block on every core: no array the size of the rows.
+
+    Examples
+    --------
+    >>> count_codes(np.array([0, 2, -1, 2], dtype=np.int32), 3).tolist()
+    [1, 0, 2]
+    """
+
+    def part(start: int, stop: int) -> Int64Array:
+        counts = np.zeros(size + 1, dtype=np.int64)
+        for a in range(start, stop, _COUNT_BLOCK):
+            b = min(a + _COUNT_BLOCK, stop)
+            counts += np.bincount(np.add(codes[a:b], 1, dtype=np.intp), minlength=size + 1)
+        return counts
+
+    out: Int64Array = np.sum(split(part, codes.size, min_slice=1 << 16), axis=0)[1:]
+    return out
 
 
 def factorize(by: object, n: int, *, data_name: str) -> Groups:

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from customer_kanban import customers, metrics
-from customer_kanban._core.groups import Groups, factorize
+from customer_kanban._core.groups import Groups, count_codes, factorize
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.periods import floor, ordinal, period_starts
 from customer_kanban._core.threads import split
@@ -96,7 +96,6 @@ class Seen:
     open_request: Bools
     delivered: Bools
     in_wip: Bools
-    lead_or_age: Floats  # the lead time of delivered items, the age of open ones
 
     @property
     def ids(self) -> npt.NDArray[Any]:
@@ -157,7 +156,6 @@ def _seen(table: WorkItemTable, when: np.datetime64, options: Options) -> Seen:
         open_request=open_request,
         delivered=~open_request,
         in_wip=~np.isnat(com) & open_request,
-        lead_or_age=np.where(open_request, age, basis_lt),
     )
 
 
@@ -170,8 +168,10 @@ def group_codes(
     """Codes of `field` for the `seen` items, over labels `first` (in that order) then the
     table's other labels that occur among them."""
     codes, table_labels = table.codes(field)
+    if not len(table_labels):  # no item has one: every code -1, held by no memory
+        return np.broadcast_to(np.int32(-1), (np.count_nonzero(seen),)), list(first)
     codes = _of_seen(codes, seen)
-    present = np.bincount(codes + 1, minlength=len(table_labels) + 1)[1:] > 0
+    present = count_codes(codes, len(table_labels)) > 0
     labels = list(first) + [
         str(x) for x, p in zip(table_labels, present, strict=True) if p and str(x) not in first
     ]
@@ -513,14 +513,15 @@ def _inputs(
     seg = group_codes(table, "segment", items.seen)
     window_start, weeks = _window(items, options.window_days)
     trend = Trend.ending(when, options.trend_weeks)
+    class_days = _class_sle(policy, cos[1])[0][cos[0]]
     return Inputs(
         policy=policy,
         options=options,
         items=items,
         cos=cos,
         seg=seg,
-        own_days=item_sle(policy, cos, seg)[0],
-        class_days=_class_sle(policy, cos[1])[0][cos[0]],
+        own_days=item_sle(policy, cos, seg)[0] if policy.segment_sles else class_days,
+        class_days=class_days,
         fitness=_fitness(options.fitness, cos, seg, items),
         blocks=_blocks(table, items.seen, when),
         costs=_costs(table, policy, items),
@@ -547,6 +548,7 @@ class Dimension:
     has_sle: Bools  # the item is held to an SLE on its lines
     sle_days: Floats  # its SLE days where it has one, else 1.0 (never read)
     groups: Groups | None  # the lines factorised once for every figure (None: one line)
+    every_sle: bool  # every item is held to an SLE (sle_days is then the days themselves)
 
     @classmethod
     def holding(
@@ -554,11 +556,18 @@ class Dimension:
     ) -> Dimension:
         """The dimension whose items are held to `days` (NaN: no SLE)."""
         has_sle = ~np.isnan(days)
+        every = bool(has_sle.all())
         groups = None
         if codes is not None:
             by = (codes, np.asarray(labels, dtype=object))
             groups = factorize(by, codes.size, data_name="items")
-        return cls(name, codes, labels, has_sle, np.where(has_sle, days, 1.0), groups)
+        sle_days = days if every else np.where(has_sle, days, 1.0)
+        return cls(name, codes, labels, has_sle, sle_days, groups, every)
+
+    def held(self, values: Floats) -> Floats:
+        """`values` of the items held to an SLE, NaN for the others (no copy when every
+        item is)."""
+        return values if self.every_sle else np.where(self.has_sle, values, np.nan)
 
     @property
     def by(self) -> Groups | None:
@@ -621,14 +630,17 @@ class Levels:
 
 def _levels(inputs: Inputs, dim: Dimension) -> Levels:
     items, opts, fitness = inputs.items, inputs.options, inputs.fitness
-    by, has_sle, days = dim.by, dim.has_sle, dim.sle_days
+    by, days = dim.by, dim.sle_days
     c_pct = metrics.percentiles(items.customer_lt, opts.q, by=by, method=opts.method).values
     s_pct = metrics.percentiles(items.system_lt, opts.q, by=by, method=opts.method).values
-    attain = metrics.sle_attainment(np.where(has_sle, items.basis_lt, np.nan), days, by=by)
+    attain = metrics.sle_attainment(dim.held(items.basis_lt), days, by=by)
     censored = np.full(len(dim.labels), np.nan)
     if dim.single_sle:  # one SLE per line: censoring-aware attainment of it
         censored = metrics.sle_attainment(
-            np.where(has_sle, items.lead_or_age, np.nan), days, by=by, observed=items.delivered
+            dim.held(np.where(items.open_request, items.age, items.basis_lt)),
+            days,
+            by=by,
+            observed=items.delivered,
         ).attainment
     return Levels(
         customer=c_pct,
@@ -716,7 +728,7 @@ def _at_risk(inputs: Inputs, dim: Dimension) -> list[npt.NDArray[Any]]:
     """The ids of each line's open requests at risk, grouped by one stable sort."""
     items = inputs.items
     risky = items.open_request & metrics.at_risk(
-        np.where(dim.has_sle, items.age, np.nan),
+        dim.held(items.age),
         dim.sle_days,
         fraction=inputs.options.risk_fraction,
     )
