@@ -114,8 +114,10 @@ class Groups:
             total = n if mask is None else int(np.count_nonzero(mask))
             return np.array([total], dtype=np.int64)
         if mask is None:
-            return np.bincount(self.codes, minlength=self.size + 1)[: self.size].astype(np.int64)
-        return self.counts(mask)[0]
+            counts: Int64Array = np.bincount(self.codes, minlength=self.size + 1).astype(np.int64)
+            return counts[: self.size]
+        first: Int64Array = self.counts(mask)[0]
+        return first
 
     def count_two(self, first: BoolArray, second: BoolArray) -> tuple[Int64Array, Int64Array]:
         """Rows per group where `first` holds, and where `second` holds: ``count(first),

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["MAX_THREADS", "MIN_SLICE", "each", "n_threads", "pair", "split"]
+__all__ = ["MAX_THREADS", "MIN_SLICE", "each", "later", "n_threads", "pair", "split"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -101,6 +101,23 @@ def pair(first: Callable[[], T], second: Callable[[], U], *, size: int) -> tuple
         return first(), second()
     other = _shared_pool().submit(second)
     return first(), other.result()
+
+
+def later(func: Callable[[], T]) -> Callable[[], T]:
+    """Start ``func()`` on another thread when there is one (else run it now); the
+    returned callable waits for its result.  For overlapping a step that must stay in
+    order (drawing random numbers) with work on what it produced.
+
+    Examples
+    --------
+    >>> result = later(lambda: 6 * 7)
+    >>> result()
+    42
+    """
+    if n_threads() < 2:
+        value = func()
+        return lambda: value
+    return _shared_pool().submit(func).result
 
 
 def each(func: Callable[[int], T], weights: Sequence[int]) -> list[T]:

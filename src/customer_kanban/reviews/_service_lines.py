@@ -169,7 +169,7 @@ def group_codes(
     table's other labels that occur among them."""
     codes, table_labels = table.codes(field)
     if not len(table_labels):  # no item has one: every code -1, held by no memory
-        return np.broadcast_to(np.int32(-1), (np.count_nonzero(seen),)), list(first)
+        return np.broadcast_to(np.int32(-1), (int(np.count_nonzero(seen)),)), list(first)
     codes = _of_seen(codes, seen)
     present = count_codes(codes, len(table_labels)) > 0
     labels = list(first) + [

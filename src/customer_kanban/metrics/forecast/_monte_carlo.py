@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy.typing as npt
 from customer_kanban._core.groups import factorize
 from customer_kanban._core.iso import NS_MAX
 from customer_kanban._core.results import Result, result
+from customer_kanban._core.threads import later
 from customer_kanban._core.types import (
     BoolArray,
     FloatArray,
@@ -427,6 +429,19 @@ def _trial_days(trials: int, days: int, name: str) -> None:
             f"(about 2 s); got {trials:,} × {days:,} = {trials * days:,}: "
             f"lower `trials` or `{name}`"
         )
+
+
+def _day_sums(history: npt.NDArray[Any], idx: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Each trial's items over the drawn days `idx` (days, trials), summed in int64."""
+    out: npt.NDArray[np.int64] = np.take(history, idx).sum(axis=0, dtype=np.int64)
+    return out
+
+
+def _add_sums(
+    counts: npt.NDArray[np.int64], job: tuple[int, int, Callable[[], npt.NDArray[np.int64]]]
+) -> None:
+    lo, b, result = job
+    counts[lo : lo + b] += result()
 
 
 def _narrowest(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
@@ -858,6 +873,7 @@ def forecast_how_many(
         if not n_days:
             break
         history = _narrowest(samples[g])  # a narrow gather, summed exactly in int64
+        summed: list[tuple[int, int, Callable[[], npt.NDArray[np.int64]]]] = []
         for lo in range(0, n_trials, rows):
             b = min(rows, n_trials - lo)
             for first in range(0, n_days, cols):
@@ -865,6 +881,12 @@ def forecast_how_many(
                 # Day-major draws: with one batch and one block, the first `days` days
                 # of every trial are the same for any larger `days`.
                 idx = gen.integers(0, width, size=(w, b), dtype=index_type)
-                counts[g, lo : lo + b] += np.take(history, idx).sum(axis=0, dtype=np.int64)
+                # The draws stay in order on this thread; their sums overlap the next
+                # draws on another (integer sums: the same counts in any order).
+                summed.append((lo, b, later(partial(_day_sums, history, idx))))
+                if len(summed) > 1:
+                    _add_sums(counts[g], summed.pop(0))
+        for job in summed:
+            _add_sums(counts[g], job)
     values = -np.percentile(-counts, levels, axis=1, method="inverted_cdf").T.astype(np.int64)
     return HowManyForecast(groups=labels, counts=counts, days=n_days, q=levels, values=values)
