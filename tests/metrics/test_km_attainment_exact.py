@@ -4,6 +4,7 @@
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,3 +76,34 @@ def test_each_runs_every_task_once_in_order(weights):
     out = each(lambda k: calls.append(k) or k * 10, weights)
     assert out == [10 * k for k in range(len(weights))]
     assert sorted(calls) == list(range(len(weights)))
+
+
+def test_censored_attainment_names_every_row_off_its_groups_days(monkeypatch):
+    """Per-item days must be one per group: checked block by block on every core, the
+    rows named are those whose days differ from the group's last item's (a plain loop)."""
+    from customer_kanban.errors import ValidationError
+    from customer_kanban.metrics import sle_attainment
+
+    rng = np.random.default_rng(2)
+    n = 300_001  # several blocks, a ragged last one
+    codes = rng.integers(-1, 3, n)
+    d = rng.exponential(4.0, n)
+    d[rng.random(n) < 0.1] = np.nan
+    days = np.array([2.0, 5.0, 9.0])[np.maximum(codes, 0)]
+    off = rng.choice(n, 7, replace=False)
+    days[off] += 1.0
+    by = (codes, np.array(["a", "b", "c"], dtype=object))
+    last = {}
+    for row in range(n):  # the plain loop: each group's last item with a duration
+        if codes[row] >= 0 and not np.isnan(d[row]):
+            last[codes[row]] = days[row]
+    expected = [
+        row for row in range(n)
+        if codes[row] >= 0 and not np.isnan(d[row]) and days[row] != last[codes[row]]
+    ]  # fmt: skip
+    assert expected  # some of the changed rows have a duration and a group
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CUSTOMER_KANBAN_THREADS", threads)
+        with pytest.raises(ValidationError, match="must be the same for every item") as e:
+            sle_attainment(d, days, by=by, observed=rng.random(n) < 0.7)
+        assert list(e.value.rows) == expected

@@ -492,12 +492,13 @@ def _window(items: Seen, window_days: float | None) -> tuple[np.datetime64, floa
 def _blocks(table: WorkItemTable, seen: Bools, when: np.datetime64) -> Any:
     """The table's blocked intervals begun by `when`, on the seen items (renumbered)."""
     b = table.blocked
-    position = np.cumsum(seen) - 1  # row in the seen items
     keep = seen[b.item] & (b.start <= when)
+    item = b.item[keep]
+    if item.size and not seen.all():  # renumbered among the seen items
+        rank = np.cumsum(seen, dtype=np.int64 if seen.size >> 31 else np.int32)
+        item = rank[item].astype(np.int64) - 1
     end = _until(b.end[keep], when)
-    return attrs.evolve(
-        b, item=position[b.item[keep]], start=b.start[keep], end=end, reason=b.reason[keep]
-    )
+    return attrs.evolve(b, item=item, start=b.start[keep], end=end, reason=b.reason[keep])
 
 
 def _inputs(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import numpy.typing as npt
 
-from customer_kanban._core.groups import describe_groups, ratio
+from customer_kanban._core.groups import Groups, describe_groups, ratio
 from customer_kanban._core.quantiles import lerp, quantile_plan
-from customer_kanban._core.threads import pair
-from customer_kanban._core.types import FloatArray, Int64Array, IntpArray
+from customer_kanban._core.threads import pair, split
+from customer_kanban._core.types import BoolArray, FloatArray, Int64Array, IntpArray
 from customer_kanban._core.validation import PercentileMethod, warn_insufficient
 from customer_kanban.errors import ValidationError, describe_rows
 from customer_kanban.metrics.service._results import (
@@ -312,6 +314,45 @@ def sle_attainment(
     return AttainmentResult(groups=groups.labels, attainment=attainment, within=within, n=n)
 
 
+#: Rows per block of the per-group `days` check (its temporaries stay in cache).
+_CHECK_BLOCK = 1 << 16
+
+
+def _limit_per_group(d: FloatArray, limit: FloatArray, groups: Groups) -> FloatArray:
+    """The one `limit` of each group's items with a duration (1.0 for a group without
+    any), block by block: the last such item's, then every item checked against it."""
+    codes = np.zeros(len(d), np.intp) if groups.codes is None else groups.codes
+    per_group = np.full(groups.size + 1, np.nan)  # a last slot for rows in no group
+
+    def blocks() -> Iterator[tuple[int, IntpArray, BoolArray]]:
+        for a in range(0, len(d), _CHECK_BLOCK):
+            b = min(a + _CHECK_BLOCK, len(d))
+            yield a, codes[a:b], ~np.isnan(d[a:b]) & (codes[a:b] < groups.size)
+
+    for a, c, keep in blocks():  # in order: the last item of each group sets its value
+        per_group[c[keep]] = limit[a : a + c.size][keep]
+
+    def varies(start: int, stop: int) -> list[int]:
+        bad: list[int] = []
+        for a in range(start, stop, _CHECK_BLOCK):
+            b = min(a + _CHECK_BLOCK, stop)
+            keep = ~np.isnan(d[a:b]) & (codes[a:b] < groups.size)
+            off = keep & (limit[a:b] != per_group[codes[a:b]])
+            bad += (np.flatnonzero(off) + a).tolist()
+        return bad
+
+    bad = [row for part in split(varies, len(d), min_slice=_CHECK_BLOCK) for row in part]
+    if bad:
+        raise ValidationError(
+            "with `observed`, `days` must be the same for every item of a group; "
+            f"it differs in {describe_rows(bad)}",
+            rows=bad,
+        )
+    out = per_group[: groups.size]
+    out[np.isnan(out)] = 1.0  # empty groups: any threshold, result NaN
+    return out
+
+
 def _censored_attainment(
     durations: npt.ArrayLike, days: npt.ArrayLike, by: object, observed: npt.ArrayLike
 ) -> AttainmentResult:
@@ -320,20 +361,7 @@ def _censored_attainment(
     if limit.ndim == 0:
         per_group = np.full(groups.size, float(limit))
     else:  # one value per item: it must be constant within each group
-        rows = groups.rows(~np.isnan(d))
-        codes = np.zeros(len(d), np.intp) if groups.codes is None else groups.codes
-        keep = np.ones(len(d), np.bool_) if rows is None else rows
-        per_group = np.full(groups.size, np.nan)
-        per_group[codes[keep]] = limit[keep]
-        varies = keep & (limit != np.append(per_group, np.nan)[codes])
-        if varies.any():
-            bad = np.flatnonzero(varies).tolist()
-            raise ValidationError(
-                "with `observed`, `days` must be the same for every item of a group; "
-                f"it differs in {describe_rows(bad)}",
-                rows=bad,
-            )
-        per_group[np.isnan(per_group)] = 1.0  # empty groups: any threshold, result NaN
+        per_group = _limit_per_group(d, limit, groups)
     from customer_kanban.metrics.survival import km_attainment  # survival builds on service
 
     r = km_attainment(d, observed, per_group, by=groups)
