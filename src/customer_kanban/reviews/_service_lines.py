@@ -86,7 +86,6 @@ class Seen:
     when: np.datetime64
     seen: Bools  # among the table's items
     req: npt.NDArray[np.datetime64]
-    com: npt.NDArray[np.datetime64]
     dlv: npt.NDArray[np.datetime64]
     table_ids: npt.NDArray[Any]  # every item's id: the seen ones' are gathered on demand
     customer_lt: Floats
@@ -146,7 +145,6 @@ def _seen(table: WorkItemTable, when: np.datetime64, options: Options) -> Seen:
         when=when,
         seen=seen,
         req=req,
-        com=com,
         dlv=dlv,
         table_ids=table["id"],
         customer_lt=customer_lt,
@@ -466,13 +464,12 @@ class Inputs:
     class_days: Floats  # each item's class's SLE
     fitness: Fitness | None  # None: no item has fitness thresholds
     blocks: Any
-    costs: Costs
+    costs: Costs | None  # None once every line's cost is summed (the items' are let go)
     voice: Voice | None
     window_start: np.datetime64
     weeks: float
     in_window: Bools  # delivered in the throughput window
     trend: Trend
-    shifted_dlv: npt.NDArray[np.datetime64]  # deliveries shifted into the trend's weeks
 
     @property
     def policy_classes(self) -> list[str]:
@@ -531,7 +528,6 @@ def _inputs(
         weeks=weeks,
         in_window=(items.dlv >= window_start) & (items.dlv <= when),
         trend=trend,
-        shifted_dlv=items.dlv + trend.shift,
     )
 
 
@@ -704,7 +700,7 @@ def _flow(inputs: Inputs, dim: Dimension) -> Flow:
         delivered=delivered,
         throughput=in_window / inputs.weeks,
         trend=metrics.throughput(
-            inputs.shifted_dlv, freq="W", since=trend.since, until=trend.until, by=by
+            items.dlv + trend.shift, freq="W", since=trend.since, until=trend.until, by=by
         ),
         wip=wip,
         open_requests=open_requests,
@@ -745,6 +741,7 @@ def _cost(inputs: Inputs, dim: Dimension) -> tuple[Floats, Counts]:
     """The delay cost incurred per line and the items it is of: the items' costs summed
     per line (as :func:`metrics.delay_cost` sums them with ``by``)."""
     c = inputs.costs
+    assert c is not None  # summed before the lines are built
     if dim.groups is None:
         return c.total()
     assert dim.groups.codes is not None
@@ -773,12 +770,12 @@ def _voice_figures(inputs: Inputs, dim: Dimension) -> tuple[Counts, Floats] | No
 # --------------------------------------------------------------------------- the rows
 
 
-def _rows(inputs: Inputs, dim: Dimension) -> list[ServiceLevelRow]:
+def _rows(inputs: Inputs, dim: Dimension, cost: tuple[Floats, Counts]) -> list[ServiceLevelRow]:
     with warnings.catch_warnings():
         # Empty groups are shown as NaN ('-'); the review says so itself.
         warnings.simplefilter("ignore", InsufficientDataWarning)
         levels, flow = _levels(inputs, dim), _flow(inputs, dim)
-        cost, voice = _cost(inputs, dim), _voice_figures(inputs, dim)
+        voice = _voice_figures(inputs, dim)
     rows = []
     for k, label in enumerate(dim.labels):
         sle = _row_sle(inputs.policy, dim.name, str(label), inputs.policy_classes)
@@ -873,9 +870,12 @@ def review_lines(
 ) -> Lines:
     """The review's lines as of `when` (without their earlier selves)."""
     inputs = _inputs(table, policy, when, options, feedback)
+    dims = _dimensions(inputs)
+    costs = [_cost(inputs, dim) for dim in dims]
+    inputs = attrs.evolve(inputs, costs=None)  # the items' costs are summed: let them go
     rows: list[ServiceLevelRow] = []
-    for dim in _dimensions(inputs):  # four dimensions at most
-        rows += _rows(inputs, dim)
+    for dim, cost in zip(dims, costs, strict=True):  # four dimensions at most
+        rows += _rows(inputs, dim, cost)
     return Lines(
         rows=rows,
         window_start=_aware(inputs.window_start),
