@@ -81,21 +81,18 @@ class _Scratch:
 
 def _days(s: Any, e: Any, out: Any, scratch: tuple[Any, Any, Any, Any]) -> bool:
     """One block of :func:`elapsed_lead_time`; False if a check fails."""
-    d, known, bad, tmp = scratch
-    np.not_equal(s, _NAT, out=known)
-    np.not_equal(e, _NAT, out=tmp)
-    known &= tmp
+    d, unknown, bad, tmp = scratch
+    np.minimum(s, e, out=d)  # NaT is the least int64: the pair has one iff its minimum is
+    np.equal(d, _NAT, out=unknown)
     np.subtract(e, s, out=d)  # wraps where the span overflows: then negative, or e < s
     np.less(e, s, out=bad)
     np.less(d, 0, out=tmp)
     bad |= tmp
-    bad &= known
-    if bad.any():
+    np.greater(bad, unknown, out=tmp)  # bad and known
+    if tmp.any():
         return False
-    np.copyto(out, d, casting="unsafe")  # int64 -> float64, then one division: as numpy's
-    out /= _DAY
-    np.logical_not(known, out=known)
-    np.putmask(out, known, np.nan)
+    np.divide(d, _DAY, out=out)  # int64 -> float64, then one division: as numpy's
+    np.putmask(out, unknown, np.nan)
     return True
 
 
@@ -119,8 +116,7 @@ def _age(s: Any, e: Any, t: np.int64, out: Any, scratch: tuple[Any, Any, Any, An
     tmp &= active
     if tmp.any():  # wrapped: started more than 292 years before as_of
         return False
-    np.copyto(out, d, casting="unsafe")
-    out /= _DAY
+    np.divide(d, _DAY, out=out)
     np.logical_not(active, out=active)
     np.putmask(out, active, np.nan)
     return True
