@@ -17,6 +17,7 @@ DAY = np.timedelta64(86_400 * 10**9, "ns")
 instants = st.one_of(
     st.just(NAT),
     st.integers(-(2**62), 2**62),  # anything datetime64[ns] holds, NaT included
+    st.integers(NAT + 1, 2**63 - 1),  # to the ends of int64: spans that wrap either way
     st.integers(1_600_000_000 * 10**9, 1_700_000_000 * 10**9),  # the usual range
 )
 

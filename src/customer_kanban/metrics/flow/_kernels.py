@@ -27,6 +27,8 @@ __all__ = ["BLOCK", "elapsed_age", "elapsed_lead_time"]
 #: enough that its temporaries stay in cache (measured best from 2**15 to 2**17).
 BLOCK = 1 << 17
 _NAT = np.iinfo(np.int64).min
+_NAT_NEXT = np.int64(_NAT + 1)
+_INT64_MAX = int(np.iinfo(np.int64).max)
 _DAY = float(NS_PER_DAY)
 
 
@@ -80,9 +82,29 @@ class _Scratch:
 
 
 def _days(s: Any, e: Any, out: Any, scratch: tuple[Any, Any, Any, Any]) -> bool:
-    """One block of :func:`elapsed_lead_time`; False if a check fails."""
-    d, unknown, bad, tmp = scratch
+    """One block of :func:`elapsed_lead_time`; False if a check fails.
+
+    The pairs' instants are first bounded by two reductions: when no known pair can
+    span more than int64 holds backwards (the usual case: instants within 292 years of
+    each other), an end before its start or a span that overflows forwards both show as
+    a negative day count, so one reduction of the days checks them all."""
+    d, unknown = scratch[0], scratch[1]
     np.minimum(s, e, out=d)  # NaT is the least int64: the pair has one iff its minimum is
+    np.subtract(d, _NAT_NEXT, out=d)  # as uint64: NaT the largest, the others in order
+    np.equal(d, -1, out=unknown)
+    least = int(d.view(np.uint64).min()) + _NAT + 1  # the least known instant of a pair
+    if int(s.max()) - least > _INT64_MAX:  # a pair may wrap backwards: check each one
+        return _days_checked(s, e, out, scratch)
+    np.subtract(e, s, out=d)  # wraps where the span overflows: then negative
+    np.divide(d, _DAY, out=out)  # int64 -> float64, then one division: as numpy's
+    np.putmask(out, unknown, np.nan)
+    return not np.fmin.reduce(out) < 0  # NaN (no known pair) compares False
+
+
+def _days_checked(s: Any, e: Any, out: Any, scratch: tuple[Any, Any, Any, Any]) -> bool:
+    """:func:`_days` checking each pair's order and span on its own."""
+    d, unknown, bad, tmp = scratch
+    np.minimum(s, e, out=d)
     np.equal(d, _NAT, out=unknown)
     np.subtract(e, s, out=d)  # wraps where the span overflows: then negative, or e < s
     np.less(e, s, out=bad)
@@ -91,7 +113,7 @@ def _days(s: Any, e: Any, out: Any, scratch: tuple[Any, Any, Any, Any]) -> bool:
     np.greater(bad, unknown, out=tmp)  # bad and known
     if tmp.any():
         return False
-    np.divide(d, _DAY, out=out)  # int64 -> float64, then one division: as numpy's
+    np.divide(d, _DAY, out=out)
     np.putmask(out, unknown, np.nan)
     return True
 
