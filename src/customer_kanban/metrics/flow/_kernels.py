@@ -97,7 +97,8 @@ def _days(s: Any, e: Any, out: Any, scratch: tuple[Any, Any, Any, Any]) -> bool:
         return _days_checked(s, e, out, scratch)
     np.subtract(e, s, out=d)  # wraps where the span overflows: then negative
     np.divide(d, _DAY, out=out)  # int64 -> float64, then one division: as numpy's
-    np.putmask(out, unknown, np.nan)
+    # By positions: a masked write mispredicts its branches on mixed masks (2-5x slower).
+    out[np.flatnonzero(unknown)] = np.nan
     return not np.fmin.reduce(out) < 0  # NaN (no known pair) compares False
 
 
@@ -114,7 +115,7 @@ def _days_checked(s: Any, e: Any, out: Any, scratch: tuple[Any, Any, Any, Any]) 
     if tmp.any():
         return False
     np.divide(d, _DAY, out=out)
-    np.putmask(out, unknown, np.nan)
+    out[np.flatnonzero(unknown)] = np.nan
     return True
 
 
