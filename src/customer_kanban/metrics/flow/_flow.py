@@ -441,7 +441,7 @@ def _grid_wip(s: Int64Array, e: Int64Array, first: int, step: int, count: int) -
         k -= np.int64(first - step + 1)
         k //= np.int64(step)  # ceil((x - first) / step): the first instant at or after x
         np.clip(k, 0, count, out=k)
-        np.putmask(k, ~known, count)
+        k[np.flatnonzero(~known)] = count  # by position: faster than a masked write
         return k
 
     def part(start: int, stop: int) -> Int64Array:
