@@ -231,3 +231,62 @@ def test_export_and_errors():
         merge_summaries([s, 1])
     with pytest.raises(ValidationError, match="`days` must be"):
         s.sle_attainment(-1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"days": 0}, ValidationError, r"`days` must be > 0 and finite \[days\]; got 0.0"),
+        ({"days": float("nan")}, ValidationError, r"`days` must be > 0 and finite"),
+        ({"days": float("inf")}, ValidationError, r"`days` must be > 0 and finite"),
+        ({"days": "7"}, TypeError, r"`days` must be a number \[days\], got str"),
+        ({"days": True}, TypeError, r"`days` must be a number"),
+        ({"days": 7, "fraction": 0}, ValidationError, r"`fraction` must lie in \(0, 1\]; got 0.0"),
+        ({"days": 7, "fraction": 1.5}, ValidationError, r"`fraction` must lie in \(0, 1\]"),
+        ({"days": 7, "fraction": "0.8"}, TypeError, r"`fraction` must be a number"),
+        ({"days": 7, "basis": "team"}, ValidationError, r"`basis` must be one of"),
+    ],
+)
+def test_at_risk_checks_its_arguments(kwargs, error, match):
+    table, policy = small()
+    s = flow_summary(table, policy, as_of=DEMO_AS_OF)
+    with pytest.raises(error, match=match):
+        s.at_risk(**kwargs)
+
+
+@pytest.mark.parametrize("resolution", ["1h", "1D"])
+@pytest.mark.parametrize(("days", "fraction"), [(7, 0.8), (3, 1.0), (0.5, 0.5)])
+def test_at_risk_equals_a_plain_loop_over_the_open_requests(exact, resolution, days, fraction):
+    table, policy, seen = exact
+    s = flow_summary(table, policy, as_of=DEMO_AS_OF, resolution=resolution)
+    res = RESOLUTIONS[resolution]
+    as_of = int(np.datetime64(DEMO_AS_OF, "ns").astype(np.int64))
+    want = np.zeros(s.groups.size, np.int64)
+    names = list(s.groups)
+    for req, dlv, cos in zip(
+        seen["requested_at"].view(np.int64).tolist(),
+        seen["delivered_at"].tolist(),
+        seen["class_of_service"].tolist(),
+        strict=True,
+    ):
+        if dlv is None:  # open: NaT
+            rounded = -(-(as_of - req) // res) * res / NS_PER_DAY
+            want[names.index(cos)] += rounded >= fraction * days - 1e-9
+    np.testing.assert_array_equal(s.at_risk(days, fraction=fraction), want)
+
+
+def test_deliveries_between_equal_a_plain_loop(exact):
+    table, policy, seen = exact
+    s = flow_summary(table, policy, as_of=DEMO_AS_OF)  # "1min": exact on whole minutes
+    names = list(s.groups)
+    since, until = np.datetime64("2016-04-20T10:17", "ns"), np.datetime64("2016-05-02", "ns")
+    want = np.zeros(s.groups.size, np.int64)
+    lo, hi = int(since.astype(np.int64)), int(until.astype(np.int64))
+    pairs = zip(seen["delivered_at"].tolist(), seen["class_of_service"].tolist(), strict=True)
+    for dlv, cos in pairs:
+        if dlv is not None and lo < dlv <= hi:  # the window (since, until]
+            want[names.index(cos)] += 1
+    np.testing.assert_array_equal(s.delivered_between(since, until), want)
+    assert s.delivered_between(until, until).sum() == 0  # an empty window
+    with pytest.raises(ValidationError, match="`until` must not be before `since`"):
+        s.delivered_between(until, since)

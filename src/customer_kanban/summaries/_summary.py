@@ -10,6 +10,7 @@ disjoint sets of items merge into the summary of their union.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, cast
@@ -21,7 +22,12 @@ import numpy.typing as npt
 from customer_kanban import metrics
 from customer_kanban._core.instants import NS_PER_DAY, to_datetime
 from customer_kanban._core.results import Result, result
-from customer_kanban._core.validation import as_instant_scalar, as_percentiles, check_choice
+from customer_kanban._core.validation import (
+    as_instant_scalar,
+    as_number,
+    as_percentiles,
+    check_choice,
+)
 from customer_kanban.errors import InsufficientDataWarning, ValidationError
 from customer_kanban.model import Policy
 from customer_kanban.summaries._bins import bin_of, reduce_rows
@@ -223,12 +229,23 @@ class FlowSummary(Result):
     def delivered_between(self, since: object, until: object) -> Ints:
         """Deliveries per group in the window ``(since, until]``: exact when both ends
         are multiples of the resolution (whole minutes for ``"1min"``), else counted by
-        the bins whose end lies in the window."""
+        the bins whose end lies in the window.
+
+        Raises
+        ------
+        customer_kanban.errors.ValidationError
+            If `since` or `until` is not one instant, or `until` is before `since`.
+        """
         res = RESOLUTIONS[self.resolution]
         lo, hi = (
             int(as_instant_scalar(v, name=n).astype("datetime64[ns]").view(np.int64))
             for v, n in ((since, "since"), (until, "until"))
         )
+        if hi < lo:
+            raise ValidationError(
+                f"`until` must not be before `since`; got {np.datetime64(lo, 'ns')} and "
+                f"{np.datetime64(hi, 'ns')}"
+            )
         h = self.delivery_times
         inside = (h.bin > lo // res) & (h.bin <= hi // res)
         out: Ints = np.bincount(
@@ -239,9 +256,24 @@ class FlowSummary(Result):
     def at_risk(self, days: float, *, basis: Basis = "customer", fraction: float = 0.8) -> Ints:
         """Open requests per group whose age, rounded up to the resolution, reaches
         ``fraction × days`` (as :func:`customer_kanban.metrics.at_risk` on the rounded
-        ages; at most the requests of one bin more than on the exact ages)."""
+        ages; at most the requests of one bin more than on the exact ages).
+
+        Raises
+        ------
+        customer_kanban.errors.ValidationError
+            If `days` is not > 0 and finite, `fraction` is outside (0, 1], or `basis` is
+            not ``"customer"`` or ``"system"``.
+        TypeError
+            If `days` or `fraction` is not a number (booleans and text are refused).
+        """
         hist = self._hist(basis, "age")
-        threshold = fraction * float(days) / self.resolution_days
+        limit = as_number(days, name="days", unit="days")
+        if not (0 < limit < math.inf):
+            raise ValidationError(f"`days` must be > 0 and finite [days]; got {limit}")
+        share = as_number(fraction, name="fraction")
+        if not 0 < share <= 1:
+            raise ValidationError(f"`fraction` must lie in (0, 1]; got {share}")
+        threshold = share * limit / self.resolution_days
         inside = hist.bin >= np.ceil(threshold - 1e-9)
         out: Ints = np.bincount(
             hist.group[inside], weights=hist.count[inside], minlength=self.groups.size
