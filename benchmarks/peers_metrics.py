@@ -862,6 +862,26 @@ def one(contender: str, op: str, n: int, repeat: int, seed: int, out: str) -> No
     print(json.dumps({"time": best, "first": first, "rss": rss, "cores": cores}))
 
 
+def profile(op: str, n: int, seed: int, top: int = 30) -> None:
+    """Where ours spends its time on `op`: wall time and cores of a warm call, then
+    cProfile of another, the functions by cumulative time (the pool's waits are
+    ``acquire`` of a lock: the work done on the other threads)."""
+    import cProfile
+    import pstats
+
+    build_data(n, seed)
+    call = ours(op, load(n, seed))
+    call()
+    c0, t0 = time.process_time(), time.perf_counter()
+    call()
+    wall = time.perf_counter() - t0
+    print(f"{op}, N = {n:,}: warm call {wall:.3f} s, {(time.process_time() - c0) / wall:.2f} cores")
+    prof = cProfile.Profile()
+    prof.runcall(call)
+    stats = pstats.Stats(prof, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
 def child_env() -> dict[str, str]:
     path = (str(SRC), str(HERE), os.environ.get("PYTHONPATH"))
     return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
@@ -971,7 +991,11 @@ def main() -> None:
     p.add_argument("--op")
     p.add_argument("--n", type=int)
     p.add_argument("--out")
+    p.add_argument("--profile", metavar="OP", help="profile ours on OP at the first size")
     a = p.parse_args()
+    if a.profile:
+        profile(a.profile, int(a.sizes.split(",")[0].replace("_", "")), a.seed)
+        return
     if a.one:
         one(a.one, a.op, a.n, a.repeat, a.seed, a.out)
         return
