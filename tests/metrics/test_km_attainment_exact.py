@@ -52,6 +52,36 @@ def test_equals_the_whole_curve_to_the_last_bit(sample):
         assert r.n_events[g] == (sel & obs).sum()
 
 
+@given(st.integers(0, 2**32 - 1), st.integers(17, 60))
+def test_many_groups_equal_the_whole_curve_to_the_last_bit(seed, groups):
+    # beyond 16 groups the rows are gathered by one sort of their codes, not a mask each
+    rng = np.random.default_rng(seed)
+    n = 400
+    d = np.round(rng.exponential(4.0, n), 1)
+    d[rng.random(n) < 0.05] = np.nan
+    obs = rng.random(n) < 0.7
+    codes = rng.integers(-1, groups, n)
+    labels = np.array([f"g{k}" for k in range(groups)], dtype=object)
+    days = rng.choice([0.5, 1.0, 3.0, 7.0, 40.0], groups)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        r = km_attainment(d, obs, days, by=(codes, labels))
+    expected = whole_curve(d, obs, codes, labels, days)
+    assert np.array_equal(r.attainment, expected, equal_nan=True)
+
+
+def test_many_groups_without_censoring_are_the_share_within():
+    # 20,000 groups over 300,000 rows (the sorted gathering; a mask per group: 6e9 compares)
+    rng = np.random.default_rng(3)
+    n, groups = 300_000, 20_000
+    d = rng.exponential(5.0, n)
+    codes = rng.integers(0, groups, n)
+    r = km_attainment(d, None, 5.0, by=codes)
+    # without censoring it is the share of each group's durations within the days
+    within = np.bincount(codes, weights=d <= 5.0, minlength=groups)
+    np.testing.assert_allclose(r.attainment, within / np.bincount(codes, minlength=groups))
+
+
 def test_threads_give_the_same_bits(monkeypatch):
     rng = np.random.default_rng(7)
     n = 1_200_000

@@ -78,3 +78,17 @@ def test_grid_on_two_threads_equals_one(monkeypatch):
     ends = np.sort(e[known & (e != NAT)])
     expected = np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")
     assert one.tolist() == expected.tolist()
+
+
+def test_a_grid_over_292_years_gives_the_plain_loop_counts():
+    # yearly instants from 1700 to 2010: the bins' offsets would pass int64
+    ns = "datetime64[ns]"
+    t = (np.datetime64("1700-01-01", "ns") + np.arange(311) * np.timedelta64(365, "D")).view(
+        np.int64
+    )
+    s = np.array([np.datetime64("2005-06-01", "ns").view(np.int64), t[3], NAT], np.int64)
+    e = np.array([NAT, t[200] + 1, NAT], np.int64)
+    got = wip(s.view(ns), e.view(ns), t.view(ns))
+    assert got.tolist() == plain_wip(s.tolist(), e.tolist(), t.tolist())
+    assert got[0] == 0
+    assert got[-1] == 1

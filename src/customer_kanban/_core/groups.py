@@ -130,8 +130,11 @@ class Groups:
         counting pass on every core.
 
         Each row's key is its group code with one bit per mask beside it; keys are
-        counted by ``np.bincount`` block by block (no array the size of the rows) and
-        the counts of the keys with each bit set are added up: exact integers.
+        counted by ``np.bincount`` and the counts of the keys with each bit set are added
+        up: exact integers. With up to 2**14 keys (``(G + 1) * 2**len(masks)``) the rows
+        are counted block by block, with no array the size of the rows; with more, each
+        thread counts its slice in one block (a key array the size of its rows, as a
+        per-block count table would be larger).
         """
         k, n = len(masks), (0 if self.codes is None else self.codes.size)
         if self.codes is None:

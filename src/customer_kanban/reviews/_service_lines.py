@@ -746,6 +746,7 @@ def _cost(inputs: Inputs, dim: Dimension) -> tuple[Floats, Counts]:
         return c.total()
     assert dim.groups.codes is not None
     codes, slots = dim.groups.codes[c.known], dim.groups.size + 1
+    # float64 already with weights; the view only tells the type (stubs say integers)
     total = np.bincount(codes, weights=c.cost, minlength=slots)[:-1].view(np.float64)
     return total, np.bincount(codes, minlength=slots)[:-1].astype(np.int64)
 

@@ -10,7 +10,6 @@ disjoint sets of items merge into the summary of their union.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, cast
@@ -261,15 +260,15 @@ class FlowSummary(Result):
         Raises
         ------
         customer_kanban.errors.ValidationError
-            If `days` is not > 0 and finite, `fraction` is outside (0, 1], or `basis` is
-            not ``"customer"`` or ``"system"``.
+            If `days` is not > 0 (NaN included), `fraction` is outside (0, 1], or `basis`
+            is not ``"customer"`` or ``"system"``.
         TypeError
             If `days` or `fraction` is not a number (booleans and text are refused).
         """
         hist = self._hist(basis, "age")
         limit = as_number(days, name="days", unit="days")
-        if not (0 < limit < math.inf):
-            raise ValidationError(f"`days` must be > 0 and finite [days]; got {limit}")
+        if not limit > 0:  # NaN compares False; inf: no request is at risk
+            raise ValidationError(f"`days` must be > 0 [days]; got {limit}")
         share = as_number(fraction, name="fraction")
         if not 0 < share <= 1:
             raise ValidationError(f"`fraction` must lie in (0, 1]; got {share}")

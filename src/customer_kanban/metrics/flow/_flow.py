@@ -416,12 +416,15 @@ def wip(start: npt.ArrayLike, end: npt.ArrayLike, at: npt.ArrayLike) -> Int64Arr
 
 def _even_grid(t: Int64Array) -> tuple[int, int, int] | None:
     """``(first, step, count)`` of instants evenly spaced and increasing, with room for a
-    step on either side within int64; None for any other `t`."""
+    step on either side within int64 and the offsets of the grid plus a step (the bins'
+    numerators, up to ``(count + 1) * step``) within int64; None for any other `t`."""
     if t.size < 2:
         return None
     first, step = int(t[0]), int(t[1]) - int(t[0])
     last = first + (t.size - 1) * step
     if step <= 0 or first - step <= _INT64_MIN or last + step > _INT64_MAX:
+        return None
+    if (t.size + 1) * step > _INT64_MAX:  # a grid over ~292 years: the sorted path
         return None
     if not (np.diff(t) == step).all():
         return None
