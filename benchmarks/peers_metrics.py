@@ -985,7 +985,7 @@ def main() -> None:
     p.add_argument("--sizes", default="1000000,10000000")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--only", default="", help="comma-separated operations (default: all)")
-    p.add_argument("--contenders", default="", help="comma-separated (default: all)")
+    p.add_argument("--contenders", default="", help="comma-separated (default: all; none: ours)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--one")
     p.add_argument("--op")
