@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -140,20 +141,16 @@ class Groups:
         if self.codes is None:
             return np.array([[np.count_nonzero(m)] for m in masks], dtype=np.int64)
         slots = (self.size + 1) << k
-        block = _COUNT_BLOCK if slots <= _COUNT_BLOCK >> 2 else max(n, 1)
         codes = self.codes
 
-        def part(start: int, stop: int) -> Int64Array:
-            counts = np.zeros(slots, dtype=np.int64)
-            for a in range(start, stop, block):
-                b = min(a + block, stop)
-                key = np.left_shift(codes[a:b], k, dtype=np.intp)
-                for bit, mask in enumerate(masks):
-                    key += np.left_shift(mask[a:b], bit, dtype=np.intp)
-                counts += np.bincount(key, minlength=slots)
-            return counts
+        def key(a: int, b: int) -> IntpArray:
+            out = np.left_shift(codes[a:b], k, dtype=np.intp)
+            for bit, mask in enumerate(masks):
+                out += np.left_shift(mask[a:b], bit, dtype=np.intp)
+            return out
 
-        per_key = np.sum(split(part, n, min_slice=1 << 16), axis=0).reshape(self.size + 1, -1)
+        block = _COUNT_BLOCK if slots <= _COUNT_BLOCK >> 2 else max(n, 1)
+        per_key = _count_keys(key, n, slots, block).reshape(self.size + 1, -1)
         has_bit = (np.arange(1 << k)[:, np.newaxis] >> np.arange(k)) & 1  # (keys, masks)
         out: Int64Array = (per_key[: self.size] @ has_bit).T.astype(np.int64)
         return out
@@ -257,14 +254,24 @@ def count_codes(codes: npt.NDArray[np.integer[Any]], size: int) -> Int64Array:
     [1, 0, 2]
     """
 
+    def key(a: int, b: int) -> IntpArray:
+        out: IntpArray = np.add(codes[a:b], 1, dtype=np.intp)  # -1: slot 0, dropped
+        return out
+
+    return _count_keys(key, codes.size, size + 1, _COUNT_BLOCK)[1:]
+
+
+def _count_keys(key: Callable[[int, int], IntpArray], n: int, slots: int, block: int) -> Int64Array:
+    """``np.bincount`` of the keys of rows ``0..n-1`` (``key(a, b)`` makes those of rows
+    ``a..b-1``, each in ``[0, slots)``), `block` rows at a time, on every core."""
+
     def part(start: int, stop: int) -> Int64Array:
-        counts = np.zeros(size + 1, dtype=np.int64)
-        for a in range(start, stop, _COUNT_BLOCK):
-            b = min(a + _COUNT_BLOCK, stop)
-            counts += np.bincount(np.add(codes[a:b], 1, dtype=np.intp), minlength=size + 1)
+        counts = np.zeros(slots, dtype=np.int64)
+        for a in range(start, stop, block):
+            counts += np.bincount(key(a, min(a + block, stop)), minlength=slots)
         return counts
 
-    out: Int64Array = np.sum(split(part, codes.size, min_slice=1 << 16), axis=0)[1:]
+    out: Int64Array = np.sum(split(part, n, min_slice=1 << 16), axis=0)
     return out
 
 

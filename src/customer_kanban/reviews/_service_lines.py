@@ -567,11 +567,6 @@ class Dimension:
         return values if self.every_sle else np.where(self.has_sle, values, np.nan)
 
     @property
-    def by(self) -> Groups | None:
-        """The metrics' `by`: the factorised lines (None: one line)."""
-        return self.groups
-
-    @property
     def single_sle(self) -> bool:
         """Whether each line holds its items to one SLE (class and class / segment lines)."""
         return self.name in ("class_of_service", "class_of_service/segment")
@@ -627,7 +622,7 @@ class Levels:
 
 def _levels(inputs: Inputs, dim: Dimension) -> Levels:
     items, opts, fitness = inputs.items, inputs.options, inputs.fitness
-    by, days = dim.by, dim.sle_days
+    by, days = dim.groups, dim.sle_days
     c_pct = metrics.percentiles(items.customer_lt, opts.q, by=by, method=opts.method).values
     s_pct = metrics.percentiles(items.system_lt, opts.q, by=by, method=opts.method).values
     attain = metrics.sle_attainment(dim.held(items.basis_lt), days, by=by)
@@ -665,7 +660,7 @@ def _fitness_levels(fitness: Fitness | None, dim: Dimension) -> dict[str, Any]:
     )
     return {
         "fit_share": metrics.sle_attainment(
-            fitness.lead_time, fitness.fit_days, by=dim.by
+            fitness.lead_time, fitness.fit_days, by=dim.groups
         ).attainment,
         "fit": fit,
         "neutral": judged - fit - unfit,
@@ -691,7 +686,7 @@ class Flow:
 
 def _flow(inputs: Inputs, dim: Dimension) -> Flow:
     items, trend = inputs.items, inputs.trend
-    when, by = items.when, dim.by
+    when, by = items.when, dim.groups
     b = inputs.blocks
     delivered, in_window, wip, open_requests = dim.counts(
         items.delivered, inputs.in_window, items.in_wip, items.open_request

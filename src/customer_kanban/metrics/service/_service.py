@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import numpy.typing as npt
 
@@ -324,20 +322,19 @@ def _limit_per_group(d: FloatArray, limit: FloatArray, groups: Groups) -> FloatA
     codes = np.zeros(len(d), np.intp) if groups.codes is None else groups.codes
     per_group = np.full(groups.size + 1, np.nan)  # a last slot for rows in no group
 
-    def blocks() -> Iterator[tuple[int, IntpArray, BoolArray]]:
-        for a in range(0, len(d), _CHECK_BLOCK):
-            b = min(a + _CHECK_BLOCK, len(d))
-            yield a, codes[a:b], ~np.isnan(d[a:b]) & (codes[a:b] < groups.size)
+    def kept(a: int, b: int) -> BoolArray:  # rows a..b-1 with a duration and a group
+        return ~np.isnan(d[a:b]) & (codes[a:b] < groups.size)
 
-    for a, c, keep in blocks():  # in order: the last item of each group sets its value
-        per_group[c[keep]] = limit[a : a + c.size][keep]
+    for a in range(0, len(d), _CHECK_BLOCK):  # in order: a group's last item sets its value
+        b = min(a + _CHECK_BLOCK, len(d))
+        keep = kept(a, b)
+        per_group[codes[a:b][keep]] = limit[a:b][keep]
 
     def varies(start: int, stop: int) -> list[int]:
         bad: list[int] = []
         for a in range(start, stop, _CHECK_BLOCK):
             b = min(a + _CHECK_BLOCK, stop)
-            keep = ~np.isnan(d[a:b]) & (codes[a:b] < groups.size)
-            off = keep & (limit[a:b] != per_group[codes[a:b]])
+            off = kept(a, b) & (limit[a:b] != per_group[codes[a:b]])
             bad += (np.flatnonzero(off) + a).tolist()
         return bad
 
